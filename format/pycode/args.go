@@ -1,0 +1,256 @@
+package pycode
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"go.starlark.net/starlark"
+
+	"github.com/layerinfo/layerinfo/graph"
+	"github.com/layerinfo/layerinfo/internal/spell"
+)
+
+// param is one parameter of a Python signature. Required parameters have
+// no default; a default is only documentation here (the builder applies
+// the framework's default when the argument is absent).
+type param struct {
+	name     string
+	required bool
+}
+
+// sig parses "incoming, num_units, W=, b=, nonlinearity=, num_leading_axes=":
+// a name ending in "=" has a default.
+func sig(s string) []param {
+	var ps []param
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if strings.HasSuffix(f, "=") {
+			ps = append(ps, param{name: strings.TrimSuffix(f, "=")})
+		} else {
+			ps = append(ps, param{name: f, required: true})
+		}
+	}
+	return ps
+}
+
+// args are bound call arguments by parameter name.
+type args struct {
+	fn   string // the callee, for messages
+	vals map[string]starlark.Value
+}
+
+// bind matches positional and keyword arguments to a signature as Python
+// does, allowing the extra keywords given (Lasagne's Layer takes name=).
+func bind(fn string, ps []param, extra []string, a starlark.Tuple, kw []starlark.Tuple) (*args, error) {
+	out := &args{fn: fn, vals: map[string]starlark.Value{}}
+	if len(a) > len(ps) {
+		return nil, fmt.Errorf("%s takes at most %d positional arguments (%d given)", fn, len(ps), len(a))
+	}
+	for i, v := range a {
+		out.vals[ps[i].name] = v
+	}
+	for _, kv := range kw {
+		k := string(kv[0].(starlark.String))
+		known := false
+		for _, p := range ps {
+			if p.name == k {
+				known = true
+			}
+		}
+		for _, e := range extra {
+			if e == k {
+				known = true
+			}
+		}
+		if !known {
+			names := append([]string{}, extra...)
+			for _, p := range ps {
+				names = append(names, p.name)
+			}
+			msg := fmt.Sprintf("%s got an unexpected keyword argument %q", fn, k)
+			if s := spell.Nearest(k, names); s != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", s)
+			}
+			return nil, fmt.Errorf("%s", msg)
+		}
+		if _, dup := out.vals[k]; dup {
+			return nil, fmt.Errorf("%s got multiple values for argument %q", fn, k)
+		}
+		out.vals[k] = kv[1]
+	}
+	for _, p := range ps {
+		if _, ok := out.vals[p.name]; p.required && !ok {
+			return nil, fmt.Errorf("%s is missing the required argument %q", fn, p.name)
+		}
+	}
+	return out, nil
+}
+
+// has reports whether the argument was given (None counts as given).
+func (a *args) has(name string) bool { _, ok := a.vals[name]; return ok }
+
+// get returns the argument or nil.
+func (a *args) get(name string) starlark.Value { return a.vals[name] }
+
+// isNone reports whether the argument was given as None.
+func (a *args) isNone(name string) bool {
+	v, ok := a.vals[name]
+	return ok && v == starlark.None
+}
+
+// str returns a string argument, or def.
+func (a *args) str(name, def string) (string, error) {
+	v, ok := a.vals[name]
+	if !ok || v == starlark.None {
+		return def, nil
+	}
+	s, ok := v.(starlark.String)
+	if !ok {
+		return "", fmt.Errorf("%s: %s must be a string, got %s", a.fn, name, describe(v))
+	}
+	return string(s), nil
+}
+
+// int returns an integer argument, or def when absent.
+func (a *args) int(name string, def int64) (int64, error) {
+	v, ok := a.vals[name]
+	if !ok {
+		return def, nil
+	}
+	n, err := toInt(v)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %s %v", a.fn, name, err)
+	}
+	return n, nil
+}
+
+// bool returns a boolean argument, or def.
+func (a *args) bool(name string, def bool) bool {
+	v, ok := a.vals[name]
+	if !ok {
+		return def
+	}
+	if _, isOpaque := v.(*opaque); isOpaque {
+		return def
+	}
+	return bool(v.Truth())
+}
+
+// ints returns an int or a tuple of n ints (one int means all n), or def.
+func (a *args) ints(name string, n int, def []int64) ([]int64, error) {
+	v, ok := a.vals[name]
+	if !ok || v == starlark.None {
+		return def, nil
+	}
+	xs, err := toInts(v, n)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s %v", a.fn, name, err)
+	}
+	return xs, nil
+}
+
+// toInt converts an integer (or an integral float, as Python 2 division
+// made them) to int64.
+func toInt(v starlark.Value) (int64, error) {
+	switch x := v.(type) {
+	case starlark.Int:
+		n, ok := x.Int64()
+		if !ok {
+			return 0, fmt.Errorf("is too large: %s", x)
+		}
+		return n, nil
+	case starlark.Float:
+		f := float64(x)
+		if f == math.Trunc(f) && math.Abs(f) < 1<<62 {
+			return int64(f), nil
+		}
+		return 0, fmt.Errorf("must be a whole number, got %v", f)
+	case starlark.Bool:
+		if x {
+			return 1, nil
+		}
+		return 0, nil
+	}
+	return 0, fmt.Errorf("must be an integer, got %s", describe(v))
+}
+
+// toInts converts an int (repeated n times) or a sequence of n ints.
+func toInts(v starlark.Value, n int) ([]int64, error) {
+	if seq, ok := v.(starlark.Indexable); ok && isSequence(v) {
+		if n > 0 && seq.Len() != n {
+			return nil, fmt.Errorf("must have %d entries, got %s", n, v)
+		}
+		out := make([]int64, seq.Len())
+		for i := range out {
+			x, err := toInt(seq.Index(i))
+			if err != nil {
+				return nil, fmt.Errorf("entry %d %v", i, err)
+			}
+			out[i] = x
+		}
+		return out, nil
+	}
+	x, err := toInt(v)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]int64, max(n, 1))
+	for i := range out {
+		out[i] = x
+	}
+	return out, nil
+}
+
+func isSequence(v starlark.Value) bool {
+	switch v.(type) {
+	case starlark.Tuple, *starlark.List:
+		return true
+	}
+	return false
+}
+
+// toShape converts a shape tuple such as (None, 1, 28, 28).
+func toShape(v starlark.Value) (graph.Shape, error) {
+	seq, ok := v.(starlark.Indexable)
+	if !ok || !isSequence(v) {
+		if _, err := toInt(v); err == nil {
+			return toShape(starlark.Tuple{v})
+		}
+		return nil, fmt.Errorf("a shape must be a tuple of sizes such as (None, 1, 28, 28), got %s", describe(v))
+	}
+	s := make(graph.Shape, seq.Len())
+	for i := range s {
+		x := seq.Index(i)
+		if x == starlark.None {
+			s[i] = graph.Unknown()
+			continue
+		}
+		n, err := toInt(x)
+		if err != nil {
+			return nil, fmt.Errorf("shape entry %d %v", i, err)
+		}
+		if n < 0 {
+			return nil, fmt.Errorf("shape entry %d is negative (%d)", i, n)
+		}
+		s[i] = graph.D(n)
+	}
+	return s, nil
+}
+
+// describe names a value for an error message, saying where an opaque one
+// came from.
+func describe(v starlark.Value) string {
+	switch x := v.(type) {
+	case *opaque:
+		return fmt.Sprintf("a value computed by %s, which layerinfo cannot evaluate", x.name)
+	case starlark.String:
+		return fmt.Sprintf("the string %s", x)
+	case starlark.NoneType:
+		return "None"
+	}
+	return fmt.Sprintf("%s %s", v.Type(), v)
+}

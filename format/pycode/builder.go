@@ -1,0 +1,273 @@
+package pycode
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"go.starlark.net/starlark"
+	"go.starlark.net/syntax"
+
+	"github.com/layerinfo/layerinfo/graph"
+	"github.com/layerinfo/layerinfo/infer"
+	"github.com/layerinfo/layerinfo/op"
+)
+
+// builder collects the layers a script creates into a graph, inferring
+// each as it is made, as Lasagne computes output shapes at construction.
+type builder struct {
+	file    string
+	g       *graph.Graph
+	layers  []*layer
+	byNode  map[*graph.Node]*layer
+	names   map[string]bool
+	calls   map[syntax.Position]syntax.Position // call '(' → start of the callee expression
+	nets    []*net
+	netInfo map[syntax.Position]*netSyntax
+	at      *graph.Pos // position to give new layers instead of the caller's (nolearn)
+	classes map[string]class
+	roots   map[string]starlark.Value // importable modules
+}
+
+func newBuilder(file string) *builder {
+	return &builder{
+		file:   file,
+		g:      &graph.Graph{Path: file},
+		byNode: map[*graph.Node]*layer{},
+		names:  map[string]bool{},
+	}
+}
+
+// posError is an error at a source position about a layer being made.
+type posError struct {
+	pos  graph.Pos
+	what string // "layer conv2d1 (Conv2DLayer)"
+	err  error
+}
+
+func (e *posError) Error() string {
+	s := e.pos.String()
+	if s != "" {
+		s += ": "
+	}
+	if e.what != "" {
+		s += e.what + ": "
+	}
+	return s + e.err.Error()
+}
+
+func (e *posError) Unwrap() error { return e.err }
+
+// callerPos is the position of the Starlark call being evaluated: the
+// start of the callee's name rather than its '('.
+func (b *builder) callerPos(th *starlark.Thread) graph.Pos {
+	if b.at != nil {
+		return *b.at
+	}
+	for d := 1; d < th.CallStackDepth(); d++ {
+		p := th.CallFrame(d).Pos
+		if p.IsValid() && p.Filename() == b.file {
+			if start, ok := b.calls[p]; ok {
+				p = start
+			}
+			return graph.Pos{File: b.file, Line: int(p.Line), Col: int(p.Col)}
+		}
+	}
+	return graph.Pos{File: b.file}
+}
+
+// autoName is nolearn's and layerinfo's name for an unnamed layer: the
+// class name in lower case without "layer", and its index.
+func autoName(class string, index int) string {
+	return fmt.Sprintf("%s%d", strings.ReplaceAll(strings.ToLower(class), "layer", ""), index)
+}
+
+// uniqueName keeps names unique as the graph needs; Lasagne allows
+// duplicates, which get a suffix.
+func (b *builder) uniqueName(name string) string {
+	if !b.names[name] {
+		return name
+	}
+	for i := 2; ; i++ {
+		n := fmt.Sprintf("%s_%d", name, i)
+		if !b.names[n] {
+			return n
+		}
+	}
+}
+
+// spec is what a class builder decided: the op and the inputs.
+type spec struct {
+	op     graph.Op
+	inputs []*layer
+	share  map[string]*paramRef
+	nonlin bool
+}
+
+// add creates the layer's node, infers it, and registers it.
+func (b *builder) add(c *call, s spec) (*layer, error) {
+	name := c.name
+	named := name != ""
+	if !named {
+		name = autoName(c.class, len(b.layers))
+	}
+	name = b.uniqueName(name)
+	var ins []*graph.Value
+	for _, l := range s.inputs {
+		ins = append(ins, l.node.Outputs[0])
+	}
+	n := b.g.NewNode(name, c.class, s.op, ins, 1, c.pos)
+	b.names[name] = true
+	for role, r := range s.share {
+		if n.Share == nil {
+			n.Share = map[string]graph.Ref{}
+		}
+		n.Share[role] = graph.Ref{Node: r.layer.node, Role: r.role, Transposed: r.transposed}
+	}
+	l := &layer{b: b, node: n, class: c.class, nonlin: s.nonlin, attrs: c.attrs(), named: named}
+	b.layers = append(b.layers, l)
+	b.byNode[n] = l
+	if err := b.infer(l); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// infer (re)runs inference of one layer, as Lasagne does when it is made.
+func (b *builder) infer(l *layer) error {
+	if err := infer.Node(l.node); err != nil {
+		return &infer.Error{Node: l.node, Err: err}
+	}
+	return nil
+}
+
+// layerOf finds the layer producing a value.
+func (b *builder) layerOf(v *graph.Value) *layer {
+	if v == nil || v.Producer == nil {
+		return nil
+	}
+	return b.byNode[v.Producer]
+}
+
+// call is one layer constructor call being evaluated.
+type call struct {
+	th    *starlark.Thread
+	class string
+	a     *args
+	name  string
+	pos   graph.Pos
+}
+
+// what names the layer for messages before it exists.
+func (c *call) what() string {
+	if c.name != "" {
+		return fmt.Sprintf("layer %s (%s)", c.name, c.class)
+	}
+	return c.class
+}
+
+// fail is an error about this call at its position.
+func (c *call) fail(format string, args ...any) error {
+	return &posError{pos: c.pos, what: c.what(), err: fmt.Errorf(format, args...)}
+}
+
+// attrs are the constructor's keyword arguments as layer attributes
+// (l.num_units, l.filter_size, …).
+func (c *call) attrs() starlark.StringDict {
+	d := starlark.StringDict{}
+	for k, v := range c.a.vals {
+		if k != "incoming" && k != "incomings" {
+			d[k] = v
+		}
+	}
+	return d
+}
+
+// incoming resolves a layer argument: a layer, or a shape tuple (Lasagne
+// accepts one in place of an input layer).
+func (b *builder) incoming(c *call, arg string) (*layer, error) {
+	v := c.a.get(arg)
+	switch x := v.(type) {
+	case *layer:
+		return x, nil
+	case starlark.Tuple, *starlark.List:
+		s, err := toShape(v)
+		if err != nil {
+			return nil, c.fail("%s: %v", arg, err)
+		}
+		ic := &call{th: c.th, class: "InputLayer", a: &args{fn: "InputLayer", vals: map[string]starlark.Value{"shape": v}}, pos: c.pos}
+		if c.name != "" {
+			ic.name = c.name + "_input"
+		}
+		return b.add(ic, spec{op: &op.Input{Shape: s}})
+	case nil:
+		return nil, c.fail("%s is missing", arg)
+	}
+	return nil, c.fail("%s must be a layer or a shape tuple, got %s", arg, describe(v))
+}
+
+// incomings resolves a list of layers.
+func (b *builder) incomings(c *call, arg string) ([]*layer, error) {
+	v := c.a.get(arg)
+	seq, ok := v.(starlark.Indexable)
+	if !ok || !isSequence(v) {
+		return nil, c.fail("%s must be a list of layers, got %s", arg, describe(v))
+	}
+	var out []*layer
+	for i := 0; i < seq.Len(); i++ {
+		x := seq.Index(i)
+		l, ok := x.(*layer)
+		if !ok {
+			if isSequence(x) {
+				sub := &call{th: c.th, class: c.class, a: &args{fn: c.a.fn, vals: map[string]starlark.Value{arg: x}}, pos: c.pos, name: ""}
+				il, err := b.incoming(sub, arg)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, il)
+				continue
+			}
+			return nil, c.fail("%s[%d] must be a layer, got %s", arg, i, describe(x))
+		}
+		out = append(out, l)
+	}
+	if len(out) == 0 {
+		return nil, c.fail("%s is empty", arg)
+	}
+	return out, nil
+}
+
+// shareArg reads a parameter argument such as W: a shared parameter
+// (W=l1.W), None (no such parameter), or anything else (an initializer or
+// an array: a new parameter).
+func shareArg(c *call, arg string, s *spec) (present bool, err error) {
+	v := c.a.get(arg)
+	switch x := v.(type) {
+	case nil:
+		return true, nil
+	case starlark.NoneType:
+		return false, nil
+	case *paramRef:
+		if s.share == nil {
+			s.share = map[string]*paramRef{}
+		}
+		s.share[arg] = x
+		return true, nil
+	case *layer:
+		return false, c.fail("%s must be a parameter or an initializer, got the layer %s", arg, x.node.Name)
+	}
+	return true, nil
+}
+
+// asStarlarkErr lets a Go error pass through Starlark unchanged.
+func unwrapEval(err error) error {
+	var pe *posError
+	if errors.As(err, &pe) {
+		return pe
+	}
+	var ie *infer.Error
+	if errors.As(err, &ie) {
+		return ie
+	}
+	return err
+}

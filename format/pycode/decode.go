@@ -1,0 +1,526 @@
+package pycode
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"go.starlark.net/resolve"
+	"go.starlark.net/starlark"
+	"go.starlark.net/syntax"
+
+	"github.com/layerinfo/layerinfo/graph"
+	"github.com/layerinfo/layerinfo/infer"
+)
+
+// DefaultMaxSteps bounds a script's execution: enough for any model
+// definition, small enough that an endless loop stops in about a second.
+const DefaultMaxSteps = 20_000_000
+
+// Options tune Decode. The zero value is the default.
+type Options struct {
+	MaxSteps uint64 // Starlark execution steps allowed; 0 means DefaultMaxSteps
+	Entry    string // a function to call to build the model when the file only defines functions
+}
+
+// Decode runs Python-syntax model code (nolearn NeuralNet definitions and
+// Lasagne layer code) in a sandboxed Starlark interpreter and returns the
+// network it builds. name is used in positions. The script has no file,
+// network or module access; it stops after the step limit.
+func Decode(name string, src []byte, opt Options) (g *graph.Graph, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			g, err = nil, fmt.Errorf("%s: internal error while running the script (please report): %v", name, r)
+		}
+	}()
+	prep := prepare(string(src))
+	b := newBuilder(name)
+	b.classes = lasagneClasses()
+	b.roots = b.modules()
+	b.roots["math"] = mathModule()
+	np := numpyModule()
+	b.roots["numpy"] = np
+
+	predeclared := starlark.StringDict{
+		"__name__": starlark.String("__layerinfo__"),
+		"__file__": starlark.String(name),
+	}
+	for k, v := range extraBuiltins() {
+		predeclared[k] = v
+	}
+	for _, c := range prep.classes {
+		if c.Name != "" {
+			predeclared[c.Name] = &userClass{b: b, name: c.Name, bases: c.Bases, line: c.Line}
+		}
+	}
+	for _, imp := range prep.imports {
+		pos := graph.Pos{File: name, Line: imp.Line}
+		if imp.Star {
+			v, err := lookup(b.roots, imp.Path)
+			if err != nil {
+				return nil, &posError{pos: pos, err: err}
+			}
+			if m, ok := v.(*module); ok {
+				for k, x := range m.members {
+					predeclared[k] = x
+				}
+			}
+			continue
+		}
+		v, err := lookup(b.roots, imp.Path)
+		if err != nil {
+			return nil, &posError{pos: pos, err: err}
+		}
+		predeclared[imp.Name] = v
+	}
+
+	opts := &syntax.FileOptions{Set: true, While: true, TopLevelControl: true, GlobalReassign: true, Recursion: true}
+	f, prog, err := starlark.SourceProgramOptions(opts, name, prep.text, func(string) bool { return true })
+	if err != nil {
+		return nil, sourceError(name, err)
+	}
+	b.findNets(f)
+	// Names the file uses but never binds: builtins, or guessed.
+	var ferr error
+	syntax.Walk(f, func(n syntax.Node) bool {
+		id, ok := n.(*syntax.Ident)
+		if !ok || ferr != nil {
+			return ferr == nil
+		}
+		bind, ok := id.Binding.(*resolve.Binding)
+		if !ok || bind.Scope != resolve.Predeclared {
+			return true
+		}
+		if _, ok := predeclared[id.Name]; ok {
+			return true
+		}
+		if v, ok := starlark.Universe[id.Name]; ok {
+			predeclared[id.Name] = v
+			return true
+		}
+		v, err := guessFree(b.roots, id.Name)
+		if err != nil {
+			ferr = &posError{pos: graph.Pos{File: name, Line: int(id.NamePos.Line), Col: int(id.NamePos.Col)}, err: err}
+			return false
+		}
+		predeclared[id.Name] = v
+		return true
+	})
+	if ferr != nil {
+		return nil, ferr
+	}
+
+	th := &starlark.Thread{Name: name, Print: func(*starlark.Thread, string) {}}
+	max := opt.MaxSteps
+	if max == 0 {
+		max = DefaultMaxSteps
+	}
+	th.SetMaxExecutionSteps(max)
+	globals, err := prog.Init(th, predeclared)
+	if err != nil {
+		return nil, runError(name, err, max)
+	}
+
+	if len(b.nets) == 0 && (len(b.layers) == 0 || opt.Entry != "") {
+		if err := b.callEntry(th, globals, opt.Entry); err != nil {
+			return nil, runError(name, err, max)
+		}
+	}
+	return b.finish()
+}
+
+// callEntry builds the model by calling a function when the file's top
+// level builds nothing: the one named by entry, or the first function
+// whose name says it builds a network and that needs no arguments.
+func (b *builder) callEntry(th *starlark.Thread, globals starlark.StringDict, entry string) error {
+	var names []string
+	for k := range globals {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var fn *starlark.Function
+	if entry != "" {
+		f, ok := globals[entry].(*starlark.Function)
+		if !ok {
+			return &posError{pos: graph.Pos{File: b.file}, err: fmt.Errorf("the file defines no function %s", entry)}
+		}
+		fn = f
+	} else {
+		var cands []*starlark.Function
+		for _, k := range names {
+			f, ok := globals[k].(*starlark.Function)
+			if !ok {
+				continue
+			}
+			l := strings.ToLower(k)
+			if (strings.HasPrefix(l, "build") || strings.HasPrefix(l, "create") || strings.HasPrefix(l, "make") || strings.HasPrefix(l, "get_") ||
+				strings.Contains(l, "model") || strings.Contains(l, "net")) && f.NumParams()-countDefaults(f) == 0 {
+				cands = append(cands, f)
+			}
+		}
+		if len(cands) == 0 {
+			return nil
+		}
+		sort.Slice(cands, func(i, j int) bool { return cands[i].Position().Line < cands[j].Position().Line })
+		fn = cands[0]
+		if len(cands) > 1 {
+			var others []string
+			for _, c := range cands[1:] {
+				others = append(others, c.Name())
+			}
+			b.g.Notes = append(b.g.Notes, fmt.Sprintf("built by calling %s(); the file also defines %s (choose with --entry)", fn.Name(), strings.Join(others, ", ")))
+		} else {
+			b.g.Notes = append(b.g.Notes, fmt.Sprintf("built by calling %s()", fn.Name()))
+		}
+	}
+	_, err := starlark.Call(th, fn, nil, nil)
+	return err
+}
+
+func countDefaults(f *starlark.Function) int {
+	n := 0
+	for i := 0; i < f.NumParams(); i++ {
+		if f.ParamDefault(i) != nil {
+			n++
+		}
+	}
+	if f.HasVarargs() {
+		n++
+	}
+	if f.HasKwargs() {
+		n++
+	}
+	return n
+}
+
+// finish keeps the layers of the model (the NeuralNet's, or every layer
+// no other layer consumes and what they depend on) as the graph.
+func (b *builder) finish() (*graph.Graph, error) {
+	var model []*layer
+	var outs []*layer
+	g := b.g
+	switch {
+	case len(b.nets) > 0:
+		nn := b.nets[0]
+		model = nn.layers
+		if len(model) > 0 {
+			outs = []*layer{model[len(model)-1]}
+		}
+		g.Format = "nolearn"
+		g.Prints = graph.Printed{Which: "trainable", Label: "learnable parameters"}
+		if len(b.nets) > 1 {
+			g.Notes = append(g.Notes, fmt.Sprintf("the file defines %d NeuralNets; this is the first", len(b.nets)))
+		}
+	case len(b.layers) > 0:
+		consumed := map[*graph.Node]bool{}
+		for _, l := range b.layers {
+			for _, v := range l.node.Inputs {
+				if v.Producer != nil {
+					consumed[v.Producer] = true
+				}
+			}
+		}
+		for _, l := range b.layers {
+			if !consumed[l.node] {
+				outs = append(outs, l)
+			}
+		}
+		model = b.ancestors(outs)
+		g.Format = "lasagne"
+		g.Prints = graph.Printed{Which: "total", Label: "parameters (lasagne.layers.count_params)"}
+		if len(outs) > 1 {
+			var names []string
+			for _, l := range outs {
+				names = append(names, l.node.Name)
+			}
+			g.Notes = append(g.Notes, fmt.Sprintf("%d output layers: %s", len(outs), strings.Join(names, ", ")))
+		}
+	default:
+		return nil, &posError{pos: graph.Pos{File: b.file}, err: errors.New("no network found: the file makes no nolearn NeuralNet and no Lasagne layers (if a function builds it, name it with --entry)")}
+	}
+	keep := map[*graph.Node]bool{}
+	for _, l := range model {
+		keep[l.node] = true
+	}
+	var nodes []*graph.Node
+	for _, n := range g.Nodes {
+		if keep[n] {
+			nodes = append(nodes, n)
+		}
+	}
+	g.Nodes = nodes
+	for _, l := range outs {
+		g.Outputs = append(g.Outputs, l.node.Outputs[0])
+	}
+	if err := g.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: internal error: %v", b.file, err)
+	}
+	return g, nil
+}
+
+// sourceError converts a parse or resolve error, with a hint where Python
+// syntax that Starlark lacks is the likely cause.
+func sourceError(name string, err error) error {
+	var se syntax.Error
+	if errors.As(err, &se) {
+		msg := se.Msg
+		if strings.Contains(msg, "got **") || strings.Contains(msg, "'**'") {
+			msg += " (the ** operator is not supported; write pow(a, b))"
+		}
+		return &posError{pos: graph.Pos{File: name, Line: int(se.Pos.Line), Col: int(se.Pos.Col)}, err: fmt.Errorf("syntax error: %s", msg)}
+	}
+	var rl resolve.ErrorList
+	if errors.As(err, &rl) && len(rl) > 0 {
+		return &posError{pos: graph.Pos{File: name, Line: int(rl[0].Pos.Line), Col: int(rl[0].Pos.Col)}, err: errors.New(rl[0].Msg)}
+	}
+	return fmt.Errorf("%s: %v", name, err)
+}
+
+// runError converts an execution error: ours keep their position; a
+// Starlark error gets the innermost position in the file and the chain of
+// calls that led there.
+func runError(name string, err error, max uint64) error {
+	var pe *posError
+	if errors.As(err, &pe) {
+		return pe
+	}
+	var ie *infer.Error
+	if errors.As(err, &ie) {
+		return ie
+	}
+	var ee *starlark.EvalError
+	if !errors.As(err, &ee) {
+		return fmt.Errorf("%s: %v", name, err)
+	}
+	msg := ee.Msg
+	if strings.Contains(msg, "too many steps") {
+		msg = fmt.Sprintf("stopped after %d steps: the script runs too long (an endless loop?)", max)
+	}
+	var pos graph.Pos
+	var chain []string
+	for i := len(ee.CallStack) - 1; i >= 0; i-- {
+		fr := ee.CallStack[i]
+		if !fr.Pos.IsValid() || fr.Pos.Filename() != name {
+			continue
+		}
+		p := graph.Pos{File: name, Line: int(fr.Pos.Line), Col: int(fr.Pos.Col)}
+		if pos.File == "" {
+			pos = p
+			if fr.Name != "<toplevel>" {
+				chain = append(chain, "in "+fr.Name)
+			}
+			continue
+		}
+		chain = append(chain, fmt.Sprintf("called from %s", p))
+	}
+	if len(chain) > 0 {
+		msg += " (" + strings.Join(chain, ", ") + ")"
+	}
+	if pos.File == "" {
+		pos.File = name
+	}
+	return &posError{pos: pos, err: errors.New(msg)}
+}
+
+// extraBuiltins are Python builtins Starlark lacks that model code uses.
+func extraBuiltins() starlark.StringDict {
+	return starlark.StringDict{
+		"xrange": starlark.Universe["range"],
+		"slice":  starlark.NewBuiltin("slice", newSlice),
+		"sum": starlark.NewBuiltin("sum", func(th *starlark.Thread, fn *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+			if len(a) < 1 {
+				return nil, fmt.Errorf("sum needs an iterable")
+			}
+			var total starlark.Value = starlark.MakeInt(0)
+			if len(a) > 1 {
+				total = a[1]
+			}
+			it := starlark.Iterate(a[0])
+			if it == nil {
+				return nil, fmt.Errorf("sum: %s is not iterable", a[0].Type())
+			}
+			defer it.Done()
+			var x starlark.Value
+			for it.Next(&x) {
+				var err error
+				if total, err = starlark.Binary(syntax.PLUS, total, x); err != nil {
+					return nil, err
+				}
+			}
+			return total, nil
+		}),
+		"abs": starlark.NewBuiltin("abs", func(th *starlark.Thread, fn *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+			if len(a) != 1 {
+				return nil, fmt.Errorf("abs takes one argument")
+			}
+			switch x := a[0].(type) {
+			case starlark.Int:
+				if x.Sign() < 0 {
+					return starlark.MakeInt(0).Sub(x), nil
+				}
+				return x, nil
+			case starlark.Float:
+				return starlark.Float(math.Abs(float64(x))), nil
+			}
+			return &opaque{name: "abs(…)"}, nil
+		}),
+		"pow": starlark.NewBuiltin("pow", func(th *starlark.Thread, fn *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+			if len(a) != 2 {
+				return nil, fmt.Errorf("pow takes two arguments")
+			}
+			x, ok1 := a[0].(starlark.Int)
+			y, ok2 := a[1].(starlark.Int)
+			if ok1 && ok2 {
+				e, ok := y.Int64()
+				if ok && e >= 0 && e < 256 {
+					r := starlark.MakeInt(1)
+					for i := int64(0); i < e; i++ {
+						r = r.Mul(x)
+					}
+					return r, nil
+				}
+			}
+			fx, ok1 := starlark.AsFloat(a[0])
+			fy, ok2 := starlark.AsFloat(a[1])
+			if !ok1 || !ok2 {
+				return &opaque{name: "pow(…)"}, nil
+			}
+			return starlark.Float(math.Pow(fx, fy)), nil
+		}),
+		"round": starlark.NewBuiltin("round", func(th *starlark.Thread, fn *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+			if len(a) < 1 {
+				return nil, fmt.Errorf("round needs a number")
+			}
+			f, ok := starlark.AsFloat(a[0])
+			if !ok {
+				return &opaque{name: "round(…)"}, nil
+			}
+			return starlark.MakeInt64(int64(math.RoundToEven(f))), nil
+		}),
+		"map": starlark.NewBuiltin("map", func(th *starlark.Thread, fn *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+			if len(a) != 2 {
+				return nil, fmt.Errorf("map takes a function and one iterable")
+			}
+			it := starlark.Iterate(a[1])
+			if it == nil {
+				return nil, fmt.Errorf("map: %s is not iterable", a[1].Type())
+			}
+			defer it.Done()
+			var out []starlark.Value
+			var x starlark.Value
+			for it.Next(&x) {
+				y, err := starlark.Call(th, a[0], starlark.Tuple{x}, nil)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, y)
+			}
+			return starlark.NewList(out), nil
+		}),
+		"isinstance": starlark.NewBuiltin("isinstance", func(th *starlark.Thread, fn *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+			if len(a) != 2 {
+				return nil, fmt.Errorf("isinstance takes two arguments")
+			}
+			switch t := a[1].(type) {
+			case *starlark.Builtin:
+				switch t.Name() {
+				case "int":
+					_, ok := a[0].(starlark.Int)
+					return starlark.Bool(ok), nil
+				case "float":
+					_, ok := a[0].(starlark.Float)
+					return starlark.Bool(ok), nil
+				case "str":
+					_, ok := a[0].(starlark.String)
+					return starlark.Bool(ok), nil
+				case "list":
+					_, ok := a[0].(*starlark.List)
+					return starlark.Bool(ok), nil
+				case "tuple":
+					_, ok := a[0].(starlark.Tuple)
+					return starlark.Bool(ok), nil
+				case "dict":
+					_, ok := a[0].(*starlark.Dict)
+					return starlark.Bool(ok), nil
+				}
+			case *layerClass:
+				l, ok := a[0].(*layer)
+				return starlark.Bool(ok && l.class == t.name), nil
+			}
+			return starlark.False, nil
+		}),
+	}
+}
+
+// mathModule is the part of Python's math module that shape arithmetic uses.
+func mathModule() *module {
+	f1 := func(name string, fn func(float64) float64, toInt bool) *starlark.Builtin {
+		return starlark.NewBuiltin(name, func(th *starlark.Thread, b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+			if len(a) != 1 {
+				return nil, fmt.Errorf("%s takes one argument", name)
+			}
+			x, ok := starlark.AsFloat(a[0])
+			if !ok {
+				return &opaque{name: name + "(…)"}, nil
+			}
+			r := fn(x)
+			if toInt {
+				return starlark.MakeInt64(int64(r)), nil
+			}
+			return starlark.Float(r), nil
+		})
+	}
+	return &module{name: "math", open: true, members: starlark.StringDict{
+		"floor": f1("floor", math.Floor, true),
+		"ceil":  f1("ceil", math.Ceil, true),
+		"sqrt":  f1("sqrt", math.Sqrt, false),
+		"log":   f1("log", math.Log, false),
+		"log2":  f1("log2", math.Log2, false),
+		"exp":   f1("exp", math.Exp, false),
+		"pi":    starlark.Float(math.Pi),
+		"e":     starlark.Float(math.E),
+	}}
+}
+
+// numpyModule evaluates the few numpy functions used for sizes (np.prod of
+// a shape, np.ceil); everything else is opaque.
+func numpyModule() *module {
+	m := mathModule()
+	m.name = "numpy"
+	for _, k := range []string{"floor", "ceil"} {
+		fn := m.members[k].(*starlark.Builtin)
+		m.members[k] = starlark.NewBuiltin(k, func(th *starlark.Thread, b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+			v, err := fn.CallInternal(th, a, kw)
+			if i, ok := v.(starlark.Int); ok && err == nil {
+				f, _ := starlark.AsFloat(i)
+				return starlark.Float(f), nil // numpy returns floats
+			}
+			return v, err
+		})
+	}
+	m.members["prod"] = starlark.NewBuiltin("prod", func(th *starlark.Thread, b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+		if len(a) != 1 {
+			return &opaque{name: "numpy.prod(…)"}, nil
+		}
+		it := starlark.Iterate(a[0])
+		if it == nil {
+			return a[0], nil
+		}
+		defer it.Done()
+		var r starlark.Value = starlark.MakeInt(1)
+		var x starlark.Value
+		for it.Next(&x) {
+			if x == starlark.None {
+				return &opaque{name: "numpy.prod(shape with None)"}, nil
+			}
+			var err error
+			if r, err = starlark.Binary(syntax.STAR, r, x); err != nil {
+				return &opaque{name: "numpy.prod(…)"}, nil
+			}
+		}
+		return r, nil
+	})
+	return m
+}

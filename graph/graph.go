@@ -1,0 +1,201 @@
+package graph
+
+import (
+	"fmt"
+
+	"github.com/layerinfo/layerinfo/calc"
+)
+
+// Pos is where a node was defined: a line and column in a text file, or a
+// path inside a binary file ("graph.node[12]").
+type Pos struct {
+	File string
+	Line int // 1-based; 0 when not a text position
+	Col  int
+	Path string // e.g. `graph.node[12]` or `layers[3]`
+}
+
+// String is "file:line:col", "file: path", or whatever part is known.
+func (p Pos) String() string {
+	switch {
+	case p.Line > 0 && p.Col > 0:
+		return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
+	case p.Line > 0:
+		return fmt.Sprintf("%s:%d", p.File, p.Line)
+	case p.Path != "" && p.File != "":
+		return p.File + ": " + p.Path
+	case p.Path != "":
+		return p.Path
+	}
+	return p.File
+}
+
+// Const is the content of a small constant tensor, kept so that shape
+// computations on constants (ONNX Shape → Gather → Reshape) can be folded.
+type Const struct {
+	Ints   []int64
+	Floats []float64
+}
+
+// Value is a tensor flowing along an edge of the graph.
+type Value struct {
+	Name     string
+	Shape    Shape // nil when even the rank is unknown; Shape{} is a scalar
+	DType    DType
+	Const    *Const // content, when it is a known small constant
+	Producer *Node  // nil for graph inputs and parameters
+	Param    *Param // non-nil when the value is a parameter tensor (an ONNX initializer)
+}
+
+// Param is a parameter tensor (weight, bias, running statistic). A Param
+// used by several nodes is the same pointer in each, and counts once.
+type Param struct {
+	Name      string
+	Role      string // "W", "b", "mean", "weight", …: the framework's name for it
+	Shape     Shape
+	DType     DType
+	Trainable bool
+	Owner     *Node // the first node that uses it, where it is counted; set by infer
+}
+
+// Numel is the element count of the parameter as an expression.
+func (p *Param) Numel() calc.Expr { return p.Shape.Numel() }
+
+// Ref names a parameter another node owns, for weight sharing declared in
+// the source (Lasagne's W=other.W): the parameter with Role of Node.
+type Ref struct {
+	Node       *Node
+	Role       string
+	Transposed bool // used transposed (Lasagne W=other.W.T): the shapes are reversed
+}
+
+// Op is a node's operation: it reads the node's input shapes and attributes
+// and fills in output shapes, parameters, FLOPs and their arithmetic.
+// Implementations live in package op, one file per family.
+type Op interface {
+	Infer(n *Node) error
+}
+
+// Node is one layer or operator.
+type Node struct {
+	Name    string
+	Type    string // the framework's name for the layer type ("Conv2DLayer", "Conv")
+	Op      Op
+	Inputs  []*Value
+	Outputs []*Value
+	Pos     Pos
+	Share   map[string]Ref // parameters taken from other nodes, by role
+
+	// Filled by inference.
+	Params   []*Param  // every parameter the node uses, owned or shared
+	Count    calc.Expr // arithmetic of the parameters first counted at this node
+	FLOPs    calc.Expr // 2 per multiply-add of conv/linear/matmul-class work, bias excluded
+	ShapeWhy []string  // how each output size was derived
+	Notes    []string  // warnings and remarks about this node
+	Done     bool      // inference ran and succeeded
+}
+
+// In is the shape of input i (nil when unknown).
+func (n *Node) In(i int) Shape {
+	if i >= len(n.Inputs) || n.Inputs[i] == nil {
+		return nil
+	}
+	return n.Inputs[i].Shape
+}
+
+// SetOut sets output i's shape; the element type defaults to that of the
+// first input.
+func (n *Node) SetOut(i int, s Shape) {
+	v := n.Outputs[i]
+	v.Shape = s
+	if v.DType == "" && len(n.Inputs) > 0 && n.Inputs[0] != nil {
+		v.DType = n.Inputs[0].DType
+	}
+}
+
+// Why records a line of the output-size arithmetic.
+func (n *Node) Why(format string, args ...any) {
+	n.ShapeWhy = append(n.ShapeWhy, fmt.Sprintf(format, args...))
+}
+
+// Note records a remark shown with the node.
+func (n *Node) Note(format string, args ...any) {
+	n.Notes = append(n.Notes, fmt.Sprintf(format, args...))
+}
+
+// Param returns the node's parameter with the given role: the shared one
+// when the source said so (checked against shape), otherwise a new Param
+// named "<node>.<role>". It is added to n.Params.
+func (n *Node) Param(role string, shape Shape, trainable bool) (*Param, error) {
+	if ref, ok := n.Share[role]; ok {
+		p := ref.Node.ParamByRole(ref.Role)
+		if p == nil {
+			return nil, fmt.Errorf("%s is shared with layer %s, which has no parameter %s", role, ref.Node.Name, ref.Role)
+		}
+		want := shape
+		if ref.Transposed {
+			want = make(Shape, len(shape))
+			for i, d := range shape {
+				want[len(shape)-1-i] = d
+			}
+		}
+		if !p.Shape.Equal(want) {
+			return nil, fmt.Errorf("%s is shared with %s, whose shape %s differs from the %s this layer needs", role, p.Name, p.Shape, want)
+		}
+		n.Params = append(n.Params, p)
+		return p, nil
+	}
+	dt := Float32
+	if len(n.Inputs) > 0 && n.Inputs[0] != nil && n.Inputs[0].DType.IsFloat() {
+		dt = n.Inputs[0].DType
+	}
+	p := &Param{Name: n.Name + "." + role, Role: role, Shape: shape, DType: dt, Trainable: trainable}
+	n.Params = append(n.Params, p)
+	return p, nil
+}
+
+// ParamByRole finds one of the node's parameters by its role.
+func (n *Node) ParamByRole(role string) *Param {
+	for _, p := range n.Params {
+		if p.Role == role {
+			return p
+		}
+	}
+	return nil
+}
+
+// Graph is a whole model.
+type Graph struct {
+	Name    string
+	Format  string // which front-end read it: "nolearn", "lasagne", "spec", "onnx", …
+	Path    string
+	Nodes   []*Node  // in source order
+	Inputs  []*Value // values fed from outside
+	Outputs []*Value // values the model returns
+	Notes   []string
+
+	// Prints says which total the framework itself prints and how it
+	// labels it, so the report can name the number the user saw.
+	Prints Printed
+}
+
+// Printed describes the framework's own summary figure.
+type Printed struct {
+	Which string // "trainable", "total"
+	Label string // e.g. "learnable parameters" (nolearn)
+}
+
+// NewNode appends a node with fresh output values named after it (one
+// output named like the node, more outputs suffixed ":1", ":2", …).
+func (g *Graph) NewNode(name, typ string, op Op, inputs []*Value, outputs int, pos Pos) *Node {
+	n := &Node{Name: name, Type: typ, Op: op, Inputs: inputs, Pos: pos}
+	for i := 0; i < outputs; i++ {
+		vn := name
+		if i > 0 {
+			vn = fmt.Sprintf("%s:%d", name, i)
+		}
+		n.Outputs = append(n.Outputs, &Value{Name: vn, Producer: n})
+	}
+	g.Nodes = append(g.Nodes, n)
+	return n
+}

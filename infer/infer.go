@@ -1,0 +1,219 @@
+// Package infer walks a graph once, in dependency order, and lets each
+// node's op fill in its output shapes, parameters, FLOPs and the arithmetic
+// behind them. It also decides where each parameter is counted: at the
+// first node that uses it, so shared tensors count once.
+//
+// The package uses the standard library only.
+package infer
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/layerinfo/layerinfo/calc"
+	"github.com/layerinfo/layerinfo/graph"
+)
+
+// Error is an inference failure at one node, with the node's source
+// position: "model.py:12:5: layer conv2d2 (Conv2DLayer): …".
+type Error struct {
+	Node *graph.Node
+	Err  error
+}
+
+func (e *Error) Error() string {
+	pos := e.Node.Pos.String()
+	what := fmt.Sprintf("layer %s (%s)", e.Node.Name, e.Node.Type)
+	if pos != "" {
+		return pos + ": " + what + ": " + e.Err.Error()
+	}
+	return what + ": " + e.Err.Error()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Options tune a run. The zero value stops at the first error.
+type Options struct {
+	// KeepGoing analyses the rest of the graph after a node fails: its
+	// outputs stay unknown and the errors are returned together.
+	KeepGoing bool
+}
+
+// Run infers every node of g. Nodes run in a stable topological order
+// (source order where the dependencies allow), counting weight sharing as a
+// dependency.
+func Run(g *graph.Graph, opt Options) error {
+	order, err := Order(g)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, n := range order {
+		if err := Node(n); err != nil {
+			e := &Error{Node: n, Err: err}
+			if !opt.KeepGoing {
+				return e
+			}
+			errs = append(errs, e)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Node infers one node whose inputs are already inferred; front-ends that
+// must know shapes while they build (Lasagne computes them at
+// construction) call it as each node is made. Running it again on the
+// same node recomputes everything from its op.
+func Node(n *graph.Node) (err error) {
+	defer func() {
+		// An op must not panic on odd input; if one does, report it as
+		// a bug at this node rather than crash.
+		if r := recover(); r != nil {
+			err = fmt.Errorf("internal error (please report): %v", r)
+		}
+	}()
+	for i, v := range n.Inputs {
+		if v == nil {
+			continue
+		}
+		if v.Producer != nil && !v.Producer.Done {
+			return fmt.Errorf("input %d (%s) is unknown because layer %s failed", i, v.Name, v.Producer.Name)
+		}
+	}
+	n.Params, n.ShapeWhy, n.Notes = nil, nil, nil
+	n.Count, n.FLOPs = calc.Expr{}, calc.Expr{}
+	if err := n.Op.Infer(n); err != nil {
+		return err
+	}
+	// Parameters fed as inputs (ONNX initializers) belong to the node too.
+	for _, v := range n.Inputs {
+		if v != nil && v.Param != nil && !contains(n.Params, v.Param) {
+			n.Params = append(n.Params, v.Param)
+		}
+	}
+	var fresh, shared []*graph.Param
+	for _, p := range n.Params {
+		if p.Owner == nil {
+			p.Owner = n
+		}
+		if p.Owner == n {
+			fresh = append(fresh, p)
+		} else {
+			shared = append(shared, p)
+		}
+	}
+	// The op's own formula stands when it counts exactly the fresh
+	// parameters; otherwise (sharing) show the fresh tensors one by one.
+	want := calc.N(0)
+	var terms []calc.Expr
+	for _, p := range fresh {
+		terms = append(terms, p.Numel())
+	}
+	if len(terms) > 0 {
+		want = calc.Add(terms...)
+	}
+	if err := want.Err(); err != nil {
+		return fmt.Errorf("counting parameters: %v", err)
+	}
+	if err := n.Count.Err(); err != nil {
+		return fmt.Errorf("counting parameters: %v", err)
+	}
+	wv, _ := want.Value()
+	if cv, ok := n.Count.Value(); !ok || cv != wv {
+		n.Count = want
+	}
+	for _, p := range shared {
+		n.Note("%s is shared with layer %s and counted there", p.Name, p.Owner.Name)
+	}
+	if err := n.FLOPs.Err(); err != nil {
+		return fmt.Errorf("counting FLOPs: %v", err)
+	}
+	for i, v := range n.Outputs {
+		if v.Shape == nil {
+			return fmt.Errorf("output %d has no shape (op %T did not set it)", i, n.Op)
+		}
+	}
+	n.Done = true
+	return nil
+}
+
+func contains(ps []*graph.Param, p *graph.Param) bool {
+	for _, q := range ps {
+		if q == p {
+			return true
+		}
+	}
+	return false
+}
+
+// Order is a topological order of g's nodes that keeps source order
+// wherever the dependencies allow. A node depends on the producers of its
+// inputs and on the nodes it shares parameters with.
+func Order(g *graph.Graph) ([]*graph.Node, error) {
+	index := make(map[*graph.Node]int, len(g.Nodes))
+	for i, n := range g.Nodes {
+		index[n] = i
+	}
+	deps := make([][]int, len(g.Nodes))
+	users := make([][]int, len(g.Nodes))
+	for i, n := range g.Nodes {
+		add := func(m *graph.Node) {
+			if j, ok := index[m]; ok && j != i {
+				deps[i] = append(deps[i], j)
+				users[j] = append(users[j], i)
+			}
+		}
+		for _, v := range n.Inputs {
+			if v != nil && v.Producer != nil {
+				add(v.Producer)
+			}
+		}
+		for _, r := range n.Share {
+			add(r.Node)
+		}
+	}
+	pending := make([]int, len(g.Nodes))
+	for i := range deps {
+		pending[i] = len(deps[i])
+	}
+	// A min-heap on source index would be O(n log n); graphs are small
+	// enough (and usually already sorted) that a moving cursor is linear.
+	order := make([]*graph.Node, 0, len(g.Nodes))
+	ready := make([]bool, len(g.Nodes))
+	done := make([]bool, len(g.Nodes))
+	for i := range pending {
+		ready[i] = pending[i] == 0
+	}
+	cursor := 0
+	for len(order) < len(g.Nodes) {
+		for cursor < len(g.Nodes) && (done[cursor] || !ready[cursor]) {
+			cursor++
+		}
+		if cursor == len(g.Nodes) {
+			var stuck []string
+			for i, n := range g.Nodes {
+				if !done[i] {
+					stuck = append(stuck, n.Name)
+				}
+				if len(stuck) == 5 {
+					break
+				}
+			}
+			return nil, fmt.Errorf("the graph has a cycle through %s", strings.Join(stuck, ", "))
+		}
+		i := cursor
+		done[i] = true
+		order = append(order, g.Nodes[i])
+		for _, u := range users[i] {
+			pending[u]--
+			if pending[u] == 0 {
+				ready[u] = true
+				if u < cursor {
+					cursor = u
+				}
+			}
+		}
+	}
+	return order, nil
+}

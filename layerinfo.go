@@ -1,0 +1,166 @@
+// Package layerinfo reads a neural network's definition and reports, for
+// every layer, its output shape, parameters (trainable and not) and FLOPs,
+// with the arithmetic behind each number.
+//
+// The pipeline reads as the source tree: a format package (format/pycode,
+// format/spec, …) decodes a file into a graph.Graph; infer walks it once,
+// each op (package op) computing shapes, parameters and FLOPs with their
+// arithmetic (package calc); stats builds the report; render prints it.
+//
+//	g, err := layerinfo.Load(layerinfo.File("mnist.py"), layerinfo.Options{})
+//	r, err := layerinfo.Analyze(g)
+//	render.Table(os.Stdout, r)
+package layerinfo
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/layerinfo/layerinfo/format/pycode"
+	"github.com/layerinfo/layerinfo/graph"
+	"github.com/layerinfo/layerinfo/infer"
+	"github.com/layerinfo/layerinfo/stats"
+)
+
+// ErrUnrecognized is returned (wrapped) when no format recognizes a file.
+var ErrUnrecognized = errors.New("unrecognized format")
+
+// MaxTextSize caps text formats (model code, specs, JSON configs): they
+// are read whole.
+const MaxTextSize = 64 << 20
+
+// Input is a model file: a name for messages and format detection, and
+// random access to its bytes (binary formats read only what they need).
+type Input struct {
+	Name string
+	R    io.ReaderAt
+	Size int64
+}
+
+// File opens a file as an Input; the caller closes it with Close when done.
+func File(path string) (Input, func() error, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Input{}, nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return Input{}, nil, err
+	}
+	if st.IsDir() {
+		f.Close()
+		return Input{}, nil, fmt.Errorf("%s is a directory", path)
+	}
+	return Input{Name: path, R: f, Size: st.Size()}, f.Close, nil
+}
+
+// Bytes is an Input over data held in memory (standard input, tests).
+func Bytes(name string, data []byte) Input {
+	return Input{Name: name, R: bytes.NewReader(data), Size: int64(len(data))}
+}
+
+// text reads a text input whole, capped at MaxTextSize.
+func (in Input) text() ([]byte, error) {
+	if in.Size > MaxTextSize {
+		return nil, fmt.Errorf("%s: %d bytes is more than the %d a text model file may have", in.Name, in.Size, MaxTextSize)
+	}
+	buf := make([]byte, in.Size)
+	n, err := in.R.ReadAt(buf, 0)
+	if err != nil && !(errors.Is(err, io.EOF) && int64(n) == in.Size) {
+		return nil, fmt.Errorf("%s: %v", in.Name, err)
+	}
+	return buf, nil
+}
+
+// head is the first bytes of the input, for sniffing.
+func (in Input) head(n int) []byte {
+	buf := make([]byte, min(int64(n), in.Size))
+	k, _ := in.R.ReadAt(buf, 0)
+	return buf[:k]
+}
+
+// Options tune loading. The zero value detects the format.
+type Options struct {
+	Format string // a format name from Formats(); "" detects it
+	Entry  string // Python code: the function that builds the model
+}
+
+// Format is one input format.
+type Format struct {
+	Name string
+	Doc  string
+	// Sniff reports whether the input looks like this format, from its
+	// name and first bytes.
+	Sniff  func(name string, head []byte) bool
+	Decode func(in Input, opt Options) (*graph.Graph, error)
+}
+
+// Formats lists the formats in the order they are tried.
+func Formats() []Format {
+	return []Format{
+		{
+			Name: "python",
+			Doc:  "Python model code: nolearn NeuralNet(...) and Lasagne layers",
+			Sniff: func(name string, head []byte) bool {
+				if strings.HasSuffix(name, ".py") {
+					return true
+				}
+				s := string(head)
+				return strings.Contains(s, "lasagne") || strings.Contains(s, "NeuralNet(") || strings.Contains(s, "Layer(")
+			},
+			Decode: func(in Input, opt Options) (*graph.Graph, error) {
+				src, err := in.text()
+				if err != nil {
+					return nil, err
+				}
+				return pycode.Decode(in.Name, src, pycode.Options{Entry: opt.Entry})
+			},
+		},
+	}
+}
+
+// FormatNames lists the format names for --format.
+func FormatNames() []string {
+	var names []string
+	for _, f := range Formats() {
+		names = append(names, f.Name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Load decodes a model file into a graph, detecting the format unless
+// opt.Format names one.
+func Load(in Input, opt Options) (*graph.Graph, error) {
+	fs := Formats()
+	if opt.Format != "" {
+		for _, f := range fs {
+			if f.Name == opt.Format {
+				return f.Decode(in, opt)
+			}
+		}
+		return nil, fmt.Errorf("unknown format %q (known: %s)", opt.Format, strings.Join(FormatNames(), ", "))
+	}
+	head := in.head(4096)
+	for _, f := range fs {
+		if f.Sniff(filepath.Base(in.Name), head) {
+			return f.Decode(in, opt)
+		}
+	}
+	return nil, fmt.Errorf("%s: %w (give --format; known: %s)", in.Name, ErrUnrecognized, strings.Join(FormatNames(), ", "))
+}
+
+// Analyze infers every node of g and builds the report.
+func Analyze(g *graph.Graph) (*stats.Report, error) {
+	if err := infer.Run(g, infer.Options{}); err != nil {
+		return nil, err
+	}
+	return stats.Build(g), nil
+}

@@ -1,0 +1,16 @@
+// Package op holds the framework-neutral operations: for each, in one
+// place, the output-shape rule, the parameter rule, the FLOPs rule and the
+// arithmetic text shown for each of them.
+//
+// Ops are plain structs whose fields are the operation's attributes in
+// resolved form: a front-end translates its framework's conventions (the
+// default stride, what 'same' padding means, which tensors a batch norm
+// trains) into these fields, and the op applies them without knowing which
+// framework it serves. Each op implements graph.Op.
+//
+// FLOPs follow PyTorch FlopCounterMode: 2 per multiply-add of convolution,
+// linear and matrix-multiply work, bias excluded, everything else 0. When
+// the batch axis is unknown (None) FLOPs are per example.
+//
+// The package uses the standard library only.
+package op

@@ -1,0 +1,215 @@
+// Package render writes a report as a text table, as the explained
+// arithmetic, or as JSON. It only formats: every number and every formula
+// comes from the report.
+package render
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/layerinfo/layerinfo/stats"
+)
+
+// JSON writes the report as indented JSON (schema_version 1).
+func JSON(w io.Writer, r *stats.Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// Thousands formats n with commas: 217706 → "217,706".
+func Thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	if neg {
+		s = s[1:]
+	}
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// shapeText is a shape for the table: dims joined by "x", with an unknown
+// leading (batch) axis left out as nolearn and Keras users expect.
+func shapeText(s stats.Shape) string {
+	if s == nil {
+		return "?"
+	}
+	if len(s) > 1 && !s[0].Known() && s[0].Name == "" {
+		s = s[1:]
+	}
+	if len(s) == 0 {
+		return "scalar"
+	}
+	parts := make([]string, len(s))
+	for i, d := range s {
+		parts[i] = d.String()
+	}
+	return strings.Join(parts, "x")
+}
+
+// pyShape is a shape as Python prints it: (None, 32, 24, 24).
+func pyShape(s stats.Shape) string {
+	if s == nil {
+		return "(unknown)"
+	}
+	parts := make([]string, len(s))
+	for i, d := range s {
+		parts[i] = d.String()
+	}
+	if len(parts) == 1 {
+		return "(" + parts[0] + ",)"
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}
+
+func flopsText(f *int64) string {
+	if f == nil {
+		return "?"
+	}
+	return Thousands(*f)
+}
+
+// Table writes the per-layer table and the totals.
+func Table(w io.Writer, r *stats.Report) error {
+	head := []string{"#", "name", "type", "output", "params", "FLOPs"}
+	rows := [][]string{}
+	for i, l := range r.Layers {
+		shapes := make([]string, len(l.OutputShapes))
+		for j, s := range l.OutputShapes {
+			shapes[j] = shapeText(s)
+		}
+		params := Thousands(l.Params)
+		if l.Params == 0 && sharedOnly(l) {
+			params = "0 (shared)"
+		}
+		rows = append(rows, []string{strconv.Itoa(i), l.Name, l.Type, strings.Join(shapes, ", "), params, flopsText(l.FLOPs)})
+	}
+	right := []bool{true, false, false, false, true, true}
+	width := make([]int, len(head))
+	for i, h := range head {
+		width[i] = len(h)
+	}
+	for _, row := range rows {
+		for i, c := range row {
+			width[i] = max(width[i], len([]rune(c)))
+		}
+	}
+	ew := &errWriter{w: w}
+	line := func(cells []string) {
+		var b strings.Builder
+		for i, c := range cells {
+			pad := strings.Repeat(" ", width[i]-len([]rune(c)))
+			if i > 0 {
+				b.WriteString("  ")
+			}
+			if right[i] {
+				b.WriteString(pad + c)
+			} else if i == len(cells)-1 {
+				b.WriteString(c)
+			} else {
+				b.WriteString(c + pad)
+			}
+		}
+		ew.printf("%s\n", strings.TrimRight(b.String(), " "))
+	}
+	ew.printf("%s (%s)\n\n", r.Model.Path, r.Model.Format)
+	line(head)
+	rule := make([]string, len(head))
+	for i := range head {
+		rule[i] = strings.Repeat("-", width[i])
+	}
+	line(rule)
+	for _, row := range rows {
+		line(row)
+	}
+	ew.printf("\n")
+	totals(ew, r)
+	return ew.err
+}
+
+func sharedOnly(l stats.Layer) bool {
+	if len(l.Weights) == 0 {
+		return false
+	}
+	for _, w := range l.Weights {
+		if w.SharedWith == "" {
+			return false
+		}
+	}
+	return true
+}
+
+func totals(ew *errWriter, r *stats.Report) {
+	t := r.Totals
+	labels := []string{"Total params:", "  trainable:", "  non-trainable:"}
+	values := []string{Thousands(t.Params), Thousands(t.TrainableParams), Thousands(t.NonTrainableParams)}
+	if t.ParamBytes > 0 {
+		labels = append(labels, "Param memory:")
+		values = append(values, bytesText(t.ParamBytes))
+	}
+	labels = append(labels, "FLOPs"+perExample(r)+":")
+	values = append(values, flopsText(t.FLOPs))
+	lw, vw := 0, 0
+	for i := range labels {
+		lw = max(lw, len(labels[i]))
+		vw = max(vw, len(values[i]))
+	}
+	for i := range labels {
+		ew.printf("%-*s %*s\n", lw, labels[i], vw, values[i])
+	}
+	if p := r.Model.Prints; p != nil {
+		ew.printf("%s prints %s %s (the %s count)\n", r.Model.Format, Thousands(p.Value), p.Label, strings.TrimSuffix(strings.ReplaceAll(p.Which, "_params", ""), "params"))
+	}
+	for _, n := range r.Notes {
+		ew.printf("note: %s\n", n)
+	}
+}
+
+// perExample says when FLOPs are per example because the batch is unknown.
+func perExample(r *stats.Report) string {
+	for _, l := range r.Layers {
+		for _, s := range l.OutputShapes {
+			if len(s) > 0 && !s[0].Known() {
+				return " (per example)"
+			}
+			return ""
+		}
+	}
+	return ""
+}
+
+func bytesText(b int64) string {
+	const unit = 1024
+	if b < unit {
+		return fmt.Sprintf("%d B", b)
+	}
+	div, exp := int64(unit), 0
+	for n := b / unit; n >= unit && exp < 4; n /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.2f %ciB (%s bytes)", float64(b)/float64(div), "KMGTP"[exp], Thousands(b))
+}
+
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) printf(format string, args ...any) {
+	if e.err == nil {
+		_, e.err = fmt.Fprintf(e.w, format, args...)
+	}
+}

@@ -1,0 +1,233 @@
+// Package stats turns an inferred graph into the report: per-layer rows and
+// totals, in the versioned JSON schema scripts depend on.
+//
+// Schema version 1 is stable: fields are only ever added.
+//
+// The package uses the standard library only.
+package stats
+
+import (
+	"encoding/json"
+	"sort"
+	"strings"
+
+	"github.com/layerinfo/layerinfo/calc"
+	"github.com/layerinfo/layerinfo/graph"
+)
+
+// SchemaVersion is the version of the JSON report.
+const SchemaVersion = 1
+
+// Report is the whole analysis of one model.
+type Report struct {
+	SchemaVersion int      `json:"schema_version"`
+	Model         Model    `json:"model"`
+	Layers        []Layer  `json:"layers"`
+	Totals        Totals   `json:"totals"`
+	Notes         []string `json:"notes,omitempty"`
+}
+
+// Model says what was read.
+type Model struct {
+	Path   string  `json:"path"`
+	Format string  `json:"format"`
+	Name   string  `json:"name,omitempty"`
+	Prints *Prints `json:"framework_prints,omitempty"`
+}
+
+// Prints is the figure the framework itself would print as its summary.
+type Prints struct {
+	Label string `json:"label"` // how the framework words it
+	Which string `json:"which"` // "trainable_params" or "params"
+	Value int64  `json:"value"`
+}
+
+// Layer is one row: a layer or operator.
+type Layer struct {
+	Name               string   `json:"name"`
+	Type               string   `json:"type"`
+	Inputs             []string `json:"inputs"`
+	OutputShapes       []Shape  `json:"output_shapes"`
+	Params             int64    `json:"params"`
+	TrainableParams    int64    `json:"trainable_params"`
+	NonTrainableParams int64    `json:"non_trainable_params"`
+	FLOPs              *int64   `json:"flops"`
+	Explain            Explain  `json:"explain"`
+	Weights            []Weight `json:"weights,omitempty"`
+	Notes              []string `json:"notes,omitempty"`
+	Position           string   `json:"position,omitempty"`
+}
+
+// Explain is the arithmetic behind a row's numbers, values substituted.
+type Explain struct {
+	OutputShape string `json:"output_shape"`
+	Params      string `json:"params"`
+	FLOPs       string `json:"flops,omitempty"`
+}
+
+// Weight is one parameter tensor a layer uses.
+type Weight struct {
+	Name       string `json:"name"`
+	Shape      Shape  `json:"shape"`
+	DType      string `json:"dtype,omitempty"`
+	Params     int64  `json:"params"`
+	Trainable  bool   `json:"trainable"`
+	SharedWith string `json:"shared_with,omitempty"` // the layer where it is counted, when not this one
+}
+
+// Totals sums the rows. Shared parameters count once.
+type Totals struct {
+	Params             int64            `json:"params"`
+	TrainableParams    int64            `json:"trainable_params"`
+	NonTrainableParams int64            `json:"non_trainable_params"`
+	FLOPs              *int64           `json:"flops"`
+	ParamBytes         int64            `json:"param_bytes"`
+	ParamBytesByDType  map[string]int64 `json:"param_bytes_by_dtype,omitempty"`
+	Explain            TotalsExplain    `json:"explain"`
+}
+
+// TotalsExplain shows how the totals add up.
+type TotalsExplain struct {
+	Params string `json:"params"`
+	FLOPs  string `json:"flops,omitempty"`
+}
+
+// Shape is a shape in the report: each dim an integer, null when unknown,
+// or a string for a named symbolic dim.
+type Shape []graph.Dim
+
+// MarshalJSON writes dims as integers, null or strings.
+func (s Shape) MarshalJSON() ([]byte, error) {
+	parts := make([]any, len(s))
+	for i, d := range s {
+		switch {
+		case d.Known():
+			parts[i] = d.Size
+		case d.Name != "":
+			parts[i] = d.Name
+		default:
+			parts[i] = nil
+		}
+	}
+	return json.Marshal(parts)
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (s *Shape) UnmarshalJSON(b []byte) error {
+	var parts []any
+	if err := json.Unmarshal(b, &parts); err != nil {
+		return err
+	}
+	*s = make(Shape, len(parts))
+	for i, p := range parts {
+		switch v := p.(type) {
+		case float64:
+			(*s)[i] = graph.D(int64(v))
+		case string:
+			(*s)[i] = graph.Symbol(v)
+		default:
+			(*s)[i] = graph.Unknown()
+		}
+	}
+	return nil
+}
+
+// Build makes the report of an inferred graph. Nodes whose inference
+// failed appear with what is known.
+func Build(g *graph.Graph) *Report {
+	r := &Report{
+		SchemaVersion: SchemaVersion,
+		Model:         Model{Path: g.Path, Format: g.Format, Name: g.Name},
+		Notes:         g.Notes,
+		Layers:        []Layer{},
+	}
+	var paramTerms, flopTerms []calc.Expr
+	flopsKnown := true
+	bytes := map[string]int64{}
+	for _, n := range g.Nodes {
+		l := Layer{Name: n.Name, Type: n.Type, Inputs: []string{}, OutputShapes: []Shape{}, Notes: n.Notes}
+		if n.Pos.Line > 0 {
+			l.Position = n.Pos.String()
+		}
+		for _, v := range n.Inputs {
+			if v != nil && v.Param == nil {
+				l.Inputs = append(l.Inputs, v.Name)
+			}
+		}
+		for _, v := range n.Outputs {
+			l.OutputShapes = append(l.OutputShapes, Shape(v.Shape))
+		}
+		for _, p := range n.Params {
+			c, _ := p.Numel().Value()
+			w := Weight{Name: p.Name, Shape: Shape(p.Shape), DType: string(p.DType), Params: c, Trainable: p.Trainable}
+			if p.Owner != n && p.Owner != nil {
+				w.SharedWith = p.Owner.Name
+			} else {
+				l.Params += c
+				if p.Trainable {
+					l.TrainableParams += c
+				} else {
+					l.NonTrainableParams += c
+				}
+				bytes[string(p.DType)] += c * int64(p.DType.Bits()) / 8
+			}
+			l.Weights = append(l.Weights, w)
+		}
+		l.Explain.OutputShape = strings.Join(n.ShapeWhy, "; ")
+		if n.Done {
+			l.Explain.Params = n.Count.Equation()
+			if l.Explain.Params == "" {
+				l.Explain.Params = "0"
+			}
+		}
+		if v, ok := n.FLOPs.Value(); ok && n.Done {
+			l.FLOPs = &v
+			l.Explain.FLOPs = n.FLOPs.Equation()
+		} else {
+			flopsKnown = false
+		}
+		r.Layers = append(r.Layers, l)
+		r.Totals.Params += l.Params
+		r.Totals.TrainableParams += l.TrainableParams
+		r.Totals.NonTrainableParams += l.NonTrainableParams
+		paramTerms = append(paramTerms, calc.N(l.Params))
+		if l.FLOPs != nil {
+			flopTerms = append(flopTerms, calc.N(*l.FLOPs))
+		}
+	}
+	r.Totals.Explain.Params = sumText(paramTerms)
+	if flopsKnown {
+		f := calc.Add(flopTerms...)
+		if v, ok := f.Value(); ok {
+			r.Totals.FLOPs = &v
+			r.Totals.Explain.FLOPs = sumText(flopTerms)
+		}
+	}
+	if len(bytes) > 0 {
+		r.Totals.ParamBytesByDType = bytes
+		keys := make([]string, 0, len(bytes))
+		for k := range bytes {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			r.Totals.ParamBytes += bytes[k]
+		}
+	}
+	if g.Prints.Which != "" {
+		p := &Prints{Label: g.Prints.Label, Which: "params", Value: r.Totals.Params}
+		if g.Prints.Which == "trainable" {
+			p.Which, p.Value = "trainable_params", r.Totals.TrainableParams
+		}
+		r.Model.Prints = p
+	}
+	return r
+}
+
+// sumText is "a+b+c = total", or the total alone for one term.
+func sumText(terms []calc.Expr) string {
+	if len(terms) == 0 {
+		return "0"
+	}
+	return calc.Add(terms...).Equation()
+}
