@@ -122,9 +122,9 @@ func (in *Input) Infer(n *graph.Node) error {
 // Custom is a layer whose output shape the source gave (or a function of
 // the input shapes computes) and whose parameters layerinfo cannot know.
 type Custom struct {
-	Shape   graph.Shape                                  // the output shape, when given as such
+	Shape   graph.Shape                                 // the output shape, when given as such
 	ShapeFn func(in []graph.Shape) (graph.Shape, error) // or computed from the input shapes
-	Why     string                                       // shown as the shape's origin
+	Why     string                                      // shown as the shape's origin
 }
 
 func (c *Custom) Infer(n *graph.Node) error {

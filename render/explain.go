@@ -66,8 +66,8 @@ func Explain(w io.Writer, r *stats.Report) error {
 	} else {
 		ew.printf("FLOPs: unknown for some layers\n")
 	}
-	if p := r.Model.Prints; p != nil {
-		ew.printf("%s prints %s %s (the %s count)\n", r.Model.Format, Thousands(p.Value), p.Label, strings.TrimSuffix(strings.ReplaceAll(p.Which, "_params", ""), "params"))
+	if line := printsLine(r); line != "" {
+		ew.printf("%s\n", line)
 	}
 	for _, n := range r.Notes {
 		ew.printf("note: %s\n", n)

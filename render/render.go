@@ -169,8 +169,8 @@ func totals(ew *errWriter, r *stats.Report) {
 	for i := range labels {
 		ew.printf("%-*s %*s\n", lw, labels[i], vw, values[i])
 	}
-	if p := r.Model.Prints; p != nil {
-		ew.printf("%s prints %s %s (the %s count)\n", r.Model.Format, Thousands(p.Value), p.Label, strings.TrimSuffix(strings.ReplaceAll(p.Which, "_params", ""), "params"))
+	if line := printsLine(r); line != "" {
+		ew.printf("%s\n", line)
 	}
 	for _, n := range r.Notes {
 		ew.printf("note: %s\n", n)
@@ -212,4 +212,16 @@ func (e *errWriter) printf(format string, args ...any) {
 	if e.err == nil {
 		_, e.err = fmt.Fprintf(e.w, format, args...)
 	}
+}
+
+// printsLine names the figure the framework itself would print.
+func printsLine(r *stats.Report) string {
+	p := r.Model.Prints
+	if p == nil {
+		return ""
+	}
+	if p.Which == "trainable_params" {
+		return fmt.Sprintf("%s prints %s %s (the trainable count)", r.Model.Format, Thousands(p.Value), p.Label)
+	}
+	return fmt.Sprintf("%s reports %s %s (trainable and non-trainable)", r.Model.Format, Thousands(p.Value), p.Label)
 }

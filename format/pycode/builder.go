@@ -27,6 +27,7 @@ type builder struct {
 	at      *graph.Pos // position to give new layers instead of the caller's (nolearn)
 	classes map[string]class
 	roots   map[string]starlark.Value // importable modules
+	skipped []string                  // functions left out because Starlark cannot parse them
 }
 
 func newBuilder(file string) *builder {

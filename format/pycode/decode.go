@@ -42,6 +42,7 @@ func Decode(name string, src []byte, opt Options) (g *graph.Graph, err error) {
 	b.roots["math"] = mathModule()
 	np := numpyModule()
 	b.roots["numpy"] = np
+	b.roots["collections"] = &module{name: "collections", open: true, members: starlark.StringDict{"OrderedDict": starlark.Universe["dict"]}}
 
 	predeclared := starlark.StringDict{
 		"__name__": starlark.String("__layerinfo__"),
@@ -77,9 +78,28 @@ func Decode(name string, src []byte, opt Options) (g *graph.Graph, err error) {
 	}
 
 	opts := &syntax.FileOptions{Set: true, While: true, TopLevelControl: true, GlobalReassign: true, Recursion: true}
-	f, prog, err := starlark.SourceProgramOptions(opts, name, prep.text, func(string) bool { return true })
-	if err != nil {
-		return nil, sourceError(name, err)
+	var f *syntax.File
+	var prog *starlark.Program
+	for tries := 0; ; tries++ {
+		f, prog, err = starlark.SourceProgramOptions(opts, name, prep.text, func(string) bool { return true })
+		if err == nil {
+			break
+		}
+		// A function Starlark cannot parse (numpy fancy indexing in a
+		// data loader) is left out, and fails only if called.
+		var se syntax.Error
+		if !errors.As(err, &se) || tries > 50 {
+			return nil, sourceError(name, err)
+		}
+		fn, line, ok := prep.skipDef(int(se.Pos.Line))
+		if !ok {
+			return nil, sourceError(name, err)
+		}
+		why := fmt.Sprintf("%s:%d: function %s skipped: %s", name, line, fn, sourceError(name, err).(*posError).err)
+		b.skipped = append(b.skipped, why)
+		predeclared[fn] = starlark.NewBuiltin(fn, func(th *starlark.Thread, _ *starlark.Builtin, _ starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
+			return nil, &posError{pos: b.callerPos(th), err: fmt.Errorf("cannot call %s: %s", fn, why)}
+		})
 	}
 	b.findNets(f)
 	// Names the file uses but never binds: builtins, or guessed.
@@ -119,16 +139,45 @@ func Decode(name string, src []byte, opt Options) (g *graph.Graph, err error) {
 	}
 	th.SetMaxExecutionSteps(max)
 	globals, err := prog.Init(th, predeclared)
-	if err != nil {
-		return nil, runError(name, err, max)
+	if err := b.tolerate(name, err, max); err != nil {
+		return nil, err
 	}
-
+	for _, k := range sortedNames(globals) {
+		b.nameFrom(globals[k])
+	}
 	if len(b.nets) == 0 && (len(b.layers) == 0 || opt.Entry != "") {
-		if err := b.callEntry(th, globals, opt.Entry); err != nil {
-			return nil, runError(name, err, max)
+		th.Uncancel()
+		th.SetMaxExecutionSteps(th.ExecutionSteps() + max)
+		if err := b.tolerate(name, b.callEntry(th, globals, opt.Entry), max); err != nil {
+			return nil, err
 		}
 	}
+	for _, s := range b.skipped {
+		b.g.Notes = append(b.g.Notes, s)
+	}
 	return b.finish()
+}
+
+// tolerate decides whether a run error ends decoding. Errors in making a
+// layer always do; any other error (training code after the model is
+// built, a data loader layerinfo cannot run) is a note once layers exist.
+func (b *builder) tolerate(name string, err error, max uint64) error {
+	if err == nil {
+		return nil
+	}
+	err = runError(name, err, max)
+	var ie *infer.Error
+	if errors.As(err, &ie) || len(b.layers) == 0 || b.modelErr(err) {
+		return err
+	}
+	b.g.Notes = append(b.g.Notes, fmt.Sprintf("the script stopped after building its layers: %v", err))
+	return nil
+}
+
+// modelErr reports whether err came from making a layer.
+func (b *builder) modelErr(err error) bool {
+	var pe *posError
+	return errors.As(err, &pe) && pe.what != ""
 }
 
 // callEntry builds the model by calling a function when the file's top
@@ -161,7 +210,13 @@ func (b *builder) callEntry(th *starlark.Thread, globals starlark.StringDict, en
 			}
 		}
 		if len(cands) == 0 {
-			return nil
+			// Scripts that build and train in main(): run it; what it
+			// builds before training code fails is the model.
+			if f, ok := globals["main"].(*starlark.Function); ok && f.NumParams()-countDefaults(f) == 0 {
+				cands = append(cands, f)
+			} else {
+				return nil
+			}
 		}
 		sort.Slice(cands, func(i, j int) bool { return cands[i].Position().Line < cands[j].Position().Line })
 		fn = cands[0]
@@ -175,8 +230,33 @@ func (b *builder) callEntry(th *starlark.Thread, globals starlark.StringDict, en
 			b.g.Notes = append(b.g.Notes, fmt.Sprintf("built by calling %s()", fn.Name()))
 		}
 	}
-	_, err := starlark.Call(th, fn, nil, nil)
+	v, err := starlark.Call(th, fn, nil, nil)
+	b.nameFrom(v)
 	return err
+}
+
+// nameFrom names unnamed layers after the keys of the dict of layers a
+// builder function returns (net['conv1'] = ConvLayer(...)), the names the
+// script's author reads.
+func (b *builder) nameFrom(v starlark.Value) {
+	switch x := v.(type) {
+	case *starlark.Dict:
+		for _, item := range x.Items() {
+			k, ok1 := item[0].(starlark.String)
+			l, ok2 := item[1].(*layer)
+			if !ok1 || !ok2 || l.named || string(k) == "" {
+				continue
+			}
+			delete(b.names, l.node.Name)
+			name := b.uniqueName(string(k))
+			b.names[name] = true
+			l.node.Name, l.node.Outputs[0].Name, l.named = name, name, true
+		}
+	case starlark.Tuple:
+		for _, y := range x {
+			b.nameFrom(y)
+		}
+	}
 }
 
 func countDefaults(f *starlark.Function) int {
@@ -229,7 +309,7 @@ func (b *builder) finish() (*graph.Graph, error) {
 		}
 		model = b.ancestors(outs)
 		g.Format = "lasagne"
-		g.Prints = graph.Printed{Which: "total", Label: "parameters (lasagne.layers.count_params)"}
+		g.Prints = graph.Printed{Which: "total", Label: "parameters with lasagne.layers.count_params"}
 		if len(outs) > 1 {
 			var names []string
 			for _, l := range outs {
@@ -238,7 +318,11 @@ func (b *builder) finish() (*graph.Graph, error) {
 			g.Notes = append(g.Notes, fmt.Sprintf("%d output layers: %s", len(outs), strings.Join(names, ", ")))
 		}
 	default:
-		return nil, &posError{pos: graph.Pos{File: b.file}, err: errors.New("no network found: the file makes no nolearn NeuralNet and no Lasagne layers (if a function builds it, name it with --entry)")}
+		msg := "no network found: the file makes no nolearn NeuralNet and no Lasagne layers (if a function builds it, name it with --entry)"
+		if len(b.skipped) > 0 {
+			msg += "; " + strings.Join(b.skipped, "; ")
+		}
+		return nil, &posError{pos: graph.Pos{File: b.file}, err: errors.New(msg)}
 	}
 	keep := map[*graph.Node]bool{}
 	for _, l := range model {
@@ -328,6 +412,9 @@ func runError(name string, err error, max uint64) error {
 func extraBuiltins() starlark.StringDict {
 	return starlark.StringDict{
 		"xrange": starlark.Universe["range"],
+		"list":   chars("list", starlark.Universe["list"].(*starlark.Builtin)),
+		"tuple":  chars("tuple", starlark.Universe["tuple"].(*starlark.Builtin)),
+		"sorted": chars("sorted", starlark.Universe["sorted"].(*starlark.Builtin)),
 		"slice":  starlark.NewBuiltin("slice", newSlice),
 		"sum": starlark.NewBuiltin("sum", func(th *starlark.Thread, fn *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			if len(a) < 1 {
@@ -523,4 +610,30 @@ func numpyModule() *module {
 		return r, nil
 	})
 	return m
+}
+
+func sortedNames(d starlark.StringDict) []string {
+	names := make([]string, 0, len(d))
+	for k := range d {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// chars wraps a builtin so that a string argument is iterated by
+// character, as in Python (list('abc')); Starlark strings are not iterable.
+func chars(name string, fn *starlark.Builtin) *starlark.Builtin {
+	return starlark.NewBuiltin(name, func(th *starlark.Thread, b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+		if len(a) == 1 {
+			if s, ok := a[0].(starlark.String); ok {
+				var xs []starlark.Value
+				for _, r := range string(s) {
+					xs = append(xs, starlark.String(string(r)))
+				}
+				a = starlark.Tuple{starlark.NewList(xs)}
+			}
+		}
+		return fn.CallInternal(th, a, kw)
+	})
 }

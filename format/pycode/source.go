@@ -99,6 +99,30 @@ func prepare(src string) *source {
 			set(l, "fail("+strings.ReplaceAll(rest, "\n", " ")+")")
 		case word == "print" && !strings.HasPrefix(strings.TrimSpace(text[len(word):]), "("):
 			set(l, "pass")
+		case chainedAssign(text) != nil:
+			// a = b = value → a = value; b = a (Starlark has no chains).
+			t := chainedAssign(text)
+			stmt := t[0] + " = " + t[len(t)-1]
+			for _, x := range t[1 : len(t)-1] {
+				stmt += "; " + x + " = " + t[0]
+			}
+			set(l, strings.ReplaceAll(stmt, "\n", " "))
+		case word == "yield":
+			// Generators are data loaders, never model code: return instead.
+			set(l, "return"+strings.ReplaceAll(text[len(word):], "\n", " "))
+		case word == "with":
+			// "with EXPR as NAME:" binds NAME for the block, as a loop over
+			// [EXPR] does; "with EXPR:" just runs the block.
+			if m := withHead.FindStringSubmatch(strings.ReplaceAll(text, "\n", " ")); m != nil {
+				set(l, "for "+m[2]+" in ["+m[1]+"]:"+m[3])
+			} else if i := strings.LastIndex(text, ":"); i > 0 {
+				set(l, "if True:"+text[i+1:])
+			}
+		}
+	}
+	for i, l := range phys {
+		if strings.Contains(l, "**") {
+			phys[i] = rewritePow(l)
 		}
 	}
 	s.text = rewriteOutsideStrings(strings.Join(phys, "\n"))
@@ -126,6 +150,7 @@ var (
 	importFrom = regexp.MustCompile(`^from\s+[\w.]+\s+import\b`)
 	classHead  = regexp.MustCompile(`^class\s+(\w+)\s*(?:\((.*)\))?\s*:`)
 	exceptHead = regexp.MustCompile(`^except\b[^:]*:`)
+	withHead   = regexp.MustCompile(`^with\s+(.+?)\s+as\s+(\w+)\s*:(.*)$`)
 )
 
 func firstWord(text string) string {
@@ -320,4 +345,221 @@ func rewriteOutsideStrings(s string) string {
 
 func isIdent(c byte) bool {
 	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// skipDef removes the top-level function definition that contains line
+// (1-based) from the text, for a function Starlark cannot parse (numpy
+// fancy indexing in a data loader). It returns the function's name, its
+// first line, and whether there was such a definition.
+func (s *source) skipDef(line int) (name string, first int, ok bool) {
+	phys := strings.Split(s.text, "\n")
+	lines := splitLogical(phys)
+	start := -1
+	for i, l := range lines {
+		if l.first+1 > line {
+			break
+		}
+		if l.indent == 0 {
+			start = i
+		}
+	}
+	if start < 0 {
+		return "", 0, false
+	}
+	head := strings.TrimSpace(phys[lines[start].first])
+	m := defHead.FindStringSubmatch(head)
+	if m == nil {
+		return "", 0, false
+	}
+	end := len(phys) - 1
+	for _, l := range lines[start+1:] {
+		if l.indent == 0 {
+			end = l.first - 1
+			break
+		}
+	}
+	for j := lines[start].first; j <= end; j++ {
+		phys[j] = ""
+	}
+	s.text = strings.Join(phys, "\n")
+	return m[1], lines[start].first + 1, true
+}
+
+var defHead = regexp.MustCompile(`^def\s+(\w+)`)
+
+// rewritePow turns the binary ** operator, which Starlark lacks, into
+// pow(a, b) where the operands are simple (names, numbers, calls,
+// subscripts, parenthesized expressions); **kwargs unpacking is left alone.
+func rewritePow(line string) string {
+	for guard := 0; guard < 20; guard++ {
+		i := indexOutsideStrings(line, "**")
+		if i < 0 {
+			return line
+		}
+		l := i - 1
+		for l >= 0 && line[l] == ' ' {
+			l--
+		}
+		if l < 0 || !(isIdent(line[l]) || line[l] == ')' || line[l] == ']' || line[l] == '.') {
+			// unpacking (f(**kw), {**d}): look further along the line
+			rest := rewritePow(line[i+2:])
+			return line[:i+2] + rest
+		}
+		ls := operandStart(line, l)
+		r := i + 2
+		for r < len(line) && line[r] == ' ' {
+			r++
+		}
+		re := operandEnd(line, r)
+		if ls < 0 || re <= r {
+			return line
+		}
+		line = line[:ls] + "pow(" + line[ls:l+1] + ", " + line[r:re] + ")" + line[re:]
+	}
+	return line
+}
+
+// operandStart finds where the primary expression ending at l begins.
+func operandStart(s string, l int) int {
+	for l >= 0 {
+		switch c := s[l]; {
+		case c == ')' || c == ']':
+			depth := 0
+			for ; l >= 0; l-- {
+				if s[l] == ')' || s[l] == ']' {
+					depth++
+				} else if s[l] == '(' || s[l] == '[' {
+					depth--
+					if depth == 0 {
+						break
+					}
+				}
+			}
+			if l < 0 {
+				return -1
+			}
+			l--
+		case isIdent(c) || c == '.':
+			for l >= 0 && (isIdent(s[l]) || s[l] == '.') {
+				l--
+			}
+		default:
+			return l + 1
+		}
+		if l >= 0 && !(isIdent(s[l]) || s[l] == '.' || s[l] == ')' || s[l] == ']') {
+			return l + 1
+		}
+	}
+	return 0
+}
+
+// operandEnd finds where the primary expression starting at r ends.
+func operandEnd(s string, r int) int {
+	if r < len(s) && (s[r] == '-' || s[r] == '+') {
+		r++
+	}
+	for r < len(s) {
+		switch c := s[r]; {
+		case c == '(' || c == '[':
+			depth := 0
+			for ; r < len(s); r++ {
+				if s[r] == '(' || s[r] == '[' {
+					depth++
+				} else if s[r] == ')' || s[r] == ']' {
+					depth--
+					if depth == 0 {
+						r++
+						break
+					}
+				}
+			}
+		case isIdent(c) || c == '.':
+			for r < len(s) && (isIdent(s[r]) || s[r] == '.') {
+				r++
+			}
+		default:
+			return r
+		}
+	}
+	return r
+}
+
+// indexOutsideStrings is strings.Index that skips quoted strings and comments.
+func indexOutsideStrings(s, sub string) int {
+	var q byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case q != 0:
+			if c == '\\' {
+				i++
+			} else if c == q {
+				q = 0
+			}
+		case c == '\'' || c == '"':
+			q = c
+		case c == '#':
+			return -1
+		case strings.HasPrefix(s[i:], sub):
+			return i
+		}
+	}
+	return -1
+}
+
+// chainedAssign splits "a = b = value" into its targets and value (the
+// value last); nil when the statement is not a chained assignment.
+func chainedAssign(text string) []string {
+	var parts []string
+	depth, start := 0, 0
+	var q byte
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		switch {
+		case q != 0:
+			if c == '\\' {
+				i++
+			} else if c == q {
+				q = 0
+			}
+		case c == '\'' || c == '"':
+			q = c
+		case c == '#':
+			i = len(text)
+		case c == '(' || c == '[' || c == '{':
+			depth++
+		case c == ')' || c == ']' || c == '}':
+			depth--
+		case c == '=' && depth == 0:
+			prev := byte(' ')
+			if i > 0 {
+				prev = text[i-1]
+			}
+			next := byte(' ')
+			if i+1 < len(text) {
+				next = text[i+1]
+			}
+			if next == '=' || strings.IndexByte("=!<>+-*/%&|^:", prev) >= 0 {
+				if next == '=' {
+					i++
+				}
+				continue
+			}
+			parts = append(parts, strings.TrimSpace(text[start:i]))
+			start = i + 1
+		}
+	}
+	if len(parts) < 2 {
+		return nil
+	}
+	for _, p := range parts {
+		switch firstWord(p) {
+		case "lambda", "def", "if", "elif", "for", "while", "return", "with", "print":
+			return nil
+		}
+		if strings.Contains(p, "lambda") {
+			return nil
+		}
+	}
+	return append(parts, strings.TrimSpace(text[start:]))
 }

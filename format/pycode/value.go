@@ -3,7 +3,6 @@ package pycode
 import (
 	"fmt"
 	"sort"
-	"strings"
 
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
@@ -74,10 +73,9 @@ func (l *layer) Attr(name string) (starlark.Value, error) {
 	if v, ok := l.attrs[name]; ok {
 		return v, nil
 	}
-	if strings.HasPrefix(name, "get_") {
-		return &opaque{name: l.node.Name + "." + name}, nil
-	}
-	return nil, starlark.NoSuchAttrError(fmt.Sprintf("%s layer %q has no attribute %q", l.class, l.node.Name, name))
+	// Lasagne layers have many more attributes (nonlinearity, input_var,
+	// get_params, …); they are opaque here.
+	return &opaque{name: l.node.Name + "." + name}, nil
 }
 
 func (l *layer) AttrNames() []string {
