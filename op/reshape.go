@@ -86,28 +86,52 @@ func (r *Reshape) Infer(n *graph.Node) error {
 			shown = append(shown, fmt.Sprint(t.Size))
 		}
 	}
-	total := in.Numel()
+	// As Lasagne does, an unknown input size copied to the output by a
+	// reference cancels out: it is left out of both products.
+	masked := make([]bool, len(in))
+	outMasked := make([]bool, len(out))
+	for i, t := range r.Target {
+		if t.Ref >= 0 && !in[t.Ref].Known() && !masked[t.Ref] {
+			masked[t.Ref], outMasked[i] = true, true
+		}
+	}
+	var inTerms []calc.Expr
+	for a, d := range in {
+		if !masked[a] {
+			inTerms = append(inTerms, d.Expr())
+		}
+	}
+	total := calc.Mul(inTerms...)
 	if infer >= 0 {
 		var rest []calc.Expr
 		for i, d := range out {
-			if i != infer {
+			if i != infer && !outMasked[i] {
 				rest = append(rest, d.Expr())
 			}
 		}
 		e := calc.Div(calc.Paren(total), calc.Paren(calc.Mul(rest...)))
+		if len(rest) == 0 {
+			e = total
+		}
 		if err := e.Err(); err != nil && total.Known() {
 			return fmt.Errorf("cannot reshape %s into (%s): %v", fmtShape(in), strings.Join(shown, ", "), err)
 		}
 		out[infer] = graph.DimOf(e)
-		if !e.Known() && len(in) > 0 && !in[0].Known() && infer == 0 {
-			out[infer] = in[0] // the unknown batch passes through
-		}
 		n.Why("-1 at position %d: %s", infer, e.Equation())
-	} else if ot := out.Numel(); total.Known() && ot.Known() {
-		a, _ := total.Value()
-		b, _ := ot.Value()
-		if a != b {
-			return fmt.Errorf("cannot reshape %s (%d elements) into %s (%d elements)", fmtShape(in), a, fmtShape(out), b)
+	} else {
+		var outTerms []calc.Expr
+		for i, d := range out {
+			if !outMasked[i] {
+				outTerms = append(outTerms, d.Expr())
+			}
+		}
+		ot := calc.Mul(outTerms...)
+		if total.Known() && ot.Known() {
+			a, _ := total.Value()
+			b, _ := ot.Value()
+			if a != b {
+				return fmt.Errorf("cannot reshape %s (%d elements) into %s (%d elements)", fmtShape(in), a, fmtShape(out), b)
+			}
 		}
 	}
 	n.SetOut(0, out)

@@ -1,6 +1,7 @@
 package pycode
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 
@@ -160,7 +161,7 @@ func (m *module) Attr(name string) (starlark.Value, error) {
 	if s := spell.Nearest(name, m.AttrNames()); s != "" {
 		msg += fmt.Sprintf(" (did you mean %q?)", s)
 	}
-	return nil, starlark.NoSuchAttrError(msg)
+	return nil, errors.New(msg) // not NoSuchAttrError: Starlark would add its own suggestion
 }
 func (m *module) AttrNames() []string {
 	names := make([]string, 0, len(m.members))

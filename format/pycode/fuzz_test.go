@@ -1,0 +1,44 @@
+package pycode
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/layerinfo/layerinfo/infer"
+)
+
+// FuzzDecode runs arbitrary text as model code: it must never panic (a
+// recovered panic shows as "internal error"), and the step limit must stop
+// every script.
+func FuzzDecode(f *testing.F) {
+	if seed, err := os.ReadFile("testdata/mnist_nolearn.py"); err == nil {
+		f.Add(string(seed))
+	}
+	for _, s := range []string{
+		header + "l = InputLayer((None, 3, 8, 8))\nl = Conv2DLayer(l, 4, 3, pad='same')\nl = batch_norm(l)\nl = DenseLayer(l, 2)\n",
+		header + "l = InputLayer((None, 5, 3))\nl = LSTMLayer(l, 4)\nl = ReshapeLayer(l, ([0], -1))\n",
+		header + "a = InputLayer((None, 4))\nb = ConcatLayer([a, a])\nc = SliceLayer(b, slice(1, None, 2))\n",
+		"def f():\n    with open('x') as g:\n        yield g\nx = 2 ** 3\na = b = 1\n",
+		"class A(B):\n  def f(self): pass\ntry:\n  import x\nexcept:\n  pass\n",
+		"while True:\n    pass\n",
+		"def f(n):\n    return f(n + 1)\nf(0)\n",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		g, err := Decode("fuzz.py", []byte(src), Options{MaxSteps: 200000})
+		if err != nil {
+			if strings.Contains(err.Error(), "internal error") {
+				t.Fatalf("panic on %q: %v", src, err)
+			}
+			return
+		}
+		if err := g.Validate(); err != nil {
+			t.Fatalf("invalid graph from %q: %v", src, err)
+		}
+		if err := infer.Run(g, infer.Options{KeepGoing: true}); err != nil && strings.Contains(err.Error(), "internal error") {
+			t.Fatalf("panic in inference on %q: %v", src, err)
+		}
+	})
+}
