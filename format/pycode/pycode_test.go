@@ -118,7 +118,7 @@ c = TransposedConv2DLayer(l, 16, 5, stride=2, output_size=28, name='ts')
 d = TransposedConv2DLayer(l, 16, 3, crop='same', name='tsame')
 e = TransposedConv2DLayer(l, 16, 3, crop='full', name='tfull')`,
 			[]want{
-				{"t", "None,16,27,27", 32*16*5*5 + 16, -1}, // (12-1)*2+5
+				{"t", "None,16,27,27", 32*16*5*5 + 16, -1},  // (12-1)*2+5
 				{"tc", "None,16,24,24", 32*16*4*4 + 16, -1}, // (12-1)*2-2+4
 				{"ts", "None,16,28,28", 32*16*5*5 + 16, -1},
 				{"tsame", "None,16,12,12", 32*16*3*3 + 16, -1},
