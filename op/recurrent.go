@@ -130,11 +130,11 @@ func (r *Recurrent) Infer(n *graph.Node) error {
 	}
 	// Group equal shapes for a readable count: 4*10*20 + 4*20*20 + ….
 	type group struct {
-		dims  []RecDim
-		count int64
+		dims   []RecDim
+		count  int64
+		matmul bool
 	}
 	var groups []*group
-	var matmul []calc.Expr
 	for _, p := range r.Params {
 		shape := make(graph.Shape, len(p.Dims))
 		for i, d := range p.Dims {
@@ -155,10 +155,10 @@ func (r *Recurrent) Infer(n *graph.Node) error {
 		}
 		g.count++
 		if p.MatMul {
-			matmul = append(matmul, shape.Numel())
+			g.matmul = true
 		}
 	}
-	var terms []calc.Expr
+	var terms, matmul []calc.Expr
 	for _, g := range groups {
 		xs := []calc.Expr{}
 		if g.count > 1 {
@@ -168,6 +168,9 @@ func (r *Recurrent) Infer(n *graph.Node) error {
 			xs = append(xs, term(d))
 		}
 		terms = append(terms, calc.Mul(xs...))
+		if g.matmul {
+			matmul = append(matmul, calc.Mul(xs...))
+		}
 	}
 	n.Count = calc.Add(terms...)
 

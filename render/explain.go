@@ -42,8 +42,14 @@ func Explain(w io.Writer, r *stats.Report) error {
 				}
 				ws = append(ws, s)
 			}
-			ew.printf("  params  %s\n", strings.Join(ws, ", "))
-			ew.printf("          %s\n", l.Explain.Params)
+			ew.printf("  params  %s\n", l.Explain.Params)
+			if len(ws) <= 3 {
+				ew.printf("          %s\n", strings.Join(ws, ", "))
+			} else {
+				for _, w := range ws {
+					ew.printf("          %s\n", w)
+				}
+			}
 		} else {
 			ew.printf("  params  %s\n", orZero(l.Explain.Params))
 		}
