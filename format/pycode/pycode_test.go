@@ -441,6 +441,7 @@ func TestErrors(t *testing.T) {
 		{"syntax", header + "l = InputLayer((None, 3)\nx = 1\n", "model.py:4:2: syntax error"},
 		{"endless loop", header + "while True:\n    pass\n", "stopped after"},
 		{"no network", "x = 1\n", "no network found"},
+		{"overflow", header + "l = InputLayer((None, 4294967296))\nl = DenseLayer(l, 4294967296, name='huge')\n", "layer huge (DenseLayer): counting parameters: "},
 		{"nolearn keyword typo", "from nolearn.lasagne import NeuralNet\nfrom lasagne import layers\nnet = NeuralNet(layers=[('input', layers.InputLayer), ('out', layers.DenseLayer)],\n    input_shape=(None, 3),\n    out_num_unit=3)\n",
 			`model.py:5:5: layer out (DenseLayer): DenseLayer takes no argument num_unit (did you mean out_num_units?)`},
 		{"nolearn missing", "from nolearn.lasagne import NeuralNet\nfrom lasagne import layers\nnet = NeuralNet(layers=[('input', layers.InputLayer), ('out', layers.DenseLayer)],\n    input_shape=(None, 3))\n",
