@@ -1,0 +1,152 @@
+package gguf
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+)
+
+// Error is a decoding error located in a file.
+type Error struct {
+	File   string // file name, or "" when decoding an anonymous reader
+	Offset int64  // byte offset in the file
+	Msg    string
+	Err    error // underlying I/O error, if any
+}
+
+func (e *Error) Error() string {
+	name := e.File
+	if name == "" {
+		name = "gguf"
+	}
+	return fmt.Sprintf("%s: offset %d: %s", name, e.Offset, e.Msg)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+const bufSize = 64 << 10
+
+// reader reads a file sequentially through a window buffer over an
+// io.ReaderAt. Skipping past the window does not read the skipped bytes.
+type reader struct {
+	r     io.ReaderAt
+	size  int64
+	off   int64 // current offset
+	buf   []byte
+	bufAt int64 // file offset of buf[0]
+	order binary.ByteOrder
+	name  string
+}
+
+func newReader(r io.ReaderAt, size int64, name string) *reader {
+	return &reader{r: r, size: size, name: name, order: binary.LittleEndian, buf: make([]byte, 0, bufSize)}
+}
+
+func (rd *reader) errf(off int64, format string, args ...any) error {
+	return &Error{File: rd.name, Offset: off, Msg: fmt.Sprintf(format, args...)}
+}
+
+func (rd *reader) remaining() int64 { return rd.size - rd.off }
+
+// next returns the next n bytes (n <= bufSize), valid until the next call.
+func (rd *reader) next(n int64, what string) ([]byte, error) {
+	if n > rd.remaining() {
+		return nil, rd.errf(rd.off, "unexpected end of file reading %s (%d bytes needed, %d left)", what, n, rd.remaining())
+	}
+	if rd.off < rd.bufAt || rd.off+n > rd.bufAt+int64(len(rd.buf)) {
+		m := min(int64(cap(rd.buf)), rd.size-rd.off)
+		rd.buf = rd.buf[:m]
+		k, err := rd.r.ReadAt(rd.buf, rd.off)
+		if int64(k) < n {
+			rd.buf = rd.buf[:0]
+			return nil, &Error{File: rd.name, Offset: rd.off, Msg: fmt.Sprintf("reading %s: %v", what, err), Err: err}
+		}
+		rd.buf, rd.bufAt = rd.buf[:k], rd.off
+	}
+	i := rd.off - rd.bufAt
+	rd.off += n
+	return rd.buf[i : i+n], nil
+}
+
+func (rd *reader) skip(n int64, what string) error {
+	if n < 0 || n > rd.remaining() {
+		return rd.errf(rd.off, "unexpected end of file skipping %s (%d bytes, %d left)", what, n, rd.remaining())
+	}
+	rd.off += n
+	return nil
+}
+
+func (rd *reader) u8(what string) (uint8, error) {
+	b, err := rd.next(1, what)
+	if err != nil {
+		return 0, err
+	}
+	return b[0], nil
+}
+
+func (rd *reader) u16(what string) (uint16, error) {
+	b, err := rd.next(2, what)
+	if err != nil {
+		return 0, err
+	}
+	return rd.order.Uint16(b), nil
+}
+
+func (rd *reader) u32(what string) (uint32, error) {
+	b, err := rd.next(4, what)
+	if err != nil {
+		return 0, err
+	}
+	return rd.order.Uint32(b), nil
+}
+
+func (rd *reader) u64(what string) (uint64, error) {
+	b, err := rd.next(8, what)
+	if err != nil {
+		return 0, err
+	}
+	return rd.order.Uint64(b), nil
+}
+
+// str reads a GGUF string (uint64 length, bytes) of at most max bytes.
+func (rd *reader) str(max int64, what string) (string, error) {
+	at := rd.off
+	n, err := rd.u64(what + " length")
+	if err != nil {
+		return "", err
+	}
+	if n > uint64(max) {
+		return "", rd.errf(at, "%s length %d exceeds limit %d", what, n, max)
+	}
+	if int64(n) > rd.remaining() {
+		return "", rd.errf(at, "%s length %d exceeds the %d bytes left in the file", what, n, rd.remaining())
+	}
+	if n <= bufSize {
+		b, err := rd.next(int64(n), what)
+		if err != nil {
+			return "", err
+		}
+		return string(b), nil
+	}
+	b := make([]byte, n)
+	k, err := rd.r.ReadAt(b, rd.off)
+	if k < len(b) {
+		return "", &Error{File: rd.name, Offset: rd.off, Msg: fmt.Sprintf("reading %s: %v", what, err), Err: err}
+	}
+	rd.off += int64(n)
+	return string(b), nil
+}
+
+// skipStr skips a GGUF string.
+func (rd *reader) skipStr(what string) error {
+	at := rd.off
+	n, err := rd.u64("string length")
+	if err != nil {
+		return err
+	}
+	if n > uint64(rd.remaining()) {
+		return rd.errf(at, "%s length %d exceeds the %d bytes left in the file", what, n, rd.remaining())
+	}
+	rd.off += int64(n)
+	return nil
+}

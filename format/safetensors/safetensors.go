@@ -1,0 +1,336 @@
+package safetensors
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/bits"
+	"os"
+	"sort"
+	"strconv"
+)
+
+// DefaultMaxHeaderSize is the default cap on the JSON header length, the
+// same limit as the reference Rust implementation.
+const DefaultMaxHeaderSize = 100_000_000
+
+// Error is a decoding error located in a file.
+type Error struct {
+	File   string // file name, or "" when decoding an anonymous reader
+	Offset int64  // byte offset in the file
+	Msg    string
+	Err    error // underlying error, if any
+}
+
+func (e *Error) Error() string {
+	name := e.File
+	if name == "" {
+		name = "safetensors"
+	}
+	return fmt.Sprintf("%s: offset %d: %s", name, e.Offset, e.Msg)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// DType describes a safetensors element type.
+type DType struct {
+	Name string // as spelled in the header: "F32", "BF16", "F8_E4M3", ...
+	Bits int    // bits per element; sub-byte types (F4, F6_*) pack elements
+}
+
+// dtypeBits lists every dtype the safetensors format defines, with its
+// element width in bits (safetensors/src/tensor.rs, Dtype::bitsize).
+var dtypeBits = map[string]int{
+	"BOOL": 8, "F4": 4, "F6_E2M3": 6, "F6_E3M2": 6,
+	"U8": 8, "I8": 8, "F8_E5M2": 8, "F8_E4M3": 8, "F8_E8M0": 8,
+	"F8_E4M3FNUZ": 8, "F8_E5M2FNUZ": 8,
+	"I16": 16, "U16": 16, "F16": 16, "BF16": 16,
+	"I32": 32, "U32": 32, "F32": 32,
+	"C64": 64, "F64": 64, "I64": 64, "U64": 64,
+}
+
+// LookupDType returns the dtype with the given header name.
+func LookupDType(name string) (DType, bool) {
+	b, ok := dtypeBits[name]
+	return DType{Name: name, Bits: b}, ok
+}
+
+// Tensor describes one tensor of a safetensors file.
+type Tensor struct {
+	Name     string
+	DType    DType
+	Shape    []int64 // outermost dimension first
+	Elements int64   // product of Shape (1 for a scalar)
+	Bytes    int64   // Elements*DType.Bits/8 == End-Begin
+	Begin    int64   // data_offsets[0], relative to the data region
+	End      int64   // data_offsets[1], relative to the data region
+	Offset   int64   // absolute file offset of the tensor data
+	Shard    string  // shard file name, set only by Decoder.OpenIndex
+}
+
+// File is the decoded header of a safetensors file.
+type File struct {
+	Name       string            // file name given to Open, or ""
+	HeaderSize int64             // N, the JSON header length
+	DataOffset int64             // 8+N: file offset of the data region
+	DataSize   int64             // total bytes of tensor data
+	Metadata   map[string]string // the "__metadata__" entry (may be nil)
+	Tensors    []Tensor          // ordered by data offset
+}
+
+// Elements returns the total number of elements of all tensors.
+func (f *File) Elements() int64 {
+	var n int64
+	for i := range f.Tensors {
+		n += f.Tensors[i].Elements
+	}
+	return n
+}
+
+// Tensor returns the tensor with the given name.
+func (f *File) Tensor(name string) (*Tensor, bool) {
+	for i := range f.Tensors {
+		if f.Tensors[i].Name == name {
+			return &f.Tensors[i], true
+		}
+	}
+	return nil, false
+}
+
+// Decoder holds decoding options. The zero value is ready to use.
+type Decoder struct {
+	// MaxHeaderSize caps the JSON header length; 0 means DefaultMaxHeaderSize.
+	MaxHeaderSize int64
+	// SkipSizeCheck accepts files whose tensor data is absent or truncated
+	// (header-only copies): data_offsets are then not checked against the
+	// file size, only against each other.
+	SkipSizeCheck bool
+}
+
+// Decode decodes the header of the safetensors file r of the given size
+// with default options.
+func Decode(r io.ReaderAt, size int64) (*File, error) {
+	var d Decoder
+	return d.Decode(r, size)
+}
+
+// Open decodes the header of the named file with default options.
+func Open(name string) (*File, error) {
+	var d Decoder
+	return d.Open(name)
+}
+
+// Open decodes the header of the named file.
+func (d *Decoder) Open(name string) (*File, error) {
+	fh, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	st, err := fh.Stat()
+	if err != nil {
+		return nil, err
+	}
+	f, err := d.decode(fh, st.Size(), name)
+	if err != nil {
+		return nil, err
+	}
+	f.Name = name
+	return f, nil
+}
+
+// Decode decodes the header of the safetensors file r of the given size.
+func (d *Decoder) Decode(r io.ReaderAt, size int64) (*File, error) {
+	return d.decode(r, size, "")
+}
+
+type tensorJSON struct {
+	DType       *string       `json:"dtype"`
+	Shape       []json.Number `json:"shape"`
+	DataOffsets []json.Number `json:"data_offsets"`
+}
+
+func (d *Decoder) decode(r io.ReaderAt, size int64, name string) (*File, error) {
+	fail := func(off int64, err error, format string, args ...any) error {
+		return &Error{File: name, Offset: off, Msg: fmt.Sprintf(format, args...), Err: err}
+	}
+	maxHeader := d.MaxHeaderSize
+	if maxHeader <= 0 {
+		maxHeader = DefaultMaxHeaderSize
+	}
+	if size < 8 {
+		return nil, fail(0, nil, "file is %d bytes, too short for the 8-byte header length", size)
+	}
+	var prefix [8]byte
+	if m, err := r.ReadAt(prefix[:], 0); m < len(prefix) {
+		return nil, fail(0, err, "reading header length: %v", err)
+	}
+	n := binary.LittleEndian.Uint64(prefix[:])
+	if n > uint64(maxHeader) {
+		return nil, fail(0, nil, "header length %d exceeds limit %d", n, maxHeader)
+	}
+	if int64(n) > size-8 {
+		return nil, fail(0, nil, "header length %d exceeds file size %d", n, size)
+	}
+	if n < 2 {
+		return nil, fail(0, nil, "header length %d is too short for a JSON object", n)
+	}
+	hdr := make([]byte, n)
+	if m, err := r.ReadAt(hdr, 8); m < len(hdr) {
+		return nil, fail(8, err, "reading %d-byte header: %v", n, err)
+	}
+	f := &File{HeaderSize: int64(n), DataOffset: 8 + int64(n)}
+
+	dec := json.NewDecoder(bytes.NewReader(hdr))
+	dec.UseNumber()
+	tok, err := dec.Token()
+	if err != nil || tok != json.Delim('{') {
+		return nil, fail(8, err, "header is not a JSON object")
+	}
+	seen := make(map[string]bool)
+	for dec.More() {
+		keyOff := 8 + dec.InputOffset()
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, fail(8+dec.InputOffset(), err, "invalid header JSON: %v", err)
+		}
+		key, _ := tok.(string)
+		if seen[key] {
+			return nil, fail(keyOff, nil, "duplicate header key %q", key)
+		}
+		seen[key] = true
+		valOff := 8 + dec.InputOffset()
+		if key == "__metadata__" {
+			var md map[string]string
+			if err := dec.Decode(&md); err != nil {
+				return nil, fail(valOff, err, "__metadata__ is not a string-to-string map: %v", err)
+			}
+			f.Metadata = md
+			continue
+		}
+		var tj tensorJSON
+		if err := dec.Decode(&tj); err != nil {
+			return nil, fail(valOff, err, "tensor %q: invalid entry: %v", key, err)
+		}
+		t, err := makeTensor(key, &tj)
+		if err != nil {
+			return nil, fail(valOff, nil, "tensor %q: %v", key, err)
+		}
+		f.Tensors = append(f.Tensors, t)
+	}
+	if _, err := dec.Token(); err != nil { // closing '}'
+		return nil, fail(8+dec.InputOffset(), err, "invalid header JSON: %v", err)
+	}
+	rest := hdr[dec.InputOffset():]
+	if len(bytes.TrimLeft(rest, " \t\r\n")) != 0 {
+		return nil, fail(8+dec.InputOffset(), nil, "trailing bytes after header JSON object")
+	}
+
+	// Tensors must tile the data region [0, DataSize) in offset order.
+	sort.SliceStable(f.Tensors, func(i, j int) bool {
+		a, b := &f.Tensors[i], &f.Tensors[j]
+		if a.Begin != b.Begin {
+			return a.Begin < b.Begin
+		}
+		return a.End < b.End
+	})
+	var end int64
+	for i := range f.Tensors {
+		t := &f.Tensors[i]
+		if t.Begin != end {
+			what := "gap"
+			if t.Begin < end {
+				what = "overlap"
+			}
+			return nil, fail(8, nil, "tensor %q: data_offsets [%d, %d]: %s before it (previous tensor data ends at %d)",
+				t.Name, t.Begin, t.End, what, end)
+		}
+		if t.End > math.MaxInt64-f.DataOffset {
+			return nil, fail(8, nil, "tensor %q: data_offsets [%d, %d] overflow the file offset range", t.Name, t.Begin, t.End)
+		}
+		end = t.End
+		t.Offset = f.DataOffset + t.Begin
+	}
+	f.DataSize = end
+	if !d.SkipSizeCheck {
+		avail := size - f.DataOffset
+		if end > avail {
+			last := f.Tensors[len(f.Tensors)-1]
+			return nil, fail(f.DataOffset+last.Begin, nil,
+				"tensor %q data [%d, %d) extends past end of file (data region is %d bytes, file size %d); file truncated?",
+				last.Name, last.Begin, last.End, avail, size)
+		}
+		if end < avail {
+			return nil, fail(f.DataOffset+end, nil, "%d trailing bytes after tensor data", avail-end)
+		}
+	}
+	return f, nil
+}
+
+func makeTensor(name string, tj *tensorJSON) (Tensor, error) {
+	t := Tensor{Name: name}
+	if tj.DType == nil {
+		return t, errors.New("missing dtype")
+	}
+	dt, ok := LookupDType(*tj.DType)
+	if !ok {
+		return t, fmt.Errorf("unknown dtype %q", *tj.DType)
+	}
+	t.DType = dt
+	if tj.Shape == nil {
+		return t, errors.New("missing shape")
+	}
+	t.Shape = make([]int64, len(tj.Shape))
+	t.Elements = 1
+	overflow := false
+	for i, s := range tj.Shape {
+		v, err := strconv.ParseInt(string(s), 10, 64)
+		if err != nil || v < 0 {
+			return t, fmt.Errorf("shape[%d] = %s is not a non-negative 64-bit integer", i, s)
+		}
+		t.Shape[i] = v
+		hi, lo := bits.Mul64(uint64(t.Elements), uint64(v))
+		if hi != 0 || lo > math.MaxInt64 {
+			overflow = true
+		}
+		t.Elements = int64(lo)
+	}
+	if overflow {
+		return t, fmt.Errorf("shape %v: element count overflows int64", t.Shape)
+	}
+	hi, nbits := bits.Mul64(uint64(t.Elements), uint64(dt.Bits))
+	if hi != 0 {
+		return t, fmt.Errorf("shape %v: byte size overflows", t.Shape)
+	}
+	if nbits%8 != 0 {
+		return t, fmt.Errorf("shape %v of %s: %d bits is not a whole number of bytes", t.Shape, dt.Name, nbits)
+	}
+	if nbits/8 > math.MaxInt64 {
+		return t, fmt.Errorf("shape %v: byte size overflows int64", t.Shape)
+	}
+	t.Bytes = int64(nbits / 8)
+	if len(tj.DataOffsets) != 2 {
+		return t, fmt.Errorf("data_offsets has %d entries, want 2", len(tj.DataOffsets))
+	}
+	var off [2]int64
+	for i, s := range tj.DataOffsets {
+		v, err := strconv.ParseInt(string(s), 10, 64)
+		if err != nil || v < 0 {
+			return t, fmt.Errorf("data_offsets[%d] = %s is not a non-negative 64-bit integer", i, s)
+		}
+		off[i] = v
+	}
+	t.Begin, t.End = off[0], off[1]
+	if t.End < t.Begin {
+		return t, fmt.Errorf("data_offsets [%d, %d]: end before begin", t.Begin, t.End)
+	}
+	if t.End-t.Begin != t.Bytes {
+		return t, fmt.Errorf("data_offsets [%d, %d] span %d bytes, but %s%v needs %d",
+			t.Begin, t.End, t.End-t.Begin, dt.Name, t.Shape, t.Bytes)
+	}
+	return t, nil
+}

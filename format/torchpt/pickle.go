@@ -1,0 +1,878 @@
+package torchpt
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+)
+
+// Values produced by the pickle machine: nil, bool, int64, *big.Int,
+// float64, string, []byte, Tuple, *List, *Dict, *Set, Global, *Object,
+// *Tensor and *Storage.
+
+// Global is a module.name reference found in the pickle (a class, function
+// or constant); it is never resolved or called.
+type Global struct{ Module, Name string }
+
+func (g Global) String() string { return g.Module + "." + g.Name }
+
+// Tuple is a pickled tuple.
+type Tuple []any
+
+// List is a pickled list.
+type List struct{ Items []any }
+
+// Set is a pickled set or frozenset.
+type Set struct{ Items []any }
+
+// Dict is a pickled dict or collections.OrderedDict, in insertion order.
+type Dict struct {
+	Keys    []any
+	Values  []any
+	Ordered bool // collections.OrderedDict
+	State   any  // set by BUILD, e.g. a state_dict's {"_metadata": ...}
+	index   map[string]int
+}
+
+// Get returns the value for a string key.
+func (d *Dict) Get(key string) (any, bool) {
+	if i, ok := d.index["s"+key]; ok {
+		return d.Values[i], true
+	}
+	return nil, false
+}
+
+func (d *Dict) set(k, v any) {
+	if hk, ok := hashKey(k); ok {
+		if d.index == nil {
+			d.index = make(map[string]int)
+		}
+		if i, ok := d.index[hk]; ok {
+			d.Values[i] = v
+			return
+		}
+		d.index[hk] = len(d.Keys)
+	}
+	d.Keys = append(d.Keys, k)
+	d.Values = append(d.Values, v)
+}
+
+// Object is an instance of a class outside the allow-list, kept inert when
+// Decoder.AllowUnknownGlobals is set: nothing is ever instantiated.
+type Object struct {
+	Class Global
+	Args  Tuple
+	State any
+	Dict  *Dict // items added by SETITEM(S), e.g. for dict subclasses
+	List  *List // items added by APPEND(S), e.g. for list subclasses
+}
+
+// hashKey returns a canonical string for a hashable key (Python equality:
+// True == 1). Tuple keys are followed for at most 256 elements in all;
+// larger ones count as unhashable (the item is kept, not deduplicated).
+func hashKey(k any) (string, bool) {
+	budget := 256
+	return hashKeyB(k, &budget)
+}
+
+func hashKeyB(k any, budget *int) (string, bool) {
+	*budget--
+	if *budget < 0 {
+		return "", false
+	}
+	switch x := k.(type) {
+	case nil:
+		return "n", true
+	case bool:
+		if x {
+			return "i1", true
+		}
+		return "i0", true
+	case int64:
+		return "i" + strconv.FormatInt(x, 10), true
+	case *big.Int:
+		return "i" + x.String(), true
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) < 1<<63 {
+			return "i" + strconv.FormatInt(int64(x), 10), true
+		}
+		return "f" + strconv.FormatFloat(x, 'g', -1, 64), true
+	case string:
+		return "s" + x, true
+	case []byte:
+		return "b" + string(x), true
+	case Global:
+		return "g" + x.String(), true
+	case Tuple:
+		var sb strings.Builder
+		sb.WriteString("t(")
+		for _, e := range x {
+			h, ok := hashKeyB(e, budget)
+			if !ok {
+				return "", false
+			}
+			sb.WriteString(strconv.Itoa(len(h)))
+			sb.WriteByte(':')
+			sb.WriteString(h)
+		}
+		sb.WriteByte(')')
+		return sb.String(), true
+	}
+	return "", false
+}
+
+// Pickle opcodes (Lib/pickletools.py).
+const (
+	opMark           = '('
+	opStop           = '.'
+	opPop            = '0'
+	opPopMark        = '1'
+	opDup            = '2'
+	opFloat          = 'F'
+	opInt            = 'I'
+	opBinInt         = 'J'
+	opBinInt1        = 'K'
+	opLong           = 'L'
+	opBinInt2        = 'M'
+	opNone           = 'N'
+	opBinPersID      = 'Q'
+	opReduce         = 'R'
+	opBinString      = 'T'
+	opShortBinString = 'U'
+	opBinUnicode     = 'X'
+	opAppend         = 'a'
+	opBuild          = 'b'
+	opGlobal         = 'c'
+	opDict           = 'd'
+	opEmptyDict      = '}'
+	opAppends        = 'e'
+	opGet            = 'g'
+	opBinGet         = 'h'
+	opLongBinGet     = 'j'
+	opList           = 'l'
+	opEmptyList      = ']'
+	opPut            = 'p'
+	opBinPut         = 'q'
+	opLongBinPut     = 'r'
+	opSetItem        = 's'
+	opTuple          = 't'
+	opEmptyTuple     = ')'
+	opSetItems       = 'u'
+	opBinFloat       = 'G'
+	opProto          = 0x80
+	opNewObj         = 0x81
+	opTuple1         = 0x85
+	opTuple2         = 0x86
+	opTuple3         = 0x87
+	opNewTrue        = 0x88
+	opNewFalse       = 0x89
+	opLong1          = 0x8a
+	opLong4          = 0x8b
+	opBinBytes       = 'B'
+	opShortBinBytes  = 'C'
+	opShortBinUni    = 0x8c
+	opBinUnicode8    = 0x8d
+	opBinBytes8      = 0x8e
+	opEmptySet       = 0x8f
+	opAddItems       = 0x90
+	opFrozenSet      = 0x91
+	opNewObjEx       = 0x92
+	opStackGlobal    = 0x93
+	opMemoize        = 0x94
+	opFrame          = 0x95
+	opByteArray8     = 0x96
+)
+
+// limits caps the machine's resources.
+type limits struct {
+	maxStack int // values on the stack, all marks included
+	maxMarks int // nested MARKs
+	maxMemo  int // memo entries
+	maxItems int // elements added to containers, in all
+	maxLong  int // bytes of one LONG1/LONG4
+}
+
+func defaultLimits() limits {
+	return limits{maxStack: 1 << 20, maxMarks: 1 << 12, maxMemo: 1 << 22, maxItems: 1 << 24, maxLong: 1024}
+}
+
+// machine is a restricted pickle virtual machine: it builds inert Go values
+// and calls nothing but the handlers of the allow-listed globals.
+type machine struct {
+	data  []byte
+	pos   int
+	op    int // offset of the current opcode
+	base  int64
+	stack []any
+	marks []int
+	memo  map[uint32]any
+	items int
+	lim   limits
+	// resolve vets a GLOBAL; it returns an error for forbidden names.
+	resolve func(g Global) error
+	// call applies an allow-listed callable (REDUCE, NEWOBJ).
+	call func(g Global, args Tuple) (any, error)
+	// persistentLoad handles BINPERSID.
+	persistentLoad func(pid any) (any, error)
+}
+
+// pickleError is an error at an offset of the pickle.
+type pickleError struct {
+	off int64
+	msg string
+}
+
+func (e *pickleError) Error() string { return fmt.Sprintf("offset %d: %s", e.off, e.msg) }
+
+func (m *machine) errf(format string, args ...any) error {
+	return &pickleError{off: m.base + int64(m.op), msg: fmt.Sprintf(format, args...)}
+}
+
+func (m *machine) read(n int) ([]byte, error) {
+	if n < 0 || n > len(m.data)-m.pos {
+		return nil, m.errf("truncated pickle: opcode 0x%02x needs %d bytes, %d left", m.data[m.op], n, len(m.data)-m.pos)
+	}
+	b := m.data[m.pos : m.pos+n]
+	m.pos += n
+	return b, nil
+}
+
+func (m *machine) readLine() (string, error) {
+	for i := m.pos; i < len(m.data); i++ {
+		if m.data[i] == '\n' {
+			s := string(m.data[m.pos:i])
+			m.pos = i + 1
+			return s, nil
+		}
+	}
+	return "", m.errf("truncated pickle: unterminated line")
+}
+
+func (m *machine) push(v any) error {
+	if len(m.stack) >= m.lim.maxStack {
+		return m.errf("pickle stack exceeds %d values", m.lim.maxStack)
+	}
+	m.stack = append(m.stack, v)
+	return nil
+}
+
+func (m *machine) pop() (any, error) {
+	if len(m.stack) == 0 || (len(m.marks) > 0 && len(m.stack) <= m.marks[len(m.marks)-1]) {
+		return nil, m.errf("pickle stack underflow")
+	}
+	v := m.stack[len(m.stack)-1]
+	m.stack = m.stack[:len(m.stack)-1]
+	return v, nil
+}
+
+func (m *machine) top() (any, error) {
+	if len(m.stack) == 0 || (len(m.marks) > 0 && len(m.stack) <= m.marks[len(m.marks)-1]) {
+		return nil, m.errf("pickle stack underflow")
+	}
+	return m.stack[len(m.stack)-1], nil
+}
+
+// popMark pops the values above the topmost MARK.
+func (m *machine) popMark() ([]any, error) {
+	if len(m.marks) == 0 {
+		return nil, m.errf("pickle MARK missing")
+	}
+	k := m.marks[len(m.marks)-1]
+	m.marks = m.marks[:len(m.marks)-1]
+	items := append([]any(nil), m.stack[k:]...)
+	m.stack = m.stack[:k]
+	return items, nil
+}
+
+func (m *machine) addItems(n int) error {
+	m.items += n
+	if m.items > m.lim.maxItems {
+		return m.errf("pickle containers exceed %d elements in all", m.lim.maxItems)
+	}
+	return nil
+}
+
+func (m *machine) memoPut(k uint32, v any) error {
+	if _, ok := m.memo[k]; !ok && len(m.memo) >= m.lim.maxMemo {
+		return m.errf("pickle memo exceeds %d entries", m.lim.maxMemo)
+	}
+	m.memo[k] = v
+	return nil
+}
+
+func (m *machine) memoGet(k uint32) error {
+	v, ok := m.memo[k]
+	if !ok {
+		return m.errf("pickle memo key %d not found", k)
+	}
+	return m.push(v)
+}
+
+// run executes the pickle starting at m.pos up to its STOP and returns the
+// result; m.pos is left after the STOP.
+func (m *machine) run() (any, error) {
+	if m.memo == nil {
+		m.memo = make(map[uint32]any)
+	}
+	for {
+		if m.pos >= len(m.data) {
+			m.op = m.pos
+			return nil, m.errf("truncated pickle: no STOP opcode")
+		}
+		m.op = m.pos
+		op := m.data[m.pos]
+		m.pos++
+		if op == opStop {
+			v, err := m.pop()
+			if err != nil {
+				return nil, err
+			}
+			if len(m.stack) != 0 || len(m.marks) != 0 {
+				return nil, m.errf("pickle stack not empty at STOP")
+			}
+			return v, nil
+		}
+		if err := m.step(op); err != nil {
+			return nil, err
+		}
+	}
+}
+
+func (m *machine) step(op byte) error {
+	le := binary.LittleEndian
+	switch op {
+	case opProto:
+		b, err := m.read(1)
+		if err != nil {
+			return err
+		}
+		if b[0] > 5 {
+			return m.errf("unsupported pickle protocol %d", b[0])
+		}
+	case opFrame:
+		_, err := m.read(8)
+		return err
+	case opMark:
+		if len(m.marks) >= m.lim.maxMarks {
+			return m.errf("pickle MARKs nested deeper than %d", m.lim.maxMarks)
+		}
+		m.marks = append(m.marks, len(m.stack))
+	case opPop:
+		if len(m.marks) > 0 && len(m.stack) == m.marks[len(m.marks)-1] {
+			_, err := m.popMark() // POP of a MARK discards it
+			return err
+		}
+		_, err := m.pop()
+		return err
+	case opPopMark:
+		_, err := m.popMark()
+		return err
+	case opDup:
+		v, err := m.top()
+		if err != nil {
+			return err
+		}
+		return m.push(v)
+	case opNone:
+		return m.push(nil)
+	case opNewTrue:
+		return m.push(true)
+	case opNewFalse:
+		return m.push(false)
+	case opBinInt:
+		b, err := m.read(4)
+		if err != nil {
+			return err
+		}
+		return m.push(int64(int32(le.Uint32(b))))
+	case opBinInt1:
+		b, err := m.read(1)
+		if err != nil {
+			return err
+		}
+		return m.push(int64(b[0]))
+	case opBinInt2:
+		b, err := m.read(2)
+		if err != nil {
+			return err
+		}
+		return m.push(int64(le.Uint16(b)))
+	case opLong1, opLong4:
+		var n int
+		if op == opLong1 {
+			b, err := m.read(1)
+			if err != nil {
+				return err
+			}
+			n = int(b[0])
+		} else {
+			b, err := m.read(4)
+			if err != nil {
+				return err
+			}
+			n32 := int32(le.Uint32(b))
+			if n32 < 0 || int(n32) > m.lim.maxLong {
+				return m.errf("LONG4 of %d bytes exceeds limit %d", n32, m.lim.maxLong)
+			}
+			n = int(n32)
+		}
+		b, err := m.read(n)
+		if err != nil {
+			return err
+		}
+		return m.push(decodeLong(b))
+	case opInt, opLong:
+		s, err := m.readLine()
+		if err != nil {
+			return err
+		}
+		s = strings.TrimSuffix(s, "L")
+		switch s {
+		case "00":
+			return m.push(false)
+		case "01":
+			return m.push(true)
+		}
+		if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return m.push(i)
+		}
+		if len(s) > 3*m.lim.maxLong {
+			return m.errf("integer literal too long")
+		}
+		b, ok := new(big.Int).SetString(s, 10)
+		if !ok {
+			return m.errf("bad integer literal %q", s)
+		}
+		return m.push(b)
+	case opFloat:
+		s, err := m.readLine()
+		if err != nil {
+			return err
+		}
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return m.errf("bad float literal %q", s)
+		}
+		return m.push(f)
+	case opBinFloat:
+		b, err := m.read(8)
+		if err != nil {
+			return err
+		}
+		return m.push(math.Float64frombits(binary.BigEndian.Uint64(b)))
+	case opBinUnicode, opBinString, opBinBytes:
+		b, err := m.read(4)
+		if err != nil {
+			return err
+		}
+		n := le.Uint32(b)
+		if op == opBinString && int32(n) < 0 {
+			return m.errf("negative BINSTRING length")
+		}
+		return m.pushString(op, uint64(n))
+	case opShortBinUni, opShortBinString, opShortBinBytes:
+		b, err := m.read(1)
+		if err != nil {
+			return err
+		}
+		return m.pushString(op, uint64(b[0]))
+	case opBinUnicode8, opBinBytes8, opByteArray8:
+		b, err := m.read(8)
+		if err != nil {
+			return err
+		}
+		return m.pushString(op, le.Uint64(b))
+	case opEmptyTuple:
+		return m.push(Tuple{})
+	case opTuple1, opTuple2, opTuple3:
+		n := int(op-opTuple1) + 1
+		t := make(Tuple, n)
+		for i := n - 1; i >= 0; i-- {
+			v, err := m.pop()
+			if err != nil {
+				return err
+			}
+			t[i] = v
+		}
+		return m.push(t)
+	case opTuple:
+		items, err := m.popMark()
+		if err != nil {
+			return err
+		}
+		return m.push(Tuple(items))
+	case opEmptyList:
+		return m.push(&List{})
+	case opList:
+		items, err := m.popMark()
+		if err != nil {
+			return err
+		}
+		if err := m.addItems(len(items)); err != nil {
+			return err
+		}
+		return m.push(&List{Items: items})
+	case opEmptyDict:
+		return m.push(&Dict{})
+	case opDict:
+		items, err := m.popMark()
+		if err != nil {
+			return err
+		}
+		d := &Dict{}
+		if err := m.setItems(d, items); err != nil {
+			return err
+		}
+		return m.push(d)
+	case opEmptySet:
+		return m.push(&Set{})
+	case opFrozenSet:
+		items, err := m.popMark()
+		if err != nil {
+			return err
+		}
+		if err := m.addItems(len(items)); err != nil {
+			return err
+		}
+		return m.push(&Set{Items: items})
+	case opAppend, opAppends:
+		var items []any
+		var err error
+		if op == opAppend {
+			var v any
+			v, err = m.pop()
+			items = []any{v}
+		} else {
+			items, err = m.popMark()
+		}
+		if err != nil {
+			return err
+		}
+		target, err := m.top()
+		if err != nil {
+			return err
+		}
+		if err := m.addItems(len(items)); err != nil {
+			return err
+		}
+		switch x := target.(type) {
+		case *List:
+			x.Items = append(x.Items, items...)
+		case *Object:
+			if x.List == nil {
+				x.List = &List{}
+			}
+			x.List.Items = append(x.List.Items, items...)
+		default:
+			return m.errf("APPEND to %s", typeName(target))
+		}
+	case opAddItems:
+		items, err := m.popMark()
+		if err != nil {
+			return err
+		}
+		target, err := m.top()
+		if err != nil {
+			return err
+		}
+		s, ok := target.(*Set)
+		if !ok {
+			return m.errf("ADDITEMS to %s", typeName(target))
+		}
+		if err := m.addItems(len(items)); err != nil {
+			return err
+		}
+		s.Items = append(s.Items, items...)
+	case opSetItem, opSetItems:
+		var items []any
+		if op == opSetItem {
+			v, err := m.pop()
+			if err != nil {
+				return err
+			}
+			k, err := m.pop()
+			if err != nil {
+				return err
+			}
+			items = []any{k, v}
+		} else {
+			var err error
+			if items, err = m.popMark(); err != nil {
+				return err
+			}
+		}
+		target, err := m.top()
+		if err != nil {
+			return err
+		}
+		var d *Dict
+		switch x := target.(type) {
+		case *Dict:
+			d = x
+		case *Object:
+			if x.Dict == nil {
+				x.Dict = &Dict{}
+			}
+			d = x.Dict
+		default:
+			return m.errf("SETITEM on %s", typeName(target))
+		}
+		return m.setItems(d, items)
+	case opPut:
+		s, err := m.readLine()
+		if err != nil {
+			return err
+		}
+		k, err := strconv.ParseUint(s, 10, 32)
+		if err != nil {
+			return m.errf("bad PUT key %q", s)
+		}
+		v, err := m.top()
+		if err != nil {
+			return err
+		}
+		return m.memoPut(uint32(k), v)
+	case opBinPut, opLongBinPut, opMemoize:
+		var k uint32
+		switch op {
+		case opBinPut:
+			b, err := m.read(1)
+			if err != nil {
+				return err
+			}
+			k = uint32(b[0])
+		case opLongBinPut:
+			b, err := m.read(4)
+			if err != nil {
+				return err
+			}
+			k = le.Uint32(b)
+		default:
+			k = uint32(len(m.memo))
+		}
+		v, err := m.top()
+		if err != nil {
+			return err
+		}
+		return m.memoPut(k, v)
+	case opGet:
+		s, err := m.readLine()
+		if err != nil {
+			return err
+		}
+		k, err := strconv.ParseUint(s, 10, 32)
+		if err != nil {
+			return m.errf("bad GET key %q", s)
+		}
+		return m.memoGet(uint32(k))
+	case opBinGet:
+		b, err := m.read(1)
+		if err != nil {
+			return err
+		}
+		return m.memoGet(uint32(b[0]))
+	case opLongBinGet:
+		b, err := m.read(4)
+		if err != nil {
+			return err
+		}
+		return m.memoGet(le.Uint32(b))
+	case opGlobal:
+		mod, err := m.readLine()
+		if err != nil {
+			return err
+		}
+		name, err := m.readLine()
+		if err != nil {
+			return err
+		}
+		return m.global(mod, name)
+	case opStackGlobal:
+		name, err := m.pop()
+		if err != nil {
+			return err
+		}
+		mod, err := m.pop()
+		if err != nil {
+			return err
+		}
+		ms, ok1 := mod.(string)
+		ns, ok2 := name.(string)
+		if !ok1 || !ok2 {
+			return m.errf("STACK_GLOBAL needs two strings, got %s and %s", typeName(mod), typeName(name))
+		}
+		return m.global(ms, ns)
+	case opReduce, opNewObj:
+		args, err := m.pop()
+		if err != nil {
+			return err
+		}
+		fn, err := m.pop()
+		if err != nil {
+			return err
+		}
+		return m.apply(fn, args)
+	case opNewObjEx:
+		kw, err := m.pop()
+		if err != nil {
+			return err
+		}
+		if d, ok := kw.(*Dict); !ok || len(d.Keys) != 0 {
+			return m.errf("NEWOBJ_EX with keyword arguments is not supported")
+		}
+		args, err := m.pop()
+		if err != nil {
+			return err
+		}
+		fn, err := m.pop()
+		if err != nil {
+			return err
+		}
+		return m.apply(fn, args)
+	case opBuild:
+		state, err := m.pop()
+		if err != nil {
+			return err
+		}
+		target, err := m.top()
+		if err != nil {
+			return err
+		}
+		switch x := target.(type) {
+		case *Dict:
+			x.State = state
+		case *Object:
+			x.State = state
+		case *Tensor:
+			// Parameter/tensor python state: nothing to keep.
+		default:
+			return m.errf("BUILD on %s", typeName(target))
+		}
+	case opBinPersID:
+		pid, err := m.pop()
+		if err != nil {
+			return err
+		}
+		if m.persistentLoad == nil {
+			return m.errf("persistent id in a pickle that allows none")
+		}
+		v, err := m.persistentLoad(pid)
+		if err != nil {
+			return m.errf("%v", err)
+		}
+		return m.push(v)
+	default:
+		return m.errf("unsupported pickle opcode 0x%02x", op)
+	}
+	return nil
+}
+
+func (m *machine) pushString(op byte, n uint64) error {
+	if n > uint64(len(m.data)-m.pos) {
+		return m.errf("truncated pickle: string of %d bytes, %d left", n, len(m.data)-m.pos)
+	}
+	b, _ := m.read(int(n))
+	switch op {
+	case opBinUnicode, opShortBinUni, opBinUnicode8, opBinString, opShortBinString:
+		return m.push(string(b))
+	}
+	return m.push(append([]byte(nil), b...))
+}
+
+func (m *machine) setItems(d *Dict, items []any) error {
+	if len(items)%2 != 0 {
+		return m.errf("SETITEMS with an odd number of values")
+	}
+	if err := m.addItems(len(items) / 2); err != nil {
+		return err
+	}
+	for i := 0; i < len(items); i += 2 {
+		d.set(items[i], items[i+1])
+	}
+	return nil
+}
+
+func (m *machine) global(mod, name string) error {
+	g := Global{Module: mod, Name: name}
+	if err := m.resolve(g); err != nil {
+		return m.errf("%v", err)
+	}
+	return m.push(g)
+}
+
+func (m *machine) apply(fn, args any) error {
+	g, ok := fn.(Global)
+	if !ok {
+		return m.errf("call of a %s, not a global", typeName(fn))
+	}
+	t, ok := args.(Tuple)
+	if !ok {
+		return m.errf("call of %s with %s arguments, not a tuple", g, typeName(args))
+	}
+	v, err := m.call(g, t)
+	if err != nil {
+		return m.errf("%s: %v", g, err)
+	}
+	return m.push(v)
+}
+
+// decodeLong decodes a little-endian two's complement integer.
+func decodeLong(b []byte) any {
+	if len(b) == 0 {
+		return int64(0)
+	}
+	if len(b) <= 8 {
+		var u uint64
+		for i := len(b) - 1; i >= 0; i-- {
+			u = u<<8 | uint64(b[i])
+		}
+		shift := 64 - 8*uint(len(b))
+		return int64(u<<shift) >> shift
+	}
+	be := make([]byte, len(b))
+	for i := range b {
+		be[len(b)-1-i] = b[i]
+	}
+	v := new(big.Int).SetBytes(be)
+	if b[len(b)-1]&0x80 != 0 {
+		v.Sub(v, new(big.Int).Lsh(big.NewInt(1), uint(8*len(b))))
+	}
+	return v
+}
+
+func typeName(v any) string {
+	switch v.(type) {
+	case nil:
+		return "None"
+	case bool:
+		return "bool"
+	case int64, *big.Int:
+		return "int"
+	case float64:
+		return "float"
+	case string:
+		return "str"
+	case []byte:
+		return "bytes"
+	case Tuple:
+		return "tuple"
+	case *List:
+		return "list"
+	case *Dict:
+		return "dict"
+	case *Set:
+		return "set"
+	case Global:
+		return "global " + v.(Global).String()
+	case *Object:
+		return v.(*Object).Class.String() + " object"
+	case *Tensor:
+		return "tensor"
+	case *Storage:
+		return "storage"
+	}
+	return fmt.Sprintf("%T", v)
+}
