@@ -22,6 +22,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/layerinfo/layerinfo/format/checkpoint"
 	"github.com/layerinfo/layerinfo/format/pycode"
 	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/infer"
@@ -105,6 +106,34 @@ type Format struct {
 // Formats lists the formats in the order they are tried.
 func Formats() []Format {
 	return []Format{
+		// Binary formats first: their magic numbers are unambiguous.
+		{
+			Name:  "gguf",
+			Doc:   "GGUF v2/v3 checkpoints (llama.cpp): tensor headers and metadata",
+			Sniff: checkpoint.SniffGGUF,
+			Decode: func(in Input, opt Options) (*graph.Graph, error) {
+				return checkpoint.GGUF(in.Name, in.R, in.Size)
+			},
+		},
+		{
+			Name:  "safetensors",
+			Doc:   "safetensors checkpoints, and sharded ones through model.safetensors.index.json",
+			Sniff: func(name string, head []byte) bool { return checkpoint.SniffSafetensors(name, head) || checkpoint.SniffIndex(name, head) },
+			Decode: func(in Input, opt Options) (*graph.Graph, error) {
+				if checkpoint.SniffIndex(filepath.Base(in.Name), in.head(4096)) {
+					return checkpoint.SafetensorsIndex(in.Name)
+				}
+				return checkpoint.Safetensors(in.Name, in.R, in.Size)
+			},
+		},
+		{
+			Name:  "torch",
+			Doc:   "PyTorch .pt/.pth/.bin checkpoints written by torch.save (the pickle is read, never run)",
+			Sniff: checkpoint.SniffTorch,
+			Decode: func(in Input, opt Options) (*graph.Graph, error) {
+				return checkpoint.Torch(in.Name, in.R, in.Size)
+			},
+		},
 		{
 			Name: "python",
 			Doc:  "Python model code: nolearn NeuralNet(...) and Lasagne layers",

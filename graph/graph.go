@@ -56,6 +56,9 @@ type Param struct {
 	DType     DType
 	Trainable bool
 	Owner     *Node // the first node that uses it, where it is counted; set by infer
+	// Bytes is the stored size when it is not elements × DType bits (block
+	// quantized GGUF types); 0 means computed from the DType.
+	Bytes int64
 }
 
 // Numel is the element count of the parameter as an expression.

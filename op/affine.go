@@ -161,3 +161,13 @@ func sortedKeys(m map[int]bool) []int {
 	sort.Ints(ks)
 	return ks
 }
+
+// Weights is a node that only holds parameter tensors, fed to it as
+// parameter values: a module of a checkpoint, read without its
+// computation. It has no outputs and unknown FLOPs.
+type Weights struct{}
+
+func (Weights) Infer(n *graph.Node) error {
+	n.FLOPs = calc.Sym("?")
+	return nil
+}

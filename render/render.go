@@ -84,8 +84,32 @@ func flopsText(f *int64) string {
 // Table writes the per-layer table and the totals.
 func Table(w io.Writer, r *stats.Report) error {
 	head := []string{"#", "name", "type", "output", "params", "FLOPs"}
+	right := []bool{true, false, false, false, true, true}
 	rows := [][]string{}
+	if weightsOnly(r) {
+		// A checkpoint: modules and their tensors, no computation.
+		head = []string{"#", "module", "tensors", "params", "bytes"}
+		right = []bool{true, false, false, true, true}
+		for i, l := range r.Layers {
+			var ts []string
+			var b int64
+			for _, w := range l.Weights {
+				t := w.Name[strings.LastIndexByte(w.Name, '.')+1:] + " " + shapeText(w.Shape) + " " + w.DType
+				if w.SharedWith != "" {
+					t += " (shared with " + w.SharedWith + ")"
+				}
+				ts = append(ts, t)
+				if w.SharedWith == "" {
+					b += w.Bytes
+				}
+			}
+			rows = append(rows, []string{strconv.Itoa(i), l.Name, strings.Join(ts, ", "), Thousands(l.Params), Thousands(b)})
+		}
+	}
 	for i, l := range r.Layers {
+		if weightsOnly(r) {
+			break
+		}
 		shapes := make([]string, len(l.OutputShapes))
 		for j, s := range l.OutputShapes {
 			shapes[j] = shapeText(s)
@@ -96,7 +120,6 @@ func Table(w io.Writer, r *stats.Report) error {
 		}
 		rows = append(rows, []string{strconv.Itoa(i), l.Name, l.Type, strings.Join(shapes, ", "), params, flopsText(l.FLOPs)})
 	}
-	right := []bool{true, false, false, false, true, true}
 	width := make([]int, len(head))
 	for i, h := range head {
 		width[i] = len(h)
@@ -139,6 +162,17 @@ func Table(w io.Writer, r *stats.Report) error {
 	return ew.err
 }
 
+// weightsOnly reports whether the report is of stored tensors only (a
+// checkpoint): no layer has outputs.
+func weightsOnly(r *stats.Report) bool {
+	for _, l := range r.Layers {
+		if len(l.OutputShapes) > 0 {
+			return false
+		}
+	}
+	return len(r.Layers) > 0
+}
+
 func sharedOnly(l stats.Layer) bool {
 	if len(l.Weights) == 0 {
 		return false
@@ -159,8 +193,10 @@ func totals(ew *errWriter, r *stats.Report) {
 		labels = append(labels, "Param memory:")
 		values = append(values, bytesText(t.ParamBytes))
 	}
-	labels = append(labels, "FLOPs"+perExample(r)+":")
-	values = append(values, flopsText(t.FLOPs))
+	if !weightsOnly(r) {
+		labels = append(labels, "FLOPs"+perExample(r)+":")
+		values = append(values, flopsText(t.FLOPs))
+	}
 	lw, vw := 0, 0
 	for i := range labels {
 		lw = max(lw, len(labels[i]))

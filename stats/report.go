@@ -72,6 +72,7 @@ type Weight struct {
 	DType      string `json:"dtype,omitempty"`
 	Params     int64  `json:"params"`
 	Trainable  bool   `json:"trainable"`
+	Bytes      int64  `json:"bytes,omitempty"` // stored size
 	SharedWith string `json:"shared_with,omitempty"` // the layer where it is counted, when not this one
 }
 
@@ -159,7 +160,10 @@ func Build(g *graph.Graph) *Report {
 		}
 		for _, p := range n.Params {
 			c, _ := p.Numel().Value()
-			w := Weight{Name: p.Name, Shape: Shape(p.Shape), DType: string(p.DType), Params: c, Trainable: p.Trainable}
+			w := Weight{Name: p.Name, Shape: Shape(p.Shape), DType: string(p.DType), Params: c, Trainable: p.Trainable, Bytes: p.Bytes}
+			if w.Bytes == 0 {
+				w.Bytes = c * int64(p.DType.Bits()) / 8
+			}
 			if p.Owner != n && p.Owner != nil {
 				w.SharedWith = p.Owner.Name
 			} else {
@@ -169,7 +173,11 @@ func Build(g *graph.Graph) *Report {
 				} else {
 					l.NonTrainableParams += c
 				}
-				bytes[string(p.DType)] += c * int64(p.DType.Bits()) / 8
+				if p.Bytes > 0 {
+					bytes[string(p.DType)] += p.Bytes
+				} else {
+					bytes[string(p.DType)] += c * int64(p.DType.Bits()) / 8
+				}
 			}
 			l.Weights = append(l.Weights, w)
 		}

@@ -1,0 +1,48 @@
+package checkpoint
+
+import (
+	"bytes"
+	"github.com/layerinfo/layerinfo/graph"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/layerinfo/layerinfo/infer"
+	"github.com/layerinfo/layerinfo/stats"
+)
+
+// FuzzDecode feeds bytes to the three checkpoint formats and, when one
+// accepts them, builds and infers the graph: no panic anywhere.
+func FuzzDecode(f *testing.F) {
+	for _, p := range []string{"../torchpt/testdata/checkpoint.pt", "../torchpt/testdata/seq_state_dict.pt"} {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Add([]byte("GGUF\x03\x00\x00\x00"))
+	f.Add([]byte("\x10\x00\x00\x00\x00\x00\x00\x00{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}\x00\x00\x00\x00"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r := bytes.NewReader(data)
+		for _, dec := range []func() error{
+			func() error { g, err := GGUF("f", r, int64(len(data))); return use(g, err) },
+			func() error { g, err := Safetensors("f", r, int64(len(data))); return use(g, err) },
+			func() error { g, err := Torch("f", r, int64(len(data))); return use(g, err) },
+		} {
+			if err := dec(); err != nil && strings.Contains(err.Error(), "internal error") {
+				t.Fatal(err)
+			}
+		}
+	})
+}
+
+func use(g *graph.Graph, err error) error {
+	if err != nil {
+		return err
+	}
+	gg := g
+	if err := infer.Run(gg, infer.Options{}); err != nil {
+		return err
+	}
+	stats.Build(gg)
+	return nil
+}
