@@ -25,7 +25,10 @@ func report(t *testing.T, g *graph.Graph, err error) *stats.Report {
 }
 
 // writeSafetensors writes a header-and-zeros safetensors file.
-func writeSafetensors(t *testing.T, path string, tensors [][3]any) {
+func writeSafetensors(t *testing.T, path string, tensors [][3]any) { writeSparse(t, path, tensors) }
+
+// writeSparse writes a safetensors header; the data region is a hole.
+func writeSparse(t testing.TB, path string, tensors [][3]any) {
 	t.Helper()
 	hdr := map[string]any{"__metadata__": map[string]string{"format": "pt"}}
 	var off int64
@@ -42,8 +45,10 @@ func writeSafetensors(t *testing.T, path string, tensors [][3]any) {
 	js, _ := json.Marshal(hdr)
 	buf := binary.LittleEndian.AppendUint64(nil, uint64(len(js)))
 	buf = append(buf, js...)
-	buf = append(buf, make([]byte, off)...)
 	if err := os.WriteFile(path, buf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, int64(len(buf))+off); err != nil {
 		t.Fatal(err)
 	}
 }
