@@ -3,8 +3,9 @@ module github.com/layerinfo/layerinfo
 go 1.26.8
 
 require (
-	github.com/goccy/go-yaml v1.19.2 // indirect
-	go.starlark.net v0.0.0-20260908191801-89a6a09411d5 // indirect
-	golang.org/x/sys v0.42.0 // indirect
-	google.golang.org/protobuf v1.36.12 // indirect
+	github.com/goccy/go-yaml v1.19.2
+	go.starlark.net v0.0.0-20260908191801-89a6a09411d5
+	google.golang.org/protobuf v1.36.12
 )
+
+require golang.org/x/sys v0.42.0 // indirect

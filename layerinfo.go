@@ -23,7 +23,10 @@ import (
 	"strings"
 
 	"github.com/layerinfo/layerinfo/format/checkpoint"
+	"github.com/layerinfo/layerinfo/format/hf"
+	"github.com/layerinfo/layerinfo/format/onnx"
 	"github.com/layerinfo/layerinfo/format/pycode"
+	"github.com/layerinfo/layerinfo/format/spec"
 	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/infer"
 	"github.com/layerinfo/layerinfo/stats"
@@ -91,6 +94,19 @@ func (in Input) head(n int) []byte {
 type Options struct {
 	Format string // a format name from Formats(); "" detects it
 	Entry  string // Python code: the function that builds the model
+	// Transformer configurations (format hf): the model class to build
+	// (default: the config's architectures), and the batch size and
+	// context length of the inputs and of the memory and FLOPs estimates
+	// (0: symbolic shapes; estimates at batch 1 and the model's context).
+	Class   string
+	Batch   int64
+	Context int64
+	// InputShapes fixes the shapes of a model's inputs (ONNX), by input
+	// name; "" names the first input. Symbolic dims become known.
+	InputShapes map[string][]int64
+	// Progress, when set, is told how far the analysis has got: after
+	// each node, done of total.
+	Progress func(done, total int)
 }
 
 // Format is one input format.
@@ -116,9 +132,11 @@ func Formats() []Format {
 			},
 		},
 		{
-			Name:  "safetensors",
-			Doc:   "safetensors checkpoints, and sharded ones through model.safetensors.index.json",
-			Sniff: func(name string, head []byte) bool { return checkpoint.SniffSafetensors(name, head) || checkpoint.SniffIndex(name, head) },
+			Name: "safetensors",
+			Doc:  "safetensors checkpoints, and sharded ones through model.safetensors.index.json",
+			Sniff: func(name string, head []byte) bool {
+				return checkpoint.SniffSafetensors(name, head) || checkpoint.SniffIndex(name, head)
+			},
 			Decode: func(in Input, opt Options) (*graph.Graph, error) {
 				if checkpoint.SniffIndex(filepath.Base(in.Name), in.head(4096)) {
 					return checkpoint.SafetensorsIndex(in.Name)
@@ -132,6 +150,38 @@ func Formats() []Format {
 			Sniff: checkpoint.SniffTorch,
 			Decode: func(in Input, opt Options) (*graph.Graph, error) {
 				return checkpoint.Torch(in.Name, in.R, in.Size)
+			},
+		},
+		{
+			Name:  "onnx",
+			Doc:   "ONNX models (.onnx): every node's shape, parameters and FLOPs; weights are never read",
+			Sniff: onnx.Sniff,
+			Decode: func(in Input, opt Options) (*graph.Graph, error) {
+				return onnx.Load(in.Name, in.R, in.Size, onnx.Options{InputShapes: opt.InputShapes})
+			},
+		},
+		{
+			Name:  "hf",
+			Doc:   "Hugging Face transformers config.json: exact parameters per block, memory, KV cache and FLOPs per token",
+			Sniff: hf.Sniff,
+			Decode: func(in Input, opt Options) (*graph.Graph, error) {
+				src, err := in.text()
+				if err != nil {
+					return nil, err
+				}
+				return hf.Decode(in.Name, src, hf.Options{Class: opt.Class, Batch: opt.Batch, Context: opt.Context})
+			},
+		},
+		{
+			Name:  "spec",
+			Doc:   "layerinfo's own model spec (YAML or JSON): layers by type and attributes",
+			Sniff: spec.Sniff,
+			Decode: func(in Input, opt Options) (*graph.Graph, error) {
+				src, err := in.text()
+				if err != nil {
+					return nil, err
+				}
+				return spec.Decode(in.Name, src)
 			},
 		},
 		{
@@ -187,8 +237,11 @@ func Load(in Input, opt Options) (*graph.Graph, error) {
 }
 
 // Analyze infers every node of g and builds the report.
-func Analyze(g *graph.Graph) (*stats.Report, error) {
-	if err := infer.Run(g, infer.Options{}); err != nil {
+func Analyze(g *graph.Graph) (*stats.Report, error) { return AnalyzeWith(g, Options{}) }
+
+// AnalyzeWith is Analyze reporting its progress to opt.Progress.
+func AnalyzeWith(g *graph.Graph, opt Options) (*stats.Report, error) {
+	if err := infer.Run(g, infer.Options{Progress: opt.Progress}); err != nil {
 		return nil, err
 	}
 	return stats.Build(g), nil

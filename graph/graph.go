@@ -35,6 +35,12 @@ func (p Pos) String() string {
 type Const struct {
 	Ints   []int64
 	Floats []float64
+	// Dims, when not nil, says which elements of Ints are known: a shape
+	// computation on a tensor with symbolic dims (ONNX Shape of a
+	// (batch, 3, 224, 224) input) knows some elements and only names the
+	// others. Element i is unknown when Dims[i] is an unknown dim, and
+	// stands for that dim (named when symbolic); otherwise it is Ints[i].
+	Dims []Dim
 }
 
 // Value is a tensor flowing along an edge of the graph.
@@ -96,6 +102,10 @@ type Node struct {
 	ShapeWhy []string  // how each output size was derived
 	Notes    []string  // warnings and remarks about this node
 	Done     bool      // inference ran and succeeded
+	// OtherOps counts the arithmetic FLOPs leaves out (elementwise ops,
+	// normalization, softmax, pooling), one per operation; the zero Expr
+	// when the op does not define it.
+	OtherOps calc.Expr
 }
 
 // In is the shape of input i (nil when unknown).
@@ -180,6 +190,10 @@ type Graph struct {
 	// Prints says which total the framework itself prints and how it
 	// labels it, so the report can name the number the user saw.
 	Prints Printed
+
+	// Arch describes a transformer for the memory and per-token FLOPs
+	// estimates; nil for other models.
+	Arch *Arch
 }
 
 // Printed describes the framework's own summary figure.

@@ -94,7 +94,12 @@ func (s Shape) Known() bool {
 }
 
 // Clone returns a copy that shares nothing with s.
-func (s Shape) Clone() Shape { return append(Shape(nil), s...) }
+func (s Shape) Clone() Shape {
+	if s == nil {
+		return nil
+	}
+	return append(Shape{}, s...) // a scalar stays a scalar, not unknown
+}
 
 // Equal reports whether two shapes are identical (same sizes, same names).
 func (s Shape) Equal(o Shape) bool {

@@ -38,6 +38,9 @@ type Options struct {
 	// KeepGoing analyses the rest of the graph after a node fails: its
 	// outputs stay unknown and the errors are returned together.
 	KeepGoing bool
+	// Progress, when set, is called after each node with the number of
+	// nodes done and the total.
+	Progress func(done, total int)
 }
 
 // Run infers every node of g. Nodes run in a stable topological order
@@ -49,7 +52,10 @@ func Run(g *graph.Graph, opt Options) error {
 		return err
 	}
 	var errs []error
-	for _, n := range order {
+	for i, n := range order {
+		if opt.Progress != nil {
+			opt.Progress(i, len(order))
+		}
 		if err := Node(n); err != nil {
 			e := &Error{Node: n, Err: err}
 			if !opt.KeepGoing {
@@ -82,9 +88,19 @@ func Node(n *graph.Node) (err error) {
 		}
 	}
 	n.Params, n.ShapeWhy, n.Notes = nil, nil, nil
-	n.Count, n.FLOPs = calc.Expr{}, calc.Expr{}
+	n.Count, n.FLOPs, n.OtherOps = calc.Expr{}, calc.Expr{}, calc.Expr{}
+	unknown := false
 	if err := n.Op.Infer(n); err != nil {
-		return err
+		// An op that cannot work out its outputs (an unsupported
+		// operator, unknown input shapes) leaves them unknown; the rest
+		// of the graph is still analysed and the FLOPs are unknown.
+		var u *graph.UnknownError
+		if !errors.As(err, &u) {
+			return err
+		}
+		unknown = true
+		n.Note("%s", u.Reason)
+		n.FLOPs, n.OtherOps = calc.Expr{}, calc.Expr{}
 	}
 	// Parameters fed as inputs (ONNX initializers) belong to the node too.
 	for _, v := range n.Inputs {
@@ -129,8 +145,11 @@ func Node(n *graph.Node) (err error) {
 	if err := n.FLOPs.Err(); err != nil {
 		return fmt.Errorf("counting FLOPs: %v", err)
 	}
+	if err := n.OtherOps.Err(); err != nil {
+		return fmt.Errorf("counting other operations: %v", err)
+	}
 	for i, v := range n.Outputs {
-		if v.Shape == nil {
+		if v.Shape == nil && !unknown {
 			return fmt.Errorf("output %d has no shape (op %T did not set it)", i, n.Op)
 		}
 	}

@@ -37,9 +37,24 @@ type Conv struct {
 	Transposed    bool
 	OutputPadding []int64 // transposed only: added to the end of each axis
 	OutputSize    []int64 // transposed only: the requested output size (Lasagne output_size), overrides the formula
+
+	// FromInputs takes the kernel from the node's inputs, as ONNX does:
+	// the weight is input WeightInput (0 means 1) and gives Filters and
+	// Kernel; Bias says whether a bias input is given. No parameters are
+	// created: the weight and bias inputs carry them.
+	FromInputs  bool
+	WeightInput int
+	inChannels  int64 // the channels the weight implies, used when the input's are unknown
 }
 
 func (c *Conv) Infer(n *graph.Node) error {
+	if c.FromInputs {
+		cc, err := c.fromInputs(n)
+		if err != nil {
+			return err
+		}
+		c = cc
+	}
 	in := n.In(0)
 	if in == nil {
 		return fmt.Errorf("the input shape is unknown")
@@ -76,6 +91,9 @@ func (c *Conv) Infer(n *graph.Node) error {
 		g = 1
 	}
 	cin, err := known(in[caxis], "the number of input channels")
+	if err != nil && c.inChannels > 0 {
+		cin, err = c.inChannels, nil
+	}
 	if err != nil {
 		return err
 	}
@@ -96,7 +114,11 @@ func (c *Conv) Infer(n *graph.Node) error {
 
 	out := in.Clone()
 	out[caxis] = graph.D(c.Filters)
-	n.Why("channels: num_filters = %d", c.Filters)
+	if c.FromInputs {
+		n.Why("channels: %d filters (the weight's)", c.Filters)
+	} else {
+		n.Why("channels: num_filters = %d", c.Filters)
+	}
 	for i, ax := range spatial {
 		pb, pe, err := c.Pad.padsFor(i, nsp, in[ax], k[i], s[i], d[i])
 		if err != nil {
@@ -152,8 +174,10 @@ func (c *Conv) Infer(n *graph.Node) error {
 	default:
 		wshape = append(graph.S(c.Filters, cin/g), kshape...)
 	}
-	if _, err := n.Param(roleOr(c.WeightRole, "W"), wshape, true); err != nil {
-		return err
+	if !c.FromInputs {
+		if _, err := n.Param(roleOr(c.WeightRole, "W"), wshape, true); err != nil {
+			return err
+		}
 	}
 	perFilter := calc.Mul(append(kx, fan)...)
 	n.Count = calc.Mul(perFilter, calc.N(c.Filters))
@@ -172,8 +196,10 @@ func (c *Conv) Infer(n *graph.Node) error {
 			}
 			n.Count = calc.Add(n.Count, bshape.Numel())
 		} else {
-			if _, err := n.Param(brole, graph.S(c.Filters), true); err != nil {
-				return err
+			if !c.FromInputs {
+				if _, err := n.Param(brole, graph.S(c.Filters), true); err != nil {
+					return err
+				}
 			}
 			n.Count = calc.Mul(calc.Paren(calc.Add(perFilter, calc.N(1))), calc.N(c.Filters))
 		}
@@ -190,6 +216,9 @@ func (c *Conv) Infer(n *graph.Node) error {
 		fl = append(fl, pos[ax].Expr())
 	}
 	n.FLOPs = batchFLOPs(in[0], fl...)
+	if c.FromInputs && c.Bias {
+		n.OtherOps = out.Numel() // the bias additions
+	}
 	return nil
 }
 

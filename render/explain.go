@@ -62,6 +62,9 @@ func Explain(w io.Writer, r *stats.Report) error {
 		case *l.FLOPs != 0:
 			ew.printf("  FLOPs   %s\n", l.Explain.FLOPs)
 		}
+		if l.OtherOps != nil && *l.OtherOps != 0 {
+			ew.printf("  other   %s\n", l.Explain.OtherOps)
+		}
 	}
 	t := r.Totals
 	ew.printf("\nTotal params = %s\n", t.Explain.Params)
@@ -72,12 +75,17 @@ func Explain(w io.Writer, r *stats.Report) error {
 	} else {
 		ew.printf("FLOPs: unknown for some layers\n")
 	}
+	if t.OtherOps != nil {
+		ew.printf("Other operations = %s\n", t.Explain.OtherOps)
+		ew.printf("  (elementwise, normalization, softmax and pooling work, one per operation, not in FLOPs)\n")
+	}
 	if line := printsLine(r); line != "" {
 		ew.printf("%s\n", line)
 	}
 	for _, n := range r.Notes {
 		ew.printf("note: %s\n", n)
 	}
+	transformerSection(ew, r, true)
 	return ew.err
 }
 

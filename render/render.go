@@ -159,6 +159,7 @@ func Table(w io.Writer, r *stats.Report) error {
 	}
 	ew.printf("\n")
 	totals(ew, r)
+	transformerSection(ew, r, false)
 	return ew.err
 }
 
@@ -196,6 +197,10 @@ func totals(ew *errWriter, r *stats.Report) {
 	if !weightsOnly(r) {
 		labels = append(labels, "FLOPs"+perExample(r)+":")
 		values = append(values, flopsText(t.FLOPs))
+	}
+	if t.OtherOps != nil {
+		labels = append(labels, "Other ops:")
+		values = append(values, Thousands(*t.OtherOps))
 	}
 	lw, vw := 0, 0
 	for i := range labels {

@@ -8,6 +8,7 @@ package stats
 
 import (
 	"encoding/json"
+	"fmt"
 	"sort"
 	"strings"
 
@@ -25,6 +26,9 @@ type Report struct {
 	Layers        []Layer  `json:"layers"`
 	Totals        Totals   `json:"totals"`
 	Notes         []string `json:"notes,omitempty"`
+	// Transformer is the memory and per-token FLOPs section of a
+	// transformer read from its configuration (nil otherwise).
+	Transformer *Transformer `json:"transformer,omitempty"`
 }
 
 // Model says what was read.
@@ -56,6 +60,14 @@ type Layer struct {
 	Weights            []Weight `json:"weights,omitempty"`
 	Notes              []string `json:"notes,omitempty"`
 	Position           string   `json:"position,omitempty"`
+	// Op is the operator (ONNX op_type, domain-qualified when not the
+	// default domain) and Outputs the names of the tensors it produces,
+	// for formats whose nodes are operators on named tensors.
+	Op      string   `json:"op,omitempty"`
+	Outputs []string `json:"outputs,omitempty"`
+	// OtherOps counts the arithmetic FLOPs leave out (elementwise ops,
+	// normalization, softmax, pooling), where the op defines it.
+	OtherOps *int64 `json:"other_ops,omitempty"`
 }
 
 // Explain is the arithmetic behind a row's numbers, values substituted.
@@ -63,6 +75,7 @@ type Explain struct {
 	OutputShape string `json:"output_shape"`
 	Params      string `json:"params"`
 	FLOPs       string `json:"flops,omitempty"`
+	OtherOps    string `json:"other_ops,omitempty"`
 }
 
 // Weight is one parameter tensor a layer uses.
@@ -72,7 +85,7 @@ type Weight struct {
 	DType      string `json:"dtype,omitempty"`
 	Params     int64  `json:"params"`
 	Trainable  bool   `json:"trainable"`
-	Bytes      int64  `json:"bytes,omitempty"` // stored size
+	Bytes      int64  `json:"bytes,omitempty"`       // stored size
 	SharedWith string `json:"shared_with,omitempty"` // the layer where it is counted, when not this one
 }
 
@@ -85,12 +98,18 @@ type Totals struct {
 	ParamBytes         int64            `json:"param_bytes"`
 	ParamBytesByDType  map[string]int64 `json:"param_bytes_by_dtype,omitempty"`
 	Explain            TotalsExplain    `json:"explain"`
+	// FLOPsLowerBound is the sum over the layers whose FLOPs are known,
+	// given when some are not (and flops is null).
+	FLOPsLowerBound *int64 `json:"flops_lower_bound,omitempty"`
+	// OtherOps sums the layers' other_ops, when some layer counts them.
+	OtherOps *int64 `json:"other_ops,omitempty"`
 }
 
 // TotalsExplain shows how the totals add up.
 type TotalsExplain struct {
-	Params string `json:"params"`
-	FLOPs  string `json:"flops,omitempty"`
+	Params   string `json:"params"`
+	FLOPs    string `json:"flops,omitempty"`
+	OtherOps string `json:"other_ops,omitempty"`
 }
 
 // Shape is a shape in the report: each dim an integer, null when unknown,
@@ -142,13 +161,25 @@ func Build(g *graph.Graph) *Report {
 		Notes:         g.Notes,
 		Layers:        []Layer{},
 	}
-	var paramTerms, flopTerms []calc.Expr
+	var paramTerms, flopTerms, otherTerms []calc.Expr
+	var unknownFLOPs []string
 	flopsKnown := true
 	bytes := map[string]int64{}
 	for _, n := range g.Nodes {
 		l := Layer{Name: n.Name, Type: n.Type, Inputs: []string{}, OutputShapes: []Shape{}, Notes: n.Notes}
 		if n.Pos.Line > 0 {
 			l.Position = n.Pos.String()
+		}
+		if o, ok := n.Op.(interface{ OpType() string }); ok {
+			l.Op = o.OpType()
+			for _, v := range n.Outputs {
+				l.Outputs = append(l.Outputs, v.Name)
+			}
+		}
+		if v, ok := n.OtherOps.Value(); ok && n.Done {
+			l.OtherOps = &v
+			l.Explain.OtherOps = n.OtherOps.Equation()
+			otherTerms = append(otherTerms, calc.N(v))
 		}
 		for _, v := range n.Inputs {
 			if v != nil && v.Param == nil {
@@ -193,6 +224,7 @@ func Build(g *graph.Graph) *Report {
 			l.Explain.FLOPs = n.FLOPs.Equation()
 		} else {
 			flopsKnown = false
+			unknownFLOPs = append(unknownFLOPs, n.Name)
 		}
 		r.Layers = append(r.Layers, l)
 		r.Totals.Params += l.Params
@@ -209,6 +241,29 @@ func Build(g *graph.Graph) *Report {
 		if v, ok := f.Value(); ok {
 			r.Totals.FLOPs = &v
 			r.Totals.Explain.FLOPs = sumText(flopTerms)
+		}
+	} else if len(flopTerms) > 0 {
+		// Never a silent zero: say which layers are unknown, and give
+		// what the others add up to.
+		if v, ok := calc.Add(flopTerms...).Value(); ok {
+			r.Totals.FLOPsLowerBound = &v
+		}
+		names := unknownFLOPs
+		more := ""
+		if len(names) > 5 {
+			names, more = names[:5], fmt.Sprintf(" and %d more", len(unknownFLOPs)-5)
+		}
+		msg := fmt.Sprintf("FLOPs are unknown for %d layer(s) (%s%s)", len(unknownFLOPs), strings.Join(names, ", "), more)
+		if r.Totals.FLOPsLowerBound != nil {
+			msg += fmt.Sprintf("; the other layers add up to %d", *r.Totals.FLOPsLowerBound)
+		}
+		r.Notes = append(append([]string(nil), r.Notes...), msg)
+	}
+	if len(otherTerms) > 0 {
+		o := calc.Add(otherTerms...)
+		if v, ok := o.Value(); ok {
+			r.Totals.OtherOps = &v
+			r.Totals.Explain.OtherOps = sumText(otherTerms)
 		}
 	}
 	if len(bytes) > 0 {
@@ -229,6 +284,7 @@ func Build(g *graph.Graph) *Report {
 		}
 		r.Model.Prints = p
 	}
+	r.Transformer = transformer(g.Arch, r.Totals)
 	return r
 }
 

@@ -4,14 +4,17 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/layerinfo/layerinfo"
+	"github.com/layerinfo/layerinfo/internal/progress"
 	"github.com/layerinfo/layerinfo/render"
 )
 
@@ -56,6 +59,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	format := fs.String("format", "", "input format (default: detected): "+strings.Join(layerinfo.FormatNames(), ", "))
 	entry := fs.String("entry", "", "Python code: the function to call to build the model")
+	var inputShapes shapesFlag
+	fs.Var(&inputShapes, "input-shape", "ONNX: fix an input's shape, `name=1x3x224x224` (or just 1x3x224x224 for the first input); repeatable")
+	class := fs.String("class", "", "transformers config: the model class to build, e.g. BertForMaskedLM, LlamaModel (default: the config's architectures)")
+	batch := fs.Int64("batch", 0, "transformers config: batch size of the inputs and of the memory and FLOPs estimates (default: symbolic; estimates at 1)")
+	context := fs.Int64("context", 0, "transformers config: sequence length of the inputs and of the KV-cache and FLOPs estimates (default: symbolic; estimates at the model's maximum)")
 	fs.Usage = func() {
 		var fl strings.Builder
 		for _, f := range layerinfo.Formats() {
@@ -97,7 +105,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		defer closeFn()
 		in = f
 	}
-	g, err := layerinfo.Load(in, layerinfo.Options{Format: *format, Entry: *entry})
+	if *batch < 0 || *context < 0 {
+		fmt.Fprintln(stderr, "layerinfo: --batch and --context must be positive")
+		return exitUsage
+	}
+	bar := progress.Start(stderr) // only on a terminal, only after a second
+	defer bar.Stop()
+	bar.Stage("reading " + in.Name)
+	g, err := layerinfo.Load(in, layerinfo.Options{InputShapes: inputShapes.m, Format: *format, Entry: *entry, Class: *class, Batch: *batch, Context: *context})
 	if err != nil {
 		fmt.Fprintf(stderr, "layerinfo: %v\n", err)
 		if strings.Contains(err.Error(), "unknown format") {
@@ -105,22 +120,62 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return exitModel
 	}
-	r, err := layerinfo.Analyze(g)
+	bar.Stage("inferring shapes")
+	r, err := layerinfo.AnalyzeWith(g, layerinfo.Options{Progress: bar.Update})
+	bar.Stop()
 	if err != nil {
 		fmt.Fprintf(stderr, "layerinfo: %v\n", err)
 		return exitModel
 	}
+	out := bufio.NewWriterSize(stdout, 64<<10) // one write for a report, not one per line
 	switch {
 	case *asJSON:
-		err = render.JSON(stdout, r)
+		err = render.JSON(out, r)
 	case *explain:
-		err = render.Explain(stdout, r)
+		err = render.Explain(out, r)
 	default:
-		err = render.Table(stdout, r)
+		err = render.Table(out, r)
+	}
+	if ferr := out.Flush(); err == nil {
+		err = ferr
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "layerinfo: %v\n", err)
 		return exitModel
 	}
 	return exitOK
+}
+
+// shapesFlag collects --input-shape values: name=1x3x224x224, or a shape
+// alone for the first input.
+type shapesFlag struct {
+	m map[string][]int64
+}
+
+func (s *shapesFlag) String() string { return "" }
+
+func (s *shapesFlag) Set(v string) error {
+	name, dims := "", v
+	if i := strings.LastIndexByte(v, '='); i >= 0 {
+		name, dims = v[:i], v[i+1:]
+	}
+	var shape []int64
+	for _, part := range strings.FieldsFunc(dims, func(r rune) bool { return r == 'x' || r == 'X' || r == ',' }) {
+		d, err := strconv.ParseInt(strings.TrimSpace(part), 10, 64)
+		if err != nil || d < 0 {
+			return fmt.Errorf("%q is not a size (want e.g. input=1x3x224x224)", part)
+		}
+		shape = append(shape, d)
+	}
+	if shape == nil {
+		return fmt.Errorf("no sizes in %q (want e.g. input=1x3x224x224)", v)
+	}
+	if s.m == nil {
+		s.m = map[string][]int64{}
+	}
+	if _, dup := s.m[name]; dup {
+		return fmt.Errorf("the shape of %q is given twice", name)
+	}
+	s.m[name] = shape
+	return nil
 }

@@ -4,6 +4,9 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/layerinfo/layerinfo/infer"
+	"github.com/layerinfo/layerinfo/stats"
 )
 
 // largestFixture returns the biggest reference model.
@@ -65,6 +68,80 @@ func benchFile(b *testing.B, path string) {
 			if _, err := Decode(osf, fi.Size()); err != nil {
 				b.Fatal(err)
 			}
+		}
+	})
+}
+
+// BenchmarkAnalyze builds and infers the graphs of the largest reference
+// models (by node count and by size): the whole analysis after decoding.
+func BenchmarkAnalyze(b *testing.B) {
+	for _, name := range []string{"timm__res2net50_14w_8s__preserve", "timm__coatnet_0_rw_224__preserve", "torchvision__resnet50__preserve"} {
+		path := filepath.Join(referenceDir, name+".onnx")
+		fixtures(b)
+		f, err := Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				g, err := Build(path, f.Model, f, Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := infer.Run(g, infer.Options{}); err != nil {
+					b.Fatal(err)
+				}
+				stats.Build(g)
+			}
+		})
+		f.Close()
+	}
+}
+
+// BenchmarkLoadEmbedded reads ResNet-50 with its ~100 MB of weights
+// embedded and analyses it, as the command does: through ReadAt, and
+// through the memory map.
+func BenchmarkLoadEmbedded(b *testing.B) {
+	fixtures(b)
+	src := filepath.Join(referenceDir, "torchvision__resnet50__preserve.onnx")
+	dst := filepath.Join(b.TempDir(), "resnet50.onnx")
+	if err := EmbedFile(dst, src); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("ReadAt", func(b *testing.B) {
+		osf, err := os.Open(dst)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer osf.Close()
+		fi, _ := osf.Stat()
+		b.ReportAllocs()
+		for b.Loop() {
+			g, err := Load(dst, osf, fi.Size(), Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := infer.Run(g, infer.Options{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Open", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			f, err := Open(dst)
+			if err != nil {
+				b.Fatal(err)
+			}
+			g, err := Build(dst, f.Model, f, Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := infer.Run(g, infer.Options{}); err != nil {
+				b.Fatal(err)
+			}
+			f.Close()
 		}
 	})
 }

@@ -1,0 +1,547 @@
+package onnx
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/layerinfo/layerinfo/graph"
+	"github.com/layerinfo/layerinfo/op"
+)
+
+// Options tune Build. The zero value keeps the model's declared input
+// shapes.
+type Options struct {
+	// InputShapes fixes the shapes of graph inputs, by input name; the
+	// name "" stands for the first input. Symbolic dims become known.
+	InputShapes map[string][]int64
+}
+
+// MaxNodes caps the nodes a model may expand to (functions are inlined,
+// subgraphs flattened), so that a small hostile file cannot make a huge
+// graph.
+const MaxNodes = 1 << 21
+
+// maxInline is how deeply model-local functions may call each other.
+const maxInline = 16
+
+// Load decodes the ONNX model of size bytes read from r and builds its
+// graph; name is used in messages and positions.
+func Load(name string, r io.ReaderAt, size int64, opt Options) (*graph.Graph, error) {
+	m, err := Decode(r, size)
+	if err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			e.File = name
+		}
+		return nil, err
+	}
+	return Build(name, m, r, opt)
+}
+
+// Build turns a decoded model into a graph: one node per ONNX node (model
+// functions inlined, the nodes of If, Loop and Scan bodies included),
+// values named by tensor name, initializers as parameters, the graph's
+// other inputs with their declared shapes. r reads the values of small
+// integer initializers and constants (for folding shape computations);
+// it may be nil, and external data need not exist.
+//
+// An initializer is a parameter (counted at the first node that consumes
+// it): trainable when floating-point, except BatchNormalization's running
+// mean and variance (inputs 3 and 4); integer and bool tensors are not
+// trainable. Initializers no node consumes are not counted.
+func Build(name string, m *Model, r io.ReaderAt, opt Options) (*graph.Graph, error) {
+	if m == nil || m.Graph == nil {
+		return nil, fmt.Errorf("%s: the model has no graph", name)
+	}
+	b := &builder{
+		file:     name,
+		m:        m,
+		r:        r,
+		g:        &graph.Graph{Name: m.Graph.Name, Format: "onnx", Path: name, Prints: graph.Printed{}},
+		names:    map[string]bool{},
+		funcs:    map[string]*Function{},
+		bnStats:  map[string]bool{},
+		declared: map[string][]Dim{},
+		opset:    m.Opset(""),
+	}
+	if b.opset == 0 {
+		b.opset = 1
+	}
+	for i := range m.Functions {
+		f := &m.Functions[i]
+		b.funcs[funcKey(f.Domain, f.Name, f.Overload)] = f
+	}
+	b.scanBN(m.Graph, 0)
+	for _, vi := range m.Graph.ValueInfo {
+		if vi.Shape != nil {
+			b.declared[vi.Name] = vi.Shape
+		}
+	}
+	for _, vi := range m.Graph.Outputs {
+		if vi.Shape != nil {
+			b.declared[vi.Name] = vi.Shape
+		}
+	}
+	root := &scope{vals: map[string]*graph.Value{}}
+	b.root = root
+	if err := b.initializers(m.Graph, root); err != nil {
+		return nil, err
+	}
+	if err := b.inputs(m.Graph, root, opt); err != nil {
+		return nil, err
+	}
+	if err := b.nodes(m.Graph.Nodes, root, "", b.opset, nil); err != nil {
+		return nil, err
+	}
+	for _, vi := range m.Graph.Outputs {
+		if v := root.lookup(vi.Name); v != nil && (v.Producer != nil || v.Param == nil) {
+			b.g.Outputs = append(b.g.Outputs, v)
+		}
+	}
+	if len(b.unresolved) > 0 {
+		sort.Strings(b.unresolved)
+		b.g.Notes = append(b.g.Notes, fmt.Sprintf("%d value(s) used by nodes are defined nowhere in the model and have unknown shapes: %s",
+			len(b.unresolved), strings.Join(first(b.unresolved, 5), ", ")))
+	}
+	if v := m.Opset(""); v > 0 {
+		b.g.Notes = append(b.g.Notes, fmt.Sprintf("ONNX opset %d, IR version %d, produced by %s", v, m.IRVersion,
+			strings.TrimSpace(m.ProducerName+" "+m.ProducerVersion)))
+	}
+	return b.g, nil
+}
+
+func first(xs []string, n int) []string {
+	if len(xs) > n {
+		return append(xs[:n:n], "…")
+	}
+	return xs
+}
+
+func funcKey(domain, name, overload string) string {
+	if domain == "ai.onnx" {
+		domain = ""
+	}
+	return domain + "\x00" + name + "\x00" + overload
+}
+
+type builder struct {
+	file       string
+	m          *Model
+	r          io.ReaderAt
+	g          *graph.Graph
+	root       *scope
+	names      map[string]bool     // node names in use
+	funcs      map[string]*Function // model-local functions by domain, name, overload
+	bnStats    map[string]bool      // initializers fed to BatchNormalization as running mean or variance
+	declared   map[string][]Dim     // value_info shapes of the main graph, for the cross-check
+	opset      int64
+	unresolved []string
+}
+
+// scope maps tensor names to values; subgraphs see their parents' names.
+type scope struct {
+	vals map[string]*graph.Value
+	up   *scope
+	// reserved are values made before their producer is built (function
+	// outputs bound to the caller's), claimed by the node producing them.
+	reserved map[string]*graph.Value
+}
+
+func (s *scope) lookup(name string) *graph.Value {
+	for ; s != nil; s = s.up {
+		if v, ok := s.vals[name]; ok {
+			return v
+		}
+	}
+	return nil
+}
+
+// scanBN finds the initializers fed to BatchNormalization as its running
+// mean and variance (inputs 3 and 4), in the graph and its subgraphs.
+func (b *builder) scanBN(g *Graph, depth int) {
+	if g == nil || depth > MaxDepth {
+		return
+	}
+	for i := range g.Nodes {
+		n := &g.Nodes[i]
+		if n.OpType == "BatchNormalization" && isDefaultDomain(n.Domain) {
+			for _, k := range []int{3, 4} {
+				if k < len(n.Inputs) && n.Inputs[k] != "" {
+					b.bnStats[n.Inputs[k]] = true
+				}
+			}
+		}
+		for j := range n.Attributes {
+			a := &n.Attributes[j]
+			b.scanBN(a.G, depth+1)
+			for _, sg := range a.Graphs {
+				b.scanBN(sg, depth+1)
+			}
+		}
+	}
+}
+
+// initializers makes a parameter value of each initializer of g.
+func (b *builder) initializers(g *Graph, sc *scope) error {
+	add := func(t *TensorInfo, dims []int64, name string) error {
+		n, ok := numElements(dims)
+		if !ok {
+			return fmt.Errorf("%s: %s: initializer %q has invalid dims %v", b.file, t.Path, name, dims)
+		}
+		_ = n
+		dt := dtypeOf(t.DataType)
+		p := &graph.Param{Name: name, Shape: graph.S(dims...), DType: dt,
+			Trainable: t.DataType.IsFloat() && !b.bnStats[name]}
+		v := &graph.Value{Name: name, Shape: graph.S(dims...), DType: dt, Param: p}
+		b.readConst(t, v, n)
+		sc.vals[name] = v
+		return nil
+	}
+	for _, t := range g.Initializers {
+		if err := add(t, t.Dims, t.Name); err != nil {
+			return err
+		}
+	}
+	for i := range g.SparseInitializers {
+		s := &g.SparseInitializers[i]
+		if s.Values == nil {
+			continue
+		}
+		if err := add(s.Values, s.Dims, s.Name()); err != nil {
+			return err
+		}
+		sc.vals[s.Name()].Const = nil
+	}
+	return nil
+}
+
+// readConst keeps the values of a small integer tensor (and of a tiny
+// floating-point one, such as Resize's scales) for constant folding.
+func (b *builder) readConst(t *TensorInfo, v *graph.Value, n int64) {
+	if b.r == nil || t.IsExternal() || n > op.MaxConst {
+		return
+	}
+	if t.DataType.IsFloat() {
+		if n > 64 {
+			return
+		}
+		if xs, err := t.Float64s(b.r, op.MaxConst); err == nil {
+			v.Const = &graph.Const{Floats: xs}
+		}
+		return
+	}
+	if xs, err := t.Int64s(b.r, op.MaxConst); err == nil {
+		v.Const = &graph.Const{Ints: xs}
+	}
+}
+
+// shapeOf turns a declared ONNX shape into a graph shape.
+func shapeOf(dims []Dim) graph.Shape {
+	if dims == nil {
+		return nil
+	}
+	s := make(graph.Shape, len(dims))
+	for i, d := range dims {
+		switch {
+		case d.Known && d.Value >= 0:
+			s[i] = graph.D(d.Value)
+		case d.Param != "":
+			s[i] = graph.Symbol(d.Param)
+		default:
+			s[i] = graph.Unknown()
+		}
+	}
+	return s
+}
+
+// inputs makes the graph inputs that are not initializers.
+func (b *builder) inputs(g *Graph, sc *scope, opt Options) error {
+	used := map[string]bool{}
+	for i, vi := range g.Inputs {
+		if _, ok := sc.vals[vi.Name]; ok {
+			continue // an initializer: its value is the default, and it counts as a parameter
+		}
+		v := &graph.Value{Name: vi.Name, Shape: shapeOf(vi.Shape), DType: dtypeOf(vi.ElemType)}
+		fix, ok := opt.InputShapes[vi.Name]
+		if !ok && i == 0 {
+			fix, ok = opt.InputShapes[""]
+			used[""] = ok
+		}
+		if ok {
+			used[vi.Name] = true
+			if v.Shape != nil && len(v.Shape) != len(fix) {
+				return fmt.Errorf("%s: input %q has %d axes %s; the shape given for it has %d", b.file, vi.Name, len(v.Shape), v.Shape, len(fix))
+			}
+			for j, d := range fix {
+				if d < 0 {
+					return fmt.Errorf("%s: input %q: size %d is negative", b.file, vi.Name, d)
+				}
+				if v.Shape != nil && v.Shape[j].Known() && v.Shape[j].Size != d {
+					b.g.Notes = append(b.g.Notes, fmt.Sprintf("input %s: axis %d set to %d (the model declares %d)", vi.Name, j, d, v.Shape[j].Size))
+				}
+			}
+			v.Shape = graph.S(fix...)
+		}
+		sc.vals[vi.Name] = v
+		b.g.Inputs = append(b.g.Inputs, v)
+	}
+	for name := range opt.InputShapes {
+		if !used[name] {
+			var names []string
+			for _, vi := range g.Inputs {
+				if _, ok := sc.vals[vi.Name]; ok && sc.vals[vi.Name].Param == nil {
+					names = append(names, vi.Name)
+				}
+			}
+			if name == "" {
+				return fmt.Errorf("%s: the model has no input to give a shape to", b.file)
+			}
+			return fmt.Errorf("%s: the model has no input named %q (inputs: %s)", b.file, name, strings.Join(names, ", "))
+		}
+	}
+	return nil
+}
+
+// uniqueName makes a node name unique in the graph.
+func (b *builder) uniqueName(base string) string {
+	if base == "" {
+		base = "node"
+	}
+	name := base
+	for k := 1; b.names[name]; k++ {
+		name = base + "_" + strconv.Itoa(k)
+	}
+	b.names[name] = true
+	return name
+}
+
+// nodes builds the graph nodes of a list of ONNX nodes in scope sc.
+// prefix is prepended to node names (subgraph and function bodies);
+// rename maps names local to a function body to value names. fattrs are
+// the attributes of the function call whose body this is, nil otherwise.
+func (b *builder) nodes(list []Node, sc *scope, prefix string, opset int64, call *callCtx) error {
+	// Make every output first, so that a node may use a value defined
+	// later in the list (the walk is in dependency order anyway).
+	outs := make([][]*graph.Value, len(list))
+	for i := range list {
+		nd := &list[i]
+		outs[i] = make([]*graph.Value, len(nd.Outputs))
+		for j, name := range nd.Outputs {
+			if name != "" {
+				if v, ok := sc.reserved[name]; ok {
+					delete(sc.reserved, name)
+					outs[i][j] = v
+					sc.vals[name] = v
+					continue
+				}
+			}
+			vname := name
+			if call != nil && name != "" {
+				vname = prefix + name
+			}
+			v := &graph.Value{Name: vname}
+			outs[i][j] = v
+			if name == "" {
+				continue
+			}
+			if _, dup := sc.vals[name]; dup {
+				b.g.Notes = append(b.g.Notes, fmt.Sprintf("%s: value %q is defined twice; the first definition is used", nd.Path, name))
+				continue
+			}
+			sc.vals[name] = v
+		}
+	}
+	for i := range list {
+		if len(b.g.Nodes) >= MaxNodes {
+			return fmt.Errorf("%s: the model expands to more than %d nodes", b.file, MaxNodes)
+		}
+		if err := b.node(&list[i], outs[i], sc, prefix, opset, call); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// callCtx is a function call being inlined.
+type callCtx struct {
+	attrs map[string]*Attribute // the call's attributes and the function's defaults
+	depth int
+}
+
+// resolve finds the value an input name refers to.
+func (b *builder) resolve(name string, sc *scope) *graph.Value {
+	if name == "" {
+		return nil
+	}
+	if v := sc.lookup(name); v != nil {
+		return v
+	}
+	v := &graph.Value{Name: name}
+	b.root.vals[name] = v
+	b.g.Inputs = append(b.g.Inputs, v)
+	b.unresolved = append(b.unresolved, name)
+	return v
+}
+
+// node builds one ONNX node.
+func (b *builder) node(nd *Node, outs []*graph.Value, sc *scope, prefix string, opset int64, call *callCtx) error {
+	if call != nil {
+		nd = bindAttrs(nd, call.attrs)
+	}
+	base := nd.Name
+	if base == "" {
+		for _, o := range nd.Outputs {
+			if o != "" {
+				base = o
+				break
+			}
+		}
+	}
+	if base == "" {
+		base = nd.OpType
+	}
+	name := b.uniqueName(prefix + base)
+	ins := make([]*graph.Value, len(nd.Inputs))
+	for i, in := range nd.Inputs {
+		ins[i] = b.resolve(in, sc)
+	}
+	depth := 0
+	if call != nil {
+		depth = call.depth
+	}
+	if f := b.funcs[funcKey(nd.Domain, nd.OpType, nd.Overload)]; f != nil && !(isDefaultDomain(nd.Domain) && b.knownOp(nd.OpType)) {
+		if depth < maxInline {
+			return b.inline(nd, f, ins, outs, name, depth)
+		}
+		b.add(nd, name, unsupported{fmt.Sprintf("function %s (nested more than %d deep)", nd.OpType, maxInline)}, 0, ins, outs)
+		return nil
+	}
+	if isDefaultDomain(nd.Domain) {
+		switch nd.OpType {
+		case "If", "Loop", "Scan":
+			return b.control(nd, name, ins, outs, sc, opset)
+		}
+	}
+	o, min := b.makeOp(nd, opset)
+	b.add(nd, name, o, min, ins, outs)
+	return nil
+}
+
+// knownOp reports whether a default-domain op type is one layerinfo
+// implements (a function of the same name then does not replace it).
+func (b *builder) knownOp(t string) bool {
+	o, _ := b.makeOp(&Node{OpType: t}, b.opset)
+	_, u := o.(unsupported)
+	return !u
+}
+
+// add appends a graph node for nd.
+func (b *builder) add(nd *Node, name string, o graph.Op, min int, ins, outs []*graph.Value) *graph.Node {
+	n := &graph.Node{Name: name, Type: opName(nd), Inputs: ins, Outputs: outs,
+		Pos: graph.Pos{File: b.file, Path: nd.Path}}
+	w := &nodeOp{op: o, opType: opName(nd), min: min}
+	for _, v := range outs {
+		v.Producer = n
+		if d, ok := b.declared[v.Name]; ok {
+			w.declared = append(w.declared, d)
+		} else {
+			w.declared = append(w.declared, nil)
+		}
+	}
+	n.Op = w
+	b.g.Nodes = append(b.g.Nodes, n)
+	return n
+}
+
+// bindAttrs resolves the attribute references of a node in a function body
+// against the call's attributes.
+func bindAttrs(nd *Node, attrs map[string]*Attribute) *Node {
+	ref := false
+	for i := range nd.Attributes {
+		if nd.Attributes[i].RefAttrName != "" {
+			ref = true
+		}
+	}
+	if !ref {
+		return nd
+	}
+	c := *nd
+	c.Attributes = nil
+	for _, a := range nd.Attributes {
+		if a.RefAttrName == "" {
+			c.Attributes = append(c.Attributes, a)
+			continue
+		}
+		if v, ok := attrs[a.RefAttrName]; ok {
+			x := *v
+			x.Name = a.Name
+			c.Attributes = append(c.Attributes, x)
+		}
+	}
+	return &c
+}
+
+// inline expands a call of a model-local function into its body's nodes,
+// named "<call>/<node>", bound to the call's inputs and outputs.
+func (b *builder) inline(nd *Node, f *Function, ins, outs []*graph.Value, name string, depth int) error {
+	fsc := &scope{vals: map[string]*graph.Value{}, reserved: map[string]*graph.Value{}}
+	for i, formal := range f.Inputs {
+		if i < len(ins) && ins[i] != nil {
+			fsc.vals[formal] = ins[i]
+		}
+	}
+	for i, formal := range f.Outputs {
+		if i < len(outs) && formal != "" {
+			fsc.reserved[formal] = outs[i]
+		}
+	}
+	attrs := map[string]*Attribute{}
+	for i := range f.AttributeDefaults {
+		a := &f.AttributeDefaults[i]
+		attrs[a.Name] = a
+	}
+	for i := range nd.Attributes {
+		a := &nd.Attributes[i]
+		attrs[a.Name] = a
+	}
+	opset := f.Opset("")
+	if opset == 0 {
+		opset = b.opset
+	}
+	if err := b.nodes(f.Nodes, fsc, name+"/", opset, &callCtx{attrs: attrs, depth: depth + 1}); err != nil {
+		return err
+	}
+	// Outputs the body never produces stay unknown.
+	var missing []string
+	for formal := range fsc.reserved {
+		missing = append(missing, formal)
+	}
+	sort.Strings(missing)
+	for _, formal := range missing {
+		v := fsc.reserved[formal]
+		b.add(&Node{OpType: nd.OpType, Domain: nd.Domain, Path: nd.Path}, b.uniqueName(name+"/"+formal),
+			unsupported{fmt.Sprintf("output %s of function %s, which its body does not produce,", formal, f.Name)}, 0, ins, []*graph.Value{v})
+	}
+	return nil
+}
+
+// Sniff reports whether a file looks like an ONNX model: named *.onnx, or
+// starting as a serialized ModelProto does (ir_version, then producer,
+// domain, model version, graph or opset import).
+func Sniff(name string, head []byte) bool {
+	if strings.HasSuffix(strings.ToLower(name), ".onnx") {
+		return true
+	}
+	if len(head) < 3 || head[0] != 0x08 || head[1] == 0 || head[1] > 0x20 {
+		return false
+	}
+	switch head[2] {
+	case 0x12, 0x1a, 0x22, 0x28, 0x3a, 0x42:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,17 @@
+// Package spec reads layerinfo's native model spec: a YAML or JSON file
+// that lists a network's layers by type and attributes, for designing a
+// network without a framework. doc/spec.md describes the format.
+//
+// Decode parses the file with github.com/goccy/go-yaml (YAML is a superset
+// of JSON, so one parser serves both and every node keeps its line and
+// column), translates each layer entry into an op of package op, wires the
+// inputs by name and returns a graph that passes graph.Validate; package
+// infer then computes shapes, parameters and FLOPs. The package decides
+// conventions as a front-end (layout, padding modes, which tensors are
+// trainable) and computes no number itself.
+//
+// Errors carry the position of the entry or value at fault and name the
+// layer: "model.yaml:7:5: layer conv2 (conv2d): unknown attribute
+// "filter" (did you mean "filters"?)". Decode never panics; a hostile file
+// gets an error.
+package spec

@@ -1,0 +1,126 @@
+package spec
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// kind is the type of a YAML value once anchors, aliases, tags and merge
+// keys are resolved.
+type kind uint8
+
+const (
+	kNull kind = iota
+	kBool
+	kInt
+	kFloat
+	kString
+	kList
+	kMap
+)
+
+// value is a YAML value with the position it was written at. Aliases
+// resolve to the anchored value itself (shared, never copied), so the tree
+// stays as small as the file.
+type value struct {
+	kind      kind
+	line, col int
+	b         bool
+	i         int64
+	f         float64
+	s         string // the string, or the source text of a scalar
+	list      []*value
+	keys      []*value // mapping keys (kString), in source order
+	vals      []*value
+}
+
+// lookup finds a mapping entry by key.
+func (v *value) lookup(key string) (k, val *value) {
+	if v == nil || v.kind != kMap {
+		return nil, nil
+	}
+	for i, x := range v.keys {
+		if x.s == key {
+			return x, v.vals[i]
+		}
+	}
+	return nil, nil
+}
+
+// describe names a value for an error message: `the string "32"`, `a
+// list`, `2.5`.
+func (v *value) describe() string {
+	if v == nil {
+		return "nothing"
+	}
+	switch v.kind {
+	case kNull:
+		return "null"
+	case kBool:
+		return strconv.FormatBool(v.b)
+	case kInt:
+		return strconv.FormatInt(v.i, 10)
+	case kFloat:
+		if v.s != "" {
+			return v.s
+		}
+		return strconv.FormatFloat(v.f, 'g', -1, 64)
+	case kString:
+		return "the string " + strconv.Quote(clip(v.s, 40))
+	case kList:
+		return "a list"
+	}
+	return "a mapping"
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// asInt reads an integer; a float with an integral value within float64's
+// exact range is accepted (JSON writers sometimes emit 32.0).
+func (v *value) asInt() (int64, error) {
+	switch v.kind {
+	case kInt:
+		return v.i, nil
+	case kFloat:
+		if v.f == math.Trunc(v.f) && math.Abs(v.f) <= 1<<53 {
+			return int64(v.f), nil
+		}
+		if v.f == math.Trunc(v.f) {
+			return 0, fmt.Errorf("%s is too large", v.describe())
+		}
+	case kString:
+		if _, err := strconv.ParseInt(strings.TrimSpace(v.s), 10, 64); err == nil {
+			return 0, fmt.Errorf("expected an integer, got %s (write it without quotes)", v.describe())
+		}
+	}
+	return 0, fmt.Errorf("expected an integer, got %s", v.describe())
+}
+
+// asString reads a string; plain numbers and booleans are not strings.
+func (v *value) asString() (string, error) {
+	if v.kind == kString {
+		return v.s, nil
+	}
+	return "", fmt.Errorf("expected a string, got %s", v.describe())
+}
+
+// asBool reads true or false.
+func (v *value) asBool() (bool, error) {
+	if v.kind == kBool {
+		return v.b, nil
+	}
+	if v.kind == kString {
+		switch strings.ToLower(v.s) {
+		case "yes", "no", "on", "off", "y", "n":
+			return false, fmt.Errorf("expected true or false, got %s (YAML 1.2 reads it as a string)", v.describe())
+		}
+	}
+	return false, fmt.Errorf("expected true or false, got %s", v.describe())
+}

@@ -1,0 +1,389 @@
+package op_test
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/layerinfo/layerinfo/graph"
+	"github.com/layerinfo/layerinfo/infer"
+	"github.com/layerinfo/layerinfo/op"
+)
+
+// The expected values below are worked out by hand from the ONNX operator
+// specifications (onnx/docs/Operators.md), not taken from the code's
+// output.
+
+// t32 is a float32 tensor of a known shape.
+func t32(sizes ...int64) *graph.Value {
+	return &graph.Value{Name: "x", Shape: graph.S(sizes...), DType: graph.Float32}
+}
+
+// sym is a float32 tensor whose shape may have symbolic dims.
+func sym(dims ...graph.Dim) *graph.Value {
+	return &graph.Value{Name: "x", Shape: graph.Shape(dims), DType: graph.Float32}
+}
+
+// ints is a constant int64 tensor: a 1-D list, or a scalar with shape nil.
+func ints(vals ...int64) *graph.Value {
+	return &graph.Value{Name: "c", Shape: graph.S(int64(len(vals))), DType: graph.Int64, Const: &graph.Const{Ints: vals}}
+}
+
+func scalar(v int64) *graph.Value {
+	return &graph.Value{Name: "c", Shape: graph.Shape{}, DType: graph.Int64, Const: &graph.Const{Ints: []int64{v}}}
+}
+
+func floats(vals ...float64) *graph.Value {
+	return &graph.Value{Name: "f", Shape: graph.S(int64(len(vals))), DType: graph.Float32, Const: &graph.Const{Floats: vals}}
+}
+
+// param marks a value as an initializer.
+func param(v *graph.Value) *graph.Value {
+	v.Param = &graph.Param{Name: v.Name, Shape: v.Shape, DType: v.DType, Trainable: true}
+	return v
+}
+
+// runN infers one node of op o with the given input values (nil for an
+// omitted optional input) and nout outputs.
+func runN(o graph.Op, nout int, ins ...*graph.Value) (*graph.Node, error) {
+	g := &graph.Graph{}
+	for _, v := range ins {
+		if v != nil && v.Producer == nil {
+			g.Inputs = append(g.Inputs, v)
+		}
+	}
+	n := g.NewNode("n", "T", o, ins, nout, graph.Pos{})
+	return n, infer.Node(n)
+}
+
+type otc struct {
+	name  string
+	op    graph.Op
+	in    []*graph.Value
+	nout  int           // 0 means 1
+	out   []graph.Shape // expected output shapes
+	flops int64         // -1: not checked
+	other int64         // -1: not checked
+	err   string        // an error, or "unknown:" + a note for unknown outputs
+	konst []int64       // expected folded integer content of output 0
+}
+
+func checkONNX(t *testing.T, cases []otc) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			nout := max(c.nout, 1)
+			n, err := runN(c.op, nout, c.in...)
+			if c.err != "" {
+				if rest, ok := strings.CutPrefix(c.err, "unknown:"); ok {
+					if err != nil || n.Outputs[0].Shape != nil || !strings.Contains(strings.Join(n.Notes, "; "), rest) {
+						t.Fatalf("error %v, output %v, notes %q; want unknown outputs with a note containing %q", err, n.Outputs[0].Shape, n.Notes, rest)
+					}
+					return
+				}
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("error = %v, want one containing %q", err, c.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("unexpected error: %v", err)
+			}
+			for i, want := range c.out {
+				if got := n.Outputs[i].Shape; !got.Equal(want) || (got == nil) != (want == nil) {
+					t.Errorf("output %d: %s, want %s (%s)", i, fmtS(got), fmtS(want), strings.Join(n.ShapeWhy, "; "))
+				}
+			}
+			if c.flops >= 0 {
+				if v, ok := n.FLOPs.Value(); !ok || v != c.flops {
+					t.Errorf("FLOPs %q, want %d", n.FLOPs.Equation(), c.flops)
+				}
+			}
+			if c.other > 0 || (c.other == 0 && !n.OtherOps.IsZero()) {
+				if v, ok := n.OtherOps.Value(); !ok || v != c.other {
+					t.Errorf("other ops %q, want %d", n.OtherOps.Equation(), c.other)
+				}
+			}
+			if c.konst != nil {
+				k := n.Outputs[0].Const
+				if k == nil || !equal64(k.Ints, c.konst) || k.Dims != nil {
+					t.Errorf("folded %+v, want %v", k, c.konst)
+				}
+			}
+		})
+	}
+}
+
+func fmtS(s graph.Shape) string {
+	if s == nil {
+		return "unknown"
+	}
+	return "(" + s.Join(", ") + ")"
+}
+
+func equal64(a, b []int64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+var (
+	batch = graph.Symbol("batch")
+	d     = graph.D
+)
+
+const maxI64 = math.MaxInt64
+
+func TestONNXElementwise(t *testing.T) {
+	add := func() *op.Elementwise { return &op.Elementwise{Func: "Add", Cost: 1} }
+	checkONNX(t, []otc{
+		{name: "broadcast trailing", op: add(), in: []*graph.Value{t32(2, 3, 4), t32(3, 1)}, out: []graph.Shape{graph.S(2, 3, 4)}, flops: 0, other: 2 * 3 * 4},
+		{name: "broadcast both ways", op: add(), in: []*graph.Value{t32(8, 1, 6, 1), t32(7, 1, 5)}, out: []graph.Shape{graph.S(8, 7, 6, 5)}, flops: 0, other: 8 * 7 * 6 * 5},
+		{name: "scalar", op: add(), in: []*graph.Value{t32(4, 5), t32()}, out: []graph.Shape{graph.S(4, 5)}, flops: 0, other: 20},
+		{name: "symbolic stays", op: add(), in: []*graph.Value{sym(batch, d(3)), t32(1, 3)}, out: []graph.Shape{{batch, d(3)}}, flops: 0, other: -1},
+		{name: "mismatch", op: add(), in: []*graph.Value{t32(3, 4), t32(5)}, err: "do not broadcast"},
+		{name: "unary", op: &op.Elementwise{Func: "Relu", Cost: 1}, in: []*graph.Value{t32(1, 64, 7, 7)}, out: []graph.Shape{graph.S(1, 64, 7, 7)}, flops: 0, other: 64 * 49},
+		{name: "where", op: &op.Elementwise{Func: "Where", Cost: 1, TypeFrom: 1}, in: []*graph.Value{
+			{Name: "c", Shape: graph.S(2, 1), DType: graph.Bool}, t32(1, 3), t32(2, 3)}, out: []graph.Shape{graph.S(2, 3)}, flops: 0, other: 6},
+		{name: "clip without bounds", op: &op.Elementwise{Func: "Clip", Cost: 1}, in: []*graph.Value{t32(2, 2), nil, nil}, out: []graph.Shape{graph.S(2, 2)}, flops: 0, other: 4},
+		// Folding small integer constants.
+		{name: "fold mul", op: &op.Elementwise{Func: "Mul"}, in: []*graph.Value{ints(2, 3), ints(4)}, out: []graph.Shape{graph.S(2)}, konst: []int64{8, 12}},
+		{name: "fold integer div truncates", op: &op.Elementwise{Func: "Div"}, in: []*graph.Value{ints(-7, 7), ints(2)}, out: []graph.Shape{graph.S(2)}, konst: []int64{-3, 3}},
+		{name: "fold python mod", op: &op.Elementwise{Func: "Mod"}, in: []*graph.Value{ints(-7, 7), ints(3)}, out: []graph.Shape{graph.S(2)}, konst: []int64{2, 1}},
+		{name: "fold equal", op: &op.Elementwise{Func: "Equal", OutType: graph.Bool}, in: []*graph.Value{ints(1, 2, 3), ints(2)}, out: []graph.Shape{graph.S(3)}, konst: []int64{0, 1, 0}},
+		{name: "fold where", op: &op.Elementwise{Func: "Where", TypeFrom: 1}, in: []*graph.Value{
+			{Name: "c", Shape: graph.S(3), DType: graph.Bool, Const: &graph.Const{Ints: []int64{1, 0, 1}}}, ints(1, 2, 3), ints(-1)},
+			out: []graph.Shape{graph.S(3)}, konst: []int64{1, -1, 3}},
+	})
+}
+
+func TestONNXCast(t *testing.T) {
+	n, err := runN(&op.Cast{To: graph.Int64}, 1, floats(2.7, -2.7))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k := n.Outputs[0].Const; k == nil || !equal64(k.Ints, []int64{2, -2}) || n.Outputs[0].DType != graph.Int64 {
+		t.Errorf("cast to int64: %+v %s; want [2 -2] truncated toward zero", k, n.Outputs[0].DType)
+	}
+}
+
+func conv(c op.Conv) *op.Conv { c.FromInputs = true; return &c }
+
+func TestONNXConv(t *testing.T) {
+	w := func(s ...int64) *graph.Value { return param(t32(s...)) }
+	checkONNX(t, []otc{
+		{name: "weights from the input", op: conv(op.Conv{Pad: op.Pad(1)}), in: []*graph.Value{t32(1, 3, 32, 32), w(16, 3, 3, 3)},
+			out: []graph.Shape{graph.S(1, 16, 32, 32)}, flops: 2 * 3 * 3 * 3 * 16 * 32 * 32, other: -1},
+		{name: "bias counts as other ops", op: conv(op.Conv{Bias: true}), in: []*graph.Value{t32(1, 3, 5, 5), w(4, 3, 3, 3), w(4)},
+			out: []graph.Shape{graph.S(1, 4, 3, 3)}, flops: 2 * 3 * 3 * 3 * 4 * 3 * 3, other: 4 * 3 * 3},
+		// SAME: out = ceil(in/stride); VALID: ceil((in - d*(k-1))/s).
+		{name: "SAME_UPPER", op: conv(op.Conv{Stride: []int64{2}, Pad: op.Padding{Mode: op.PadSameEnd}}), in: []*graph.Value{t32(1, 2, 7, 8), w(4, 2, 3, 3)},
+			out: []graph.Shape{graph.S(1, 4, 4, 4)}, flops: -1, other: -1},
+		{name: "SAME_LOWER", op: conv(op.Conv{Stride: []int64{2}, Pad: op.Padding{Mode: op.PadSameBegin}}), in: []*graph.Value{t32(1, 2, 9, 9), w(4, 2, 4, 4)},
+			out: []graph.Shape{graph.S(1, 4, 5, 5)}, flops: -1, other: -1},
+		{name: "VALID", op: conv(op.Conv{Stride: []int64{2}, Pad: op.Padding{Mode: op.PadValid}}), in: []*graph.Value{t32(1, 2, 7, 7), w(4, 2, 3, 3)},
+			out: []graph.Shape{graph.S(1, 4, 3, 3)}, flops: -1, other: -1},
+		{name: "asymmetric pads", op: conv(op.Conv{Pad: op.Padding{Begin: []int64{0, 1}, End: []int64{2, 1}}}), in: []*graph.Value{t32(1, 2, 10, 10), w(4, 2, 3, 3)},
+			out: []graph.Shape{graph.S(1, 4, 10, 10)}, flops: -1, other: -1},
+		{name: "dilation", op: conv(op.Conv{Dilation: []int64{2}}), in: []*graph.Value{t32(1, 3, 10, 10), w(2, 3, 3, 3)},
+			out: []graph.Shape{graph.S(1, 2, 6, 6)}, flops: 2 * 3 * 3 * 3 * 2 * 6 * 6, other: -1},
+		{name: "depthwise", op: conv(op.Conv{Groups: 32}), in: []*graph.Value{t32(1, 32, 8, 8), w(32, 1, 3, 3)},
+			out: []graph.Shape{graph.S(1, 32, 6, 6)}, flops: 2 * 3 * 3 * 1 * 32 * 6 * 6, other: -1},
+		{name: "channels disagree", op: conv(op.Conv{}), in: []*graph.Value{t32(1, 3, 8, 8), w(4, 2, 3, 3)}, err: "the input has 3 channels"},
+		{name: "unknown channels taken from the weight", op: conv(op.Conv{}), in: []*graph.Value{sym(batch, graph.Unknown(), d(8), d(8)), w(4, 2, 3, 3)},
+			out: []graph.Shape{{batch, d(4), d(6), d(6)}}, flops: 2 * 3 * 3 * 2 * 4 * 6 * 6, other: -1},
+		{name: "1d", op: conv(op.Conv{Stride: []int64{3}}), in: []*graph.Value{t32(1, 4, 100), w(16, 4, 7)},
+			out: []graph.Shape{graph.S(1, 16, 32)}, flops: 2 * 7 * 4 * 16 * 32, other: -1},
+		// ConvTranspose: s*(in-1) + output_padding + d*(k-1) + 1 - pads.
+		{name: "transposed", op: conv(op.Conv{Transposed: true, Stride: []int64{2}, Pad: op.Pad(1)}), in: []*graph.Value{t32(1, 8, 5, 5), w(8, 4, 3, 3)},
+			out: []graph.Shape{graph.S(1, 4, 9, 9)}, flops: 2 * 8 * 4 * 3 * 3 * 5 * 5, other: -1},
+		{name: "transposed output_padding", op: conv(op.Conv{Transposed: true, Stride: []int64{2}, Pad: op.Pad(1), OutputPadding: []int64{1}}), in: []*graph.Value{t32(1, 8, 5, 5), w(8, 4, 3, 3)},
+			out: []graph.Shape{graph.S(1, 4, 10, 10)}, flops: -1, other: -1},
+		{name: "transposed output_shape", op: conv(op.Conv{Transposed: true, Stride: []int64{2}, OutputSize: []int64{10, 10}}), in: []*graph.Value{t32(1, 8, 5, 5), w(8, 4, 3, 3)},
+			out: []graph.Shape{graph.S(1, 4, 10, 10)}, flops: -1, other: -1},
+		{name: "transposed groups", op: conv(op.Conv{Transposed: true, Groups: 2, Stride: []int64{2}}), in: []*graph.Value{t32(1, 4, 3, 3), w(4, 4, 2, 2)},
+			out: []graph.Shape{graph.S(1, 8, 6, 6)}, flops: -1, other: -1},
+	})
+	// No parameters are created: the weight input carries it.
+	n, _ := runN(conv(op.Conv{}), 1, t32(1, 3, 8, 8), param(t32(4, 3, 3, 3)))
+	if len(n.Params) != 1 || n.Params[0] != n.Inputs[1].Param {
+		t.Errorf("params %v, want just the weight input's", n.Params)
+	}
+}
+
+func TestONNXPool(t *testing.T) {
+	pool := func(k, s int64, pad op.Padding, r op.Rounding, dil ...int64) *op.Pooled {
+		return &op.Pooled{Op: &op.Pool{Kernel: []int64{k}, Stride: []int64{s}, Pad: pad, Rounding: r, Dilation: dil}}
+	}
+	checkONNX(t, []otc{
+		{name: "floor", op: pool(3, 2, op.Pad(0), op.Floor), in: []*graph.Value{t32(1, 1, 112, 112)}, out: []graph.Shape{graph.S(1, 1, 55, 55)}, flops: 0, other: 55 * 55 * 9},
+		// ceil((112-3)/2)+1 = 56, and (56-1)*2 = 110 < 112: kept.
+		{name: "ceil_mode", op: pool(3, 2, op.Pad(0), op.CeilClip), in: []*graph.Value{t32(1, 1, 112, 112)}, out: []graph.Shape{graph.S(1, 1, 56, 56)}, flops: 0, other: -1},
+		// ceil((5+2-2)/2)+1 = 4, but (4-1)*2 = 6 >= 5+1: the last window starts in the padding.
+		{name: "ceil_mode clipped", op: pool(2, 2, op.Pad(1), op.CeilClip), in: []*graph.Value{t32(1, 1, 5, 5)}, out: []graph.Shape{graph.S(1, 1, 3, 3)}, flops: 0, other: -1},
+		{name: "SAME_UPPER", op: pool(3, 2, op.Padding{Mode: op.PadSameEnd}, op.Floor), in: []*graph.Value{t32(1, 1, 7, 7)}, out: []graph.Shape{graph.S(1, 1, 4, 4)}, flops: 0, other: -1},
+		{name: "SAME_LOWER", op: pool(2, 1, op.Padding{Mode: op.PadSameBegin}, op.Floor), in: []*graph.Value{t32(1, 1, 6, 6)}, out: []graph.Shape{graph.S(1, 1, 6, 6)}, flops: 0, other: -1},
+		{name: "VALID", op: pool(3, 2, op.Padding{Mode: op.PadValid}, op.Floor), in: []*graph.Value{t32(1, 1, 8, 8)}, out: []graph.Shape{graph.S(1, 1, 3, 3)}, flops: 0, other: -1},
+		{name: "dilations", op: pool(3, 1, op.Pad(0), op.Floor, 2), in: []*graph.Value{t32(1, 1, 10, 10)}, out: []graph.Shape{graph.S(1, 1, 6, 6)}, flops: 0, other: -1},
+		{name: "indices output", op: pool(2, 2, op.Pad(0), op.Floor), nout: 2, in: []*graph.Value{t32(1, 3, 4, 4)}, out: []graph.Shape{graph.S(1, 3, 2, 2), graph.S(1, 3, 2, 2)}, flops: 0, other: -1},
+		{name: "global", op: &op.Pooled{Op: &op.GlobalPool{KeepDims: true}}, in: []*graph.Value{t32(1, 512, 7, 7)}, out: []graph.Shape{graph.S(1, 512, 1, 1)}, flops: 0, other: 512 * 49},
+	})
+}
+
+func TestONNXMatrix(t *testing.T) {
+	checkONNX(t, []otc{
+		{name: "matmul batched", op: &op.MatMul{}, in: []*graph.Value{t32(2, 3, 4), t32(4, 5)}, out: []graph.Shape{graph.S(2, 3, 5)}, flops: 2 * 2 * 3 * 4 * 5, other: -1},
+		{name: "matmul broadcast batch", op: &op.MatMul{}, in: []*graph.Value{t32(1, 3, 4), t32(2, 4, 5)}, out: []graph.Shape{graph.S(2, 3, 5)}, flops: 2 * 2 * 3 * 4 * 5, other: -1},
+		{name: "matmul 1-D left", op: &op.MatMul{}, in: []*graph.Value{t32(4), t32(4, 5)}, out: []graph.Shape{graph.S(5)}, flops: 2 * 4 * 5, other: -1},
+		{name: "matmul 1-D right", op: &op.MatMul{}, in: []*graph.Value{t32(3, 4), t32(4)}, out: []graph.Shape{graph.S(3)}, flops: 2 * 3 * 4, other: -1},
+		{name: "matmul mismatch", op: &op.MatMul{}, in: []*graph.Value{t32(3, 4), t32(5, 6)}, err: "inner sizes 4 and 5"},
+		{name: "matmul per example", op: &op.MatMul{}, in: []*graph.Value{sym(batch, d(3), d(4)), t32(4, 5)}, out: []graph.Shape{{batch, d(3), d(5)}}, flops: 2 * 3 * 4 * 5, other: -1},
+		{name: "gemm transB", op: &op.Gemm{TransB: true}, in: []*graph.Value{t32(2, 4), t32(5, 4), t32(5)}, out: []graph.Shape{graph.S(2, 5)}, flops: 2 * 2 * 4 * 5, other: 2 * 5},
+		{name: "gemm transA", op: &op.Gemm{TransA: true}, in: []*graph.Value{t32(4, 2), t32(4, 5)}, out: []graph.Shape{graph.S(2, 5)}, flops: 2 * 2 * 4 * 5, other: -1},
+		{name: "einsum batched", op: &op.Einsum{Equation: "bij,bjk->bik"}, in: []*graph.Value{t32(2, 3, 4), t32(2, 4, 5)}, out: []graph.Shape{graph.S(2, 3, 5)}, flops: 2 * 2 * 3 * 4 * 5, other: -1},
+		{name: "einsum implicit", op: &op.Einsum{Equation: "ij,jk"}, in: []*graph.Value{t32(3, 4), t32(4, 5)}, out: []graph.Shape{graph.S(3, 5)}, flops: 2 * 3 * 4 * 5, other: -1},
+		{name: "einsum ellipsis transpose", op: &op.Einsum{Equation: "...ij->...ji"}, in: []*graph.Value{t32(7, 3, 4)}, out: []graph.Shape{graph.S(7, 4, 3)}, flops: 0, other: 84},
+		{name: "einsum attention", op: &op.Einsum{Equation: "bhqd,bhkd->bhqk"}, in: []*graph.Value{t32(1, 2, 5, 8), t32(1, 2, 6, 8)}, out: []graph.Shape{graph.S(1, 2, 5, 6)}, flops: 2 * 2 * 5 * 6 * 8, other: -1},
+		// LSTM: 4 gates; FLOPs 2*seq*batch*dirs*4*H*(I+H).
+		{name: "lstm", op: &op.RNN{Gates: 4}, nout: 3, in: []*graph.Value{t32(7, 2, 10), t32(1, 80, 10), t32(1, 80, 20)},
+			out: []graph.Shape{graph.S(7, 1, 2, 20), graph.S(1, 2, 20), graph.S(1, 2, 20)}, flops: 2 * 7 * 2 * 4 * 20 * (10 + 20), other: -1},
+		{name: "gru bidirectional batch first", op: &op.RNN{Gates: 3, Hidden: 16, Layout: 1}, nout: 2, in: []*graph.Value{t32(2, 5, 8), t32(2, 48, 8), t32(2, 48, 16)},
+			out: []graph.Shape{graph.S(2, 5, 2, 16), graph.S(2, 2, 16)}, flops: 2 * 5 * 2 * 2 * 3 * 16 * (8 + 16), other: -1},
+	})
+}
+
+func TestONNXNorm(t *testing.T) {
+	checkONNX(t, []otc{
+		{name: "batch norm", op: &op.Normalize{Cost: 2, Stats: op.ChannelStats}, in: []*graph.Value{t32(1, 64, 8, 8), t32(64), t32(64), t32(64), t32(64)},
+			out: []graph.Shape{graph.S(1, 64, 8, 8)}, flops: 0, other: 2 * 64 * 64},
+		{name: "batch norm training outputs", op: &op.Normalize{Cost: 2, Stats: op.ChannelStats}, nout: 3, in: []*graph.Value{t32(2, 16, 4), t32(16), t32(16), t32(16), t32(16)},
+			out: []graph.Shape{graph.S(2, 16, 4), graph.S(16), graph.S(16)}, flops: 0, other: -1},
+		{name: "layer norm stats", op: &op.Normalize{Cost: 5, Axis: -1, Stats: op.LeadingStats}, nout: 3, in: []*graph.Value{t32(2, 5, 8), t32(8)},
+			out: []graph.Shape{graph.S(2, 5, 8), graph.S(2, 5, 1), graph.S(2, 5, 1)}, flops: 0, other: 5 * 80},
+		{name: "softmax", op: &op.Normalize{Cost: 3}, in: []*graph.Value{t32(1, 6, 196, 196)}, out: []graph.Shape{graph.S(1, 6, 196, 196)}, flops: 0, other: 3 * 6 * 196 * 196},
+	})
+}
+
+func TestONNXShapes(t *testing.T) {
+	shapeOf := &graph.Value{Name: "s", Shape: graph.S(4), DType: graph.Int64, Const: &graph.Const{Ints: []int64{1, 3, 224, 224}}}
+	symShape := &graph.Value{Name: "s", Shape: graph.S(3), DType: graph.Int64,
+		Const: &graph.Const{Ints: []int64{0, 3, 4}, Dims: []graph.Dim{batch, d(0), d(0)}}}
+	checkONNX(t, []otc{
+		{name: "shape", op: &op.ShapeOf{}, in: []*graph.Value{t32(1, 3, 224, 224)}, out: []graph.Shape{graph.S(4)}, konst: []int64{1, 3, 224, 224}},
+		{name: "shape start", op: &op.ShapeOf{Start: ptr(-2)}, in: []*graph.Value{t32(1, 3, 224, 224)}, out: []graph.Shape{graph.S(2)}, konst: []int64{224, 224}},
+		{name: "gather scalar index", op: &op.Gather{}, in: []*graph.Value{shapeOf, scalar(0)}, out: []graph.Shape{{}}, konst: []int64{1}},
+		{name: "gather negative index", op: &op.Gather{}, in: []*graph.Value{shapeOf, scalar(-1)}, out: []graph.Shape{{}}, konst: []int64{224}},
+		{name: "gather list", op: &op.Gather{}, in: []*graph.Value{shapeOf, ints(2, 3)}, out: []graph.Shape{graph.S(2)}, konst: []int64{224, 224}},
+		{name: "gather shape", op: &op.Gather{Axis: 1}, in: []*graph.Value{t32(5, 4, 3), {Name: "i", Shape: graph.S(2, 2), DType: graph.Int64}}, out: []graph.Shape{graph.S(5, 2, 2, 3)}},
+		{name: "gather out of range", op: &op.Gather{}, in: []*graph.Value{shapeOf, scalar(4)}, err: "out of range"},
+		{name: "concat fold", op: &op.Join{}, in: []*graph.Value{ints(1), ints(-1, 64)}, out: []graph.Shape{graph.S(3)}, konst: []int64{1, -1, 64}},
+		{name: "concat", op: &op.Join{Axis: 1}, in: []*graph.Value{t32(1, 64, 28, 28), t32(1, 32, 28, 28)}, out: []graph.Shape{graph.S(1, 96, 28, 28)}},
+		// Reshape: 0 copies the input's size, -1 is inferred.
+		{name: "reshape 0 and -1", op: &op.ReshapeTo{}, in: []*graph.Value{t32(2, 3, 4), ints(0, -1)}, out: []graph.Shape{graph.S(2, 12)}},
+		{name: "reshape 0 in the middle", op: &op.ReshapeTo{}, in: []*graph.Value{t32(2, 3, 4), ints(4, 0, -1)}, out: []graph.Shape{graph.S(4, 3, 2)}},
+		{name: "reshape allowzero keeps a 0", op: &op.ReshapeTo{AllowZero: true}, in: []*graph.Value{t32(2, 0), ints(0, 5)}, out: []graph.Shape{graph.S(0, 5)}},
+		{name: "reshape 0 copies without allowzero", op: &op.ReshapeTo{}, in: []*graph.Value{t32(2, 0), ints(0, 5)}, err: "cannot reshape"},
+		{name: "reshape does not divide", op: &op.ReshapeTo{}, in: []*graph.Value{t32(2, 5), ints(-1, 3)}, err: "cannot reshape"},
+		{name: "reshape symbolic target", op: &op.ReshapeTo{}, in: []*graph.Value{sym(batch, d(3), d(4)), &graph.Value{Name: "t", Shape: graph.S(2), DType: graph.Int64,
+			Const: &graph.Const{Ints: []int64{0, -1}, Dims: []graph.Dim{batch, d(0)}}}}, out: []graph.Shape{{batch, d(12)}}},
+		{name: "reshape symbol cancels", op: &op.ReshapeTo{}, in: []*graph.Value{sym(batch, d(3), d(4)), ints(-1, 12)}, out: []graph.Shape{{batch, d(12)}}},
+		{name: "reshape not constant", op: &op.ReshapeTo{}, in: []*graph.Value{t32(2, 3), {Name: "t", Shape: graph.S(3), DType: graph.Int64}},
+			out: []graph.Shape{{graph.Unknown(), graph.Unknown(), graph.Unknown()}}},
+		{name: "flatten", op: &op.FlattenAt{Axis: 2}, in: []*graph.Value{t32(2, 3, 4, 5)}, out: []graph.Shape{graph.S(6, 20)}},
+		{name: "flatten axis 0", op: &op.FlattenAt{Axis: 0}, in: []*graph.Value{t32(2, 3, 4)}, out: []graph.Shape{graph.S(1, 24)}},
+		{name: "flatten symbolic batch", op: &op.FlattenAt{Axis: 1}, in: []*graph.Value{sym(batch, d(512), d(1), d(1))}, out: []graph.Shape{{batch, d(512)}}},
+		{name: "squeeze attribute", op: &op.Squeeze{Axes: []int64{1}}, in: []*graph.Value{t32(2, 1, 3)}, out: []graph.Shape{graph.S(2, 3)}},
+		{name: "squeeze input", op: &op.Squeeze{FromInput: true}, in: []*graph.Value{t32(2, 1, 3), ints(-2)}, out: []graph.Shape{graph.S(2, 3)}},
+		{name: "squeeze all", op: &op.Squeeze{FromInput: true}, in: []*graph.Value{t32(1, 3, 1, 2)}, out: []graph.Shape{graph.S(3, 2)}},
+		{name: "squeeze not 1", op: &op.Squeeze{Axes: []int64{0}}, in: []*graph.Value{t32(2, 3)}, err: "only axes of size 1"},
+		{name: "unsqueeze attribute", op: &op.Unsqueeze{Axes: []int64{0, 3}}, in: []*graph.Value{t32(3, 4)}, out: []graph.Shape{graph.S(1, 3, 4, 1)}},
+		{name: "unsqueeze input", op: &op.Unsqueeze{FromInput: true}, in: []*graph.Value{t32(3, 4), ints(-1)}, out: []graph.Shape{graph.S(3, 4, 1)}},
+		{name: "unsqueeze scalar fold", op: &op.Unsqueeze{FromInput: true}, in: []*graph.Value{scalar(7), ints(0)}, out: []graph.Shape{graph.S(1)}, konst: []int64{7}},
+		{name: "transpose default", op: &op.Transpose{}, in: []*graph.Value{t32(2, 3, 4)}, out: []graph.Shape{graph.S(4, 3, 2)}},
+		{name: "transpose perm", op: &op.Transpose{Perm: []int64{0, 2, 3, 1}}, in: []*graph.Value{t32(1, 3, 8, 9)}, out: []graph.Shape{graph.S(1, 8, 9, 3)}},
+		{name: "expand", op: op.Expand{}, in: []*graph.Value{t32(3, 1), ints(2, 1, 4)}, out: []graph.Shape{graph.S(2, 3, 4)}},
+		{name: "expand symbolic", op: op.Expand{}, in: []*graph.Value{t32(1, 1, 4), symShape}, out: []graph.Shape{{batch, d(3), d(4)}}},
+		{name: "tile", op: op.Tile{}, in: []*graph.Value{t32(2, 3), ints(2, 2)}, out: []graph.Shape{graph.S(4, 6)}},
+		{name: "range", op: op.Range{}, in: []*graph.Value{scalar(0), scalar(10), scalar(3)}, out: []graph.Shape{graph.S(4)}, konst: []int64{0, 3, 6, 9}},
+		{name: "range down", op: op.Range{}, in: []*graph.Value{scalar(10), scalar(4), scalar(-3)}, out: []graph.Shape{graph.S(2)}, konst: []int64{10, 7}},
+		{name: "constant of shape", op: &op.ConstantOfShape{IsInts: true, Int: 1, DType: graph.Int64}, in: []*graph.Value{ints(2, 3)}, out: []graph.Shape{graph.S(2, 3)}, konst: []int64{1, 1, 1, 1, 1, 1}},
+		{name: "constant of symbolic shape", op: &op.ConstantOfShape{}, in: []*graph.Value{symShape}, out: []graph.Shape{{batch, d(3), d(4)}}},
+		{name: "pad", op: &op.PadTo{FromInput: true}, in: []*graph.Value{t32(1, 3, 4, 4), ints(0, 0, 1, 1, 0, 0, 1, 1)}, out: []graph.Shape{graph.S(1, 3, 6, 6)}},
+		{name: "pad attribute negative", op: &op.PadTo{Pads: []int64{0, -1, 0, 2}}, in: []*graph.Value{t32(4, 4)}, out: []graph.Shape{graph.S(4, 5)}},
+		{name: "pad axes", op: &op.PadTo{FromInput: true}, in: []*graph.Value{t32(1, 3, 4, 4), ints(2, 3), nil, ints(-1)}, out: []graph.Shape{graph.S(1, 3, 4, 9)}},
+		{name: "topk", op: &op.TopK{Axis: -1, FromInput: true}, nout: 2, in: []*graph.Value{t32(2, 10), ints(5)}, out: []graph.Shape{graph.S(2, 5), graph.S(2, 5)}},
+		{name: "argmax", op: &op.ArgReduce{Axis: 1}, in: []*graph.Value{t32(2, 3, 4)}, out: []graph.Shape{graph.S(2, 4)}, other: -1},
+		{name: "argmax keepdims", op: &op.ArgReduce{Axis: -1, KeepDims: true}, in: []*graph.Value{t32(2, 3, 4)}, out: []graph.Shape{graph.S(2, 3, 1)}, other: -1},
+		{name: "reduce attribute", op: &op.Reduce{Func: "ReduceMean", Axes: []int64{2, 3}, KeepDims: true}, in: []*graph.Value{t32(1, 64, 7, 7)}, out: []graph.Shape{graph.S(1, 64, 1, 1)}, other: 64 * 49},
+		{name: "reduce input", op: &op.Reduce{Func: "ReduceMean", FromInput: true}, in: []*graph.Value{t32(1, 64, 7, 7), ints(-1, -2)}, out: []graph.Shape{graph.S(1, 64)}, other: -1},
+		{name: "reduce all", op: &op.Reduce{Func: "ReduceSum", FromInput: true}, in: []*graph.Value{t32(2, 3)}, out: []graph.Shape{{}}, other: -1},
+		{name: "reduce noop", op: &op.Reduce{Func: "ReduceSum", FromInput: true, NoopEmpty: true, KeepDims: true}, in: []*graph.Value{t32(2, 3)}, out: []graph.Shape{graph.S(2, 3)}, other: -1},
+		{name: "reduce prod fold", op: &op.Reduce{Func: "ReduceProd", Axes: []int64{0}}, in: []*graph.Value{ints(3, 7, 7)}, out: []graph.Shape{{}}, konst: []int64{147}, other: -1},
+	})
+}
+
+func ptr(v int64) *int64 { return &v }
+
+func TestONNXSlice(t *testing.T) {
+	sl := func(st, en int64, step ...int64) *op.SliceAxes {
+		s := &op.SliceAxes{Starts: []int64{st}, Ends: []int64{en}, Axes: []int64{0}}
+		if len(step) > 0 {
+			s.Steps = step
+		}
+		return s
+	}
+	checkONNX(t, []otc{
+		{name: "negative start", op: sl(-3, maxI64), in: []*graph.Value{t32(10)}, out: []graph.Shape{graph.S(3)}},
+		{name: "clamped end", op: sl(2, 100), in: []*graph.Value{t32(10)}, out: []graph.Shape{graph.S(8)}},
+		{name: "step", op: sl(1, 8, 2), in: []*graph.Value{t32(10)}, out: []graph.Shape{graph.S(4)}},
+		{name: "reverse all", op: sl(-1, -maxI64, -1), in: []*graph.Value{t32(10)}, out: []graph.Shape{graph.S(10)}},
+		{name: "negative step", op: sl(8, 2, -2), in: []*graph.Value{t32(10)}, out: []graph.Shape{graph.S(3)}},
+		{name: "empty", op: sl(5, 2), in: []*graph.Value{t32(10)}, out: []graph.Shape{graph.S(0)}},
+		{name: "inputs", op: &op.SliceAxes{FromInputs: true}, in: []*graph.Value{t32(1, 116, 28, 28), ints(58), ints(116), ints(1)}, out: []graph.Shape{graph.S(1, 58, 28, 28)}},
+		{name: "inputs default axes", op: &op.SliceAxes{FromInputs: true}, in: []*graph.Value{t32(6, 4), ints(1, 1), ints(3, maxI64)}, out: []graph.Shape{graph.S(2, 3)}},
+		{name: "symbolic axis to the end", op: &op.SliceAxes{FromInputs: true}, in: []*graph.Value{sym(batch, d(8)), ints(0), ints(maxI64), ints(0)}, out: []graph.Shape{{batch, d(8)}}},
+		{name: "fold", op: &op.SliceAxes{FromInputs: true}, in: []*graph.Value{ints(1, 3, 224, 224), ints(2), ints(maxI64)}, out: []graph.Shape{graph.S(2)}, konst: []int64{224, 224}},
+		{name: "bounds not constant", op: &op.SliceAxes{FromInputs: true}, in: []*graph.Value{t32(4, 6), {Name: "s", Shape: graph.S(1), DType: graph.Int64}, ints(3), ints(1)},
+			out: []graph.Shape{{d(4), graph.Unknown()}}},
+	})
+}
+
+func TestONNXSplit(t *testing.T) {
+	checkONNX(t, []otc{
+		{name: "attribute", op: &op.Split{Sizes: []int64{2, 4}}, nout: 2, in: []*graph.Value{t32(6, 5)}, out: []graph.Shape{graph.S(2, 5), graph.S(4, 5)}},
+		{name: "input", op: &op.Split{Axis: 1, FromInput: true}, nout: 2, in: []*graph.Value{t32(2, 116, 7), ints(58, 58)}, out: []graph.Shape{graph.S(2, 58, 7), graph.S(2, 58, 7)}},
+		{name: "equal", op: &op.Split{Axis: -1, FromInput: true}, nout: 3, in: []*graph.Value{t32(2, 9)}, out: []graph.Shape{graph.S(2, 3), graph.S(2, 3), graph.S(2, 3)}},
+		// num_outputs=3 of 10: ceil(10/3) = 4, 4, and 10-8 = 2.
+		{name: "uneven", op: &op.Split{}, nout: 3, in: []*graph.Value{t32(10)}, out: []graph.Shape{graph.S(4), graph.S(4), graph.S(2)}},
+		{name: "sizes must add up", op: &op.Split{Sizes: []int64{2, 2}}, nout: 2, in: []*graph.Value{t32(6)}, err: "add up to 4"},
+	})
+}
+
+func TestONNXResize(t *testing.T) {
+	r11 := func() *op.Resize { return &op.Resize{ScalesInput: 2, SizesInput: 3} }
+	empty := &graph.Value{Name: "", Shape: graph.S(0), DType: graph.Float32, Const: &graph.Const{Floats: []float64{}}}
+	checkONNX(t, []otc{
+		{name: "scales", op: r11(), in: []*graph.Value{t32(1, 3, 28, 28), empty, floats(1, 1, 2, 2)}, out: []graph.Shape{graph.S(1, 3, 56, 56)}},
+		{name: "scales round down", op: r11(), in: []*graph.Value{t32(1, 3, 7, 7), empty, floats(1, 1, 0.5, 0.5)}, out: []graph.Shape{graph.S(1, 3, 3, 3)}},
+		{name: "sizes", op: r11(), in: []*graph.Value{t32(1, 3, 28, 28), empty, empty, ints(1, 3, 10, 12)}, out: []graph.Shape{graph.S(1, 3, 10, 12)}},
+		{name: "sizes with axes", op: &op.Resize{ScalesInput: 2, SizesInput: 3, Axes: []int64{2, 3}}, in: []*graph.Value{t32(1, 3, 28, 28), nil, nil, ints(5, 6)}, out: []graph.Shape{graph.S(1, 3, 5, 6)}},
+		// not_larger: scale = min(10/20, 10/40) = 0.25: 20*0.25 = 5, 40*0.25 = 10.
+		{name: "not_larger", op: &op.Resize{ScalesInput: 2, SizesInput: 3, Axes: []int64{2, 3}, Policy: "not_larger"}, in: []*graph.Value{t32(1, 3, 20, 40), nil, nil, ints(10, 10)}, out: []graph.Shape{graph.S(1, 3, 5, 10)}},
+		{name: "upsample attribute", op: &op.Resize{ScalesInput: -1, SizesInput: -1, Scales: []float64{1, 1, 2, 3}}, in: []*graph.Value{t32(1, 2, 4, 4)}, out: []graph.Shape{graph.S(1, 2, 8, 12)}},
+	})
+}
+
+func TestONNXUnknown(t *testing.T) {
+	// An op that cannot tell its output leaves it unknown with a note,
+	// and inference carries on.
+	checkONNX(t, []otc{
+		{name: "squeeze of an unknown axis", op: &op.Squeeze{}, in: []*graph.Value{sym(batch, d(3))}, err: "unknown:whether it is squeezed cannot be told"},
+		{name: "unsqueeze axes not constant", op: &op.Unsqueeze{FromInput: true}, in: []*graph.Value{t32(3), {Name: "a", Shape: graph.S(1), DType: graph.Int64}}, err: "unknown:not a constant"},
+	})
+}
