@@ -12,7 +12,7 @@ import (
 // recovered panic shows as "internal error"), and the step limit must stop
 // every script.
 func FuzzDecode(f *testing.F) {
-	if seed, err := os.ReadFile("testdata/mnist_nolearn.py"); err == nil {
+	if seed, err := os.ReadFile("../../examples/mnist_nolearn.py"); err == nil {
 		f.Add(string(seed))
 	}
 	for _, s := range []string{
