@@ -10,7 +10,14 @@
 //
 // FLOPs follow PyTorch FlopCounterMode: 2 per multiply-add of convolution,
 // linear and matrix-multiply work, bias excluded, everything else 0. When
-// the batch axis is unknown (None) FLOPs are per example.
+// the batch axis is unknown (None) FLOPs are per example. The other
+// arithmetic (elementwise, normalization, softmax, pooling) is counted
+// apart, in Node.OtherOps, by the ops that define it (the onnx_*.go ops).
+//
+// The onnx_*.go ops take their sizes from their inputs, as ONNX does:
+// weights are inputs (initializers) whose parameters the front-end
+// attaches, and targets, axes and pads may be constant inputs, folded
+// from shape computations on small integer constants (graph.Const).
 //
 // The package uses the standard library only.
 package op

@@ -279,6 +279,11 @@ func intFunc(f string, a []elem, have []bool, fmod bool) (elem, bool) {
 		if both || x.same(y) {
 			return known1(b2i(x.same(y))), true
 		}
+		// A named dim is a size, never negative: it is not the -1 of
+		// "keep this axis" (PyTorch's export of expand).
+		if (x.sym.Name != "" && y.ok && y.v < 0) || (y.sym.Name != "" && x.ok && x.v < 0) {
+			return known1(0), true
+		}
 		return unknownElem(), true
 	case "Less", "Greater", "LessOrEqual", "GreaterOrEqual":
 		if !both {

@@ -157,6 +157,9 @@ func TestONNXElementwise(t *testing.T) {
 		{name: "fold integer div truncates", op: &op.Elementwise{Func: "Div"}, in: []*graph.Value{ints(-7, 7), ints(2)}, out: []graph.Shape{graph.S(2)}, konst: []int64{-3, 3}},
 		{name: "fold python mod", op: &op.Elementwise{Func: "Mod"}, in: []*graph.Value{ints(-7, 7), ints(3)}, out: []graph.Shape{graph.S(2)}, konst: []int64{2, 1}},
 		{name: "fold equal", op: &op.Elementwise{Func: "Equal", OutType: graph.Bool}, in: []*graph.Value{ints(1, 2, 3), ints(2)}, out: []graph.Shape{graph.S(3)}, konst: []int64{0, 1, 0}},
+		{name: "fold equal symbolic", op: &op.Elementwise{Func: "Equal", OutType: graph.Bool}, in: []*graph.Value{
+			{Name: "s", Shape: graph.S(2), DType: graph.Int64, Const: &graph.Const{Ints: []int64{0, 768}, Dims: []graph.Dim{batch, d(0)}}}, ints(-1)},
+			out: []graph.Shape{graph.S(2)}, konst: []int64{0, 0}},
 		{name: "fold where", op: &op.Elementwise{Func: "Where", TypeFrom: 1}, in: []*graph.Value{
 			{Name: "c", Shape: graph.S(3), DType: graph.Bool, Const: &graph.Const{Ints: []int64{1, 0, 1}}}, ints(1, 2, 3), ints(-1)},
 			out: []graph.Shape{graph.S(3)}, konst: []int64{1, -1, 3}},

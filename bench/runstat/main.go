@@ -1,3 +1,5 @@
+//go:build unix
+
 // Command runstat times whole processes: it runs each command several
 // times, in turn (A B A B …, after one warm-up run of each), and prints
 // for each the median, minimum and maximum wall time and the median peak

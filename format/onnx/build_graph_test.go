@@ -80,18 +80,7 @@ func layer(t *testing.T, r *stats.Report, name string) stats.Layer {
 // rest of the graph is still analysed (parameters counted, FLOPs partial,
 // never a silent zero).
 func TestUnsupportedOpInTheMiddle(t *testing.T) {
-	model := bModel(bGraph(
-		[]pb{
-			bNode("conv1", "Conv", []string{"X", "W1"}, []string{"a"}, bAttrInts("pads", 1, 1, 1, 1)),
-			bDomainNode("", "com.example", "Foo", []string{"a"}, []string{"b"}),
-			bNode("relu", "Relu", []string{"b"}, []string{"c"}),
-			bNode("conv2", "Conv", []string{"c", "W2", "B2"}, []string{"y"}),
-		},
-		[]pb{bTensor("W1", Float, 4, 3, 3, 3), bTensor("W2", Float, 2, 4, 1, 1), bTensor("B2", Float, 2)},
-		[]pb{bValueInfo("X", Float, 1, 3, 8, 8)},
-		[]pb{bValueInfo("y", Float)},
-	), pb{}.msg(modelOpsetImport, bOpset("com.example", 1)))
-	_, r := build(t, model, Options{})
+	_, r := build(t, unsupportedModel(), Options{})
 
 	foo := layer(t, r, "b") // no name: named after its first output
 	if foo.Op != "com.example.Foo" || foo.OutputShapes[0] != nil || foo.FLOPs != nil ||
@@ -164,19 +153,7 @@ func TestSymbolicBatch(t *testing.T) {
 }
 
 func TestFunctionInlined(t *testing.T) {
-	fn := pb{}.str(funcName, "Block").str(funcDomain, "local").
-		str(funcInput, "x").str(funcInput, "w").str(funcOutput, "y").
-		msg(funcNode, bNode("conv", "Conv", []string{"x", "w"}, []string{"t"}, pb{}.str(attrName, "strides").str(attrRefAttrName, "stride").int(attrType, int64(AttrInts)))).
-		msg(funcNode, bNode("act", "Relu", []string{"t"}, []string{"y"})).
-		str(funcAttribute, "stride").
-		msg(funcOpsetImport, bOpset("", 18))
-	model := bModel(bGraph(
-		[]pb{bDomainNode("block1", "local", "Block", []string{"X", "W"}, []string{"Y"}).msg(nodeAttribute, bAttrInts("stride", 2, 2))},
-		[]pb{bTensor("W", Float, 4, 3, 3, 3)},
-		[]pb{bValueInfo("X", Float, 1, 3, 9, 9)},
-		[]pb{bValueInfo("Y", Float)},
-	), pb{}.msg(modelOpsetImport, bOpset("local", 1)), pb{}.msg(modelFunctions, fn))
-	g, r := build(t, model, Options{})
+	g, r := build(t, functionModel(), Options{})
 	if out := g.Outputs[0].Shape; !out.Equal(graph.S(1, 4, 4, 4)) {
 		t.Errorf("output %s, want (1, 4, 4, 4): the call's stride 2 reaches the body's Conv", out)
 	}
@@ -188,28 +165,7 @@ func TestFunctionInlined(t *testing.T) {
 }
 
 func TestIfAndLoop(t *testing.T) {
-	then := bGraph([]pb{bNode("t", "Identity", []string{"X"}, []string{"tx"})}, nil, nil, []pb{bValueInfo("tx", Float)})
-	els := bGraph([]pb{bNode("e", "Add", []string{"X", "B"}, []string{"ex"})}, []pb{bTensor("B", Float, 3)}, nil, []pb{bValueInfo("ex", Float)})
-	body := bGraph(
-		[]pb{
-			bNode("step", "Add", []string{"v", "ONE"}, []string{"v2"}),
-			bNode("keep", "Identity", []string{"c"}, []string{"c2"}),
-			bNode("scan", "Relu", []string{"v2"}, []string{"s"}),
-		},
-		[]pb{bTensor("ONE", Float, 3)},
-		[]pb{bValueInfo("i", Int64), bValueInfo("c", Bool), bValueInfo("v", Float)},
-		[]pb{bValueInfo("c2", Bool), bValueInfo("v2", Float), bValueInfo("s", Float)},
-	)
-	model := bModel(bGraph(
-		[]pb{
-			bNode("if", "If", []string{"C"}, []string{"Z"}, bAttrGraph("then_branch", then), bAttrGraph("else_branch", els)),
-			bNode("loop", "Loop", []string{"M", "", "Z"}, []string{"final", "stack"}, bAttrGraph("body", body)),
-		},
-		[]pb{bScalarInt("M", 5)},
-		[]pb{bValueInfo("C", Bool), bValueInfo("X", Float, 2, 3)},
-		[]pb{bValueInfo("final", Float), bValueInfo("stack", Float)},
-	))
-	g, r := build(t, model, Options{})
+	g, r := build(t, controlModel(), Options{})
 	if z := layer(t, r, "if").OutputShapes[0]; !graph.Shape(z).Equal(graph.S(2, 3)) {
 		t.Errorf("If output %v, want (2, 3)", z)
 	}
@@ -243,5 +199,86 @@ func TestSniff(t *testing.T) {
 		if got := Sniff(c.name, c.head); got != c.want {
 			t.Errorf("Sniff(%q, % x) = %v", c.name, c.head, got)
 		}
+	}
+}
+
+// unsupportedModel has a custom-domain operator between two convolutions.
+func unsupportedModel() pb {
+	return bModel(bGraph(
+		[]pb{
+			bNode("conv1", "Conv", []string{"X", "W1"}, []string{"a"}, bAttrInts("pads", 1, 1, 1, 1)),
+			bDomainNode("", "com.example", "Foo", []string{"a"}, []string{"b"}),
+			bNode("relu", "Relu", []string{"b"}, []string{"c"}),
+			bNode("conv2", "Conv", []string{"c", "W2", "B2"}, []string{"y"}),
+		},
+		[]pb{bTensor("W1", Float, 4, 3, 3, 3), bTensor("W2", Float, 2, 4, 1, 1), bTensor("B2", Float, 2)},
+		[]pb{bValueInfo("X", Float, 1, 3, 8, 8)},
+		[]pb{bValueInfo("y", Float)},
+	), pb{}.msg(modelOpsetImport, bOpset("com.example", 1)))
+}
+
+// functionModel calls a model-local function whose Conv takes its stride
+// from the call's attribute.
+func functionModel() pb {
+	fn := pb{}.str(funcName, "Block").str(funcDomain, "local").
+		str(funcInput, "x").str(funcInput, "w").str(funcOutput, "y").
+		msg(funcNode, bNode("conv", "Conv", []string{"x", "w"}, []string{"t"}, pb{}.str(attrName, "strides").str(attrRefAttrName, "stride").int(attrType, int64(AttrInts)))).
+		msg(funcNode, bNode("act", "Relu", []string{"t"}, []string{"y"})).
+		str(funcAttribute, "stride").
+		msg(funcOpsetImport, bOpset("", 18))
+	return bModel(bGraph(
+		[]pb{bDomainNode("block1", "local", "Block", []string{"X", "W"}, []string{"Y"}).msg(nodeAttribute, bAttrInts("stride", 2, 2))},
+		[]pb{bTensor("W", Float, 4, 3, 3, 3)},
+		[]pb{bValueInfo("X", Float, 1, 3, 9, 9)},
+		[]pb{bValueInfo("Y", Float)},
+	), pb{}.msg(modelOpsetImport, bOpset("local", 1)), pb{}.msg(modelFunctions, fn))
+}
+
+// controlModel has an If whose else branch holds an initializer, feeding
+// a Loop of 5 iterations with a per-iteration output.
+func controlModel() pb {
+	then := bGraph([]pb{bNode("t", "Identity", []string{"X"}, []string{"tx"})}, nil, nil, []pb{bValueInfo("tx", Float)})
+	els := bGraph([]pb{bNode("e", "Add", []string{"X", "B"}, []string{"ex"})}, []pb{bTensor("B", Float, 3)}, nil, []pb{bValueInfo("ex", Float)})
+	body := bGraph(
+		[]pb{
+			bNode("step", "Add", []string{"v", "ONE"}, []string{"v2"}),
+			bNode("keep", "Identity", []string{"c"}, []string{"c2"}),
+			bNode("scan", "Relu", []string{"v2"}, []string{"s"}),
+		},
+		[]pb{bTensor("ONE", Float, 3)},
+		[]pb{bValueInfo("i", Int64), bValueInfo("c", Bool), bValueInfo("v", Float)},
+		[]pb{bValueInfo("c2", Bool), bValueInfo("v2", Float), bValueInfo("s", Float)},
+	)
+	return bModel(bGraph(
+		[]pb{
+			bNode("if", "If", []string{"C"}, []string{"Z"}, bAttrGraph("then_branch", then), bAttrGraph("else_branch", els)),
+			bNode("loop", "Loop", []string{"M", "", "Z"}, []string{"final", "stack"}, bAttrGraph("body", body)),
+		},
+		[]pb{bScalarInt("M", 5)},
+		[]pb{bValueInfo("C", Bool), bValueInfo("X", Float, 2, 3)},
+		[]pb{bValueInfo("final", Float), bValueInfo("stack", Float)},
+	))
+}
+
+// TestValueInfoCrossCheck: value_info is not used to infer, only compared,
+// and a disagreement is noted on the node.
+func TestValueInfoCrossCheck(t *testing.T) {
+	model := bModel(bGraph(
+		[]pb{bNode("conv", "Conv", []string{"X", "W"}, []string{"a"}, bAttrInts("pads", 1, 1, 1, 1)),
+			bNode("relu", "Relu", []string{"a"}, []string{"y"})},
+		[]pb{bTensor("W", Float, 4, 3, 3, 3)},
+		[]pb{bValueInfo("X", Float, 1, 3, 8, 8)},
+		[]pb{bValueInfo("y", Float, 1, 4, 8, 8)},
+	).msg(graphValueInfo, bValueInfo("a", Float, 1, 5, 8, "h")))
+	_, r := build(t, model, Options{})
+	conv := layer(t, r, "conv")
+	if s := graph.Shape(conv.OutputShapes[0]); !s.Equal(graph.S(1, 4, 8, 8)) {
+		t.Errorf("conv output %s, want (1, 4, 8, 8) from its own inference", s)
+	}
+	if !strings.Contains(strings.Join(conv.Notes, " "), "value_info says a is (1, 5, 8, h); layerinfo infers (1, 4, 8, 8)") {
+		t.Errorf("conv notes %q", conv.Notes)
+	}
+	if n := layer(t, r, "relu").Notes; len(n) != 0 {
+		t.Errorf("relu agrees with the graph output's declared shape, but has notes %q", n)
 	}
 }

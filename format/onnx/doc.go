@@ -42,4 +42,14 @@
 //
 // Embed writes a copy of a model whose external tensors are replaced by
 // embedded raw_data of the right length, for benchmarks with large files.
+//
+// Build (and Load, which decodes first) turns a Model into a graph.Graph
+// for layerinfo's analysis: one node per ONNX node, named by its name or
+// its first output; model functions inlined; the nodes of If, Loop and
+// Scan bodies included; initializers as parameter values (trainable when
+// floating-point, except BatchNormalization's running statistics), with
+// the values of small integer ones kept for constant folding. ONNX's
+// conventions are decided here (ops.go: which input or attribute holds
+// what in which opset); the shape, parameter and FLOPs rules are package
+// op's. Sniff recognizes a file as ONNX.
 package onnx

@@ -21,8 +21,9 @@ type Options struct {
 }
 
 // MaxNodes caps the nodes a model may expand to (functions are inlined,
-// subgraphs flattened), so that a small hostile file cannot make a huge
-// graph.
+// subgraphs flattened); a model may also expand to at most 64 times the
+// nodes it holds, plus 100,000, so that a small hostile file cannot make a
+// huge graph.
 const MaxNodes = 1 << 21
 
 // maxInline is how deeply model-local functions may call each other.
@@ -68,6 +69,7 @@ func Build(name string, m *Model, r io.ReaderAt, opt Options) (*graph.Graph, err
 		declared: map[string][]Dim{},
 		opset:    m.Opset(""),
 	}
+	b.maxNodes = min(MaxNodes, 64*countNodes(m)+100000)
 	if b.opset == 0 {
 		b.opset = 1
 	}
@@ -134,12 +136,40 @@ type builder struct {
 	r          io.ReaderAt
 	g          *graph.Graph
 	root       *scope
-	names      map[string]bool     // node names in use
+	names      map[string]bool      // node names in use
 	funcs      map[string]*Function // model-local functions by domain, name, overload
 	bnStats    map[string]bool      // initializers fed to BatchNormalization as running mean or variance
 	declared   map[string][]Dim     // value_info shapes of the main graph, for the cross-check
 	opset      int64
 	unresolved []string
+	maxNodes   int
+}
+
+// countNodes counts the nodes a model holds: its graph's, its subgraphs'
+// and its functions'.
+func countNodes(m *Model) int {
+	var graphNodes func(g *Graph, depth int) int
+	graphNodes = func(g *Graph, depth int) int {
+		if g == nil || depth > MaxDepth {
+			return 0
+		}
+		k := len(g.Nodes)
+		for i := range g.Nodes {
+			for j := range g.Nodes[i].Attributes {
+				a := &g.Nodes[i].Attributes[j]
+				k += graphNodes(a.G, depth+1)
+				for _, sg := range a.Graphs {
+					k += graphNodes(sg, depth+1)
+				}
+			}
+		}
+		return k
+	}
+	k := graphNodes(m.Graph, 0)
+	for i := range m.Functions {
+		k += len(m.Functions[i].Nodes)
+	}
+	return k
 }
 
 // scope maps tensor names to values; subgraphs see their parents' names.
@@ -288,6 +318,9 @@ func (b *builder) inputs(g *Graph, sc *scope, opt Options) error {
 		}
 		sc.vals[vi.Name] = v
 		b.g.Inputs = append(b.g.Inputs, v)
+		if v.Shape == nil {
+			b.g.Notes = append(b.g.Notes, fmt.Sprintf("input %s has no declared shape: what depends on it is unknown (give --input-shape %s=…)", vi.Name, vi.Name))
+		}
 	}
 	for name := range opt.InputShapes {
 		if !used[name] {
@@ -356,8 +389,8 @@ func (b *builder) nodes(list []Node, sc *scope, prefix string, opset int64, call
 		}
 	}
 	for i := range list {
-		if len(b.g.Nodes) >= MaxNodes {
-			return fmt.Errorf("%s: the model expands to more than %d nodes", b.file, MaxNodes)
+		if len(b.g.Nodes) >= b.maxNodes {
+			return fmt.Errorf("%s: the model expands to more than %d nodes (functions inlined)", b.file, b.maxNodes)
 		}
 		if err := b.node(&list[i], outs[i], sc, prefix, opset, call); err != nil {
 			return err

@@ -2,6 +2,8 @@ package onnx
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/op"
@@ -48,8 +50,46 @@ func (o *nodeOp) Infer(n *graph.Node) (err error) {
 		}
 		return graph.Unknownf("error: %v", err)
 	}
+	if err := n.FLOPs.Err(); err != nil {
+		return graph.Unknownf("error: counting FLOPs: %v", err)
+	}
+	if err := n.OtherOps.Err(); err != nil {
+		return graph.Unknownf("error: counting other operations: %v", err)
+	}
 	o.crossCheck(n)
+	for _, v := range n.Outputs {
+		if t := constText(v.Const); t != "" {
+			n.Why("value: %s", t)
+		}
+	}
 	return nil
+}
+
+// constText shows a small folded constant, symbolic elements by name:
+// [batch, -1, 64]; "" when there is none or it is long.
+func constText(c *graph.Const) string {
+	const max = 16
+	if c == nil || len(c.Ints) > max || len(c.Floats) > max {
+		return ""
+	}
+	var parts []string
+	switch {
+	case c.Ints != nil:
+		for i, x := range c.Ints {
+			if c.Dims != nil && i < len(c.Dims) && !c.Dims[i].Known() {
+				parts = append(parts, c.Dims[i].String())
+			} else {
+				parts = append(parts, strconv.FormatInt(x, 10))
+			}
+		}
+	case c.Floats != nil:
+		for _, f := range c.Floats {
+			parts = append(parts, strconv.FormatFloat(f, 'g', 6, 64))
+		}
+	default:
+		return ""
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
 }
 
 // crossCheck notes where the model's value_info disagrees with the

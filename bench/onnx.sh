@@ -1,0 +1,57 @@
+#!/bin/sh
+# Compares layerinfo with Python's onnx package on ResNet-50 and VGG-16
+# with their weights embedded (~100 MB and ~550 MB), whole process: wall
+# time and peak resident memory, median of several runs, in one run.
+#
+#   bench/onnx.sh            # RUNS=5 by default; REF=../shared/reference/onnx
+#
+# Python does onnx.load + onnx.shape_inference.infer_shapes (Debian's
+# python3-onnx, installed with apt-get when missing). layerinfo does the
+# whole report: shapes, parameters and FLOPs of every node.
+set -eu
+cd "$(dirname "$0")/.."
+REF=${REF:-../shared/reference/onnx}
+RUNS=${RUNS:-5}
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+
+# (a) Python with onnx: the first python3 that imports it, else Debian's.
+PY=""
+for p in python3 /usr/bin/python3; do
+	if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import onnx' 2>/dev/null; then
+		PY=$p
+		break
+	fi
+done
+if [ -z "$PY" ]; then
+	echo "installing Debian's python3-onnx (apt-get install -y python3-onnx)" >&2
+	if apt-get install -y python3-onnx >/dev/null 2>&1 && /usr/bin/python3 -c 'import onnx' 2>/dev/null; then
+		PY=/usr/bin/python3
+	else
+		echo "apt-get install -y python3-onnx failed (not root, or no network): timing layerinfo alone" >&2
+	fi
+fi
+[ -n "$PY" ] && echo "python: $("$PY" -c 'import sys, onnx; print(sys.version.split()[0], "onnx", onnx.__version__)')"
+
+# (b) The models, weights filled with zeros by bench/onnxgen, and the tools.
+go build -o "$WORK/layerinfo" ./cmd/layerinfo
+go build -o "$WORK/runstat" ./bench/runstat
+go run ./bench/onnxgen -o "$WORK/resnet50.onnx" "$REF/torchvision__resnet50__preserve.onnx"
+go run ./bench/onnxgen -o "$WORK/vgg16.onnx" "$REF/torchvision__vgg16__preserve.onnx"
+
+# (c) Both, in turn, RUNS times each after a warm-up.
+printf '\n%-10s %-10s %12s %12s %10s\n' model tool "wall median" "(min-max)" "peak MiB"
+for m in resnet50 vgg16; do
+	f="$WORK/$m.onnx"
+	if [ -n "$PY" ]; then
+		"$WORK/runstat" -n "$RUNS" -- "$WORK/layerinfo" "$f" --- \
+			"$PY" -c "import onnx; m=onnx.load('$f'); onnx.shape_inference.infer_shapes(m)" >"$WORK/out"
+	else
+		"$WORK/runstat" -n "$RUNS" -- "$WORK/layerinfo" "$f" >"$WORK/out"
+	fi
+	awk -v m="$m" '
+		{ tool = ($1 == 0) ? "layerinfo" : "python"; w[$1] = $2; p[$1] = $5
+		  printf "%-10s %-10s %11.4fs %5.3f-%.3fs %10.1f\n", m, tool, $2, $3, $4, $5 }
+		END { if (1 in w) printf "%-10s layerinfo is %.0fx faster, with %.1f%% (1/%.0f) of the peak memory\n", m, w[1]/w[0], 100*p[0]/p[1], p[1]/p[0] }
+	' "$WORK/out"
+done
