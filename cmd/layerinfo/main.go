@@ -49,6 +49,13 @@ FLOPs count 2 per multiply-add of convolution, linear and matrix-multiply
 work, bias excluded (PyTorch FlopCounterMode's convention); with an unknown
 (None) batch size they are per example.
 
+Examples:
+  layerinfo --explain mnist_nolearn.py          where 217,706 comes from
+  layerinfo resnet50.onnx --input-shape input=8x3x224x224 --json
+  layerinfo config.json --context 4096 --batch 8    KV cache and FLOPs at that size
+  layerinfo model.safetensors.index.json        every shard's tensors, from headers
+  cat model.yaml | layerinfo -
+
 Flags:
 `
 
@@ -67,19 +74,28 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.Usage = func() {
 		var fl strings.Builder
 		for _, f := range layerinfo.Formats() {
-			fmt.Fprintf(&fl, "  %-10s  %s\n", f.Name, f.Doc)
+			fmt.Fprintf(&fl, "  %-12s  %s\n", f.Name, f.Doc)
 		}
 		fmt.Fprintf(stderr, usage, fl.String())
 		fs.PrintDefaults()
 		fmt.Fprintf(stderr, "\nExit status: 0 ok, 1 the model has an error (message on stderr), 2 usage.\n")
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
+	// Flags may come before or after the file (layerinfo model.onnx --json).
+	var files []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return exitOK
+			}
+			return exitUsage
 		}
-		return exitUsage
+		if fs.NArg() == 0 {
+			break
+		}
+		files = append(files, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
-	if fs.NArg() != 1 {
+	if len(files) != 1 {
 		fs.Usage()
 		return exitUsage
 	}
@@ -87,7 +103,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "layerinfo: --explain and --json cannot be combined (the JSON report has the explanations)")
 		return exitUsage
 	}
-	path := fs.Arg(0)
+	path := files[0]
 	var in layerinfo.Input
 	if path == "-" {
 		data, err := io.ReadAll(io.LimitReader(stdin, layerinfo.MaxTextSize+1))

@@ -84,6 +84,8 @@ func TestExitCodes(t *testing.T) {
 		{"both outputs", []string{"--json", "--explain", bad}, exitUsage, "cannot be combined"},
 		{"missing file", []string{"does-not-exist.py"}, exitModel, "no such file"},
 		{"model error", []string{bad}, exitModel, "bad.py:3:5: layer c (Conv2DLayer): height: 4-(7-1) = -2"},
+		{"flags after the file", []string{bad, "--json"}, exitModel, "bad.py:3:5"},
+		{"two files", []string{bad, bad}, exitUsage, "usage: layerinfo"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			code, _, errs := runCLI(c.args, "")
