@@ -282,6 +282,21 @@ func bcastIndex(i int64, out, outStrides, in, inStrides []int64) int64 {
 	return j
 }
 
+// gather is the constant of shape osz (row-major) whose element i is
+// element src(i) of t: the fold of an op that only moves elements.
+func gather(t *tval, osz []int64, src func(i int64) int64) *tval {
+	res := &tval{shape: osz, isFloat: t.isFloat}
+	for i, n := int64(0), product(osz); i < n; i++ {
+		j := src(i)
+		if t.isFloat {
+			res.floats = append(res.floats, t.floats[j])
+		} else {
+			res.ints = append(res.ints, t.ints[j])
+		}
+	}
+	return res
+}
+
 // product of small known sizes.
 func product(shape []int64) int64 {
 	n := int64(1)

@@ -334,10 +334,7 @@ func (s *SliceAxes) Infer(n *graph.Node) error {
 	osz := sizes(out)
 	ost := rowStrides(osz)
 	ist := rowStrides(t.shape)
-	total := product(osz)
-	res := &tval{shape: osz, isFloat: t.isFloat}
-	for i := int64(0); i < total; i++ {
-		j := int64(0)
+	store(n.Outputs[0], gather(t, osz, func(i int64) (j int64) {
 		for a := range osz {
 			c := (i / ost[a]) % osz[a]
 			src := c
@@ -346,13 +343,8 @@ func (s *SliceAxes) Infer(n *graph.Node) error {
 			}
 			j += src * ist[a]
 		}
-		if t.isFloat {
-			res.floats = append(res.floats, t.floats[j])
-		} else {
-			res.ints = append(res.ints, t.ints[j])
-		}
-	}
-	store(n.Outputs[0], res)
+		return j
+	}))
 	return nil
 }
 

@@ -407,19 +407,12 @@ func (t *Transpose) Infer(n *graph.Node) error {
 		osz := sizes(out)
 		ost := rowStrides(osz)
 		ist := rowStrides(c.shape)
-		res := &tval{shape: osz, isFloat: c.isFloat}
-		for i := int64(0); i < product(osz); i++ {
-			j := int64(0)
+		store(n.Outputs[0], gather(c, osz, func(i int64) (j int64) {
 			for a := range osz {
 				j += ((i / ost[a]) % osz[a]) * ist[np[a]]
 			}
-			if c.isFloat {
-				res.floats = append(res.floats, c.floats[j])
-			} else {
-				res.ints = append(res.ints, c.ints[j])
-			}
-		}
-		store(n.Outputs[0], res)
+			return j
+		}))
 	}
 	return nil
 }
@@ -480,16 +473,9 @@ func (Expand) Infer(n *graph.Node) error {
 		osz := sizes(out)
 		ost := rowStrides(osz)
 		ist := rowStrides(t.shape)
-		res := &tval{shape: osz, isFloat: t.isFloat}
-		for i := int64(0); i < product(osz); i++ {
-			j := bcastIndex(i, osz, ost, t.shape, ist)
-			if t.isFloat {
-				res.floats = append(res.floats, t.floats[j])
-			} else {
-				res.ints = append(res.ints, t.ints[j])
-			}
-		}
-		store(n.Outputs[0], res)
+		store(n.Outputs[0], gather(t, osz, func(i int64) int64 {
+			return bcastIndex(i, osz, ost, t.shape, ist)
+		}))
 	}
 	return nil
 }
@@ -533,19 +519,12 @@ func (Tile) Infer(n *graph.Node) error {
 		osz := sizes(out)
 		ost := rowStrides(osz)
 		ist := rowStrides(t.shape)
-		res := &tval{shape: osz, isFloat: t.isFloat}
-		for i := int64(0); i < product(osz); i++ {
-			j := int64(0)
+		store(n.Outputs[0], gather(t, osz, func(i int64) (j int64) {
 			for a := range osz {
 				j += (((i / ost[a]) % osz[a]) % t.shape[a]) * ist[a]
 			}
-			if t.isFloat {
-				res.floats = append(res.floats, t.floats[j])
-			} else {
-				res.ints = append(res.ints, t.ints[j])
-			}
-		}
-		store(n.Outputs[0], res)
+			return j
+		}))
 	}
 	return nil
 }

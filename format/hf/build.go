@@ -114,6 +114,16 @@ func join(parts ...string) string {
 	return strings.Join(out, ".")
 }
 
+// basePrefix is where a class keeps its base model: under attr (the
+// base_model_prefix of transformers, such as "transformer") in a class
+// with a head, at the top level ("") in the bare …Model class.
+func basePrefix(attr, suffix string) string {
+	if suffix == "Model" {
+		return ""
+	}
+	return attr
+}
+
 // n is a known integer for the arithmetic.
 func n(v int64) calc.Expr { return calc.N(v) }
 

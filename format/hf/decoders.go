@@ -59,10 +59,7 @@ func buildPhi(b *builder, suffix string) error {
 		return err
 	}
 	hd, _ := decoderClass(suffix)
-	base := "model"
-	if hd == headNone {
-		base = ""
-	}
+	base := basePrefix("model", suffix)
 	b.arch.Context, b.arch.ContextFrom = s.maxPositions, "max_position_embeddings"
 	H := s.hidden
 	embed := b.embedding(join(base, "embed_tokens"), s.vocab, H, b.ids("input_ids", b.seq))
@@ -112,10 +109,7 @@ func buildGPT2(b *builder, suffix string) error {
 	if hd == 0 {
 		return fmt.Errorf("%s: n_head %d is more than n_embd %d", b.g.Path, heads, H)
 	}
-	base := "transformer"
-	if suffix == "Model" {
-		base = ""
-	}
+	base := basePrefix("transformer", suffix)
 	b.arch.Context, b.arch.ContextFrom = P, "n_positions"
 	ids := b.ids("input_ids", b.seq)
 	wte := b.embedding(join(base, "wte"), V, H, ids)
@@ -186,10 +180,7 @@ func buildGPTNeoX(b *builder, suffix string) error {
 		return fmt.Errorf("%s: num_attention_heads %d is more than hidden_size %d", b.g.Path, heads, H)
 	}
 	head, _ := decoderClass(suffix)
-	base := "gpt_neox"
-	if head == headNone {
-		base = ""
-	}
+	base := basePrefix("gpt_neox", suffix)
 	b.arch.Context, b.arch.ContextFrom = maxPos, "max_position_embeddings"
 	embed := b.embedding(join(base, "embed_in"), V, H, b.ids("input_ids", b.seq))
 	h := embed.Outputs[0]
@@ -253,10 +244,7 @@ func buildFalcon(b *builder, suffix string) error {
 		qkv = calc.Mul(n(3), n(H))
 	}
 	head, _ := decoderClass(suffix)
-	base := "transformer"
-	if head == headNone {
-		base = ""
-	}
+	base := basePrefix("transformer", suffix)
 	b.arch.Context, b.arch.ContextFrom = maxPos, "max_position_embeddings"
 	embed := b.embedding(join(base, "word_embeddings"), V, H, b.ids("input_ids", b.seq))
 	h := embed.Outputs[0]

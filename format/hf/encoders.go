@@ -116,10 +116,7 @@ func buildBert(b *builder, suffix string) error {
 	if err := b.c.err(); err != nil {
 		return err
 	}
-	base := "bert"
-	if suffix == "Model" {
-		base = ""
-	}
+	base := basePrefix("bert", suffix)
 	emb, h, err := s.encoder(b, base)
 	if err != nil {
 		return err
@@ -171,10 +168,7 @@ func buildRoberta(b *builder, suffix string) error {
 	if err := b.c.err(); err != nil {
 		return err
 	}
-	base := "roberta"
-	if suffix == "Model" {
-		base = ""
-	}
+	base := basePrefix("roberta", suffix)
 	emb, h, err := s.encoder(b, base)
 	if err != nil {
 		return err
@@ -229,10 +223,7 @@ func buildDistilBert(b *builder, suffix string) error {
 	if hd == 0 {
 		return fmt.Errorf("%s: n_heads %d is more than dim %d", b.g.Path, heads, H)
 	}
-	base := "distilbert"
-	if suffix == "Model" {
-		base = ""
-	}
+	base := basePrefix("distilbert", suffix)
 	b.arch.Context, b.arch.ContextFrom = maxPos, "max_position_embeddings"
 	b.arch.EncoderOnly = true
 	ws := []op.Weight{
@@ -328,10 +319,7 @@ func buildViT(b *builder, suffix string) error {
 	if hd == 0 {
 		return fmt.Errorf("%s: num_attention_heads %d is more than hidden_size %d", b.g.Path, heads, H)
 	}
-	base := "vit"
-	if suffix == "Model" {
-		base = ""
-	}
+	base := basePrefix("vit", suffix)
 	patches := (ih / ph) * (iw / pw)
 	seq := patches + 1
 	b.arch.Context, b.arch.ContextFrom = seq, "image_size/patch_size patches + [CLS]"

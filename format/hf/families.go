@@ -89,10 +89,16 @@ func common(c *config, vocab, hidden, inter, layers, heads int64, kv int64, maxP
 	return s
 }
 
+// attentionBias reads attention_bias, which gives q_proj, k_proj, v_proj
+// and o_proj their biases.
+func (s *llamaLike) attentionBias(c *config, def bool) {
+	bias := c.bool("attention_bias", def)
+	s.qBias, s.kBias, s.vBias, s.oBias = bias, bias, bias, bias
+}
+
 func readLlama(c *config) *llamaLike {
 	s := common(c, 32000, 4096, 11008, 32, 32, 0, 2048)
-	bias := c.bool("attention_bias", false)
-	s.qBias, s.kBias, s.vBias, s.oBias = bias, bias, bias, bias
+	s.attentionBias(c, false)
 	s.mlpBias = c.bool("mlp_bias", false)
 	s.tie = c.bool("tie_word_embeddings", false)
 	s.qaBase = "transformer"
@@ -147,6 +153,17 @@ func sparseLayer(c *config, experts int64) func(i int64) bool {
 	}
 }
 
+// moeWhere puts the experts e on the layers where sparse holds and a
+// dense MLP on the others.
+func moeWhere(e *moeSpec, sparse func(i int64) bool) func(i int64) *moeSpec {
+	return func(i int64) *moeSpec {
+		if sparse(i) {
+			return e
+		}
+		return nil
+	}
+}
+
 func readQwen2Moe(c *config) *llamaLike {
 	s := common(c, 151936, 2048, 5632, 24, 16, 16, 32768)
 	bias := c.bool("qkv_bias", true)
@@ -156,13 +173,7 @@ func readQwen2Moe(c *config) *llamaLike {
 	experts := c.int("num_experts", 60)
 	e := &moeSpec{experts: experts, topK: c.pos("num_experts_per_tok", 4), inter: c.pos("moe_intermediate_size", 1408),
 		sharedInter: c.int("shared_expert_intermediate_size", 5632), sharedName: "shared_expert", sharedGate: true, sharedCount: 1}
-	sparse := sparseLayer(c, experts)
-	s.moe = func(i int64) *moeSpec {
-		if sparse(i) {
-			return e
-		}
-		return nil
-	}
+	s.moe = moeWhere(e, sparseLayer(c, experts))
 	return s
 }
 
@@ -171,8 +182,7 @@ func readQwen3(c *config) *llamaLike {
 	if !c.has("head_dim") {
 		s.headDim = 128
 	}
-	bias := c.bool("attention_bias", false)
-	s.qBias, s.kBias, s.vBias, s.oBias = bias, bias, bias, bias
+	s.attentionBias(c, false)
 	s.qkNorm = true
 	s.tie = c.bool("tie_word_embeddings", false)
 	s.windows = qwenWindows(c, s.layers)
@@ -183,20 +193,13 @@ func readQwen3(c *config) *llamaLike {
 func readQwen3Moe(c *config) *llamaLike {
 	c.alias = map[string][]string{"num_local_experts": {"num_experts"}}
 	s := common(c, 151936, 2048, 6144, 24, 32, 4, 32768)
-	bias := c.bool("attention_bias", false)
-	s.qBias, s.kBias, s.vBias, s.oBias = bias, bias, bias, bias
+	s.attentionBias(c, false)
 	s.qkNorm = true
 	s.tie = c.bool("tie_word_embeddings", false)
 	s.windows = qwenWindows(c, s.layers)
 	experts := c.int("num_local_experts", 128)
 	e := &moeSpec{experts: experts, topK: c.pos("num_experts_per_tok", 8), inter: c.pos("moe_intermediate_size", 768)}
-	sparse := sparseLayer(c, experts)
-	s.moe = func(i int64) *moeSpec {
-		if sparse(i) {
-			return e
-		}
-		return nil
-	}
+	s.moe = moeWhere(e, sparseLayer(c, experts))
 	return s
 }
 
@@ -205,8 +208,7 @@ func readGemma(c *config) *llamaLike {
 	if !c.has("head_dim") {
 		s.headDim = 256
 	}
-	bias := c.bool("attention_bias", false)
-	s.qBias, s.kBias, s.vBias, s.oBias = bias, bias, bias, bias
+	s.attentionBias(c, false)
 	s.tie = c.bool("tie_word_embeddings", true)
 	return s
 }
@@ -216,8 +218,7 @@ func readGemma2(c *config) *llamaLike {
 	if !c.has("head_dim") {
 		s.headDim = 256
 	}
-	bias := c.bool("attention_bias", false)
-	s.qBias, s.kBias, s.vBias, s.oBias = bias, bias, bias, bias
+	s.attentionBias(c, false)
 	s.tie = c.bool("tie_word_embeddings", true)
 	s.sandwich = true
 	s.windows = layerWindows(c, s.layers, c.optInt("sliding_window", 4096), func(i int64) bool { return (i+1)%2 == 1 })
@@ -257,12 +258,7 @@ func readDeepseekV3(c *config) *llamaLike {
 		sharedName: "shared_experts", sharedCount: c.int("n_shared_experts", 1),
 		note: "gate.e_score_correction_bias (the routing bias) is a buffer, not a parameter, and is not counted", typ: "DeepseekV3MoE"}
 	e.sharedInter = e.inter * e.sharedCount
-	s.moe = func(i int64) *moeSpec {
-		if i >= dense {
-			return e
-		}
-		return nil
-	}
+	s.moe = moeWhere(e, func(i int64) bool { return i >= dense })
 	return s
 }
 
@@ -271,8 +267,7 @@ func readGptOss(c *config) *llamaLike {
 	if !c.has("head_dim") {
 		s.headDim = 64
 	}
-	bias := c.bool("attention_bias", true)
-	s.qBias, s.kBias, s.vBias, s.oBias = bias, bias, bias, bias
+	s.attentionBias(c, true)
 	s.sinks = true
 	s.tie = c.bool("tie_word_embeddings", false)
 	s.windows = layerWindows(c, s.layers, c.optInt("sliding_window", 128), func(i int64) bool { return (i+1)%2 == 1 })

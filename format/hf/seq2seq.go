@@ -219,10 +219,7 @@ func buildBart(b *builder, suffix string) error {
 		return fmt.Errorf("%s: more attention heads than d_model %d", b.g.Path, s.d)
 	}
 	d := s.d
-	base := "model"
-	if suffix == "Model" {
-		base = ""
-	}
+	base := basePrefix("model", suffix)
 	b.arch.Context, b.arch.ContextFrom = maxPos, "max_position_embeddings"
 	positions := func(name string, x *graph.Value) *graph.Value {
 		b.arch.EmbeddingParams += (maxPos + 2) * d

@@ -26,35 +26,19 @@ func (d *decoder) model(size int64) (*Model, error) {
 	m := &Model{}
 	root := &loc{}
 	nfunc, nopset := 0, 0
-	for pos := int64(0); pos < size; {
-		f, err := d.next(pos, size, root)
-		if err != nil {
-			return nil, err
-		}
-		pos = f.end
-		switch f.num {
+	w := fields(0, size)
+	for w.next(d, root) {
+		switch f := w.f; f.num {
 		case modelIRVersion:
-			if err := d.want(f, protowire.VarintType, root, "ir_version"); err != nil {
-				return nil, err
-			}
-			m.IRVersion = int64(f.v)
+			m.IRVersion, w.err = d.int64(f, root, "ir_version")
 		case modelProducerName:
-			if m.ProducerName, err = d.str(f, root, "producer_name"); err != nil {
-				return nil, err
-			}
+			m.ProducerName, w.err = d.str(f, root, "producer_name")
 		case modelProducerVersion:
-			if m.ProducerVersion, err = d.str(f, root, "producer_version"); err != nil {
-				return nil, err
-			}
+			m.ProducerVersion, w.err = d.str(f, root, "producer_version")
 		case modelDomain:
-			if m.Domain, err = d.str(f, root, "domain"); err != nil {
-				return nil, err
-			}
+			m.Domain, w.err = d.str(f, root, "domain")
 		case modelModelVersion:
-			if err := d.want(f, protowire.VarintType, root, "model_version"); err != nil {
-				return nil, err
-			}
-			m.ModelVersion = int64(f.v)
+			m.ModelVersion, w.err = d.int64(f, root, "model_version")
 		case modelGraph:
 			if err := d.want(f, protowire.BytesType, root, "graph"); err != nil {
 				return nil, err
@@ -62,18 +46,13 @@ func (d *decoder) model(size int64) (*Model, error) {
 			if m.Graph != nil {
 				return nil, d.errAt(f.off, root, "graph appears twice")
 			}
-			at := root.child("graph")
-			if m.Graph, err = d.graph(f, "graph", &at); err != nil {
-				return nil, err
-			}
+			m.Graph, w.err = d.graph(f, "graph")
 		case modelOpsetImport:
 			if m.OpsetImport == nil {
 				m.OpsetImport = map[string]int64{}
 			}
 			at := root.elem("opset_import", nopset)
-			if err := d.opset(f, m.OpsetImport, &at); err != nil {
-				return nil, err
-			}
+			w.err = d.opset(f, m.OpsetImport, &at)
 			nopset++
 		case modelMetadataProps:
 			at := root.elem("metadata_props", len(m.MetadataProps))
@@ -92,6 +71,9 @@ func (d *decoder) model(size int64) (*Model, error) {
 			nfunc++
 		}
 	}
+	if w.err != nil {
+		return nil, w.err
+	}
 	if m.Graph == nil {
 		return nil, &Error{Offset: size, Path: "model", Msg: "model has no graph"}
 	}
@@ -106,8 +88,10 @@ func (d *decoder) enter(f field, at *loc) error {
 	return nil
 }
 
-// graph decodes the GraphProto in field f; path names it in node paths.
-func (d *decoder) graph(f field, path string, at *loc) (*Graph, error) {
+// graph decodes the GraphProto in field f; path names it in node paths and
+// errors.
+func (d *decoder) graph(f field, path string) (*Graph, error) {
+	at := &loc{base: path}
 	if err := d.want(f, protowire.BytesType, at, ""); err != nil {
 		return nil, err
 	}
@@ -116,34 +100,23 @@ func (d *decoder) graph(f field, path string, at *loc) (*Graph, error) {
 	}
 	defer func() { d.depth-- }()
 	g := &Graph{Path: path}
-	var err error
-	for pos, end := f.pos, f.pos+f.n; pos < end; {
-		var c field
-		if c, err = d.next(pos, end, at); err != nil {
-			return nil, err
-		}
-		pos = c.end
-		switch c.num {
+	w := fields(f.pos, f.pos+f.n)
+	for w.next(d, at) {
+		switch c := w.f; c.num {
 		case graphNode:
 			i := len(g.Nodes)
 			g.Nodes = append(g.Nodes, Node{})
-			if err = d.node(c, &g.Nodes[i], path+".node["+strconv.Itoa(i)+"]"); err != nil {
-				return nil, err
-			}
+			w.err = d.node(c, &g.Nodes[i], path+".node["+strconv.Itoa(i)+"]")
 		case graphName:
-			if g.Name, err = d.str(c, at, "name"); err != nil {
-				return nil, err
-			}
+			g.Name, w.err = d.str(c, at, "name")
 		case graphInitializer:
-			p := path + ".initializer[" + strconv.Itoa(len(g.Initializers)) + "]"
-			t, err := d.tensor(c, p, &loc{base: p})
+			t, err := d.tensor(c, path+".initializer["+strconv.Itoa(len(g.Initializers))+"]")
 			if err != nil {
 				return nil, err
 			}
 			g.Initializers = append(g.Initializers, t)
 		case graphSparseInitializer:
-			p := path + ".sparse_initializer[" + strconv.Itoa(len(g.SparseInitializers)) + "]"
-			s, err := d.sparse(c, p, &loc{base: p})
+			s, err := d.sparse(c, path+".sparse_initializer["+strconv.Itoa(len(g.SparseInitializers))+"]")
 			if err != nil {
 				return nil, err
 			}
@@ -165,6 +138,9 @@ func (d *decoder) graph(f field, path string, at *loc) (*Graph, error) {
 			*dst = append(*dst, vi)
 		}
 	}
+	if w.err != nil {
+		return nil, w.err
+	}
 	return g, nil
 }
 
@@ -177,13 +153,9 @@ func (d *decoder) node(f field, n *Node, path string) error {
 	n.Path, n.Offset = path, f.pos
 	// Count the repeated fields first to size their slices exactly.
 	var nin, nout, nattr int
-	for pos, end := f.pos, f.pos+f.n; pos < end; {
-		c, err := d.next(pos, end, at)
-		if err != nil {
-			return err
-		}
-		pos = c.end
-		switch c.num {
+	w := fields(f.pos, f.pos+f.n)
+	for w.next(d, at) {
+		switch w.f.num {
 		case nodeInput:
 			nin++
 		case nodeOutput:
@@ -191,6 +163,9 @@ func (d *decoder) node(f field, n *Node, path string) error {
 		case nodeAttribute:
 			nattr++
 		}
+	}
+	if w.err != nil {
+		return w.err
 	}
 	if nin > 0 {
 		n.Inputs = make([]string, 0, nin)
@@ -201,50 +176,33 @@ func (d *decoder) node(f field, n *Node, path string) error {
 	if nattr > 0 {
 		n.Attributes = make([]Attribute, 0, nattr)
 	}
-	var err error
-	for pos, end := f.pos, f.pos+f.n; pos < end; {
-		var c field
-		if c, err = d.next(pos, end, at); err != nil {
-			return err
-		}
-		pos = c.end
+	w = fields(f.pos, f.pos+f.n)
+	for w.next(d, at) {
 		var s string
-		switch c.num {
+		switch c := w.f; c.num {
 		case nodeInput:
-			if s, err = d.name(c, at, "input"); err != nil {
-				return err
+			if s, w.err = d.name(c, at, "input"); w.err == nil {
+				n.Inputs = append(n.Inputs, s)
 			}
-			n.Inputs = append(n.Inputs, s)
 		case nodeOutput:
-			if s, err = d.name(c, at, "output"); err != nil {
-				return err
+			if s, w.err = d.name(c, at, "output"); w.err == nil {
+				n.Outputs = append(n.Outputs, s)
 			}
-			n.Outputs = append(n.Outputs, s)
 		case nodeName:
-			if n.Name, err = d.str(c, at, "name"); err != nil {
-				return err
-			}
+			n.Name, w.err = d.str(c, at, "name")
 		case nodeOpType:
-			if n.OpType, err = d.str(c, at, "op_type"); err != nil {
-				return err
-			}
+			n.OpType, w.err = d.str(c, at, "op_type")
 		case nodeDomain:
-			if n.Domain, err = d.str(c, at, "domain"); err != nil {
-				return err
-			}
+			n.Domain, w.err = d.str(c, at, "domain")
 		case nodeOverload:
-			if n.Overload, err = d.str(c, at, "overload"); err != nil {
-				return err
-			}
+			n.Overload, w.err = d.str(c, at, "overload")
 		case nodeAttribute:
 			i := len(n.Attributes)
 			n.Attributes = append(n.Attributes, Attribute{})
-			if err = d.attribute(c, &n.Attributes[i], path, i); err != nil {
-				return err
-			}
+			w.err = d.attribute(c, &n.Attributes[i], path, i)
 		}
 	}
-	return nil
+	return w.err
 }
 
 // attribute decodes the AttributeProto in field f, element i of the
@@ -254,114 +212,83 @@ func (d *decoder) node(f field, n *Node, path string) error {
 func (d *decoder) attribute(f field, a *Attribute, path string, i int) error {
 	base := loc{base: path}
 	at := base.elem("attribute", i)
-	if err := d.want(f, protowire.BytesType, &at, ""); err != nil {
-		return err
-	}
 	var (
-		err      error
 		later    [4]field
 		deferred = later[:0]
 		hasF     bool
 		hasI     bool
 		hasS     bool
 	)
-	for pos, end := f.pos, f.pos+f.n; pos < end; {
-		var c field
-		if c, err = d.next(pos, end, &at); err != nil {
-			return err
-		}
-		pos = c.end
-		switch c.num {
+	w := d.message(f, &at)
+	for w.next(d, &at) {
+		switch c := w.f; c.num {
 		case attrName:
-			if a.Name, err = d.str(c, &at, "name"); err != nil {
-				return err
-			}
+			a.Name, w.err = d.str(c, &at, "name")
 			at.key = a.Name
 		case attrRefAttrName:
-			if a.RefAttrName, err = d.str(c, &at, "ref_attr_name"); err != nil {
-				return err
-			}
+			a.RefAttrName, w.err = d.str(c, &at, "ref_attr_name")
 		case attrType:
-			if err = d.want(c, protowire.VarintType, &at, "type"); err != nil {
-				return err
-			}
-			a.Type = AttrType(int32(c.v))
+			a.Type, w.err = enum[AttrType](d, c, &at, "type")
 		case attrF:
-			if err = d.want(c, protowire.Fixed32Type, &at, "f"); err != nil {
-				return err
+			if w.err = d.want(c, protowire.Fixed32Type, &at, "f"); w.err == nil {
+				a.F, hasF = float32frombits(c.v), true
 			}
-			a.F, hasF = float32frombits(c.v), true
 		case attrI:
-			if err = d.want(c, protowire.VarintType, &at, "i"); err != nil {
-				return err
-			}
-			a.I, hasI = int64(c.v), true
+			a.I, w.err = d.int64(c, &at, "i")
+			hasI = true
 		case attrS:
-			if a.S, err = d.str(c, &at, "s"); err != nil {
-				return err
-			}
+			a.S, w.err = d.str(c, &at, "s")
 			hasS = true
 		case attrFloats:
-			if a.Floats, err = d.float32s(a.Floats, c, &at, "floats"); err != nil {
-				return err
-			}
+			a.Floats, w.err = d.float32s(a.Floats, c, &at, "floats")
 		case attrInts:
-			if a.Ints, err = d.int64s(a.Ints, c, &at, "ints"); err != nil {
-				return err
-			}
+			a.Ints, w.err = d.int64s(a.Ints, c, &at, "ints")
 		case attrStrings:
-			var s string
-			if s, err = d.str(c, &at, "strings"); err != nil {
-				return err
-			}
-			a.Strings = append(a.Strings, s)
+			a.Strings, w.err = d.strs(a.Strings, c, &at, "strings")
 		case attrT, attrG, attrTensors, attrGraphs, attrSparseTensor, attrSparseTensors:
-			if err = d.want(c, protowire.BytesType, &at, "value"); err != nil {
-				return err
+			if w.err = d.want(c, protowire.BytesType, &at, "value"); w.err == nil {
+				deferred = append(deferred, c)
 			}
-			deferred = append(deferred, c)
 		}
+	}
+	if w.err != nil {
+		return w.err
 	}
 	var apath string
 	if len(deferred) > 0 {
 		apath = at.String()
 	}
+	var err error
 	for _, c := range deferred {
 		switch c.num {
 		case attrT:
-			p := apath + ".t"
-			if a.T, err = d.tensor(c, p, &loc{base: p}); err != nil {
+			if a.T, err = d.tensor(c, apath+".t"); err != nil {
 				return err
 			}
 		case attrG:
-			p := apath + ".g"
-			if a.G, err = d.graph(c, p, &loc{base: p}); err != nil {
+			if a.G, err = d.graph(c, apath+".g"); err != nil {
 				return err
 			}
 		case attrTensors:
-			p := apath + ".tensors[" + strconv.Itoa(len(a.Tensors)) + "]"
-			t, err := d.tensor(c, p, &loc{base: p})
+			t, err := d.tensor(c, apath+".tensors["+strconv.Itoa(len(a.Tensors))+"]")
 			if err != nil {
 				return err
 			}
 			a.Tensors = append(a.Tensors, t)
 		case attrGraphs:
-			p := apath + ".graphs[" + strconv.Itoa(len(a.Graphs)) + "]"
-			g, err := d.graph(c, p, &loc{base: p})
+			g, err := d.graph(c, apath+".graphs["+strconv.Itoa(len(a.Graphs))+"]")
 			if err != nil {
 				return err
 			}
 			a.Graphs = append(a.Graphs, g)
 		case attrSparseTensor:
-			p := apath + ".sparse_tensor"
-			s, err := d.sparse(c, p, &loc{base: p})
+			s, err := d.sparse(c, apath+".sparse_tensor")
 			if err != nil {
 				return err
 			}
 			a.Sparse = &s
 		case attrSparseTensors:
-			p := apath + ".sparse_tensors[" + strconv.Itoa(len(a.SparseTensors)) + "]"
-			s, err := d.sparse(c, p, &loc{base: p})
+			s, err := d.sparse(c, apath+".sparse_tensors["+strconv.Itoa(len(a.SparseTensors))+"]")
 			if err != nil {
 				return err
 			}
@@ -406,20 +333,14 @@ func inferAttrType(a *Attribute, hasF, hasI, hasS bool) AttrType {
 	return AttrUndefined
 }
 
-// tensor decodes the TensorProto in field f without reading its payload.
-func (d *decoder) tensor(f field, path string, at *loc) (*TensorInfo, error) {
-	if err := d.want(f, protowire.BytesType, at, ""); err != nil {
-		return nil, err
-	}
+// tensor decodes the TensorProto in field f without reading its payload;
+// path names it in errors.
+func (d *decoder) tensor(f field, path string) (*TensorInfo, error) {
+	at := &loc{base: path}
+	w := d.message(f, at)
 	t := &TensorInfo{Path: path, msgOff: f.pos, msgEnd: f.pos + f.n}
-	var err error
-	for pos, end := f.pos, f.pos+f.n; pos < end; {
-		var c field
-		if c, err = d.next(pos, end, at); err != nil {
-			return nil, err
-		}
-		pos = c.end
-		switch {
+	for w.next(d, at) {
+		switch c := w.f; {
 		case isDataField(int32(c.num)):
 			switch {
 			case t.DataField == NoData:
@@ -429,18 +350,11 @@ func (d *decoder) tensor(f field, path string, at *loc) (*TensorInfo, error) {
 				t.Length = c.pos + c.n - t.Offset
 			}
 		case c.num == tensorDims:
-			if t.Dims, err = d.int64s(t.Dims, c, at, "dims"); err != nil {
-				return nil, err
-			}
+			t.Dims, w.err = d.int64s(t.Dims, c, at, "dims")
 		case c.num == tensorDataType:
-			if err = d.want(c, protowire.VarintType, at, "data_type"); err != nil {
-				return nil, err
-			}
-			t.DataType = DataType(int32(c.v))
+			t.DataType, w.err = enum[DataType](d, c, at, "data_type")
 		case c.num == tensorName:
-			if t.Name, err = d.name(c, at, "name"); err != nil {
-				return nil, err
-			}
+			t.Name, w.err = d.name(c, at, "name")
 		case c.num == tensorExternalData:
 			eat := at.elem("external_data", len(t.ExternalData))
 			kv, err := d.entry(c, &eat)
@@ -452,74 +366,47 @@ func (d *decoder) tensor(f field, path string, at *loc) (*TensorInfo, error) {
 			}
 			t.ExternalData = append(t.ExternalData, kv)
 		case c.num == tensorDataLocation:
-			if err = d.want(c, protowire.VarintType, at, "data_location"); err != nil {
-				return nil, err
-			}
-			t.DataLocation = DataLocation(int32(c.v))
+			t.DataLocation, w.err = enum[DataLocation](d, c, at, "data_location")
 		}
+	}
+	if w.err != nil {
+		return nil, w.err
 	}
 	return t, nil
 }
 
-// sparse decodes the SparseTensorProto in field f.
-func (d *decoder) sparse(f field, path string, at *loc) (SparseTensor, error) {
+// sparse decodes the SparseTensorProto in field f; path names it in errors.
+func (d *decoder) sparse(f field, path string) (SparseTensor, error) {
 	var s SparseTensor
-	if err := d.want(f, protowire.BytesType, at, ""); err != nil {
-		return s, err
-	}
-	var err error
-	for pos, end := f.pos, f.pos+f.n; pos < end; {
-		var c field
-		if c, err = d.next(pos, end, at); err != nil {
-			return s, err
-		}
-		pos = c.end
-		switch c.num {
+	at := &loc{base: path}
+	w := d.message(f, at)
+	for w.next(d, at) {
+		switch c := w.f; c.num {
 		case sparseValues:
-			p := path + ".values"
-			if s.Values, err = d.tensor(c, p, &loc{base: p}); err != nil {
-				return s, err
-			}
+			s.Values, w.err = d.tensor(c, path+".values")
 		case sparseIndices:
-			p := path + ".indices"
-			if s.Indices, err = d.tensor(c, p, &loc{base: p}); err != nil {
-				return s, err
-			}
+			s.Indices, w.err = d.tensor(c, path+".indices")
 		case sparseDims:
-			if s.Dims, err = d.int64s(s.Dims, c, at, "dims"); err != nil {
-				return s, err
-			}
+			s.Dims, w.err = d.int64s(s.Dims, c, at, "dims")
 		}
 	}
-	return s, nil
+	return s, w.err
 }
 
 // valueInfo decodes the ValueInfoProto in field f.
 func (d *decoder) valueInfo(f field, at *loc) (ValueInfo, error) {
 	var vi ValueInfo
-	if err := d.want(f, protowire.BytesType, at, ""); err != nil {
-		return vi, err
-	}
-	var err error
-	for pos, end := f.pos, f.pos+f.n; pos < end; {
-		var c field
-		if c, err = d.next(pos, end, at); err != nil {
-			return vi, err
-		}
-		pos = c.end
-		switch c.num {
+	w := d.message(f, at)
+	for w.next(d, at) {
+		switch c := w.f; c.num {
 		case valueInfoName:
-			if vi.Name, err = d.name(c, at, "name"); err != nil {
-				return vi, err
-			}
+			vi.Name, w.err = d.name(c, at, "name")
 		case valueInfoType:
 			tat := at.child("type")
-			if err = d.typeProto(c, &vi, true, &tat); err != nil {
-				return vi, err
-			}
+			w.err = d.typeProto(c, &vi, true, &tat)
 		}
 	}
-	return vi, nil
+	return vi, w.err
 }
 
 // typeProto decodes the TypeProto in field f into vi. The outermost type
@@ -533,13 +420,9 @@ func (d *decoder) typeProto(f field, vi *ValueInfo, outer bool, at *loc) error {
 		return err
 	}
 	defer func() { d.depth-- }()
-	var err error
-	for pos, end := f.pos, f.pos+f.n; pos < end; {
-		var c field
-		if c, err = d.next(pos, end, at); err != nil {
-			return err
-		}
-		pos = c.end
+	w := fields(f.pos, f.pos+f.n)
+	for w.next(d, at) {
+		c := w.f
 		kind := TypeNone
 		switch c.num {
 		case typeTensor:
@@ -557,7 +440,7 @@ func (d *decoder) typeProto(f field, vi *ValueInfo, outer bool, at *loc) error {
 		default:
 			continue
 		}
-		if err = d.want(c, protowire.BytesType, at, kind.String()+"_type"); err != nil {
+		if err := d.want(c, protowire.BytesType, at, kind.String()+"_type"); err != nil {
 			return err
 		}
 		if outer {
@@ -567,80 +450,66 @@ func (d *decoder) typeProto(f field, vi *ValueInfo, outer bool, at *loc) error {
 		if kind == TypeOpaque {
 			continue
 		}
-		for p, e := c.pos, c.pos+c.n; p < e; {
-			var m field
-			if m, err = d.next(p, e, &mat); err != nil {
-				return err
-			}
-			p = m.end
-			switch {
+		mw := fields(c.pos, c.pos+c.n)
+		for mw.next(d, &mat) {
+			switch m := mw.f; {
 			case (kind == TypeTensor || kind == TypeSparseTensor) && m.num == tensorTypeElem:
-				if err = d.want(m, protowire.VarintType, &mat, "elem_type"); err != nil {
-					return err
-				}
-				vi.ElemType = DataType(int32(m.v))
+				vi.ElemType, mw.err = enum[DataType](d, m, &mat, "elem_type")
 			case (kind == TypeTensor || kind == TypeSparseTensor) && m.num == tensorTypeShape:
 				sat := mat.child("shape")
-				if vi.Shape, err = d.shape(m, &sat); err != nil {
-					return err
-				}
+				vi.Shape, mw.err = d.shape(m, &sat)
 			case (kind == TypeSequence || kind == TypeOptional) && m.num == tensorTypeElem,
 				kind == TypeMap && m.num == mapValueType:
 				eat := mat.child("elem_type")
 				if kind == TypeMap {
 					eat = mat.child("value_type")
 				}
-				if err = d.typeProto(m, vi, false, &eat); err != nil {
-					return err
-				}
+				mw.err = d.typeProto(m, vi, false, &eat)
 			}
 		}
+		if mw.err != nil {
+			return mw.err
+		}
 	}
-	return nil
+	return w.err
 }
 
 // shape decodes the TensorShapeProto in field f.
 func (d *decoder) shape(f field, at *loc) ([]Dim, error) {
-	if err := d.want(f, protowire.BytesType, at, ""); err != nil {
-		return nil, err
-	}
+	w := d.message(f, at)
 	dims := []Dim{}
-	var err error
-	for pos, end := f.pos, f.pos+f.n; pos < end; {
-		var c field
-		if c, err = d.next(pos, end, at); err != nil {
-			return nil, err
-		}
-		pos = c.end
+	for w.next(d, at) {
+		c := w.f
 		if c.num != shapeDim {
 			continue
 		}
 		dat := at.elem("dim", len(dims))
-		if err = d.want(c, protowire.BytesType, at, "dim"); err != nil {
+		if err := d.want(c, protowire.BytesType, at, "dim"); err != nil {
 			return nil, err
 		}
 		var dim Dim
-		for p, e := c.pos, c.pos+c.n; p < e; {
-			var m field
-			if m, err = d.next(p, e, &dat); err != nil {
-				return nil, err
-			}
-			p = m.end
-			switch m.num {
+		dw := fields(c.pos, c.pos+c.n)
+		for dw.next(d, &dat) {
+			switch m := dw.f; m.num {
 			case dimValue:
-				if err = d.want(m, protowire.VarintType, &dat, "dim_value"); err != nil {
-					return nil, err
+				var v int64
+				if v, dw.err = d.int64(m, &dat, "dim_value"); dw.err == nil {
+					dim = Dim{Value: v, Known: true}
 				}
-				dim = Dim{Value: int64(m.v), Known: true}
 			case dimParam:
 				var s string
-				if s, err = d.str(m, &dat, "dim_param"); err != nil {
-					return nil, err
+				if s, dw.err = d.str(m, &dat, "dim_param"); dw.err == nil {
+					dim = Dim{Param: s}
 				}
-				dim = Dim{Param: s}
 			}
 		}
+		if dw.err != nil {
+			return nil, dw.err
+		}
 		dims = append(dims, dim)
+	}
+	if w.err != nil {
+		return nil, w.err
 	}
 	return dims, nil
 }
@@ -648,99 +517,62 @@ func (d *decoder) shape(f field, at *loc) ([]Dim, error) {
 // function decodes the FunctionProto in field f.
 func (d *decoder) function(f field, at *loc) (Function, error) {
 	var fn Function
-	if err := d.want(f, protowire.BytesType, at, ""); err != nil {
-		return fn, err
+	w := d.message(f, at)
+	if w.err != nil {
+		return fn, w.err
 	}
 	path := at.String()
 	fn.Path = path
-	var err error
-	for pos, end := f.pos, f.pos+f.n; pos < end; {
-		var c field
-		if c, err = d.next(pos, end, at); err != nil {
-			return fn, err
-		}
-		pos = c.end
-		var s string
-		switch c.num {
+	for w.next(d, at) {
+		switch c := w.f; c.num {
 		case funcName:
-			if fn.Name, err = d.str(c, at, "name"); err != nil {
-				return fn, err
-			}
+			fn.Name, w.err = d.str(c, at, "name")
 		case funcDomain:
-			if fn.Domain, err = d.str(c, at, "domain"); err != nil {
-				return fn, err
-			}
+			fn.Domain, w.err = d.str(c, at, "domain")
 		case funcOverload:
-			if fn.Overload, err = d.str(c, at, "overload"); err != nil {
-				return fn, err
-			}
+			fn.Overload, w.err = d.str(c, at, "overload")
 		case funcInput:
-			if s, err = d.str(c, at, "input"); err != nil {
-				return fn, err
-			}
-			fn.Inputs = append(fn.Inputs, s)
+			fn.Inputs, w.err = d.strs(fn.Inputs, c, at, "input")
 		case funcOutput:
-			if s, err = d.str(c, at, "output"); err != nil {
-				return fn, err
-			}
-			fn.Outputs = append(fn.Outputs, s)
+			fn.Outputs, w.err = d.strs(fn.Outputs, c, at, "output")
 		case funcAttribute:
-			if s, err = d.str(c, at, "attribute"); err != nil {
-				return fn, err
-			}
-			fn.Attributes = append(fn.Attributes, s)
+			fn.Attributes, w.err = d.strs(fn.Attributes, c, at, "attribute")
 		case funcAttributeProto:
 			i := len(fn.AttributeDefaults)
 			fn.AttributeDefaults = append(fn.AttributeDefaults, Attribute{})
-			if err = d.attribute(c, &fn.AttributeDefaults[i], path, i); err != nil {
-				return fn, err
-			}
+			w.err = d.attribute(c, &fn.AttributeDefaults[i], path, i)
 		case funcNode:
 			i := len(fn.Nodes)
 			fn.Nodes = append(fn.Nodes, Node{})
-			if err = d.node(c, &fn.Nodes[i], path+".node["+strconv.Itoa(i)+"]"); err != nil {
-				return fn, err
-			}
+			w.err = d.node(c, &fn.Nodes[i], path+".node["+strconv.Itoa(i)+"]")
 		case funcOpsetImport:
 			if fn.OpsetImport == nil {
 				fn.OpsetImport = map[string]int64{}
 			}
 			oat := at.elem("opset_import", len(fn.OpsetImport))
-			if err = d.opset(c, fn.OpsetImport, &oat); err != nil {
-				return fn, err
-			}
+			w.err = d.opset(c, fn.OpsetImport, &oat)
 		}
 	}
-	return fn, nil
+	return fn, w.err
 }
 
 // opset decodes the OperatorSetIdProto in field f into imports.
 func (d *decoder) opset(f field, imports map[string]int64, at *loc) error {
-	if err := d.want(f, protowire.BytesType, at, ""); err != nil {
-		return err
-	}
 	var (
 		domain  string
 		version int64
-		err     error
 	)
-	for pos, end := f.pos, f.pos+f.n; pos < end; {
-		var c field
-		if c, err = d.next(pos, end, at); err != nil {
-			return err
-		}
-		pos = c.end
-		switch c.num {
+	w := d.message(f, at)
+	for w.next(d, at) {
+		switch c := w.f; c.num {
 		case opsetDomain:
-			if domain, err = d.str(c, at, "domain"); err != nil {
-				return err
-			}
+			domain, w.err = d.str(c, at, "domain")
 		case opsetVersion:
-			if err = d.want(c, protowire.VarintType, at, "version"); err != nil {
-				return err
-			}
-			version = int64(c.v)
+			version, w.err = d.int64(c, at, "version")
 		}
+	}
+	if w.err != nil {
+		return w.err
 	}
 	imports[domain] = version
 	return nil
@@ -749,26 +581,14 @@ func (d *decoder) opset(f field, imports map[string]int64, at *loc) error {
 // entry decodes the StringStringEntryProto in field f.
 func (d *decoder) entry(f field, at *loc) (KeyValue, error) {
 	var kv KeyValue
-	if err := d.want(f, protowire.BytesType, at, ""); err != nil {
-		return kv, err
-	}
-	var err error
-	for pos, end := f.pos, f.pos+f.n; pos < end; {
-		var c field
-		if c, err = d.next(pos, end, at); err != nil {
-			return kv, err
-		}
-		pos = c.end
-		switch c.num {
+	w := d.message(f, at)
+	for w.next(d, at) {
+		switch c := w.f; c.num {
 		case entryKey:
-			if kv.Key, err = d.str(c, at, "key"); err != nil {
-				return kv, err
-			}
+			kv.Key, w.err = d.str(c, at, "key")
 		case entryValue:
-			if kv.Value, err = d.str(c, at, "value"); err != nil {
-				return kv, err
-			}
+			kv.Value, w.err = d.str(c, at, "value")
 		}
 	}
-	return kv, nil
+	return kv, w.err
 }

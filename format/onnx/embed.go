@@ -98,12 +98,9 @@ func (p *embedPlan) plan(r io.ReaderAt, size int64) error {
 	d := &decoder{src: newSource(r, size, defaultWindow)}
 	root := &loc{}
 	seenGraph := false
-	for pos := int64(0); pos < size; {
-		f, err := d.next(pos, size, root)
-		if err != nil {
-			return err
-		}
-		pos = f.end
+	w := fields(0, size)
+	for w.next(d, root) {
+		f := w.f
 		if f.num != modelGraph {
 			p.copyRange(f.off, f.end-f.off)
 			continue
@@ -129,6 +126,9 @@ func (p *embedPlan) plan(r io.ReaderAt, size int64) error {
 		}
 		p.pieces[hdr].lit = protowire.AppendVarint(protowire.AppendTag(nil, modelGraph, protowire.BytesType), uint64(n))
 	}
+	if w.err != nil {
+		return w.err
+	}
 	if !seenGraph {
 		return &Error{Offset: size, Path: "model", Msg: "model has no graph"}
 	}
@@ -139,19 +139,16 @@ func (p *embedPlan) plan(r io.ReaderAt, size int64) error {
 func (p *embedPlan) graph(d *decoder, f field) error {
 	at := &loc{base: "graph"}
 	ninit := 0
-	for pos, end := f.pos, f.pos+f.n; pos < end; {
-		c, err := d.next(pos, end, at)
-		if err != nil {
-			return err
-		}
-		pos = c.end
+	w := fields(f.pos, f.pos+f.n)
+	for w.next(d, at) {
+		c := w.f
 		if c.num != graphInitializer {
 			p.copyRange(c.off, c.end-c.off)
 			continue
 		}
 		path := fmt.Sprintf("graph.initializer[%d]", ninit)
 		ninit++
-		t, err := d.tensor(c, path, &loc{base: path})
+		t, err := d.tensor(c, path)
 		if err != nil {
 			return err
 		}
@@ -163,29 +160,30 @@ func (p *embedPlan) graph(d *decoder, f field) error {
 			return err
 		}
 	}
-	return nil
+	return w.err
 }
 
 // tensor plans an embedded copy of the external TensorProto t in field f.
 func (p *embedPlan) tensor(d *decoder, f field, t *TensorInfo) error {
+	at := &loc{base: t.Path}
 	size, ok := t.ByteSize()
 	if !ok {
-		return d.errAt(f.off, &loc{base: t.Path}, "cannot size %s tensor %q with dims %v", t.DataType, t.Name, t.Dims)
+		return d.errAt(f.off, at, "cannot size %s tensor %q with dims %v", t.DataType, t.Name, t.Dims)
 	}
 	hdr := len(p.pieces)
 	p.pieces = append(p.pieces, piece{lit: []byte{}})
 	var body int64
-	for pos, end := f.pos, f.pos+f.n; pos < end; {
-		c, err := d.next(pos, end, &loc{base: t.Path})
-		if err != nil {
-			return err
-		}
-		pos = c.end
+	w := fields(f.pos, f.pos+f.n)
+	for w.next(d, at) {
+		c := w.f
 		if c.num == tensorExternalData || c.num == tensorDataLocation || isDataField(int32(c.num)) {
 			continue
 		}
 		p.copyRange(c.off, c.end-c.off)
 		body += c.end - c.off
+	}
+	if w.err != nil {
+		return w.err
 	}
 	raw := protowire.AppendVarint(protowire.AppendTag(nil, protowire.Number(RawData), protowire.BytesType), uint64(size))
 	p.pieces = append(p.pieces, piece{lit: raw})

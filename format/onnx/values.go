@@ -144,12 +144,9 @@ func (t *TensorInfo) typed(r io.ReaderAt, n int64) ([]uint64, error) {
 	case DoubleData:
 		fixed = 8
 	}
-	for pos := t.msgOff; pos < t.msgEnd; {
-		f, err := d.next(pos, t.msgEnd, at)
-		if err != nil {
-			return nil, err
-		}
-		pos = f.end
+	w := fields(t.msgOff, t.msgEnd)
+	for w.next(d, at) {
+		f := w.f
 		if DataField(f.num) != t.DataField {
 			continue
 		}
@@ -189,6 +186,9 @@ func (t *TensorInfo) typed(r io.ReaderAt, n int64) ([]uint64, error) {
 		default:
 			return nil, t.err(f.off, "%s has wire type %s", t.DataField, wireNames[f.typ])
 		}
+	}
+	if w.err != nil {
+		return nil, w.err
 	}
 	if int64(len(out)) != n {
 		return nil, t.err(t.Offset, "%s holds %d values, dims say %d", t.DataField, len(out), n)

@@ -231,6 +231,49 @@ func (d *decoder) next(pos, end int64, at *loc) (field, error) {
 	return f, nil
 }
 
+// walker steps through the fields of one message in order, in the manner
+// of bufio.Scanner:
+//
+//	w := d.message(f, at)
+//	for w.next(d, at) {
+//		switch c := w.f; c.num {
+//		case fooName:
+//			foo.Name, w.err = d.str(c, at, "name")
+//		}
+//	}
+//	return foo, w.err
+//
+// A loop body reports a failure by setting w.err, which ends the walk.
+// The decoder and the loc are arguments of next, not fields: escape
+// analysis does not tell a struct's fields apart, so a loc kept in the
+// walker would escape with the returned w.err, one allocation a message.
+type walker struct {
+	f   field // the current field; before the first, f.end is the start
+	end int64
+	err error // the first failure, of the walk or of a loop body
+}
+
+// fields walks the fields of the message bytes from pos to end.
+func fields(pos, end int64) walker {
+	return walker{f: field{end: pos}, end: end}
+}
+
+// message walks the fields of the message in field f, which must be
+// length-delimited; at is the message.
+func (d *decoder) message(f field, at *loc) walker {
+	return walker{f: field{end: f.pos}, end: f.pos + f.n, err: d.want(f, protowire.BytesType, at, "")}
+}
+
+// next reads the next field into w.f. It reports false at the end of the
+// message or once w.err is set.
+func (w *walker) next(d *decoder, at *loc) bool {
+	if w.err != nil || w.f.end >= w.end {
+		return false
+	}
+	w.f, w.err = d.next(w.f.end, w.end, at)
+	return w.err == nil
+}
+
 var wireNames = [...]string{
 	protowire.VarintType:     "varint",
 	protowire.Fixed64Type:    "fixed64",
@@ -253,6 +296,23 @@ func (d *decoder) want(f field, typ protowire.Type, at *loc, name string) error 
 }
 
 func float32frombits(v uint64) float32 { return math.Float32frombits(uint32(v)) }
+
+// int64 returns the value of varint field f, called name.
+func (d *decoder) int64(f field, at *loc, name string) (int64, error) {
+	if err := d.want(f, protowire.VarintType, at, name); err != nil {
+		return 0, err
+	}
+	return int64(f.v), nil
+}
+
+// enum returns the value of field f, called name: an enum, which protobuf
+// stores as an int32 varint.
+func enum[T ~int32](d *decoder, f field, at *loc, name string) (T, error) {
+	if err := d.want(f, protowire.VarintType, at, name); err != nil {
+		return 0, err
+	}
+	return T(int32(f.v)), nil
+}
 
 // str returns a copy of the contents of length-delimited field f.
 func (d *decoder) str(f field, at *loc, name string) (string, error) {
@@ -295,6 +355,15 @@ func (d *decoder) name(f field, at *loc, name string) (string, error) {
 	s := string(b)
 	d.names[s] = s
 	return s, nil
+}
+
+// strs appends the value of a repeated string field.
+func (d *decoder) strs(dst []string, f field, at *loc, name string) ([]string, error) {
+	s, err := d.str(f, at, name)
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, s), nil
 }
 
 // int64s appends the values of a repeated int64 field, packed or not.

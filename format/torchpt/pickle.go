@@ -268,6 +268,17 @@ func (m *machine) pop() (any, error) {
 	return v, nil
 }
 
+// pop2 pops the two topmost values: a was below b.
+func (m *machine) pop2() (a, b any, err error) {
+	if b, err = m.pop(); err != nil {
+		return nil, nil, err
+	}
+	if a, err = m.pop(); err != nil {
+		return nil, nil, err
+	}
+	return a, b, nil
+}
+
 func (m *machine) top() (any, error) {
 	if len(m.stack) == 0 || (len(m.marks) > 0 && len(m.stack) <= m.marks[len(m.marks)-1]) {
 		return nil, m.errf("pickle stack underflow")
@@ -589,11 +600,7 @@ func (m *machine) step(op byte) error {
 	case opSetItem, opSetItems:
 		var items []any
 		if op == opSetItem {
-			v, err := m.pop()
-			if err != nil {
-				return err
-			}
-			k, err := m.pop()
+			k, v, err := m.pop2()
 			if err != nil {
 				return err
 			}
@@ -691,11 +698,7 @@ func (m *machine) step(op byte) error {
 		}
 		return m.global(mod, name)
 	case opStackGlobal:
-		name, err := m.pop()
-		if err != nil {
-			return err
-		}
-		mod, err := m.pop()
+		mod, name, err := m.pop2()
 		if err != nil {
 			return err
 		}
@@ -706,11 +709,7 @@ func (m *machine) step(op byte) error {
 		}
 		return m.global(ms, ns)
 	case opReduce, opNewObj:
-		args, err := m.pop()
-		if err != nil {
-			return err
-		}
-		fn, err := m.pop()
+		fn, args, err := m.pop2()
 		if err != nil {
 			return err
 		}
@@ -723,11 +722,7 @@ func (m *machine) step(op byte) error {
 		if d, ok := kw.(*Dict); !ok || len(d.Keys) != 0 {
 			return m.errf("NEWOBJ_EX with keyword arguments is not supported")
 		}
-		args, err := m.pop()
-		if err != nil {
-			return err
-		}
-		fn, err := m.pop()
+		fn, args, err := m.pop2()
 		if err != nil {
 			return err
 		}
