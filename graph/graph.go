@@ -94,6 +94,7 @@ type Node struct {
 	Outputs []*Value
 	Pos     Pos
 	Share   map[string]Ref // parameters taken from other nodes, by role
+	Remarks []string       // the front-end's notes about the node, kept across inference
 
 	// Filled by inference.
 	Params   []*Param  // every parameter the node uses, owned or shared
@@ -131,7 +132,12 @@ func (n *Node) Why(format string, args ...any) {
 	n.ShapeWhy = append(n.ShapeWhy, fmt.Sprintf(format, args...))
 }
 
-// Note records a remark shown with the node.
+// Remark records a front-end's note about the node (inference keeps it).
+func (n *Node) Remark(format string, args ...any) {
+	n.Remarks = append(n.Remarks, fmt.Sprintf(format, args...))
+}
+
+// Note records a remark found while inferring the node.
 func (n *Node) Note(format string, args ...any) {
 	n.Notes = append(n.Notes, fmt.Sprintf(format, args...))
 }

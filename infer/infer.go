@@ -87,7 +87,7 @@ func Node(n *graph.Node) (err error) {
 			return fmt.Errorf("input %d (%s) is unknown because layer %s failed", i, v.Name, v.Producer.Name)
 		}
 	}
-	n.Params, n.ShapeWhy, n.Notes = nil, nil, nil
+	n.Params, n.ShapeWhy, n.Notes = nil, nil, append([]string(nil), n.Remarks...)
 	n.Count, n.FLOPs, n.OtherOps = calc.Expr{}, calc.Expr{}, calc.Expr{}
 	unknown := false
 	if err := n.Op.Infer(n); err != nil {

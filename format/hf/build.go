@@ -100,7 +100,7 @@ func tie(n *graph.Node, role string, src *graph.Node, srcRole string) {
 		n.Share = map[string]graph.Ref{}
 	}
 	n.Share[role] = graph.Ref{Node: src, Role: srcRole}
-	n.Note("%s is tied to %s.%s (tie_word_embeddings)", role, src.Name, srcRole)
+	n.Remark("%s is tied to %s.%s (tie_word_embeddings)", role, src.Name, srcRole)
 }
 
 // join is a dotted module path, skipping empty parts.

@@ -81,7 +81,7 @@ func buildPhi(b *builder, suffix string) error {
 		mw := linear("fc1", n(H), n(s.inter), true)
 		mw = append(mw, linear("fc2", n(s.inter), n(H), true)...)
 		m := b.mlpNode(join(L, "mlp"), "PhiMLP", mw, nil, H, a.Outputs[0])
-		m.Note("attention and MLP run in parallel on the same normalized input")
+		m.Remark("attention and MLP run in parallel on the same normalized input")
 		h = m.Outputs[0]
 	}
 	h = b.norm(join(base, "final_layernorm"), "LayerNorm", layerNorm, H, h).Outputs[0]
@@ -146,7 +146,7 @@ func buildGPT2(b *builder, suffix string) error {
 	case "DoubleHeadsModel":
 		lm := b.head("lm_head", H, V, false, h, tied, wte, "weight")
 		mc := b.firstLinear("multiple_choice_head.summary", "multiple-choice summary", H, 1, true, h)
-		mc.Note("GPT2DoubleHeadsModel sets num_labels to 1: one score per choice")
+		mc.Remark("GPT2DoubleHeadsModel sets num_labels to 1: one score per choice")
 		h = lm.Outputs[0]
 		b.g.Outputs = append(b.g.Outputs, mc.Outputs[0])
 	case "ForSequenceClassification":
@@ -264,12 +264,12 @@ func buildFalcon(b *builder, suffix string) error {
 		a := b.attnNode(join(L, "self_attention"), "FalconAttention", ws, nil, H, heads, hd, hd, 0, x)
 		switch {
 		case newArch:
-			a.Note("grouped-query attention (new_decoder_architecture): %d query heads, %d key/value heads", heads, kv)
+			a.Remark("grouped-query attention (new_decoder_architecture): %d query heads, %d key/value heads", heads, kv)
 		case mq:
-			a.Note("multi-query attention: %d query heads share one key/value head", heads)
+			a.Remark("multi-query attention: %d query heads share one key/value head", heads)
 		}
 		if alibi {
-			a.Note("ALiBi position biases: computed, no parameters")
+			a.Remark("ALiBi position biases: computed, no parameters")
 		}
 		cache, why := kvCache(cacheHeads, hd)
 		b.attn(a.Name, heads, hd, hd, 0, cache, why, 0, false)
@@ -326,7 +326,7 @@ func buildOPT(b *builder, suffix string) error {
 	b.arch.EmbeddingParams += (maxPos + 2) * H
 	pos := b.add(join(base, "embed_positions"), "OPTLearnedPositionalEmbedding", &op.Module{What: "learned position embeddings added", In: H,
 		Weights: []op.Weight{{Role: "weight", Shape: graph.S(maxPos+2, H), Size: calc.Mul(calc.Paren(calc.Add(n(maxPos), n(2))), n(H))}}}, h)
-	pos.Note("OPT offsets positions by 2: max_position_embeddings+2 rows")
+	pos.Remark("OPT offsets positions by 2: max_position_embeddings+2 rows")
 	h = pos.Outputs[0]
 	for i := int64(0); i < layers; i++ {
 		L := join(base, "layers", fmt.Sprint(i))

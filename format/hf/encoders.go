@@ -57,7 +57,7 @@ func (s *bertSpec) encoder(b *builder, base string) (*graph.Node, *graph.Value, 
 	b.arch.EmbeddingParams += (s.vocab + s.maxPos + s.typeVocab) * H
 	emb := b.add(join(base, "embeddings"), s.P+"Embeddings", &op.Module{What: "word + position + token type embeddings, LayerNorm", In: s.vocab, Out: H, Lookup: true, Weights: ws}, ids)
 	if s.P == "Roberta" {
-		emb.Note("RoBERTa numbers positions from padding_idx+1, so max_position_embeddings includes 2 unused rows")
+		emb.Remark("RoBERTa numbers positions from padding_idx+1, so max_position_embeddings includes 2 unused rows")
 	}
 	h := emb.Outputs[0]
 	var enc *graph.Value
@@ -137,7 +137,7 @@ func buildBert(b *builder, suffix string) error {
 		if s.tie {
 			tie(p, "decoder.weight", emb, "word_embeddings.weight")
 		}
-		p.Note("decoder.bias is the same tensor as bias")
+		p.Remark("decoder.bias is the same tensor as bias")
 		return p.Outputs[0]
 	}
 	switch suffix {
@@ -234,7 +234,7 @@ func buildDistilBert(b *builder, suffix string) error {
 	b.arch.EmbeddingParams += (V + maxPos) * H
 	emb := b.add(join(base, "embeddings"), "Embeddings", &op.Module{What: "word + position embeddings, LayerNorm", In: V, Out: H, Lookup: true, Weights: ws}, b.ids("input_ids", b.seq))
 	if sinusoidal {
-		emb.Note("sinusoidal_pos_embds: the position table is fixed (requires_grad=False) and not trained")
+		emb.Remark("sinusoidal_pos_embds: the position table is fixed (requires_grad=False) and not trained")
 	}
 	h := emb.Outputs[0]
 	for i := int64(0); i < layers; i++ {
@@ -367,7 +367,7 @@ func buildViT(b *builder, suffix string) error {
 		out := stride * stride * C
 		d := b.add("decoder.0", "Conv2d", &op.Module{What: "1x1 convolution per patch (then PixelShuffle)", In: H, Out: out,
 			Weights: []op.Weight{{Role: "weight", Shape: graph.S(out, H, 1, 1)}, vector("bias", out)}, TokenMACs: calc.Mul(n(H), n(out))}, h)
-		d.Note("applied to the %d patch positions (the [CLS] position is dropped first)", patches)
+		d.Remark("applied to the %d patch positions (the [CLS] position is dropped first)", patches)
 		outs = []*graph.Value{d.Outputs[0]}
 	}
 	b.g.Outputs = outs

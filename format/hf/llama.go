@@ -177,10 +177,10 @@ func (s *llamaLike) attention(b *builder, name, typ string, i int64, in *graph.V
 		KeyMACs: keyMACs(s.heads, s.headDim, s.headDim), Window: window}
 	node := b.add(name, typ, m, in)
 	if s.kvHeads != s.heads {
-		node.Note("grouped-query attention: %d query heads share %d key/value heads of %d", s.heads, s.kvHeads, s.headDim)
+		node.Remark("grouped-query attention: %d query heads share %d key/value heads of %d", s.heads, s.kvHeads, s.headDim)
 	}
 	if s.sinks {
-		node.Note("sinks: one learned attention-sink logit per head")
+		node.Remark("sinks: one learned attention-sink logit per head")
 	}
 	cache, why := kvCache(s.kvHeads, s.headDim)
 	b.attn(name, s.heads, s.headDim, s.headDim, window, cache, why, 0, false)
@@ -211,7 +211,7 @@ func (s *llamaLike) mlaAttention(b *builder, name, typ string, window int64, in 
 	m := &op.Module{What: "multi-head latent attention", In: H, Out: H, Weights: ws, TokenMACs: macs,
 		KeyMACs: keyMACs(s.heads, qkHead, a.vHeadDim), Window: window}
 	node := b.add(name, typ, m, in)
-	node.Note("MLA: queries of %d+%d (nope+rope) per head, keys and values from a %d-wide latent plus a %d-wide rotary key", a.qkNope, a.qkRope, a.kvLoraRank, a.qkRope)
+	node.Remark("MLA: queries of %d+%d (nope+rope) per head, keys and values from a %d-wide latent plus a %d-wide rotary key", a.qkNope, a.qkRope, a.kvLoraRank, a.qkRope)
 	cache := a.kvLoraRank + a.qkRope
 	why := fmt.Sprintf("%d+%d = %d (the compressed latent kv_lora_rank and the rotary key qk_rope_head_dim; transformers' eager cache holds the decompressed %d*(%d+%d)+%d*%d = %d instead)",
 		a.kvLoraRank, a.qkRope, cache, s.heads, a.qkNope, a.qkRope, s.heads, a.vHeadDim, s.heads*(qkHead+a.vHeadDim))
@@ -299,10 +299,10 @@ func (s *llamaLike) experts(b *builder, name string, e *moeSpec, in *graph.Value
 	}
 	node := b.add(name, typ, m, in)
 	inactive := calc.Mul(calc.Paren(calc.Sub(n(E), n(e.topK))), calc.Paren(perExpert))
-	node.Note("a token uses the router, %d of the %d experts%s: %s parameters of this block are idle for it",
+	node.Remark("a token uses the router, %d of the %d experts%s: %s parameters of this block are idle for it",
 		e.topK, E, map[bool]string{true: " and the shared expert", false: ""}[e.sharedInter > 0], inactive.Equation())
 	if e.note != "" {
-		node.Note("%s", e.note)
+		node.Remark("%s", e.note)
 	}
 	b.arch.InactiveParams += val(inactive)
 	b.arch.MoELayers++

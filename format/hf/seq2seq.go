@@ -71,7 +71,7 @@ func buildT5(b *builder, suffix string) error {
 		}
 		a := b.attnNode(name, typ, ws, extra, d, heads, dkv, dkv, 0, ins...)
 		if first {
-			a.Note("relative_attention_bias: %d buckets x %d heads, in the first block of the stack only (the others reuse it)", buckets, heads)
+			a.Remark("relative_attention_bias: %d buckets x %d heads, in the first block of the stack only (the others reuse it)", buckets, heads)
 		}
 		return a
 	}
@@ -105,7 +105,7 @@ func buildT5(b *builder, suffix string) error {
 			Weights: []op.Weight{{Role: "weight", Shape: graph.S(V, d)}}}, dids)
 		tie(de, "weight", shared, "weight")
 		de.Notes = nil
-		de.Note("the decoder's embed_tokens is the shared table")
+		de.Remark("the decoder's embed_tokens is the shared table")
 		h = de.Outputs[0]
 		cache, why := kvCache(heads, dkv)
 		for i := int64(0); i < decLayers; i++ {
@@ -122,7 +122,7 @@ func buildT5(b *builder, suffix string) error {
 	case "ForConditionalGeneration":
 		lm := b.head("lm_head", d, V, false, out, tied, shared, "weight")
 		if tied {
-			lm.Note("tied: the decoder output is scaled by d_model**-0.5 before the shared table")
+			lm.Remark("tied: the decoder output is scaled by d_model**-0.5 before the shared table")
 		}
 		out = lm.Outputs[0]
 	case "ForSequenceClassification":
@@ -225,7 +225,7 @@ func buildBart(b *builder, suffix string) error {
 		b.arch.EmbeddingParams += (maxPos + 2) * d
 		p := b.add(name, "BartLearnedPositionalEmbedding", &op.Module{What: "learned position embeddings added", In: d,
 			Weights: []op.Weight{{Role: "weight", Shape: graph.S(maxPos+2, d), Size: calc.Mul(calc.Paren(calc.Add(n(maxPos), n(2))), n(d))}}}, x)
-		p.Note("BART offsets positions by 2: max_position_embeddings+2 rows")
+		p.Remark("BART offsets positions by 2: max_position_embeddings+2 rows")
 		return p.Outputs[0]
 	}
 	var shared *graph.Node
@@ -255,7 +255,7 @@ func buildBart(b *builder, suffix string) error {
 		Weights: []op.Weight{{Role: "weight", Shape: graph.S(V, d)}}}, b.ids("decoder_input_ids", b.seq))
 	tie(de, "weight", shared, "weight")
 	de.Notes = nil
-	de.Note("the decoder's embed_tokens is the shared table")
+	de.Remark("the decoder's embed_tokens is the shared table")
 	h = positions(join(base, "decoder.embed_positions"), de.Outputs[0])
 	h = b.norm(join(base, "decoder.layernorm_embedding"), "LayerNorm", layerNorm, d, h).Outputs[0]
 	for i := int64(0); i < s.decLayers; i++ {
@@ -264,7 +264,7 @@ func buildBart(b *builder, suffix string) error {
 	switch suffix {
 	case "ForConditionalGeneration":
 		lm := b.head("lm_head", d, V, false, h, tied, shared, "weight")
-		lm.Note("final_logits_bias (1, %d) is a buffer, not a parameter", V)
+		lm.Remark("final_logits_bias (1, %d) is a buffer, not a parameter", V)
 		h = lm.Outputs[0]
 	case "ForSequenceClassification":
 		x := b.firstLinear("classification_head.dense", "classification dense on the final <eos>", d, d, true, h)
@@ -315,11 +315,11 @@ func buildWhisper(b *builder, suffix string) error {
 		x := b.input("input_features", graph.Shape{b.batch, graph.D(mels), graph.D(frames)}, graph.Float32)
 		c1 := b.addNode(join(base, "encoder.conv1"), "Conv1d", &op.Conv{Filters: d, Kernel: []int64{3}, Pad: op.Pad(1), Bias: true, WeightRole: "weight", BiasRole: "bias"}, x)
 		c2 := b.addNode(join(base, "encoder.conv2"), "Conv1d", &op.Conv{Filters: d, Kernel: []int64{3}, Stride: []int64{2}, Pad: op.Pad(1), Bias: true, WeightRole: "weight", BiasRole: "bias"}, c1.Outputs[0])
-		c1.Note("the encoder reads 2*max_source_positions = %d mel frames (30 s of audio)", frames)
+		c1.Remark("the encoder reads 2*max_source_positions = %d mel frames (30 s of audio)", frames)
 		b.arch.EmbeddingParams += src * d
 		pos := b.add(join(base, "encoder.embed_positions"), "Embedding", &op.Module{What: "transposed to positions x d_model, sinusoidal positions added",
 			Seq: src, Out: d, Weights: []op.Weight{{Role: "weight", Shape: graph.S(src, d), Size: calc.Mul(n(src), n(d)), Frozen: true}}}, c2.Outputs[0])
-		pos.Note("fixed sinusoidal table: requires_grad=False, so not trainable")
+		pos.Remark("fixed sinusoidal table: requires_grad=False, so not trainable")
 		h := pos.Outputs[0]
 		for i := int64(0); i < s.encLayers; i++ {
 			h = s.layer(b, join(base, "encoder.layers", fmt.Sprint(i)), s.encHeads, s.encFF, h, nil, true, src)

@@ -53,7 +53,7 @@ func Decode(name string, src []byte, opt Options) (g *graph.Graph, err error) {
 	}
 	for _, c := range prep.classes {
 		if c.Name != "" {
-			predeclared[c.Name] = &userClass{b: b, name: c.Name, bases: c.Bases, line: c.Line}
+			predeclared[c.Name] = &userClass{b: b, name: c.Name, bases: c.Bases, line: c.Line, src: c}
 		}
 	}
 	for _, imp := range prep.imports {
@@ -411,11 +411,13 @@ func runError(name string, err error, max uint64) error {
 // extraBuiltins are Python builtins Starlark lacks that model code uses.
 func extraBuiltins() starlark.StringDict {
 	return starlark.StringDict{
-		"xrange": starlark.Universe["range"],
-		"list":   chars("list", starlark.Universe["list"].(*starlark.Builtin)),
-		"tuple":  chars("tuple", starlark.Universe["tuple"].(*starlark.Builtin)),
-		"sorted": chars("sorted", starlark.Universe["sorted"].(*starlark.Builtin)),
-		"slice":  starlark.NewBuiltin("slice", newSlice),
+		"xrange":    starlark.Universe["range"],
+		"__pyfmt__": starlark.NewBuiltin("%", pyFormat),
+		"__nd__":    &opaque{name: "a multi-axis index"},
+		"list":      chars("list", starlark.Universe["list"].(*starlark.Builtin)),
+		"tuple":     chars("tuple", starlark.Universe["tuple"].(*starlark.Builtin)),
+		"sorted":    chars("sorted", starlark.Universe["sorted"].(*starlark.Builtin)),
+		"slice":     starlark.NewBuiltin("slice", newSlice),
 		"sum": starlark.NewBuiltin("sum", func(th *starlark.Thread, fn *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			if len(a) < 1 {
 				return nil, fmt.Errorf("sum needs an iterable")

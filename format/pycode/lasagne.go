@@ -1017,17 +1017,25 @@ func (b *builder) custom(th *starlark.Thread, k *userClass, a starlark.Tuple, kw
 			}
 		}
 	}
-	if shape == nil {
-		return nil, c.fail("%s is a Python class (line %d), which layerinfo cannot run; pass output_shape=(…) to this call to say what it produces", k.name, k.line)
-	}
 	if len(ins) == 0 {
 		return nil, c.fail("%s has no input layer", k.name)
+	}
+	// A Layer subclass that does not override get_output_shape_for keeps
+	// its input's shape (Lasagne's Layer.get_output_shape_for returns
+	// input_shape); a MergeLayer's must be overridden.
+	sameShape := shape == nil && !k.src.ShapeFn && !strings.Contains(k.bases, "MergeLayer") && len(ins) == 1
+	if shape == nil && !sameShape {
+		return nil, c.fail("%s is a Python class (line %d) with its own get_output_shape_for, which layerinfo cannot run; pass output_shape=(…) to this call to say what it produces", k.name, k.line)
 	}
 	l, err := b.customShape(c, ins, shape, "output_shape")
 	if err != nil {
 		return nil, err
 	}
-	l.node.Note("custom layer %s: its parameters are unknown and not counted", k.name)
+	if k.src.AddParam {
+		l.node.Remark("custom layer %s (line %d) creates parameters with add_param: they are not counted", k.name, k.line)
+	} else {
+		l.node.Remark("custom layer %s (line %d): layerinfo cannot run its code; no parameters are counted", k.name, k.line)
+	}
 	return l, nil
 }
 

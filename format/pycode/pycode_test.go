@@ -437,7 +437,8 @@ func TestErrors(t *testing.T) {
 		{"opaque size", header + "import numpy as np\nl = InputLayer((None, 3))\nl = DenseLayer(l, np.random.randint(5))\n", `model.py:5:5: DenseLayer: DenseLayer: num_units must be an integer, got a value computed by numpy.random.randint(…)`},
 		{"same needs odd", header + "l = InputLayer((None, 1, 8, 8))\nl = Conv2DLayer(l, 8, 4, pad='same')\n", "`same` padding requires odd filter size"},
 		{"expression auto", header + "l = InputLayer((None, 3))\nl = ExpressionLayer(l, lambda x: x, output_shape='auto')\n", "needs Theano"},
-		{"custom class without shape", header + "class Foo(lasagne.layers.Layer):\n    pass\nl = Foo(InputLayer((None, 3)))\n", "model.py:5:5: Foo: Foo is a Python class (line 3)"},
+		{"custom class without shape", header + "class Foo(lasagne.layers.Layer):\n    def get_output_shape_for(self, s):\n        return (s[0], 2)\nl = Foo(InputLayer((None, 3)))\n", "model.py:6:5: Foo: Foo is a Python class (line 3) with its own get_output_shape_for"},
+		{"zero units", header + "l = InputLayer((None, 3))\nl = DenseLayer(l, len([]))\n", "the number of units must be positive, got 0"},
 		{"syntax", header + "l = InputLayer((None, 3)\nx = 1\n", "model.py:4:2: syntax error"},
 		{"endless loop", header + "while True:\n    pass\n", "stopped after"},
 		{"no network", "x = 1\n", "no network found"},
@@ -468,6 +469,50 @@ func TestErrors(t *testing.T) {
 				t.Errorf("error leaks internals: %v", err)
 			}
 		})
+	}
+}
+
+func TestCustomClass(t *testing.T) {
+	r := analyze(t, header+`
+class Scale(lasagne.layers.Layer):
+    def __init__(self, incoming, **kwargs):
+        super(Scale, self).__init__(incoming, **kwargs)
+        self.s = self.add_param(lasagne.init.Constant(1), (1,), name='s')
+    def get_output_for(self, input, **kwargs):
+        return input * self.s
+l = InputLayer((None, 3, 4))
+l = Scale(l, name='scale')
+m = Scale(l, output_shape=(None, 12), name='flat')
+`)
+	if l := row(t, r, "scale"); shape(l.OutputShapes[0]) != "None,3,4" || !strings.Contains(strings.Join(l.Notes, " "), "add_param: they are not counted") {
+		t.Errorf("scale: %s %v", shape(l.OutputShapes[0]), l.Notes)
+	}
+	if l := row(t, r, "flat"); shape(l.OutputShapes[0]) != "None,12" {
+		t.Errorf("flat: %s", shape(l.OutputShapes[0]))
+	}
+}
+
+func TestPythonRewrites(t *testing.T) {
+	// Starlark lacks these; data code uses them, model code must survive.
+	r := analyze(t, header+`
+import numpy as np
+def load():
+    X = np.load('x.npy')
+    X[:, 0, ::2] = 0
+    total = sum(x for x in range(3))
+    name = 'layer%02d' % 3
+    return X
+data = np.load('d.npy', mmap_mode='r')
+n = 0
+for batch in data:
+    n += 1
+w = int('%.0f' % 16.0)
+l = InputLayer((None, 3), name='in_%03d' % 7)
+l = DenseLayer(l, w, name='fc%02d' % 1)
+`)
+	row(t, r, "in_007")
+	if l := row(t, r, "fc01"); l.Params != (3+1)*16 {
+		t.Errorf("fc01: %d", l.Params)
 	}
 }
 

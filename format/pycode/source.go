@@ -21,6 +21,9 @@ type pyClass struct {
 	Name  string
 	Bases string
 	Line  int
+	// What the body defines, for a Lasagne layer subclass: its own
+	// get_output_shape_for, and parameters made with add_param.
+	ShapeFn, AddParam bool
 }
 
 // source is Python model code rewritten so that Starlark accepts it, with
@@ -72,13 +75,16 @@ func prepare(src string) *source {
 			if m := classHead.FindStringSubmatch(text); m != nil {
 				c.Name, c.Bases = m[1], m[2]
 			}
-			s.classes = append(s.classes, c)
 			set(l, "pass")
 			for i+1 < len(lines) && lines[i+1].indent > l.indent {
 				i++
+				body := strings.Join(phys[lines[i].first:lines[i].last+1], "\n")
+				c.ShapeFn = c.ShapeFn || strings.Contains(body, "def get_output_shape_for")
+				c.AddParam = c.AddParam || strings.Contains(body, "add_param(")
 				set(lines[i], "")
 				phys[lines[i].first] = ""
 			}
+			s.classes = append(s.classes, c)
 		case strings.HasPrefix(text, "@"):
 			set(l, "")
 		case word == "try" || word == "finally":
@@ -125,7 +131,7 @@ func prepare(src string) *source {
 			phys[i] = rewritePow(l)
 		}
 	}
-	s.text = rewriteOutsideStrings(strings.Join(phys, "\n"))
+	s.text = rewriteExprs(rewriteOutsideStrings(strings.Join(phys, "\n")))
 	return s
 }
 

@@ -179,7 +179,7 @@ func (m *module) AttrNames() []string {
 type opaque struct{ name string }
 
 func (o *opaque) String() string        { return o.name }
-func (o *opaque) Type() string          { return "object" }
+func (o *opaque) Type() string          { return "value of " + o.name + " (not evaluated by layerinfo)" }
 func (o *opaque) Freeze()               {}
 func (o *opaque) Truth() starlark.Bool  { return true }
 func (o *opaque) Hash() (uint32, error) { return hashString(o.name), nil }
@@ -198,7 +198,19 @@ func (o *opaque) Unary(op syntax.Token) (starlark.Value, error) {
 	return &opaque{name: op.String() + o.name}, nil
 }
 func (o *opaque) Index(i int) starlark.Value { return &opaque{name: fmt.Sprintf("%s[%d]", o.name, i)} }
-func (o *opaque) Len() int                   { return 0 }
+func (o *opaque) Slice(start, end, step int) starlark.Value {
+	return &opaque{name: o.name + "[…]"}
+}
+
+// Iterate yields nothing: loops over data (batches, epochs of arrays)
+// are skipped, which is what a static reading of model code wants.
+func (o *opaque) Iterate() starlark.Iterator { return emptyIter{} }
+
+type emptyIter struct{}
+
+func (emptyIter) Next(*starlark.Value) bool { return false }
+func (emptyIter) Done()                     {}
+func (o *opaque) Len() int                  { return 0 }
 func (o *opaque) Get(k starlark.Value) (starlark.Value, bool, error) {
 	return &opaque{name: o.name + "[" + k.String() + "]"}, true, nil
 }
@@ -210,6 +222,7 @@ type userClass struct {
 	name  string
 	bases string
 	line  int
+	src   pyClass
 }
 
 func (c *userClass) String() string        { return "<class " + c.name + ">" }
