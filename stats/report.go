@@ -254,7 +254,9 @@ func Build(g *graph.Graph) *Report {
 			names, more = names[:5], fmt.Sprintf(" and %d more", len(unknownFLOPs)-5)
 		}
 		msg := fmt.Sprintf("FLOPs are unknown for %d layer(s) (%s%s)", len(unknownFLOPs), strings.Join(names, ", "), more)
-		if r.Totals.FLOPsLowerBound != nil {
+		if g.Arch != nil && g.Arch.ContextFrom != "--context" {
+			msg += ": they depend on the sequence length, which --context gives (the memory and FLOPs section below is per token)"
+		} else if r.Totals.FLOPsLowerBound != nil {
 			msg += fmt.Sprintf("; the other layers add up to %d", *r.Totals.FLOPsLowerBound)
 		}
 		r.Notes = append(append([]string(nil), r.Notes...), msg)
