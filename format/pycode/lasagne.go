@@ -1018,6 +1018,11 @@ func (b *builder) custom(th *starlark.Thread, k *userClass, a starlark.Tuple, kw
 		}
 	}
 	if len(ins) == 0 {
+		if !strings.Contains(k.bases, "Layer") {
+			// Not a layer: a training callback (AdjustVariable,
+			// EarlyStopping) or a helper object.
+			return &opaque{name: k.name + "(…)"}, nil
+		}
 		return nil, c.fail("%s has no input layer", k.name)
 	}
 	// A Layer subclass that does not override get_output_shape_for keeps

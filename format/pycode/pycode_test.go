@@ -492,6 +492,43 @@ m = Scale(l, output_shape=(None, 12), name='flat')
 	}
 }
 
+func TestNolearnCallbacks(t *testing.T) {
+	// The classic nolearn tutorial's callbacks are classes: not layers.
+	r := analyze(t, `
+import numpy as np
+import theano
+from nolearn.lasagne import NeuralNet, BatchIterator
+from lasagne import layers
+
+def float32(k):
+    return np.cast['float32'](k)
+
+class AdjustVariable(object):
+    def __init__(self, name, start=0.03, stop=0.001):
+        self.name = name
+    def __call__(self, nn, train_history):
+        epoch = train_history[-1]['epoch']
+
+class FlipBatchIterator(BatchIterator):
+    def transform(self, Xb, yb):
+        return Xb, yb
+
+net = NeuralNet(
+    layers=[('input', layers.InputLayer), ('hidden', layers.DenseLayer), ('output', layers.DenseLayer)],
+    input_shape=(None, 9216), hidden_num_units=100, output_num_units=30, output_nonlinearity=None,
+    update_learning_rate=theano.shared(float32(0.03)),
+    update_momentum=theano.shared(float32(0.9)),
+    regression=True,
+    batch_iterator_train=FlipBatchIterator(batch_size=128),
+    on_epoch_finished=[AdjustVariable('update_learning_rate', start=0.03, stop=0.0001)],
+    max_epochs=400, verbose=1,
+)
+`)
+	if want := int64((9216+1)*100 + (100+1)*30); r.Totals.Params != want {
+		t.Errorf("total %d, want %d", r.Totals.Params, want)
+	}
+}
+
 func TestPythonRewrites(t *testing.T) {
 	// Starlark lacks these; data code uses them, model code must survive.
 	r := analyze(t, header+`
