@@ -141,7 +141,8 @@ func (r *Reshape) Infer(n *graph.Node) error {
 }
 
 // Permute reorders axes: output axis i is input axis Pattern[i]; -1 inserts
-// a new axis of size 1 (Theano's 'x'). Input axes left out must have size 1.
+// a new axis of size 1 (Theano's 'x'). Input axes left out must have size 1
+// (or an unknown size, which Lasagne allows).
 type Permute struct {
 	Pattern []int
 }
@@ -168,7 +169,7 @@ func (p *Permute) Infer(n *graph.Node) error {
 		out[i] = in[a]
 	}
 	for a, u := range used {
-		if !u && !(in[a].Known() && in[a].Size == 1) {
+		if !u && in[a].Known() && in[a].Size != 1 {
 			return fmt.Errorf("pattern drops input axis %d, which has size %s; only axes of size 1 can be dropped", a, in[a])
 		}
 	}
@@ -248,14 +249,8 @@ func (s *Slice) Infer(n *graph.Node) error {
 		l := sliceLen(d.Size, s.Start, s.Stop, step)
 		out[ax] = graph.D(l)
 		n.Why("axis %d: %s of %d elements → %d", ax, sliceText(s.Start, s.Stop, step), d.Size, l)
-	} else if s.Start != nil && s.Stop != nil && *s.Start >= 0 && *s.Stop >= 0 && step > 0 {
-		l := (*s.Stop - *s.Start + step - 1) / step
-		if l < 0 {
-			l = 0
-		}
-		out[ax] = graph.D(l)
-		n.Why("axis %d: %s → %d (assuming the axis is long enough)", ax, sliceText(s.Start, s.Stop, step), l)
 	} else {
+		// The length depends on the unknown size (Lasagne says None too).
 		out[ax] = graph.Unknown()
 	}
 	n.SetOut(0, out)
