@@ -92,8 +92,20 @@ var attrHints = map[string]string{
 
 // norm folds a name for lookup: lower case without '_', '-' and spaces.
 func norm(s string) string {
-	s = strings.ToLower(s)
-	return strings.NewReplacer("_", "", "-", "", " ", "").Replace(s)
+	// A plain loop: this runs for every alias when the package loads, and
+	// a strings.Replacer per call cost a millisecond of start-up.
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '_' || c == '-' || c == ' ':
+			continue
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return string(b)
 }
 
 // layerTypes lists every layer type.
