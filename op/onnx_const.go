@@ -230,29 +230,11 @@ func present(n *graph.Node, i int) bool {
 	return i < len(n.Inputs) && n.Inputs[i] != nil
 }
 
-// intsText formats integers for explanations: [1, -1, 64].
-func intsText(xs []int64) string {
-	parts := make([]string, len(xs))
-	for i, x := range xs {
-		parts[i] = fmt.Sprint(x)
-	}
-	return "[" + strings.Join(parts, ", ") + "]"
-}
-
 // elemsText formats shape-tensor elements: [batch, -1, 64].
 func elemsText(xs []elem) string {
 	parts := make([]string, len(xs))
 	for i, x := range xs {
 		parts[i] = x.String()
-	}
-	return "[" + strings.Join(parts, ", ") + "]"
-}
-
-// floatsText formats numbers for explanations: [1, 1, 2, 2].
-func floatsText(xs []float64) string {
-	parts := make([]string, len(xs))
-	for i, x := range xs {
-		parts[i] = fmt.Sprint(x)
 	}
 	return "[" + strings.Join(parts, ", ") + "]"
 }
@@ -341,9 +323,6 @@ func dimsProduct(ds []graph.Dim) (graph.Dim, calc.Expr) {
 	}
 	return graph.Unknown(), e
 }
-
-// shapeOf is a shape of small known sizes.
-func shapeOf(xs []int64) graph.Shape { return graph.S(xs...) }
 
 // normAxis normalizes an axis against rank, with an error naming it.
 func normAxis(axis int64, rank int) (int, error) {

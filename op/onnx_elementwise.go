@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/layerinfo/layerinfo/calc"
 	"github.com/layerinfo/layerinfo/graph"
 )
 
@@ -559,13 +558,4 @@ func (s *Same) Infer(n *graph.Node) error {
 		n.Outputs[0].Const = n.Inputs[0].Const
 	}
 	return nil
-}
-
-// otherOpsOf is a helper for ops that count one operation per element of
-// a shape, guarding a nil shape.
-func otherOpsOf(k int64, s graph.Shape) calc.Expr {
-	if s == nil || k == 0 {
-		return calc.Expr{}
-	}
-	return perElement(k, s)
 }

@@ -180,25 +180,6 @@ func (c *config) layers(key string, def int64) int64 {
 	return i
 }
 
-// float is a number, def when missing.
-func (c *config) float(key string, def float64) float64 {
-	v, name := c.get(key)
-	if v == nil {
-		return def
-	}
-	n, ok := v.(json.Number)
-	if !ok {
-		c.errorf(name, "must be a number, got %s", kind(v))
-		return def
-	}
-	f, err := n.Float64()
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		c.errorf(name, "must be a finite number, got %s", n)
-		return def
-	}
-	return f
-}
-
 // bool is a boolean, def when missing.
 func (c *config) bool(key string, def bool) bool {
 	v, name := c.get(key)

@@ -1,8 +1,6 @@
 package hf
 
-import (
-	"fmt"
-)
+import ()
 
 // family is one model_type: the class-name prefix of its classes, the
 // class built when the configuration names none, the class suffixes
@@ -276,12 +274,3 @@ func readGptOss(c *config) *llamaLike {
 	s.moe = func(int64) *moeSpec { return e }
 	return s
 }
-
-// check validates what every family needs.
-func positive(c *config, what string, v int64) {
-	if v <= 0 {
-		c.errorf(what, "must be positive, got %d", v)
-	}
-}
-
-var _ = fmt.Sprint

@@ -4,8 +4,6 @@ package onnx
 // the attribute has, so that a file with a mistyped attribute yields an
 // odd value (caught by the op) rather than a crash.
 
-func (n *Node) hasAttr(name string) bool { return n.Attr(name) != nil }
-
 func (n *Node) attrInt(name string, def int64) int64 {
 	a := n.Attr(name)
 	switch {
@@ -31,17 +29,6 @@ func (n *Node) attrInts(name string) []int64 {
 		return []int64{}
 	}
 	return a.Ints
-}
-
-func (n *Node) attrFloat(name string, def float64) float64 {
-	a := n.Attr(name)
-	switch {
-	case a == nil:
-		return def
-	case a.Type == AttrInt:
-		return float64(a.I)
-	}
-	return float64(a.F)
 }
 
 func (n *Node) attrFloats(name string) []float64 {

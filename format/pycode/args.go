@@ -90,9 +90,6 @@ func bind(fn string, ps []param, extra []string, a starlark.Tuple, kw []starlark
 	return out, nil
 }
 
-// has reports whether the argument was given (None counts as given).
-func (a *args) has(name string) bool { _, ok := a.vals[name]; return ok }
-
 // get returns the argument or nil.
 func (a *args) get(name string) starlark.Value { return a.vals[name] }
 

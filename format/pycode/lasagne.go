@@ -177,17 +177,6 @@ func (k *layerClass) CallInternal(th *starlark.Thread, a starlark.Tuple, kw []st
 	return l, nil
 }
 
-// nonlinear are the classes with a nonlinearity attribute, which the
-// batch_norm helper moves behind the normalization.
-func hasNonlinearity(class string) bool {
-	switch {
-	case strings.Contains(class, "Conv"), class == "DenseLayer", class == "NINLayer", class == "LocallyConnected2DLayer",
-		class == "NonlinearityLayer", class == "RecurrentLayer", class == "LSTMLayer", class == "GRULayer":
-		return true
-	}
-	return false
-}
-
 // ---- builders -------------------------------------------------------------
 
 func (b *builder) input(c *call) (*layer, error) {
