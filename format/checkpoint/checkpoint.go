@@ -152,15 +152,4 @@ func configNote(path string) []string {
 	return nil
 }
 
-// named prefixes a reader's error with the file name when it lacks one.
-func named(path string, err error) error {
-	if err == nil {
-		return nil
-	}
-	if strings.HasPrefix(err.Error(), path) {
-		return err
-	}
-	return fmt.Errorf("%s: %w", path, err)
-}
-
 var errNoDir = errors.New("a sharded checkpoint index must be read from a file, next to its shards")

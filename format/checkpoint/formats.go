@@ -79,9 +79,9 @@ func dtypeName(s string) graph.DType {
 
 // Safetensors reads one safetensors file's header.
 func Safetensors(name string, r io.ReaderAt, size int64) (*graph.Graph, error) {
-	f, err := safetensors.Decode(r, size)
+	f, err := (&safetensors.Decoder{Name: name}).Decode(r, size)
 	if err != nil {
-		return nil, named(name, err)
+		return nil, err
 	}
 	var ts []Tensor
 	for _, t := range f.Tensors {
@@ -99,9 +99,9 @@ func SafetensorsIndex(name string) (*graph.Graph, error) {
 	if name == "" || name == "<stdin>" {
 		return nil, errNoDir
 	}
-	m, err := safetensors.OpenIndex(name)
+	m, err := safetensors.OpenIndex(name) // its errors name the index or the shard
 	if err != nil {
-		return nil, named(name, err)
+		return nil, err
 	}
 	var ts []Tensor
 	for _, t := range m.Tensors {
@@ -114,9 +114,9 @@ func SafetensorsIndex(name string) (*graph.Graph, error) {
 // GGUF reads a GGUF file's header; quantized tensors keep their block
 // layout's exact byte size.
 func GGUF(name string, r io.ReaderAt, size int64) (*graph.Graph, error) {
-	f, err := gguf.Decode(r, size)
+	f, err := (&gguf.Decoder{Name: name}).Decode(r, size)
 	if err != nil {
-		return nil, named(name, err)
+		return nil, err
 	}
 	var ts []Tensor
 	for _, t := range f.Tensors {
@@ -153,9 +153,9 @@ func GGUF(name string, r io.ReaderAt, size int64) (*graph.Graph, error) {
 
 // Torch reads a torch.save checkpoint's pickle (never its tensor data).
 func Torch(name string, r io.ReaderAt, size int64) (*graph.Graph, error) {
-	f, err := torchpt.Decode(r, size)
+	f, err := (&torchpt.Decoder{Name: name}).Decode(r, size)
 	if err != nil {
-		return nil, named(name, err)
+		return nil, err
 	}
 	var ts []Tensor
 	for _, t := range f.Tensors {

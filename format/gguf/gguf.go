@@ -2,10 +2,10 @@ package gguf
 
 import (
 	"encoding/binary"
+	"github.com/layerinfo/layerinfo/internal/fileio"
 	"io"
 	"math"
 	"math/bits"
-	"os"
 	"sort"
 	"strings"
 )
@@ -27,6 +27,8 @@ const (
 
 // Decoder holds decoding options. The zero value uses the defaults.
 type Decoder struct {
+	// Name is the file name errors begin with ("" for none); Open sets it.
+	Name           string
 	MaxTensors     int   // cap on tensor_count
 	MaxKV          int   // cap on metadata_kv_count
 	MaxString      int64 // cap on one metadata string
@@ -145,16 +147,9 @@ func Open(name string) (*File, error) {
 
 // Open decodes the header of the named file.
 func (d *Decoder) Open(name string) (*File, error) {
-	fh, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer fh.Close()
-	st, err := fh.Stat()
-	if err != nil {
-		return nil, err
-	}
-	f, err := d.decode(fh, st.Size(), name)
+	named := *d
+	named.Name = name
+	f, err := fileio.Open(name, named.Decode)
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +159,7 @@ func (d *Decoder) Open(name string) (*File, error) {
 
 // Decode decodes the header of the GGUF file r of the given size.
 func (d *Decoder) Decode(r io.ReaderAt, size int64) (*File, error) {
-	return d.decode(r, size, "")
+	return d.decode(r, size, d.Name)
 }
 
 func (d *Decoder) decode(r io.ReaderAt, size int64, name string) (*File, error) {

@@ -6,10 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/layerinfo/layerinfo/internal/fileio"
 	"io"
 	"math"
 	"math/bits"
-	"os"
 	"sort"
 	"strconv"
 )
@@ -103,6 +103,8 @@ func (f *File) Tensor(name string) (*Tensor, bool) {
 
 // Decoder holds decoding options. The zero value is ready to use.
 type Decoder struct {
+	// Name is the file name errors begin with ("" for none); Open sets it.
+	Name string
 	// MaxHeaderSize caps the JSON header length; 0 means DefaultMaxHeaderSize.
 	MaxHeaderSize int64
 	// SkipSizeCheck accepts files whose tensor data is absent or truncated
@@ -126,16 +128,9 @@ func Open(name string) (*File, error) {
 
 // Open decodes the header of the named file.
 func (d *Decoder) Open(name string) (*File, error) {
-	fh, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer fh.Close()
-	st, err := fh.Stat()
-	if err != nil {
-		return nil, err
-	}
-	f, err := d.decode(fh, st.Size(), name)
+	named := *d
+	named.Name = name
+	f, err := fileio.Open(name, named.Decode)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +140,7 @@ func (d *Decoder) Open(name string) (*File, error) {
 
 // Decode decodes the header of the safetensors file r of the given size.
 func (d *Decoder) Decode(r io.ReaderAt, size int64) (*File, error) {
-	return d.decode(r, size, "")
+	return d.decode(r, size, d.Name)
 }
 
 type tensorJSON struct {

@@ -6,10 +6,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/layerinfo/layerinfo/internal/fileio"
 	"io"
 	"math"
 	"math/big"
-	"os"
 	"path"
 	"strconv"
 	"strings"
@@ -61,6 +61,8 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Decoder holds decoding options. The zero value uses the defaults.
 type Decoder struct {
+	// Name is the file name errors begin with ("" for none); Open sets it.
+	Name string
 	// MaxPickle caps the size of data.pkl (or of the legacy format's
 	// pickles); 0 means DefaultMaxPickle.
 	MaxPickle int64
@@ -136,16 +138,9 @@ func Open(name string) (*File, error) {
 
 // Open decodes the named checkpoint.
 func (d *Decoder) Open(name string) (*File, error) {
-	fh, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer fh.Close()
-	st, err := fh.Stat()
-	if err != nil {
-		return nil, err
-	}
-	f, err := d.decode(fh, st.Size(), name)
+	named := *d
+	named.Name = name
+	f, err := fileio.Open(name, named.Decode)
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +150,7 @@ func (d *Decoder) Open(name string) (*File, error) {
 
 // Decode decodes the checkpoint r of the given size.
 func (d *Decoder) Decode(r io.ReaderAt, size int64) (*File, error) {
-	return d.decode(r, size, "")
+	return d.decode(r, size, d.Name)
 }
 
 // session is the state of one decode.
