@@ -72,7 +72,7 @@ func TestSeed(t *testing.T) {
 		if l.Name != w.Name {
 			t.Errorf("layer %d is %s, want %s", i, l.Name, w.Name)
 		}
-		shape := l.OutputShapes[0]
+		shape := l.OutputShapes[0].Dims()
 		if shape[0].Known() {
 			t.Errorf("%s: batch axis %s, want None", w.Name, shape[0])
 		}

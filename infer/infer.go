@@ -124,6 +124,10 @@ func Node(n *graph.Node) (err error) {
 	want := calc.N(0)
 	var terms []calc.Expr
 	for _, p := range fresh {
+		// A count is never a guess: a parameter must have a known size.
+		if _, ok := p.Numel().Value(); !ok && p.Numel().Err() == nil {
+			return fmt.Errorf("parameter %s has a shape of unknown size %s", p.Name, p.Shape)
+		}
 		terms = append(terms, p.Numel())
 	}
 	if len(terms) > 0 {

@@ -33,7 +33,7 @@ func Explain(w io.Writer, r *stats.Report) error {
 		if len(l.Weights) > 0 {
 			var ws []string
 			for _, wt := range l.Weights {
-				s := wt.Name + " " + pyShape(wt.Shape)
+				s := wt.Name + " " + pyDims(wt.Shape)
 				switch {
 				case wt.SharedWith != "":
 					s += " shared, counted at " + wt.SharedWith

@@ -40,30 +40,44 @@ func Thousands(n int64) string {
 	return b.String()
 }
 
-// shapeText is a shape for the table: dims joined by "x", with an unknown
-// leading (batch) axis left out as nolearn and Keras users expect.
-func shapeText(s stats.Shape) string {
+// shapeText is a shape for the table: dims joined by "x", "?" when even
+// the rank is unknown. An anonymous unknown leading axis (Lasagne's and
+// Keras's None batch) is written N; named dims keep their names; the
+// table's header note says what they stand for.
+func shapeText(s *stats.Shape) string {
 	if s == nil {
 		return "?"
 	}
-	if len(s) > 1 && !s[0].Known() && s[0].Name == "" {
-		s = s[1:]
-	}
+	return dimsText(*s)
+}
+
+func dimsText(s stats.Shape) string {
 	if len(s) == 0 {
 		return "scalar"
 	}
 	parts := make([]string, len(s))
 	for i, d := range s {
-		parts[i] = d.String()
+		switch {
+		case d.Known() || d.Name != "":
+			parts[i] = d.String()
+		case i == 0:
+			parts[i] = "N"
+		default:
+			parts[i] = "?"
+		}
 	}
 	return strings.Join(parts, "x")
 }
 
 // pyShape is a shape as Python prints it: (None, 32, 24, 24).
-func pyShape(s stats.Shape) string {
+func pyShape(s *stats.Shape) string {
 	if s == nil {
 		return "(unknown)"
 	}
+	return pyDims(*s)
+}
+
+func pyDims(s stats.Shape) string {
 	parts := make([]string, len(s))
 	for i, d := range s {
 		parts[i] = d.String()
@@ -81,8 +95,19 @@ func flopsText(f *int64) string {
 	return Thousands(*f)
 }
 
+// Options tune the text renderers. The zero value prints every cell whole.
+type Options struct {
+	// Width, when positive, is the width the table must fit (a
+	// terminal's): the widest text columns are cut with "…" until it
+	// does. Numbers are never cut.
+	Width int
+}
+
 // Table writes the per-layer table and the totals.
-func Table(w io.Writer, r *stats.Report) error {
+func Table(w io.Writer, r *stats.Report) error { return TableWith(w, r, Options{}) }
+
+// TableWith is Table with options.
+func TableWith(w io.Writer, r *stats.Report, opt Options) error {
 	head := []string{"#", "name", "type", "output", "params", "FLOPs"}
 	right := []bool{true, false, false, false, true, true}
 	rows := [][]string{}
@@ -94,7 +119,7 @@ func Table(w io.Writer, r *stats.Report) error {
 			var ts []string
 			var b int64
 			for _, w := range l.Weights {
-				t := w.Name[strings.LastIndexByte(w.Name, '.')+1:] + " " + shapeText(w.Shape) + " " + w.DType
+				t := w.Name[strings.LastIndexByte(w.Name, '.')+1:] + " " + dimsText(w.Shape) + " " + w.DType
 				if w.SharedWith != "" {
 					t += " (shared with " + w.SharedWith + ")"
 				}
@@ -105,35 +130,26 @@ func Table(w io.Writer, r *stats.Report) error {
 			}
 			rows = append(rows, []string{strconv.Itoa(i), l.Name, strings.Join(ts, ", "), Thousands(l.Params), Thousands(b)})
 		}
-	}
-	for i, l := range r.Layers {
-		if weightsOnly(r) {
-			break
-		}
-		shapes := make([]string, len(l.OutputShapes))
-		for j, s := range l.OutputShapes {
-			shapes[j] = shapeText(s)
-		}
-		params := Thousands(l.Params)
-		if l.Params == 0 && sharedOnly(l) {
-			params = "0 (shared)"
-		}
-		rows = append(rows, []string{strconv.Itoa(i), l.Name, l.Type, strings.Join(shapes, ", "), params, flopsText(l.FLOPs)})
-	}
-	width := make([]int, len(head))
-	for i, h := range head {
-		width[i] = len(h)
-	}
-	for _, row := range rows {
-		for i, c := range row {
-			width[i] = max(width[i], len([]rune(c)))
+	} else {
+		for i, l := range r.Layers {
+			shapes := make([]string, len(l.OutputShapes))
+			for j, s := range l.OutputShapes {
+				shapes[j] = shapeText(s)
+			}
+			params := Thousands(l.Params)
+			if l.Params == 0 && sharedOnly(l) {
+				params = "0 (shared)"
+			}
+			rows = append(rows, []string{strconv.Itoa(i), l.Name, l.Type, strings.Join(shapes, ", "), params, flopsText(l.FLOPs)})
 		}
 	}
+	width := columnWidths(head, rows, right, opt.Width)
 	ew := &errWriter{w: w}
 	line := func(cells []string) {
 		var b strings.Builder
 		for i, c := range cells {
-			pad := strings.Repeat(" ", width[i]-len([]rune(c)))
+			c = cut(c, width[i])
+			pad := strings.Repeat(" ", width[i]-runeLen(c))
 			if i > 0 {
 				b.WriteString("  ")
 			}
@@ -147,7 +163,11 @@ func Table(w io.Writer, r *stats.Report) error {
 		}
 		ew.printf("%s\n", strings.TrimRight(b.String(), " "))
 	}
-	ew.printf("%s (%s)\n\n", r.Model.Path, r.Model.Format)
+	ew.printf("%s (%s)\n", r.Model.Path, r.Model.Format)
+	if note := axesNote(r); note != "" {
+		ew.printf("%s\n", note)
+	}
+	ew.printf("\n")
 	line(head)
 	rule := make([]string, len(head))
 	for i := range head {
@@ -161,6 +181,100 @@ func Table(w io.Writer, r *stats.Report) error {
 	totals(ew, r)
 	transformerSection(ew, r, false)
 	return ew.err
+}
+
+// columnWidths sizes each column to its widest cell, then, while the
+// table is wider than limit (when positive), narrows the widest text
+// column (never a right-aligned number) down to a floor of 8.
+func columnWidths(head []string, rows [][]string, right []bool, limit int) []int {
+	width := make([]int, len(head))
+	for i, h := range head {
+		width[i] = runeLen(h)
+	}
+	for _, row := range rows {
+		for i, c := range row {
+			width[i] = max(width[i], runeLen(c))
+		}
+	}
+	if limit <= 0 {
+		return width
+	}
+	const floor = 8
+	for {
+		total := 2 * (len(width) - 1)
+		widest := -1
+		for i, w := range width {
+			total += w
+			if !right[i] && w > floor && (widest < 0 || w > width[widest]) {
+				widest = i
+			}
+		}
+		if total <= limit || widest < 0 {
+			return width
+		}
+		// Narrow the widest text column to the next widest's width
+		// or just enough to fit, whichever is less narrowing.
+		next := floor
+		for i, w := range width {
+			if i != widest && !right[i] && w > next && w < width[widest] {
+				next = w
+			}
+		}
+		width[widest] = max(next, width[widest]-(total-limit), floor)
+	}
+}
+
+// cut shortens s to n runes, ending it with "…" when it was longer.
+func cut(s string, n int) string {
+	if runeLen(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
+
+func runeLen(s string) int { return len([]rune(s)) }
+
+// axesNote says, under the table's title, what the sizes the model leaves
+// open stand for: N for an anonymous batch axis, and named dims.
+func axesNote(r *stats.Report) string {
+	anon := false
+	var named []string
+	seen := map[string]bool{}
+	for _, l := range r.Layers {
+		for _, s := range l.OutputShapes {
+			if s == nil {
+				continue
+			}
+			for i, d := range *s {
+				switch {
+				case d.Known():
+				case d.Name != "":
+					if !seen[d.Name] {
+						seen[d.Name] = true
+						named = append(named, d.Name)
+					}
+				case i == 0:
+					anon = true
+				}
+			}
+		}
+	}
+	var parts []string
+	if anon {
+		parts = append(parts, "N is the batch size (None: the model leaves it open)")
+	}
+	switch len(named) {
+	case 0:
+	case 1:
+		parts = append(parts, named[0]+" is a size the model names but does not fix")
+	default:
+		parts = append(parts, strings.Join(named[:len(named)-1], ", ")+" and "+named[len(named)-1]+" are sizes the model names but does not fix")
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return strings.Join(parts, "; ") + "."
 }
 
 // weightsOnly reports whether the report is of stored tensors only (a
@@ -190,9 +304,13 @@ func totals(ew *errWriter, r *stats.Report) {
 	t := r.Totals
 	labels := []string{"Total params:", "  trainable:", "  non-trainable:"}
 	values := []string{Thousands(t.Params), Thousands(t.TrainableParams), Thousands(t.NonTrainableParams)}
-	if t.ParamBytes > 0 {
+	switch {
+	case t.ParamBytes == nil:
 		labels = append(labels, "Param memory:")
-		values = append(values, bytesText(t.ParamBytes))
+		values = append(values, "?")
+	case *t.ParamBytes > 0:
+		labels = append(labels, "Param memory:")
+		values = append(values, bytesText(*t.ParamBytes))
 	}
 	if !weightsOnly(r) {
 		labels = append(labels, "FLOPs"+perExample(r)+":")
@@ -222,7 +340,7 @@ func totals(ew *errWriter, r *stats.Report) {
 func perExample(r *stats.Report) string {
 	for _, l := range r.Layers {
 		for _, s := range l.OutputShapes {
-			if len(s) > 0 && !s[0].Known() {
+			if s != nil && len(*s) > 0 && !(*s)[0].Known() {
 				return " (per example)"
 			}
 			return ""

@@ -9,7 +9,6 @@ package stats
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/layerinfo/layerinfo/calc"
@@ -48,10 +47,14 @@ type Prints struct {
 
 // Layer is one row: a layer or operator.
 type Layer struct {
-	Name               string   `json:"name"`
-	Type               string   `json:"type"`
-	Inputs             []string `json:"inputs"`
-	OutputShapes       []Shape  `json:"output_shapes"`
+	Name   string   `json:"name"`
+	Type   string   `json:"type"`
+	Inputs []string `json:"inputs"`
+	// OutputShapes has one entry per output: nil when even the rank of
+	// that output is unknown (JSON null), an empty Shape for a scalar
+	// (JSON []). The slice itself is nil for a row that computes nothing
+	// (a checkpoint's module, JSON null).
+	OutputShapes       []*Shape `json:"output_shapes"`
 	Params             int64    `json:"params"`
 	TrainableParams    int64    `json:"trainable_params"`
 	NonTrainableParams int64    `json:"non_trainable_params"`
@@ -91,13 +94,15 @@ type Weight struct {
 
 // Totals sums the rows. Shared parameters count once.
 type Totals struct {
-	Params             int64            `json:"params"`
-	TrainableParams    int64            `json:"trainable_params"`
-	NonTrainableParams int64            `json:"non_trainable_params"`
-	FLOPs              *int64           `json:"flops"`
-	ParamBytes         int64            `json:"param_bytes"`
-	ParamBytesByDType  map[string]int64 `json:"param_bytes_by_dtype,omitempty"`
-	Explain            TotalsExplain    `json:"explain"`
+	Params             int64  `json:"params"`
+	TrainableParams    int64  `json:"trainable_params"`
+	NonTrainableParams int64  `json:"non_trainable_params"`
+	FLOPs              *int64 `json:"flops"`
+	// ParamBytes is the stored size of the parameters; nil when some
+	// tensor's element type has no fixed size (strings).
+	ParamBytes        *int64           `json:"param_bytes"`
+	ParamBytesByDType map[string]int64 `json:"param_bytes_by_dtype,omitempty"`
+	Explain           TotalsExplain    `json:"explain"`
 	// FLOPsLowerBound is the sum over the layers whose FLOPs are known,
 	// given when some are not (and flops is null).
 	FLOPsLowerBound *int64 `json:"flops_lower_bound,omitempty"`
@@ -112,11 +117,32 @@ type TotalsExplain struct {
 	OtherOps string `json:"other_ops,omitempty"`
 }
 
-// Shape is a shape in the report: each dim an integer, null when unknown,
-// or a string for a named symbolic dim.
+// Shape is a shape of known rank in the report: each dim an integer, null
+// when unknown, or a string for a named symbolic dim. An empty Shape is a
+// scalar; where even the rank may be unknown the report holds a *Shape,
+// nil when unknown.
 type Shape []graph.Dim
 
-// MarshalJSON writes dims as integers, null or strings.
+// ShapeOf is the report's form of a graph shape: nil when the rank is
+// unknown (a nil graph.Shape), otherwise the dims (empty for a scalar).
+func ShapeOf(s graph.Shape) *Shape {
+	if s == nil {
+		return nil
+	}
+	r := make(Shape, len(s))
+	copy(r, s)
+	return &r
+}
+
+// Dims is the shape as a graph.Shape: nil when s is nil (rank unknown).
+func (s *Shape) Dims() graph.Shape {
+	if s == nil {
+		return nil
+	}
+	return graph.Shape(*s)
+}
+
+// MarshalJSON writes dims as integers, null or strings; a scalar is [].
 func (s Shape) MarshalJSON() ([]byte, error) {
 	parts := make([]any, len(s))
 	for i, d := range s {
@@ -162,11 +188,11 @@ func Build(g *graph.Graph) *Report {
 		Layers:        []Layer{},
 	}
 	var paramTerms, flopTerms, otherTerms []calc.Expr
-	var unknownFLOPs []string
+	var unknownFLOPs, unsized []string
 	flopsKnown := true
 	bytes := map[string]int64{}
 	for _, n := range g.Nodes {
-		l := Layer{Name: n.Name, Type: n.Type, Inputs: []string{}, OutputShapes: []Shape{}, Notes: n.Notes}
+		l := Layer{Name: n.Name, Type: n.Type, Inputs: []string{}, Notes: n.Notes}
 		if n.Pos.Line > 0 {
 			l.Position = n.Pos.String()
 		}
@@ -186,12 +212,16 @@ func Build(g *graph.Graph) *Report {
 				l.Inputs = append(l.Inputs, v.Name)
 			}
 		}
-		for _, v := range n.Outputs {
-			l.OutputShapes = append(l.OutputShapes, Shape(v.Shape))
+		if len(n.Outputs) > 0 {
+			l.OutputShapes = make([]*Shape, len(n.Outputs))
+			for i, v := range n.Outputs {
+				l.OutputShapes[i] = ShapeOf(v.Shape)
+			}
 		}
 		for _, p := range n.Params {
-			c, _ := p.Numel().Value()
+			c, _ := p.Numel().Value() // known: inference refuses a parameter of unknown size
 			w := Weight{Name: p.Name, Shape: Shape(p.Shape), DType: string(p.DType), Params: c, Trainable: p.Trainable, Bytes: p.Bytes}
+			sized := w.Bytes > 0 || p.DType.Bits() > 0 || c == 0
 			if w.Bytes == 0 {
 				w.Bytes = c * int64(p.DType.Bits()) / 8
 			}
@@ -204,10 +234,10 @@ func Build(g *graph.Graph) *Report {
 				} else {
 					l.NonTrainableParams += c
 				}
-				if p.Bytes > 0 {
-					bytes[string(p.DType)] += p.Bytes
+				if sized {
+					bytes[string(p.DType)] += w.Bytes
 				} else {
-					bytes[string(p.DType)] += c * int64(p.DType.Bits()) / 8
+					unsized = append(unsized, p.Name)
 				}
 			}
 			l.Weights = append(l.Weights, w)
@@ -270,14 +300,19 @@ func Build(g *graph.Graph) *Report {
 	}
 	if len(bytes) > 0 {
 		r.Totals.ParamBytesByDType = bytes
-		keys := make([]string, 0, len(bytes))
-		for k := range bytes {
-			keys = append(keys, k)
+	}
+	if len(unsized) == 0 {
+		var sum int64
+		for _, b := range bytes {
+			sum += b
 		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			r.Totals.ParamBytes += bytes[k]
+		r.Totals.ParamBytes = &sum
+	} else {
+		names, more := unsized, ""
+		if len(names) > 5 {
+			names, more = names[:5], fmt.Sprintf(" and %d more", len(unsized)-5)
 		}
+		r.Notes = append(append([]string(nil), r.Notes...), fmt.Sprintf("parameter memory is unknown: %d tensor(s) have an element type of unknown size (%s%s)", len(unsized), strings.Join(names, ", "), more))
 	}
 	if g.Prints.Which != "" {
 		p := &Prints{Label: g.Prints.Label, Which: "params", Value: r.Totals.Params}

@@ -99,8 +99,8 @@ func TestSafetensorsIndex(t *testing.T) {
 	os.WriteFile(idx, []byte(`{"metadata": {"total_size": 88}, "weight_map": {"x.weight": "a.safetensors", "y.weight": "b.safetensors"}}`), 0o644)
 	g, err := SafetensorsIndex(idx)
 	r := report(t, g, err)
-	if r.Totals.Params != 16+6 || r.Totals.ParamBytes != (16+6)*4 {
-		t.Errorf("params %d bytes %d", r.Totals.Params, r.Totals.ParamBytes)
+	if r.Totals.Params != 16+6 || r.Totals.ParamBytes == nil || *r.Totals.ParamBytes != (16+6)*4 {
+		t.Errorf("params %d bytes %v", r.Totals.Params, r.Totals.ParamBytes)
 	}
 	os.Remove(filepath.Join(dir, "b.safetensors"))
 	if _, err := SafetensorsIndex(idx); err == nil || !strings.Contains(err.Error(), "b.safetensors") {

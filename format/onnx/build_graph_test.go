@@ -88,7 +88,7 @@ func TestUnsupportedOpInTheMiddle(t *testing.T) {
 		t.Errorf("the custom op's row: %+v", foo)
 	}
 	c1 := layer(t, r, "conv1")
-	if !c1.OutputShapes[0][1].Known() || c1.OutputShapes[0][1].Size != 4 || c1.Params != 4*3*3*3 || c1.FLOPs == nil || *c1.FLOPs != 2*3*3*3*4*8*8 {
+	if s := c1.OutputShapes[0].Dims(); len(s) < 2 || !s[1].Known() || s[1].Size != 4 || c1.Params != 4*3*3*3 || c1.FLOPs == nil || *c1.FLOPs != 2*3*3*3*4*8*8 {
 		t.Errorf("conv1 before the custom op: %+v", c1)
 	}
 	c2 := layer(t, r, "conv2")
@@ -166,7 +166,7 @@ func TestFunctionInlined(t *testing.T) {
 
 func TestIfAndLoop(t *testing.T) {
 	g, r := build(t, controlModel(), Options{})
-	if z := layer(t, r, "if").OutputShapes[0]; !graph.Shape(z).Equal(graph.S(2, 3)) {
+	if z := layer(t, r, "if").OutputShapes[0]; !z.Dims().Equal(graph.S(2, 3)) {
 		t.Errorf("If output %v, want (2, 3)", z)
 	}
 	if f := g.Outputs[0].Shape; !f.Equal(graph.S(2, 3)) {
@@ -272,7 +272,7 @@ func TestValueInfoCrossCheck(t *testing.T) {
 	).msg(graphValueInfo, bValueInfo("a", Float, 1, 5, 8, "h")))
 	_, r := build(t, model, Options{})
 	conv := layer(t, r, "conv")
-	if s := graph.Shape(conv.OutputShapes[0]); !s.Equal(graph.S(1, 4, 8, 8)) {
+	if s := conv.OutputShapes[0].Dims(); !s.Equal(graph.S(1, 4, 8, 8)) {
 		t.Errorf("conv output %s, want (1, 4, 8, 8) from its own inference", s)
 	}
 	if !strings.Contains(strings.Join(conv.Notes, " "), "value_info says a is (1, 5, 8, h); layerinfo infers (1, 4, 8, 8)") {

@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/infer"
 	"github.com/layerinfo/layerinfo/stats"
 )
@@ -49,7 +48,7 @@ func row(t *testing.T, r *stats.Report, name string) stats.Layer {
 }
 
 // shape writes a report shape like "None,32,24,24".
-func shape(s stats.Shape) string { return graph.Shape(s).Join(",") }
+func shape(s *stats.Shape) string { return s.Dims().Join(",") }
 
 const header = "import lasagne\nfrom lasagne.layers import *\n"
 

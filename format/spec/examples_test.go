@@ -131,7 +131,7 @@ func compareKeras(t *testing.T, g *graph.Graph, expectedPath string) {
 				ws = append(ws, graph.Unknown())
 			}
 		}
-		if len(l.OutputShapes) != 1 || !graph.Shape(l.OutputShapes[0]).Equal(ws) {
+		if len(l.OutputShapes) != 1 || !l.OutputShapes[0].Dims().Equal(ws) {
 			t.Errorf("%s (%s): shape %v, Keras %s", w.Name, w.Class, l.OutputShapes, ws)
 		}
 		if l.Params != w.Params || l.TrainableParams != w.Trainable || l.NonTrainableParams != w.NonTrainable {
