@@ -21,24 +21,7 @@ func JSON(w io.Writer, r *stats.Report) error {
 }
 
 // Thousands formats n with commas: 217706 → "217,706".
-func Thousands(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	if neg {
-		s = s[1:]
-	}
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
+func Thousands(n int64) string { return stats.Thousands(n) }
 
 // shapeText is a shape for the table: dims joined by "x", "?" when even
 // the rank is unknown. An anonymous unknown leading axis (Lasagne's and

@@ -9,6 +9,7 @@ package stats
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/layerinfo/layerinfo/calc"
@@ -287,7 +288,7 @@ func Build(g *graph.Graph) *Report {
 		if g.Arch != nil && g.Arch.ContextFrom != "--context" {
 			msg += ": they depend on the sequence length, which --context gives (the memory and FLOPs section below is per token)"
 		} else if r.Totals.FLOPsLowerBound != nil {
-			msg += fmt.Sprintf("; the other layers add up to %d", *r.Totals.FLOPsLowerBound)
+			msg += "; the other layers add up to " + Thousands(*r.Totals.FLOPsLowerBound)
 		}
 		r.Notes = append(append([]string(nil), r.Notes...), msg)
 	}
@@ -331,4 +332,25 @@ func sumText(terms []calc.Expr) string {
 		return "0"
 	}
 	return calc.Add(terms...).Equation()
+}
+
+// Thousands formats n with commas, for numbers in notes: 217706 →
+// "217,706".
+func Thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	if neg {
+		s = s[1:]
+	}
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
 }
