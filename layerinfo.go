@@ -101,6 +101,10 @@ type Options struct {
 	Class   string
 	Batch   int64
 	Context int64
+	// ModelType is the transformers model_type to build ("bert", "gpt2")
+	// when the configuration has none (Google's bert_config.json) or to
+	// override it.
+	ModelType string
 	// InputShapes fixes the shapes of a model's inputs (ONNX), by input
 	// name; "" names the first input. Symbolic dims become known.
 	InputShapes map[string][]int64
@@ -169,7 +173,7 @@ func Formats() []Format {
 				if err != nil {
 					return nil, err
 				}
-				return hf.Decode(in.Name, src, hf.Options{Class: opt.Class, Batch: opt.Batch, Context: opt.Context})
+				return hf.Decode(in.Name, src, hf.Options{Class: opt.Class, ModelType: opt.ModelType, Batch: opt.Batch, Context: opt.Context})
 			},
 		},
 		{

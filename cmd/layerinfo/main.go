@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/layerinfo/layerinfo"
+	"github.com/layerinfo/layerinfo/format/hf"
 	"github.com/layerinfo/layerinfo/internal/progress"
 	"github.com/layerinfo/layerinfo/render"
 )
@@ -69,6 +70,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var inputShapes shapesFlag
 	fs.Var(&inputShapes, "input-shape", "ONNX: fix an input's shape, `name=1x3x224x224` (or just 1x3x224x224 for the first input); repeatable")
 	class := fs.String("class", "", "transformers config: the model class to build, e.g. BertForMaskedLM, LlamaModel (default: the config's architectures)")
+	modelType := fs.String("model-type", "", "transformers config: the model_type to build (bert, gpt2, …) when the config has none, or to override it")
 	batch := fs.Int64("batch", 0, "transformers config: batch size of the inputs and of the memory and FLOPs estimates (default: symbolic; estimates at 1)")
 	context := fs.Int64("context", 0, "transformers config: sequence length of the inputs and of the KV-cache and FLOPs estimates (default: symbolic; estimates at the model's maximum)")
 	fs.Usage = func() {
@@ -121,6 +123,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		defer closeFn()
 		in = f
 	}
+	if *modelType != "" {
+		if err := hf.CheckModelType(*modelType); err != nil {
+			fmt.Fprintf(stderr, "layerinfo: --model-type: %v\n", err)
+			return exitUsage
+		}
+	}
 	if *batch < 0 || *context < 0 {
 		fmt.Fprintln(stderr, "layerinfo: --batch and --context must be positive")
 		return exitUsage
@@ -128,7 +136,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	bar := progress.Start(stderr) // only on a terminal, only after a second
 	defer bar.Stop()
 	bar.Stage("reading " + in.Name)
-	g, err := layerinfo.Load(in, layerinfo.Options{InputShapes: inputShapes.m, Format: *format, Entry: *entry, Class: *class, Batch: *batch, Context: *context})
+	g, err := layerinfo.Load(in, layerinfo.Options{InputShapes: inputShapes.m, Format: *format, Entry: *entry, Class: *class, ModelType: *modelType, Batch: *batch, Context: *context})
 	if err != nil {
 		fmt.Fprintf(stderr, "layerinfo: %v\n", err)
 		if strings.Contains(err.Error(), "unknown format") {

@@ -27,6 +27,106 @@ type config struct {
 	m     map[string]any
 	alias map[string][]string
 	errs  []error
+
+	// The core sizes read (coreKeys), for the notes on defaults: those
+	// taken from the family's defaults in the order read, and how many
+	// the file gives.
+	defaulted []defaulted
+	read      map[string]bool
+	given     int
+}
+
+// defaulted is a core size the file does not give.
+type defaulted struct {
+	key  string
+	def  int64
+	null bool // present as null rather than absent
+}
+
+// coreKeys are the sizes that set a model's parameter count, under each
+// family's own name. Keys whose default derives from another (n_inner is
+// 4*n_embd, num_key_value_heads is num_attention_heads) are not among
+// them: leaving them out is how a configuration says "the usual".
+var coreKeys = map[string]bool{
+	"hidden_size": true, "n_embd": true, "dim": true, "d_model": true,
+	"num_hidden_layers": true, "n_layer": true, "n_layers": true, "num_layers": true, "encoder_layers": true, "decoder_layers": true,
+	"num_attention_heads": true, "n_head": true, "n_heads": true, "num_heads": true, "encoder_attention_heads": true, "decoder_attention_heads": true,
+	"vocab_size": true, "type_vocab_size": true, "max_position_embeddings": true, "n_positions": true,
+	"intermediate_size": true, "hidden_dim": true, "d_ff": true, "ffn_dim": true, "encoder_ffn_dim": true, "decoder_ffn_dim": true,
+}
+
+// legacyNames are keys of the original releases that transformers does
+// not read (OpenAI's GPT-2 hparams.json), mentioned when the key
+// transformers reads is missing.
+var legacyNames = map[string]string{"vocab_size": "n_vocab", "n_positions": "n_ctx"}
+
+// noteCore records a read of a core size: given, or its default.
+func (c *config) noteCore(key string, v any, def int64) {
+	if !coreKeys[key] || c.read[key] {
+		return
+	}
+	if c.read == nil {
+		c.read = map[string]bool{}
+	}
+	c.read[key] = true
+	if v != nil {
+		c.given++
+		return
+	}
+	c.defaulted = append(c.defaulted, defaulted{key: key, def: def, null: c.isNull(key)})
+}
+
+// defaultNotes says which core sizes came from the family's defaults
+// (class is its configuration class, "BertConfig"): one note per size
+// when the file gives others, one note in all when it gives none.
+func (c *config) defaultNotes(file, class string) []string {
+	if len(c.defaulted) == 0 {
+		return nil
+	}
+	if c.given == 0 {
+		parts := make([]string, len(c.defaulted))
+		for i, d := range c.defaulted {
+			parts[i] = fmt.Sprintf("%s %s", d.key, group(d.def))
+		}
+		return []string{fmt.Sprintf("%s gives none of the sizes: all are transformers' %s defaults (%s)", file, class, strings.Join(parts, ", "))}
+	}
+	var notes []string
+	for _, d := range c.defaulted {
+		what := "has no " + d.key
+		if d.null {
+			what = "sets " + d.key + " to null"
+		}
+		n := fmt.Sprintf("%s %s: transformers' %s default %s is used", file, what, class, group(d.def))
+		if old, ok := legacyNames[d.key]; ok {
+			if v, ok := c.m[old].(json.Number); ok {
+				text := v.String()
+				if i, err := v.Int64(); err == nil {
+					text = group(i)
+				}
+				n += fmt.Sprintf(" (%s %s is not read by transformers)", old, text)
+			}
+		}
+		notes = append(notes, n)
+	}
+	return notes
+}
+
+// group writes an integer with thousands separators: 30,522.
+func group(v int64) string {
+	s := fmt.Sprint(v)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
 }
 
 func parseConfig(name string, data []byte) (*config, error) {
@@ -127,6 +227,7 @@ func (c *config) num(key string, v any) (int64, bool) {
 // int is a non-negative integer, def when missing.
 func (c *config) int(key string, def int64) int64 {
 	v, name := c.get(key)
+	c.noteCore(key, v, def)
 	if v == nil {
 		return def
 	}
@@ -293,7 +394,12 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // Sniff reports whether the file looks like a transformers configuration:
 // a JSON object with "model_type", or with "architectures" and a
-// hidden-size-like key. Only the first bytes are needed.
+// hidden-size-like key, or without either but with the keys only one
+// family has (Google's bert_config.json, GPT-2's n_embd/n_layer/n_head),
+// or named after a supported model type ("bert_config.json") with a size
+// key at the top level. A spec (top-level layers), a Keras model
+// (class_name) or a sharded-checkpoint index (weight_map) is not one. Only
+// the first bytes are needed.
 func Sniff(name string, head []byte) bool {
 	s := bytes.TrimSpace(head)
 	s = bytes.TrimPrefix(s, []byte("\xef\xbb\xbf"))
@@ -311,5 +417,45 @@ func Sniff(name string, head []byte) bool {
 			}
 		}
 	}
+	keys := topKeys(s)
+	if len(keys.anyOf("layers", "class_name", "keras_version", "weight_map")) > 0 {
+		return false
+	}
+	if mt, _ := typeFromKeys(keys); mt != "" {
+		return true
+	}
+	if mt := namePattern(name); families()[mt].build != nil || typeAliases[mt] != "" {
+		for k := range keys {
+			if coreKeys[k] {
+				return true
+			}
+		}
+	}
 	return false
+}
+
+// topKeys reads the top-level keys of a JSON object as far as data goes
+// (a head may end mid-value).
+func topKeys(data []byte) keySet {
+	keys := keySet{}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return keys
+	}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return keys
+		}
+		k, ok := t.(string)
+		if !ok {
+			return keys
+		}
+		keys[k] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return keys
+		}
+	}
+	return keys
 }

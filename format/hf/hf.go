@@ -2,6 +2,7 @@ package hf
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/layerinfo/layerinfo/graph"
@@ -14,6 +15,13 @@ type Options struct {
 	// "LlamaModel"); empty means the configuration's architectures[0],
 	// or the family's default class when it has none.
 	Class string
+	// ModelType, when set, is the model_type to build ("bert", "gpt2"),
+	// for a configuration without one or to override it. Without it, a
+	// configuration lacking model_type is read by its class, then by its
+	// path as transformers' AutoConfig does ("bert-base-uncased/…",
+	// "bert_config.json"), then by the keys only one family has (Google's
+	// BERT type_vocab_size, GPT-2's n_embd/n_layer/n_head).
+	ModelType string
 	// Batch and Context, when positive, fix the batch size and the
 	// sequence length of the inputs; they also set the KV-cache and FLOPs
 	// estimates. Otherwise the shapes are symbolic ("batch", "seq").
@@ -48,21 +56,15 @@ func Decode(name string, data []byte, opt Options) (*graph.Graph, error) {
 		return nil, err
 	}
 	fams := families()
-	mt := c.str("model_type", "")
 	archs := c.strs("architectures")
 	if err := c.err(); err != nil {
 		return nil, err
 	}
-	if mt == "" {
-		mt = typeFromClass(fams, archs, opt.Class)
-		if mt == "" {
-			return nil, fmt.Errorf("%s: no \"model_type\" (and no architectures entry layerinfo knows); supported model types: %s", name, strings.Join(Supported(), ", "))
-		}
+	mt, typeNote, err := resolveType(name, c, fams, archs, opt)
+	if err != nil {
+		return nil, err
 	}
-	f, ok := fams[mt]
-	if !ok {
-		return nil, fmt.Errorf("%s: model_type %q is not supported; supported: %s", name, mt, strings.Join(Supported(), ", "))
-	}
+	f := fams[mt]
 	suffix, note, err := resolveClass(f, mt, archs, opt.Class)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", name, err)
@@ -70,8 +72,10 @@ func Decode(name string, data []byte, opt Options) (*graph.Graph, error) {
 	b := newBuilder(name, c, opt)
 	b.arch.ModelType = mt
 	b.arch.Class = f.prefix + suffix
-	if note != "" {
-		b.g.Notes = append(b.g.Notes, note)
+	for _, n := range []string{typeNote, note} {
+		if n != "" {
+			b.g.Notes = append(b.g.Notes, n)
+		}
 	}
 	if err := f.build(b, suffix); err != nil {
 		return nil, err
@@ -79,6 +83,7 @@ func Decode(name string, data []byte, opt Options) (*graph.Graph, error) {
 	if err := c.err(); err != nil {
 		return nil, err
 	}
+	b.g.Notes = append(b.g.Notes, c.defaultNotes(filepath.Base(name), f.prefix+"Config")...)
 	b.finish()
 	b.g.Name = b.arch.Class
 	if err := b.g.Validate(); err != nil {
