@@ -5,10 +5,18 @@
 // computation, so there are no shapes to infer and FLOPs are unknown; the
 // point is exact counts and bytes by dtype, from the headers alone.
 //
-// Trainability is not recorded in these files: tensors named like
+// Rows keep the file's order: a module appears where its first tensor is
+// (the safetensors header's key order, GGUF's tensor order, the pickle's
+// dict order, which for a state_dict is the model's definition order).
+//
+// Trainability is not recorded in state dicts: tensors named like
 // BatchNorm running statistics and integer tensors count as
-// non-trainable, everything else as trainable. Tensors sharing a PyTorch
-// storage (tied weights) count once.
+// non-trainable, everything else as trainable. A pickled nn.Module
+// (torch.save(model)) says it: buffers and frozen parameters are not
+// trainable. Tensors sharing a PyTorch storage (tied weights) count once.
+//
+// A torch checkpoint's optimizer state, LR schedulers and other entries
+// are not the model's tensors: they are reported in notes, not counted.
 package checkpoint
 
 import (
@@ -16,8 +24,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/layerinfo/layerinfo/graph"
@@ -31,7 +37,20 @@ type Tensor struct {
 	DType graph.DType
 	Bytes int64  // stored bytes (block quantized types are not elements × bits)
 	Tie   string // tensors with the same non-empty Tie and shape are one tensor (a shared storage)
+	Train Train  // whether an optimizer trains it, when the file says
+	// Module is the class of the module holding the tensor ("Linear"),
+	// when the file says (a pickled nn.Module).
+	Module string
 }
+
+// Train says whether a tensor is trained.
+type Train int8
+
+const (
+	Guess        Train = iota // not recorded: guessed from the name and dtype
+	Trainable                 // a parameter with requires_grad
+	NotTrainable              // a buffer, or a frozen parameter
+)
 
 // Build makes the graph of a checkpoint's tensors.
 func Build(path, format string, tensors []Tensor, notes []string) (*graph.Graph, error) {
@@ -50,7 +69,6 @@ func Build(path, format string, tensors []Tensor, notes []string) (*graph.Graph,
 		}
 		byName[m].ts = append(byName[m].ts, t)
 	}
-	sort.SliceStable(mods, func(i, j int) bool { return naturalLess(mods[i].name, mods[j].name) })
 	tied := map[string]*graph.Param{}
 	seen := map[string]bool{}
 	for _, m := range mods {
@@ -75,7 +93,16 @@ func Build(path, format string, tensors []Tensor, notes []string) (*graph.Graph,
 			name = fmt.Sprintf("%s#%d", name, len(g.Nodes))
 		}
 		seen[name] = true
-		g.NewNode(name, "tensors", op.Weights{}, ins, 0, graph.Pos{File: path, Path: m.name})
+		typ := m.ts[0].Module
+		for _, t := range m.ts {
+			if t.Module != typ {
+				typ = ""
+			}
+		}
+		if typ == "" {
+			typ = "tensors"
+		}
+		g.NewNode(name, typ, op.Weights{}, ins, 0, graph.Pos{File: path, Path: m.name})
 	}
 	if err := g.Validate(); err != nil {
 		return nil, fmt.Errorf("%s: internal error: %v", path, err)
@@ -102,41 +129,17 @@ func lastPart(name string) string {
 // trainable guesses what an optimizer would train: not running statistics,
 // not integer tensors.
 func trainable(t Tensor) bool {
+	switch t.Train {
+	case Trainable:
+		return true
+	case NotTrainable:
+		return false
+	}
 	switch lastPart(t.Name) {
 	case "running_mean", "running_var", "num_batches_tracked":
 		return false
 	}
 	return t.DType.IsFloat() || t.DType == ""
-}
-
-// naturalLess orders names with their numbers compared as numbers, so
-// layers.2 comes before layers.10.
-func naturalLess(a, b string) bool {
-	for a != "" && b != "" {
-		da, db := digits(a), digits(b)
-		if da > 0 && db > 0 {
-			na, _ := strconv.ParseUint(a[:da], 10, 64)
-			nb, _ := strconv.ParseUint(b[:db], 10, 64)
-			if na != nb {
-				return na < nb
-			}
-			a, b = a[da:], b[db:]
-			continue
-		}
-		if a[0] != b[0] {
-			return a[0] < b[0]
-		}
-		a, b = a[1:], b[1:]
-	}
-	return len(a) < len(b)
-}
-
-func digits(s string) int {
-	i := 0
-	for i < len(s) && i < 18 && s[i] >= '0' && s[i] <= '9' {
-		i++
-	}
-	return i
 }
 
 // configNote mentions a config.json beside a checkpoint, which describes

@@ -5,11 +5,12 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/layerinfo/layerinfo/format/gguf"
 	"github.com/layerinfo/layerinfo/format/safetensors"
-	"github.com/layerinfo/layerinfo/format/torchpt"
 	"github.com/layerinfo/layerinfo/graph"
 )
 
@@ -87,6 +88,18 @@ func Safetensors(name string, r io.ReaderAt, size int64) (*graph.Graph, error) {
 	for _, t := range f.Tensors {
 		ts = append(ts, Tensor{Name: t.Name, Shape: t.Shape, DType: dtypeName(t.DType.Name), Bytes: t.Bytes})
 	}
+	if len(ts) == 0 {
+		what := "an empty header"
+		if len(f.Metadata) > 0 {
+			var kv []string
+			for k, v := range f.Metadata {
+				kv = append(kv, fmt.Sprintf("%s %q", k, v))
+			}
+			sort.Strings(kv)
+			what = "only __metadata__: " + strings.Join(kv, ", ")
+		}
+		return nil, fmt.Errorf("no tensors in %s: it holds %s", name, what)
+	}
 	notes := configNote(name)
 	if v, ok := f.Metadata["format"]; ok {
 		notes = append(notes, "metadata format: "+v)
@@ -102,6 +115,9 @@ func SafetensorsIndex(name string) (*graph.Graph, error) {
 	m, err := safetensors.OpenIndex(name) // its errors name the index or the shard
 	if err != nil {
 		return nil, err
+	}
+	if len(m.Tensors) == 0 {
+		return nil, fmt.Errorf("no tensors in %s: its weight_map is empty", name)
 	}
 	var ts []Tensor
 	for _, t := range m.Tensors {
@@ -131,16 +147,23 @@ func GGUF(name string, r io.ReaderAt, size int64) (*graph.Graph, error) {
 		}
 		ts = append(ts, Tensor{Name: t.Name, Shape: t.Shape, DType: dt, Bytes: t.Bytes})
 	}
-	var notes []string
-	if a := f.Architecture(); a != "" {
-		n := "architecture " + a
-		if m := f.ModelName(); m != "" {
-			n += " (" + m + ")"
+	meta := ggufMetadata(f)
+	if len(ts) == 0 {
+		what := "only metadata"
+		if len(meta) > 0 {
+			what += ": " + strings.Join(meta, ", ")
 		}
-		notes = append(notes, n)
+		if _, ok := f.Metadata["tokenizer.ggml.tokens"]; ok {
+			what += " (a vocab-only GGUF, as llama.cpp ships for its tokenizer tests)"
+		}
+		return nil, fmt.Errorf("no tensors in %s: it holds %s", name, what)
+	}
+	var notes []string
+	if len(meta) > 0 {
+		notes = append(notes, "GGUF metadata: "+strings.Join(meta, ", "))
 	}
 	if c, ok := f.ParameterCount(); ok {
-		notes = append(notes, fmt.Sprintf("general.parameter_count says %d", c))
+		notes = append(notes, fmt.Sprintf("general.parameter_count says %s", thousands(c)))
 	}
 	g, err := Build(name, "gguf", ts, notes)
 	if err != nil {
@@ -151,19 +174,85 @@ func GGUF(name string, r io.ReaderAt, size int64) (*graph.Graph, error) {
 	return g, nil
 }
 
-// Torch reads a torch.save checkpoint's pickle (never its tensor data).
-func Torch(name string, r io.ReaderAt, size int64) (*graph.Graph, error) {
-	f, err := (&torchpt.Decoder{Name: name}).Decode(r, size)
-	if err != nil {
-		return nil, err
+// ggufMetadata describes the model from a GGUF file's metadata: its
+// architecture and name, the hyperparameters under "<arch>.", the
+// tokenizer and the file type (llama.cpp's llama_ftype).
+func ggufMetadata(f *gguf.File) []string {
+	var out []string
+	arch := f.Architecture()
+	if arch != "" {
+		out = append(out, "architecture "+arch)
 	}
-	var ts []Tensor
-	for _, t := range f.Tensors {
-		tie := ""
-		if t.Storage != nil {
-			tie = fmt.Sprintf("%s@%d", t.Storage.Key, t.StorageOffset)
+	if n := f.ModelName(); n != "" {
+		out = append(out, "name "+strconv.Quote(n))
+	}
+	num := func(key, label string) {
+		v, ok := f.Metadata[key]
+		if !ok {
+			return
 		}
-		ts = append(ts, Tensor{Name: t.Name, Shape: t.Shape, DType: dtypeName(t.DType), Bytes: t.Bytes, Tie: tie})
+		if i, ok := v.Int(); ok {
+			out = append(out, fmt.Sprintf("%s %s", label, thousands(i)))
+			return
+		}
+		if x, ok := v.Float(); ok {
+			out = append(out, fmt.Sprintf("%s %g", label, x))
+			return
+		}
+		out = append(out, fmt.Sprintf("%s %s", label, v))
 	}
-	return Build(name, "torch", ts, configNote(name))
+	if arch != "" {
+		num(arch+".block_count", "blocks")
+		num(arch+".context_length", "context length")
+		num(arch+".embedding_length", "embedding length")
+		num(arch+".feed_forward_length", "feed-forward length")
+		num(arch+".attention.head_count", "attention heads")
+		num(arch+".attention.head_count_kv", "KV heads")
+		num(arch+".expert_count", "experts")
+		num(arch+".expert_used_count", "experts used")
+	}
+	if v, ok := f.Metadata["tokenizer.ggml.tokens"]; ok {
+		if a, ok := v.Array(); ok {
+			s := fmt.Sprintf("vocabulary %s tokens", thousands(int64(min(a.Len, 1<<62))))
+			if m, ok := f.Metadata["tokenizer.ggml.model"].Str(); ok && m != "" {
+				s += " (" + m + " tokenizer)"
+			}
+			out = append(out, s)
+		}
+	}
+	if v, ok := f.Metadata["general.file_type"]; ok {
+		if i, ok := v.Int(); ok {
+			if name := fileTypeName(i); name != "" {
+				out = append(out, fmt.Sprintf("file type %s (general.file_type %d)", name, i))
+			} else {
+				out = append(out, fmt.Sprintf("general.file_type %d", i))
+			}
+		}
+	}
+	num("general.quantization_version", "quantization version")
+	return out
+}
+
+// fileTypeName names llama.cpp's llama_ftype values (include/llama.h) as
+// llama_model_ftype_name does; gaps are types since removed.
+func fileTypeName(t int64) string {
+	guessed := ""
+	if t&1024 != 0 {
+		t &^= 1024
+		guessed = " (guessed)"
+	}
+	names := map[int64]string{
+		0: "all F32", 1: "F16", 2: "Q4_0", 3: "Q4_1", 4: "Q4_1, some F16", 7: "Q8_0", 8: "Q5_0", 9: "Q5_1",
+		10: "Q2_K - Medium", 11: "Q3_K - Small", 12: "Q3_K - Medium", 13: "Q3_K - Large",
+		14: "Q4_K - Small", 15: "Q4_K - Medium", 16: "Q5_K - Small", 17: "Q5_K - Medium", 18: "Q6_K",
+		19: "IQ2_XXS - 2.0625 bpw", 20: "IQ2_XS - 2.3125 bpw", 21: "Q2_K - Small", 22: "IQ3_XS - 3.3 bpw",
+		23: "IQ3_XXS - 3.0625 bpw", 24: "IQ1_S - 1.5625 bpw", 25: "IQ4_NL - 4.5 bpw", 26: "IQ3_S - 3.4375 bpw",
+		27: "IQ3_S mix - 3.66 bpw", 28: "IQ2_S - 2.5 bpw", 29: "IQ2_M - 2.7 bpw", 30: "IQ4_XS - 4.25 bpw",
+		31: "IQ1_M - 1.75 bpw", 32: "BF16", 36: "TQ1_0 - 1.69 bpw ternary", 37: "TQ2_0 - 2.06 bpw ternary",
+		38: "MXFP4 MoE",
+	}
+	if n, ok := names[t]; ok {
+		return n + guessed
+	}
+	return ""
 }

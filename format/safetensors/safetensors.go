@@ -79,7 +79,7 @@ type File struct {
 	DataOffset int64             // 8+N: file offset of the data region
 	DataSize   int64             // total bytes of tensor data
 	Metadata   map[string]string // the "__metadata__" entry (may be nil)
-	Tensors    []Tensor          // ordered by data offset
+	Tensors    []Tensor          // in the header's key order (the writer's order)
 }
 
 // Elements returns the total number of elements of all tensors.
@@ -225,17 +225,23 @@ func (d *Decoder) decode(r io.ReaderAt, size int64, name string) (*File, error) 
 		return nil, fail(8+dec.InputOffset(), nil, "trailing bytes after header JSON object")
 	}
 
-	// Tensors must tile the data region [0, DataSize) in offset order.
-	sort.SliceStable(f.Tensors, func(i, j int) bool {
-		a, b := &f.Tensors[i], &f.Tensors[j]
+	// Tensors must tile the data region [0, DataSize) in offset order;
+	// f.Tensors keeps the header's order.
+	byOffset := make([]*Tensor, len(f.Tensors))
+	for i := range f.Tensors {
+		byOffset[i] = &f.Tensors[i]
+	}
+	sort.SliceStable(byOffset, func(i, j int) bool {
+		a, b := byOffset[i], byOffset[j]
 		if a.Begin != b.Begin {
 			return a.Begin < b.Begin
 		}
 		return a.End < b.End
 	})
 	var end int64
-	for i := range f.Tensors {
-		t := &f.Tensors[i]
+	var last *Tensor
+	for _, t := range byOffset {
+		last = t
 		if t.Begin != end {
 			what := "gap"
 			if t.Begin < end {
@@ -253,8 +259,7 @@ func (d *Decoder) decode(r io.ReaderAt, size int64, name string) (*File, error) 
 	f.DataSize = end
 	if !d.SkipSizeCheck {
 		avail := size - f.DataOffset
-		if end > avail {
-			last := f.Tensors[len(f.Tensors)-1]
+		if end > avail && last != nil {
 			return nil, fail(f.DataOffset+last.Begin, nil,
 				"tensor %q data [%d, %d) extends past end of file (data region is %d bytes, file size %d); file truncated?",
 				last.Name, last.Begin, last.End, avail, size)

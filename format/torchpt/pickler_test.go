@@ -45,6 +45,20 @@ type (
 		param    bool // wrap in torch._utils._rebuild_parameter
 	}
 	pRaw []byte // raw opcodes
+	// pObject is an instance pickled as protocol 2 pickles a plain class
+	// instance: GLOBAL class, EMPTY_TUPLE, NEWOBJ, then BUILD with its
+	// state (its __dict__), as torch.save(model) writes an nn.Module.
+	pObject struct {
+		class pGlob
+		state any
+	}
+	pSet   []any    // EMPTY_SET ADDITEMS, or builtins.set([...]) under protocol 2: written as the latter
+	pBytes []byte   // protocol 2 bytes: _codecs.encode(latin-1 text, "latin1")
+	pCall  struct { // GLOBAL fn, args tuple, REDUCE, then BUILD with state when set
+		fn    pGlob
+		args  pTuple
+		state any
+	}
 )
 
 type pickler struct {
@@ -252,6 +266,31 @@ func (p *pickler) save(v any) {
 		p.put()
 	case pRaw:
 		p.Write(x)
+	case *pObject:
+		p.global(x.class.mod, x.class.name)
+		p.WriteString(")\x81") // EMPTY_TUPLE NEWOBJ
+		p.put()
+		if x.state != nil {
+			p.save(x.state)
+			p.WriteByte('b')
+		}
+	case pSet:
+		p.global("builtins", "set")
+		p.save(pList(x))
+		p.WriteString("\x85R") // TUPLE1 REDUCE
+		p.put()
+	case pBytes:
+		// Python 3's pickle at protocol 2 writes bytes so.
+		p.save(pCall{fn: pGlob{"_codecs", "encode"}, args: pTuple{latin1(x), "latin1"}})
+	case pCall:
+		p.save(x.fn)
+		p.save(x.args)
+		p.WriteByte('R')
+		p.put()
+		if x.state != nil {
+			p.save(x.state)
+			p.WriteByte('b')
+		}
 	default:
 		panic(fmt.Sprintf("pickler: %T", v))
 	}
@@ -292,4 +331,13 @@ func torchZip(t testing.TB, archive string, pkl []byte, keys []string, sizes map
 		t.Fatal(err)
 	}
 	return buf.Bytes()
+}
+
+// latin1 decodes bytes as Latin-1 text.
+func latin1(b []byte) string {
+	r := make([]rune, len(b))
+	for i, c := range b {
+		r[i] = rune(c)
+	}
+	return string(r)
 }

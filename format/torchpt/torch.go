@@ -36,6 +36,11 @@ type Tensor struct {
 	RequiresGrad  bool
 	Parameter     bool // saved as torch.nn.Parameter
 	Quantized     bool
+	// Buffer and Module are set by File.Contents for the tensors of a
+	// pickled nn.Module: a registered buffer (not a parameter), and the
+	// class name of the module holding the tensor ("Linear").
+	Buffer bool
+	Module string
 }
 
 // dtypeInfo maps torch dtype attribute names (torch.float32 is pickled as
@@ -180,6 +185,22 @@ func allowed(g Global) bool {
 		return g.Name == "set" || g.Name == "frozenset"
 	case "_codecs":
 		return g.Name == "encode"
+	case "numpy", "numpy.core.multiarray", "numpy._core.multiarray":
+		// NumPy scalars and arrays (a best accuracy saved as np.float64):
+		// kept as inert *Object values, never built.
+		return isNumpy(g)
+	}
+	return false
+}
+
+// isNumpy reports whether g is one of the callables NumPy pickles its
+// scalars, arrays and dtypes with (numpy._core in NumPy 2).
+func isNumpy(g Global) bool {
+	switch g.Module {
+	case "numpy":
+		return g.Name == "dtype" || g.Name == "ndarray"
+	case "numpy.core.multiarray", "numpy._core.multiarray":
+		return g.Name == "scalar" || g.Name == "_reconstruct"
 	}
 	return false
 }
@@ -189,9 +210,13 @@ func allowed(g Global) bool {
 func (s *session) call(g Global, args Tuple) (any, error) {
 	if !allowed(g) {
 		if s.lenient {
+			s.unknown(g)
 			return &Object{Class: g, Args: args}, nil
 		}
 		return nil, errors.New("not allowed")
+	}
+	if isNumpy(g) {
+		return &Object{Class: g, Args: args}, nil
 	}
 	switch g.String() {
 	case "collections.OrderedDict":

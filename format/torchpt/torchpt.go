@@ -89,6 +89,10 @@ type File struct {
 	Root     any
 	Tensors  []Tensor   // every tensor reachable from Root, in pickle order
 	Storages []*Storage // every storage, in first-use order
+	// Unknown lists the callables outside the allow-list that the pickle
+	// calls (classes it instantiates, functions it applies), in first-call
+	// order, when Decoder.AllowUnknownGlobals kept them as inert objects.
+	Unknown []Global
 }
 
 // Keys returns the top-level keys of Root when it is a dict.
@@ -161,6 +165,19 @@ type session struct {
 	maxStorages int
 	storages    map[string]*Storage
 	order       []*Storage
+	unknowns    []Global
+}
+
+// unknown records a call of a global outside the allow-list.
+func (s *session) unknown(g Global) {
+	for _, u := range s.unknowns {
+		if u == g {
+			return
+		}
+	}
+	if len(s.unknowns) < 64 {
+		s.unknowns = append(s.unknowns, g)
+	}
 }
 
 func (s *session) errf(entry string, off int64, err error, format string, args ...any) error {
@@ -217,6 +234,7 @@ func (d *Decoder) decode(r io.ReaderAt, size int64, name string) (*File, error) 
 		return nil, err
 	}
 	f.Storages = s.order
+	f.Unknown = s.unknowns
 	if err := s.collect(f); err != nil {
 		return nil, err
 	}
