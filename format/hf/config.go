@@ -396,10 +396,13 @@ func sortedKeys[V any](m map[string]V) []string {
 // a JSON object with "model_type", or with "architectures" and a
 // hidden-size-like key, or without either but with the keys only one
 // family has (Google's bert_config.json, GPT-2's n_embd/n_layer/n_head),
-// or named after a supported model type ("bert_config.json") with a size
-// key at the top level. A spec (top-level layers), a Keras model
-// (class_name) or a sharded-checkpoint index (weight_map) is not one. Only
-// the first bytes are needed.
+// or two of the sizes at the top level (hidden_size, num_hidden_layers,
+// …; one when it is named after a supported model type), so that a
+// config whose type cannot be told gets the hf error asking for
+// --model-type rather than "unrecognized format". A spec (top-level
+// layers), a Keras model (class_name), a sharded-checkpoint index
+// (weight_map) or Meta's params.json (multiple_of) is not one. Only the
+// first bytes are needed.
 func Sniff(name string, head []byte) bool {
 	s := bytes.TrimSpace(head)
 	s = bytes.TrimPrefix(s, []byte("\xef\xbb\xbf"))
@@ -418,20 +421,20 @@ func Sniff(name string, head []byte) bool {
 		}
 	}
 	keys := topKeys(s)
-	if len(keys.anyOf("layers", "class_name", "keras_version", "weight_map")) > 0 {
-		return false
+	if len(keys.anyOf("layers", "class_name", "keras_version", "weight_map", "multiple_of")) > 0 {
+		return false // a spec, a Keras model, a checkpoint index, Meta's params.json
 	}
 	if mt, _ := typeFromKeys(keys); mt != "" {
 		return true
 	}
-	if mt := namePattern(name); families()[mt].build != nil || typeAliases[mt] != "" {
-		for k := range keys {
-			if coreKeys[k] {
-				return true
-			}
+	core := 0
+	for k := range keys {
+		if coreKeys[k] {
+			core++
 		}
 	}
-	return false
+	mt := pathPattern(name)
+	return core >= 2 || (core == 1 && (families()[mt].build != nil || typeAliases[mt] != ""))
 }
 
 // topKeys reads the top-level keys of a JSON object as far as data goes

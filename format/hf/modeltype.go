@@ -80,6 +80,39 @@ func namePattern(s string) string {
 	return ""
 }
 
+// pathPattern is namePattern for one element of a local path, which,
+// unlike a model id, may be any word: a type of three letters or fewer
+// counts only as a word of its own ("opt-125m", "rag-token-nq"), not inside
+// another ("options", "storage", "modeled", "digits"), and a commit hash
+// (the snapshots/<sha> of the Hugging Face cache) names nothing.
+func pathPattern(s string) string {
+	if len(s) >= 8 && strings.Trim(s, "0123456789abcdef") == "" {
+		return ""
+	}
+	for _, t := range transformersTypes() {
+		for i := 0; ; {
+			j := strings.Index(s[i:], t)
+			if j < 0 {
+				break
+			}
+			j += i
+			if len(t) > 3 || (!letterAt(s, j-1) && !letterAt(s, j+len(t))) {
+				return t
+			}
+			i = j + 1
+		}
+	}
+	return ""
+}
+
+func letterAt(s string, i int) bool {
+	if i < 0 || i >= len(s) {
+		return false
+	}
+	c := s[i] | 0x20
+	return c >= 'a' && c <= 'z'
+}
+
 // typeFromName reads a model type from a configuration's path as
 // transformers does (from_pretrained("bert-base-uncased"),
 // "uncased_L-12_H-768_A-12/bert_config.json"), one path element at a
@@ -101,7 +134,7 @@ func typeFromName(path string) (mt, from string) {
 		if p == "." || p == ".." {
 			continue
 		}
-		if t := namePattern(p); t != "" {
+		if t := pathPattern(p); t != "" {
 			return t, p
 		}
 	}

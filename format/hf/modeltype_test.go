@@ -166,8 +166,25 @@ func TestTypeFromName(t *testing.T) {
 			}
 		})
 	}
-	if got := namePattern("roberta-prelayernorm-base"); got != "roberta-prelayernorm" {
-		t.Errorf("longest name: %q", got)
+	for in, want := range map[string]string{
+		"roberta-prelayernorm-base": "roberta-prelayernorm", // the longest wins
+		"distilgpt2":                "gpt2",
+		"opt-125m":                  "opt",
+		"flan-t5-base":              "t5",
+		"options":                   "", // a short type inside a word is not one
+		"storage":                   "",
+		"modeled":                   "",
+		"86b5e0934494bd15c9632b12f734a8a67f723594": "", // a snapshot hash
+	} {
+		if got := pathPattern(in); got != want {
+			t.Errorf("pathPattern(%q) = %q, want %q", in, got, want)
+		}
+	}
+	// The Hugging Face cache: the hash and "snapshots" say nothing, the
+	// repository's directory does.
+	g := decodeNamed(t, "hub/models--openai-community--gpt2/snapshots/607a30d783dfa663caf39e06633721c8d4cfcd7e/config.json", []byte(`{"n_layer": 1}`), Options{})
+	if g.Arch.Class != "GPT2LMHeadModel" {
+		t.Errorf("cache path: %s", g.Arch.Class)
 	}
 }
 
@@ -290,8 +307,10 @@ func TestSniffWithoutModelType(t *testing.T) {
 		{"bert_config.json", string(google), true},
 		{"x.json", string(google), true},
 		{"hparams.json", `{"n_vocab": 50257, "n_ctx": 1024, "n_embd": 768, "n_head": 12, "n_layer": 12}`, true},
-		{"llama_config.json", `{"hidden_size": 64, "num_hidden_layers": 2}`, true},
-		{"config.json", `{"hidden_size": 64, "num_hidden_layers": 2}`, false},
+		{"llama_config.json", `{"hidden_size": 64, "rms_norm_eps": 1e-06}`, true},
+		{"config.json", `{"hidden_size": 64, "rms_norm_eps": 1e-06}`, false},
+		{"config.json", `{"hidden_size": 64, "num_hidden_layers": 2}`, true},
+		{"params.json", `{"dim": 4096, "multiple_of": 256, "n_heads": 32, "n_layers": 32, "norm_eps": 1e-05, "vocab_size": -1}`, false},
 		// A spec, a Keras model, a sharded index, a tokenizer config named
 		// after a model: not configurations.
 		{"bert.json", `{"name": "bert", "input": [null, 128], "layers": [{"type": "dense", "hidden_size": 4}]}`, false},
