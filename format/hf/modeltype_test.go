@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/layerinfo/layerinfo/format/spec"
 	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/infer"
 )
@@ -320,6 +321,33 @@ func TestSniffWithoutModelType(t *testing.T) {
 	} {
 		if got := Sniff(c.name, []byte(c.head)); got != c.want {
 			t.Errorf("Sniff(%q, %.50q) = %v, want %v", c.name, c.head, got, c.want)
+		}
+	}
+}
+
+// TestSniffOrder: layerinfo tries hf before spec, so hf.Sniff must leave
+// the spec's JSON example and Keras model JSON (../shared/reference/keras)
+// alone, and spec.Sniff must not take a config without model_type either
+// (were hf tried later).
+func TestSniffOrder(t *testing.T) {
+	others, _ := filepath.Glob("../../../shared/reference/keras/*.json")
+	others = append(others, "../../examples/tied_autoencoder.json")
+	for _, path := range others {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if Sniff(filepath.Base(path), data[:min(len(data), 4096)]) {
+			t.Errorf("hf.Sniff takes %s", path)
+		}
+	}
+	for _, path := range []string{"testdata/uncased_L-12_H-768_A-12/bert_config.json", "testdata/gpt2-small/config.json", "testdata/roberta-base/config.json"} {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !Sniff(filepath.Base(path), data) || spec.Sniff(filepath.Base(path), data) {
+			t.Errorf("%s: hf.Sniff %v, spec.Sniff %v", path, Sniff(filepath.Base(path), data), spec.Sniff(filepath.Base(path), data))
 		}
 	}
 }
