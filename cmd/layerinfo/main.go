@@ -125,7 +125,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if *modelType != "" {
 		if err := hf.CheckModelType(*modelType); err != nil {
-			fmt.Fprintf(stderr, "layerinfo: --model-type: %v\n", err)
+			fmt.Fprintf(stderr, "layerinfo: --model-type: %v\nRun 'layerinfo --help' for usage.\n", err)
 			return exitUsage
 		}
 	}

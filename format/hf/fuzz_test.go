@@ -23,7 +23,7 @@ func FuzzDecode(f *testing.F) {
 		}
 	}
 	// Configurations without model_type, read by name and keys.
-	for _, path := range []string{"testdata/uncased_L-12_H-768_A-12/bert_config.json", "testdata/gpt2-small/config.json", "testdata/roberta-base/config.json"} {
+	for _, path := range []string{"testdata/uncased_L-12_H-768_A-12/bert_config.json", "testdata/gpt2-small/config.json", "testdata/roberta-base/config.json", "testdata/t5-small/config.json"} {
 		if data, err := os.ReadFile(path); err == nil {
 			f.Add(data, path, "", "")
 			f.Add(data, "<stdin>", "", "roberta")

@@ -166,15 +166,20 @@ func (k keySet) anyOf(names ...string) []string {
 // typeFromKeys recognises the configurations written before transformers
 // had model_type, by keys no other family shares: Google's BERT
 // bert_config.json (type_vocab_size with the BERT sizes), GPT-2's
-// n_embd/n_layer/n_head and DistilBERT's dim/n_layers/n_heads/hidden_dim.
-// Keys of the look-alike families (ALBERT's and ELECTRA's embedding_size,
-// OpenAI GPT's afn, CTRL's dff, GPT-J's rotary_dim, Llama's params.json
-// multiple_of) rule a signature out rather than guess. It returns the
+// n_embd/n_layer/n_head, T5's d_model/d_kv/d_ff/num_heads/num_layers and
+// DistilBERT's dim/n_layers/n_heads/hidden_dim. Keys of the look-alike
+// families (ALBERT's and ELECTRA's embedding_size, OpenAI GPT's afn,
+// CTRL's dff, GPT-J's rotary_dim, Switch Transformers' experts, LongT5's
+// local_radius, Llama's params.json multiple_of) rule a signature out
+// rather than guess. It returns the
 // family and the keys that decided it.
 func typeFromKeys(k keySet) (string, []string) {
 	switch {
 	case k.all("n_embd", "n_layer", "n_head") && len(k.anyOf("afn", "dff", "rotary_dim", "multi_query", "n_embed", "d_model", "hidden_size")) == 0:
 		return "gpt2", []string{"n_embd", "n_layer", "n_head"}
+	case k.all("d_model", "d_kv", "d_ff", "num_heads", "num_layers") &&
+		len(k.anyOf("num_experts", "expert_capacity", "local_radius", "global_block_size", "encoder_attention_type", "num_sparse_encoder_layers")) == 0:
+		return "t5", []string{"d_model", "d_kv", "d_ff", "num_heads", "num_layers"}
 	case k.all("dim", "n_layers", "n_heads", "hidden_dim") && len(k.anyOf("multiple_of", "norm_eps", "hidden_size")) == 0:
 		return "distilbert", []string{"dim", "n_layers", "n_heads", "hidden_dim"}
 	case k["type_vocab_size"] && len(k.anyOf("hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size")) > 0 &&

@@ -50,6 +50,8 @@ func TestWithoutModelType(t *testing.T) {
 		{"testdata/uncased_L-12_H-768_A-12/bert_config.json", "bert-base-uncased", `from the name "bert_config.json"`},
 		// The directory's name and GPT-2's n_embd/n_layer/n_head agree.
 		{"testdata/gpt2-small/config.json", "gpt2", `from the name "gpt2-small"`},
+		// A T5 config of 2019 (t5-small's sizes, no model_type).
+		{"testdata/t5-small/config.json", "t5-small", `from the name "t5-small"`},
 		// BERT's keys; the directory's name makes it RoBERTa (as
 		// AutoConfig does from_pretrained("roberta-base")).
 		{"testdata/roberta-base/config.json", "roberta-base", `read as roberta from the name "roberta-base"`},
@@ -88,6 +90,15 @@ func TestTypeFromKeys(t *testing.T) {
 	if !strings.Contains(notes(g), "read as bert from its keys (type_vocab_size") {
 		t.Errorf("notes: %s", notes(g))
 	}
+	t5 := reference(t, "t5-small")
+	t5cfg, err := os.ReadFile("testdata/t5-small/config.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g = decodeNamed(t, "<stdin>", t5cfg, Options{})
+	if _, n, _ := params(g); n != t5.Counts.Params || g.Arch.Class != t5.Class || !strings.Contains(notes(g), "read as t5 from its keys (d_model, d_kv, d_ff, …)") {
+		t.Errorf("t5 from stdin: %s with %d params, want %s with %d; notes %s", g.Arch.Class, n, t5.Class, t5.Counts.Params, notes(g))
+	}
 	// OpenAI GPT-2's own hparams.json: n_vocab and n_ctx are its names for
 	// what transformers reads as vocab_size and n_positions (it takes its
 	// defaults, which are GPT-2's); 124M's sizes are transformers' defaults.
@@ -109,6 +120,7 @@ func TestTypeFromKeys(t *testing.T) {
 		`{"embedding_size": 128, "hidden_size": 768, "num_hidden_layers": 12, "type_vocab_size": 2, "vocab_size": 30000}`,
 		`{"afn": "gelu", "n_embd": 768, "n_head": 12, "n_layer": 12, "n_positions": 512, "vocab_size": 40478}`,
 		`{"n_embd": 4096, "n_head": 16, "n_layer": 28, "rotary_dim": 64}`,
+		`{"d_model": 768, "d_kv": 64, "d_ff": 2048, "num_heads": 12, "num_layers": 12, "num_experts": 8, "expert_capacity": 64}`,
 		`{"dim": 4096, "multiple_of": 256, "n_heads": 32, "n_layers": 32, "norm_eps": 1e-05, "vocab_size": -1, "hidden_dim": 11008}`,
 	} {
 		if _, err := Decode("config.json", []byte(cfg), Options{}); err == nil || !strings.Contains(err.Error(), `no "model_type"`) {
@@ -341,7 +353,7 @@ func TestSniffOrder(t *testing.T) {
 			t.Errorf("hf.Sniff takes %s", path)
 		}
 	}
-	for _, path := range []string{"testdata/uncased_L-12_H-768_A-12/bert_config.json", "testdata/gpt2-small/config.json", "testdata/roberta-base/config.json"} {
+	for _, path := range []string{"testdata/uncased_L-12_H-768_A-12/bert_config.json", "testdata/gpt2-small/config.json", "testdata/roberta-base/config.json", "testdata/t5-small/config.json"} {
 		data, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
