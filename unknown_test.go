@@ -163,73 +163,113 @@ func compact(t *testing.T, v *[]json.RawMessage) string {
 
 func jsonInt(n int64) string { b, _ := json.Marshal(n); return string(b) }
 
-// onnxWithUnknowns is a ModelProto (opset 17) written field by field:
-// x (1,3,8,8) → com.example.MyOp → Relu, x → ReduceSum (keepdims 0) → a
-// scalar, and x → Conv (4 filters 3x3, no bias) → (1,4,6,6).
+// A ModelProto written field by field (field numbers from onnx.proto).
+type pbuf = []byte
+
+func pbStr(b pbuf, n protowire.Number, s string) pbuf {
+	return protowire.AppendString(protowire.AppendTag(b, n, protowire.BytesType), s)
+}
+
+func pbMsg(b pbuf, n protowire.Number, sub pbuf) pbuf {
+	return protowire.AppendBytes(protowire.AppendTag(b, n, protowire.BytesType), sub)
+}
+
+func pbVarint(b pbuf, n protowire.Number, v uint64) pbuf {
+	return protowire.AppendVarint(protowire.AppendTag(b, n, protowire.VarintType), v)
+}
+
+// onnxValueInfo is ValueInfoProto{name, type{tensor_type{FLOAT, shape}}}.
+func onnxValueInfo(name string, dims ...uint64) pbuf {
+	var shape pbuf
+	for _, d := range dims {
+		shape = pbMsg(shape, 1, pbVarint(nil, 1, d))
+	}
+	tt := pbMsg(pbVarint(nil, 1, 1), 2, shape)
+	return pbMsg(pbStr(nil, 1, name), 2, pbMsg(nil, 1, tt))
+}
+
+func onnxNode(name, op, domain string, in, out []string, attrs ...pbuf) pbuf {
+	var b pbuf
+	for _, s := range in {
+		b = pbStr(b, 1, s)
+	}
+	for _, s := range out {
+		b = pbStr(b, 2, s)
+	}
+	b = pbStr(pbStr(b, 3, name), 4, op)
+	for _, a := range attrs {
+		b = pbMsg(b, 5, a)
+	}
+	if domain != "" {
+		b = pbStr(b, 7, domain)
+	}
+	return b
+}
+
+// onnxInitializer is a TensorProto with dims and a type (1 FLOAT, 7
+// INT64) and, for INT64, its values.
+func onnxInitializer(name string, dt uint64, dims []uint64, ints ...int64) pbuf {
+	var t pbuf
+	for _, d := range dims {
+		t = pbVarint(t, 1, d)
+	}
+	t = pbVarint(t, 2, dt)
+	for _, v := range ints {
+		t = pbVarint(t, 7, uint64(v))
+	}
+	return pbStr(t, 8, name)
+}
+
+// onnxModel is a ModelProto at opset 17 (and com.example 1) whose graph
+// has the given nodes and initializers, input x and the named outputs.
+func onnxModel(x []uint64, nodes, inits []pbuf, outputs ...string) []byte {
+	var g pbuf
+	for _, n := range nodes {
+		g = pbMsg(g, 1, n)
+	}
+	g = pbStr(g, 2, "test")
+	for _, t := range inits {
+		g = pbMsg(g, 5, t)
+	}
+	g = pbMsg(g, 11, onnxValueInfo("x", x...))
+	for _, o := range outputs {
+		g = pbMsg(g, 12, pbStr(nil, 1, o))
+	}
+	var m pbuf
+	m = pbVarint(m, 1, 8)                                         // ir_version
+	m = pbMsg(m, 8, pbVarint(pbStr(nil, 1, ""), 2, 17))           // opset_import ai.onnx 17
+	m = pbMsg(m, 8, pbVarint(pbStr(nil, 1, "com.example"), 2, 1)) // and the custom domain
+	return pbMsg(m, 7, g)
+}
+
+// onnxWithUnknowns: x (1,3,8,8) → com.example.MyOp → Relu, x → ReduceSum
+// (keepdims 0) → a scalar, and x → Conv (4 filters 3x3, no bias) →
+// (1,4,6,6).
 func onnxWithUnknowns() []byte {
-	type m = []byte
-	str := func(b m, n protowire.Number, s string) m {
-		b = protowire.AppendTag(b, n, protowire.BytesType)
-		return protowire.AppendString(b, s)
+	keepdims0 := pbVarint(pbVarint(pbStr(nil, 1, "keepdims"), 3, 0), 20, 2) // AttributeProto INT
+	return onnxModel([]uint64{1, 3, 8, 8}, []pbuf{
+		onnxNode("custom", "MyOp", "com.example", []string{"x"}, []string{"t"}),
+		onnxNode("relu", "Relu", "", []string{"t"}, []string{"y"}),
+		onnxNode("sum", "ReduceSum", "", []string{"x"}, []string{"s"}, keepdims0),
+		onnxNode("conv", "Conv", "", []string{"x", "w"}, []string{"c"}),
+	}, []pbuf{onnxInitializer("w", 1, []uint64{4, 3, 3, 3})}, "y", "s", "c")
+}
+
+// TestModelErrorsAreErrors: a node the model gets wrong (a Reshape whose
+// element counts differ) is an error naming the node, not a note under a
+// report of the rest.
+func TestModelErrorsAreErrors(t *testing.T) {
+	data := onnxModel([]uint64{2, 5}, []pbuf{
+		onnxNode("reshape", "Reshape", "", []string{"x", "shape"}, []string{"y"}),
+	}, []pbuf{onnxInitializer("shape", 7, []uint64{2}, 3, 3)}, "y")
+	g, err := layerinfo.Load(layerinfo.Bytes("bad.onnx", data), layerinfo.Options{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	msg := func(b m, n protowire.Number, sub m) m {
-		b = protowire.AppendTag(b, n, protowire.BytesType)
-		return protowire.AppendBytes(b, sub)
+	_, err = layerinfo.Analyze(g)
+	if err == nil || !strings.Contains(err.Error(), "reshape") || !strings.Contains(err.Error(), "(10 elements) into (3, 3) (9 elements)") {
+		t.Errorf("err = %v, want the Reshape's element counts", err)
 	}
-	varint := func(b m, n protowire.Number, v uint64) m {
-		b = protowire.AppendTag(b, n, protowire.VarintType)
-		return protowire.AppendVarint(b, v)
-	}
-	// ValueInfoProto{name, type{tensor_type{elem_type FLOAT, shape}}}.
-	valueInfo := func(name string, dims ...uint64) m {
-		var shape m
-		for _, d := range dims {
-			shape = msg(shape, 1, varint(nil, 1, d))
-		}
-		tt := msg(varint(nil, 1, 1), 2, shape)
-		return msg(str(nil, 1, name), 2, msg(nil, 1, tt))
-	}
-	node := func(name, op, domain string, in, out []string, attrs ...m) m {
-		var b m
-		for _, s := range in {
-			b = str(b, 1, s)
-		}
-		for _, s := range out {
-			b = str(b, 2, s)
-		}
-		b = str(str(b, 3, name), 4, op)
-		for _, a := range attrs {
-			b = msg(b, 5, a)
-		}
-		if domain != "" {
-			b = str(b, 7, domain)
-		}
-		return b
-	}
-	keepdims0 := varint(varint(str(nil, 1, "keepdims"), 3, 0), 20, 2)
-	// TensorProto initializer w: dims (4,3,3,3), FLOAT, no data (external).
-	var w m
-	for _, d := range []uint64{4, 3, 3, 3} {
-		w = varint(w, 1, d)
-	}
-	w = str(varint(w, 2, 1), 8, "w")
-	var g m
-	g = msg(g, 1, node("custom", "MyOp", "com.example", []string{"x"}, []string{"t"}))
-	g = msg(g, 1, node("relu", "Relu", "", []string{"t"}, []string{"y"}))
-	g = msg(g, 1, node("sum", "ReduceSum", "", []string{"x"}, []string{"s"}, keepdims0))
-	g = msg(g, 1, node("conv", "Conv", "", []string{"x", "w"}, []string{"c"}))
-	g = str(g, 2, "unknowns")
-	g = msg(g, 5, w)
-	g = msg(g, 11, valueInfo("x", 1, 3, 8, 8))
-	for _, o := range []string{"y", "s", "c"} {
-		g = msg(g, 12, str(nil, 1, o))
-	}
-	var model m
-	model = varint(model, 1, 8)                                     // ir_version
-	model = msg(model, 8, varint(str(nil, 1, ""), 2, 17))           // opset_import ai.onnx 17
-	model = msg(model, 8, varint(str(nil, 1, "com.example"), 2, 1)) // and the custom domain
-	model = msg(model, 7, g)
-	return model
 }
 
 // safetensorsFile is a two-tensor safetensors file: an 8-byte header

@@ -1,6 +1,7 @@
 package op
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/layerinfo/layerinfo/calc"
@@ -260,8 +261,11 @@ func (r *ReshapeTo) Infer(n *graph.Node) error {
 		out[infer] = d
 		n.Why("-1 at position %d: %s", infer, why)
 	} else {
-		a, _ := dimsProduct(in)
-		b, _ := dimsProduct(out)
+		a, ae := dimsProduct(in)
+		b, be := dimsProduct(out)
+		if err := errors.Join(ae.Err(), be.Err()); err != nil {
+			return fmt.Errorf("cannot reshape %s into %s: %w", fmtShape(in), fmtShape(out), err)
+		}
 		if a.Known() && b.Known() && a.Size != b.Size {
 			return fmt.Errorf("cannot reshape %s (%d elements) into %s (%d elements)", fmtShape(in), a.Size, fmtShape(out), b.Size)
 		}

@@ -35,7 +35,11 @@ func (Range) Infer(n *graph.Node) error {
 		if xs[2] == 0 {
 			return fmt.Errorf("delta is 0")
 		}
-		k := int64(math.Max(math.Ceil((xs[1]-xs[0])/xs[2]), 0))
+		f := math.Max(math.Ceil((xs[1]-xs[0])/xs[2]), 0)
+		if math.IsNaN(f) || f >= math.MaxInt64 {
+			return fmt.Errorf("range %v to %v by %v has %v elements, more than a tensor can hold", xs[0], xs[1], xs[2], f)
+		}
+		k := int64(f)
 		n.SetOut(0, graph.S(k))
 		n.Why("max(ceil((%v-%v)/%v), 0) = %d", xs[1], xs[0], xs[2], k)
 		if k <= MaxConst {
@@ -72,6 +76,9 @@ func (Range) Infer(n *graph.Node) error {
 		return fmt.Errorf("delta is 0")
 	}
 	e := calc.Max(calc.N(0), calc.Ceil(calc.Sub(calc.N(limit.v), calc.N(start.v)), calc.N(delta.v)))
+	if err := e.Err(); err != nil {
+		return fmt.Errorf("range %d to %d by %d: the length overflows: %w", start.v, limit.v, delta.v, err)
+	}
 	k, _ := e.Value()
 	n.SetOut(0, graph.S(k))
 	n.Why("length %s", e.Equation())

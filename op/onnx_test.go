@@ -293,6 +293,9 @@ func TestONNXShapes(t *testing.T) {
 		{name: "reshape allowzero keeps a 0", op: &op.ReshapeTo{AllowZero: true}, in: []*graph.Value{t32(2, 0), ints(0, 5)}, out: []graph.Shape{graph.S(0, 5)}},
 		{name: "reshape 0 copies without allowzero", op: &op.ReshapeTo{}, in: []*graph.Value{t32(2, 0), ints(0, 5)}, err: "cannot reshape"},
 		{name: "reshape does not divide", op: &op.ReshapeTo{}, in: []*graph.Value{t32(2, 5), ints(-1, 3)}, err: "cannot reshape"},
+		{name: "reshape counts differ", op: &op.ReshapeTo{}, in: []*graph.Value{t32(2, 5), ints(3, 3)}, err: "(10 elements) into (3, 3) (9 elements)"},
+		// 2^32 * 2^32 = 2^64: the target's product overflows.
+		{name: "reshape target overflows", op: &op.ReshapeTo{}, in: []*graph.Value{t32(2, 5), ints(1<<32, 1<<32)}, err: "overflow"},
 		{name: "reshape symbolic target", op: &op.ReshapeTo{}, in: []*graph.Value{sym(batch, d(3), d(4)), &graph.Value{Name: "t", Shape: graph.S(2), DType: graph.Int64,
 			Const: &graph.Const{Ints: []int64{0, -1}, Dims: []graph.Dim{batch, d(0)}}}}, out: []graph.Shape{{batch, d(12)}}},
 		{name: "reshape symbol cancels", op: &op.ReshapeTo{}, in: []*graph.Value{sym(batch, d(3), d(4)), ints(-1, 12)}, out: []graph.Shape{{batch, d(12)}}},
@@ -315,6 +318,9 @@ func TestONNXShapes(t *testing.T) {
 		{name: "tile", op: op.Tile{}, in: []*graph.Value{t32(2, 3), ints(2, 2)}, out: []graph.Shape{graph.S(4, 6)}},
 		{name: "range", op: op.Range{}, in: []*graph.Value{scalar(0), scalar(10), scalar(3)}, out: []graph.Shape{graph.S(4)}, konst: []int64{0, 3, 6, 9}},
 		{name: "range down", op: op.Range{}, in: []*graph.Value{scalar(10), scalar(4), scalar(-3)}, out: []graph.Shape{graph.S(2)}, konst: []int64{10, 7}},
+		// -2^63 to 2^63-1 by 1 has 2^64-1 elements: no int64 holds the length.
+		{name: "range length overflows", op: op.Range{}, in: []*graph.Value{scalar(math.MinInt64), scalar(math.MaxInt64), scalar(1)}, err: "overflow"},
+		{name: "float range too long", op: op.Range{}, in: []*graph.Value{floats(0), floats(1e30), floats(1)}, err: "more than a tensor can hold"},
 		{name: "constant of shape", op: &op.ConstantOfShape{IsInts: true, Int: 1, DType: graph.Int64}, in: []*graph.Value{ints(2, 3)}, out: []graph.Shape{graph.S(2, 3)}, konst: []int64{1, 1, 1, 1, 1, 1}},
 		{name: "constant of symbolic shape", op: &op.ConstantOfShape{}, in: []*graph.Value{symShape}, out: []graph.Shape{{batch, d(3), d(4)}}},
 		{name: "pad", op: &op.PadTo{FromInput: true}, in: []*graph.Value{t32(1, 3, 4, 4), ints(0, 0, 1, 1, 0, 0, 1, 1)}, out: []graph.Shape{graph.S(1, 3, 6, 6)}},

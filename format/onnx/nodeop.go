@@ -44,17 +44,12 @@ func (o *nodeOp) Infer(n *graph.Node) (err error) {
 			return graph.Unknownf("input %d (%s) has an unknown shape", i, v.Name)
 		}
 	}
+	// What an op cannot work out (an unknown input, a runtime value)
+	// leaves the outputs unknown; what it finds wrong (element counts
+	// that differ, a length that overflows) is an error in the model,
+	// and a report of the rest would not be the whole model.
 	if err := o.op.Infer(n); err != nil {
-		if graph.IsUnknown(err) {
-			return err
-		}
-		return graph.Unknownf("error: %v", err)
-	}
-	if err := n.FLOPs.Err(); err != nil {
-		return graph.Unknownf("error: counting FLOPs: %v", err)
-	}
-	if err := n.OtherOps.Err(); err != nil {
-		return graph.Unknownf("error: counting other operations: %v", err)
+		return err
 	}
 	o.crossCheck(n)
 	for _, v := range n.Outputs {
