@@ -19,6 +19,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -29,6 +30,7 @@ import (
 	"github.com/layerinfo/layerinfo/format/spec"
 	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/infer"
+	"github.com/layerinfo/layerinfo/internal/fileio"
 	"github.com/layerinfo/layerinfo/stats"
 )
 
@@ -93,7 +95,15 @@ func (in Input) head(n int) []byte {
 // Options tune loading. The zero value detects the format.
 type Options struct {
 	Format string // a format name from Formats(); "" detects it
-	Entry  string // Python code: the function that builds the model
+	// Python code: what builds the model — a function ("build_cnn"), a
+	// call with literal arguments ("build_lenet5(None, 10)"), or the
+	// variable of one of the file's NeuralNets or layers ("net2").
+	Entry string
+	// Set binds names in Python code, NAME → a Python literal ("59",
+	// "(None, 1, 28, 28)", "'same'", "None"): a top-level name of the file
+	// takes the value instead of its assignment; otherwise a parameter of
+	// the entry function or a NeuralNet keyword gets it.
+	Set map[string]string
 	// Transformer configurations (format hf): the model class to build
 	// (default: the config's architectures), and the batch size and
 	// context length of the inputs and of the memory and FLOPs estimates
@@ -105,12 +115,89 @@ type Options struct {
 	// when the configuration has none (Google's bert_config.json) or to
 	// override it.
 	ModelType string
-	// InputShapes fixes the shapes of a model's inputs (ONNX), by input
-	// name; "" names the first input. Symbolic dims become known.
+	// InputShapes fixes the shapes of a model's inputs by input name (ONNX
+	// graph inputs, Lasagne InputLayers, nolearn's input_shape); "" names
+	// the first input. A shape is the whole shape, batch axis first, as
+	// the framework writes it; a negative size leaves that axis unknown
+	// (Python's None, ONNX's symbolic dim).
 	InputShapes map[string][]int64
 	// Progress, when set, is told how far the analysis has got: after
 	// each node, done of total.
 	Progress func(done, total int)
+}
+
+// given lists the format-specific options opt sets, by the name of the
+// CLI flag. A new option gets a line here and its name in the Takes of
+// the formats that use it; Load refuses it for every other format.
+func (o Options) given() []string {
+	var names []string
+	add := func(name string, set bool) {
+		if set {
+			names = append(names, name)
+		}
+	}
+	add("entry", o.Entry != "")
+	add("set", len(o.Set) > 0)
+	add("input-shape", len(o.InputShapes) > 0)
+	add("class", o.Class != "")
+	add("model-type", o.ModelType != "")
+	add("batch", o.Batch != 0)
+	add("context", o.Context != 0)
+	return names
+}
+
+// ErrUsage marks an error in how layerinfo was asked rather than in the
+// model: an option the file's format does not take, an option value that
+// does not parse. The CLI exits 2 on errors that match it (errors.Is).
+var ErrUsage = errors.New("usage error")
+
+// OptionError is an option given for a file whose format does not use it.
+// It matches ErrUsage.
+type OptionError struct {
+	File   string
+	Option string   // the flag's name, without dashes: "class"
+	Format string   // the file's format
+	Takes  []string // the options that format takes
+	For    []string // the formats that take the option
+}
+
+func (e *OptionError) Error() string {
+	s := fmt.Sprintf("%s: --%s does not apply to this %s file", e.File, e.Option, e.Format)
+	if len(e.For) > 0 {
+		s += " (it is for " + strings.Join(e.For, ", ") + ")"
+	}
+	if len(e.Takes) == 0 {
+		return s + "; " + e.Format + " takes none of the model options"
+	}
+	return s + "; " + e.Format + " takes --" + strings.Join(e.Takes, ", --")
+}
+
+// Is makes an OptionError match ErrUsage.
+func (e *OptionError) Is(target error) bool { return target == ErrUsage }
+
+// usageError wraps a format's complaint about an option's value so that
+// it matches ErrUsage.
+type usageError struct{ err error }
+
+func (e usageError) Error() string        { return e.err.Error() }
+func (e usageError) Unwrap() error        { return e.err }
+func (e usageError) Is(target error) bool { return target == ErrUsage }
+
+// checkOptions refuses the options f does not take.
+func (f Format) checkOptions(in Input, opt Options) error {
+	for _, name := range opt.given() {
+		if slices.Contains(f.Takes, name) {
+			continue
+		}
+		var users []string
+		for _, g := range Formats() {
+			if slices.Contains(g.Takes, name) {
+				users = append(users, g.Name)
+			}
+		}
+		return &OptionError{File: in.Name, Option: name, Format: f.Name, Takes: f.Takes, For: users}
+	}
+	return nil
 }
 
 // Format is one input format.
@@ -121,6 +208,9 @@ type Format struct {
 	// name and first bytes.
 	Sniff  func(name string, head []byte) bool
 	Decode func(in Input, opt Options) (*graph.Graph, error)
+	// Takes names the format-specific options (Options.given, by flag
+	// name) the format uses; Load refuses any other with an *OptionError.
+	Takes []string
 }
 
 // Formats lists the formats in the order they are tried.
@@ -160,14 +250,24 @@ func Formats() []Format {
 			Name:  "onnx",
 			Doc:   "ONNX models (.onnx): every node's shape, parameters and FLOPs; weights are never read",
 			Sniff: onnx.Sniff,
+			Takes: []string{"input-shape"},
 			Decode: func(in Input, opt Options) (*graph.Graph, error) {
 				return onnx.Load(in.Name, in.R, in.Size, onnx.Options{InputShapes: opt.InputShapes})
 			},
 		},
 		{
+			// Before hf and spec: a notebook is JSON too.
+			Name:   "notebook",
+			Doc:    "Jupyter notebooks (.ipynb) of nolearn/Lasagne code: the code cells in order, IPython magics left out",
+			Takes:  []string{"entry", "set", "input-shape"},
+			Sniff:  pycode.IsNotebook,
+			Decode: decodePython,
+		},
+		{
 			Name:  "hf",
 			Doc:   "Hugging Face transformers config.json: exact parameters per block, memory, KV cache and FLOPs per token",
 			Sniff: hf.Sniff,
+			Takes: []string{"class", "model-type", "batch", "context"},
 			Decode: func(in Input, opt Options) (*graph.Graph, error) {
 				src, err := in.text()
 				if err != nil {
@@ -191,6 +291,7 @@ func Formats() []Format {
 		{
 			Name: "python",
 			Doc:  "Python model code: nolearn NeuralNet(...) and Lasagne layers",
+			Takes: []string{"entry", "set", "input-shape"},
 			Sniff: func(name string, head []byte) bool {
 				if strings.HasSuffix(name, ".py") {
 					return true
@@ -198,13 +299,7 @@ func Formats() []Format {
 				s := string(head)
 				return strings.Contains(s, "lasagne") || strings.Contains(s, "NeuralNet(") || strings.Contains(s, "Layer(")
 			},
-			Decode: func(in Input, opt Options) (*graph.Graph, error) {
-				src, err := in.text()
-				if err != nil {
-					return nil, err
-				}
-				return pycode.Decode(in.Name, src, pycode.Options{Entry: opt.Entry})
-			},
+			Decode: decodePython,
 		},
 	}
 }
@@ -226,14 +321,29 @@ func Load(in Input, opt Options) (*graph.Graph, error) {
 	if opt.Format != "" {
 		for _, f := range fs {
 			if f.Name == opt.Format {
+				if err := f.checkOptions(in, opt); err != nil {
+					return nil, err
+				}
+				binary := f.Name == "gguf" || f.Name == "safetensors" || f.Name == "torch" || f.Name == "onnx"
+				if err := fileio.Check(in.Name, in.head(fileio.HeadSize), in.Size, binary || fileio.ModelExt(in.Name)); err != nil {
+					return nil, err
+				}
 				return f.Decode(in, opt)
 			}
 		}
-		return nil, fmt.Errorf("unknown format %q (known: %s)", opt.Format, strings.Join(FormatNames(), ", "))
+		return nil, usageError{fmt.Errorf("unknown format %q (known: %s)", opt.Format, strings.Join(FormatNames(), ", "))}
 	}
 	head := in.head(4096)
+	// Empty files, Git LFS pointers and HTML pages are named as such
+	// whatever format their name or first bytes suggest.
+	if err := fileio.Check(in.Name, head, in.Size, fileio.ModelExt(in.Name)); err != nil {
+		return nil, err
+	}
 	for _, f := range fs {
 		if f.Sniff(filepath.Base(in.Name), head) {
+			if err := f.checkOptions(in, opt); err != nil {
+				return nil, err
+			}
 			return f.Decode(in, opt)
 		}
 	}

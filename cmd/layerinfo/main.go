@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 
@@ -62,34 +64,47 @@ Flags:
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("layerinfo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard) // errors are printed below, in one line
 	explain := fs.Bool("explain", false, "show the arithmetic behind every number")
+	wide := fs.Bool("wide", false, "print every table cell whole (on a terminal, long names and shapes are cut to fit its width)")
+	version := fs.Bool("version", false, "print the version and exit")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	format := fs.String("format", "", "input format (default: detected): "+strings.Join(layerinfo.FormatNames(), ", "))
-	entry := fs.String("entry", "", "Python code: the function to call to build the model")
+	entry := fs.String("entry", "", "Python code: what builds the model, `NAME`: a function (build_cnn), a call with literal arguments\n('build_lenet5(None, 10)'), or the variable of one of the file's NeuralNets or layers (net2)")
 	var inputShapes shapesFlag
-	fs.Var(&inputShapes, "input-shape", "ONNX: fix an input's shape, `name=1x3x224x224` (or just 1x3x224x224 for the first input); repeatable")
+	fs.Var(&inputShapes, "input-shape", "ONNX and Python: the whole shape of an input, batch axis first, N for an unknown batch,\n`[NAME=]SHAPE`: input=8x3x224x224, or just Nx1x28x28 for the first input (NAME: an ONNX input,\na Lasagne InputLayer's name); repeatable")
+	var sets setsFlag
+	fs.Var(&sets, "set", "Python code: give a value the file cannot know, `NAME=VALUE` with VALUE a Python literal\n(59, 0.5, 'same', None, (None, 1, 28, 28)): a module-level NAME takes it instead of its\nassignment (vocab_size = len(chars)), else the entry function's parameter or the NeuralNet\nkeyword NAME; repeatable")
 	class := fs.String("class", "", "transformers config: the model class to build, e.g. BertForMaskedLM, LlamaModel (default: the config's architectures)")
 	modelType := fs.String("model-type", "", "transformers config: the model_type to build (bert, gpt2, …) when the config has none, or to override it")
 	batch := fs.Int64("batch", 0, "transformers config: batch size of the inputs and of the memory and FLOPs estimates (default: symbolic; estimates at 1)")
 	context := fs.Int64("context", 0, "transformers config: sequence length of the inputs and of the KV-cache and FLOPs estimates (default: symbolic; estimates at the model's maximum)")
-	fs.Usage = func() {
+	// The flag package calls Usage on every parse error too; the full
+	// text is printed only when asked for (-h, --help), on stdout.
+	fs.Usage = func() {}
+	help := func() {
 		var fl strings.Builder
 		for _, f := range layerinfo.Formats() {
 			fmt.Fprintf(&fl, "  %-12s  %s\n", f.Name, f.Doc)
 		}
-		fmt.Fprintf(stderr, usage, fl.String())
+		fmt.Fprintf(stdout, usage, fl.String())
+		fs.SetOutput(stdout)
 		fs.PrintDefaults()
-		fmt.Fprintf(stderr, "\nExit status: 0 ok, 1 the model has an error (message on stderr), 2 usage.\n")
+		fmt.Fprintf(stdout, "\nExit status: 0 ok, 1 the model has an error (message on stderr), 2 usage.\n")
+	}
+	usageErr := func(format string, args ...any) int {
+		fmt.Fprintf(stderr, "layerinfo: "+format+"\nRun 'layerinfo --help' for usage.\n", args...)
+		return exitUsage
 	}
 	// Flags may come before or after the file (layerinfo model.onnx --json).
 	var files []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				help()
 				return exitOK
 			}
-			return exitUsage
+			return usageErr("%v", err)
 		}
 		if fs.NArg() == 0 {
 			break
@@ -97,9 +112,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		files = append(files, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
-	if len(files) != 1 {
-		fs.Usage()
-		return exitUsage
+	if *version {
+		fmt.Fprintln(stdout, versionText())
+		return exitOK
+	}
+	switch {
+	case len(files) == 0:
+		return usageErr("no model file given (FILE, or - for standard input)")
+	case len(files) > 1:
+		return usageErr("one model file at a time, got %d: %s", len(files), strings.Join(files, " "))
 	}
 	if *explain && *asJSON {
 		fmt.Fprintln(stderr, "layerinfo: --explain and --json cannot be combined (the JSON report has the explanations)")
@@ -136,12 +157,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	bar := progress.Start(stderr) // only on a terminal, only after a second
 	defer bar.Stop()
 	bar.Stage("reading " + in.Name)
-	g, err := layerinfo.Load(in, layerinfo.Options{InputShapes: inputShapes.m, Format: *format, Entry: *entry, Class: *class, ModelType: *modelType, Batch: *batch, Context: *context})
+	g, err := layerinfo.Load(in, layerinfo.Options{InputShapes: inputShapes.m, Set: sets.m, Format: *format, Entry: *entry, Class: *class, ModelType: *modelType, Batch: *batch, Context: *context})
 	if err != nil {
-		fmt.Fprintf(stderr, "layerinfo: %v\n", err)
-		if strings.Contains(err.Error(), "unknown format") {
-			return exitUsage
+		if errors.Is(err, layerinfo.ErrUsage) { // a flag the format does not take, a value that does not parse
+			return usageErr("%v", err)
 		}
+		fmt.Fprintf(stderr, "layerinfo: %v\n", err)
 		return exitModel
 	}
 	bar.Stage("inferring shapes")
@@ -158,7 +179,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case *explain:
 		err = render.Explain(out, r)
 	default:
-		err = render.Table(out, r)
+		err = render.TableWith(out, r, render.Options{Width: tableWidth(stdout, *wide)})
 	}
 	if ferr := out.Flush(); err == nil {
 		err = ferr
@@ -185,9 +206,14 @@ func (s *shapesFlag) Set(v string) error {
 	}
 	var shape []int64
 	for _, part := range strings.FieldsFunc(dims, func(r rune) bool { return r == 'x' || r == 'X' || r == ',' }) {
+		switch strings.TrimSpace(part) {
+		case "N", "None", "?":
+			shape = append(shape, -1) // unknown: Python's None, ONNX's symbolic dim
+			continue
+		}
 		d, err := strconv.ParseInt(strings.TrimSpace(part), 10, 64)
 		if err != nil || d < 0 {
-			return fmt.Errorf("%q is not a size (want e.g. input=1x3x224x224)", part)
+			return fmt.Errorf("%q is not a size (want e.g. input=1x3x224x224, N for an unknown batch)", part)
 		}
 		shape = append(shape, d)
 	}
@@ -202,4 +228,65 @@ func (s *shapesFlag) Set(v string) error {
 	}
 	s.m[name] = shape
 	return nil
+}
+
+// setsFlag collects --set values: NAME=VALUE, VALUE a Python literal
+// (parsed by the Python front-end, which reports a bad one).
+type setsFlag struct {
+	m map[string]string
+}
+
+func (s *setsFlag) String() string { return "" }
+
+func (s *setsFlag) Set(v string) error {
+	name, val, ok := strings.Cut(v, "=")
+	name = strings.TrimSpace(name)
+	if !ok || name == "" {
+		return fmt.Errorf("%q is not NAME=VALUE (e.g. vocab_size=59)", v)
+	}
+	if s.m == nil {
+		s.m = map[string]string{}
+	}
+	if _, dup := s.m[name]; dup {
+		return fmt.Errorf("%s is given twice", name)
+	}
+	s.m[name] = val
+	return nil
+}
+
+// tableWidth is the width the table must fit: the terminal's, unless
+// --wide asks for whole cells or stdout is not a terminal.
+func tableWidth(stdout io.Writer, wide bool) int {
+	if wide {
+		return 0
+	}
+	return progress.Width(stdout)
+}
+
+// versionText is the module version and VCS revision the binary was
+// built from, as the Go toolchain recorded them.
+func versionText() string {
+	v, rev, dirty := "(devel)", "", false
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if bi.Main.Version != "" {
+			v = bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.modified":
+				dirty = s.Value == "true"
+			}
+		}
+	}
+	s := "layerinfo " + v
+	if rev != "" {
+		s += " (" + rev[:min(12, len(rev))]
+		if dirty {
+			s += ", modified"
+		}
+		s += ")"
+	}
+	return s + " " + runtime.Version()
 }

@@ -110,8 +110,11 @@ func Build(name string, m *Model, r io.ReaderAt, opt Options) (*graph.Graph, err
 			len(b.unresolved), strings.Join(first(b.unresolved, 5), ", ")))
 	}
 	if v := m.Opset(""); v > 0 {
-		b.g.Notes = append(b.g.Notes, fmt.Sprintf("ONNX opset %d, IR version %d, produced by %s", v, m.IRVersion,
-			strings.TrimSpace(m.ProducerName+" "+m.ProducerVersion)))
+		note := fmt.Sprintf("ONNX opset %d, IR version %d", v, m.IRVersion)
+		if by := strings.TrimSpace(m.ProducerName + " " + m.ProducerVersion); by != "" {
+			note += ", produced by " + by
+		}
+		b.g.Notes = append(b.g.Notes, note)
 	}
 	return b.g, nil
 }
@@ -306,15 +309,20 @@ func (b *builder) inputs(g *Graph, sc *scope, opt Options) error {
 			if v.Shape != nil && len(v.Shape) != len(fix) {
 				return fmt.Errorf("%s: input %q has %d axes %s; the shape given for it has %d", b.file, vi.Name, len(v.Shape), v.Shape, len(fix))
 			}
+			shape := graph.S(fix...)
 			for j, d := range fix {
 				if d < 0 {
-					return fmt.Errorf("%s: input %q: size %d is negative", b.file, vi.Name, d)
+					// N: the axis stays unknown, under the model's name for it.
+					if v.Shape != nil && !v.Shape[j].Known() {
+						shape[j] = v.Shape[j]
+					}
+					continue
 				}
 				if v.Shape != nil && v.Shape[j].Known() && v.Shape[j].Size != d {
 					b.g.Notes = append(b.g.Notes, fmt.Sprintf("input %s: axis %d set to %d (the model declares %d)", vi.Name, j, d, v.Shape[j].Size))
 				}
 			}
-			v.Shape = graph.S(fix...)
+			v.Shape = shape
 		}
 		sc.vals[vi.Name] = v
 		b.g.Inputs = append(b.g.Inputs, v)

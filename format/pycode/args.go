@@ -120,6 +120,9 @@ func (a *args) int(name string, def int64) (int64, error) {
 	}
 	n, err := toInt(v)
 	if err != nil {
+		if _, ok := asDataError(err, name); ok {
+			return 0, err
+		}
 		return 0, fmt.Errorf("%s: %s %v", a.fn, name, err)
 	}
 	return n, nil
@@ -145,6 +148,9 @@ func (a *args) ints(name string, n int, def []int64) ([]int64, error) {
 	}
 	xs, err := toInts(v, n)
 	if err != nil {
+		if _, ok := asDataError(err, name); ok {
+			return nil, err
+		}
 		return nil, fmt.Errorf("%s: %s %v", a.fn, name, err)
 	}
 	return xs, nil
@@ -171,6 +177,8 @@ func toInt(v starlark.Value) (int64, error) {
 			return 1, nil
 		}
 		return 0, nil
+	case *opaque:
+		return 0, &dataError{o: x.from, data: x.from != nil}
 	}
 	return 0, fmt.Errorf("must be an integer, got %s", describe(v))
 }
@@ -185,6 +193,10 @@ func toInts(v starlark.Value, n int) ([]int64, error) {
 		for i := range out {
 			x, err := toInt(seq.Index(i))
 			if err != nil {
+				if de, ok := asDataError(err, ""); ok {
+					de.elem = i + 1
+					return nil, err
+				}
 				return nil, fmt.Errorf("entry %d %v", i, err)
 			}
 			out[i] = x
@@ -216,6 +228,8 @@ func toShape(v starlark.Value) (graph.Shape, error) {
 	if !ok || !isSequence(v) {
 		if _, err := toInt(v); err == nil {
 			return toShape(starlark.Tuple{v})
+		} else if _, ok := asDataError(err, ""); ok {
+			return nil, err
 		}
 		return nil, fmt.Errorf("a shape must be a tuple of sizes such as (None, 1, 28, 28), got %s", describe(v))
 	}
@@ -228,6 +242,10 @@ func toShape(v starlark.Value) (graph.Shape, error) {
 		}
 		n, err := toInt(x)
 		if err != nil {
+			if de, ok := asDataError(err, ""); ok {
+				de.elem = i + 1
+				return nil, err
+			}
 			return nil, fmt.Errorf("shape entry %d %v", i, err)
 		}
 		if n < 0 {
@@ -243,6 +261,9 @@ func toShape(v starlark.Value) (graph.Shape, error) {
 func describe(v starlark.Value) string {
 	switch x := v.(type) {
 	case *opaque:
+		if x.from != nil {
+			return fmt.Sprintf("a value computed from data by %s, which layerinfo does not read", x.from)
+		}
 		return fmt.Sprintf("a value computed by %s, which layerinfo cannot evaluate", x.name)
 	case starlark.String:
 		return fmt.Sprintf("the string %s", x)

@@ -28,6 +28,15 @@ type builder struct {
 	classes map[string]class
 	roots   map[string]starlark.Value // importable modules
 	skipped []string                  // functions left out because Starlark cannot parse them
+	given   *given                    // --entry, --set, --input-shape and what became of them
+	netArgs netArgs                   // the NeuralNet keywords of the layer being made (nolearn)
+
+	th    *starlark.Thread
+	max   uint64          // the step limit of each run (top level, entry)
+	sib   *siblings       // modules beside the script
+	files map[string]bool // the script and its modules, for positions
+	ext   *extent         // where the script builds its model
+	cells *cells          // a notebook's code cells, for positions
 }
 
 func newBuilder(file string) *builder {
@@ -67,11 +76,11 @@ func (b *builder) callerPos(th *starlark.Thread) graph.Pos {
 	}
 	for d := 1; d < th.CallStackDepth(); d++ {
 		p := th.CallFrame(d).Pos
-		if p.IsValid() && p.Filename() == b.file {
+		if p.IsValid() && (p.Filename() == b.file || b.files[p.Filename()]) {
 			if start, ok := b.calls[p]; ok {
 				p = start
 			}
-			return graph.Pos{File: b.file, Line: int(p.Line), Col: int(p.Col)}
+			return graph.Pos{File: p.Filename(), Line: int(p.Line), Col: int(p.Col)}
 		}
 	}
 	return graph.Pos{File: b.file}
@@ -152,6 +161,8 @@ func (b *builder) layerOf(v *graph.Value) *layer {
 
 // call is one layer constructor call being evaluated.
 type call struct {
+	b     *builder // nil for layers made implicitly (a shape tuple as incoming)
+	src   map[string]argSrc
 	th    *starlark.Thread
 	class string
 	a     *args
@@ -167,8 +178,17 @@ func (c *call) what() string {
 	return c.class
 }
 
-// fail is an error about this call at its position.
+// fail is an error about this call at its position. A size that comes
+// from data is reported as such, whatever the caller's wording.
 func (c *call) fail(format string, args ...any) error {
+	for _, a := range args {
+		if err, ok := a.(error); ok {
+			if de, ok := asDataError(err, ""); ok {
+				c.explain(de)
+				return &posError{pos: c.pos, what: c.what(), err: de}
+			}
+		}
+	}
 	return &posError{pos: c.pos, what: c.what(), err: fmt.Errorf(format, args...)}
 }
 
@@ -192,17 +212,27 @@ func (b *builder) incoming(c *call, arg string) (*layer, error) {
 	case *layer:
 		return x, nil
 	case starlark.Tuple, *starlark.List:
-		s, err := toShape(v)
-		if err != nil {
-			return nil, c.fail("%s: %v", arg, err)
-		}
 		ic := &call{th: c.th, class: "InputLayer", a: &args{fn: "InputLayer", vals: map[string]starlark.Value{"shape": v}}, pos: c.pos}
 		if c.name != "" {
 			ic.name = c.name + "_input"
 		}
+		s, fixed, err := b.inputShape(ic.name, v, c.pos, true)
+		if err != nil {
+			return nil, err
+		}
+		if !fixed {
+			if s, err = toShape(v); err != nil {
+				asDataError(err, arg)
+				return nil, c.fail("%s: %v", arg, err)
+			}
+		}
 		return b.add(ic, spec{op: &op.Input{Shape: s}})
 	case nil:
 		return nil, c.fail("%s is missing", arg)
+	case *opaque:
+		if x.missing != nil {
+			return nil, x.missing.e
+		}
 	}
 	return nil, c.fail("%s must be a layer or a shape tuple, got %s", arg, describe(v))
 }

@@ -3,6 +3,7 @@ package pycode
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"sort"
 	"strings"
@@ -22,7 +23,21 @@ const DefaultMaxSteps = 20_000_000
 // Options tune Decode. The zero value is the default.
 type Options struct {
 	MaxSteps uint64 // Starlark execution steps allowed; 0 means DefaultMaxSteps
-	Entry    string // a function to call to build the model when the file only defines functions
+	// Entry is what builds the model: a function to call ("build_cnn"),
+	// a call with literal arguments ("build_lenet5(None, 10)"), or the
+	// variable of a NeuralNet or layer of the file ("net2").
+	Entry string
+	// Set binds names, NAME → a Python literal: a module-level name takes
+	// the value instead of its assignment; a parameter of the entry
+	// function or a NeuralNet keyword of that name gets it.
+	Set map[string]string
+	// InputShapes gives InputLayers their shapes, by layer name ("": the
+	// first made); the whole shape, batch first; negative sizes are None.
+	InputShapes map[string][]int64
+	// Dir is the script's directory, from which the modules it imports
+	// (from layers import *, import helpers) are read: regular files
+	// only, reached through no symbolic link. nil reads none.
+	Dir fs.FS
 }
 
 // Decode runs Python-syntax model code (nolearn NeuralNet definitions and
@@ -35,14 +50,39 @@ func Decode(name string, src []byte, opt Options) (g *graph.Graph, err error) {
 			g, err = nil, fmt.Errorf("%s: internal error while running the script (please report): %v", name, r)
 		}
 	}()
-	prep := prepare(string(src))
 	b := newBuilder(name)
+	if IsNotebook(name, src) {
+		text, cs, nerr := notebookSource(name, src)
+		if nerr != nil {
+			return nil, nerr
+		}
+		src, b.cells = text, cs
+		defer func() {
+			if b.g != nil {
+				b.cells.fix(b.g, nil)
+			}
+			g, err = b.cells.fix(g, err)
+		}()
+	}
+	prep := prepare(string(stripBOM(src)))
+	if err := b.useOptions(opt, prep); err != nil {
+		return nil, err
+	}
 	b.classes = lasagneClasses()
 	b.roots = b.modules()
 	b.roots["math"] = mathModule()
 	np := numpyModule()
 	b.roots["numpy"] = np
 	b.roots["collections"] = &module{name: "collections", open: true, members: starlark.StringDict{"OrderedDict": starlark.Universe["dict"]}}
+	th := &starlark.Thread{Name: name, Print: func(*starlark.Thread, string) {}}
+	max := opt.MaxSteps
+	if max == 0 {
+		max = DefaultMaxSteps
+	}
+	th.SetMaxExecutionSteps(max)
+	b.th, b.max = th, max
+	b.sib = &siblings{dir: opt.Dir, mods: map[string]*module{}, builders: map[string]map[string]bool{}, importErrs: map[*posError]bool{}}
+	b.files = map[string]bool{name: true}
 
 	predeclared := starlark.StringDict{
 		"__name__": starlark.String("__layerinfo__"),
@@ -51,93 +91,41 @@ func Decode(name string, src []byte, opt Options) (g *graph.Graph, err error) {
 	for k, v := range extraBuiltins() {
 		predeclared[k] = v
 	}
+	b.dataBuiltins(predeclared)
 	for _, c := range prep.classes {
 		if c.Name != "" {
 			predeclared[c.Name] = &userClass{b: b, name: c.Name, bases: c.Bases, line: c.Line, src: c}
 		}
 	}
-	for _, imp := range prep.imports {
-		pos := graph.Pos{File: name, Line: imp.Line}
-		if imp.Star {
-			v, err := lookup(b.roots, imp.Path)
-			if err != nil {
-				return nil, &posError{pos: pos, err: err}
-			}
-			if m, ok := v.(*module); ok {
-				for k, x := range m.members {
-					predeclared[k] = x
-				}
-			}
-			continue
-		}
-		v, err := lookup(b.roots, imp.Path)
-		if err != nil {
-			return nil, &posError{pos: pos, err: err}
-		}
-		predeclared[imp.Name] = v
+	u := &unit{predeclared: predeclared}
+	if err := b.bindImports(name, prep, u); err != nil {
+		return nil, err
 	}
-
-	opts := &syntax.FileOptions{Set: true, While: true, TopLevelControl: true, GlobalReassign: true, Recursion: true}
-	var f *syntax.File
-	var prog *starlark.Program
-	for tries := 0; ; tries++ {
-		f, prog, err = starlark.SourceProgramOptions(opts, name, prep.text, func(string) bool { return true })
-		if err == nil {
-			break
-		}
-		// A function Starlark cannot parse (numpy fancy indexing in a
-		// data loader) is left out, and fails only if called.
-		var se syntax.Error
-		if !errors.As(err, &se) || tries > 50 {
+	if err := b.parse(name, prep, u); err != nil {
+		return nil, err
+	}
+	f, prog := u.f, u.prog
+	if b.bindSets(f, predeclared) {
+		if prog, err = starlark.FileProgram(f, func(string) bool { return true }); err != nil {
 			return nil, sourceError(name, err)
 		}
-		fn, line, ok := prep.skipDef(int(se.Pos.Line))
-		if !ok {
-			return nil, sourceError(name, err)
-		}
-		why := fmt.Sprintf("%s:%d: function %s skipped: %s", name, line, fn, sourceError(name, err).(*posError).err)
-		b.skipped = append(b.skipped, why)
-		predeclared[fn] = starlark.NewBuiltin(fn, func(th *starlark.Thread, _ *starlark.Builtin, _ starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
-			return nil, &posError{pos: b.callerPos(th), err: fmt.Errorf("cannot call %s: %s", fn, why)}
-		})
 	}
+	b.indexFile(f)
 	b.findNets(f)
 	// Names the file uses but never binds: builtins, or guessed.
-	var ferr error
-	syntax.Walk(f, func(n syntax.Node) bool {
-		id, ok := n.(*syntax.Ident)
-		if !ok || ferr != nil {
-			return ferr == nil
+	if err := b.guessFrees(name, u); err != nil {
+		return nil, err
+	}
+	// Where the model ends: a statement Starlark cannot parse is left out
+	// only after it.
+	b.ext = modelExtent(f, prep, b.classes, u)
+	for _, s := range u.skipped {
+		if s.layers || s.line <= b.ext.top {
+			return nil, s.err
 		}
-		bind, ok := id.Binding.(*resolve.Binding)
-		if !ok || bind.Scope != resolve.Predeclared {
-			return true
-		}
-		if _, ok := predeclared[id.Name]; ok {
-			return true
-		}
-		if v, ok := starlark.Universe[id.Name]; ok {
-			predeclared[id.Name] = v
-			return true
-		}
-		v, err := guessFree(b.roots, id.Name)
-		if err != nil {
-			ferr = &posError{pos: graph.Pos{File: name, Line: int(id.NamePos.Line), Col: int(id.NamePos.Col)}, err: err}
-			return false
-		}
-		predeclared[id.Name] = v
-		return true
-	})
-	if ferr != nil {
-		return nil, ferr
+		b.skipped = append(b.skipped, s.note)
 	}
 
-	th := &starlark.Thread{Name: name, Print: func(*starlark.Thread, string) {}}
-	max := opt.MaxSteps
-	if max == 0 {
-		max = DefaultMaxSteps
-	}
-	th.SetMaxExecutionSteps(max)
 	globals, err := prog.Init(th, predeclared)
 	if err := b.tolerate(name, err, max); err != nil {
 		return nil, err
@@ -145,12 +133,21 @@ func Decode(name string, src []byte, opt Options) (g *graph.Graph, err error) {
 	for _, k := range sortedNames(globals) {
 		b.nameFrom(globals[k])
 	}
-	if len(b.nets) == 0 && (len(b.layers) == 0 || opt.Entry != "") {
+	b.noteGlobals(globals)
+	if b.given.entry != nil || len(b.nets) == 0 && len(b.layers) == 0 {
 		th.Uncancel()
 		th.SetMaxExecutionSteps(th.ExecutionSteps() + max)
-		if err := b.tolerate(name, b.callEntry(th, globals, opt.Entry), max); err != nil {
+		err := b.callEntry(th, globals, opt.Entry)
+		var oe *OptionError
+		if errors.As(err, &oe) {
+			return nil, oe
+		}
+		if err := b.tolerate(name, err, max); err != nil {
 			return nil, err
 		}
+	}
+	if err := b.checkUsed(); err != nil {
+		return nil, err
 	}
 	for _, s := range b.skipped {
 		b.g.Notes = append(b.g.Notes, s)
@@ -158,81 +155,56 @@ func Decode(name string, src []byte, opt Options) (g *graph.Graph, err error) {
 	return b.finish()
 }
 
-// tolerate decides whether a run error ends decoding. Errors in making a
-// layer always do; any other error (training code after the model is
-// built, a data loader layerinfo cannot run) is a note once layers exist.
+// tolerate decides whether a run error ends decoding. An error while
+// the model is being built ends it: at top level up to the last
+// statement that builds layers (b.ext), anywhere in the function called
+// to build the model, in making a layer. Only an error after the model
+// is complete (training code after the last layer, at top level or in
+// main()) leaves the model whole, with the error as a note.
 func (b *builder) tolerate(name string, err error, max uint64) error {
 	if err == nil {
 		return nil
 	}
-	err = runError(name, err, max)
+	var ee *starlark.EvalError
+	after := false
+	if errors.As(err, &ee) && b.ext != nil {
+		for _, fr := range ee.CallStack {
+			if !fr.Pos.IsValid() || fr.Pos.Filename() != name {
+				continue
+			}
+			// The outermost frame in the script: the top level, or the
+			// function layerinfo called. Scripts that build and train in
+			// main() have their model complete after its last layer.
+			line := int(fr.Pos.Line)
+			switch fr.Name {
+			case "<toplevel>":
+				after = b.ext.top > 0 && line > b.ext.top
+			case "main":
+				after = b.ext.fns["main"] > 0 && line > b.ext.fns["main"]
+			}
+			break
+		}
+	}
+	err = b.runError(err)
 	var ie *infer.Error
-	if errors.As(err, &ie) || len(b.layers) == 0 || b.modelErr(err) {
+	var pe *posError
+	if errors.As(err, &pe) && b.sib.importErrs[pe] {
+		return err // a layer from a module that could not be found
+	}
+	if !after || errors.As(err, &ie) || len(b.layers) == 0 || b.modelErr(err) {
 		return err
 	}
-	b.g.Notes = append(b.g.Notes, fmt.Sprintf("the script stopped after building its layers: %v", err))
+	b.g.Notes = append(b.g.Notes, fmt.Sprintf("the script stopped after building its model: %v", err))
 	return nil
 }
+
+// runError is runError for the script and its modules.
+func (b *builder) runError(err error) error { return runError(b.file, err, b.max, b.files) }
 
 // modelErr reports whether err came from making a layer.
 func (b *builder) modelErr(err error) bool {
 	var pe *posError
 	return errors.As(err, &pe) && pe.what != ""
-}
-
-// callEntry builds the model by calling a function when the file's top
-// level builds nothing: the one named by entry, or the first function
-// whose name says it builds a network and that needs no arguments.
-func (b *builder) callEntry(th *starlark.Thread, globals starlark.StringDict, entry string) error {
-	var names []string
-	for k := range globals {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	var fn *starlark.Function
-	if entry != "" {
-		f, ok := globals[entry].(*starlark.Function)
-		if !ok {
-			return &posError{pos: graph.Pos{File: b.file}, err: fmt.Errorf("the file defines no function %s", entry)}
-		}
-		fn = f
-	} else {
-		var cands []*starlark.Function
-		for _, k := range names {
-			f, ok := globals[k].(*starlark.Function)
-			if !ok {
-				continue
-			}
-			l := strings.ToLower(k)
-			if (strings.HasPrefix(l, "build") || strings.HasPrefix(l, "create") || strings.HasPrefix(l, "make") || strings.HasPrefix(l, "get_") ||
-				strings.Contains(l, "model") || strings.Contains(l, "net")) && f.NumParams()-countDefaults(f) == 0 {
-				cands = append(cands, f)
-			}
-		}
-		if len(cands) == 0 {
-			// Scripts that build and train in main(): run it; what it
-			// builds before training code fails is the model.
-			if f, ok := globals["main"].(*starlark.Function); ok && f.NumParams()-countDefaults(f) == 0 {
-				cands = append(cands, f)
-			} else {
-				return nil
-			}
-		}
-		sort.Slice(cands, func(i, j int) bool { return cands[i].Position().Line < cands[j].Position().Line })
-		fn = cands[0]
-		if len(cands) > 1 {
-			var others []string
-			for _, c := range cands[1:] {
-				others = append(others, c.Name())
-			}
-			b.g.Notes = append(b.g.Notes, fmt.Sprintf("built by calling %s(); the file also defines %s (choose with --entry)", fn.Name(), strings.Join(others, ", ")))
-		} else {
-			b.g.Notes = append(b.g.Notes, fmt.Sprintf("built by calling %s()", fn.Name()))
-		}
-	}
-	v, err := starlark.Call(th, fn, nil, nil)
-	b.nameFrom(v)
-	return err
 }
 
 // nameFrom names unnamed layers after the keys of the dict of layers a
@@ -281,28 +253,25 @@ func (b *builder) finish() (*graph.Graph, error) {
 	var model []*layer
 	var outs []*layer
 	g := b.g
+	nn, layers := b.chosenNet(), b.modelLayers()
 	switch {
-	case len(b.nets) > 0:
-		nn := b.nets[0]
+	case nn != nil:
 		model = nn.layers
 		if len(model) > 0 {
 			outs = []*layer{model[len(model)-1]}
 		}
 		g.Format = "nolearn"
 		g.Prints = graph.Printed{Which: "trainable", Label: "learnable parameters"}
-		if len(b.nets) > 1 {
-			g.Notes = append(g.Notes, fmt.Sprintf("the file defines %d NeuralNets; this is the first", len(b.nets)))
-		}
-	case len(b.layers) > 0:
+	case len(layers) > 0:
 		consumed := map[*graph.Node]bool{}
-		for _, l := range b.layers {
+		for _, l := range layers {
 			for _, v := range l.node.Inputs {
 				if v.Producer != nil {
 					consumed[v.Producer] = true
 				}
 			}
 		}
-		for _, l := range b.layers {
+		for _, l := range layers {
 			if !consumed[l.node] {
 				outs = append(outs, l)
 			}
@@ -365,7 +334,7 @@ func sourceError(name string, err error) error {
 // runError converts an execution error: ours keep their position; a
 // Starlark error gets the innermost position in the file and the chain of
 // calls that led there.
-func runError(name string, err error, max uint64) error {
+func runError(name string, err error, max uint64, files map[string]bool) error {
 	var pe *posError
 	if errors.As(err, &pe) {
 		return pe
@@ -386,10 +355,10 @@ func runError(name string, err error, max uint64) error {
 	var chain []string
 	for i := len(ee.CallStack) - 1; i >= 0; i-- {
 		fr := ee.CallStack[i]
-		if !fr.Pos.IsValid() || fr.Pos.Filename() != name {
+		if !fr.Pos.IsValid() || fr.Pos.Filename() != name && !files[fr.Pos.Filename()] {
 			continue
 		}
-		p := graph.Pos{File: name, Line: int(fr.Pos.Line), Col: int(fr.Pos.Col)}
+		p := graph.Pos{File: fr.Pos.Filename(), Line: int(fr.Pos.Line), Col: int(fr.Pos.Col)}
 		if pos.File == "" {
 			pos = p
 			if fr.Name != "<toplevel>" {
@@ -411,13 +380,18 @@ func runError(name string, err error, max uint64) error {
 // extraBuiltins are Python builtins Starlark lacks that model code uses.
 func extraBuiltins() starlark.StringDict {
 	return starlark.StringDict{
-		"xrange":    starlark.Universe["range"],
-		"__pyfmt__": starlark.NewBuiltin("%", pyFormat),
-		"__nd__":    &opaque{name: "a multi-axis index"},
-		"list":      chars("list", starlark.Universe["list"].(*starlark.Builtin)),
-		"tuple":     chars("tuple", starlark.Universe["tuple"].(*starlark.Builtin)),
-		"sorted":    chars("sorted", starlark.Universe["sorted"].(*starlark.Builtin)),
-		"slice":     starlark.NewBuiltin("slice", newSlice),
+		"xrange":     starlark.Universe["range"],
+		"__pyfmt__":  starlark.NewBuiltin("%", pyFormat),
+		"__nd__":     &opaque{name: "a multi-axis index"},
+		"__unpack__": starlark.NewBuiltin("__unpack__", unpack),
+		// print as Python 3 has it (end=, file=, flush=); the output is dropped.
+		"print": starlark.NewBuiltin("print", func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
+			return starlark.None, nil
+		}),
+		"list":   chars("list", starlark.Universe["list"].(*starlark.Builtin)),
+		"tuple":  chars("tuple", starlark.Universe["tuple"].(*starlark.Builtin)),
+		"sorted": chars("sorted", starlark.Universe["sorted"].(*starlark.Builtin)),
+		"slice":  starlark.NewBuiltin("slice", newSlice),
 		"sum": starlark.NewBuiltin("sum", func(th *starlark.Thread, fn *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			if len(a) < 1 {
 				return nil, fmt.Errorf("sum needs an iterable")

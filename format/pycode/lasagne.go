@@ -157,7 +157,7 @@ func (k *layerClass) AttrNames() []string { return []string{"__name__"} }
 
 func (k *layerClass) CallInternal(th *starlark.Thread, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 	pos := k.b.callerPos(th)
-	c := &call{th: th, class: k.name, pos: pos}
+	c := &call{b: k.b, th: th, class: k.name, pos: pos}
 	for _, kv := range kw {
 		if string(kv[0].(starlark.String)) == "name" {
 			if s, ok := kv[1].(starlark.String); ok {
@@ -170,6 +170,7 @@ func (k *layerClass) CallInternal(th *starlark.Thread, a starlark.Tuple, kw []st
 		return nil, &posError{pos: pos, what: c.what(), err: fmt.Errorf("%s", strings.TrimPrefix(err.Error(), k.name+" "))}
 	}
 	c.a = bound
+	c.src = k.b.argSources(th, sig(k.cls.sig), len(a))
 	l, err := k.cls.build(k.b, c)
 	if err != nil {
 		return nil, err
@@ -180,9 +181,15 @@ func (k *layerClass) CallInternal(th *starlark.Thread, a starlark.Tuple, kw []st
 // ---- builders -------------------------------------------------------------
 
 func (b *builder) input(c *call) (*layer, error) {
-	s, err := toShape(c.a.get("shape"))
+	s, fixed, err := b.inputShape(c.name, c.a.get("shape"), c.pos, true)
 	if err != nil {
-		return nil, c.fail("shape: %v", err)
+		return nil, err
+	}
+	if !fixed {
+		if s, err = toShape(c.a.get("shape")); err != nil {
+			asDataError(err, "shape")
+			return nil, c.fail("shape: %v", err)
+		}
 	}
 	return b.add(c, spec{op: &op.Input{Shape: s}})
 }

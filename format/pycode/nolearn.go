@@ -16,16 +16,19 @@ import (
 // so that layers it creates and its keyword mistakes point at the line the
 // user wrote.
 type netSyntax struct {
-	elems []graph.Pos          // each element of the layers=[...] list
-	kw    map[string]graph.Pos // each keyword argument
+	elems  []graph.Pos          // each element of the layers=[...] list
+	kw     map[string]graph.Pos // each keyword argument
+	kwExpr map[string]syntax.Expr
 }
 
 // findNets records the positions inside every NeuralNet(...) call.
 func (b *builder) findNets(f *syntax.File) {
-	b.netInfo = map[syntax.Position]*netSyntax{}
-	b.calls = map[syntax.Position]syntax.Position{}
+	if b.netInfo == nil { // modules beside the script add theirs
+		b.netInfo = map[syntax.Position]*netSyntax{}
+		b.calls = map[syntax.Position]syntax.Position{}
+	}
 	pos := func(p syntax.Position) graph.Pos {
-		return graph.Pos{File: b.file, Line: int(p.Line), Col: int(p.Col)}
+		return graph.Pos{File: p.Filename(), Line: int(p.Line), Col: int(p.Col)}
 	}
 	syntax.Walk(f, func(n syntax.Node) bool {
 		call, ok := n.(*syntax.CallExpr)
@@ -44,13 +47,14 @@ func (b *builder) findNets(f *syntax.File) {
 		if name != "NeuralNet" {
 			return true
 		}
-		info := &netSyntax{kw: map[string]graph.Pos{}}
+		info := &netSyntax{kw: map[string]graph.Pos{}, kwExpr: map[string]syntax.Expr{}}
 		for i, a := range call.Args {
 			var list syntax.Expr
 			if bin, ok := a.(*syntax.BinaryExpr); ok && bin.Op == syntax.EQ {
 				if id, ok := bin.X.(*syntax.Ident); ok {
 					start, _ := bin.X.Span()
 					info.kw[id.Name] = pos(start)
+					info.kwExpr[id.Name] = bin.Y
 					if id.Name == "layers" {
 						list = bin.Y
 					}
@@ -73,6 +77,9 @@ func (b *builder) findNets(f *syntax.File) {
 // neuralNet is nolearn.lasagne.NeuralNet(layers, **kwargs): it builds the
 // layers as nolearn's initialize_layers does.
 func (b *builder) neuralNet(th *starlark.Thread, fn *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	if b.otherNet(th) {
+		return &opaque{name: "NeuralNet(…) (not built: --entry names another)"}, nil
+	}
 	callPos := b.callerPos(th)
 	info := b.netInfo[th.CallFrame(1).Pos]
 	if info == nil {
@@ -110,6 +117,7 @@ func (b *builder) neuralNet(th *starlark.Thread, fn *starlark.Builtin, a starlar
 		params[k] = kv[1]
 		keys = append(keys, k)
 	}
+	keys = b.setNetKeywords(params, keys)
 	if layersArg == nil {
 		return nil, &posError{pos: callPos, what: "NeuralNet", err: fmt.Errorf("the layers argument is missing")}
 	}
@@ -171,6 +179,9 @@ func (b *builder) neuralNet(th *starlark.Thread, fn *starlark.Builtin, a starlar
 			factory = v
 		}
 		className := classNameOf(factory)
+		if o, ok := factory.(*opaque); ok && o.missing != nil {
+			return nil, o.missing.e
+		}
 		if className == "" {
 			return nil, &posError{pos: at, what: fmt.Sprintf("NeuralNet layers[%d]", i), err: fmt.Errorf("%s is not a layer class", describe(factory))}
 		}
@@ -193,6 +204,12 @@ func (b *builder) neuralNet(th *starlark.Thread, fn *starlark.Builtin, a starlar
 					order = append(order, p)
 				}
 				used[k] = true
+			}
+		}
+		if _, given := layerKw["shape"]; className == "InputLayer" && !given {
+			if _, ok, _ := b.inputShape(name, nil, at, false); ok {
+				layerKw["shape"] = starlark.None // --input-shape gives it
+				order = append(order, "shape")
 			}
 		}
 		if lc, ok := factory.(*layerClass); ok {
@@ -260,8 +277,9 @@ func (b *builder) neuralNet(th *starlark.Thread, fn *starlark.Builtin, a starlar
 			}
 		}
 		b.at = &at
+		b.netArgs = netArgs{layer: name, info: info}
 		v, err := starlark.Call(th, factory, nil, kws)
-		b.at = nil
+		b.at, b.netArgs = nil, netArgs{}
 		if err != nil {
 			return nil, unwrapEval(err)
 		}

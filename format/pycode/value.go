@@ -176,7 +176,34 @@ func (m *module) AttrNames() []string {
 // theano, initializers, nonlinearities, update rules. It can be passed
 // around, called, indexed and combined, and only fails where a number is
 // needed from it.
-type opaque struct{ name string }
+type opaque struct {
+	name string
+	from *origin // set when the value comes from data (len(chars)): a size made from it is unknown
+	// missing is set when the value comes from a module layerinfo could
+	// not find: a layer that gets it is an import error.
+	missing *missingImport
+}
+
+// passesLayer reports whether a call gets a layer.
+func passesLayer(args starlark.Tuple, kwargs []starlark.Tuple) bool {
+	for _, a := range args {
+		if _, ok := a.(*layer); ok {
+			return true
+		}
+	}
+	for _, kv := range kwargs {
+		if _, ok := kv[1].(*layer); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// SetField ignores assignments (theano.config.floatX = 'float32').
+func (o *opaque) SetField(name string, v starlark.Value) error { return nil }
+
+// SetKey ignores item assignments (os.environ['THEANO_FLAGS'] = …, X[i] = …).
+func (o *opaque) SetKey(k, v starlark.Value) error { return nil }
 
 func (o *opaque) String() string        { return o.name }
 func (o *opaque) Type() string          { return "value of " + o.name + " (not evaluated by layerinfo)" }
@@ -185,21 +212,30 @@ func (o *opaque) Truth() starlark.Bool  { return true }
 func (o *opaque) Hash() (uint32, error) { return hashString(o.name), nil }
 func (o *opaque) Name() string          { return o.name }
 func (o *opaque) Attr(name string) (starlark.Value, error) {
-	return &opaque{name: o.name + "." + name}, nil
+	return &opaque{name: o.name + "." + name, from: o.from, missing: o.missing}, nil
 }
 func (o *opaque) AttrNames() []string { return nil }
 func (o *opaque) CallInternal(_ *starlark.Thread, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	return &opaque{name: o.name + "(…)"}, nil
+	if o.missing != nil && passesLayer(args, kwargs) {
+		return nil, o.missing.e // a layer made by a module layerinfo could not read
+	}
+	return &opaque{name: o.name + "(…)", from: o.from, missing: o.missing}, nil
 }
 func (o *opaque) Binary(op syntax.Token, y starlark.Value, side starlark.Side) (starlark.Value, error) {
-	return &opaque{name: "(" + o.name + " " + op.String() + " …)"}, nil
+	from := o.from
+	if p, ok := y.(*opaque); ok && from == nil {
+		from = p.from
+	}
+	return &opaque{name: "(" + o.name + " " + op.String() + " …)", from: from, missing: o.missing}, nil
 }
 func (o *opaque) Unary(op syntax.Token) (starlark.Value, error) {
-	return &opaque{name: op.String() + o.name}, nil
+	return &opaque{name: op.String() + o.name, from: o.from, missing: o.missing}, nil
 }
-func (o *opaque) Index(i int) starlark.Value { return &opaque{name: fmt.Sprintf("%s[%d]", o.name, i)} }
+func (o *opaque) Index(i int) starlark.Value {
+	return &opaque{name: fmt.Sprintf("%s[%d]", o.name, i), from: o.from, missing: o.missing}
+}
 func (o *opaque) Slice(start, end, step int) starlark.Value {
-	return &opaque{name: o.name + "[…]"}
+	return &opaque{name: o.name + "[…]", from: o.from, missing: o.missing}
 }
 
 // Iterate yields nothing: loops over data (batches, epochs of arrays)
@@ -212,7 +248,7 @@ func (emptyIter) Next(*starlark.Value) bool { return false }
 func (emptyIter) Done()                     {}
 func (o *opaque) Len() int                  { return 0 }
 func (o *opaque) Get(k starlark.Value) (starlark.Value, bool, error) {
-	return &opaque{name: o.name + "[" + k.String() + "]"}, true, nil
+	return &opaque{name: o.name + "[" + k.String() + "]", from: o.from, missing: o.missing}, true, nil
 }
 
 // userClass is a class the script defined; Starlark cannot run classes,
@@ -257,6 +293,9 @@ func (n *net) Attr(name string) (starlark.Value, error) {
 	return &opaque{name: "net." + name}, nil
 }
 func (n *net) AttrNames() []string { return []string{"layers_"} }
+
+// SetField ignores settings made after the NeuralNet is built (net.max_epochs = 10).
+func (n *net) SetField(name string, v starlark.Value) error { return nil }
 
 // gate is lasagne.layers.Gate: which parameters one LSTM/GRU gate has.
 type gate struct {

@@ -1,0 +1,294 @@
+package pycode
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"go.starlark.net/resolve"
+	"go.starlark.net/starlark"
+	"go.starlark.net/syntax"
+
+	"github.com/layerinfo/layerinfo/graph"
+)
+
+// origin is where a value computed from data layerinfo does not read was
+// made: len(chars) of a file's characters, int(X.shape[1]). Such a value
+// is an opaque that remembers its origin, so that a layer size made from
+// it is reported as unknown — never as the 0 an empty placeholder would
+// give.
+type origin struct {
+	expr  string    // the source text: len(chars)
+	pos   graph.Pos // where it is
+	name  string    // the module-level variable it was assigned to (or the NeuralNet keyword that gave it), "" if none
+	isVar bool      // name is a module-level variable: --set name fixes every use
+}
+
+func (o *origin) String() string {
+	s := o.expr
+	if s == "" {
+		s = "a value"
+	}
+	switch {
+	case o.name != "" && o.expr == "":
+		s = o.name
+	case o.name != "":
+		s = o.name + " = " + s
+	}
+	if o.pos.Line > 0 {
+		s += fmt.Sprintf(" (line %d)", o.pos.Line)
+	}
+	return s
+}
+
+// dataError is a size layerinfo cannot compute, usually because it
+// comes from data: it names the argument, the expression and line it
+// came from, and the option that gives it.
+type dataError struct {
+	arg   string
+	o     *origin // nil: not known yet (call.explain finds the argument's expression)
+	data  bool    // the value is known to come from data (len(chars))
+	input string  // the InputLayer whose shape it is ("" unnamed); set with isIn
+	isIn  bool
+	elem  int // 1 + the index of the entry of a tuple argument it is, 0 if none
+}
+
+func (e *dataError) Error() string {
+	what := "the value"
+	if e.arg != "" {
+		what = e.arg
+	}
+	from := "a value layerinfo does not compute (data, or a library call)"
+	if e.data {
+		from = "data that layerinfo does not read"
+	}
+	s := fmt.Sprintf("%s comes from %s", what, from)
+	if e.o != nil {
+		s += ": " + e.o.String()
+	}
+	switch {
+	case e.o != nil && e.o.isVar:
+		return s + fmt.Sprintf("; give it with --set %s=VALUE", e.o.name)
+	case e.isIn && e.input != "":
+		return s + fmt.Sprintf("; give it with --input-shape %s=Nx… (the whole shape, batch first)", e.input)
+	case e.isIn:
+		return s + "; give it with --input-shape, the whole shape, batch first (e.g. Nx1x28x28)"
+	case e.o != nil && e.o.name != "":
+		return s + fmt.Sprintf("; give it with --set %s=VALUE", e.o.name)
+	}
+	return s + "; give the size in the file, or bind a name it is computed from with --set NAME=VALUE"
+}
+
+// argSrc is where an argument of a layer call is written: its
+// expression, and for nolearn the NeuralNet keyword that gave it.
+type argSrc struct {
+	expr syntax.Expr
+	key  string
+}
+
+// netArgs are the NeuralNet keywords of the layer being made.
+type netArgs struct {
+	layer string
+	info  *netSyntax
+}
+
+// argSources finds the expressions of a layer call's arguments: the
+// NeuralNet keywords <layer>_<arg>, or the call's own arguments.
+func (b *builder) argSources(th *starlark.Thread, ps []param, _ int) map[string]argSrc {
+	src := map[string]argSrc{}
+	if na := b.netArgs; na.info != nil {
+		for k, e := range na.info.kwExpr {
+			if p, ok := strings.CutPrefix(k, na.layer+"_"); ok {
+				src[p] = argSrc{expr: e, key: k}
+			}
+		}
+		return src
+	}
+	u := b.given
+	if u == nil || th.CallStackDepth() < 2 {
+		return src
+	}
+	call, ok := u.exprs[th.CallFrame(1).Pos]
+	if !ok {
+		return src
+	}
+	i := 0
+	for _, a := range call.Args {
+		if bin, ok := a.(*syntax.BinaryExpr); ok && bin.Op == syntax.EQ {
+			if id, ok := bin.X.(*syntax.Ident); ok {
+				src[id.Name] = argSrc{expr: bin.Y}
+			}
+			continue
+		}
+		if i < len(ps) {
+			src[ps[i].name] = argSrc{expr: a}
+		}
+		i++
+	}
+	return src
+}
+
+// explain completes a dataError with the argument's expression and the
+// option that can give the value.
+func (c *call) explain(de *dataError) {
+	if c.class == "InputLayer" && de.arg == "shape" {
+		de.isIn, de.input = true, c.name
+	}
+	if de.o != nil || c.b == nil || c.b.given == nil {
+		return
+	}
+	s, ok := c.src[de.arg]
+	if !ok {
+		return
+	}
+	if de.elem > 0 {
+		var elems []syntax.Expr
+		switch x := unparen(s.expr).(type) {
+		case *syntax.TupleExpr:
+			elems = x.List
+		case *syntax.ListExpr:
+			elems = x.List
+		}
+		if de.elem <= len(elems) {
+			s.expr = elems[de.elem-1]
+		}
+	}
+	start, _ := s.expr.Span()
+	o := &origin{expr: c.b.given.text(s.expr), pos: graph.Pos{File: c.pos.File, Line: int(start.Line), Col: int(start.Col)}, name: s.key}
+	if id, ok := s.expr.(*syntax.Ident); ok {
+		if bind, ok := id.Binding.(*resolve.Binding); ok && bind.Scope == resolve.Global {
+			// A module-level variable: show where it is computed.
+			o.name, o.expr, o.isVar = id.Name, "", true
+			for _, a := range c.b.given.assigns {
+				if l, ok := a.LHS.(*syntax.Ident); ok && l.Name == id.Name {
+					start, _ := a.RHS.Span()
+					o.expr, o.pos.Line, o.pos.Col = c.b.given.text(a.RHS), int(start.Line), int(start.Col)
+				}
+			}
+		}
+	}
+	de.o = o
+}
+
+// asDataError finds a dataError in err and names the argument it is
+// about when that is not yet known.
+func asDataError(err error, arg string) (*dataError, bool) {
+	var de *dataError
+	if !errors.As(err, &de) {
+		return nil, false
+	}
+	if de.arg == "" {
+		de.arg = arg
+	}
+	return de, true
+}
+
+// origin describes the call being evaluated by a builtin: its source
+// text and position, and the module-level variable it is assigned to.
+func (b *builder) origin(th *starlark.Thread, fallback string) *origin {
+	o := &origin{expr: fallback}
+	u := b.given
+	if th == nil || th.CallStackDepth() < 2 || u == nil {
+		return o
+	}
+	p := th.CallFrame(1).Pos
+	if !p.IsValid() || p.Filename() != b.file {
+		return o
+	}
+	o.pos = graph.Pos{File: b.file, Line: int(p.Line), Col: int(p.Col)}
+	call, ok := u.exprs[p]
+	if !ok {
+		return o
+	}
+	if t := u.text(call); t != "" {
+		o.expr = t
+	}
+	start, _ := call.Span()
+	o.pos.Col = int(start.Col)
+	for _, a := range u.assigns {
+		if id, ok := a.LHS.(*syntax.Ident); ok && sameSpan(a.RHS, call) {
+			o.name, o.isVar = id.Name, true
+			break
+		}
+		lt, ok1 := unparen(a.LHS).(*syntax.TupleExpr)
+		rt, ok2 := unparen(unpacked(a.RHS)).(*syntax.TupleExpr)
+		if ok1 && ok2 && len(lt.List) == len(rt.List) {
+			for i, x := range rt.List {
+				if id, ok := lt.List[i].(*syntax.Ident); ok && sameSpan(x, call) {
+					o.name, o.isVar = id.Name, true
+				}
+			}
+		}
+	}
+	return o
+}
+
+// unpacked is the value of an unpacking assignment, which the front-end
+// wraps as __unpack__(value, n).
+func unpacked(e syntax.Expr) syntax.Expr {
+	if c, ok := e.(*syntax.CallExpr); ok && len(c.Args) > 0 {
+		if id, ok := c.Fn.(*syntax.Ident); ok && id.Name == "__unpack__" {
+			return c.Args[0]
+		}
+	}
+	return e
+}
+
+func unparen(e syntax.Expr) syntax.Expr {
+	for {
+		p, ok := e.(*syntax.ParenExpr)
+		if !ok {
+			return e
+		}
+		e = p.X
+	}
+}
+
+func sameSpan(a, b syntax.Node) bool {
+	s1, e1 := a.Span()
+	s2, e2 := b.Span()
+	return s1 == s2 && e1 == e2
+}
+
+// dataBuiltins replace the builtins that would turn a placeholder for
+// data into a number or a collection: len(data) would be 0 and
+// list(data) empty. Given a placeholder they return one that remembers
+// where it was made; otherwise they are Python's.
+func (b *builder) dataBuiltins(predeclared starlark.StringDict) {
+	wrap := func(name string) {
+		inner, ok := predeclared[name].(starlark.Callable)
+		if !ok {
+			inner, ok = starlark.Universe[name].(starlark.Callable)
+		}
+		if !ok {
+			return
+		}
+		predeclared[name] = starlark.NewBuiltin(name, func(th *starlark.Thread, fn *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+			if hasOpaque(a) || hasOpaqueKw(kw) {
+				return &opaque{name: name + "(…)", from: b.origin(th, name+"(…)")}, nil
+			}
+			return starlark.Call(th, inner, a, kw)
+		})
+	}
+	for _, name := range []string{"len", "int", "float", "list", "tuple", "set", "sorted", "reversed", "dict", "enumerate", "zip", "range", "max", "min", "sum"} {
+		wrap(name)
+	}
+}
+
+func hasOpaque(a starlark.Tuple) bool {
+	for _, x := range a {
+		if _, ok := x.(*opaque); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func hasOpaqueKw(kw []starlark.Tuple) bool {
+	for _, kv := range kw {
+		if _, ok := kv[1].(*opaque); ok {
+			return true
+		}
+	}
+	return false
+}
