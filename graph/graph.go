@@ -13,11 +13,15 @@ type Pos struct {
 	Line int // 1-based; 0 when not a text position
 	Col  int
 	Path string // e.g. `graph.node[12]` or `layers[3]`
+	Cell int    // a notebook's code cell (1-based) that Line counts in; 0 for plain files
 }
 
-// String is "file:line:col", "file: path", or whatever part is known.
+// String is "file:line:col", "file: path", "notebook.ipynb: cell 3 line 4",
+// or whatever part is known.
 func (p Pos) String() string {
 	switch {
+	case p.Cell > 0 && p.Line > 0:
+		return fmt.Sprintf("%s: cell %d line %d", p.File, p.Cell, p.Line)
 	case p.Line > 0 && p.Col > 0:
 		return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
 	case p.Line > 0:

@@ -42,3 +42,36 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// FuzzNotebook reads arbitrary bytes as a Jupyter notebook: an error or a
+// graph, never a panic; every position of a graph names a cell.
+func FuzzNotebook(f *testing.F) {
+	if seed, err := os.ReadFile("testdata/asfound/convnet.ipynb"); err == nil {
+		f.Add(seed)
+	}
+	for _, s := range []string{
+		`{"nbformat": 4, "cells": [{"cell_type": "code", "source": ["from lasagne.layers import *\n", "l = DenseLayer(InputLayer((None, 4)), 2)"]}]}`,
+		`{"nbformat": 4, "cells": [{"cell_type": "code", "source": "%%time\nl = InputLayer((None, 3))\n!ls\n%matplotlib inline"}, {"cell_type": "markdown", "source": "x"}]}`,
+		`{"nbformat": 3, "worksheets": [{"cells": [{"cell_type": "code", "input": "from lasagne.layers import *\nl = InputLayer((None, 2))"}]}]}`,
+		`{"nbformat": 4, "cells": [{"cell_type": "code", "source": null}, {"cell_type": "code", "source": ["%%bash\n", "x = ["]}]}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		g, err := Decode("fuzz.ipynb", src, Options{MaxSteps: 200000})
+		if err != nil {
+			if strings.Contains(err.Error(), "internal error") {
+				t.Fatalf("panic on %q: %v", src, err)
+			}
+			return
+		}
+		if err := g.Validate(); err != nil {
+			t.Fatalf("invalid graph from %q: %v", src, err)
+		}
+		for _, n := range g.Nodes {
+			if n.Pos.Line > 0 && n.Pos.Cell == 0 {
+				t.Fatalf("%s: position %s names no cell", n.Name, n.Pos)
+			}
+		}
+	})
+}

@@ -204,3 +204,217 @@ func rewriteFormat(src string) string {
 	}
 	return out.String()
 }
+
+// rewriteStrings adapts string literals Starlark lacks, keeping lines:
+// f-strings become str.format calls (f"conv{i}" → "conv{}".format(i);
+// format specs and conversions are dropped: the text only names layers
+// or is printed), and adjacent literals, which Python concatenates, are
+// joined with + in parentheses ('fc' '%d' % 7 → ('fc' + '%d') % 7).
+func rewriteStrings(src string) string {
+	var out strings.Builder
+	// literal finds a string literal (with its prefix) at i.
+	literal := func(i int) (prefix string, end int, ok bool) {
+		j := i
+		for j < len(src) && isIdent(src[j]) {
+			j++
+		}
+		if j >= len(src) || (src[j] != '"' && src[j] != '\'') || !stringPrefix(src[i:j]) {
+			return "", j, false
+		}
+		return src[i:j], stringEnd(src, j), true
+	}
+	write := func(prefix, lit string) {
+		if strings.ContainsAny(prefix, "fF") {
+			p := strings.NewReplacer("f", "", "F", "").Replace(prefix)
+			out.WriteString(p + fstring(lit, strings.ContainsAny(prefix, "rR")))
+		} else {
+			out.WriteString(prefix + lit)
+		}
+	}
+	for i := 0; i < len(src); {
+		c := src[i]
+		if c == '#' {
+			j := strings.IndexByte(src[i:], '\n')
+			if j < 0 {
+				j = len(src) - i
+			}
+			out.WriteString(src[i : i+j])
+			i += j
+			continue
+		}
+		if !(c == '"' || c == '\'' || isIdent(c) && (i == 0 || !isIdent(src[i-1]))) {
+			out.WriteByte(c)
+			i++
+			continue
+		}
+		prefix, end, ok := literal(i)
+		if !ok {
+			out.WriteString(src[i:end])
+			i = end
+			continue
+		}
+		// The run of adjacent literals from here, with what separates them.
+		type part struct{ sep, prefix, lit string }
+		run := []part{{prefix: prefix, lit: src[i+len(prefix) : end]}}
+		next := end
+		for {
+			k := next
+			for k < len(src) {
+				switch src[k] {
+				case ' ', '\t', '\n', '\r', '\\':
+					k++
+					continue
+				case '#':
+					for k < len(src) && src[k] != '\n' {
+						k++
+					}
+					continue
+				}
+				break
+			}
+			if k >= len(src) {
+				break
+			}
+			p, e, ok := literal(k)
+			if !ok || strings.Contains(src[next:k], "\n") && !strings.HasSuffix(strings.TrimRight(src[next:k], " \t\n\r"), "\\") && !insideBrackets(src, i) {
+				break
+			}
+			run = append(run, part{sep: src[next:k], prefix: p, lit: src[k+len(p) : e]})
+			next = e
+		}
+		if len(run) > 1 {
+			out.WriteByte('(')
+		}
+		for n, p := range run {
+			if n > 0 {
+				out.WriteString(" +" + p.sep)
+			}
+			write(p.prefix, p.lit)
+		}
+		if len(run) > 1 {
+			out.WriteByte(')')
+		}
+		i = next
+	}
+	return out.String()
+}
+
+// insideBrackets reports whether position i of src is inside brackets
+// (where a statement continues over lines), counting from the last line
+// that starts at column 0.
+func insideBrackets(src string, i int) bool {
+	start := strings.LastIndex(src[:i], "\n")
+	for start >= 0 && start+1 < len(src) && (src[start+1] == ' ' || src[start+1] == '\t' || src[start+1] == '\n') {
+		start = strings.LastIndex(src[:start], "\n")
+	}
+	depth := 0
+	for j := start + 1; j < i; j++ {
+		switch src[j] {
+		case '(', '[', '{':
+			depth++
+		case ')', ']', '}':
+			depth--
+		case '"', '\'':
+			j = stringEnd(src, j) - 1
+		case '#':
+			for j < i && src[j] != '\n' {
+				j++
+			}
+		}
+	}
+	return depth > 0
+}
+
+// printfSpec is a format spec that means the same to %-formatting.
+var printfSpec = regexp.MustCompile(`^[-+ #0]*\d*(\.\d+)?[diouxXeEfFgGs]$`)
+
+// stringPrefix reports whether p can prefix a Python string literal.
+func stringPrefix(p string) bool {
+	if len(p) > 2 {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		if !strings.ContainsRune("rRbBuUfF", rune(p[i])) {
+			return false
+		}
+	}
+	return true
+}
+
+// fstring turns the literal of an f-string (quotes included) into a
+// literal and a .format call with its replacement fields' expressions.
+func fstring(lit string, raw bool) string {
+	q := lit[:1]
+	if strings.HasPrefix(lit, strings.Repeat(q, 3)) && len(lit) >= 6 {
+		q = lit[:3]
+	}
+	if len(lit) < 2*len(q) {
+		return lit
+	}
+	body := lit[len(q) : len(lit)-len(q)]
+	var text strings.Builder
+	var args []string
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		switch {
+		case c == '\\' && !raw && i+1 < len(body):
+			text.WriteString(body[i : i+2])
+			i++
+		case (c == '{' || c == '}') && i+1 < len(body) && body[i+1] == c:
+			text.WriteString(body[i : i+2])
+			i++
+		case c == '{':
+			depth, exprEnd, j := 0, -1, i+1
+			var inq byte
+			for ; j < len(body); j++ {
+				d := body[j]
+				if inq != 0 {
+					if d == inq {
+						inq = 0
+					}
+					continue
+				}
+				if d == '\'' || d == '"' {
+					inq = d
+					continue
+				}
+				if d == '(' || d == '[' || d == '{' {
+					depth++
+					continue
+				}
+				if d == ')' || d == ']' || d == '}' && depth > 0 {
+					depth--
+					continue
+				}
+				if d == '}' {
+					break
+				}
+				if depth == 0 && exprEnd < 0 && (d == ':' || d == '!' && j+1 < len(body) && body[j+1] != '=') {
+					exprEnd = j // a format spec or a conversion follows
+				}
+			}
+			if j >= len(body) {
+				return lit // not a well-formed field: Starlark reports it
+			}
+			if exprEnd < 0 {
+				exprEnd = j
+			}
+			expr := strings.TrimSpace(body[i+1 : exprEnd])
+			expr = strings.TrimSuffix(expr, "=") // f"{x=}"
+			arg := "(" + strings.ReplaceAll(expr, "\n", " ") + ")"
+			if body[exprEnd] == ':' && printfSpec.MatchString(body[exprEnd+1:j]) {
+				arg = "__pyfmt__('%" + body[exprEnd+1:j] + "', " + arg + ")" // f"{i:02d}"
+			}
+			args = append(args, arg)
+			text.WriteString("{}")
+			i = j
+		default:
+			text.WriteByte(c)
+		}
+	}
+	s := q + text.String() + q
+	if len(args) > 0 || strings.Contains(s, "{{") || strings.Contains(s, "}}") {
+		s += ".format(" + strings.Join(args, ", ") + ")"
+	}
+	return s
+}

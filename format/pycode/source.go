@@ -1,6 +1,7 @@
 package pycode
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 )
@@ -11,8 +12,20 @@ import (
 type binding struct {
 	Name string // the global name bound; "" for a star import
 	Path string // dotted path of the module or object
+	Mod  string // the module the statement imports: "a.b" of "from a.b import c" or "import a.b"
+	From bool   // from M import …
 	Star bool
 	Line int
+}
+
+// tryBlock is a try statement whose branches import: which branch runs
+// is decided when the imports are resolved (the except ImportError
+// fallback of nolearn's tutorial binds the plain Lasagne layer when the
+// cuda_convnet one cannot be imported).
+type tryBlock struct {
+	Line    int
+	Body    []int // indices into source.tryImports of the imports in the try body
+	Handler []int // … and in the first except clause
 }
 
 // class is a Python class statement, which Starlark cannot run: its name
@@ -29,10 +42,19 @@ type pyClass struct {
 // source is Python model code rewritten so that Starlark accepts it, with
 // every line and column of the remaining code where the user wrote it.
 type source struct {
-	text     string
-	imports  []binding
-	classes  []pyClass
-	rewrites []string // what was changed, for notes
+	text       string
+	imports    []binding
+	classes    []pyClass
+	rewrites   []string   // what was changed, for notes
+	tryImports []binding  // imports inside try statements, run as __imp__(i) assignments
+	tries      []tryBlock // try statements with imports, decided by __try__(i)
+}
+
+// openTry is a try statement being read by prepare: its indentation,
+// its block (-1 when no branch imports) and the branch being read: 0 the
+// try body, 1 the first except clause, 2 any later clause.
+type openTry struct {
+	indent, block, branch int
 }
 
 // logical is one logical line: a statement possibly continued over
@@ -62,11 +84,47 @@ func prepare(src string) *source {
 			phys[j] = ""
 		}
 	}
+	var tries []openTry
 	for i := 0; i < len(lines); i++ {
 		l := lines[i]
 		text := strings.Join(phys[l.first:l.last+1], "\n")[l.indent:]
 		word := firstWord(text)
+		for len(tries) > 0 {
+			t := &tries[len(tries)-1]
+			if l.indent > t.indent {
+				break
+			}
+			if l.indent == t.indent && (word == "except" || word == "else" || word == "finally") {
+				t.branch = min(t.branch+1, 2)
+				break
+			}
+			tries = tries[:len(tries)-1]
+		}
 		switch {
+		case (word == "import" || (word == "from" && importFrom.MatchString(text))) && len(tries) > 0 && tries[len(tries)-1].block >= 0:
+			// An import inside a try whose branches import: an assignment,
+			// so that the branch that runs binds the name.
+			t := tries[len(tries)-1]
+			var stmts []string
+			for _, imp := range parseImport(text, l.first+1) {
+				if imp.Star {
+					s.imports = append(s.imports, imp)
+					continue
+				}
+				k := len(s.tryImports)
+				s.tryImports = append(s.tryImports, imp)
+				stmts = append(stmts, fmt.Sprintf("%s = __imp__(%d)", imp.Name, k))
+				switch t.branch {
+				case 0:
+					s.tries[t.block].Body = append(s.tries[t.block].Body, k)
+				case 1:
+					s.tries[t.block].Handler = append(s.tries[t.block].Handler, k)
+				}
+			}
+			if len(stmts) == 0 {
+				stmts = []string{"pass"}
+			}
+			set(l, strings.Join(stmts, "; "))
 		case word == "import" || (word == "from" && importFrom.MatchString(text)):
 			s.imports = append(s.imports, parseImport(text, l.first+1)...)
 			set(l, "pass")
@@ -87,14 +145,37 @@ func prepare(src string) *source {
 			s.classes = append(s.classes, c)
 		case strings.HasPrefix(text, "@"):
 			set(l, "")
-		case word == "try" || word == "finally":
+		case word == "try":
+			t := openTry{indent: l.indent, block: -1}
+			if tryImports(lines, phys, i) {
+				t.block = len(s.tries)
+				s.tries = append(s.tries, tryBlock{Line: l.first + 1})
+				set(l, fmt.Sprintf("if __try__(%d)", t.block)+text[len(word):])
+			} else {
+				set(l, "if True"+text[len(word):])
+			}
+			tries = append(tries, t)
+		case word == "finally":
 			set(l, "if True"+text[len(word):])
+		case word == "else" && len(tries) > 0 && tries[len(tries)-1].indent == l.indent:
+			// try … else: runs when the try body ran.
+			if t := tries[len(tries)-1]; t.block >= 0 {
+				set(l, fmt.Sprintf("if __try__(%d)", t.block)+text[len(word):])
+			} else {
+				set(l, "if True"+text[len(word):])
+			}
 		case word == "except":
 			rest := ""
 			if m := exceptHead.FindStringIndex(text); m != nil {
 				rest = text[m[1]:]
 			}
-			set(l, "elif False:"+rest)
+			// The first handler of a try that imports runs when __try__
+			// chose it; other handlers never run.
+			if len(tries) > 0 && tries[len(tries)-1].indent == l.indent && tries[len(tries)-1].block >= 0 && tries[len(tries)-1].branch == 1 {
+				set(l, "elif True:"+rest)
+			} else {
+				set(l, "elif False:"+rest)
+			}
 		case word == "assert" || word == "global" || word == "nonlocal" || word == "del" || word == "exec":
 			set(l, "pass")
 		case word == "raise":
@@ -105,6 +186,11 @@ func prepare(src string) *source {
 			set(l, "fail("+strings.ReplaceAll(rest, "\n", " ")+")")
 		case word == "print" && !strings.HasPrefix(strings.TrimSpace(text[len(word):]), "("):
 			set(l, "pass")
+		case trailingComma.MatchString(phys[l.first]):
+			// loss, = train_fn(…) → (loss,) = train_fn(…): Starlark
+			// wants the one-element tuple target in parentheses.
+			m := trailingComma.FindStringSubmatch(phys[l.first])
+			phys[l.first] = m[1] + "(" + m[2] + ",) =" + m[3]
 		case chainedAssign(text) != nil:
 			// a = b = value → a = value; b = a (Starlark has no chains).
 			t := chainedAssign(text)
@@ -131,7 +217,7 @@ func prepare(src string) *source {
 			phys[i] = rewritePow(l)
 		}
 	}
-	s.text = rewriteExprs(rewriteOutsideStrings(strings.Join(phys, "\n")))
+	s.text = rewriteExprs(rewriteOutsideStrings(rewriteStrings(strings.Join(phys, "\n"))))
 	return s
 }
 
@@ -152,11 +238,32 @@ func expandTabs(l string) string {
 	return strings.Repeat(" ", col) + l[i:]
 }
 
+// tryImports reports whether the try statement at lines[i] imports in
+// its body or its first except clause.
+func tryImports(lines []logical, phys []string, i int) bool {
+	indent, branch := lines[i].indent, 0
+	for j := i + 1; j < len(lines) && lines[j].indent >= indent; j++ {
+		w := firstWord(strings.TrimSpace(phys[lines[j].first]))
+		if lines[j].indent == indent {
+			if w != "except" || branch > 0 {
+				return false
+			}
+			branch++
+			continue
+		}
+		if w == "import" || (w == "from" && importFrom.MatchString(strings.TrimSpace(phys[lines[j].first]))) {
+			return true
+		}
+	}
+	return false
+}
+
 var (
-	importFrom = regexp.MustCompile(`^from\s+[\w.]+\s+import\b`)
-	classHead  = regexp.MustCompile(`^class\s+(\w+)\s*(?:\((.*)\))?\s*:`)
-	exceptHead = regexp.MustCompile(`^except\b[^:]*:`)
-	withHead   = regexp.MustCompile(`^with\s+(.+?)\s+as\s+(\w+)\s*:(.*)$`)
+	trailingComma = regexp.MustCompile(`^(\s*)(\w+(?:\s*,\s*\w+)*)\s*,\s*=([^=].*|)$`)
+	importFrom    = regexp.MustCompile(`^from\s+[\w.]+\s+import\b`)
+	classHead     = regexp.MustCompile(`^class\s+(\w+)\s*(?:\((.*)\))?\s*:`)
+	exceptHead    = regexp.MustCompile(`^except\b[^:]*:`)
+	withHead      = regexp.MustCompile(`^with\s+(.+?)\s+as\s+(\w+)\s*:(.*)$`)
 )
 
 func firstWord(text string) string {
@@ -176,10 +283,10 @@ func parseImport(text string, line int) []binding {
 			f := strings.Fields(part)
 			switch {
 			case len(f) == 3 && f[1] == "as":
-				out = append(out, binding{Name: f[2], Path: f[0], Line: line})
+				out = append(out, binding{Name: f[2], Path: f[0], Mod: f[0], Line: line})
 			case len(f) >= 1:
 				// "import a.b.c" binds a, through which a.b.c is reached.
-				out = append(out, binding{Name: strings.Split(f[0], ".")[0], Path: strings.Split(f[0], ".")[0], Line: line})
+				out = append(out, binding{Name: strings.Split(f[0], ".")[0], Path: strings.Split(f[0], ".")[0], Mod: f[0], Line: line})
 			}
 		}
 		return out
@@ -195,11 +302,11 @@ func parseImport(text string, line int) []binding {
 		f := strings.Fields(part)
 		switch {
 		case len(f) == 1 && f[0] == "*":
-			out = append(out, binding{Path: mod, Star: true, Line: line})
+			out = append(out, binding{Path: mod, Mod: mod, From: true, Star: true, Line: line})
 		case len(f) == 3 && f[1] == "as":
-			out = append(out, binding{Name: f[2], Path: mod + "." + f[0], Line: line})
+			out = append(out, binding{Name: f[2], Path: mod + "." + f[0], Mod: mod, From: true, Line: line})
 		case len(f) == 1:
-			out = append(out, binding{Name: f[0], Path: mod + "." + f[0], Line: line})
+			out = append(out, binding{Name: f[0], Path: mod + "." + f[0], Mod: mod, From: true, Line: line})
 		}
 	}
 	return out
@@ -392,6 +499,43 @@ func (s *source) skipDef(line int) (name string, first int, ok bool) {
 }
 
 var defHead = regexp.MustCompile(`^def\s+(\w+)`)
+
+// skipStmt removes the top-level statement that contains line (1-based),
+// with its block, for a statement Starlark cannot parse (f-strings, set
+// literals, star targets in training code). It returns the statement's
+// first line and its text.
+func (s *source) skipStmt(line int) (first int, text string, ok bool) {
+	phys := strings.Split(s.text, "\n")
+	lines := splitLogical(phys)
+	start := -1
+	for i, l := range lines {
+		if l.first+1 > line {
+			break
+		}
+		if l.indent == 0 {
+			start = i
+		}
+	}
+	if start < 0 {
+		return 0, "", false
+	}
+	end := len(phys) - 1
+	for _, l := range lines[start+1:] {
+		if l.indent == 0 {
+			end = l.first - 1
+			break
+		}
+	}
+	if end < line-1 {
+		return 0, "", false
+	}
+	text = strings.Join(phys[lines[start].first:end+1], "\n")
+	for j := lines[start].first; j <= end; j++ {
+		phys[j] = ""
+	}
+	s.text = strings.Join(phys, "\n")
+	return lines[start].first + 1, text, true
+}
 
 // rewritePow turns the binary ** operator, which Starlark lacks, into
 // pow(a, b) where the operands are simple (names, numbers, calls,

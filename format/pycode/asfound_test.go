@@ -1,0 +1,404 @@
+package pycode
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/layerinfo/layerinfo/graph"
+	"github.com/layerinfo/layerinfo/infer"
+	"github.com/layerinfo/layerinfo/stats"
+)
+
+// Scripts as people have them: broken ones must fail (a partial model is
+// never a result), whole ones must give the exact total whatever
+// surrounds the model.
+
+func decodeAsFound(t *testing.T, name, src string, opt Options) (*stats.Report, error) {
+	t.Helper()
+	g, err := Decode(name, []byte(src), opt)
+	if err != nil {
+		return nil, err
+	}
+	if err := g.Validate(); err != nil {
+		t.Fatalf("invalid graph: %v", err)
+	}
+	if err := infer.Run(g, infer.Options{}); err != nil {
+		return nil, err
+	}
+	return stats.Build(g), nil
+}
+
+func TestBuildErrorsAreFatal(t *testing.T) {
+	for _, c := range []struct {
+		name, src, want string
+	}{
+		{"misspelt layer between layers (the probe)", `import lasagne
+from lasagne.layers import InputLayer, DenseLayer
+
+l = InputLayer((None, 1, 28, 28))
+l = lasagne.layers.Conv2DLayr(l, 16, 3)
+l = DenseLayer(l, 10)
+`, `model.py:5:19: lasagne.layers has no Conv2DLayr (did you mean "Conv2DLayer"?)`},
+		{"misspelt last layer", `import lasagne
+l = lasagne.layers.InputLayer((None, 4))
+l = lasagne.layers.DenseLayer(l, 3)
+l = lasagne.layers.DenseLayre(l, 2)
+`, `model.py:4:19: lasagne.layers has no DenseLayre (did you mean "DenseLayer"?)`},
+		{"IndexError between two layers", `from lasagne.layers import *
+sizes = [32, 64]
+l = InputLayer((None, 3, 8, 8))
+l = Conv2DLayer(l, sizes[0], 3)
+n = sizes[2]
+l = DenseLayer(l, n)
+`, "model.py:5:10: list index 2 out of range"},
+		{"error inside the build function layerinfo calls", `from lasagne.layers import *
+cfg = {'hidden': 20}
+
+def build_model():
+    l = InputLayer((None, 10))
+    l = DenseLayer(l, cfg['hidden'])
+    l = DenseLayer(l, cfg['hiden'])
+    return l
+`, `model.py:7:26: key "hiden" not in dict (in build_model)`},
+		{"error in the build function after its last layer", `from lasagne.layers import *
+def build_model(input_var=None):
+    l = InputLayer((None, 10), input_var=input_var)
+    l = DenseLayer(l, 5)
+    params = [1, 2][5]
+    return l
+`, "model.py:5:20: list index 5 out of range"},
+		{"error inside a NeuralNet definition", `from nolearn.lasagne import NeuralNet
+from lasagne import layers
+units = [100]
+net = NeuralNet(layers=[('input', layers.InputLayer), ('hidden', layers.DenseLayer), ('output', layers.DenseLayer)],
+    input_shape=(None, 9), hidden_num_units=units[0], output_num_units=units[1])
+net.fit(X, y)
+`, "model.py:5:77: list index 1 out of range"},
+		{"a NameError in data code before the model", `from lasagne.layers import *
+X = np.load('x.npy')
+n_features = X.shape[1]
+l = InputLayer((None, 10))
+l = DenseLayer(l, n_feature)
+`, "model.py:5:5: DenseLayer: num_units"},
+		{"an unparsable statement before the last layer", `from lasagne.layers import *
+l = InputLayer((None, 10))
+first, *rest = [3, 4]
+l = DenseLayer(l, first)
+`, "model.py:3:8: syntax error: got '*', want primary expression"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := decodeAsFound(t, "model.py", c.src, Options{})
+			if err == nil {
+				t.Fatalf("no error, want %q", c.want)
+			}
+			if !strings.Contains(err.Error(), c.want) {
+				t.Errorf("error:\n  %v\nwant it to contain:\n  %s", err, c.want)
+			}
+		})
+	}
+}
+
+func TestErrorsAfterTheModelAreNotes(t *testing.T) {
+	for _, c := range []struct {
+		name, src, note string
+		total           int64
+	}{
+		{"training loop at top level", `from lasagne.layers import *
+l = InputLayer((None, 10))
+l = DenseLayer(l, 5)
+history = []
+for epoch in range(3):
+    history.append(epoch)
+best = history[10]
+`, "model.py:7:15: list index 10 out of range", (10 + 1) * 5},
+		{"main() that builds then trains", `from lasagne.layers import *
+def main():
+    l = InputLayer((None, 10))
+    l = DenseLayer(l, 5)
+    l = DenseLayer(l, 2)
+    scores = {}
+    print(scores['val'])
+
+if __name__ == '__main__':
+    main()
+`, `model.py:7:17: key "val" not in dict (in main)`, (10+1)*5 + (5+1)*2},
+		{"the main guard never runs", `from lasagne.layers import *
+def build():
+    return DenseLayer(InputLayer((None, 10)), 5)
+def main():
+    net = build()
+net = DenseLayer(InputLayer((None, 4)), 2)
+x = [1][3]
+if __name__ == '__main__':
+    main()
+`, "model.py:7:8: list index 3 out of range", (4 + 1) * 2},
+		{"unparsable training statement", `from lasagne.layers import *
+l = InputLayer((None, 10))
+l = DenseLayer(l, 5)
+best, *rest = sorted(losses)
+`, "model.py:4: statement skipped", (10 + 1) * 5},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r, err := decodeAsFound(t, "model.py", c.src, Options{})
+			if err != nil {
+				t.Fatalf("unexpected error: %v", err)
+			}
+			if r.Totals.Params != c.total {
+				t.Errorf("total %d, want %d", r.Totals.Params, c.total)
+			}
+			if notes := strings.Join(r.Notes, "\n"); !strings.Contains(notes, c.note) {
+				t.Errorf("notes %q do not contain %q", notes, c.note)
+			}
+		})
+	}
+}
+
+func TestImportFallback(t *testing.T) {
+	src, err := os.ReadFile("testdata/asfound/kfkd_fallback.py")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := decodeAsFound(t, "kfkd_fallback.py", string(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// conv1 (3*3*1+1)*16: 32 → 30, pool → 15; conv2 (2*2*16+1)*32: → 14,
+	// pool → 7; hidden (32*7*7+1)*100; output (100+1)*10.
+	want := int64((3*3*1+1)*16 + (2*2*16+1)*32 + (32*7*7+1)*100 + (100+1)*10)
+	if r.Totals.Params != want || r.Totals.TrainableParams != want {
+		t.Errorf("total %d (trainable %d), want %d", r.Totals.Params, r.Totals.TrainableParams, want)
+	}
+	// The try branch imports layers layerinfo knows: it is the one taken.
+	if l := row(t, r, "conv1"); l.Type != "Conv2DCCLayer" {
+		t.Errorf("conv1 is a %s, want the cuda_convnet layer of the try branch", l.Type)
+	}
+}
+
+func TestImportFallbackExcept(t *testing.T) {
+	// The try branch cannot be imported (a layer that does not exist, a
+	// library that is not there): the except branch binds the names.
+	for _, try := range []string{
+		"from lasagne.layers.dnn import Conv2DDNNLayerX as ConvLayer",
+		"from fastconv import FastConv as ConvLayer",
+	} {
+		src := "from lasagne import layers\ntry:\n    " + try + "\nexcept ImportError:\n    from lasagne.layers import Conv2DLayer as ConvLayer\nelse:\n    print('fast')\n" +
+			"l = layers.InputLayer((None, 3, 8, 8))\nl = ConvLayer(l, 4, 3)\n"
+		r, err := decodeAsFound(t, "model.py", src, Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", try, err)
+		}
+		if want := int64((3*3*3 + 1) * 4); r.Totals.Params != want {
+			t.Errorf("%s: total %d, want %d", try, r.Totals.Params, want)
+		}
+	}
+}
+
+func TestTopLevelAsFound(t *testing.T) {
+	src := "\ufeff" + `import sys
+import os
+import theano
+import matplotlib.pyplot as plt
+from lasagne.layers import *
+from data import load_data
+
+sys.setrecursionlimit(10000)
+theano.config.floatX = 'float32'
+os.environ['THEANO_FLAGS'] = 'device=gpu'
+fig, ax = plt.subplots()
+X, y = load_data('train.csv')
+(X_val, y_val), _ = load_data('val.csv'), None
+n_batches, = X.shape
+l = InputLayer((None, 20))
+l = DenseLayer(l, 8)
+`
+	r, err := decodeAsFound(t, "model.py", src, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := int64((20 + 1) * 8); r.Totals.Params != want {
+		t.Errorf("total %d, want %d", r.Totals.Params, want)
+	}
+	// The BOM does not move columns: an error on line 1 is at column 1.
+	_, err = decodeAsFound(t, "model.py", "\ufeffl = DenseLayr(None, 3)\n", Options{})
+	if err == nil || !strings.HasPrefix(err.Error(), "model.py:1:5: unknown layer DenseLayr") {
+		t.Errorf("error %v", err)
+	}
+}
+
+func TestStringLiterals(t *testing.T) {
+	// f-strings and adjacent literals, as Python 3 scripts write names and
+	// help texts.
+	r, err := decodeAsFound(t, "model.py", `import argparse
+from lasagne.layers import *
+parser = argparse.ArgumentParser(description='a model '
+                                 'with a long description')
+parser.add_argument('--units', type=int, default=16,  # the units
+                    help='how many '   # a comment between
+                         "units")
+n = int("1" "6")
+l = DenseLayer(InputLayer((None, 3)), n, name=('%s' '%d') % ('fc', 7))
+for i in range(2):
+    l = DenseLayer(l, 4, name=f'blk{i:02d}_{"x"}' f"{{y}}" + 'z')
+print(f"{l.output_shape!r:>10} {n=}")
+`, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	row(t, r, "fc7")
+	row(t, r, "blk00_x{y}z")
+	if l := row(t, r, "blk01_x{y}z"); l.Params != (4+1)*4 {
+		t.Errorf("blk01: %d params", l.Params)
+	}
+	if want := int64((3+1)*16 + (16+1)*4 + (4+1)*4); r.Totals.Params != want {
+		t.Errorf("total %d, want %d", r.Totals.Params, want)
+	}
+}
+
+func TestSiblingModules(t *testing.T) {
+	dir := "testdata/asfound/siblings"
+	src, err := os.ReadFile(filepath.Join(dir, "train.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := decodeAsFound(t, "train.py", string(src), Options{Dir: os.DirFS(dir)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// conv_bn (layers.py): conv 3*3*3*8 without bias, batch norm 4*8 (2*8
+	// trainable); conv2dbn (utils/layer_macros.py): (3*3*8+1)*16, 16 → 14,
+	// pool → 7; res.plain (blocks/residual.py): no parameters;
+	// dense_block (helpers.py): (16*7*7+1)*32; out: (32+1)*10.
+	want := int64(3*3*3*8 + 4*8 + (3*3*8+1)*16 + (16*7*7+1)*32 + (32+1)*10)
+	if r.Totals.Params != want || r.Totals.TrainableParams != want-2*8 {
+		t.Errorf("total %d (trainable %d), want %d (%d)", r.Totals.Params, r.Totals.TrainableParams, want, want-2*8)
+	}
+	// Layers made in a module point at the module's line.
+	var conv *stats.Layer
+	for i, l := range r.Layers {
+		if l.Type == "Conv2DLayer" {
+			conv = &r.Layers[i]
+			break
+		}
+	}
+	if conv == nil || conv.Position != "layers.py:5:23" {
+		t.Errorf("first conv at %v, want layers.py:5:23", conv)
+	}
+}
+
+func TestSiblingModuleErrors(t *testing.T) {
+	dir := t.TempDir()
+	outside := t.TempDir()
+	write := func(d, name, text string) {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(d, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(d, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(outside, "helpers.py", "from lasagne.layers import *\ndef block(l):\n    return DenseLayer(l, 3)\n")
+	if err := os.Symlink(filepath.Join(outside, "helpers.py"), filepath.Join(dir, "helpers.py")); err != nil {
+		t.Skipf("no symbolic links here: %v", err)
+	}
+	if err := os.Symlink(outside, filepath.Join(dir, "lib")); err != nil {
+		t.Fatal(err)
+	}
+	write(dir, "broken.py", "from lasagne.layers import *\ndef block(l):\n    return DenseLayer(l, [3][1])\n")
+	write(dir, "a.py", "import b\n")
+	write(dir, "b.py", "import a\n")
+	fsys := os.DirFS(dir)
+	for _, c := range []struct {
+		name, src, want string
+	}{
+		{"missing module importing a layer", "from lasagne.layers import *\nfrom layers import RMSPoolLayer\nl = InputLayer((None, 3))\nl = RMSPoolLayer(l)\n",
+			"train.py:2:1: cannot import RMSPoolLayer from layers: no layers.py beside train.py"},
+		{"missing module star import", "from lasagne.layers import *\nfrom layers import *\nl = InputLayer((None, 3))\nl = RMSPoolLayer(l)\n",
+			"train.py:2:1: cannot import RMSPoolLayer from layers: no layers.py beside train.py"},
+		{"missing module's function given a layer", "from lasagne.layers import *\nfrom blocks import res_block\nimport seaborn\nl = InputLayer((None, 3))\nl = res_block(l, 64)\n",
+			"train.py:2:1: cannot import res_block from blocks: no blocks.py beside train.py"},
+		{"missing module given a layer after the last known layer", "from lasagne.layers import *\nimport blocks\nl = InputLayer((None, 3))\nl = DenseLayer(l, 4)\nl = blocks.res(l)\n",
+			"train.py:2:1: cannot import blocks: no blocks.py beside train.py"},
+		{"symlink to a file outside", "from lasagne.layers import *\nimport helpers\nl = InputLayer((None, 3))\nl = helpers.block(l)\n",
+			"train.py:2:1: cannot import helpers: no helpers.py beside train.py"},
+		{"symlinked directory", "from lasagne.layers import *\nfrom lib.helpers import block\nl = InputLayer((None, 3))\nl = block(l)\n",
+			"train.py:2:1: cannot import block from lib.helpers: no lib/helpers.py beside train.py"},
+		{"error in a module", "from lasagne.layers import *\nfrom broken import block\nl = InputLayer((None, 3))\nl = block(l)\nl = DenseLayer(l, 2)\n",
+			"broken.py:3:29: list index 1 out of range [-1:0] (in block, called from train.py:4:10)"},
+		{"import cycle", "import a\n", "import cycle"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := decodeAsFound(t, "train.py", c.src, Options{Dir: fsys})
+			if err == nil {
+				t.Fatalf("no error, want %q", c.want)
+			}
+			if !strings.Contains(err.Error(), c.want) {
+				t.Errorf("error:\n  %v\nwant it to contain:\n  %s", err, c.want)
+			}
+		})
+	}
+	// A library that is not used for layers stays a placeholder.
+	r, err := decodeAsFound(t, "train.py", "import seaborn as sns\nfrom plotting import plot_loss\nfrom lasagne.layers import *\nsns.set()\nl = InputLayer((None, 3))\nl = DenseLayer(l, 2)\nplot_loss([0.5])\n", Options{Dir: fsys})
+	if err != nil || r.Totals.Params != (3+1)*2 {
+		t.Errorf("placeholders: %v, %v", r, err)
+	}
+}
+
+func TestNotebook(t *testing.T) {
+	src, err := os.ReadFile("testdata/asfound/convnet.ipynb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := Decode("convnet.ipynb", src, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := infer.Run(g, infer.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	r := stats.Build(g)
+	// conv (5*5*1+1)*32: 28 → 24, pool → 12; out (32*12*12+1)*10.
+	if want := int64((5*5*1+1)*32 + (32*12*12+1)*10); r.Totals.Params != want {
+		t.Errorf("total %d, want %d", r.Totals.Params, want)
+	}
+	// Code cells are counted (the markdown ones are not), lines within the cell.
+	if l := row(t, r, "conv"); l.Position != "convnet.ipynb: cell 3 line 3" {
+		t.Errorf("conv at %q", l.Position)
+	}
+	if notes := strings.Join(r.Notes, "\n"); !strings.Contains(notes, "convnet.ipynb: cell 5 line 7: statement skipped") {
+		t.Errorf("notes %q", notes)
+	}
+	// An error names its cell.
+	bad := strings.Replace(string(src), `Conv2DLayer(net, 32, 5, name='conv')`, `Conv2DLayr(net, 32, 5, name='conv')`, 1)
+	_, err = Decode("convnet.ipynb", []byte(bad), Options{})
+	if err == nil || !strings.HasPrefix(err.Error(), `convnet.ipynb: cell 3 line 3: unknown layer Conv2DLayr (did you mean "Conv2DLayer"?)`) {
+		t.Errorf("error %v", err)
+	}
+	var pe *posError
+	if !errors.As(err, &pe) {
+		t.Errorf("the error %T does not unwrap to its position", err)
+	}
+	// nbformat 3 and a notebook read without its name.
+	v3 := `{"nbformat": 3, "worksheets": [{"cells": [{"cell_type": "code", "input": ["from lasagne.layers import *\n", "l = DenseLayer(InputLayer((None, 4)), 2)"]}]}]}`
+	if !IsNotebook("-", []byte(v3)) {
+		t.Fatal("not sniffed as a notebook")
+	}
+	g, err = Decode("-", []byte(v3), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := infer.Run(g, infer.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := stats.Build(g).Totals.Params; got != (4+1)*2 {
+		t.Errorf("v3 total %d", got)
+	}
+	for _, s := range []string{`{"nbformat": 4, "cells": [{"cell_type": "code", "source": 3}]}`, `{"cells": []}`, `{"nbformat": 4, "cells": []}`, "[1"} {
+		if _, err := Decode("x.ipynb", []byte(s), Options{}); err == nil {
+			t.Errorf("%s: no error", s)
+		}
+	}
+	_ = graph.Pos{}
+}

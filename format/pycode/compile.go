@@ -1,0 +1,350 @@
+package pycode
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"go.starlark.net/resolve"
+	"go.starlark.net/starlark"
+	"go.starlark.net/syntax"
+
+	"github.com/layerinfo/layerinfo/graph"
+)
+
+// unit is one compiled file: the script or a module beside it.
+type unit struct {
+	f            *syntax.File
+	prog         *starlark.Program
+	predeclared  starlark.StringDict
+	skipped      []skippedStmt
+	modBuilders  map[string]map[string]bool // module bound to a name → its functions that build layers
+	nameBuilders map[string]bool            // names bound to functions of sibling modules that build layers
+	missing      map[string]bool            // names bound to modules, or from modules, that could not be found
+}
+
+// skippedStmt is a top-level statement left out because Starlark cannot
+// parse it: harmless after the model, an error before it.
+type skippedStmt struct {
+	line   int
+	layers bool // its text makes layers
+	err    error
+	note   string
+}
+
+var fileOptions = &syntax.FileOptions{Set: true, While: true, TopLevelControl: true, GlobalReassign: true, Recursion: true}
+
+// compile prepares a module beside the script as Decode prepares the
+// script: its imports bound, what Starlark cannot parse left out, its
+// free names guessed.
+func (b *builder) compile(file string, prep *source, modName string) (*unit, error) {
+	predeclared := starlark.StringDict{
+		"__name__": starlark.String(modName),
+		"__file__": starlark.String(file),
+	}
+	for k, v := range extraBuiltins() {
+		predeclared[k] = v
+	}
+	for _, c := range prep.classes {
+		if c.Name != "" {
+			predeclared[c.Name] = &userClass{b: b, name: c.Name, bases: c.Bases, line: c.Line, src: c}
+		}
+	}
+	u := &unit{predeclared: predeclared}
+	if err := b.bindImports(file, prep, u); err != nil {
+		return nil, err
+	}
+	if err := b.parse(file, prep, u); err != nil {
+		return nil, err
+	}
+	b.findNets(u.f)
+	if err := b.guessFrees(file, u); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// bindImports binds the names the file's import statements bind, and
+// the __imp__ and __try__ builtins of imports inside try statements.
+func (b *builder) bindImports(file string, prep *source, u *unit) error {
+	u.modBuilders, u.nameBuilders, u.missing = map[string]map[string]bool{}, map[string]bool{}, map[string]bool{}
+	builders := func(imp binding, v starlark.Value) {
+		if o, ok := v.(*opaque); ok && o.missing != nil {
+			u.missing[imp.Name] = true
+		}
+		m, ok := v.(*module)
+		if imp.Star && ok {
+			for n := range b.sib.builders[m.name] {
+				u.nameBuilders[n] = true
+			}
+			return
+		}
+		mod := strings.TrimLeft(imp.Mod, ".")
+		if ok && !imp.Star {
+			// import helpers / import utils.layer_macros: helpers.conv_bn(…)
+			u.modBuilders[imp.Name] = b.sib.builders[m.name]
+			if !imp.From && imp.Path != imp.Mod {
+				u.modBuilders[mod] = b.sib.builders[mod]
+			}
+			return
+		}
+		if fns := b.sib.builders[mod]; fns != nil && imp.From && mod != "" {
+			name := strings.TrimLeft(imp.Path, ".")[len(mod)+1:]
+			if fns[name] {
+				u.nameBuilders[imp.Name] = true
+			}
+		}
+	}
+	for _, imp := range prep.imports {
+		v, err := b.resolve(imp, file)
+		if err != nil {
+			return err
+		}
+		builders(imp, v)
+		if imp.Star {
+			if m, ok := v.(*module); ok {
+				for k, x := range m.members {
+					u.predeclared[k] = x
+				}
+			}
+			continue
+		}
+		u.predeclared[imp.Name] = v
+	}
+	// Imports inside try statements run where they are written, and the
+	// try runs its body unless an import there cannot be resolved.
+	tryImports := prep.tryImports
+	vals := make([]starlark.Value, len(tryImports))
+	errs := make([]error, len(tryImports))
+	for i, imp := range tryImports {
+		vals[i], errs[i] = b.resolve(imp, file)
+		if errs[i] == nil {
+			builders(imp, vals[i])
+		}
+	}
+	works := func(ks []int) bool {
+		for _, k := range ks {
+			if errs[k] != nil {
+				return false
+			}
+			if o, ok := vals[k].(*opaque); ok && o.missing != nil {
+				return false // ImportError in Python
+			}
+		}
+		return true
+	}
+	layers := func(ks []int) int {
+		n := 0
+		for _, k := range ks {
+			if classNameOf(vals[k]) != "" {
+				n++
+			}
+		}
+		return n
+	}
+	u.predeclared["__imp__"] = starlark.NewBuiltin("__imp__", func(th *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
+		k, err := starlark.AsInt32(a[0])
+		if err != nil || k < 0 || k >= len(vals) {
+			return nil, fmt.Errorf("internal error: import %v", a[0])
+		}
+		if errs[k] != nil {
+			return nil, errs[k]
+		}
+		return vals[k], nil
+	})
+	u.predeclared["__try__"] = starlark.NewBuiltin("__try__", func(th *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
+		k, err := starlark.AsInt32(a[0])
+		if err != nil || k < 0 || k >= len(prep.tries) {
+			return nil, fmt.Errorf("internal error: try %v", a[0])
+		}
+		t := prep.tries[k]
+		switch {
+		case !works(t.Body):
+			return starlark.False, nil
+		case len(t.Handler) > 0 && works(t.Handler) && layers(t.Handler) > layers(t.Body):
+			// Prefer the branch that imports a known layer.
+			return starlark.False, nil
+		}
+		return starlark.True, nil
+	})
+	return nil
+}
+
+// layerCall finds text that makes a layer or a NeuralNet.
+var layerCall = regexp.MustCompile(`\b(\w*Layer|NeuralNet|batch_norm)\s*\(`)
+
+// parse parses the prepared text. A top-level function Starlark cannot
+// parse (numpy fancy indexing in a data loader) is left out and fails
+// only if called; another top-level statement is left out and remembered
+// (an error if it comes before the end of the model). Tuple assignments
+// get placeholders for each target when the value is a placeholder.
+func (b *builder) parse(file string, prep *source, u *unit) error {
+	for tries := 0; ; tries++ {
+		f, err := fileOptions.Parse(file, prep.text, 0)
+		if err == nil {
+			rewriteUnpacking(f)
+			prog, err := starlark.FileProgram(f, func(string) bool { return true })
+			if err != nil {
+				return sourceError(file, err)
+			}
+			u.f, u.prog = f, prog
+			return nil
+		}
+		var se syntax.Error
+		if !errors.As(err, &se) || tries > 50 {
+			return sourceError(file, err)
+		}
+		serr := sourceError(file, err)
+		why := serr.Error()
+		if pe, ok := serr.(*posError); ok {
+			why = pe.err.Error()
+		}
+		if fn, line, ok := prep.skipDef(int(se.Pos.Line)); ok {
+			note := fmt.Sprintf("%s:%d: function %s skipped: %s", file, line, fn, why)
+			b.skipped = append(b.skipped, note)
+			u.predeclared[fn] = starlark.NewBuiltin(fn, func(th *starlark.Thread, _ *starlark.Builtin, _ starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
+				return nil, &posError{pos: b.callerPos(th), err: fmt.Errorf("cannot call %s: %s", fn, note)}
+			})
+			continue
+		}
+		line, text, ok := prep.skipStmt(int(se.Pos.Line))
+		if !ok {
+			return serr
+		}
+		u.skipped = append(u.skipped, skippedStmt{line: line, layers: layerCall.MatchString(text), err: serr,
+			note: fmt.Sprintf("%s:%d: statement skipped (Starlark cannot run it): %s", file, line, why)})
+	}
+}
+
+// guessFrees binds the names the file uses but never binds: builtins, or
+// guessed (guessFree). A layer-like name from a star import of a missing
+// module is that import's error.
+func (b *builder) guessFrees(file string, u *unit) error {
+	var ferr error
+	syntax.Walk(u.f, func(n syntax.Node) bool {
+		id, ok := n.(*syntax.Ident)
+		if !ok || ferr != nil {
+			return ferr == nil
+		}
+		bind, ok := id.Binding.(*resolve.Binding)
+		if !ok || bind.Scope != resolve.Predeclared {
+			return true
+		}
+		if _, ok := u.predeclared[id.Name]; ok {
+			return true
+		}
+		if v, ok := starlark.Universe[id.Name]; ok {
+			u.predeclared[id.Name] = v
+			return true
+		}
+		v, err := b.guessFree(id.Name)
+		var pe *posError
+		if errors.As(err, &pe) {
+			ferr = pe // a missing module's error, at its import
+			return false
+		}
+		if err != nil {
+			ferr = &posError{pos: graph.Pos{File: file, Line: int(id.NamePos.Line), Col: int(id.NamePos.Col)}, err: err}
+			return false
+		}
+		u.predeclared[id.Name] = v
+		return true
+	})
+	return ferr
+}
+
+// guessFree is guessFree, except that a name that looks like a layer
+// comes from a star import of a missing module when there is one.
+func (b *builder) guessFree(name string) (starlark.Value, error) {
+	v, err := guessFree(b.roots, name)
+	if err != nil && len(b.sib.stars) > 0 {
+		m := *b.sib.stars[0]
+		m.name = name
+		return nil, m.err(b)
+	}
+	return v, err
+}
+
+// rewriteUnpacking wraps the value of every assignment to several
+// targets (fig, ax = plt.subplots(); X, y = load_data()) in
+// __unpack__(value, shape), which gives a placeholder for each target
+// where the value is a placeholder and the value itself otherwise. shape
+// has None for each simple target and the shape of each nested one. The
+// call keeps the value's position.
+func rewriteUnpacking(f *syntax.File) {
+	syntax.Walk(f, func(n syntax.Node) bool {
+		as, ok := n.(*syntax.AssignStmt)
+		if !ok || as.Op != syntax.EQ {
+			return true
+		}
+		start, end := as.RHS.Span()
+		shape := unpackShape(as.LHS, start)
+		if shape == nil {
+			return true
+		}
+		as.RHS = &syntax.CallExpr{
+			Fn:     &syntax.Ident{NamePos: start, Name: "__unpack__"},
+			Lparen: start,
+			Args:   []syntax.Expr{as.RHS, shape},
+			Rparen: end,
+		}
+		return true
+	})
+}
+
+// unpackShape is the shape of an assignment target, nil for a simple one.
+func unpackShape(lhs syntax.Expr, pos syntax.Position) syntax.Expr {
+	if p, ok := lhs.(*syntax.ParenExpr); ok {
+		lhs = p.X
+	}
+	var list []syntax.Expr
+	switch t := lhs.(type) {
+	case *syntax.TupleExpr:
+		list = t.List
+	case *syntax.ListExpr:
+		list = t.List
+	default:
+		return nil
+	}
+	shape := &syntax.TupleExpr{Lparen: pos, Rparen: pos}
+	for _, x := range list {
+		s := unpackShape(x, pos)
+		if s == nil {
+			s = &syntax.Ident{NamePos: pos, Name: "None"}
+		}
+		shape.List = append(shape.List, s)
+	}
+	return shape
+}
+
+// unpack is __unpack__.
+func unpack(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
+	if len(a) != 2 {
+		return nil, fmt.Errorf("internal error: __unpack__ takes 2 arguments")
+	}
+	return unpackValue(a[0], a[1]), nil
+}
+
+func unpackValue(v, shape starlark.Value) starlark.Value {
+	s, ok := shape.(starlark.Tuple)
+	if !ok {
+		return v
+	}
+	if o, ok := v.(*opaque); ok {
+		t := make(starlark.Tuple, len(s))
+		for i := range t {
+			t[i] = unpackValue(o.Index(i), s[i])
+		}
+		return t
+	}
+	seq, ok := v.(starlark.Indexable)
+	if !ok || !isSequence(v) || seq.Len() != len(s) {
+		return v // Starlark says what is wrong
+	}
+	t := make(starlark.Tuple, len(s))
+	for i := range t {
+		t[i] = unpackValue(seq.Index(i), s[i])
+	}
+	return t
+}

@@ -1,0 +1,232 @@
+package pycode
+
+import (
+	"strings"
+
+	"go.starlark.net/syntax"
+)
+
+// extent is where a file builds its model, read from the syntax tree
+// before it runs: the last statement that makes a layer or a NeuralNet,
+// directly or through a function of the file. An error up to that
+// statement happened while the model was being built and ends decoding;
+// an error after it (training loops, plots, data code) leaves a whole
+// model and becomes a note.
+type extent struct {
+	top      int            // last line of the last top-level statement that builds; 0: none
+	fns      map[string]int // per top-level function: the same inside its body
+	builders map[string]bool
+}
+
+// notConstructors are lasagne.layers functions that read a network
+// rather than build one (training and plotting code calls them).
+var notConstructors = map[string]bool{
+	"get_output": true, "get_all_params": true, "get_all_param_values": true, "set_all_param_values": true,
+	"count_params": true, "get_all_layers": true, "get_output_shape": true, "Layer": true, "MergeLayer": true,
+}
+
+// layerHelpers are lasagne.layers functions that add layers.
+var layerHelpers = map[string]bool{
+	"batch_norm": true, "batch_norm_dnn": true, "instance_norm": true, "layer_norm": true, "prelu": true, "rrelu": true,
+	"standardize": true, "dropout_channels": true, "spatial_dropout": true, "dropout_locations": true,
+	"dropout": true, "flatten": true, "reshape": true, "dimshuffle": true, "pad": true, "concat": true, "NeuralNet": true,
+}
+
+// layerish reports whether a name called as a function makes a layer by
+// its name alone: a Lasagne class or helper, NeuralNet, or a class named
+// like one (including the misspellings guessFree reports).
+func (e *extent) layerish(name string, classes map[string]class) bool {
+	if notConstructors[name] {
+		return false
+	}
+	if _, ok := classes[name]; ok {
+		return true
+	}
+	return layerHelpers[name] || strings.HasSuffix(name, "Layer") || strings.HasSuffix(name, "Layr") || strings.HasSuffix(name, "Lyaer")
+}
+
+// modelExtent reads f: which functions build layers (a fixpoint over the
+// functions calling each other), then the last building statement at top
+// level and in each function's body. modBuilders are the builder
+// functions of sibling modules by the name the file binds the module to;
+// nameBuilders the ones it imports by name (from helpers import conv_bn).
+func modelExtent(f *syntax.File, prep *source, classes map[string]class, u *unit) *extent {
+	modBuilders, nameBuilders := u.modBuilders, u.nameBuilders
+	e := &extent{fns: map[string]int{}, builders: map[string]bool{}}
+	imported := map[string]string{}
+	for _, imp := range prep.imports {
+		if !imp.Star {
+			imported[imp.Name] = imp.Path
+		}
+	}
+	for _, c := range prep.classes {
+		if c.Name != "" && strings.Contains(c.Bases, "Layer") {
+			e.builders[c.Name] = true
+		}
+	}
+	for n := range nameBuilders {
+		e.builders[n] = true
+	}
+	layersModule := func(prefix string) bool {
+		last := prefix[strings.LastIndex(prefix, ".")+1:]
+		if last == "layers" || strings.HasPrefix(imported[prefix], "lasagne.layers") {
+			return true
+		}
+		return false
+	}
+	// A function of a module that could not be found may build layers
+	// when it is given a variable (res_block(l, 64)).
+	missing := func(name string, call *syntax.CallExpr) bool {
+		if !u.missing[name] {
+			return false
+		}
+		for _, a := range call.Args {
+			if _, ok := a.(*syntax.Ident); ok {
+				return true
+			}
+		}
+		return false
+	}
+	isBuild := func(call *syntax.CallExpr) bool {
+		switch fn := call.Fn.(type) {
+		case *syntax.Ident:
+			n := fn.Name
+			if e.builders[n] || e.layerish(n, classes) || missing(n, call) {
+				return true
+			}
+			if p, ok := imported[n]; ok {
+				last := p[strings.LastIndex(p, ".")+1:]
+				if e.layerish(last, classes) || strings.HasPrefix(p, "lasagne.layers.") && !notConstructors[last] {
+					return true
+				}
+			}
+		case *syntax.DotExpr:
+			n := fn.Name.Name
+			if e.layerish(n, classes) {
+				return true
+			}
+			prefix := dotted(fn.X)
+			if prefix == "" {
+				return false
+			}
+			if layersModule(prefix) && !notConstructors[n] {
+				return true
+			}
+			if fns := modBuilders[prefix]; fns[n] {
+				return true
+			}
+			if missing(strings.Split(prefix, ".")[0], call) {
+				return true
+			}
+		}
+		return false
+	}
+	builds := func(n syntax.Node) bool {
+		found := false
+		syntax.Walk(n, func(x syntax.Node) bool {
+			if c, ok := x.(*syntax.CallExpr); ok && isBuild(c) {
+				found = true
+			}
+			return !found
+		})
+		return found
+	}
+	// Functions and aliases that build, to a fixpoint.
+	for changed := true; changed; {
+		changed = false
+		for _, s := range f.Stmts {
+			name, body := "", syntax.Node(nil)
+			switch s := s.(type) {
+			case *syntax.DefStmt:
+				name, body = s.Name.Name, s
+			case *syntax.AssignStmt:
+				id, ok := s.LHS.(*syntax.Ident)
+				if !ok || s.Op != syntax.EQ {
+					continue
+				}
+				switch r := s.RHS.(type) {
+				case *syntax.LambdaExpr:
+					name, body = id.Name, r
+				case *syntax.Ident, *syntax.DotExpr:
+					// conv = lasagne.layers.Conv2DLayer: an alias.
+					if isBuild(&syntax.CallExpr{Fn: r}) {
+						name = id.Name
+					}
+				case *syntax.CallExpr:
+					// conv = partial(Conv2DLayer, filter_size=3)
+					if d := dotted(r.Fn); (d == "partial" || strings.HasSuffix(d, ".partial")) && len(r.Args) > 0 && isBuild(&syntax.CallExpr{Fn: r.Args[0]}) {
+						name = id.Name
+					}
+				}
+			}
+			if name == "" || e.builders[name] {
+				continue
+			}
+			if body == nil || builds(body) {
+				e.builders[name] = true
+				changed = true
+			}
+		}
+	}
+	var last func(stmts []syntax.Stmt) int
+	last = func(stmts []syntax.Stmt) int {
+		end := 0
+		for _, s := range stmts {
+			switch s := s.(type) {
+			case *syntax.DefStmt:
+				continue // defining a function builds nothing
+			case *syntax.IfStmt:
+				if isMainGuard(s.Cond) {
+					end = max(end, last(s.False)) // if __name__ == '__main__': never runs here
+					continue
+				}
+				if builds(s.Cond) {
+					end = endLine(s.Cond)
+				}
+				end = max(end, last(s.True), last(s.False))
+				continue
+			}
+			if builds(s) {
+				end = endLine(s) // a loop that builds is built when it ends
+			}
+		}
+		return end
+	}
+	e.top = last(f.Stmts)
+	for _, s := range f.Stmts {
+		if d, ok := s.(*syntax.DefStmt); ok {
+			e.fns[d.Name.Name] = last(d.Body)
+		}
+	}
+	return e
+}
+
+// isMainGuard reports whether x is __name__ == '__main__'.
+func isMainGuard(x syntax.Expr) bool {
+	b, ok := x.(*syntax.BinaryExpr)
+	if !ok || b.Op != syntax.EQL {
+		return false
+	}
+	id, ok1 := b.X.(*syntax.Ident)
+	lit, ok2 := b.Y.(*syntax.Literal)
+	return ok1 && ok2 && id.Name == "__name__" && lit.Value == "__main__"
+}
+
+// dotted is the text of a name or a chain of attribute accesses
+// (lasagne.layers), "" for any other expression.
+func dotted(x syntax.Expr) string {
+	switch x := x.(type) {
+	case *syntax.Ident:
+		return x.Name
+	case *syntax.DotExpr:
+		if p := dotted(x.X); p != "" {
+			return p + "." + x.Name.Name
+		}
+	}
+	return ""
+}
+
+func endLine(n syntax.Node) int {
+	_, end := n.Span()
+	return int(end.Line)
+}

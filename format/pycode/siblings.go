@@ -1,0 +1,332 @@
+package pycode
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"go.starlark.net/starlark"
+
+	"github.com/layerinfo/layerinfo/graph"
+	"github.com/layerinfo/layerinfo/internal/spell"
+)
+
+// Limits on the modules a script imports from beside it: each file, all
+// of them together, and how many.
+const (
+	MaxModuleSize = 16 << 20
+	maxModuleSum  = 64 << 20
+	maxModules    = 200
+)
+
+// siblings are the Python modules beside the script (from layers import
+// *, import helpers, from utils.layer_macros import conv2dbn): read from
+// Options.Dir, prepared and run like the script, with the same builder
+// and thread, so they share its layers and its step limit.
+type siblings struct {
+	dir      fs.FS
+	mods     map[string]*module         // by dotted path; nil while it is being loaded
+	builders map[string]map[string]bool // by dotted path: its functions that build layers
+	bytes    int64
+	stars    []*missingImport // star imports of missing modules
+	// importErrs are the errors of missing modules: a layer that needs
+	// one ends decoding wherever it is.
+	importErrs map[*posError]bool
+}
+
+// knownLibraries are modules a model script imports that layerinfo does
+// not model: they are inert placeholders, never "missing".
+var knownLibraries = map[string]bool{}
+
+func init() {
+	for _, m := range strings.Fields(`__future__ __main__ abc argparse array ast bisect builtins bz2 cPickle cStringIO codecs
+		collections colorsys configparser ConfigParser contextlib copy copy_reg cProfile csv ctypes datetime decimal difflib
+		doctest enum errno fnmatch fractions functools future gc getopt getpass glob gzip hashlib heapq hmac html http imp
+		importlib inspect io itertools json logging lzma marshal math mmap multiprocessing numbers operator optparse os
+		pathlib pdb pickle platform pprint profile pstats queue Queue random re resource sched select shelve shlex shutil
+		signal six socket sqlite3 ssl stat statistics string StringIO struct subprocess sys tarfile tempfile textwrap
+		threading time timeit traceback types typing unittest urllib urllib2 urlparse uuid warnings weakref xml zipfile zlib
+		numpy scipy sklearn matplotlib pylab seaborn pandas PIL Image cv2 skimage h5py tables theano lasagne nolearn
+		tqdm joblib yaml requests IPython ipywidgets lmdb caffe keras tensorflow torch torchvision progressbar
+		pydot graphviz nose pytest mock dill cloudpickle bokeh plotly statsmodels gensim nltk sympy numba cython
+		boto boto3 psutil colorama termcolor tabulate click docopt sacred mlflow wandb tensorboard_logger visdom
+		imageio scikits`) {
+		knownLibraries[m] = true
+	}
+}
+
+// missingImport is where a value from a module that is neither beside
+// the script nor a known library came from: harmless until the model
+// needs it.
+type missingImport struct {
+	pos  graph.Pos
+	name string // what was imported: "RMSPoolLayer", or the module for "import x"
+	mod  string
+	e    error // the error when the model uses it
+}
+
+// err is the error the model gets when it uses a value of a missing module.
+func (m *missingImport) err(b *builder) error {
+	what := m.mod
+	if m.name != m.mod {
+		what = m.name + " from " + m.mod
+	}
+	return &posError{pos: m.pos, err: fmt.Errorf("cannot import %s: %s", what, b.notBeside(m.mod))}
+}
+
+// notBeside says why a module was not found.
+func (b *builder) notBeside(mod string) string {
+	rel := strings.ReplaceAll(strings.TrimLeft(mod, "."), ".", "/")
+	script := filepath.Base(b.file)
+	if b.sib == nil || b.sib.dir == nil {
+		return fmt.Sprintf("no %s.py could be read: modules beside a script are read only when it is given as a file", rel)
+	}
+	return fmt.Sprintf("no %s.py beside %s", rel, script)
+}
+
+// resolve finds the value an import binding names: a modelled module
+// (lasagne, nolearn, numpy, math), a module beside the script, a known
+// library (a placeholder), or a missing module — an error when what it
+// imports is plainly a layer, else a placeholder that fails when a layer
+// gets it.
+func (b *builder) resolve(imp binding, file string) (starlark.Value, error) {
+	pos := graph.Pos{File: file, Line: imp.Line, Col: 1}
+	mod := strings.TrimLeft(imp.Mod, ".")
+	p := strings.TrimLeft(imp.Path, ".")
+	from := imp.From && !imp.Star
+	if mod == "" { // from . import helpers: import helpers
+		mod, from = p, false
+	}
+	root := strings.Split(p, ".")[0]
+	if _, ok := b.roots[root]; ok {
+		v, err := lookup(b.roots, p)
+		if err != nil {
+			return nil, &posError{pos: pos, err: err}
+		}
+		return v, nil
+	}
+	m, err := b.sib.load(b, mod, pos)
+	if err != nil {
+		return nil, err
+	}
+	if m != nil {
+		switch {
+		case imp.Star || !from && p == mod:
+			return m, nil // from m import * (the caller copies), import a.b as x
+		case !from:
+			return b.sib.mods[root], nil // import a.b binds a
+		}
+		name := p[len(mod)+1:]
+		if v, ok := m.members[name]; ok {
+			return v, nil
+		}
+		if sub, err := b.sib.load(b, mod+"."+name, pos); err != nil || sub != nil {
+			return sub, err
+		}
+		msg := fmt.Sprintf("cannot import %s from %s: %s does not define it", name, mod, m.name)
+		if s := spell.Nearest(name, m.AttrNames()); s != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", s)
+		}
+		return nil, &posError{pos: pos, err: errors.New(msg)}
+	}
+	if knownLibraries[root] {
+		return &opaque{name: p}, nil
+	}
+	name := mod
+	if from {
+		name = p[len(mod)+1:]
+	}
+	miss := &missingImport{pos: pos, name: name, mod: mod}
+	miss.e = miss.err(b)
+	if pe, ok := miss.e.(*posError); ok {
+		b.sib.importErrs[pe] = true
+	}
+	if from && (strings.HasSuffix(name, "Layer") || b.classes[name].build != nil) {
+		return nil, miss.err(b)
+	}
+	if imp.Star {
+		b.sib.stars = append(b.sib.stars, miss)
+		return nil, nil
+	}
+	return &opaque{name: p, missing: miss}, nil
+}
+
+// load reads the module at a dotted path from beside the script: a.py,
+// or a/__init__.py, or a directory a/ (a namespace package), and every
+// package above it. It returns nil, nil when there is no such module.
+func (s *siblings) load(b *builder, mod string, pos graph.Pos) (*module, error) {
+	if s == nil || s.dir == nil || mod == "" {
+		return nil, nil
+	}
+	parts := strings.Split(mod, ".")
+	for _, p := range parts {
+		if !modName(p) {
+			return nil, nil
+		}
+	}
+	var parent *module
+	for i := range parts {
+		dotted := strings.Join(parts[:i+1], ".")
+		m, ok := s.mods[dotted]
+		if ok && m == nil {
+			return nil, &posError{pos: pos, err: fmt.Errorf("import cycle: %s imports itself through the modules it imports", dotted)}
+		}
+		if !ok {
+			rel := strings.Join(parts[:i+1], "/")
+			var err error
+			switch {
+			case s.regular(rel + ".py"):
+				m, err = s.run(b, dotted, rel+".py", pos)
+			case s.regular(rel + "/__init__.py"):
+				m, err = s.run(b, dotted, rel+"/__init__.py", pos)
+			case s.isDir(rel):
+				m = &module{name: dotted, members: starlark.StringDict{}}
+				s.mods[dotted] = m
+			default:
+				return nil, nil
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+		if parent != nil {
+			if _, has := parent.members[parts[i]]; !has {
+				parent.members[parts[i]] = m
+			}
+		}
+		parent = m
+	}
+	return parent, nil
+}
+
+// regular reports whether rel is a regular file inside the directory,
+// reached through no symbolic link.
+func (s *siblings) regular(rel string) bool {
+	fi, ok := s.lstat(rel)
+	return ok && fi.Mode().IsRegular()
+}
+
+func (s *siblings) isDir(rel string) bool {
+	fi, ok := s.lstat(rel)
+	return ok && fi.IsDir()
+}
+
+// lstat stats rel and every directory above it without following links:
+// a link, a device or a FIFO anywhere on the way is refused.
+func (s *siblings) lstat(rel string) (fs.FileInfo, bool) {
+	if !fs.ValidPath(rel) {
+		return nil, false
+	}
+	stat := func(p string) (fs.FileInfo, error) {
+		if l, ok := s.dir.(fs.ReadLinkFS); ok {
+			return l.Lstat(p)
+		}
+		return fs.Stat(s.dir, p)
+	}
+	for d := path.Dir(rel); d != "."; d = path.Dir(d) {
+		fi, err := stat(d)
+		if err != nil || !fi.IsDir() || fi.Mode()&fs.ModeSymlink != 0 {
+			return nil, false
+		}
+	}
+	fi, err := stat(rel)
+	if err != nil || fi.Mode()&fs.ModeSymlink != 0 {
+		return nil, false
+	}
+	return fi, true
+}
+
+// run reads, prepares and runs one module; its globals, the names it
+// imports and its classes become the module's members.
+func (s *siblings) run(b *builder, dotted, rel string, pos graph.Pos) (*module, error) {
+	if len(s.mods) >= maxModules {
+		return nil, &posError{pos: pos, err: fmt.Errorf("cannot import %s: the script imports more than %d modules", dotted, maxModules)}
+	}
+	src, err := s.read(rel)
+	if err != nil {
+		return nil, &posError{pos: pos, err: fmt.Errorf("cannot import %s: %v", dotted, err)}
+	}
+	s.mods[dotted] = nil // loading: a cycle back to it is an error
+	file := rel
+	if d := filepath.Dir(b.file); d != "." && d != "" {
+		file = filepath.Join(d, filepath.FromSlash(rel))
+	}
+	b.files[file] = true
+	prep := prepare(string(stripBOM(src)))
+	u, err := b.compile(file, prep, dotted)
+	if err != nil {
+		return nil, err
+	}
+	globals, err := u.prog.Init(b.th, u.predeclared)
+	if err != nil {
+		return nil, b.runError(err)
+	}
+	m := &module{name: dotted, members: starlark.StringDict{}}
+	for k, v := range u.predeclared {
+		if _, builtin := starlark.Universe[k]; !builtin && !strings.HasPrefix(k, "__") {
+			m.members[k] = v
+		}
+	}
+	for k, v := range globals {
+		m.members[k] = v
+	}
+	for k := range extraBuiltins() {
+		delete(m.members, k)
+	}
+	s.mods[dotted] = m
+	ext := modelExtent(u.f, prep, b.classes, u)
+	s.builders[dotted] = ext.builders
+	for _, n := range u.skipped {
+		b.skipped = append(b.skipped, n.note)
+	}
+	return m, nil
+}
+
+// read reads a module file, capped in size.
+func (s *siblings) read(rel string) ([]byte, error) {
+	f, err := s.dir.Open(rel)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", rel)
+	}
+	if fi.Size() > MaxModuleSize || s.bytes+fi.Size() > maxModuleSum {
+		return nil, fmt.Errorf("%s has %d bytes; a module may have at most %d, all modules together %d", rel, fi.Size(), MaxModuleSize, maxModuleSum)
+	}
+	src, err := io.ReadAll(io.LimitReader(f, MaxModuleSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(src) > MaxModuleSize {
+		return nil, fmt.Errorf("%s has more than %d bytes", rel, MaxModuleSize)
+	}
+	s.bytes += int64(len(src))
+	return src, nil
+}
+
+func stripBOM(src []byte) []byte {
+	return []byte(strings.TrimPrefix(string(src), "\ufeff"))
+}
+
+// modName reports whether s can be one part of a module's dotted path.
+func modName(s string) bool {
+	if s == "" || s[0] >= '0' && s[0] <= '9' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isIdent(s[i]) {
+			return false
+		}
+	}
+	return true
+}
