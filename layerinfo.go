@@ -347,6 +347,9 @@ func Load(in Input, opt Options) (*graph.Graph, error) {
 			return f.Decode(in, opt)
 		}
 	}
+	if what := fileio.Describe(in.Name, head); what != "" {
+		return nil, fmt.Errorf("%s is %s, which layerinfo does not read: %w (known: %s)", in.Name, what, ErrUnrecognized, strings.Join(FormatNames(), ", "))
+	}
 	return nil, fmt.Errorf("%s: %w (give --format; known: %s)", in.Name, ErrUnrecognized, strings.Join(FormatNames(), ", "))
 }
 

@@ -14,7 +14,9 @@ import (
 // FuzzDecode feeds bytes to the three checkpoint formats and, when one
 // accepts them, builds and infers the graph: no panic anywhere.
 func FuzzDecode(f *testing.F) {
-	for _, p := range []string{"../torchpt/testdata/checkpoint.pt", "../torchpt/testdata/seq_state_dict.pt"} {
+	for _, p := range []string{"../torchpt/testdata/checkpoint.pt", "../torchpt/testdata/seq_state_dict.pt",
+		"../torchpt/testdata/train_adam.pt", "../torchpt/testdata/lightning.ckpt", "../torchpt/testdata/module.pt",
+		"../torchpt/testdata/scheduler.pt", "../torchpt/testdata/ema.pt"} {
 		if b, err := os.ReadFile(p); err == nil {
 			f.Add(b)
 		}

@@ -67,7 +67,7 @@ type Optimizer struct {
 
 // Contents sorts the checkpoint's entries; see Contents.
 func (f *File) Contents() *Contents {
-	w := &sorter{c: &Contents{}, seen: map[any]bool{}}
+	w := &sorter{c: &Contents{}, seen: map[any]bool{}, maps: map[any]int8{}}
 	w.root(f.Root)
 	return w.finish()
 }
@@ -83,8 +83,16 @@ type sorter struct {
 	cands []candidate
 	loose []looseTensor // tensors outside any state dict, module or optimizer
 	seen  map[any]bool
-	nodes int
-	struc int // structures found: candidates, optimizers, schedulers
+	maps  map[any]int8 // tensorMap results: 1 yes, -1 no, 0 in progress
+	nodes int          // budget of nodes visited, over all walks
+	struc int          // structures found: candidates, optimizers, schedulers
+}
+
+// spend counts a node visited; false once the budget is spent (a hostile
+// object graph: a DAG that doubles at each level, a cycle).
+func (w *sorter) spend() bool {
+	w.nodes++
+	return w.nodes <= maxWalkNodes
 }
 
 // looseTensor is a tensor outside any structure, and the Other part that
@@ -209,8 +217,7 @@ func (w *sorter) addCandidate(c candidate) {
 
 // classify looks for structures inside v, collecting loose tensors.
 func (w *sorter) classify(v any, path []string, depth int) {
-	w.nodes++
-	if w.nodes > maxWalkNodes || depth > maxWalkDepth {
+	if !w.spend() || depth > maxWalkDepth {
 		return
 	}
 	if t, ok := v.(*Tensor); ok {
@@ -247,9 +254,27 @@ func (w *sorter) classify(v any, path []string, depth int) {
 // None or state dicts themselves (lists of tensors count too), at least
 // one tensor.
 func (w *sorter) tensorMap(v any, depth int) bool {
-	if depth > maxWalkDepth {
+	if depth > maxWalkDepth || !w.spend() {
 		return false
 	}
+	id := identity(v)
+	if id != nil {
+		if r, seen := w.maps[id]; seen {
+			return r > 0 // in progress (a cycle): no
+		}
+		w.maps[id] = 0
+	}
+	r := w.isTensorMap(v, depth)
+	if id != nil {
+		w.maps[id] = -1
+		if r {
+			w.maps[id] = 1
+		}
+	}
+	return r
+}
+
+func (w *sorter) isTensorMap(v any, depth int) bool {
 	has := false
 	ok := func(k string, val any) bool {
 		switch x := val.(type) {
@@ -322,7 +347,7 @@ func tensorList(items []any) bool {
 
 // mapTensors lists a state dict's tensors under their dotted names.
 func (w *sorter) mapTensors(v any, path []string, c *candidate) {
-	if len(path) > maxWalkDepth {
+	if len(path) > maxWalkDepth || !w.spend() {
 		return
 	}
 	name := func(k string) []string { return append(path[:len(path):len(path)], k) }
@@ -379,6 +404,9 @@ func moduleObject(v any) (*Object, *Dict, bool) {
 func (w *sorter) module(st *Dict, prefix, class string, c *candidate, depth int) string {
 	if depth > maxWalkDepth {
 		return fmt.Sprintf("modules nested deeper than %d levels", maxWalkDepth)
+	}
+	if !w.spend() {
+		return fmt.Sprintf("more than %d objects in the module tree", maxWalkNodes)
 	}
 	at := strings.TrimSuffix(prefix, ".")
 	if at == "" {

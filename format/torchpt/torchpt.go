@@ -265,7 +265,14 @@ func (d *Decoder) decodeZip(s *session, r io.ReaderAt, size int64) (*File, error
 			}
 		}
 		if archive == "" {
-			return nil, s.errf("", -1, nil, "zip archive has no <archive>/data.pkl record; not a torch.save checkpoint")
+			var names []string
+			for _, zf := range zr.File[:min(len(zr.File), 4)] {
+				names = append(names, zf.Name)
+			}
+			if len(zr.File) > 4 {
+				names = append(names, "…")
+			}
+			return nil, s.errf("", -1, nil, "zip archive has no <archive>/data.pkl record (it holds %s); not a torch.save checkpoint", strings.Join(names, ", "))
 		}
 	}
 	f := &File{Format: "zip", Archive: archive}

@@ -447,7 +447,12 @@ func FuzzDecode(f *testing.F) {
 	sd, keys, sizes := tinyLM()
 	f.Add(torchZip(f, "archive", dumps(sd), keys, sizes))
 	f.Add(dumps(sd))
-	for _, name := range []string{"testdata/seq_state_dict.pt", "testdata/seq_legacy.pt", "testdata/checkpoint.pt"} {
+	// Training checkpoints: Adam state and a numpy scalar, a pickled module.
+	msd, msizes := mlpStateDict()
+	f.Add(torchZip(f, "archive", dumps(&pDict{keys: []any{"model", "optimizer", "best"}, vals: []any{msd, adamState(msizes), npFloat64(0.5)}}), keysOf(msizes), msizes))
+	f.Add(dumps(&pDict{keys: []any{"net", "epoch"}, vals: []any{linearModule("0", "1", 4, 8), 3}}))
+	for _, name := range []string{"testdata/seq_state_dict.pt", "testdata/seq_legacy.pt", "testdata/checkpoint.pt",
+		"testdata/train_adam.pt", "testdata/lightning.ckpt", "testdata/module.pt", "testdata/scheduler.pt", "testdata/ema.pt"} {
 		b, err := os.ReadFile(name)
 		if err != nil {
 			f.Fatal(err)
@@ -464,6 +469,9 @@ func FuzzDecode(f *testing.F) {
 			zipped := torchZip(t, "archive", data, nil, nil)
 			file, err = d.Decode(bytes.NewReader(zipped), int64(len(zipped)))
 			check(t, file, err)
+			if err == nil {
+				file.Contents().Summary()
+			}
 		}
 	})
 }

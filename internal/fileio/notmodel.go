@@ -171,3 +171,44 @@ func HumanBytes(n int64) string {
 	}
 	return strconv.FormatFloat(f, 'f', 1, 64) + " " + units[u]
 }
+
+// Describe names a model format layerinfo does not read from a file's
+// name and first bytes ("an HDF5 file (Keras .h5)"), or returns "".
+func Describe(name string, head []byte) string {
+	ext := strings.ToLower(filepath.Ext(name))
+	switch {
+	case bytes.HasPrefix(head, []byte("\x89HDF\r\n\x1a\n")):
+		return "an HDF5 file (Keras .h5 weights or model)"
+	case len(head) >= 8 && string(head[4:8]) == "TFL3":
+		return "a TensorFlow Lite model"
+	case bytes.HasPrefix(head, []byte("\x93NUMPY")):
+		return "a NumPy .npy array"
+	case bytes.HasPrefix(head, []byte("\x1f\x8b")):
+		return "a gzip-compressed file (decompress it first)"
+	case len(head) >= 262 && string(head[257:262]) == "ustar":
+		return "a tar archive (extract it first)"
+	}
+	switch ext {
+	case ".keras":
+		return "a Keras .keras archive"
+	case ".h5", ".hdf5":
+		return "a Keras/HDF5 file"
+	case ".caffemodel":
+		return "a Caffe model"
+	case ".pb":
+		return "a TensorFlow protobuf (GraphDef or SavedModel)"
+	case ".tflite":
+		return "a TensorFlow Lite model"
+	case ".npz":
+		return "a NumPy .npz archive"
+	case ".mlmodel":
+		return "a Core ML model"
+	case ".params":
+		return "an MXNet/Gluon parameter file"
+	case ".pdparams":
+		return "a PaddlePaddle parameter file"
+	case ".msgpack":
+		return "a Flax msgpack checkpoint"
+	}
+	return ""
+}
