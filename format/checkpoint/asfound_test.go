@@ -102,6 +102,28 @@ func TestTorchPickledModule(t *testing.T) {
 	wantNotes(t, r, "a pickled module (torch.save(model)) of class __main__.Net", "1 non-persistent buffer left out")
 }
 
+// TestTorchPickledModuleLegacy: the same module saved in the pre-1.6
+// format, whose module classes are persistent ids.
+func TestTorchPickledModuleLegacy(t *testing.T) {
+	g, err := torchFile(t, "module_legacy.pt")
+	r := report(t, g, err)
+	if r.Totals.Params != 40+8+9+51+1 || r.Totals.TrainableParams != 40+8+51 || layerNames(r) != "temperature conv bn fc" {
+		t.Errorf("params %d (trainable %d), rows %q; want 109 (99)", r.Totals.Params, r.Totals.TrainableParams, layerNames(r))
+	}
+}
+
+// TestTorchModuleNotPlain: a submodule with a custom __getstate__ is
+// refused with the way out.
+func TestTorchModuleNotPlain(t *testing.T) {
+	_, err := torchFile(t, "module_custom.pt")
+	want := "module_custom.pt holds a pickled module (torch.save(model) of __main__.Custom) whose state is not plain data: " +
+		"submodule fc is a __main__.Packed object whose pickled state is a tuple (a custom __getstate__ or __reduce__?); " +
+		"save its state_dict instead: torch.save(model.state_dict()"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("got %v", err)
+	}
+}
+
 func TestTorchEMA(t *testing.T) {
 	g, err := torchFile(t, "ema.pt")
 	r := report(t, g, err)

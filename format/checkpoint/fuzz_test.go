@@ -16,7 +16,7 @@ import (
 func FuzzDecode(f *testing.F) {
 	for _, p := range []string{"../torchpt/testdata/checkpoint.pt", "../torchpt/testdata/seq_state_dict.pt",
 		"../torchpt/testdata/train_adam.pt", "../torchpt/testdata/lightning.ckpt", "../torchpt/testdata/module.pt",
-		"../torchpt/testdata/scheduler.pt", "../torchpt/testdata/ema.pt"} {
+		"../torchpt/testdata/scheduler.pt", "../torchpt/testdata/ema.pt", "../torchpt/testdata/module_custom.pt"} {
 		if b, err := os.ReadFile(p); err == nil {
 			f.Add(b)
 		}

@@ -456,6 +456,14 @@ func argTypes(args Tuple) string {
 // ('storage', storage_type, key, location, numel) of the zip format, or
 // its legacy form with a sixth view_metadata element.
 func (s *session) persistentLoad(pid any) (any, error) {
+	// The legacy format pickles nn.Module classes as persistent ids
+	// ("module", class, source file, source); the class stands for itself
+	// (its source is never looked at).
+	if t, ok := pid.(Tuple); ok && len(t) == 4 && t[0] == "module" {
+		if cls, ok := t[1].(Global); ok {
+			return cls, nil
+		}
+	}
 	t, ok := pid.(Tuple)
 	if !ok || len(t) < 5 || len(t) > 6 {
 		return nil, fmt.Errorf("persistent id is a %s, not a ('storage', type, key, location, numel) tuple", typeName(pid))

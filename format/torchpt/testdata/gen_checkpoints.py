@@ -94,3 +94,26 @@ torch.save(opt.state_dict(), "optimizer.pt")
 # 5. A model and its EMA copy, DataParallel-style names in the copy.
 ema = {"module." + k: v.clone() for k, v in model.state_dict().items()}
 torch.save({"state_dict": model.state_dict(), "state_dict_ema": ema, "epoch": 9}, "ema.pt")
+
+# 6. torch.save(model) in the legacy (pre-1.6) format, which pickles the
+#    module classes as persistent ids ("module", class, file, source).
+torch.save(Net(), "module_legacy.pt", _use_new_zipfile_serialization=False)
+
+
+# 7. A module whose submodule pickles its state as a tuple (a custom
+#    __getstate__): not plain data.
+class Packed(nn.Linear):
+    def __getstate__(self):
+        return (self.weight, self.bias)
+
+    def __setstate__(self, state):
+        raise NotImplementedError
+
+
+class Custom(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = Packed(4, 2)
+
+
+torch.save(Custom(), "module_custom.pt")
