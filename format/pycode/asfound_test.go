@@ -257,6 +257,39 @@ print(f"{l.output_shape!r:>10} {n=}")
 	}
 }
 
+func TestDataCodeOnPlaceholders(t *testing.T) {
+	// Data preparation before the model, on arrays layerinfo does not
+	// load: comparisons, slices with computed bounds, %d formatting and
+	// item assignment give placeholders; on real values they are Python's.
+	r, err := decodeAsFound(t, "model.py", `import numpy as np
+from lasagne.layers import *
+X = np.load('x.npy')
+if X.shape[0] > 100:
+    X = X[:100]
+split = X.shape[0] * 4 // 5
+X_train, X_val = X[:split], X[split:]
+print("%d samples, %.1f%% for training" % (X.shape[0], 80.0))
+w = np.zeros((10,)); w[3] = 1
+names = ['a', 'b', 'c', 'd']
+assert names[1:3] == ['b', 'c'] and names[::-1][0] == 'd' and names[-2:] == ['c', 'd']
+n = 3 if len(names) >= 4 and "abcdef"[1:-1:2] == "bd" else 5
+l = InputLayer((None, n))
+l = DenseLayer(l, len(names[:-1]), name='fc%02d' % 1)
+`, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// n = 3 inputs, len(names[:-1]) = 3 units: (3+1)*3.
+	if l := row(t, r, "fc01"); l.Params != (3+1)*3 {
+		t.Errorf("fc01: %d params", l.Params)
+	}
+	// Real values keep their errors.
+	_, err = decodeAsFound(t, "model.py", "from lasagne.layers import *\nl = InputLayer((None, 3))\nx = 'a' < 1\nl = DenseLayer(l, 2)\n", Options{})
+	if err == nil || !strings.Contains(err.Error(), "model.py:3:9: string < int not implemented") {
+		t.Errorf("error %v", err)
+	}
+}
+
 func TestSiblingModules(t *testing.T) {
 	dir := "testdata/asfound/siblings"
 	src, err := os.ReadFile(filepath.Join(dir, "train.py"))

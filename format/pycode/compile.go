@@ -177,13 +177,13 @@ var layerCall = regexp.MustCompile(`\b(\w*Layer|NeuralNet|batch_norm)\s*\(`)
 // parse parses the prepared text. A top-level function Starlark cannot
 // parse (numpy fancy indexing in a data loader) is left out and fails
 // only if called; another top-level statement is left out and remembered
-// (an error if it comes before the end of the model). Tuple assignments
-// get placeholders for each target when the value is a placeholder.
+// (an error if it comes before the end of the model). rewriteAST adapts
+// what data code does with placeholders.
 func (b *builder) parse(file string, prep *source, u *unit) error {
 	for tries := 0; ; tries++ {
 		f, err := fileOptions.Parse(file, prep.text, 0)
 		if err == nil {
-			rewriteUnpacking(f)
+			rewriteAST(f)
 			prog, err := starlark.FileProgram(f, func(string) bool { return true })
 			if err != nil {
 				return sourceError(file, err)
@@ -264,87 +264,4 @@ func (b *builder) guessFree(name string) (starlark.Value, error) {
 		return nil, m.err(b)
 	}
 	return v, err
-}
-
-// rewriteUnpacking wraps the value of every assignment to several
-// targets (fig, ax = plt.subplots(); X, y = load_data()) in
-// __unpack__(value, shape), which gives a placeholder for each target
-// where the value is a placeholder and the value itself otherwise. shape
-// has None for each simple target and the shape of each nested one. The
-// call keeps the value's position.
-func rewriteUnpacking(f *syntax.File) {
-	syntax.Walk(f, func(n syntax.Node) bool {
-		as, ok := n.(*syntax.AssignStmt)
-		if !ok || as.Op != syntax.EQ {
-			return true
-		}
-		start, end := as.RHS.Span()
-		shape := unpackShape(as.LHS, start)
-		if shape == nil {
-			return true
-		}
-		as.RHS = &syntax.CallExpr{
-			Fn:     &syntax.Ident{NamePos: start, Name: "__unpack__"},
-			Lparen: start,
-			Args:   []syntax.Expr{as.RHS, shape},
-			Rparen: end,
-		}
-		return true
-	})
-}
-
-// unpackShape is the shape of an assignment target, nil for a simple one.
-func unpackShape(lhs syntax.Expr, pos syntax.Position) syntax.Expr {
-	if p, ok := lhs.(*syntax.ParenExpr); ok {
-		lhs = p.X
-	}
-	var list []syntax.Expr
-	switch t := lhs.(type) {
-	case *syntax.TupleExpr:
-		list = t.List
-	case *syntax.ListExpr:
-		list = t.List
-	default:
-		return nil
-	}
-	shape := &syntax.TupleExpr{Lparen: pos, Rparen: pos}
-	for _, x := range list {
-		s := unpackShape(x, pos)
-		if s == nil {
-			s = &syntax.Ident{NamePos: pos, Name: "None"}
-		}
-		shape.List = append(shape.List, s)
-	}
-	return shape
-}
-
-// unpack is __unpack__.
-func unpack(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
-	if len(a) != 2 {
-		return nil, fmt.Errorf("internal error: __unpack__ takes 2 arguments")
-	}
-	return unpackValue(a[0], a[1]), nil
-}
-
-func unpackValue(v, shape starlark.Value) starlark.Value {
-	s, ok := shape.(starlark.Tuple)
-	if !ok {
-		return v
-	}
-	if o, ok := v.(*opaque); ok {
-		t := make(starlark.Tuple, len(s))
-		for i := range t {
-			t[i] = unpackValue(o.Index(i), s[i])
-		}
-		return t
-	}
-	seq, ok := v.(starlark.Indexable)
-	if !ok || !isSequence(v) || seq.Len() != len(s) {
-		return v // Starlark says what is wrong
-	}
-	t := make(starlark.Tuple, len(s))
-	for i := range t {
-		t[i] = unpackValue(seq.Index(i), s[i])
-	}
-	return t
 }

@@ -384,6 +384,8 @@ func extraBuiltins() starlark.StringDict {
 		"__pyfmt__":  starlark.NewBuiltin("%", pyFormat),
 		"__nd__":     &opaque{name: "a multi-axis index"},
 		"__unpack__": starlark.NewBuiltin("__unpack__", unpack),
+		"__cmp__":    starlark.NewBuiltin("__cmp__", compare),
+		"__slice__":  starlark.NewBuiltin("__slice__", sliceOp),
 		// print as Python 3 has it (end=, file=, flush=); the output is dropped.
 		"print": starlark.NewBuiltin("print", func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
 			return starlark.None, nil

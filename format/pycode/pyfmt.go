@@ -17,6 +17,16 @@ func pyFormat(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, kw []st
 	if !ok {
 		return nil, fmt.Errorf("%% formatting: the format is not a string")
 	}
+	if t, ok := a[1].(starlark.Tuple); ok {
+		for _, v := range t {
+			if o, ok := v.(*opaque); ok {
+				return &opaque{name: "text made from " + o.name, from: o.from}, nil
+			}
+		}
+	}
+	if o, ok := a[1].(*opaque); ok {
+		return &opaque{name: "text made from " + o.name, from: o.from}, nil
+	}
 	var args []starlark.Value
 	dict, _ := a[1].(*starlark.Dict)
 	if t, ok := a[1].(starlark.Tuple); ok {

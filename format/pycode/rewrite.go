@@ -151,6 +151,10 @@ func stringEnd(s string, i int) int {
 // widths and precisions.
 var pyFmtSpec = regexp.MustCompile(`%(\([^)]*\))?[-+ #0]*(\d+|\*)?(\.\d+)?[diouxXeEfFgGcrsa]`)
 
+// numericConv finds a numeric conversion ('%d samples' % X.shape[0]): on a
+// placeholder, it gives a placeholder rather than Starlark's error.
+var numericConv = regexp.MustCompile(`%(\([^)]*\))?[-+ #0]*(\d+|\*)?(\.\d+)?[diouxXeEfFgGc]`)
+
 func needsPyFmt(lit string) bool {
 	for _, m := range pyFmtSpec.FindAllString(lit, -1) {
 		if len(m) > 2 && !strings.HasPrefix(m, "%(") {
@@ -183,7 +187,7 @@ func rewriteFormat(src string) string {
 			for k < len(src) && src[k] == ' ' {
 				k++
 			}
-			if k < len(src) && src[k] == '%' && needsPyFmt(lit) && !(k+1 < len(src) && src[k+1] == '=') {
+			if k < len(src) && src[k] == '%' && (needsPyFmt(lit) || numericConv.MatchString(lit)) && !(k+1 < len(src) && src[k+1] == '=') {
 				r := k + 1
 				for r < len(src) && src[r] == ' ' {
 					r++

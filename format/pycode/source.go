@@ -676,6 +676,8 @@ func chainedAssign(text string) []string {
 			q = c
 		case c == '#':
 			i = len(text)
+		case c == ';' && depth == 0:
+			return nil // two statements (w = f(); w[3] = 1), not a chain
 		case c == '(' || c == '[' || c == '{':
 			depth++
 		case c == ')' || c == ']' || c == '}':

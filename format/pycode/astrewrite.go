@@ -1,0 +1,321 @@
+package pycode
+
+import (
+	"fmt"
+
+	"go.starlark.net/starlark"
+	"go.starlark.net/syntax"
+)
+
+// rewriteAST adapts the parsed file so that data code around the model
+// runs on placeholders as Python would run it on data, every position
+// kept:
+//
+//   - an assignment to several targets (fig, ax = plt.subplots()) gets
+//     __unpack__(value, shape): a placeholder for each target;
+//   - an order comparison (X.shape[0] > 1000) is __cmp__(op, x, y): a
+//     placeholder when a side is one (Starlark compares only like types);
+//   - a slice with a bound (X[:split]) is __slice__(x, lo, hi, step): a
+//     placeholder when the bound or the operand is one.
+func rewriteAST(f *syntax.File) {
+	for _, s := range f.Stmts {
+		rewriteStmt(s)
+	}
+}
+
+func rewriteStmt(s syntax.Stmt) {
+	switch s := s.(type) {
+	case *syntax.AssignStmt:
+		s.RHS = rewriteExpr(s.RHS)
+		if s.Op == syntax.EQ {
+			start, end := s.RHS.Span()
+			if shape := unpackShape(s.LHS, start); shape != nil {
+				s.RHS = ourCall("__unpack__", start, end, s.RHS, shape)
+			}
+		}
+		rewriteTarget(s.LHS)
+	case *syntax.ExprStmt:
+		s.X = rewriteExpr(s.X)
+	case *syntax.IfStmt:
+		s.Cond = rewriteExpr(s.Cond)
+		rewriteStmts(s.True)
+		rewriteStmts(s.False)
+	case *syntax.ForStmt:
+		s.X = rewriteExpr(s.X)
+		rewriteTarget(s.Vars)
+		rewriteStmts(s.Body)
+	case *syntax.WhileStmt:
+		s.Cond = rewriteExpr(s.Cond)
+		rewriteStmts(s.Body)
+	case *syntax.ReturnStmt:
+		if s.Result != nil {
+			s.Result = rewriteExpr(s.Result)
+		}
+	case *syntax.DefStmt:
+		for i, p := range s.Params {
+			if b, ok := p.(*syntax.BinaryExpr); ok && b.Op == syntax.EQ {
+				b.Y = rewriteExpr(b.Y) // default values
+			}
+			s.Params[i] = p
+		}
+		rewriteStmts(s.Body)
+	}
+}
+
+func rewriteStmts(ss []syntax.Stmt) {
+	for _, s := range ss {
+		rewriteStmt(s)
+	}
+}
+
+// rewriteTarget rewrites the expressions inside an assignment target
+// (the index of x[i < 3] = …), not the target itself.
+func rewriteTarget(e syntax.Expr) {
+	switch e := e.(type) {
+	case *syntax.IndexExpr:
+		e.X = rewriteExpr(e.X)
+		e.Y = rewriteExpr(e.Y)
+	case *syntax.DotExpr:
+		e.X = rewriteExpr(e.X)
+	case *syntax.ParenExpr:
+		rewriteTarget(e.X)
+	case *syntax.TupleExpr:
+		for _, x := range e.List {
+			rewriteTarget(x)
+		}
+	case *syntax.ListExpr:
+		for _, x := range e.List {
+			rewriteTarget(x)
+		}
+	}
+}
+
+func rewriteExprList(xs []syntax.Expr) {
+	for i, x := range xs {
+		xs[i] = rewriteExpr(x)
+	}
+}
+
+func rewriteExpr(e syntax.Expr) syntax.Expr {
+	switch x := e.(type) {
+	case *syntax.BinaryExpr:
+		x.X = rewriteExpr(x.X)
+		x.Y = rewriteExpr(x.Y)
+		switch x.Op {
+		case syntax.LT, syntax.GT, syntax.LE, syntax.GE:
+			_, end := x.Y.Span()
+			op := &syntax.Literal{Token: syntax.INT, TokenPos: x.OpPos, Raw: fmt.Sprint(int(x.Op)), Value: int64(x.Op)}
+			return ourCall("__cmp__", x.OpPos, end, op, x.X, x.Y)
+		}
+	case *syntax.UnaryExpr:
+		if x.X != nil {
+			x.X = rewriteExpr(x.X)
+		}
+	case *syntax.CallExpr:
+		x.Fn = rewriteExpr(x.Fn)
+		for i, a := range x.Args {
+			if b, ok := a.(*syntax.BinaryExpr); ok && b.Op == syntax.EQ {
+				b.Y = rewriteExpr(b.Y) // keyword argument
+				continue
+			}
+			x.Args[i] = rewriteExpr(a)
+		}
+	case *syntax.CondExpr:
+		x.Cond = rewriteExpr(x.Cond)
+		x.True = rewriteExpr(x.True)
+		x.False = rewriteExpr(x.False)
+	case *syntax.DictExpr:
+		for _, it := range x.List {
+			if de, ok := it.(*syntax.DictEntry); ok {
+				de.Key = rewriteExpr(de.Key)
+				de.Value = rewriteExpr(de.Value)
+			}
+		}
+	case *syntax.DotExpr:
+		x.X = rewriteExpr(x.X)
+	case *syntax.IndexExpr:
+		x.X = rewriteExpr(x.X)
+		x.Y = rewriteExpr(x.Y)
+	case *syntax.LambdaExpr:
+		x.Body = rewriteExpr(x.Body)
+	case *syntax.ListExpr:
+		rewriteExprList(x.List)
+	case *syntax.TupleExpr:
+		rewriteExprList(x.List)
+	case *syntax.ParenExpr:
+		x.X = rewriteExpr(x.X)
+	case *syntax.Comprehension:
+		x.Body = rewriteExpr(x.Body)
+		for _, c := range x.Clauses {
+			switch c := c.(type) {
+			case *syntax.ForClause:
+				c.X = rewriteExpr(c.X)
+			case *syntax.IfClause:
+				c.Cond = rewriteExpr(c.Cond)
+			}
+		}
+	case *syntax.SliceExpr:
+		x.X = rewriteExpr(x.X)
+		none := func(e syntax.Expr) syntax.Expr {
+			if e == nil {
+				return &syntax.Ident{NamePos: x.Lbrack, Name: "None"}
+			}
+			return rewriteExpr(e)
+		}
+		if x.Lo == nil && x.Hi == nil && x.Step == nil {
+			return x // X[:]
+		}
+		start, _ := x.X.Span()
+		c := ourCall("__slice__", x.Lbrack, x.Rbrack, x.X, none(x.Lo), none(x.Hi), none(x.Step))
+		c.Fn.(*syntax.Ident).NamePos = start
+		return c
+	}
+	return e
+}
+
+// ourCall is a call of a builtin of ours at the position of what it replaces.
+func ourCall(fn string, pos, end syntax.Position, args ...syntax.Expr) *syntax.CallExpr {
+	return &syntax.CallExpr{Fn: &syntax.Ident{NamePos: pos, Name: fn}, Lparen: pos, Args: args, Rparen: end}
+}
+
+// unpackShape is the shape of an assignment target: a tuple with None
+// for each simple target and the shape of each nested one; nil for a
+// simple target.
+func unpackShape(lhs syntax.Expr, pos syntax.Position) syntax.Expr {
+	if p, ok := lhs.(*syntax.ParenExpr); ok {
+		lhs = p.X
+	}
+	var list []syntax.Expr
+	switch t := lhs.(type) {
+	case *syntax.TupleExpr:
+		list = t.List
+	case *syntax.ListExpr:
+		list = t.List
+	default:
+		return nil
+	}
+	shape := &syntax.TupleExpr{Lparen: pos, Rparen: pos}
+	for _, x := range list {
+		s := unpackShape(x, pos)
+		if s == nil {
+			s = &syntax.Ident{NamePos: pos, Name: "None"}
+		}
+		shape.List = append(shape.List, s)
+	}
+	return shape
+}
+
+// unpack is __unpack__.
+func unpack(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
+	if len(a) != 2 {
+		return nil, fmt.Errorf("internal error: __unpack__ takes 2 arguments")
+	}
+	return unpackValue(a[0], a[1]), nil
+}
+
+func unpackValue(v, shape starlark.Value) starlark.Value {
+	s, ok := shape.(starlark.Tuple)
+	if !ok {
+		return v
+	}
+	if o, ok := v.(*opaque); ok {
+		t := make(starlark.Tuple, len(s))
+		for i := range t {
+			t[i] = unpackValue(o.Index(i), s[i])
+		}
+		return t
+	}
+	seq, ok := v.(starlark.Indexable)
+	if !ok || !isSequence(v) || seq.Len() != len(s) {
+		return v // Starlark says what is wrong
+	}
+	t := make(starlark.Tuple, len(s))
+	for i := range t {
+		t[i] = unpackValue(seq.Index(i), s[i])
+	}
+	return t
+}
+
+// compare is __cmp__(op, x, y).
+func compare(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
+	if len(a) != 3 {
+		return nil, fmt.Errorf("internal error: __cmp__ takes 3 arguments")
+	}
+	op, err := starlark.AsInt32(a[0])
+	if err != nil {
+		return nil, fmt.Errorf("internal error: __cmp__ operator %v", a[0])
+	}
+	for _, v := range a[1:] {
+		if o, ok := v.(*opaque); ok {
+			return o.Binary(syntax.Token(op), v, starlark.Left)
+		}
+	}
+	ok, err := starlark.Compare(syntax.Token(op), a[1], a[2])
+	return starlark.Bool(ok), err
+}
+
+// sliceOp is __slice__(x, lo, hi, step): x[lo:hi:step] as Python has it.
+func sliceOp(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
+	if len(a) != 4 {
+		return nil, fmt.Errorf("internal error: __slice__ takes 4 arguments")
+	}
+	x := a[0]
+	for _, v := range a {
+		if o, ok := v.(*opaque); ok {
+			if ox, ok := x.(*opaque); ok {
+				o = ox
+			}
+			return o.Slice(0, 0, 1), nil
+		}
+	}
+	s, ok := x.(starlark.Sliceable)
+	if !ok {
+		return nil, fmt.Errorf("invalid slice operand %s", x.Type())
+	}
+	n := s.Len()
+	step := 1
+	if a[3] != starlark.None {
+		v, err := starlark.AsInt32(a[3])
+		if err != nil {
+			return nil, fmt.Errorf("invalid slice step: %v", err)
+		}
+		if v == 0 {
+			return nil, fmt.Errorf("zero is not a valid slice step")
+		}
+		step = v
+	}
+	bound := func(v starlark.Value, def int, what string) (int, error) {
+		if v == starlark.None {
+			return def, nil
+		}
+		i, err := starlark.AsInt32(v)
+		if err != nil {
+			return 0, fmt.Errorf("invalid %s index: %v", what, err)
+		}
+		if i < 0 {
+			i += n
+		}
+		lo, hi := 0, n
+		if step < 0 {
+			lo, hi = -1, n-1
+		}
+		return min(max(i, lo), hi), nil
+	}
+	var start, end int
+	var err error
+	if step > 0 {
+		start, err = bound(a[1], 0, "start")
+		if err == nil {
+			end, err = bound(a[2], n, "end")
+		}
+	} else {
+		start, err = bound(a[1], n-1, "start")
+		if err == nil {
+			end, err = bound(a[2], -1, "end")
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.Slice(start, end, step), nil
+}
