@@ -22,6 +22,11 @@ func FuzzDecode(f *testing.F) {
 		}
 	}
 	f.Add([]byte("GGUF\x03\x00\x00\x00"))
+	vocab := newGGUF(0, 2)
+	vocab.kvStr("general.architecture", "llama")
+	vocab.kvU32("general.file_type", 15)
+	f.Add(vocab.b)
+	f.Add([]byte("\x1e\x00\x00\x00\x00\x00\x00\x00{\"__metadata__\":{\"format\":\"pt\"}}"))
 	f.Add([]byte("\x10\x00\x00\x00\x00\x00\x00\x00{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}\x00\x00\x00\x00"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r := bytes.NewReader(data)

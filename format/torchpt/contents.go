@@ -531,9 +531,10 @@ func (w *sorter) finish() *Contents {
 			c.Model = append(c.Model, t)
 		}
 	}
-	if len(kept) == 0 && c.Unplain == "" && len(w.loose) > 0 {
+	if len(kept) == 0 && c.Unplain == "" && anyFloat(w.loose) {
 		// No state dict: the tensors saved loose ({"w": tensor, "epoch": 3})
-		// are the model.
+		// are the model, if there is a weight among them (an RNG state's
+		// byte tensor is not).
 		src := Part{What: "tensors outside a state dict"}
 		drop := map[int]bool{}
 		for _, l := range w.loose {
@@ -563,6 +564,16 @@ func (w *sorter) finish() *Contents {
 		}
 	}
 	return c
+}
+
+// anyFloat reports whether a tensor holds floating-point values.
+func anyFloat(ls []looseTensor) bool {
+	for _, l := range ls {
+		if dt := l.t.DType; strings.HasPrefix(dt, "F") || strings.HasPrefix(dt, "BF") || strings.HasPrefix(dt, "C") {
+			return true
+		}
+	}
+	return false
 }
 
 func quoteOrRoot(path string) string {

@@ -255,6 +255,12 @@ func TestContentsWithoutModel(t *testing.T) {
 	if len(c.Model) != 0 || c.Summary() != "a StepLR-like LR scheduler state (step_size 30, gamma 0.1, last_epoch 3)" {
 		t.Errorf("scheduler alone: %d tensors, %q", len(c.Model), c.Summary())
 	}
+	// An RNG state (transformers' rng_state.pth): a byte tensor is no model.
+	rng := &pDict{keys: []any{"python", "cpu"}, vals: []any{pTuple{3, pTuple{1, 2}, nil}, tensor("ByteStorage", "0", 5056)}}
+	_, c = contents(t, rng, map[string]int64{"0": 5056}, false)
+	if len(c.Model) != 0 || c.Summary() != "python: tuple of 3, cpu: tensor 5056 uint8" {
+		t.Errorf("rng state: %d tensors, %q", len(c.Model), c.Summary())
+	}
 	sizes := map[string]int64{}
 	_, c = contents(t, adamState(sizes), sizes, false)
 	if len(c.Model) != 0 || !strings.HasPrefix(c.Summary(), "an optimizer state (Adam-like: step, exp_avg, exp_avg_sq; state for 4 of 4 parameters in 1 param group)") {
