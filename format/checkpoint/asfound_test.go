@@ -225,7 +225,7 @@ func TestGGUFMetadata(t *testing.T) {
 	if got := layerNames(r); got != "blk.0.attn_norm token_embd" || r.Totals.Params != 8+32 {
 		t.Errorf("rows %q, params %d", got, r.Totals.Params)
 	}
-	wantNotes(t, r, `GGUF metadata: architecture llama, name "Tiny", blocks 22, context length 2,048, attention heads 32, KV heads 4, file type Q4_K - Medium (general.file_type 15)`)
+	wantNotes(t, r, `GGUF metadata: architecture llama, name "Tiny", block_count 22, context_length 2,048, head_count 32, head_count_kv 4, quantization Q4_K - Medium (general.file_type 15)`)
 }
 
 func TestGGUFVocabOnly(t *testing.T) {

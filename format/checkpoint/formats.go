@@ -202,14 +202,15 @@ func ggufMetadata(f *gguf.File) []string {
 		out = append(out, fmt.Sprintf("%s %s", label, v))
 	}
 	if arch != "" {
-		num(arch+".block_count", "blocks")
-		num(arch+".context_length", "context length")
-		num(arch+".embedding_length", "embedding length")
-		num(arch+".feed_forward_length", "feed-forward length")
-		num(arch+".attention.head_count", "attention heads")
-		num(arch+".attention.head_count_kv", "KV heads")
-		num(arch+".expert_count", "experts")
-		num(arch+".expert_used_count", "experts used")
+		// Labelled by their keys, as llama.cpp and gguf-py name them.
+		num(arch+".block_count", "block_count")
+		num(arch+".context_length", "context_length")
+		num(arch+".embedding_length", "embedding_length")
+		num(arch+".feed_forward_length", "feed_forward_length")
+		num(arch+".attention.head_count", "head_count")
+		num(arch+".attention.head_count_kv", "head_count_kv")
+		num(arch+".expert_count", "expert_count")
+		num(arch+".expert_used_count", "expert_used_count")
 	}
 	if v, ok := f.Metadata["tokenizer.ggml.tokens"]; ok {
 		if a, ok := v.Array(); ok {
@@ -223,13 +224,13 @@ func ggufMetadata(f *gguf.File) []string {
 	if v, ok := f.Metadata["general.file_type"]; ok {
 		if i, ok := v.Int(); ok {
 			if name := fileTypeName(i); name != "" {
-				out = append(out, fmt.Sprintf("file type %s (general.file_type %d)", name, i))
+				out = append(out, fmt.Sprintf("quantization %s (general.file_type %d)", name, i))
 			} else {
 				out = append(out, fmt.Sprintf("general.file_type %d", i))
 			}
 		}
 	}
-	num("general.quantization_version", "quantization version")
+	num("general.quantization_version", "quantization_version")
 	return out
 }
 
