@@ -124,6 +124,17 @@ func TestTorchModuleNotPlain(t *testing.T) {
 	}
 }
 
+// TestTorchScript: a torch.jit.save archive's module tensors.
+func TestTorchScript(t *testing.T) {
+	g, err := torchFile(t, "scripted.pt")
+	r := report(t, g, err)
+	// Linear(4,8) 40, BatchNorm1d(8) 16 + buffers 8+8+1, Linear(8,2) 18.
+	if r.Totals.Params != 40+16+17+18 || r.Totals.NonTrainableParams != 17 || layerNames(r) != "0 1 2" {
+		t.Errorf("params %d (non-trainable %d), rows %q; want 91 (17)", r.Totals.Params, r.Totals.NonTrainableParams, layerNames(r))
+	}
+	wantNotes(t, r, "a TorchScript archive (torch.jit.save)")
+}
+
 func TestTorchEMA(t *testing.T) {
 	g, err := torchFile(t, "ema.pt")
 	r := report(t, g, err)

@@ -138,7 +138,8 @@ func TestSniff(t *testing.T) {
 	if !SniffGGUF("x", []byte("GGUF\x03\x00")) || SniffGGUF("x", []byte("PK")) {
 		t.Error("gguf")
 	}
-	if !SniffTorch("x", []byte("PK\x03\x04")) || !SniffTorch("m.pth", nil) {
+	legacy := []byte{0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e}
+	if !SniffTorch("x", []byte("PK\x03\x04")) || !SniffTorch("m.pth", nil) || !SniffTorch("checkpoint.pth.tar", legacy) {
 		t.Error("torch")
 	}
 	hdr := binary.LittleEndian.AppendUint64(nil, 20)

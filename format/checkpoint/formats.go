@@ -34,9 +34,14 @@ func SniffIndex(name string, head []byte) bool {
 // SniffGGUF: the GGUF magic.
 func SniffGGUF(name string, head []byte) bool { return bytes.HasPrefix(head, []byte("GGUF")) }
 
-// SniffTorch: a zip archive or a legacy torch pickle, or a PyTorch name.
+// SniffTorch: a zip archive or a legacy torch pickle (its magic number
+// first, whatever the name: ImageNet-style checkpoint.pth.tar), or a
+// PyTorch name.
 func SniffTorch(name string, head []byte) bool {
 	if bytes.HasPrefix(head, []byte("PK\x03\x04")) {
+		return true
+	}
+	if bytes.HasPrefix(head, []byte{0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19}) {
 		return true
 	}
 	for _, ext := range []string{".pt", ".pth", ".ckpt"} {

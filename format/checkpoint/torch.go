@@ -68,6 +68,12 @@ func moduleClass(f *torchpt.File) string {
 // checkpoint holds.
 func torchNotes(f *torchpt.File, c *torchpt.Contents) []string {
 	var notes []string
+	for _, g := range f.Unknown {
+		if strings.HasPrefix(g.Module, "__torch__") {
+			notes = append(notes, "a TorchScript archive (torch.jit.save): its modules' tensors are read; trainability is guessed from the names")
+			break
+		}
+	}
 	switch {
 	case c.Module != "":
 		n := fmt.Sprintf("a pickled module (torch.save(model)) of class %s, read as its state_dict: parameters with requires_grad are trainable, buffers and frozen parameters are not", c.Module)

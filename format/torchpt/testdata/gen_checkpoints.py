@@ -117,3 +117,7 @@ class Custom(nn.Module):
 
 
 torch.save(Custom(), "module_custom.pt")
+
+# 8. A TorchScript archive (torch.jit.save) of Linear(4,8), BatchNorm1d(8),
+#    Linear(8,2).
+torch.jit.save(torch.jit.script(nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.Linear(8, 2))), "scripted.pt")
