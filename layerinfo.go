@@ -269,6 +269,11 @@ func Formats() []Format {
 			Sniff: hf.Sniff,
 			Takes: []string{"class", "model-type", "batch", "context"},
 			Decode: func(in Input, opt Options) (*graph.Graph, error) {
+				if opt.ModelType != "" {
+					if err := hf.CheckModelType(opt.ModelType); err != nil {
+						return nil, usageError{fmt.Errorf("--model-type: %v", err)}
+					}
+				}
 				src, err := in.text()
 				if err != nil {
 					return nil, err
@@ -289,8 +294,8 @@ func Formats() []Format {
 			},
 		},
 		{
-			Name: "python",
-			Doc:  "Python model code: nolearn NeuralNet(...) and Lasagne layers",
+			Name:  "python",
+			Doc:   "Python model code: nolearn NeuralNet(...) and Lasagne layers",
 			Takes: []string{"entry", "set", "input-shape"},
 			Sniff: func(name string, head []byte) bool {
 				if strings.HasSuffix(name, ".py") {

@@ -16,7 +16,6 @@ import (
 	"strings"
 
 	"github.com/layerinfo/layerinfo"
-	"github.com/layerinfo/layerinfo/format/hf"
 	"github.com/layerinfo/layerinfo/internal/progress"
 	"github.com/layerinfo/layerinfo/render"
 )
@@ -143,12 +142,6 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		defer closeFn()
 		in = f
-	}
-	if *modelType != "" {
-		if err := hf.CheckModelType(*modelType); err != nil {
-			fmt.Fprintf(stderr, "layerinfo: --model-type: %v\nRun 'layerinfo --help' for usage.\n", err)
-			return exitUsage
-		}
 	}
 	if *batch < 0 || *context < 0 {
 		fmt.Fprintln(stderr, "layerinfo: --batch and --context must be positive")

@@ -97,8 +97,13 @@ func TestConfigWithoutModelType(t *testing.T) {
 // with one.
 func TestModelTypeFlagErrors(t *testing.T) {
 	code, _, errs := runCLI([]string{"--model-type", "lama", googleBERT}, "")
-	if code != exitUsage || !strings.Contains(errs, `did you mean "llama"?`) {
+	if code != exitUsage || !strings.Contains(errs, `did you mean "llama"?`) || strings.Count(errs, "\n") != 2 {
 		t.Errorf("--model-type lama: exit %d, %s", code, errs)
+	}
+	// Only transformers configs take it.
+	code, _, errs = runCLI([]string{"--model-type", "bert", "../../examples/mnist_nolearn.py"}, "")
+	if code != exitUsage || !strings.Contains(errs, "--model-type does not apply") {
+		t.Errorf("--model-type on Python code: exit %d, %s", code, errs)
 	}
 	code, _, errs = runCLI([]string{"-"}, `{"model_type": "bert-base", "hidden_size": 768}`)
 	if code != exitModel || !strings.Contains(errs, `model_type "bert-base" is not a model type transformers knows; did you mean "bert"?`) {
