@@ -54,6 +54,9 @@ work, bias excluded (PyTorch FlopCounterMode's convention); with an unknown
 Examples:
   layerinfo --explain mnist_nolearn.py          where 217,706 comes from
   layerinfo resnet50.onnx --input-shape input=8x3x224x224 --json
+  layerinfo char_rnn.py --set vocab_size=59     a size the script reads from data
+  layerinfo lenet.py --entry 'build_lenet5(None, 10)'   the build function, with arguments
+  layerinfo kfkd.py --entry net2 --input-shape Nx1x96x96   the second NeuralNet, its input
   layerinfo config.json --context 4096 --batch 8    KV cache and FLOPs at that size
   layerinfo model.safetensors.index.json        every shard's tensors, from headers
   cat model.yaml | layerinfo -

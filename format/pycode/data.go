@@ -270,7 +270,7 @@ func (b *builder) dataBuiltins(predeclared starlark.StringDict) {
 			return starlark.Call(th, inner, a, kw)
 		})
 	}
-	for _, name := range []string{"len", "int", "float", "list", "tuple", "set", "sorted", "reversed", "dict", "enumerate", "zip", "range", "max", "min", "sum"} {
+	for _, name := range []string{"len", "int", "float", "list", "tuple", "set", "sorted", "reversed", "dict", "enumerate", "zip", "range", "xrange", "max", "min", "sum"} {
 		wrap(name)
 	}
 }

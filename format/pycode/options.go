@@ -59,7 +59,7 @@ func parseEntry(s string) (*entryCall, error) {
 					return fail("%q: %s is given twice", s, k.Name)
 				}
 				seen[k.Name] = true
-				v, err := literal(bin.Y)
+				v, err := entryArg(bin.Y)
 				if err != nil {
 					return fail("%q: %s: %v", s, k.Name, err)
 				}
@@ -72,7 +72,7 @@ func parseEntry(s string) (*entryCall, error) {
 			if u, ok := a.(*syntax.UnaryExpr); ok && (u.Op == syntax.STAR || u.Op == syntax.STARSTAR) {
 				return fail("%q: *args and **kwargs are not supported; write the values", s)
 			}
-			v, err := literal(a)
+			v, err := entryArg(a)
 			if err != nil {
 				return fail("%q: argument %d: %v", s, len(ec.args)+1, err)
 			}
@@ -81,6 +81,16 @@ func parseEntry(s string) (*entryCall, error) {
 		return ec, nil
 	}
 	return fail("%q is not a name or a call such as 'build_lenet5(None, 10)'", s)
+}
+
+// entryArg is an argument of an --entry call: a literal, or a name,
+// which stands for data layerinfo does not read (build_net(X_train)):
+// a size computed from it is reported as such, never taken as a number.
+func entryArg(e syntax.Expr) (starlark.Value, error) {
+	if id, ok := e.(*syntax.Ident); ok && id.Name != "None" && id.Name != "True" && id.Name != "False" {
+		return &opaque{name: id.Name, from: &origin{expr: id.Name + " (an --entry argument)"}}, nil
+	}
+	return literal(e)
 }
 
 // parseLiteral reads a --set value: a Python literal (int, float,

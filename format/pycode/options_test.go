@@ -99,12 +99,15 @@ func TestParseEntry(t *testing.T) {
 	if err != nil || e.name != "build_lenet5" || !e.call || len(e.args) != 2 || e.args[0] != starlark.None || len(e.kwargs) != 1 {
 		t.Errorf("call: %+v, %v", e, err)
 	}
+	e, err = parseEntry("build(feats, n=X)")
+	if o, ok := e.args[0].(*opaque); err != nil || !ok || o.from == nil || len(e.kwargs) != 1 {
+		t.Errorf("names as data: %+v, %v", e, err)
+	}
 	e, err = parseEntry("build()")
 	if err != nil || !e.call || len(e.args) != 0 {
 		t.Errorf("empty call: %+v, %v", e, err)
 	}
 	for _, c := range []struct{ in, want string }{
-		{"build(x)", "x is a name"},
 		{"build(*xs)", "*args"},
 		{"m.build()", "by its name"},
 		{"build(a=1, 2)", "a positional argument follows a keyword argument"},
@@ -496,4 +499,28 @@ func FuzzOptions(f *testing.F) {
 			t.Fatalf("%q parses to %s, which reads back as %s", s, v, w)
 		}
 	})
+}
+
+// TestEntryDataArgument: a name in an --entry call stands for data; a
+// size computed from it says so, and --set of the NeuralNet keyword gives it.
+func TestEntryDataArgument(t *testing.T) {
+	src := `def generate_nnet(feats):
+    from lasagne import layers
+    from nolearn.lasagne import NeuralNet
+    input_shape = (None, feats[0].shape[0], feats[0].shape[1], feats[0].shape[2])
+    return NeuralNet(layers=[('input', layers.InputLayer), ('conv', layers.Conv2DLayer), ('output', layers.DenseLayer)],
+                     input_shape=input_shape, conv_num_filters=4, conv_filter_size=(3, 3), output_num_units=2)
+`
+	_, _, err := decodeWith(t, src, Options{Entry: "generate_nnet(feats)"})
+	if err == nil || !strings.Contains(err.Error(), "shape comes from data that layerinfo does not read: feats (an --entry argument)") {
+		t.Errorf("error %v", err)
+	}
+	// conv (3*3*3+1)*4 = 112 → 4x49x49 = 9604; 9604*2 + 2 = 19210. 19322.
+	r, _, err := decodeWith(t, src, Options{Entry: "generate_nnet(feats)", Set: map[string]string{"input_shape": "(None, 3, 51, 51)"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := total(t, r); got != 19322 {
+		t.Errorf("total %d, want 19322", got)
+	}
 }
