@@ -32,7 +32,7 @@ const HeadSize = 4096
 // layerinfo or not: a file named so that holds text was not downloaded
 // right.
 var ModelExts = []string{".onnx", ".pt", ".pth", ".bin", ".ckpt", ".safetensors", ".gguf", ".h5", ".hdf5",
-	".keras", ".caffemodel", ".pb", ".tflite", ".pkl", ".tar", ".npz", ".msgpack", ".params", ".pdparams", ".mlmodel"}
+	".keras", ".caffemodel", ".pb", ".tflite", ".tar", ".npz", ".msgpack", ".params", ".pdparams", ".mlmodel"}
 
 // ModelExt reports whether name ends with one of ModelExts.
 func ModelExt(name string) bool {
