@@ -70,3 +70,21 @@ func TestDescribe(t *testing.T) {
 		t.Errorf("text: %q", got)
 	}
 }
+
+// FuzzCheck: no panic, and an error always starts with the file's name
+// and matches ErrNotModel.
+func FuzzCheck(f *testing.F) {
+	f.Add([]byte(lfs), true)
+	f.Add([]byte("<!DOCTYPE html><title>x</title>"), false)
+	f.Add([]byte("<!-- x --><html>"), true)
+	f.Add([]byte("Entry not found"), true)
+	f.Add([]byte{}, false)
+	f.Fuzz(func(t *testing.T, data []byte, binary bool) {
+		head := data[:min(len(data), HeadSize)]
+		err := Check("m.bin", head, int64(len(data)), binary)
+		if err != nil && (!strings.HasPrefix(err.Error(), "m.bin ") || !errors.Is(err, ErrNotModel)) {
+			t.Fatalf("error %q", err)
+		}
+		Describe("m.h5", head)
+	})
+}
