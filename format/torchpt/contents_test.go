@@ -3,6 +3,7 @@ package torchpt
 import (
 	"encoding/binary"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -30,7 +31,7 @@ func adamState(sizes map[string]int64) *pDict {
 	state := &pDict{}
 	key := 10
 	next := func(size ...int64) pTensor {
-		k := itoa(key)
+		k := strconv.Itoa(key)
 		key++
 		sizes[k] = numel(size) * 4
 		return tensor("FloatStorage", k, size...)
@@ -45,8 +46,6 @@ func adamState(sizes map[string]int64) *pDict {
 	}
 	return &pDict{keys: []any{"state", "param_groups"}, vals: []any{state, pList{group}}}
 }
-
-func itoa(i int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + string(rune('0'+i/10)) + string(rune('0'+i%10))) }
 
 // npFloat64 is np.float64(x) as NumPy pickles it:
 // numpy.core.multiarray.scalar(dtype('float64'), b'<8 bytes>').
