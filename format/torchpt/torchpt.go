@@ -228,6 +228,9 @@ func (d *Decoder) decode(r io.ReaderAt, size int64, name string) (*File, error) 
 	case len(h) >= 2 && h[0] == 0x80:
 		return nil, s.errf("", 0, nil, "a bare pickle, not a torch.save checkpoint (no zip archive, no legacy magic number)")
 	default:
+		if what := fileio.Describe("", h); what != "" {
+			return nil, s.errf("", 0, nil, "not a PyTorch checkpoint: %s", what)
+		}
 		return nil, s.errf("", 0, nil, "not a PyTorch checkpoint: no zip signature or legacy magic number")
 	}
 	if err != nil {

@@ -332,6 +332,7 @@ func TestHostile(t *testing.T) {
 	}
 	checkErr(t, "truncated zip", decode(good[:len(good)/2]), "torchpt: not a valid zip archive (truncated file?)")
 	checkErr(t, "empty", decode(nil), "not a PyTorch checkpoint")
+	checkErr(t, "hdf5", decode([]byte("\x89HDF\r\n\x1a\n\x00\x00")), "not a PyTorch checkpoint: an HDF5 file (Keras .h5 weights or model)")
 	checkErr(t, "bare pickle", decode(dumps(sd)), "a bare pickle")
 
 	short := map[string]int64{}
