@@ -17,12 +17,19 @@
 //   - The pickle is interpreted by a restricted virtual machine that never
 //     executes anything: it builds inert Go values, and globals must be on
 //     an allow-list (collections.OrderedDict, the torch._utils rebuild
-//     functions, torch storage classes and dtypes, torch.Size, ...). Any
+//     functions, torch storage classes and dtypes, torch.Size, NumPy's
+//     scalar/array/dtype reconstructors, kept as inert objects, ...). Any
 //     other global is an error naming it and its offset, unless
-//     Decoder.AllowUnknownGlobals keeps it as an inert value.
+//     Decoder.AllowUnknownGlobals keeps it as an inert value (File.Unknown
+//     lists the ones the pickle calls).
 //   - All lengths are capped: data.pkl size, pickle stack, MARK depth, memo
 //     entries, container elements, integer literals, storages, and the
 //     depth and size of the object graph walked to name tensors.
 //   - Errors have the form "file: data.pkl offset N: what" for the pickle,
 //     "file: offset N: what" or "file: what" elsewhere.
+//
+// File.Contents sorts what a checkpoint holds by structure: the model's
+// tensors (a state dict, or a pickled nn.Module read as its state_dict)
+// apart from optimizer state, LR schedulers, copies of the model (EMA)
+// and the other entries of a training checkpoint.
 package torchpt
