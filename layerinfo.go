@@ -240,7 +240,7 @@ func Formats() []Format {
 		},
 		{
 			Name:  "torch",
-			Doc:   "PyTorch .pt/.pth/.bin checkpoints written by torch.save (the pickle is read, never run)",
+			Doc:   "PyTorch .pt/.pth/.ckpt/.bin files written by torch.save: the model's tensors apart from optimizer state (the pickle is read, never run)",
 			Sniff: checkpoint.SniffTorch,
 			Decode: func(in Input, opt Options) (*graph.Graph, error) {
 				return checkpoint.Torch(in.Name, in.R, in.Size)
