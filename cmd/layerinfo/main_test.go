@@ -77,22 +77,41 @@ func TestExitCodes(t *testing.T) {
 		code   int
 		stderr string
 	}{
-		{"help", []string{"--help"}, exitOK, "usage: layerinfo"},
-		{"no file", nil, exitUsage, "usage: layerinfo"},
-		{"bad flag", []string{"--nope", "x"}, exitUsage, "flag provided but not defined"},
+		{"help", []string{"--help"}, exitOK, ""},
+		{"no file", nil, exitUsage, "layerinfo: no model file given (FILE, or - for standard input)\nRun 'layerinfo --help' for usage.\n"},
+		{"bad flag", []string{"--nope", "x"}, exitUsage, "layerinfo: flag provided but not defined: -nope\nRun 'layerinfo --help' for usage.\n"},
 		{"unknown format", []string{"--format", "nope", bad}, exitUsage, `unknown format "nope"`},
 		{"both outputs", []string{"--json", "--explain", bad}, exitUsage, "cannot be combined"},
 		{"missing file", []string{"does-not-exist.py"}, exitModel, "no such file"},
 		{"model error", []string{bad}, exitModel, "bad.py:3:5: layer c (Conv2DLayer): height: 4-(7-1) = -2"},
 		{"flags after the file", []string{bad, "--json"}, exitModel, "bad.py:3:5"},
-		{"two files", []string{bad, bad}, exitUsage, "usage: layerinfo"},
+		{"two files", []string{bad, bad}, exitUsage, "one model file at a time, got 2"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			code, _, errs := runCLI(c.args, "")
-			if code != c.code || !strings.Contains(errs, c.stderr) {
+			if code != c.code || !strings.Contains(errs, c.stderr) || c.stderr == "" && errs != "" {
 				t.Errorf("exit %d, stderr %q; want exit %d and %q", code, errs, c.code, c.stderr)
 			}
 		})
+	}
+}
+
+// TestHelpAndVersion: help is asked for, so it goes to stdout with exit 0;
+// a usage error is one line and a pointer to --help, on stderr.
+func TestHelpAndVersion(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"-h"}, {"x.py", "--help"}} {
+		code, out, errs := runCLI(args, "")
+		if code != exitOK || errs != "" || !strings.HasPrefix(out, "usage: layerinfo") || !strings.Contains(out, "-explain") || !strings.Contains(out, "Examples:") {
+			t.Errorf("%v: exit %d, stderr %q, stdout starts %.40q", args, code, errs, out)
+		}
+	}
+	code, out, errs := runCLI([]string{"--version"}, "")
+	if code != exitOK || errs != "" || !strings.HasPrefix(out, "layerinfo ") || !strings.Contains(out, "go1.") || strings.Count(out, "\n") != 1 {
+		t.Errorf("--version: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	code, out, errs = runCLI([]string{"--explian", "x.py"}, "")
+	if code != exitUsage || out != "" || strings.Count(errs, "\n") != 2 || strings.Contains(errs, "Flags:") {
+		t.Errorf("a misspelt flag: exit %d, stdout %q, stderr %q; want two lines on stderr", code, out, errs)
 	}
 }
 
