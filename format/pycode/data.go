@@ -22,6 +22,9 @@ type origin struct {
 	pos   graph.Pos // where it is
 	name  string    // the module-level variable it was assigned to (or the NeuralNet keyword that gave it), "" if none
 	isVar bool      // name is a module-level variable: --set name fixes every use
+	// entryArg marks a name written in an --entry call: the module-level
+	// value of that name if the file has one, else data.
+	entryArg bool
 }
 
 func (o *origin) String() string {
@@ -253,8 +256,13 @@ func sameSpan(a, b syntax.Node) bool {
 // dataBuiltins replace the builtins that would turn a placeholder for
 // data into a number or a collection: len(data) would be 0 and
 // list(data) empty. Given a placeholder they return one that remembers
-// where it was made; otherwise they are Python's.
+// where it was made; otherwise they are Python's. sys.argv is what a
+// script run without arguments sees, so that len(sys.argv) > 1 is a
+// comparison of numbers.
 func (b *builder) dataBuiltins(predeclared starlark.StringDict) {
+	if _, ok := b.roots["sys"]; !ok && b.roots != nil {
+		b.roots["sys"] = &module{name: "sys", open: true, members: starlark.StringDict{"argv": starlark.NewList([]starlark.Value{starlark.String(b.file)})}}
+	}
 	wrap := func(name string) {
 		inner, ok := predeclared[name].(starlark.Callable)
 		if !ok {

@@ -40,6 +40,7 @@ type given struct {
 	// data-derived value was stored in.
 	assigns []*syntax.AssignStmt
 	netVars map[syntax.Position]string // module-level NAME = NeuralNet(…), by '('
+	globals starlark.StringDict        // after the module ran
 }
 
 // useOptions parses the options that concern Python code.
@@ -230,8 +231,21 @@ func (u *given) text(n syntax.Node) string {
 	return s
 }
 
+// entryValue is an argument of the --entry call: a name the file
+// defines at module level is its value (build(NUM_CLASSES)); any other
+// name stands for data.
+func (u *given) entryValue(v starlark.Value) starlark.Value {
+	if o, ok := v.(*opaque); ok && o.from != nil && o.from.entryArg {
+		if x, ok := u.globals[o.name]; ok {
+			return x
+		}
+	}
+	return v
+}
+
 // noteGlobals remembers the module-level variable of each NeuralNet.
 func (b *builder) noteGlobals(globals starlark.StringDict) {
+	b.given.globals = globals
 	for _, k := range sortedNames(globals) {
 		if n, ok := globals[k].(*net); ok {
 			if _, seen := b.given.netNames[n]; !seen {
@@ -421,9 +435,16 @@ func (b *builder) callBuilder(th *starlark.Thread, fn *starlark.Function, e *ent
 			return &OptionError{Option: "entry", Err: fmt.Errorf("%s needs its argument %s: give it as --entry '%s(…)' or --set %s=VALUE", fn.Name(), p.name, fn.Name(), p.name)}
 		}
 	}
+	args := append(starlark.Tuple{}, e.args...)
+	for i, a := range args {
+		args[i] = b.given.entryValue(a)
+	}
+	for i, kv := range kwargs {
+		kwargs[i] = starlark.Tuple{kv[0], b.given.entryValue(kv[1])}
+	}
 	u.from, u.called = len(b.layers), true
 	nets := len(b.nets)
-	v, err := starlark.Call(th, fn, e.args, kwargs)
+	v, err := starlark.Call(th, fn, args, kwargs)
 	b.nameFrom(v)
 	if n, ok := v.(*net); ok {
 		u.pick = n

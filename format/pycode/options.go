@@ -88,7 +88,7 @@ func parseEntry(s string) (*entryCall, error) {
 // a size computed from it is reported as such, never taken as a number.
 func entryArg(e syntax.Expr) (starlark.Value, error) {
 	if id, ok := e.(*syntax.Ident); ok && id.Name != "None" && id.Name != "True" && id.Name != "False" {
-		return &opaque{name: id.Name, from: &origin{expr: id.Name + " (an --entry argument)"}}, nil
+		return &opaque{name: id.Name, from: &origin{expr: id.Name + " (an --entry argument)", entryArg: true}}, nil
 	}
 	return literal(e)
 }
