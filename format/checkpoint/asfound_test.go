@@ -3,6 +3,7 @@ package checkpoint
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -258,3 +259,43 @@ func TestGGUFVocabOnly(t *testing.T) {
 }
 
 func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
+
+// TestTorchIndex: a pytorch_model.bin.index.json and its torch.save shards.
+func TestTorchIndex(t *testing.T) {
+	dir := t.TempDir()
+	copyFile := func(from, to string) {
+		b, err := os.ReadFile(filepath.Join("../torchpt/testdata", from))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, to), b, 0o644)
+	}
+	copyFile("seq_state_dict.pt", "pytorch_model-00001-of-00002.bin")
+	copyFile("module.pt", "pytorch_model-00002-of-00002.bin")
+	wm := map[string]string{}
+	for _, n := range []string{"0.weight", "0.bias", "2.weight"} {
+		wm[n] = "pytorch_model-00001-of-00002.bin"
+	}
+	for _, n := range []string{"temperature", "conv.weight", "conv.bias", "bn.weight", "bn.bias", "bn.running_mean", "bn.running_var", "bn.num_batches_tracked", "fc.weight", "fc.bias"} {
+		wm[n] = "pytorch_model-00002-of-00002.bin"
+	}
+	js, _ := json.Marshal(map[string]any{"metadata": map[string]any{"total_size": 0}, "weight_map": wm})
+	idx := filepath.Join(dir, "pytorch_model.bin.index.json")
+	os.WriteFile(idx, js, 0o644)
+	g, err := SafetensorsIndex(idx)
+	r := report(t, g, err)
+	// Linear(4,3) + Linear(3,2, bias=False): 12+3+6; module.pt: 109.
+	if r.Totals.Params != 12+3+6+109 || g.Format != "torch" {
+		t.Errorf("params %d format %s, want 130 torch", r.Totals.Params, g.Format)
+	}
+	delete(wm, "fc.bias")
+	js, _ = json.Marshal(map[string]any{"weight_map": wm})
+	os.WriteFile(idx, js, 0o644)
+	if _, err := SafetensorsIndex(idx); err == nil || !strings.Contains(err.Error(), `shard pytorch_model-00002-of-00002.bin holds tensor "fc.bias", which is not in the weight_map`) {
+		t.Errorf("stray tensor: %v", err)
+	}
+	os.WriteFile(filepath.Join(dir, "pytorch_model-00002-of-00002.bin"), []byte("version https://git-lfs.github.com/spec/v1\noid sha256:ab\nsize 2000000000\n"), 0o644)
+	if _, err := SafetensorsIndex(idx); err == nil || !strings.Contains(err.Error(), "pytorch_model-00002-of-00002.bin is a Git LFS pointer for a 2.0 GB file") {
+		t.Errorf("pointer shard: %v", err)
+	}
+}

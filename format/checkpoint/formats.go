@@ -112,10 +112,20 @@ func Safetensors(name string, r io.ReaderAt, size int64) (*graph.Graph, error) {
 	return Build(name, "safetensors", ts, notes)
 }
 
-// SafetensorsIndex reads every shard a model.safetensors.index.json names.
+// SafetensorsIndex reads every shard a model.safetensors.index.json names,
+// or a pytorch_model.bin.index.json's torch.save shards.
 func SafetensorsIndex(name string) (*graph.Graph, error) {
 	if name == "" || name == "<stdin>" {
 		return nil, errNoDir
+	}
+	ix, err := safetensors.ReadIndex(name)
+	if err != nil {
+		return nil, err
+	}
+	for _, shard := range ix.Shards() {
+		if !strings.HasSuffix(shard, ".safetensors") {
+			return torchIndex(name, ix)
+		}
 	}
 	m, err := safetensors.OpenIndex(name) // its errors name the index or the shard
 	if err != nil {

@@ -3,8 +3,13 @@ package checkpoint
 import (
 	"fmt"
 	"io"
+	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/layerinfo/layerinfo/format/safetensors"
+	"github.com/layerinfo/layerinfo/internal/fileio"
 
 	"github.com/layerinfo/layerinfo/format/torchpt"
 	"github.com/layerinfo/layerinfo/graph"
@@ -181,4 +186,48 @@ func thousands(n int64) string {
 		return "-" + b.String()
 	}
 	return b.String()
+}
+
+// torchIndex reads the torch.save shards of a pytorch_model.bin.index.json:
+// each shard's state dict, checked against the weight_map.
+func torchIndex(name string, ix *safetensors.Index) (*graph.Graph, error) {
+	dir := filepath.Dir(name)
+	var ts []Tensor
+	found := map[string]bool{}
+	for _, shard := range ix.Shards() {
+		path := filepath.Join(dir, shard)
+		f, err := fileio.Open(path, (&torchpt.Decoder{Name: path, AllowUnknownGlobals: true}).Decode)
+		if err != nil {
+			return nil, fmt.Errorf("%s: shard %s: %w", name, shard, err)
+		}
+		c := f.Contents()
+		for _, t := range c.Model {
+			if want, ok := ix.WeightMap[t.Name]; !ok {
+				return nil, fmt.Errorf("%s: shard %s holds tensor %q, which is not in the weight_map", name, shard, t.Name)
+			} else if want != shard {
+				return nil, fmt.Errorf("%s: shard %s holds tensor %q, which the weight_map assigns to %s", name, shard, t.Name, want)
+			}
+			found[t.Name] = true
+			tie := ""
+			if t.Storage != nil {
+				tie = fmt.Sprintf("%s:%s@%d", shard, t.Storage.Key, t.StorageOffset)
+			}
+			ts = append(ts, Tensor{Name: t.Name, Shape: t.Shape, DType: dtypeName(t.DType), Bytes: t.Bytes, Tie: tie})
+		}
+	}
+	var missing []string
+	for t := range ix.WeightMap {
+		if !found[t] {
+			missing = append(missing, t)
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return nil, fmt.Errorf("%s: tensor %q is not in its shard %s (%d weight_map tensors missing)", name, missing[0], ix.WeightMap[missing[0]], len(missing))
+	}
+	if len(ts) == 0 {
+		return nil, fmt.Errorf("no tensors in %s: its weight_map is empty", name)
+	}
+	notes := append(configNote(name), fmt.Sprintf("%d torch.save shards", len(ix.Shards())))
+	return Build(name, "torch", ts, notes)
 }

@@ -102,6 +102,17 @@ func decodeIndex(r io.Reader, name string) (*Index, error) {
 	return ix, nil
 }
 
+// ReadIndex reads the named index file (model.safetensors.index.json, or
+// pytorch_model.bin.index.json, which has the same form); errors name it.
+func ReadIndex(name string) (*Index, error) {
+	fh, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	return decodeIndex(fh, name)
+}
+
 // OpenIndex reads a model.safetensors.index.json with default options; see
 // Decoder.OpenIndex.
 func OpenIndex(name string) (*Model, error) {
