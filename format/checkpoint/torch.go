@@ -29,7 +29,7 @@ func Torch(name string, r io.ReaderAt, size int64) (*graph.Graph, error) {
 		return nil, err
 	}
 	c := f.Contents()
-	if c.Unplain != "" {
+	if c.Unplain != "" && len(c.Model) == 0 {
 		return nil, fmt.Errorf("%s holds a pickled module (torch.save(model) of %s) whose state is not plain data: %s; "+
 			"save its state_dict instead: torch.save(model.state_dict(), %q)", name, moduleClass(f), c.Unplain, "model.pt")
 	}
@@ -94,6 +94,9 @@ func torchNotes(f *torchpt.File, c *torchpt.Contents) []string {
 			parts = append(parts, fmt.Sprintf("%s %s (%s)", s.What, quote(s.Path), size(s)))
 		}
 		notes = append(notes, "the file holds several models, all counted, each name starting with its key: "+strings.Join(parts, ", "))
+	}
+	if c.Unplain != "" {
+		notes = append(notes, "a pickled module whose state is not plain data is left out: "+c.Unplain)
 	}
 	for _, p := range c.Copies {
 		notes = append(notes, fmt.Sprintf("%s: %s, an EMA or averaged copy (%s), not counted", quote(p.Path), p.What, size(p)))
