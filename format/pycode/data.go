@@ -72,12 +72,12 @@ func (e *dataError) Error() string {
 	switch {
 	case e.o != nil && e.o.isVar:
 		return s + fmt.Sprintf("; give it with --set %s=VALUE", e.o.name)
+	case e.o != nil && e.o.name != "" && !e.isIn:
+		return s + fmt.Sprintf("; give it with --set %s=VALUE", e.o.name)
 	case e.isIn && e.input != "":
 		return s + fmt.Sprintf("; give it with --input-shape %s=Nx… (the whole shape, batch first)", e.input)
 	case e.isIn:
 		return s + "; give it with --input-shape, the whole shape, batch first (e.g. Nx1x28x28)"
-	case e.o != nil && e.o.name != "":
-		return s + fmt.Sprintf("; give it with --set %s=VALUE", e.o.name)
 	}
 	return s + "; give the size in the file, or bind a name it is computed from with --set NAME=VALUE"
 }
@@ -137,11 +137,25 @@ func (c *call) explain(de *dataError) {
 	if c.class == "InputLayer" && de.arg == "shape" {
 		de.isIn, de.input = true, c.name
 	}
-	if de.o != nil || c.b == nil || c.b.given == nil {
+	if c.b == nil || c.b.given == nil {
 		return
 	}
 	s, ok := c.src[de.arg]
 	if !ok {
+		return
+	}
+	if de.o != nil {
+		// From data, made in the NeuralNet keyword itself
+		// (output_num_units=len(classes)): that keyword can be set.
+		start, end := s.expr.Span()
+		before := func(l1, c1, l2, c2 int) bool { return l1 < l2 || l1 == l2 && c1 < c2 }
+		l, col := de.o.pos.Line, de.o.pos.Col
+		inside := l > 0 && !before(l, col, int(start.Line), int(start.Col)) && before(l, col, int(end.Line), int(end.Col))
+		if de.o.name == "" && s.key != "" && inside {
+			o := *de.o
+			o.name = s.key
+			de.o = &o
+		}
 		return
 	}
 	if de.elem > 0 {

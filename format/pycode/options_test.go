@@ -197,7 +197,7 @@ func TestDataSizeMessages(t *testing.T) {
 			"give it with --input-shape in=Nx… (the whole shape, batch first)"},
 		{"nolearn keyword", "from nolearn.lasagne import NeuralNet\nfrom lasagne import layers\nclasses = sorted(set(open('labels.txt').read().split()))\n" +
 			"net = NeuralNet(layers=[('input', layers.InputLayer), ('output', layers.DenseLayer)],\n    input_shape=(None, 4),\n    output_num_units=len(classes))\n",
-			"num_units comes from data that layerinfo does not read: len(classes) (line 6)"},
+			"num_units comes from data that layerinfo does not read: output_num_units = len(classes) (line 6); give it with --set output_num_units=VALUE"},
 		{"real zero stays a zero", header + "l = InputLayer((None, 3))\nl = DenseLayer(l, len([]))\n", "the number of units must be positive, got 0"},
 		{"loop over data gives placeholder length", header + "n = int(open('n.txt').read())\nl = InputLayer((None, 3))\nl = DenseLayer(l, n)\n",
 			"n = int(open('n.txt').read()) (line 3); give it with --set n=VALUE"},
