@@ -344,6 +344,9 @@ func Load(in Input, opt Options) (*graph.Graph, error) {
 	if err := fileio.Check(in.Name, head, in.Size, fileio.ModelExt(in.Name)); err != nil {
 		return nil, err
 	}
+	if what := fileio.Unread(in.Name, head); what != "" {
+		return nil, fmt.Errorf("%s is %s, which layerinfo does not read: %w (known: %s)", in.Name, what, ErrUnrecognized, strings.Join(FormatNames(), ", "))
+	}
 	for _, f := range fs {
 		if f.Sniff(filepath.Base(in.Name), head) {
 			if err := f.checkOptions(in, opt); err != nil {

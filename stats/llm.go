@@ -104,9 +104,9 @@ var GGUFTypes = []GGUFType{
 }
 
 // transformer builds the section from the architecture and the totals.
-func transformer(a *graph.Arch, t Totals) *Transformer {
+func transformer(a *graph.Arch, t Totals) (*Transformer, error) {
 	if a == nil {
-		return nil
+		return nil, nil
 	}
 	P := t.Params
 	s := &Transformer{
@@ -120,14 +120,34 @@ func transformer(a *graph.Arch, t Totals) *Transformer {
 		s.MoE = &MoE{Layers: a.MoELayers, Experts: a.Experts, ExpertsPerToken: a.ExpertsPerToken, SharedExperts: a.SharedExperts, InactiveParams: a.InactiveParams}
 		s.ActiveExplain = fmt.Sprintf("%d-%d = %d (idle experts: %s)", P, a.InactiveParams, s.ActiveParams, a.InactiveWhy)
 	}
-	s.Weights = weightMemory(P)
-	s.KVCache = kvCache(a)
-	s.Training = training(P, t.TrainableParams)
-	s.FLOPs = tokenFLOPs(a, s)
-	return s
+	var err error
+	s.Weights, err = weightMemory(P)
+	if err != nil {
+		return nil, fmt.Errorf("weight memory: %w", err)
+	}
+	if s.KVCache, err = kvCache(a); err != nil {
+		return nil, fmt.Errorf("KV cache: %w", err)
+	}
+	if s.Training, err = training(P, t.TrainableParams); err != nil {
+		return nil, fmt.Errorf("training memory: %w", err)
+	}
+	if s.FLOPs, err = tokenFLOPs(a, s); err != nil {
+		return nil, fmt.Errorf("FLOPs per token: %w", err)
+	}
+	return s, nil
 }
 
-func weightMemory(P int64) []WeightMemory {
+// firstErr is the first error (an overflow) among the expressions.
+func firstErr(es ...calc.Expr) error {
+	for _, e := range es {
+		if err := e.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func weightMemory(P int64) ([]WeightMemory, error) {
 	var out []WeightMemory
 	for _, d := range []struct {
 		name string
@@ -139,23 +159,29 @@ func weightMemory(P int64) []WeightMemory {
 		} else {
 			e = calc.Ceil(calc.Mul(calc.N(P), calc.N(d.bits)), calc.N(8))
 		}
+		if err := e.Err(); err != nil {
+			return nil, err
+		}
 		if v, ok := e.Value(); ok {
 			out = append(out, WeightMemory{DType: d.name, BitsPerWeight: float64(d.bits), Bytes: v, Explain: e.Equation() + " bytes"})
 		}
 	}
 	for _, q := range GGUFTypes {
 		e := calc.Mul(calc.Ceil(calc.N(P), calc.N(q.BlockSize)), calc.N(q.BlockBytes))
+		if err := e.Err(); err != nil {
+			return nil, err
+		}
 		if v, ok := e.Value(); ok {
 			out = append(out, WeightMemory{DType: "gguf " + q.Name, BitsPerWeight: float64(q.BlockBytes*8) / float64(q.BlockSize), Bytes: v,
 				Explain: fmt.Sprintf("%s bytes (blocks of %d weights in %d bytes)", e.Equation(), q.BlockSize, q.BlockBytes)})
 		}
 	}
-	return out
+	return out, nil
 }
 
 // kvCache is the attention cache at 2 bytes per element (bfloat16 or
 // float16), per token and for the context and batch.
-func kvCache(a *graph.Arch) *KVCache {
+func kvCache(a *graph.Arch) (*KVCache, error) {
 	const bytes = 2
 	type group struct {
 		elems, keys int64
@@ -186,7 +212,7 @@ func kvCache(a *graph.Arch) *KVCache {
 		groups[k]++
 	}
 	if len(order) == 0 {
-		return nil
+		return nil, nil
 	}
 	var why []string
 	for _, k := range order {
@@ -218,14 +244,17 @@ func kvCache(a *graph.Arch) *KVCache {
 	kv.BytesPerToken, _ = pt.Value()
 	kv.Explain = pt.Equation() + " bytes per token"
 	tot := calc.Mul(calc.Paren(calc.Add(total...)), calc.N(a.Batch), calc.N(bytes))
+	if err := firstErr(pt, tot); err != nil {
+		return nil, err
+	}
 	if v, ok := tot.Value(); ok {
 		kv.Bytes = v
 	}
 	kv.ExplainTotal = fmt.Sprintf("%s bytes at context %d x batch %d (%s)", tot.Equation(), a.Context, a.Batch, strings.Join(why, "; "))
-	return kv
+	return kv, nil
 }
 
-func training(P, T int64) []TrainingMemory {
+func training(P, T int64) ([]TrainingMemory, error) {
 	var out []TrainingMemory
 	for _, c := range []struct {
 		name        string
@@ -246,6 +275,9 @@ func training(P, T int64) []TrainingMemory {
 			per += x
 		}
 		e := calc.Add(calc.Mul(calc.N(P), calc.N(c.weights)), calc.Mul(calc.N(T), calc.Paren(calc.Add(terms...))))
+		if err := e.Err(); err != nil {
+			return nil, err
+		}
 		v, ok := e.Value()
 		if !ok {
 			continue
@@ -253,13 +285,13 @@ func training(P, T int64) []TrainingMemory {
 		out = append(out, TrainingMemory{Name: c.name, BytesPerParam: c.weights + per, Bytes: v,
 			Explain: fmt.Sprintf("%s bytes (%s; activations not included)", e.Equation(), c.text)})
 	}
-	return out
+	return out, nil
 }
 
 // tokenFLOPs is the forward pass per token: 2 per multiply-add of the
 // matrix work the token goes through, and of attention's QKᵀ and AV over
 // the keys it sees.
-func tokenFLOPs(a *graph.Arch, s *Transformer) TokenFLOPs {
+func tokenFLOPs(a *graph.Arch, s *Transformer) (TokenFLOPs, error) {
 	f := TokenFLOPs{Context: a.Context}
 	var mterms []calc.Expr
 	for _, m := range a.TokenMACs {
@@ -288,6 +320,10 @@ func tokenFLOPs(a *graph.Arch, s *Transformer) TokenFLOPs {
 	}
 	attn := calc.Mul(calc.N(2), calc.Paren(calc.Add(aterms...)))
 	fwd := calc.Add(matrix, attn)
+	tokens := calc.Mul(calc.N(a.Context), calc.N(a.Batch))
+	if err := firstErr(matrix, attn, fwd, tokens, calc.Mul(fwd, tokens)); err != nil {
+		return f, err
+	}
 	f.MatrixPerToken, _ = matrix.Value()
 	f.AttentionPerToken, _ = attn.Value()
 	f.ForwardPerToken, _ = fwd.Value()
@@ -300,12 +336,14 @@ func tokenFLOPs(a *graph.Arch, s *Transformer) TokenFLOPs {
 	if len(groupsText) > 0 {
 		f.Explain += "; multiply-adds per token: " + strings.Join(groupsText, ", ")
 	}
-	tokens := calc.Mul(calc.N(a.Context), calc.N(a.Batch))
 	if v, ok := calc.Mul(fwd, tokens).Value(); ok {
 		f.ForwardPerBatch = &v
 	}
 	n := s.NonEmbeddingParams - (s.Params - s.ActiveParams)
 	six := calc.Mul(calc.N(6), calc.N(n))
+	if err := firstErr(six, calc.Mul(six, tokens)); err != nil {
+		return f, err
+	}
 	f.Train6NPerToken, _ = six.Value()
 	what := "non-embedding parameters"
 	if s.MoE != nil {
@@ -315,5 +353,5 @@ func tokenFLOPs(a *graph.Arch, s *Transformer) TokenFLOPs {
 	if v, ok := calc.Mul(six, tokens).Value(); ok {
 		f.Train6NPerBatch = &v
 	}
-	return f
+	return f, nil
 }

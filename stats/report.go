@@ -9,6 +9,7 @@ package stats
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -180,8 +181,14 @@ func (s *Shape) UnmarshalJSON(b []byte) error {
 }
 
 // Build makes the report of an inferred graph. Nodes whose inference
-// failed appear with what is known.
-func Build(g *graph.Graph) *Report {
+// failed appear with what is known. Every sum is checked: a total past the
+// int64 range is an error (wrapping calc.ErrOverflow), never a wrong
+// number.
+func Build(g *graph.Graph) (*Report, error) {
+	if g == nil {
+		return nil, fmt.Errorf("no graph")
+	}
+	var sum checked
 	r := &Report{
 		SchemaVersion: SchemaVersion,
 		Model:         Model{Path: g.Path, Format: g.Format, Name: g.Name},
@@ -224,19 +231,21 @@ func Build(g *graph.Graph) *Report {
 			w := Weight{Name: p.Name, Shape: Shape(p.Shape), DType: string(p.DType), Params: c, Trainable: p.Trainable, Bytes: p.Bytes}
 			sized := w.Bytes > 0 || p.DType.Bits() > 0 || c == 0
 			if w.Bytes == 0 {
-				w.Bytes = c * int64(p.DType.Bits()) / 8
+				w.Bytes = sum.mul(c, int64(p.DType.Bits()), p.Name+" bits") / 8
 			}
 			if p.Owner != n && p.Owner != nil {
 				w.SharedWith = p.Owner.Name
 			} else {
-				l.Params += c
+				sum.add(&l.Params, c, "the parameters of layer "+n.Name)
 				if p.Trainable {
-					l.TrainableParams += c
+					sum.add(&l.TrainableParams, c, "the trainable parameters of layer "+n.Name)
 				} else {
-					l.NonTrainableParams += c
+					sum.add(&l.NonTrainableParams, c, "the non-trainable parameters of layer "+n.Name)
 				}
 				if sized {
-					bytes[string(p.DType)] += w.Bytes
+					b := bytes[string(p.DType)]
+					sum.add(&b, w.Bytes, "the "+string(p.DType)+" parameter bytes")
+					bytes[string(p.DType)] = b
 				} else {
 					unsized = append(unsized, p.Name)
 				}
@@ -258,9 +267,12 @@ func Build(g *graph.Graph) *Report {
 			unknownFLOPs = append(unknownFLOPs, n.Name)
 		}
 		r.Layers = append(r.Layers, l)
-		r.Totals.Params += l.Params
-		r.Totals.TrainableParams += l.TrainableParams
-		r.Totals.NonTrainableParams += l.NonTrainableParams
+		sum.add(&r.Totals.Params, l.Params, "total parameters")
+		sum.add(&r.Totals.TrainableParams, l.TrainableParams, "total trainable parameters")
+		sum.add(&r.Totals.NonTrainableParams, l.NonTrainableParams, "total non-trainable parameters")
+		if sum.err != nil {
+			return nil, sum.err
+		}
 		paramTerms = append(paramTerms, calc.N(l.Params))
 		if l.FLOPs != nil {
 			flopTerms = append(flopTerms, calc.N(*l.FLOPs))
@@ -269,6 +281,9 @@ func Build(g *graph.Graph) *Report {
 	r.Totals.Explain.Params = sumText(paramTerms)
 	if flopsKnown {
 		f := calc.Add(flopTerms...)
+		if err := f.Err(); err != nil {
+			return nil, fmt.Errorf("total FLOPs: %w", err)
+		}
 		if v, ok := f.Value(); ok {
 			r.Totals.FLOPs = &v
 			r.Totals.Explain.FLOPs = sumText(flopTerms)
@@ -294,6 +309,9 @@ func Build(g *graph.Graph) *Report {
 	}
 	if len(otherTerms) > 0 {
 		o := calc.Add(otherTerms...)
+		if err := o.Err(); err != nil {
+			return nil, fmt.Errorf("total other operations: %w", err)
+		}
 		if v, ok := o.Value(); ok {
 			r.Totals.OtherOps = &v
 			r.Totals.Explain.OtherOps = sumText(otherTerms)
@@ -303,11 +321,14 @@ func Build(g *graph.Graph) *Report {
 		r.Totals.ParamBytesByDType = bytes
 	}
 	if len(unsized) == 0 {
-		var sum int64
+		var total int64
 		for _, b := range bytes {
-			sum += b
+			sum.add(&total, b, "parameter bytes")
 		}
-		r.Totals.ParamBytes = &sum
+		if sum.err != nil {
+			return nil, sum.err
+		}
+		r.Totals.ParamBytes = &total
 	} else {
 		names, more := unsized, ""
 		if len(names) > 5 {
@@ -322,8 +343,12 @@ func Build(g *graph.Graph) *Report {
 		}
 		r.Model.Prints = p
 	}
-	r.Transformer = transformer(g.Arch, r.Totals)
-	return r
+	t, err := transformer(g.Arch, r.Totals)
+	if err != nil {
+		return nil, err
+	}
+	r.Transformer = t
+	return r, sum.err
 }
 
 // sumText is "a+b+c = total", or the total alone for one term.
@@ -353,4 +378,29 @@ func Thousands(n int64) string {
 		b.WriteRune(c)
 	}
 	return b.String()
+}
+
+// checked adds and multiplies int64s, keeping the first overflow.
+type checked struct{ err error }
+
+func (c *checked) add(x *int64, y int64, what string) {
+	if c.err != nil {
+		return
+	}
+	if (y > 0 && *x > math.MaxInt64-y) || (y < 0 && *x < math.MinInt64-y) {
+		c.err = fmt.Errorf("%s: %d+%d: %w", what, *x, y, calc.ErrOverflow)
+		return
+	}
+	*x += y
+}
+
+func (c *checked) mul(x, y int64, what string) int64 {
+	if c.err != nil {
+		return 0
+	}
+	if x != 0 && y != 0 && (x*y/y != x || (x == -1 && y == math.MinInt64) || (y == -1 && x == math.MinInt64)) {
+		c.err = fmt.Errorf("%s: %d*%d: %w", what, x, y, calc.ErrOverflow)
+		return 0
+	}
+	return x * y
 }

@@ -43,7 +43,7 @@ func BenchmarkSafetensors7B(b *testing.B) {
 		if err := infer.Run(g, infer.Options{}); err != nil {
 			b.Fatal(err)
 		}
-		if r := stats.Build(g); r.Totals.Params != 6738415616 {
+		if r, _ := stats.Build(g); r.Totals.Params != 6738415616 {
 			b.Fatalf("params %d", r.Totals.Params)
 		}
 	}

@@ -21,7 +21,11 @@ func report(t *testing.T, g *graph.Graph, err error) *stats.Report {
 	if err := infer.Run(g, infer.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	return stats.Build(g)
+	r, err := stats.Build(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
 
 // writeSafetensors writes a header-and-zeros safetensors file.

@@ -39,7 +39,8 @@ func SniffGGUF(name string, head []byte) bool { return bytes.HasPrefix(head, []b
 // PyTorch name.
 func SniffTorch(name string, head []byte) bool {
 	if bytes.HasPrefix(head, []byte("PK\x03\x04")) {
-		return true
+		// Other zips: a Keras 3 archive, NumPy's savez.
+		return !strings.HasSuffix(name, ".keras") && !strings.HasSuffix(name, ".npz")
 	}
 	if bytes.HasPrefix(head, []byte{0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19}) {
 		return true

@@ -8,7 +8,10 @@ import (
 
 func section(t *testing.T, cfg string, opt Options) *stats.Transformer {
 	t.Helper()
-	r := stats.Build(build(t, cfg, opt))
+	r, err := stats.Build(build(t, cfg, opt))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if r.Transformer == nil {
 		t.Fatal("no transformer section")
 	}

@@ -61,7 +61,11 @@ func build(t *testing.T, model pb, opt Options) (*graph.Graph, *stats.Report) {
 	if err := infer.Run(g, infer.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	return g, stats.Build(g)
+	r, err := stats.Build(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g, r
 }
 
 func layer(t *testing.T, r *stats.Report, name string) stats.Layer {

@@ -82,7 +82,11 @@ func analyse(t testing.TB, path string, opt Options) (*graph.Graph, *stats.Repor
 	if err := infer.Run(g, infer.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	return g, stats.Build(g)
+	r, err := stats.Build(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g, r
 }
 
 // TestReferenceAnalysis checks every reference model: parameter totals

@@ -26,7 +26,8 @@ func decodeWith(t *testing.T, src string, opt Options) (*stats.Report, *graph.Gr
 	if err := infer.Run(g, infer.Options{}); err != nil {
 		return nil, g, err
 	}
-	return stats.Build(g), g, nil
+	r, err := stats.Build(g)
+	return r, g, err
 }
 
 func total(t *testing.T, r *stats.Report) int64 {

@@ -28,7 +28,7 @@ func tryAnalyze(src string) (*stats.Report, error) {
 	if err := infer.Run(g, infer.Options{}); err != nil {
 		return nil, err
 	}
-	return stats.Build(g), nil
+	return stats.Build(g)
 }
 
 // layer finds a row by name.

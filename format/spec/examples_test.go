@@ -108,7 +108,10 @@ func compareKeras(t *testing.T, g *graph.Graph, expectedPath string) {
 	t.Helper()
 	var want kerasExpected
 	readJSON(t, expectedPath, &want)
-	r := stats.Build(g)
+	r, err := stats.Build(g)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if r.Totals.Params != want.Total || r.Totals.TrainableParams != want.Trainable || r.Totals.NonTrainableParams != want.NonTrainable {
 		t.Errorf("totals %d (%d trainable, %d not), Keras %d (%d, %d)", r.Totals.Params, r.Totals.TrainableParams, r.Totals.NonTrainableParams,
 			want.Total, want.Trainable, want.NonTrainable)

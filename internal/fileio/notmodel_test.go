@@ -66,6 +66,12 @@ func TestDescribe(t *testing.T) {
 	if got := Describe("net.caffemodel", []byte{0x0a, 0x05}); got != "a Caffe model" {
 		t.Errorf("caffe: %q", got)
 	}
+	if got := Unread("saved_model.pb", []byte{0x08, 0x01, 0x12}); got != "a TensorFlow protobuf (GraphDef or SavedModel)" {
+		t.Errorf("pb: %q", got)
+	}
+	if got := Unread("model.onnx", []byte{0x08, 0x07, 0x12}); got != "" {
+		t.Errorf("onnx: %q", got)
+	}
 	if got := Describe("x.txt", []byte("hello")); got != "" {
 		t.Errorf("text: %q", got)
 	}

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// A hostile case is a file made to hurt a reader: a bomb of memory, of
+// time or of stack, or a path out of the model. Each runs the command in
+// a child process (this test binary again), so that a crash, a hang or the
+// peak memory of the run is measured, not felt by the test.
+type hostileCase struct {
+	name string
+	// make writes the input into dir and returns the arguments of the
+	// command (the model's path among them).
+	make func(t *testing.T, dir string) []string
+	code int    // the exit status wanted: 1 for a hostile file
+	want string // a regular expression the message must match: it names the cause
+	// maxMiB bounds the child's peak resident memory; 0 means the default
+	// budget, 1 GiB.
+	maxMiB int64
+}
+
+// hostileCases is filled by the hostile_*_test.go files of each area.
+var hostileCases []hostileCase
+
+const hostileEnv = "LAYERINFO_HOSTILE_ARGS"
+
+// TestHostileChild is the child: it runs the command on the arguments in
+// the environment and exits with its status.
+func TestHostileChild(t *testing.T) {
+	raw := os.Getenv(hostileEnv)
+	if raw == "" {
+		t.Skip("run by TestHostile in a child process")
+	}
+	var args []string
+	if err := json.Unmarshal([]byte(raw), &args); err != nil {
+		t.Fatal(err)
+	}
+	os.Exit(run(args, strings.NewReader(""), os.Stdout, os.Stderr))
+}
+
+// TestHostile runs every hostile case: a clear message, the wanted exit
+// status, no crash, at most 20 s, and a peak memory under the budget.
+func TestHostile(t *testing.T) {
+	if os.Getenv(hostileEnv) != "" {
+		t.Skip("in the child")
+	}
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	for _, c := range hostileCases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			args := c.make(t, dir)
+			raw, err := json.Marshal(args)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(os.Args[0], "-test.run=^TestHostileChild$")
+			cmd.Env = append(os.Environ(), hostileEnv+"="+string(raw), "GOTRACEBACK=single")
+			var stdout, stderr strings.Builder
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			timer := time.AfterFunc(20*time.Second, func() { cmd.Process.Kill() })
+			err = cmd.Wait()
+			timedOut := !timer.Stop()
+			code := cmd.ProcessState.ExitCode()
+			msg := stderr.String()
+			if timedOut {
+				t.Fatalf("still running after 20 s: killed (stderr %.300q)", msg)
+			}
+			if strings.Contains(msg, "goroutine ") || strings.Contains(msg, "fatal error") || strings.Contains(msg, "panic:") {
+				t.Fatalf("crashed: %.600s", msg)
+			}
+			if code != c.code {
+				t.Errorf("exit %d (%v), want %d; stderr %.400q; stdout %.200q", code, err, c.code, msg, stdout.String())
+			}
+			if !regexp.MustCompile(c.want).MatchString(msg) {
+				t.Errorf("stderr %.400q does not match %q", msg, c.want)
+			}
+			max := c.maxMiB
+			if max == 0 {
+				max = 1024
+			}
+			if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+				peak := ru.Maxrss / 1024 // KiB on Linux
+				t.Logf("peak %d MiB, %s", peak, cmd.ProcessState.UserTime()+cmd.ProcessState.SystemTime())
+				if peak > max {
+					t.Errorf("peak memory %d MiB, more than %d MiB", peak, max)
+				}
+			}
+		})
+	}
+}
+
+// writeFile writes data to dir/name and returns its path.
+func writeFile(t *testing.T, dir, name string, data []byte) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
