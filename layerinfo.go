@@ -369,5 +369,9 @@ func AnalyzeWith(g *graph.Graph, opt Options) (*stats.Report, error) {
 	if err := infer.Run(g, infer.Options{Progress: opt.Progress}); err != nil {
 		return nil, err
 	}
-	return stats.Build(g), nil
+	r, err := stats.Build(g)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", g.Path, err)
+	}
+	return r, nil
 }
