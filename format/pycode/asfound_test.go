@@ -290,6 +290,99 @@ l = DenseLayer(l, len(names[:-1]), name='fc%02d' % 1)
 	}
 }
 
+func TestWhatBuildsTheModel(t *testing.T) {
+	// Calls that read or reshape data are not layers: an error after them
+	// is after the model. x.flatten(), a dict named layers, get_output.
+	src := `import lasagne
+from lasagne.layers import InputLayer, DenseLayer
+import theano.tensor as T
+
+def gram(x):
+    x = x.flatten(ndim=3)
+    return T.tensordot(x, x, axes=([2], [2]))
+
+l = InputLayer((None, 10))
+l = DenseLayer(l, 5)
+layers = {'out': l}
+feats = {}
+loss = gram(feats['out'])
+out = lasagne.layers.get_output(layers.values())
+g = gram(out).reshape((1, 3))
+`
+	r, err := decodeAsFound(t, "model.py", src, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Totals.Params != (10+1)*5 {
+		t.Errorf("total %d", r.Totals.Params)
+	}
+	if notes := strings.Join(r.Notes, "\n"); !strings.Contains(notes, `model.py:13:18: key "out" not in dict`) {
+		t.Errorf("notes %q", notes)
+	}
+}
+
+func TestConditionalImports(t *testing.T) {
+	// Imports under an if run where they are written: the branch taken
+	// binds the name (before, the last import won).
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "models.py"), []byte(`from lasagne.layers import *
+def Plain(l, n):
+    return DenseLayer(l, n)
+def Wide(l, n):
+    return DenseLayer(DenseLayer(l, 4 * n), n)
+`), 0o644)
+	r, err := decodeAsFound(t, "train.py", `import sys
+from lasagne.layers import InputLayer
+variant = sys.argv[1] if len(sys.argv) > 1 else 'plain'
+if variant == 'plain':
+    from models import Plain as Net
+elif variant == 'wide':
+    from models import Wide as Net
+l = Net(InputLayer((None, 8)), 2)
+`, Options{Dir: os.DirFS(dir)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Plain: (8+1)*2; Wide would be (8+1)*8 + (8+1)*2.
+	if r.Totals.Params != (8+1)*2 {
+		t.Errorf("total %d, want the plain variant's %d", r.Totals.Params, (8+1)*2)
+	}
+}
+
+func TestPythonAsFound(t *testing.T) {
+	// Generators whose loop does not run, loops over pairs of placeholders,
+	// slice assignment, *args before keywords.
+	r, err := decodeAsFound(t, "model.py", `import numpy as np
+from lasagne.layers import *
+
+def batches(X, y, size):
+    for i in range(0, len(X) - size + 1, size):
+        yield X[i:i + size], y[i:i + size]
+
+def show(*images, **kw):
+    return len(images)
+
+X, y = np.load('x.npy'), np.load('y.npy')
+for Xb, yb in batches(X, y, 128):
+    pass
+for Xb, yb in [(X, y), batches(X, y, 2)]:
+    pass
+X[:] = 0
+sizes = [1, 2, 3, 4]
+sizes[1:3] = [16]
+n = show(X, *[X, X], title='inputs')
+l = InputLayer((None, n))
+l = DenseLayer(l, sizes[1])
+`, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// n = 3 images; sizes = [1, 16, 4]: (3+1)*16.
+	if r.Totals.Params != (3+1)*16 {
+		t.Errorf("total %d", r.Totals.Params)
+	}
+}
+
 func TestSiblingModules(t *testing.T) {
 	dir := "testdata/asfound/siblings"
 	src, err := os.ReadFile(filepath.Join(dir, "train.py"))
@@ -361,6 +454,8 @@ func TestSiblingModuleErrors(t *testing.T) {
 		{"error in a module", "from lasagne.layers import *\nfrom broken import block\nl = InputLayer((None, 3))\nl = block(l)\nl = DenseLayer(l, 2)\n",
 			"broken.py:3:29: list index 1 out of range [-1:0] (in block, called from train.py:4:10)"},
 		{"import cycle", "import a\n", "import cycle"},
+		{"nothing built, a star import missing", "from lasagne.layers import *\nfrom zoo import *\nnet = build_unet(3)\nout = get_all_layers(net['out'])\n",
+			"train.py:4:21: get_all_layers expects a layer or a list of layers, got a value computed by build_unet(…)[\"out\"], which layerinfo cannot evaluate; the model may come from what could not be imported: train.py:2:1: cannot import zoo: no zoo.py beside train.py"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := decodeAsFound(t, "train.py", c.src, Options{Dir: fsys})

@@ -17,16 +17,37 @@ import (
 //     placeholder when a side is one (Starlark compares only like types);
 //   - a slice with a bound (X[:split]) is __slice__(x, lo, hi, step): a
 //     placeholder when the bound or the operand is one.
-func rewriteAST(f *syntax.File) {
-	for _, s := range f.Stmts {
-		rewriteStmt(s)
-	}
+//
+// A function that yields (its yields are returns) returns a placeholder,
+// which iterates as empty, when it ends without one.
+func rewriteAST(f *syntax.File, generators map[int]bool) {
+	rewriteStmts(f.Stmts)
+	syntax.Walk(f, func(n syntax.Node) bool {
+		if d, ok := n.(*syntax.DefStmt); ok && generators[int(d.Def.Line)] {
+			d.Body = append(d.Body, &syntax.ReturnStmt{Return: d.Def, Result: &syntax.Ident{NamePos: d.Def, Name: "__generator__"}})
+		}
+		return true
+	})
 }
 
-func rewriteStmt(s syntax.Stmt) {
+func rewriteStmt(s syntax.Stmt) syntax.Stmt {
 	switch s := s.(type) {
 	case *syntax.AssignStmt:
 		s.RHS = rewriteExpr(s.RHS)
+		if sl, ok := s.LHS.(*syntax.SliceExpr); ok {
+			// X[a:b] = v, which Starlark cannot assign:
+			// __setslice__(X, a, b, step, v, op).
+			none := func(e syntax.Expr) syntax.Expr {
+				if e == nil {
+					return &syntax.Ident{NamePos: sl.Lbrack, Name: "None"}
+				}
+				return rewriteExpr(e)
+			}
+			_, end := s.RHS.Span()
+			op := &syntax.Literal{Token: syntax.INT, TokenPos: s.OpPos, Raw: fmt.Sprint(int(s.Op)), Value: int64(s.Op)}
+			c := ourCall("__setslice__", s.OpPos, end, rewriteExpr(sl.X), none(sl.Lo), none(sl.Hi), none(sl.Step), s.RHS, op)
+			return &syntax.ExprStmt{X: c}
+		}
 		if s.Op == syntax.EQ {
 			start, end := s.RHS.Span()
 			if shape := unpackShape(s.LHS, start); shape != nil {
@@ -42,6 +63,7 @@ func rewriteStmt(s syntax.Stmt) {
 		rewriteStmts(s.False)
 	case *syntax.ForStmt:
 		s.X = rewriteExpr(s.X)
+		s.X = eachUnpacked(s.Vars, s.X)
 		rewriteTarget(s.Vars)
 		rewriteStmts(s.Body)
 	case *syntax.WhileStmt:
@@ -60,12 +82,24 @@ func rewriteStmt(s syntax.Stmt) {
 		}
 		rewriteStmts(s.Body)
 	}
+	return s
 }
 
 func rewriteStmts(ss []syntax.Stmt) {
-	for _, s := range ss {
-		rewriteStmt(s)
+	for i, s := range ss {
+		ss[i] = rewriteStmt(s)
 	}
+}
+
+// eachUnpacked wraps what a loop with several targets iterates (for
+// name, (X, y) in data) in __each__(xs, shape), whose placeholder
+// elements give a placeholder for each target.
+func eachUnpacked(vars, x syntax.Expr) syntax.Expr {
+	start, end := x.Span()
+	if shape := unpackShape(vars, start); shape != nil {
+		return ourCall("__each__", start, end, x, shape)
+	}
+	return x
 }
 
 // rewriteTarget rewrites the expressions inside an assignment target
@@ -149,7 +183,7 @@ func rewriteExpr(e syntax.Expr) syntax.Expr {
 		for _, c := range x.Clauses {
 			switch c := c.(type) {
 			case *syntax.ForClause:
-				c.X = rewriteExpr(c.X)
+				c.X = eachUnpacked(c.Vars, rewriteExpr(c.X))
 			case *syntax.IfClause:
 				c.Cond = rewriteExpr(c.Cond)
 			}
@@ -318,4 +352,91 @@ func sliceOp(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, _ []star
 		return nil, err
 	}
 	return s.Slice(start, end, step), nil
+}
+
+// each is __each__(xs, shape).
+func each(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
+	if len(a) != 2 {
+		return nil, fmt.Errorf("internal error: __each__ takes 2 arguments")
+	}
+	if _, ok := a[0].(*opaque); ok {
+		return a[0], nil
+	}
+	it := starlark.Iterate(a[0])
+	if it == nil {
+		return a[0], nil // Starlark says what is wrong
+	}
+	defer it.Done()
+	var out []starlark.Value
+	var x starlark.Value
+	for it.Next(&x) {
+		out = append(out, unpackValue(x, a[1]))
+	}
+	return starlark.NewList(out), nil
+}
+
+// setSlice is __setslice__(x, lo, hi, step, v, op): a placeholder takes
+// any assignment; a list, x[lo:hi] = v.
+func setSlice(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
+	if len(a) != 6 {
+		return nil, fmt.Errorf("internal error: __setslice__ takes 6 arguments")
+	}
+	if _, ok := a[0].(*opaque); ok {
+		return starlark.None, nil
+	}
+	l, ok := a[0].(*starlark.List)
+	op, _ := starlark.AsInt32(a[5])
+	if !ok || a[3] != starlark.None || syntax.Token(op) != syntax.EQ {
+		return nil, fmt.Errorf("cannot assign to a slice of %s", a[0].Type())
+	}
+	n := l.Len()
+	bound := func(v starlark.Value, def int) (int, error) {
+		if v == starlark.None {
+			return def, nil
+		}
+		i, err := starlark.AsInt32(v)
+		if err != nil {
+			return 0, fmt.Errorf("invalid slice index: %v", err)
+		}
+		if i < 0 {
+			i += n
+		}
+		return min(max(i, 0), n), nil
+	}
+	lo, err := bound(a[1], 0)
+	if err != nil {
+		return nil, err
+	}
+	hi, err := bound(a[2], n)
+	if err != nil {
+		return nil, err
+	}
+	hi = max(hi, lo)
+	var vals []starlark.Value
+	it := starlark.Iterate(a[4])
+	if it == nil {
+		return nil, fmt.Errorf("can only assign an iterable to a slice, got %s", a[4].Type())
+	}
+	defer it.Done()
+	var x starlark.Value
+	for it.Next(&x) {
+		vals = append(vals, x)
+	}
+	elems := make([]starlark.Value, 0, n-(hi-lo)+len(vals))
+	for i := 0; i < lo; i++ {
+		elems = append(elems, l.Index(i))
+	}
+	elems = append(elems, vals...)
+	for i := hi; i < n; i++ {
+		elems = append(elems, l.Index(i))
+	}
+	if err := l.Clear(); err != nil {
+		return nil, err
+	}
+	for _, e := range elems {
+		if err := l.Append(e); err != nil {
+			return nil, err
+		}
+	}
+	return starlark.None, nil
 }

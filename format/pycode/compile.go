@@ -183,7 +183,7 @@ func (b *builder) parse(file string, prep *source, u *unit) error {
 	for tries := 0; ; tries++ {
 		f, err := fileOptions.Parse(file, prep.text, 0)
 		if err == nil {
-			rewriteAST(f)
+			rewriteAST(f, prep.generators)
 			prog, err := starlark.FileProgram(f, func(string) bool { return true })
 			if err != nil {
 				return sourceError(file, err)
@@ -258,10 +258,21 @@ func (b *builder) guessFrees(file string, u *unit) error {
 // comes from a star import of a missing module when there is one.
 func (b *builder) guessFree(name string) (starlark.Value, error) {
 	v, err := guessFree(b.roots, name)
-	if err != nil && len(b.sib.stars) > 0 {
-		m := *b.sib.stars[0]
-		m.name = name
-		return nil, m.err(b)
+	if len(b.sib.stars) == 0 {
+		return v, err
 	}
-	return v, err
+	// from blocks import *, with no blocks.py: the name may be from it.
+	m := *b.sib.stars[0]
+	m.name = name
+	m.e = m.err(b)
+	if pe, ok := m.e.(*posError); ok {
+		b.sib.importErrs[pe] = true
+	}
+	if err != nil {
+		return nil, m.e
+	}
+	if o, ok := v.(*opaque); ok {
+		return &opaque{name: o.name, missing: &m}, nil
+	}
+	return v, nil
 }

@@ -192,6 +192,10 @@ func (b *builder) tolerate(name string, err error, max uint64) error {
 		return err // a layer from a module that could not be found
 	}
 	if !after || errors.As(err, &ie) || len(b.layers) == 0 || b.modelErr(err) {
+		if m := b.sib.missing; len(b.layers) == 0 && len(m) > 0 && pe != nil {
+			// Nothing was built: what could not be imported is the likely cause.
+			return &posError{pos: pe.pos, what: pe.what, err: fmt.Errorf("%v; the model may come from what could not be imported: %v", pe.err, m[0].e)}
+		}
 		return err
 	}
 	b.g.Notes = append(b.g.Notes, fmt.Sprintf("the script stopped after building its model: %v", err))
@@ -291,6 +295,10 @@ func (b *builder) finish() (*graph.Graph, error) {
 		if len(b.skipped) > 0 {
 			msg += "; " + strings.Join(b.skipped, "; ")
 		}
+		if m := b.sib.missing; len(m) > 0 {
+			// The model may be built by what could not be imported.
+			msg += "; " + m[0].e.Error()
+		}
 		return nil, &posError{pos: graph.Pos{File: b.file}, err: errors.New(msg)}
 	}
 	keep := map[*graph.Node]bool{}
@@ -380,12 +388,15 @@ func runError(name string, err error, max uint64, files map[string]bool) error {
 // extraBuiltins are Python builtins Starlark lacks that model code uses.
 func extraBuiltins() starlark.StringDict {
 	return starlark.StringDict{
-		"xrange":     starlark.Universe["range"],
-		"__pyfmt__":  starlark.NewBuiltin("%", pyFormat),
-		"__nd__":     &opaque{name: "a multi-axis index"},
-		"__unpack__": starlark.NewBuiltin("__unpack__", unpack),
-		"__cmp__":    starlark.NewBuiltin("__cmp__", compare),
-		"__slice__":  starlark.NewBuiltin("__slice__", sliceOp),
+		"xrange":        starlark.Universe["range"],
+		"__pyfmt__":     starlark.NewBuiltin("%", pyFormat),
+		"__nd__":        &opaque{name: "a multi-axis index"},
+		"__unpack__":    starlark.NewBuiltin("__unpack__", unpack),
+		"__cmp__":       starlark.NewBuiltin("__cmp__", compare),
+		"__slice__":     starlark.NewBuiltin("__slice__", sliceOp),
+		"__setslice__":  starlark.NewBuiltin("__setslice__", setSlice),
+		"__each__":      starlark.NewBuiltin("__each__", each),
+		"__generator__": &opaque{name: "a generator"},
 		// print as Python 3 has it (end=, file=, flush=); the output is dropped.
 		"print": starlark.NewBuiltin("print", func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
 			return starlark.None, nil

@@ -3,6 +3,7 @@ package pycode
 import (
 	"strings"
 
+	"go.starlark.net/resolve"
 	"go.starlark.net/syntax"
 )
 
@@ -33,8 +34,10 @@ var layerHelpers = map[string]bool{
 }
 
 // layerish reports whether a name called as a function makes a layer by
-// its name alone: a Lasagne class or helper, NeuralNet, or a class named
-// like one (including the misspellings guessFree reports).
+// its name alone: a Lasagne class, NeuralNet, or a class named like one
+// (including the misspellings guessFree reports). Lasagne's lower-case
+// helpers (batch_norm, flatten, reshape) count only where they are
+// Lasagne's: see modelExtent.
 func (e *extent) layerish(name string, classes map[string]class) bool {
 	if notConstructors[name] {
 		return false
@@ -42,7 +45,7 @@ func (e *extent) layerish(name string, classes map[string]class) bool {
 	if _, ok := classes[name]; ok {
 		return true
 	}
-	return layerHelpers[name] || strings.HasSuffix(name, "Layer") || strings.HasSuffix(name, "Layr") || strings.HasSuffix(name, "Lyaer")
+	return name == "NeuralNet" || strings.HasSuffix(name, "Layer") || strings.HasSuffix(name, "Layr") || strings.HasSuffix(name, "Lyaer")
 }
 
 // modelExtent reads f: which functions build layers (a fixpoint over the
@@ -67,12 +70,44 @@ func modelExtent(f *syntax.File, prep *source, classes map[string]class, u *unit
 	for n := range nameBuilders {
 		e.builders[n] = true
 	}
-	layersModule := func(prefix string) bool {
-		last := prefix[strings.LastIndex(prefix, ".")+1:]
-		if last == "layers" || strings.HasPrefix(imported[prefix], "lasagne.layers") {
+	// Names the file binds itself: a helper's name (concat, reshape) is
+	// Lasagne's only when the file does not define it.
+	own := map[string]bool{}
+	for _, s := range f.Stmts {
+		switch s := s.(type) {
+		case *syntax.DefStmt:
+			own[s.Name.Name] = true
+		case *syntax.AssignStmt:
+			if id, ok := s.LHS.(*syntax.Ident); ok {
+				own[id.Name] = true
+			}
+		}
+	}
+	// layersModule reports whether x is lasagne.layers (or a submodule):
+	// written so, or a name an import binds to it, or layers or L used
+	// without an import (guessFree binds them so) — not a variable of the
+	// file's (layers = OrderedDict()).
+	layersModule := func(x syntax.Expr) bool {
+		prefix := dotted(x)
+		if prefix == "lasagne.layers" || strings.HasPrefix(prefix, "lasagne.layers.") {
 			return true
 		}
-		return false
+		root := x
+		for {
+			d, ok := root.(*syntax.DotExpr)
+			if !ok {
+				break
+			}
+			root = d.X
+		}
+		id, ok := root.(*syntax.Ident)
+		if !ok || !predeclared(id) {
+			return false
+		}
+		if p, ok := imported[id.Name]; ok {
+			return strings.HasPrefix(p+strings.TrimPrefix(prefix, id.Name), "lasagne.layers")
+		}
+		return prefix == "layers" || prefix == "L"
 	}
 	// A function of a module that could not be found may build layers
 	// when it is given a variable (res_block(l, 64)).
@@ -94,6 +129,9 @@ func modelExtent(f *syntax.File, prep *source, classes map[string]class, u *unit
 			if e.builders[n] || e.layerish(n, classes) || missing(n, call) {
 				return true
 			}
+			if layerHelpers[n] && !own[n] && predeclared(fn) && (imported[n] == "" || strings.HasPrefix(imported[n], "lasagne.")) {
+				return true // batch_norm(…) from lasagne.layers
+			}
 			if p, ok := imported[n]; ok {
 				last := p[strings.LastIndex(p, ".")+1:]
 				if e.layerish(last, classes) || strings.HasPrefix(p, "lasagne.layers.") && !notConstructors[last] {
@@ -109,8 +147,8 @@ func modelExtent(f *syntax.File, prep *source, classes map[string]class, u *unit
 			if prefix == "" {
 				return false
 			}
-			if layersModule(prefix) && !notConstructors[n] {
-				return true
+			if layersModule(fn.X) && !notConstructors[n] {
+				return true // lasagne.layers.batch_norm(…), L.concat(…); not x.flatten()
 			}
 			if fns := modBuilders[prefix]; fns[n] {
 				return true
@@ -199,6 +237,14 @@ func modelExtent(f *syntax.File, prep *source, classes map[string]class, u *unit
 		}
 	}
 	return e
+}
+
+// predeclared reports whether a name is not the file's own variable:
+// bound by an import or guessed. Before the file is resolved, every name
+// counts.
+func predeclared(id *syntax.Ident) bool {
+	b, ok := id.Binding.(*resolve.Binding)
+	return !ok || b.Scope == resolve.Predeclared || b.Scope == resolve.Universal
 }
 
 // isMainGuard reports whether x is __name__ == '__main__'.

@@ -59,6 +59,8 @@ func rewriteExprs(src string) string {
 				parent.buf.WriteString("__nd__" + strings.Repeat("\n", strings.Count(content, "\n")))
 			case f.call && f.isFor && !f.comma:
 				parent.buf.WriteString("[" + content + "]")
+			case f.call && f.comma && strings.Contains(content, "*"):
+				parent.buf.WriteString(reorderArgs(content))
 			default:
 				parent.buf.WriteString(content)
 			}
@@ -422,3 +424,80 @@ func fstring(lit string, raw bool) string {
 	}
 	return s
 }
+
+// reorderArgs moves keyword arguments written after *args before it
+// (f(x, *rest, title='…') → f(x, title='…', *rest)), the order Starlark
+// requires; keyword order means nothing in Python. Each argument keeps
+// its text, comments and newlines.
+func reorderArgs(content string) string {
+	var items []string
+	depth, start := 0, 0
+	for i := 0; i < len(content); i++ {
+		switch c := content[i]; c {
+		case '"', '\'':
+			i = stringEnd(content, i) - 1
+		case '#':
+			for i < len(content) && content[i] != '\n' {
+				i++
+			}
+		case '(', '[', '{':
+			depth++
+		case ')', ']', '}':
+			depth--
+		case ',':
+			if depth == 0 {
+				items = append(items, content[start:i])
+				start = i + 1
+			}
+		}
+	}
+	items = append(items, content[start:])
+	kind := func(item string) int {
+		t := item
+		for {
+			t = strings.TrimLeft(t, " \t\r\n\\")
+			if !strings.HasPrefix(t, "#") {
+				break
+			}
+			if j := strings.IndexByte(t, '\n'); j >= 0 {
+				t = t[j:]
+			} else {
+				t = ""
+			}
+		}
+		switch {
+		case t == "":
+			return 4 // a trailing comma's nothing
+		case strings.HasPrefix(t, "**"):
+			return 3
+		case strings.HasPrefix(t, "*"):
+			return 2
+		case keywordArg.MatchString(t):
+			return 1
+		}
+		return 0
+	}
+	star, late := false, false
+	for _, it := range items {
+		switch kind(it) {
+		case 2:
+			star = true
+		case 1:
+			late = late || star
+		}
+	}
+	if !late {
+		return content
+	}
+	var out []string
+	for k := 0; k <= 4; k++ {
+		for _, it := range items {
+			if kind(it) == k {
+				out = append(out, it)
+			}
+		}
+	}
+	return strings.Join(out, ",")
+}
+
+var keywordArg = regexp.MustCompile(`^\w+\s*=[^=]`)

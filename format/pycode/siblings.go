@@ -33,6 +33,7 @@ type siblings struct {
 	builders map[string]map[string]bool // by dotted path: its functions that build layers
 	bytes    int64
 	stars    []*missingImport // star imports of missing modules
+	missing  []*missingImport // every import of a missing module
 	// importErrs are the errors of missing modules: a layer that needs
 	// one ends decoding wherever it is.
 	importErrs map[*posError]bool
@@ -142,6 +143,7 @@ func (b *builder) resolve(imp binding, file string) (starlark.Value, error) {
 	}
 	miss := &missingImport{pos: pos, name: name, mod: mod}
 	miss.e = miss.err(b)
+	b.sib.missing = append(b.sib.missing, miss)
 	if pe, ok := miss.e.(*posError); ok {
 		b.sib.importErrs[pe] = true
 	}

@@ -45,9 +45,10 @@ type source struct {
 	text       string
 	imports    []binding
 	classes    []pyClass
-	rewrites   []string   // what was changed, for notes
-	tryImports []binding  // imports inside try statements, run as __imp__(i) assignments
-	tries      []tryBlock // try statements with imports, decided by __try__(i)
+	rewrites   []string     // what was changed, for notes
+	tryImports []binding    // imports inside try statements, run as __imp__(i) assignments
+	tries      []tryBlock   // try statements with imports, decided by __try__(i)
+	generators map[int]bool // first lines of the functions that yield
 }
 
 // openTry is a try statement being read by prepare: its indentation,
@@ -85,10 +86,31 @@ func prepare(src string) *source {
 		}
 	}
 	var tries []openTry
+	cond, guard := false, false
+	type openDef struct{ indent, line int }
+	var defs []openDef
+	s.generators = map[int]bool{}
 	for i := 0; i < len(lines); i++ {
 		l := lines[i]
 		text := strings.Join(phys[l.first:l.last+1], "\n")[l.indent:]
 		word := firstWord(text)
+		for len(defs) > 0 && defs[len(defs)-1].indent >= l.indent {
+			defs = defs[:len(defs)-1]
+		}
+		if word == "def" {
+			defs = append(defs, openDef{l.indent, l.first + 1})
+		}
+		if l.indent == 0 {
+			// Imports under a top-level if run where they are written (if
+			// variant == 'wide': from models import Wide as ResNet); under
+			// the main guard, which layerinfo does not run, they are bound
+			// beforehand as elsewhere.
+			cond = (word == "if" || word == "elif" || word == "else") && !mainGuard.MatchString(text) && !(word != "if" && guard)
+			if word == "if" {
+				guard = mainGuard.MatchString(text)
+			}
+		}
+		inTry := len(tries) > 0 && tries[len(tries)-1].block >= 0
 		for len(tries) > 0 {
 			t := &tries[len(tries)-1]
 			if l.indent > t.indent {
@@ -101,10 +123,14 @@ func prepare(src string) *source {
 			tries = tries[:len(tries)-1]
 		}
 		switch {
-		case (word == "import" || (word == "from" && importFrom.MatchString(text))) && len(tries) > 0 && tries[len(tries)-1].block >= 0:
-			// An import inside a try whose branches import: an assignment,
-			// so that the branch that runs binds the name.
-			t := tries[len(tries)-1]
+		case (word == "import" || (word == "from" && importFrom.MatchString(text))) && (inTry || cond && l.indent > 0 && len(defs) == 0):
+			// An import inside a try whose branches import, or under a
+			// condition: an assignment, so that the branch that runs
+			// binds the name.
+			t := openTry{block: -1}
+			if inTry {
+				t = tries[len(tries)-1]
+			}
 			var stmts []string
 			for _, imp := range parseImport(text, l.first+1) {
 				if imp.Star {
@@ -114,10 +140,11 @@ func prepare(src string) *source {
 				k := len(s.tryImports)
 				s.tryImports = append(s.tryImports, imp)
 				stmts = append(stmts, fmt.Sprintf("%s = __imp__(%d)", imp.Name, k))
-				switch t.branch {
-				case 0:
+				switch {
+				case t.block < 0:
+				case t.branch == 0:
 					s.tries[t.block].Body = append(s.tries[t.block].Body, k)
-				case 1:
+				case t.branch == 1:
 					s.tries[t.block].Handler = append(s.tries[t.block].Handler, k)
 				}
 			}
@@ -200,8 +227,12 @@ func prepare(src string) *source {
 			}
 			set(l, strings.ReplaceAll(stmt, "\n", " "))
 		case word == "yield":
-			// Generators are data loaders, never model code: return instead.
+			// Generators are data loaders, never model code: return
+			// instead, and a placeholder when the function ends.
 			set(l, "return"+strings.ReplaceAll(text[len(word):], "\n", " "))
+			if len(defs) > 0 {
+				s.generators[defs[len(defs)-1].line] = true
+			}
 		case word == "with":
 			// "with EXPR as NAME:" binds NAME for the block, as a loop over
 			// [EXPR] does; "with EXPR:" just runs the block.
@@ -259,6 +290,7 @@ func tryImports(lines []logical, phys []string, i int) bool {
 }
 
 var (
+	mainGuard     = regexp.MustCompile(`^(if|elif)\s+\(?\s*__name__\s*==\s*['"]__main__['"]`)
 	trailingComma = regexp.MustCompile(`^(\s*)(\w+(?:\s*,\s*\w+)*)\s*,\s*=([^=].*|)$`)
 	importFrom    = regexp.MustCompile(`^from\s+[\w.]+\s+import\b`)
 	classHead     = regexp.MustCompile(`^class\s+(\w+)\s*(?:\((.*)\))?\s*:`)
