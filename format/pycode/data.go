@@ -97,7 +97,7 @@ type netArgs struct {
 
 // argSources finds the expressions of a layer call's arguments: the
 // NeuralNet keywords <layer>_<arg>, or the call's own arguments.
-func (b *builder) argSources(th *starlark.Thread, ps []param, _ int) map[string]argSrc {
+func (b *builder) argSources(th *starlark.Thread, ps []param) map[string]argSrc {
 	src := map[string]argSrc{}
 	if na := b.netArgs; na.info != nil {
 		for k, e := range na.info.kwExpr {

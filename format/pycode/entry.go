@@ -21,6 +21,7 @@ type given struct {
 	sets      map[string]starlark.Value
 	setNames  []string // sorted
 	setUsed   map[string]bool
+	netKw     map[string]bool // --set names taken as NeuralNet keywords
 	topLevel  map[string]bool // --set names the file assigns at module level
 	shapes    map[string][]int64
 	shapeUsed map[string]bool
@@ -45,7 +46,7 @@ type given struct {
 
 // useOptions parses the options that concern Python code.
 func (b *builder) useOptions(opt Options, prep *source) error {
-	u := &given{sets: map[string]starlark.Value{}, setUsed: map[string]bool{}, topLevel: map[string]bool{},
+	u := &given{sets: map[string]starlark.Value{}, setUsed: map[string]bool{}, netKw: map[string]bool{}, topLevel: map[string]bool{},
 		shapes: opt.InputShapes, shapeUsed: map[string]bool{}, netNames: map[*net]string{}}
 	b.given = u
 	u.lines = strings.Split(prep.text, "\n")
@@ -604,15 +605,15 @@ func (b *builder) setNetKeywords(params map[string]starlark.Value, keys []string
 	for _, k := range u.setNames {
 		if _, ok := params[k]; ok {
 			params[k] = u.sets[k]
-			u.setUsed[k] = true
+			u.setUsed[k], u.netKw[k] = true, true
 			continue
 		}
-		if u.setUsed[k] {
-			continue
+		if u.setUsed[k] && !u.netKw[k] {
+			continue // bound as a module-level name or an entry parameter
 		}
 		params[k] = u.sets[k]
 		keys = append(keys, k)
-		u.setUsed[k] = true
+		u.setUsed[k], u.netKw[k] = true, true
 	}
 	return keys
 }

@@ -170,7 +170,7 @@ func (k *layerClass) CallInternal(th *starlark.Thread, a starlark.Tuple, kw []st
 		return nil, &posError{pos: pos, what: c.what(), err: fmt.Errorf("%s", strings.TrimPrefix(err.Error(), k.name+" "))}
 	}
 	c.a = bound
-	c.src = k.b.argSources(th, sig(k.cls.sig), len(a))
+	c.src = k.b.argSources(th, sig(k.cls.sig))
 	l, err := k.cls.build(k.b, c)
 	if err != nil {
 		return nil, err

@@ -525,3 +525,23 @@ func TestEntryDataArgument(t *testing.T) {
 		t.Errorf("total %d, want 19322", got)
 	}
 }
+
+// TestSetKeywordEveryNet: a keyword --set adds goes to every NeuralNet
+// of the file, not only the first.
+func TestSetKeywordEveryNet(t *testing.T) {
+	src := `from nolearn.lasagne import NeuralNet
+from lasagne import layers
+net1 = NeuralNet(layers=[('input', layers.InputLayer), ('out', layers.DenseLayer)], input_shape=(None, 4))
+net2 = NeuralNet(layers=[('input', layers.InputLayer), ('hid', layers.DenseLayer), ('out', layers.DenseLayer)], input_shape=(None, 4), hid_num_units=6)
+`
+	// net1: 4*3 + 3 = 15; net2: 4*6 + 6 + 6*3 + 3 = 51.
+	for entry, want := range map[string]int64{"": 15, "net1": 15, "net2": 51} {
+		r, _, err := decodeWith(t, src, Options{Entry: entry, Set: map[string]string{"out_num_units": "3"}})
+		if err != nil {
+			t.Fatalf("--entry %q: %v", entry, err)
+		}
+		if got := total(t, r); got != want {
+			t.Errorf("--entry %q: total %d, want %d", entry, got, want)
+		}
+	}
+}
