@@ -21,6 +21,7 @@ func FuzzDecode(f *testing.F) {
 		header + "a = InputLayer((None, 4))\nb = ConcatLayer([a, a])\nc = SliceLayer(b, slice(1, None, 2))\n",
 		"def f():\n    with open('x') as g:\n        yield g\nx = 2 ** 3\na = b = 1\n",
 		"class A(B):\n  def f(self): pass\ntry:\n  import x\nexcept:\n  pass\n",
+		"try:\n    import cPickle as pickle\nexcept ImportError:\n    import pickle\nfrom datetime import datetime\nif x:\n    from a import b as c\nelse:\n    import d as c\n",
 		"while True:\n    pass\n",
 		"def f(n):\n    return f(n + 1)\nf(0)\n",
 	} {

@@ -110,7 +110,6 @@ func prepare(src string) *source {
 				guard = mainGuard.MatchString(text)
 			}
 		}
-		inTry := len(tries) > 0 && tries[len(tries)-1].block >= 0
 		for len(tries) > 0 {
 			t := &tries[len(tries)-1]
 			if l.indent > t.indent {
@@ -122,6 +121,7 @@ func prepare(src string) *source {
 			}
 			tries = tries[:len(tries)-1]
 		}
+		inTry := len(tries) > 0 && tries[len(tries)-1].block >= 0
 		switch {
 		case (word == "import" || (word == "from" && importFrom.MatchString(text))) && (inTry || cond && l.indent > 0 && len(defs) == 0):
 			// An import inside a try whose branches import, or under a

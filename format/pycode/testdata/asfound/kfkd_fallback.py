@@ -2,6 +2,11 @@
 # under the plain names, and the plain Lasagne layers when they cannot be
 # imported. Data loading and training that layerinfo cannot run surround
 # the model.
+try:
+    import cPickle as pickle
+except ImportError:  # Python 3
+    import pickle
+from datetime import datetime
 import os
 import sys
 
