@@ -313,7 +313,8 @@ func (b *builder) callEntry(th *starlark.Thread, globals starlark.StringDict, _ 
 		}
 		l := strings.ToLower(k)
 		if (strings.HasPrefix(l, "build") || strings.HasPrefix(l, "create") || strings.HasPrefix(l, "make") || strings.HasPrefix(l, "get_") ||
-			strings.Contains(l, "model") || strings.Contains(l, "net")) && b.autoCallable(f) {
+			strings.Contains(l, "model") || strings.Contains(l, "net")) && b.autoCallable(f) &&
+			(!b.needsNone(f) || b.ext == nil || b.ext.builders[k]) {
 			cands = append(cands, f)
 		}
 	}
@@ -326,7 +327,25 @@ func (b *builder) callEntry(th *starlark.Thread, globals starlark.StringDict, _ 
 			return nil
 		}
 	}
-	sort.Slice(cands, func(i, j int) bool { return cands[i].Position().Line < cands[j].Position().Line })
+	// Functions that make layers (by the file's syntax) before others (a
+	// get_data()); among them, those needing no argument, as before input
+	// variables counted; then the file's order.
+	rank := func(f *starlark.Function) (builds, noArgs bool) {
+		builds = b.ext != nil && b.ext.builders[f.Name()]
+		noArgs = f.NumParams()-countDefaults(f) == 0
+		return
+	}
+	sort.SliceStable(cands, func(i, j int) bool {
+		bi, ni := rank(cands[i])
+		bj, nj := rank(cands[j])
+		if bi != bj {
+			return bi
+		}
+		if ni != nj {
+			return ni
+		}
+		return cands[i].Position().Line < cands[j].Position().Line
+	})
 	fn := cands[0]
 	call := fn.Name() + "(" + strings.Join(b.autoArgs(fn), ", ") + ")"
 	if len(cands) > 1 {
@@ -369,12 +388,22 @@ func params(fn *starlark.Function) []fparam {
 // takes as None.
 func inputVarLike(name string) bool {
 	l := strings.ToLower(name)
-	switch l {
-	case "input", "inputs", "x", "y", "var":
+	if l == "var" {
 		return true
 	}
 	return strings.HasSuffix(l, "_var") || strings.HasSuffix(l, "_vars") || strings.HasSuffix(l, "var") && strings.HasPrefix(l, "input") ||
 		strings.HasSuffix(l, "_sym") || strings.HasPrefix(l, "sym_") || strings.HasSuffix(l, "tensor")
+}
+
+// needsNone reports whether calling fn automatically passes None for an
+// input variable; such a function is called only if it makes layers.
+func (b *builder) needsNone(fn *starlark.Function) bool {
+	for _, p := range params(fn) {
+		if _, set := b.given.sets[p.name]; p.required && !set {
+			return true
+		}
+	}
+	return false
 }
 
 // autoCallable reports whether fn can be called without the user's

@@ -545,3 +545,40 @@ net2 = NeuralNet(layers=[('input', layers.InputLayer), ('hid', layers.DenseLayer
 		}
 	}
 }
+
+// TestAutoEntryPrefersBuilders: a data function that takes X is not
+// called with None; a function that makes layers comes before one that
+// does not.
+func TestAutoEntryPrefersBuilders(t *testing.T) {
+	src := header + `def get_data():
+    return load('x.npy')
+
+def get_batches(X_var, y_var):
+    return [X_var, y_var]
+
+def build_model(input_var):
+    l = InputLayer((None, 5), input_var=input_var)
+    return DenseLayer(l, 2)
+`
+	// 5*2 + 2 = 12.
+	r, g, err := decodeWith(t, src, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := total(t, r); got != 12 {
+		t.Errorf("total %d, want 12", got)
+	}
+	if !strings.Contains(strings.Join(g.Notes, "\n"), "built by calling build_model(input_var=None); the file also defines get_data") {
+		t.Errorf("notes %q", g.Notes)
+	}
+	for _, name := range []string{"input_var", "target_var", "inputvar", "input_vars", "X_sym", "sym_x", "var"} {
+		if !inputVarLike(name) {
+			t.Errorf("%s is an input variable", name)
+		}
+	}
+	for _, name := range []string{"X", "x", "input", "incoming", "num_classes", "input_shape", "layer"} {
+		if inputVarLike(name) {
+			t.Errorf("%s is not an input variable", name)
+		}
+	}
+}
