@@ -76,13 +76,13 @@ func (m *missingImport) err(b *builder) error {
 	if m.name != m.mod {
 		what = m.name + " from " + m.mod
 	}
-	return &posError{pos: m.pos, err: fmt.Errorf("cannot import %s: %s", what, b.notBeside(m.mod))}
+	return &posError{pos: m.pos, err: fmt.Errorf("cannot import %s: %s", what, b.notBeside(m.mod, m.pos.File))}
 }
 
-// notBeside says why a module was not found.
-func (b *builder) notBeside(mod string) string {
+// notBeside says why a module imported by file was not found.
+func (b *builder) notBeside(mod, file string) string {
 	rel := strings.ReplaceAll(strings.TrimLeft(mod, "."), ".", "/")
-	script := filepath.Base(b.file)
+	script := filepath.Base(file)
 	if b.sib == nil || b.sib.dir == nil {
 		return fmt.Sprintf("no %s.py could be read: modules beside a script are read only when it is given as a file", rel)
 	}
