@@ -83,6 +83,17 @@ n_features = X.shape[1]
 l = InputLayer((None, 10))
 l = DenseLayer(l, n_feature)
 `, "model.py:5:5: DenseLayer: num_units"},
+		{"a misspelt layer variable", `from lasagne.layers import *
+l_in = InputLayer((None, 3))
+l_hid = DenseLayer(l_in, 4)
+l_out = DenseLayer(l_hidd, 2)
+`, "model.py:4:20: name l_hidd is not defined (did you mean l_hid?)"},
+		{"an undefined function given the last layer", `from lasagne.layers import *
+l = InputLayer((None, 3))
+l = DenseLayer(l, 4)
+print(id(l))
+l = res_block(l)
+`, "model.py:5:5: name res_block is not defined"},
 		{"an unparsable statement before the last layer", `from lasagne.layers import *
 l = InputLayer((None, 10))
 first, *rest = [3, 4]
@@ -510,6 +521,20 @@ func TestNotebook(t *testing.T) {
 	var pe *posError
 	if !errors.As(err, &pe) {
 		t.Errorf("the error %T does not unwrap to its position", err)
+	}
+	// %run helpers.py reads the module beside the notebook.
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "helpers.py"), []byte("from lasagne.layers import DenseLayer\ndef head(l):\n    return DenseLayer(l, 3)\n"), 0o644)
+	run := `{"nbformat": 4, "cells": [{"cell_type": "code", "source": ["%run helpers.py\n", "from lasagne.layers import InputLayer\n", "l = head(InputLayer((None, 5)))"]}]}`
+	g, err = Decode("run.ipynb", []byte(run), Options{Dir: os.DirFS(dir)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := infer.Run(g, infer.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := stats.Build(g); err != nil || r.Totals.Params != (5+1)*3 {
+		t.Errorf("%%run: %v, want a total of %d", err, (5+1)*3)
 	}
 	// nbformat 3 and a notebook read without its name.
 	v3 := `{"nbformat": 3, "worksheets": [{"cells": [{"cell_type": "code", "input": ["from lasagne.layers import *\n", "l = DenseLayer(InputLayer((None, 4)), 2)"]}]}]}`

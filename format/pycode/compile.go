@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 
 	"go.starlark.net/resolve"
@@ -11,6 +12,7 @@ import (
 	"go.starlark.net/syntax"
 
 	"github.com/layerinfo/layerinfo/graph"
+	"github.com/layerinfo/layerinfo/internal/spell"
 )
 
 // unit is one compiled file: the script or a module beside it.
@@ -22,6 +24,7 @@ type unit struct {
 	modBuilders  map[string]map[string]bool // module bound to a name → its functions that build layers
 	nameBuilders map[string]bool            // names bound to functions of sibling modules that build layers
 	missing      map[string]bool            // names bound to modules, or from modules, that could not be found
+	opaqueStar   bool                       // a star import of a library layerinfo does not model (from pylab import *)
 }
 
 // skippedStmt is a top-level statement left out because Starlark cannot
@@ -107,6 +110,9 @@ func (b *builder) bindImports(file string, prep *source, u *unit) error {
 				for k, x := range m.members {
 					u.predeclared[k] = x
 				}
+			}
+			if o, ok := v.(*opaque); ok && o.missing == nil {
+				u.opaqueStar = true
 			}
 			continue
 		}
@@ -244,14 +250,60 @@ func (b *builder) guessFrees(file string, u *unit) error {
 			ferr = pe // a missing module's error, at its import
 			return false
 		}
+		pos := graph.Pos{File: file, Line: int(id.NamePos.Line), Col: int(id.NamePos.Col)}
 		if err != nil {
-			ferr = &posError{pos: graph.Pos{File: file, Line: int(id.NamePos.Line), Col: int(id.NamePos.Col)}, err: err}
+			ferr = &posError{pos: pos, err: err}
 			return false
+		}
+		if o, ok := v.(*opaque); ok && o.missing == nil && !u.opaqueStar && !pythonBuiltin(id.Name) {
+			// A name nothing binds is Python's NameError: harmless in
+			// data code, an error when a layer is given to it or it is
+			// given as a layer.
+			msg := fmt.Sprintf("name %s is not defined", id.Name)
+			if s := spell.Nearest(id.Name, boundNames(u)); s != "" {
+				msg += fmt.Sprintf(" (did you mean %s?)", s)
+			}
+			pe := &posError{pos: pos, err: errors.New(msg)}
+			b.sib.importErrs[pe] = true
+			v = &opaque{name: o.name, missing: &missingImport{pos: pos, name: id.Name, e: pe}}
 		}
 		u.predeclared[id.Name] = v
 		return true
 	})
 	return ferr
+}
+
+// boundNames are the names the file binds and imports, for suggestions.
+func boundNames(u *unit) []string {
+	var names []string
+	if m, ok := u.f.Module.(*resolve.Module); ok {
+		for _, g := range m.Globals {
+			names = append(names, g.First.Name)
+		}
+	}
+	for k := range u.predeclared {
+		if !strings.HasPrefix(k, "__") {
+			names = append(names, k)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// pythonBuiltin reports whether a name is a Python builtin Starlark lacks
+// (id, super, filter, ValueError, …): not a NameError.
+func pythonBuiltin(name string) bool {
+	switch name {
+	case "id", "iter", "next", "filter", "super", "callable", "vars", "globals", "locals", "object", "issubclass",
+		"format", "open", "input", "raw_input", "exit", "quit", "divmod", "hex", "oct", "bin", "bytearray", "frozenset",
+		"complex", "compile", "eval", "exec", "execfile", "help", "property", "staticmethod", "classmethod", "memoryview",
+		"unicode", "long", "basestring", "file", "reload", "unichr", "cmp", "apply", "buffer", "intern", "coerce",
+		"NotImplemented", "Ellipsis", "__import__", "__builtins__", "__doc__", "__package__", "__spec__", "__loader__",
+		"display", "get_ipython":
+		return true
+	}
+	return strings.HasSuffix(name, "Error") || strings.HasSuffix(name, "Exception") || strings.HasSuffix(name, "Warning") ||
+		name == "KeyboardInterrupt" || name == "StopIteration" || name == "SystemExit" || name == "GeneratorExit"
 }
 
 // guessFree is guessFree, except that a name that looks like a layer

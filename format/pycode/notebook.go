@@ -36,7 +36,8 @@ type cells struct {
 
 // notebookSource joins a notebook's code cells in order into one script,
 // IPython magics (%matplotlib inline, !pip install, %%time) left out with
-// their lines kept, so that every line maps back to its cell.
+// their lines kept, so that every line maps back to its cell; %run
+// helpers.py is from helpers import *.
 func notebookSource(name string, src []byte) ([]byte, *cells, error) {
 	type cell struct {
 		CellType string          `json:"cell_type"`
@@ -116,6 +117,7 @@ var (
 	// %%html, %%writefile) makes the cell not Python.
 	pyCellMagics = map[string]bool{"time": true, "timeit": true, "capture": true, "prun": true, "debug": true}
 	lineMagic    = regexp.MustCompile(`^\s*(%|!|\w+\s*=\s*[%!])`)
+	runMagic     = regexp.MustCompile(`^(\s*)%run\s+(?:-i\s+)?([A-Za-z_]\w*)\.py\s*$`)
 	helpLine     = regexp.MustCompile(`^\s*[\w.]+\?\??\s*$`)
 )
 
@@ -137,6 +139,11 @@ func dropMagics(lines []string) {
 		}
 	}
 	for i, l := range lines {
+		if m := runMagic.FindStringSubmatch(l); m != nil {
+			// %run helpers.py: its names, as a module beside the notebook.
+			lines[i] = m[1] + "from " + m[2] + " import *"
+			continue
+		}
 		if lineMagic.MatchString(l) || helpLine.MatchString(l) {
 			ind := len(l) - len(strings.TrimLeft(l, " \t"))
 			lines[i] = l[:ind] + "pass"
