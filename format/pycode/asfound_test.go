@@ -83,6 +83,13 @@ n_features = X.shape[1]
 l = InputLayer((None, 10))
 l = DenseLayer(l, n_feature)
 `, "model.py:5:5: DenseLayer: num_units"},
+		{"a misspelt nonlinearity", `import lasagne
+l = lasagne.layers.InputLayer((None, 3))
+l = lasagne.layers.DenseLayer(l, 2, nonlinearity=lasagne.nonlinearities.softmx)
+`, `model.py:3:72: lasagne.nonlinearities has no softmx (did you mean "softmax"?)`},
+		{"a misspelt library", `from lasange.layers import InputLayer, DenseLayer
+l = DenseLayer(InputLayer((None, 3)), 2)
+`, "model.py:1:1: cannot import InputLayer from lasange.layers: no lasange/layers.py could be read: modules beside a script are read only when it is given as a file (did you mean lasagne?)"},
 		{"a misspelt layer variable", `from lasagne.layers import *
 l_in = InputLayer((None, 3))
 l_hid = DenseLayer(l_in, 4)

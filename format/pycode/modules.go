@@ -55,8 +55,21 @@ func (b *builder) modules() map[string]starlark.Value {
 		layers.members[sub] = layers
 	}
 	lasagne := &module{name: "lasagne", members: starlark.StringDict{"layers": layers}}
-	for _, sub := range []string{"nonlinearities", "init", "updates", "objectives", "regularization", "utils", "random", "theano_extensions"} {
+	for _, sub := range []string{"updates", "objectives", "regularization", "utils", "random", "theano_extensions"} {
 		lasagne.members[sub] = &module{name: "lasagne." + sub, members: starlark.StringDict{}, open: true}
+	}
+	// The nonlinearities and initializers layers are given, closed: a
+	// misspelt one is Python's AttributeError (with a suggestion), not a
+	// placeholder. Every name Lasagne's modules define (0.1 to 0.2.dev).
+	for sub, names := range map[string]string{
+		"nonlinearities": "sigmoid softmax tanh ScaledTanH ScaledTanh rectify LeakyRectify leaky_rectify very_leaky_rectify elu SELU selu softplus linear identity theano",
+		"init":           "Initializer Normal Uniform Glorot GlorotNormal GlorotUniform He HeNormal HeUniform Constant Sparse Orthogonal np floatX get_rng",
+	} {
+		m := &module{name: "lasagne." + sub, members: starlark.StringDict{}}
+		for _, n := range strings.Fields(names) {
+			m.members[n] = &opaque{name: m.name + "." + n}
+		}
+		lasagne.members[sub] = m
 	}
 	nolearnLasagne := &module{name: "nolearn.lasagne", open: true, members: starlark.StringDict{
 		"NeuralNet": starlark.NewBuiltin("NeuralNet", b.neuralNet),

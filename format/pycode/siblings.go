@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"path"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"go.starlark.net/starlark"
@@ -76,7 +77,20 @@ func (m *missingImport) err(b *builder) error {
 	if m.name != m.mod {
 		what = m.name + " from " + m.mod
 	}
-	return &posError{pos: m.pos, err: fmt.Errorf("cannot import %s: %s", what, b.notBeside(m.mod, m.pos.File))}
+	msg := fmt.Sprintf("cannot import %s: %s", what, b.notBeside(m.mod, m.pos.File))
+	root := strings.Split(strings.TrimLeft(m.mod, "."), ".")[0]
+	var libs []string
+	for k := range b.roots {
+		libs = append(libs, k)
+	}
+	for k := range knownLibraries {
+		libs = append(libs, k)
+	}
+	sort.Strings(libs)
+	if s := spell.Nearest(root, libs); s != "" && s != root {
+		msg += fmt.Sprintf(" (did you mean %s?)", s)
+	}
+	return &posError{pos: m.pos, err: errors.New(msg)}
 }
 
 // notBeside says why a module imported by file was not found.
