@@ -1,6 +1,7 @@
 package pycode
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -25,7 +26,8 @@ type given struct {
 	topLevel  map[string]bool // --set names the file assigns at module level
 	shapes    map[string][]int64
 	shapeUsed map[string]bool
-	inputSeen bool // an InputLayer has been made (the first takes the unnamed shape)
+	inputSeen bool         // an InputLayer has been made (the first takes the unnamed shape)
+	blind     []blindShape // shapes given where the file's rank is unknown
 
 	// What the entry chose: a NeuralNet, an output layer, or the layers
 	// made from index from on (the entry function's).
@@ -587,7 +589,14 @@ func (b *builder) inputShape(name string, v starlark.Value, pos graph.Pos, mark 
 	}
 	file, err := toShape(v)
 	if err != nil {
-		return s, true, nil // from data: the given shape is the answer
+		// From data: the given shape is the answer, whatever its rank.
+		label := "the InputLayer"
+		if name != "" {
+			label = "InputLayer " + name
+		}
+		u.blind = append(u.blind, blindShape{layer: label, shape: s})
+		b.g.Notes = append(b.g.Notes, fmt.Sprintf("%s: shape %s from --input-shape (the whole shape, batch axis first)", label, shapeFlag(s)))
+		return s, true, nil
 	}
 	if len(file) != len(s) {
 		what := "InputLayer"
@@ -603,6 +612,30 @@ func (b *builder) inputShape(name string, v starlark.Value, pos graph.Pos, mark 
 		}
 	}
 	return s, true, nil
+}
+
+// blindShape is an --input-shape taken whole where the file's own shape
+// comes from data, so that its rank could not be checked.
+type blindShape struct {
+	layer string
+	shape graph.Shape
+}
+
+// hintInputShape adds to a model error, when an --input-shape with a
+// batch size was given for a shape from data, that the flag is the whole
+// shape: 1x28x28 is a rank-3 input, not C, H, W after a batch axis.
+func (b *builder) hintInputShape(err error) error {
+	var oe *OptionError
+	if err == nil || b.given == nil || errors.As(err, &oe) {
+		return err
+	}
+	for _, bs := range b.given.blind {
+		if len(bs.shape) > 0 && bs.shape[0].Known() {
+			return fmt.Errorf("%w (--input-shape gave %s the whole shape %s, batch axis first; if it leaves the batch out, write %s)",
+				err, bs.layer, shapeFlag(bs.shape), shapeFlag(append(graph.Shape{graph.Unknown()}, bs.shape...)))
+		}
+	}
+	return err
 }
 
 // shapeFlag writes a shape as --input-shape takes it: Nx1x28x28.

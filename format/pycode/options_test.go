@@ -582,3 +582,22 @@ def build_model(input_var):
 		}
 	}
 }
+
+// TestInputShapeWithoutBatch: --input-shape is the whole shape; given
+// without the batch axis for a shape from data, the error says so.
+func TestInputShapeWithoutBatch(t *testing.T) {
+	src := header + "X = load()\nl = InputLayer((None,) + X.shape[1:])\nl = Conv2DLayer(l, 8, 3)\n"
+	_, _, err := decodeWith(t, src, Options{InputShapes: map[string][]int64{"": {1, 28, 28}}})
+	if err == nil || !strings.Contains(err.Error(), "expected 4 input dimensions") ||
+		!strings.Contains(err.Error(), "(--input-shape gave the InputLayer the whole shape 1x28x28, batch axis first; if it leaves the batch out, write Nx1x28x28)") {
+		t.Errorf("error %v", err)
+	}
+	// (3*3*1+1)*8 = 80.
+	r, g, err := decodeWith(t, src, Options{InputShapes: map[string][]int64{"": {-1, 1, 28, 28}}})
+	if err != nil || total(t, r) != 80 {
+		t.Fatalf("Nx1x28x28: %v", err)
+	}
+	if !strings.Contains(strings.Join(g.Notes, "\n"), "the InputLayer: shape Nx1x28x28 from --input-shape (the whole shape, batch axis first)") {
+		t.Errorf("notes %q", g.Notes)
+	}
+}
