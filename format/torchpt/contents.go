@@ -114,6 +114,10 @@ func (w *sorter) root(v any) {
 		if _, ok := schedulerKind(x); ok && w.structure(x, nil) {
 			return
 		}
+		if _, ok := x.Get("growth_factor"); ok && !directTensors(x) {
+			w.entry(x, nil) // an AMP GradScaler's state_dict, saved alone
+			return
+		}
 		for i, k := range x.Keys {
 			w.entry(x.Values[i], []string{keyString(k)})
 		}

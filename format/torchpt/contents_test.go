@@ -254,6 +254,11 @@ func TestContentsWithoutModel(t *testing.T) {
 	if len(c.Model) != 0 || c.Summary() != "a StepLR-like LR scheduler state (step_size 30, gamma 0.1, last_epoch 3)" {
 		t.Errorf("scheduler alone: %d tensors, %q", len(c.Model), c.Summary())
 	}
+	scaler := &pDict{keys: []any{"scale", "growth_factor", "backoff_factor", "growth_interval", "_growth_tracker"}, vals: []any{65536.0, 2.0, 0.5, 2000, 0}}
+	_, c = contents(t, scaler, nil, false)
+	if len(c.Model) != 0 || c.Summary() != "AMP grad scaler state (scale 65536)" {
+		t.Errorf("grad scaler alone: %d tensors, %q", len(c.Model), c.Summary())
+	}
 	// An RNG state (transformers' rng_state.pth): a byte tensor is no model.
 	rng := &pDict{keys: []any{"python", "cpu"}, vals: []any{pTuple{3, pTuple{1, 2}, nil}, tensor("ByteStorage", "0", 5056)}}
 	_, c = contents(t, rng, map[string]int64{"0": 5056}, false)
