@@ -978,7 +978,7 @@ func (c *Contents) Summary() string {
 	var other []string
 	for _, p := range c.Other {
 		if p.Path == "" {
-			other = append(other, p.What)
+			other = append(other, article(p.What))
 			continue
 		}
 		other = append(other, p.Path+": "+p.What)
@@ -1016,4 +1016,23 @@ func plural(n int, one, many string) string {
 		return fmt.Sprintf(one, n)
 	}
 	return fmt.Sprintf(many, n)
+}
+
+// article puts "a" or "an" before a description of a whole file's value
+// ("an AMP grad scaler state", "a dict of 3 entries"), not before a number
+// or a quoted string.
+func article(what string) string {
+	if what == "" {
+		return what
+	}
+	switch c := what[0]; {
+	case strings.ContainsRune("AEIOUaeiou", rune(c)):
+		return "an " + what
+	case c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+		if what == "None" || what == "True" || what == "False" {
+			return what
+		}
+		return "a " + what
+	}
+	return what
 }

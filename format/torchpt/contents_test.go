@@ -256,7 +256,7 @@ func TestContentsWithoutModel(t *testing.T) {
 	}
 	scaler := &pDict{keys: []any{"scale", "growth_factor", "backoff_factor", "growth_interval", "_growth_tracker"}, vals: []any{65536.0, 2.0, 0.5, 2000, 0}}
 	_, c = contents(t, scaler, nil, false)
-	if len(c.Model) != 0 || c.Summary() != "AMP grad scaler state (scale 65536)" {
+	if len(c.Model) != 0 || c.Summary() != "an AMP grad scaler state (scale 65536)" {
 		t.Errorf("grad scaler alone: %d tensors, %q", len(c.Model), c.Summary())
 	}
 	// An RNG state (transformers' rng_state.pth): a byte tensor is no model.
