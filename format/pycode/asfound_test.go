@@ -529,6 +529,13 @@ func TestNotebook(t *testing.T) {
 	if !errors.As(err, &pe) {
 		t.Errorf("the error %T does not unwrap to its position", err)
 	}
+	// A line named in a message is named by its cell too.
+	custom := `{"nbformat": 4, "cells": [{"cell_type": "code", "source": ["import lasagne\n", "class Pool(lasagne.layers.Layer):\n", "    def get_output_shape_for(self, s):\n", "        return s\n"]},
+ {"cell_type": "markdown", "source": "text"}, {"cell_type": "code", "source": "l = Pool(lasagne.layers.InputLayer((None, 3)))"}]}`
+	_, err = Decode("custom.ipynb", []byte(custom), Options{})
+	if err == nil || !strings.HasPrefix(err.Error(), "custom.ipynb: cell 2 line 1: Pool: Pool is a Python class (cell 1 line 2) with its own get_output_shape_for") {
+		t.Errorf("error %v", err)
+	}
 	// %run helpers.py reads the module beside the notebook.
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "helpers.py"), []byte("from lasagne.layers import DenseLayer\ndef head(l):\n    return DenseLayer(l, 3)\n"), 0o644)

@@ -168,13 +168,14 @@ func (c *cells) pos(p graph.Pos) graph.Pos {
 	return p
 }
 
-// text rewrites the positions "file:line[:col]" in a message.
+// text rewrites the positions in a message: "file:line[:col]", and
+// "(line N)" that names a line of the file.
 func (c *cells) text(s string) string {
 	if c == nil {
 		return s
 	}
 	re := regexp.MustCompile(regexp.QuoteMeta(c.file) + `:(\d+)(?::\d+)?`)
-	return re.ReplaceAllStringFunc(s, func(m string) string {
+	s = re.ReplaceAllStringFunc(s, func(m string) string {
 		parts := strings.Split(m[len(c.file)+1:], ":")
 		line, err := strconv.Atoi(parts[0])
 		if err != nil {
@@ -182,7 +183,20 @@ func (c *cells) text(s string) string {
 		}
 		return c.pos(graph.Pos{File: c.file, Line: line}).String()
 	})
+	return lineRef.ReplaceAllStringFunc(s, func(m string) string {
+		line, err := strconv.Atoi(m[len("(line ") : len(m)-1])
+		if err != nil {
+			return m
+		}
+		p := c.pos(graph.Pos{File: c.file, Line: line})
+		if p.Cell == 0 {
+			return m
+		}
+		return fmt.Sprintf("(cell %d line %d)", p.Cell, p.Line)
+	})
 }
+
+var lineRef = regexp.MustCompile(`\(line \d+\)`)
 
 // cellError is an error whose positions were mapped to cells.
 type cellError struct {
@@ -201,6 +215,9 @@ func (c *cells) fix(g *graph.Graph, err error) (*graph.Graph, error) {
 	if g != nil {
 		for _, n := range g.Nodes {
 			n.Pos = c.pos(n.Pos)
+			for i, r := range n.Remarks {
+				n.Remarks[i] = c.text(r)
+			}
 		}
 		for i, s := range g.Notes {
 			g.Notes[i] = c.text(s)
