@@ -70,6 +70,14 @@ def build_model(input_var=None):
     params = [1, 2][5]
     return l
 `, "model.py:5:20: list index 5 out of range"},
+		{"error in a build function called at top level, after its last layer", `from lasagne.layers import *
+def build_model():
+    l = DenseLayer(InputLayer((None, 10)), 5)
+    names = {}
+    print(names['out'])
+    return l
+net = build_model()
+`, `model.py:5:16: key "out" not in dict (in build_model, called from model.py:7:18)`},
 		{"error inside a NeuralNet definition", `from nolearn.lasagne import NeuralNet
 from lasagne import layers
 units = [100]
@@ -143,6 +151,16 @@ def main():
 if __name__ == '__main__':
     main()
 `, `model.py:7:17: key "val" not in dict (in main)`, (10+1)*5 + (5+1)*2},
+		{"main() called at top level builds, then trains", `from lasagne.layers import *
+def train(net, epochs):
+    history = []
+    return history[-1]
+def main():
+    l = InputLayer((None, 10))
+    l = DenseLayer(l, 5)
+    train(l, 10)
+main()
+`, "model.py:4:19: index -1 out of range: empty list (in train, called from model.py:8:10", (10 + 1) * 5},
 		{"the main guard never runs", `from lasagne.layers import *
 def build():
     return DenseLayer(InputLayer((None, 10)), 5)

@@ -68,7 +68,7 @@ func Decode(name string, src []byte, opt Options) (g *graph.Graph, err error) {
 	if err := b.useOptions(opt, prep); err != nil {
 		return nil, err
 	}
-	defer func() { err = b.hintInputShape(err) }()
+	defer func() { err = b.hintOptions(err) }()
 	b.classes = lasagneClasses()
 	b.roots = b.modules()
 	b.roots["math"] = mathModule()
@@ -121,7 +121,7 @@ func Decode(name string, src []byte, opt Options) (g *graph.Graph, err error) {
 	// only after it.
 	b.ext = modelExtent(f, prep, b.classes, u)
 	for _, s := range u.skipped {
-		if s.layers || s.line <= b.ext.top {
+		if s.layers || s.line <= b.ext.top.end {
 			return nil, s.err
 		}
 		b.skipped = append(b.skipped, s.note)
@@ -169,22 +169,11 @@ func (b *builder) tolerate(name string, err error, max uint64) error {
 	var ee *starlark.EvalError
 	after := false
 	if errors.As(err, &ee) && b.ext != nil {
-		for _, fr := range ee.CallStack {
-			if !fr.Pos.IsValid() || fr.Pos.Filename() != name {
-				continue
-			}
-			// The outermost frame in the script: the top level, or the
-			// function layerinfo called. Scripts that build and train in
-			// main() have their model complete after its last layer.
-			line := int(fr.Pos.Line)
-			switch fr.Name {
-			case "<toplevel>":
-				after = b.ext.top > 0 && line > b.ext.top
-			case "main":
-				after = b.ext.fns["main"] > 0 && line > b.ext.fns["main"]
-			}
-			break
+		entry := ""
+		if b.given != nil && b.given.entry != nil {
+			entry = b.given.entry.name
 		}
+		after = b.ext.after(ee.CallStack, name, entry)
 	}
 	err = b.runError(err)
 	var ie *infer.Error

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"go.starlark.net/resolve"
+	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
 )
 
@@ -14,9 +15,50 @@ import (
 // an error after it (training loops, plots, data code) leaves a whole
 // model and becomes a note.
 type extent struct {
-	top      int            // last line of the last top-level statement that builds; 0: none
-	fns      map[string]int // per top-level function: the same inside its body
+	top      span            // the last top-level statement that builds; zero: none
+	fns      map[string]span // per top-level function: the same in its body
 	builders map[string]bool
+}
+
+// span is the lines of a statement, first and last.
+type span struct{ start, end int }
+
+// after reports whether a run error, at the frames of stack in file,
+// happened after the model was complete: at top level, or in main() or a
+// function that does not build, after the last statement that builds; in
+// that statement, where the function it calls had got to. In a function
+// whose name says it builds (or --entry's), nothing is after.
+func (e *extent) after(stack starlark.CallStack, file string, entry string) bool {
+	var frames []starlark.CallFrame
+	for _, fr := range stack {
+		if fr.Pos.IsValid() && fr.Pos.Filename() == file {
+			frames = append(frames, fr)
+		}
+	}
+	for i, fr := range frames {
+		sp, ok := e.top, true
+		if fr.Name != "<toplevel>" {
+			if fr.Name == entry || builderName(fr.Name) {
+				return false
+			}
+			sp, ok = e.fns[fr.Name]
+		}
+		line := int(fr.Pos.Line)
+		switch {
+		case !ok || sp.end == 0 || line < sp.start || i == len(frames)-1 && line <= sp.end:
+			return false
+		case line > sp.end:
+			return true
+		}
+	}
+	return false
+}
+
+// builderName says a function builds a network, as callEntry reads names.
+func builderName(name string) bool {
+	l := strings.ToLower(name)
+	return l != "main" && (strings.HasPrefix(l, "build") || strings.HasPrefix(l, "create") || strings.HasPrefix(l, "make") ||
+		strings.HasPrefix(l, "get_") || strings.Contains(l, "model") || strings.Contains(l, "net"))
 }
 
 // notConstructors are lasagne.layers functions that read a network
@@ -55,7 +97,7 @@ func (e *extent) layerish(name string, classes map[string]class) bool {
 // nameBuilders the ones it imports by name (from helpers import conv_bn).
 func modelExtent(f *syntax.File, prep *source, classes map[string]class, u *unit) *extent {
 	modBuilders, nameBuilders := u.modBuilders, u.nameBuilders
-	e := &extent{fns: map[string]int{}, builders: map[string]bool{}}
+	e := &extent{fns: map[string]span{}, builders: map[string]bool{}}
 	imported := map[string]string{}
 	for _, imp := range prep.imports {
 		if !imp.Star {
@@ -206,29 +248,35 @@ func modelExtent(f *syntax.File, prep *source, classes map[string]class, u *unit
 			}
 		}
 	}
-	var last func(stmts []syntax.Stmt) int
-	last = func(stmts []syntax.Stmt) int {
-		end := 0
+	later := func(a, b span) span {
+		if b.end > a.end {
+			return b
+		}
+		return a
+	}
+	var last func(stmts []syntax.Stmt) span
+	last = func(stmts []syntax.Stmt) span {
+		var sp span
 		for _, s := range stmts {
 			switch s := s.(type) {
 			case *syntax.DefStmt:
 				continue // defining a function builds nothing
 			case *syntax.IfStmt:
 				if isMainGuard(s.Cond) {
-					end = max(end, last(s.False)) // if __name__ == '__main__': never runs here
+					sp = later(sp, last(s.False)) // if __name__ == '__main__': never runs here
 					continue
 				}
 				if builds(s.Cond) {
-					end = endLine(s.Cond)
+					sp = later(sp, spanOf(s.Cond))
 				}
-				end = max(end, last(s.True), last(s.False))
+				sp = later(later(sp, last(s.True)), last(s.False))
 				continue
 			}
 			if builds(s) {
-				end = endLine(s) // a loop that builds is built when it ends
+				sp = later(sp, spanOf(s)) // a loop that builds is built when it ends
 			}
 		}
-		return end
+		return sp
 	}
 	e.top = last(f.Stmts)
 	for _, s := range f.Stmts {
@@ -272,7 +320,7 @@ func dotted(x syntax.Expr) string {
 	return ""
 }
 
-func endLine(n syntax.Node) int {
-	_, end := n.Span()
-	return int(end.Line)
+func spanOf(n syntax.Node) span {
+	start, end := n.Span()
+	return span{int(start.Line), int(end.Line)}
 }
