@@ -68,7 +68,7 @@ func Decode(name string, src []byte, opt Options) (g *graph.Graph, err error) {
 	if err := b.useOptions(opt, prep); err != nil {
 		return nil, err
 	}
-	defer func() { err = b.hintInputShape(err) }()
+	defer func() { err = b.hintOptions(err) }()
 	b.classes = lasagneClasses()
 	b.roots = b.modules()
 	b.roots["math"] = mathModule()

@@ -531,7 +531,18 @@ func (b *builder) checkUsed() error {
 		if u.setUsed[k] {
 			continue
 		}
-		return &posError{pos: graph.Pos{File: b.file}, err: fmt.Errorf("--set %s: the file has no module-level name %s, and no entry function parameter or NeuralNet keyword of that name", k, k)}
+		msg := fmt.Sprintf("--set %s: the file has no module-level name %s, and no entry function parameter or NeuralNet keyword of that name", k, k)
+		var names []string
+		for n, v := range u.globals {
+			if _, ok := v.(starlark.Callable); !ok {
+				names = append(names, n)
+			}
+		}
+		sort.Strings(names)
+		if s := spell.Nearest(k, names); s != "" {
+			msg += fmt.Sprintf(" (did you mean %s?)", s)
+		}
+		return &posError{pos: graph.Pos{File: b.file}, err: &unusedSet{msg}}
 	}
 	var names []string
 	for k := range u.shapes {
@@ -559,6 +570,11 @@ func (b *builder) checkUsed() error {
 	}
 	return nil
 }
+
+// unusedSet is a --set value nothing took.
+type unusedSet struct{ msg string }
+
+func (e *unusedSet) Error() string { return e.msg }
 
 // inputShape is the shape --input-shape gives the InputLayer being made
 // (by its name, or the first one made for an unnamed shape), replacing
@@ -621,15 +637,33 @@ type blindShape struct {
 	shape graph.Shape
 }
 
-// hintInputShape adds to a model error, when an --input-shape with a
-// batch size was given for a shape from data, that the flag is the whole
-// shape: 1x28x28 is a rank-3 input, not C, H, W after a batch axis.
-func (b *builder) hintInputShape(err error) error {
+// hintOptions adds to a model error what the options may have to do
+// with it: a --set name nothing took (misspelt?), and, when an
+// --input-shape with a batch size was given for a shape from data, that
+// the flag is the whole shape: 1x28x28 is a rank-3 input, not C, H, W
+// after a batch axis.
+func (b *builder) hintOptions(err error) error {
 	var oe *OptionError
 	if err == nil || b.given == nil || errors.As(err, &oe) {
 		return err
 	}
-	for _, bs := range b.given.blind {
+	u := b.given
+	for _, k := range u.setNames {
+		var unused *unusedSet
+		if u.setUsed[k] || errors.As(err, &unused) {
+			continue
+		}
+		var names []string
+		for _, a := range u.assigns {
+			for _, id := range targets(a.LHS) {
+				names = append(names, id.Name)
+			}
+		}
+		if s := spell.Nearest(k, names); s != "" {
+			return fmt.Errorf("%w (--set %s was not used: did you mean %s?)", err, k, s)
+		}
+	}
+	for _, bs := range u.blind {
 		if len(bs.shape) > 0 && bs.shape[0].Known() {
 			return fmt.Errorf("%w (--input-shape gave %s the whole shape %s, batch axis first; if it leaves the batch out, write %s)",
 				err, bs.layer, shapeFlag(bs.shape), shapeFlag(append(graph.Shape{graph.Unknown()}, bs.shape...)))

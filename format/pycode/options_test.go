@@ -601,3 +601,17 @@ func TestInputShapeWithoutBatch(t *testing.T) {
 		t.Errorf("notes %q", g.Notes)
 	}
 }
+
+func TestSetMisspelt(t *testing.T) {
+	// The model fails for want of the value: the error says the misspelt
+	// one was not used.
+	_, _, err := decodeWith(t, charRNN, Options{Set: map[string]string{"vocab_sise": "59"}})
+	if err == nil || !strings.HasSuffix(err.Error(), "give it with --set vocab_size=VALUE (--set vocab_sise was not used: did you mean vocab_size?)") {
+		t.Errorf("error %v", err)
+	}
+	// The model is whole: the unused value is an error of its own.
+	_, _, err = decodeWith(t, charRNN, Options{Set: map[string]string{"vocab_size": "59", "N_HIDEN": "5"}})
+	if err == nil || !strings.HasSuffix(err.Error(), "model.py: --set N_HIDEN: the file has no module-level name N_HIDEN, and no entry function parameter or NeuralNet keyword of that name (did you mean N_HIDDEN?)") {
+		t.Errorf("error %v", err)
+	}
+}
