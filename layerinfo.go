@@ -30,6 +30,7 @@ import (
 	"github.com/layerinfo/layerinfo/format/spec"
 	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/infer"
+	"github.com/layerinfo/layerinfo/internal/budget"
 	"github.com/layerinfo/layerinfo/internal/fileio"
 	"github.com/layerinfo/layerinfo/stats"
 )
@@ -70,6 +71,24 @@ func File(path string) (Input, func() error, error) {
 // Bytes is an Input over data held in memory (standard input, tests).
 func Bytes(name string, data []byte) Input {
 	return Input{Name: name, R: bytes.NewReader(data), Size: int64(len(data))}
+}
+
+// check refuses inputs that cannot be read: no reader, a negative size.
+func (in Input) check() error {
+	switch {
+	case in.R == nil:
+		return fmt.Errorf("%s: the input has no reader (use layerinfo.File or layerinfo.Bytes)", orStdin(in.Name))
+	case in.Size < 0:
+		return fmt.Errorf("%s: the input's size %d is negative", orStdin(in.Name), in.Size)
+	}
+	return nil
+}
+
+func orStdin(name string) string {
+	if name == "" {
+		return "<input>"
+	}
+	return name
 }
 
 // text reads a text input whole, capped at MaxTextSize.
@@ -124,7 +143,18 @@ type Options struct {
 	// Progress, when set, is told how far the analysis has got: after
 	// each node, done of total.
 	Progress func(done, total int)
+	// MaxMemory bounds the memory a run may use, in bytes (0: 1 GiB).
+	// Allocations a file controls are charged to it before they are
+	// made, and a watchdog stops decoding when the heap passes it; the
+	// error then matches ErrTooLarge.
+	MaxMemory int64
+
+	budget *budget.Budget // the run's, made by Load from MaxMemory
 }
+
+// ErrTooLarge matches (errors.Is) the error of a file whose analysis
+// needs more memory than Options.MaxMemory.
+var ErrTooLarge = budget.ErrExceeded
 
 // given lists the format-specific options opt sets, by the name of the
 // CLI flag. A new option gets a line here and its name in the Takes of
@@ -321,7 +351,22 @@ func FormatNames() []string {
 
 // Load decodes a model file into a graph, detecting the format unless
 // opt.Format names one.
-func Load(in Input, opt Options) (*graph.Graph, error) {
+func Load(in Input, opt Options) (g *graph.Graph, err error) {
+	if err := in.check(); err != nil {
+		return nil, err
+	}
+	if opt.MaxMemory < 0 {
+		return nil, usageError{fmt.Errorf("the memory budget %d is negative", opt.MaxMemory)}
+	}
+	opt.budget = budget.New(opt.MaxMemory)
+	stop := opt.budget.Watch(0, nil)
+	defer stop()
+	defer func() {
+		var be *budget.Error
+		if errors.As(err, &be) {
+			g, err = nil, fmt.Errorf("analysing %s %w", in.Name, be)
+		}
+	}()
 	fs := Formats()
 	if opt.Format != "" {
 		for _, f := range fs {
@@ -366,6 +411,12 @@ func Analyze(g *graph.Graph) (*stats.Report, error) { return AnalyzeWith(g, Opti
 
 // AnalyzeWith is Analyze reporting its progress to opt.Progress.
 func AnalyzeWith(g *graph.Graph, opt Options) (*stats.Report, error) {
+	if g == nil {
+		return nil, errors.New("layerinfo: Analyze of a nil graph")
+	}
+	if err := g.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: the %s reader made an invalid graph (please report): %w", g.Path, g.Format, err)
+	}
 	if err := infer.Run(g, infer.Options{Progress: opt.Progress}); err != nil {
 		return nil, err
 	}

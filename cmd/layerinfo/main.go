@@ -14,8 +14,10 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/layerinfo/layerinfo"
+	"github.com/layerinfo/layerinfo/internal/budget"
 	"github.com/layerinfo/layerinfo/internal/progress"
 	"github.com/layerinfo/layerinfo/render"
 )
@@ -70,6 +72,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	explain := fs.Bool("explain", false, "show the arithmetic behind every number")
 	wide := fs.Bool("wide", false, "print every table cell whole (on a terminal, long names and shapes are cut to fit its width)")
 	version := fs.Bool("version", false, "print the version and exit")
+	maxMemory := fs.String("max-memory", "1GiB", "the memory one run may use (`SIZE`: 512MiB, 2GiB); a file that needs more is an error, exit 1")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	format := fs.String("format", "", "input format (default: detected): "+strings.Join(layerinfo.FormatNames(), ", "))
 	entry := fs.String("entry", "", "Python code: what builds the model, `NAME`: a function (build_cnn), a call with literal arguments\n('build_lenet5(None, 10)'), or the variable of one of the file's NeuralNets or layers (net2)")
@@ -150,10 +153,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "layerinfo: --batch and --context must be positive")
 		return exitUsage
 	}
+	limit, err := budget.Parse(*maxMemory)
+	if err != nil {
+		return usageErr("--max-memory: %v", err)
+	}
+	defer backstop(in.Name, limit, stderr)()
 	bar := progress.Start(stderr) // only on a terminal, only after a second
 	defer bar.Stop()
 	bar.Stage("reading " + in.Name)
-	g, err := layerinfo.Load(in, layerinfo.Options{InputShapes: inputShapes.m, Set: sets.m, Format: *format, Entry: *entry, Class: *class, ModelType: *modelType, Batch: *batch, Context: *context})
+	g, err := layerinfo.Load(in, layerinfo.Options{MaxMemory: limit, InputShapes: inputShapes.m, Set: sets.m, Format: *format, Entry: *entry, Class: *class, ModelType: *modelType, Batch: *batch, Context: *context})
 	if err != nil {
 		if errors.Is(err, layerinfo.ErrUsage) { // a flag the format does not take, a value that does not parse
 			return usageErr("%v", err)
@@ -285,4 +293,40 @@ func versionText() string {
 		s += ")"
 	}
 	return s + " " + runtime.Version()
+}
+
+// backstop keeps the whole run within limit: the garbage collector works
+// harder near it (a soft limit), and should the heap stay past it for
+// 50 ms — memory a decoder allocated without charging the run's budget —
+// the run stops with the message of a file that needs too much. The
+// returned function ends the watch.
+func backstop(name string, limit int64, stderr io.Writer) (stop func()) {
+	prev := debug.SetMemoryLimit(limit)
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		var since time.Time
+		for {
+			select {
+			case <-done:
+				return
+			case now := <-t.C:
+				heap := budget.Resident()
+				switch {
+				case heap <= limit:
+					since = time.Time{}
+				case since.IsZero():
+					since = now
+				case now.Sub(since) >= 50*time.Millisecond:
+					fmt.Fprintf(stderr, "layerinfo: analysing %s needs more than %s (it reached %s)\n", name, budget.Size(limit), budget.Size(heap))
+					os.Exit(exitModel)
+				}
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		debug.SetMemoryLimit(prev)
+	}
 }
