@@ -7,6 +7,8 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
+
+	"github.com/layerinfo/layerinfo/stats"
 )
 
 // Contents is what a checkpoint holds, sorted by role: the model's tensors
@@ -970,7 +972,7 @@ func (c *Contents) Summary() string {
 	var parts []string
 	for _, o := range c.Optimizers {
 		parts = append(parts, fmt.Sprintf("an optimizer state (%s): %s, %s", o.Describe(),
-			plural(o.Tensors, "%d tensor", "%d tensors"), plural(int(min(o.Elements, math.MaxInt32)), "%d element", "%d elements")))
+			plural(o.Tensors, "%d tensor", "%d tensors"), elements(o.Elements)))
 	}
 	for _, s := range c.Schedulers {
 		parts = append(parts, s.What)
@@ -1009,6 +1011,15 @@ func (o Optimizer) Describe() string {
 		s += "; "
 	}
 	return s + fmt.Sprintf("state for %d of %d parameters in %s", o.Params, o.Listed, plural(o.Groups, "%d param group", "%d param groups"))
+}
+
+// elements is a count of elements with separators: "1 element",
+// "14,000,000,000 elements".
+func elements(n int64) string {
+	if n == 1 {
+		return "1 element"
+	}
+	return stats.Thousands(n) + " elements"
 }
 
 func plural(n int, one, many string) string {
