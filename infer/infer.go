@@ -7,6 +7,7 @@
 package infer
 
 import (
+	"container/heap"
 	"errors"
 	"fmt"
 	"strings"
@@ -200,43 +201,53 @@ func Order(g *graph.Graph) ([]*graph.Node, error) {
 	for i := range deps {
 		pending[i] = len(deps[i])
 	}
-	// A min-heap on source index would be O(n log n); graphs are small
-	// enough (and usually already sorted) that a moving cursor is linear.
-	order := make([]*graph.Node, 0, len(g.Nodes))
-	ready := make([]bool, len(g.Nodes))
-	done := make([]bool, len(g.Nodes))
+	// Kahn's algorithm taking the ready node of lowest source index
+	// first: a min-heap keeps it O(n log n) whatever order the source
+	// lists its nodes in (a spec may name layers before they are
+	// defined).
+	var ready minHeap
 	for i := range pending {
-		ready[i] = pending[i] == 0
+		if pending[i] == 0 {
+			ready = append(ready, i)
+		}
 	}
-	cursor := 0
-	for len(order) < len(g.Nodes) {
-		for cursor < len(g.Nodes) && (done[cursor] || !ready[cursor]) {
-			cursor++
-		}
-		if cursor == len(g.Nodes) {
-			var stuck []string
-			for i, n := range g.Nodes {
-				if !done[i] {
-					stuck = append(stuck, n.Name)
-				}
-				if len(stuck) == 5 {
-					break
-				}
-			}
-			return nil, fmt.Errorf("the graph has a cycle through %s", strings.Join(stuck, ", "))
-		}
-		i := cursor
-		done[i] = true
+	heap.Init(&ready)
+	order := make([]*graph.Node, 0, len(g.Nodes))
+	for ready.Len() > 0 {
+		i := heap.Pop(&ready).(int)
 		order = append(order, g.Nodes[i])
 		for _, u := range users[i] {
 			pending[u]--
 			if pending[u] == 0 {
-				ready[u] = true
-				if u < cursor {
-					cursor = u
-				}
+				heap.Push(&ready, u)
 			}
 		}
 	}
+	if len(order) < len(g.Nodes) {
+		var stuck []string
+		for i, n := range g.Nodes {
+			if pending[i] > 0 {
+				stuck = append(stuck, n.Name)
+			}
+			if len(stuck) == 5 {
+				break
+			}
+		}
+		return nil, fmt.Errorf("the graph has a cycle through %s", strings.Join(stuck, ", "))
+	}
 	return order, nil
+}
+
+// minHeap is a container/heap of node indices, smallest first.
+type minHeap []int
+
+func (h minHeap) Len() int           { return len(h) }
+func (h minHeap) Less(i, j int) bool { return h[i] < h[j] }
+func (h minHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *minHeap) Push(x any)        { *h = append(*h, x.(int)) }
+func (h *minHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
 }

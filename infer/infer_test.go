@@ -2,6 +2,8 @@ package infer
 
 import (
 	"errors"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -57,5 +59,58 @@ func TestErrors(t *testing.T) {
 	err = Run(g, Options{KeepGoing: true})
 	if err == nil || !strings.Contains(err.Error(), "layer b (T): input 0 (a) is unknown because layer a failed") {
 		t.Errorf("keep going: %v", err)
+	}
+}
+
+// chain is a graph of n nodes, each consuming the previous one's output,
+// listed in source order when reversed is false and last-first otherwise.
+func chain(n int, reversed bool) *graph.Graph {
+	g := &graph.Graph{}
+	in := &graph.Value{Name: "in", Shape: graph.S(1)}
+	g.Inputs = []*graph.Value{in}
+	nodes := make([]*graph.Node, n)
+	prev := in
+	for i := range nodes {
+		nodes[i] = &graph.Node{Name: "n" + strconv.Itoa(i), Type: "T", Op: pass{}, Inputs: []*graph.Value{prev}}
+		nodes[i].Outputs = []*graph.Value{{Name: nodes[i].Name, Producer: nodes[i]}}
+		prev = nodes[i].Outputs[0]
+	}
+	if reversed {
+		slices.Reverse(nodes)
+	}
+	g.Nodes = nodes
+	return g
+}
+
+// TestOrderReversed: a chain listed last-first comes out first-first, and
+// ties keep source order.
+func TestOrderReversed(t *testing.T) {
+	order, err := Order(chain(1000, true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, n := range order {
+		if n.Name != "n"+strconv.Itoa(i) {
+			t.Fatalf("position %d is %s", i, n.Name)
+		}
+	}
+}
+
+// BenchmarkOrder: 100,000 nodes in order and in reverse should cost about
+// the same (the cursor scan of old was quadratic on the reverse).
+func BenchmarkOrder(b *testing.B) {
+	for _, rev := range []bool{false, true} {
+		g := chain(100_000, rev)
+		name := "sorted"
+		if rev {
+			name = "reversed"
+		}
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := Order(g); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
