@@ -79,7 +79,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var inputShapes shapesFlag
 	fs.Var(&inputShapes, "input-shape", "ONNX and Python: the whole shape of an input, batch axis first, N for an unknown batch,\n`[NAME=]SHAPE`: input=8x3x224x224, or just Nx1x28x28 for the first input (NAME: an ONNX input,\na Lasagne InputLayer's name); repeatable")
 	var sets setsFlag
-	fs.Var(&sets, "set", "Python code: give a value the file cannot know, `NAME=VALUE` with VALUE a Python literal\n(59, 0.5, 'same', None, (None, 1, 28, 28)): a module-level NAME takes it instead of its\nassignment (vocab_size = len(chars)), else the entry function's parameter or the NeuralNet\nkeyword NAME; repeatable")
+	fs.Var(&sets, "set", "Python code: give a value the file cannot know, `NAME=VALUE` with VALUE a Python literal\n(59, 0.5, 'same', None, (None, 1, 28, 28)): NAME takes it instead of its assignments, at\nmodule level or in a function (vocab_size = len(chars) is not run), else the entry\nfunction's parameter or the NeuralNet keyword NAME; repeatable")
 	class := fs.String("class", "", "transformers config: the model class to build, e.g. BertForMaskedLM, LlamaModel (default: the config's architectures)")
 	modelType := fs.String("model-type", "", "transformers config: the model_type to build (bert, gpt2, …) when the config has none, or to override it")
 	batch := fs.Int64("batch", 0, "transformers config: batch size of the inputs and of the memory and FLOPs estimates (default: symbolic; estimates at 1)")

@@ -173,13 +173,17 @@ func (c *call) explain(de *dataError) {
 	start, _ := s.expr.Span()
 	o := &origin{expr: c.b.given.text(s.expr), pos: graph.Pos{File: c.pos.File, Line: int(start.Line), Col: int(start.Col)}, name: s.key}
 	if id, ok := s.expr.(*syntax.Ident); ok {
-		if bind, ok := id.Binding.(*resolve.Binding); ok && bind.Scope == resolve.Global {
-			// A module-level variable: show where it is computed.
-			o.name, o.expr, o.isVar = id.Name, "", true
-			for _, a := range c.b.given.assigns {
-				if l, ok := a.LHS.(*syntax.Ident); ok && l.Name == id.Name {
-					start, _ := a.RHS.Span()
-					o.expr, o.pos.Line, o.pos.Col = c.b.given.text(a.RHS), int(start.Line), int(start.Col)
+		if bind, ok := id.Binding.(*resolve.Binding); ok && (bind.Scope == resolve.Global || bind.Scope == resolve.Local) {
+			// A variable: show where it is computed (its last
+			// assignment before this use), and --set it.
+			// A function's parameter nothing assigns is not one --set
+			// reaches (unless the entry's): the hint stays generic.
+			o.name, o.expr, o.isVar = id.Name, "", bind.Scope == resolve.Global
+			for _, a := range c.b.given.allAssigns {
+				l, ok := a.LHS.(*syntax.Ident)
+				at, _ := a.RHS.Span()
+				if ok && l.Name == id.Name && (at.Line < start.Line || at.Line == start.Line && at.Col < start.Col) {
+					o.expr, o.pos.Line, o.pos.Col, o.isVar = c.b.given.text(a.RHS), int(at.Line), int(at.Col), true
 				}
 			}
 		}
@@ -222,7 +226,7 @@ func (b *builder) origin(th *starlark.Thread, fallback string) *origin {
 	}
 	start, _ := call.Span()
 	o.pos.Col = int(start.Col)
-	for _, a := range u.assigns {
+	for _, a := range u.allAssigns {
 		if id, ok := a.LHS.(*syntax.Ident); ok && sameSpan(a.RHS, call) {
 			o.name, o.isVar = id.Name, true
 			break

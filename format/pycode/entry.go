@@ -23,7 +23,7 @@ type given struct {
 	setNames  []string // sorted
 	setUsed   map[string]bool
 	netKw     map[string]bool // --set names taken as NeuralNet keywords
-	topLevel  map[string]bool // --set names the file assigns at module level
+	assigned  map[string]bool // --set names the file assigns (at module level or in a function)
 	shapes    map[string][]int64
 	shapeUsed map[string]bool
 	inputSeen bool         // an InputLayer has been made (the first takes the unnamed shape)
@@ -37,18 +37,18 @@ type given struct {
 	called   bool            // a function of the file was called to build the model
 	netNames map[*net]string // the module-level variable of each NeuralNet
 
-	lines []string                             // the prepared source, for expressions in messages
-	exprs map[syntax.Position]*syntax.CallExpr // by '(' position
-	// assigns are the module-level assignments, for naming the variable a
-	// data-derived value was stored in.
-	assigns []*syntax.AssignStmt
-	netVars map[syntax.Position]string // module-level NAME = NeuralNet(…), by '('
-	globals starlark.StringDict        // after the module ran
+	lines   []string                             // the prepared source, for expressions in messages
+	exprs   map[syntax.Position]*syntax.CallExpr // by '(' position
+	netVars map[syntax.Position]string           // module-level NAME = NeuralNet(…), by '('
+	// allAssigns are every NAME = … of the file, functions included, in
+	// the file's order: where a variable from data was computed.
+	allAssigns []*syntax.AssignStmt
+	globals    starlark.StringDict // after the module ran
 }
 
 // useOptions parses the options that concern Python code.
 func (b *builder) useOptions(opt Options, prep *source) error {
-	u := &given{sets: map[string]starlark.Value{}, setUsed: map[string]bool{}, netKw: map[string]bool{}, topLevel: map[string]bool{},
+	u := &given{sets: map[string]starlark.Value{}, setUsed: map[string]bool{}, netKw: map[string]bool{}, assigned: map[string]bool{},
 		shapes: opt.InputShapes, shapeUsed: map[string]bool{}, netNames: map[*net]string{}}
 	b.given = u
 	u.lines = strings.Split(prep.text, "\n")
@@ -90,9 +90,10 @@ func isName(s string) bool {
 func setVar(name string) string { return "__set_" + name + "__" }
 
 // bindSets rewrites f so that the names --set gives take their values:
-// a module-level NAME = expr becomes NAME = <value> (expr, which may
-// need data, is not run), and an unpacking that binds NAME is followed by
-// NAME = <value>. A name the file uses but never assigns is predeclared.
+// NAME = expr, at module level or in a function (vocab_size computed in
+// main()), becomes NAME = <value> (expr, which may need data, is not
+// run), and an unpacking that binds NAME is followed by NAME = <value>.
+// A name the file uses but never assigns is predeclared.
 // It reports whether f changed; f must then be resolved again.
 func (b *builder) bindSets(f *syntax.File, predeclared starlark.StringDict) bool {
 	u := b.given
@@ -114,7 +115,7 @@ func (b *builder) bindSets(f *syntax.File, predeclared starlark.StringDict) bool
 					if _, set := u.sets[id.Name]; set {
 						start, _ := s.RHS.Span()
 						s.RHS = &syntax.Ident{NamePos: start, Name: setVar(id.Name)}
-						u.topLevel[id.Name], changed = true, true
+						u.assigned[id.Name], changed = true, true
 					}
 					continue
 				}
@@ -123,7 +124,7 @@ func (b *builder) bindSets(f *syntax.File, predeclared starlark.StringDict) bool
 						out = append(out, &syntax.AssignStmt{OpPos: s.OpPos, Op: syntax.EQ,
 							LHS: &syntax.Ident{NamePos: id.NamePos, Name: id.Name},
 							RHS: &syntax.Ident{NamePos: id.NamePos, Name: setVar(id.Name)}})
-						u.topLevel[id.Name], changed = true, true
+						u.assigned[id.Name], changed = true, true
 					}
 				}
 			case *syntax.IfStmt:
@@ -132,6 +133,8 @@ func (b *builder) bindSets(f *syntax.File, predeclared starlark.StringDict) bool
 				s.Body = block(s.Body)
 			case *syntax.WhileStmt:
 				s.Body = block(s.Body)
+			case *syntax.DefStmt:
+				s.Body = block(s.Body)
 			}
 		}
 		return out
@@ -139,7 +142,7 @@ func (b *builder) bindSets(f *syntax.File, predeclared starlark.StringDict) bool
 	f.Stmts = block(f.Stmts)
 	for _, k := range u.setNames {
 		predeclared[setVar(k)] = u.sets[k]
-		if !u.topLevel[k] {
+		if !u.assigned[k] {
 			predeclared[k] = u.sets[k]
 		}
 	}
@@ -178,7 +181,6 @@ func (b *builder) indexFile(f *syntax.File) {
 	u.netVars = map[syntax.Position]string{}
 	for _, st := range f.Stmts {
 		if a, ok := st.(*syntax.AssignStmt); ok && a.Op == syntax.EQ {
-			u.assigns = append(u.assigns, a)
 			id, ok1 := a.LHS.(*syntax.Ident)
 			c, ok2 := a.RHS.(*syntax.CallExpr)
 			if ok1 && ok2 && callee(c) == "NeuralNet" {
@@ -188,6 +190,10 @@ func (b *builder) indexFile(f *syntax.File) {
 	}
 	syntax.Walk(f, func(n syntax.Node) bool {
 		switch x := n.(type) {
+		case *syntax.AssignStmt:
+			if x.Op == syntax.EQ {
+				u.allAssigns = append(u.allAssigns, x)
+			}
 		case *syntax.CallExpr:
 			u.exprs[x.Lparen] = x
 		case *syntax.Ident:
@@ -199,7 +205,7 @@ func (b *builder) indexFile(f *syntax.File) {
 		}
 		return true
 	})
-	for k := range u.topLevel {
+	for k := range u.assigned {
 		u.setUsed[k] = true
 	}
 }
@@ -531,15 +537,8 @@ func (b *builder) checkUsed() error {
 		if u.setUsed[k] {
 			continue
 		}
-		msg := fmt.Sprintf("--set %s: the file has no module-level name %s, and no entry function parameter or NeuralNet keyword of that name", k, k)
-		var names []string
-		for n, v := range u.globals {
-			if _, ok := v.(starlark.Callable); !ok {
-				names = append(names, n)
-			}
-		}
-		sort.Strings(names)
-		if s := spell.Nearest(k, names); s != "" {
+		msg := fmt.Sprintf("--set %s: the file assigns no %s, and no entry function parameter or NeuralNet keyword has that name", k, k)
+		if s := spell.Nearest(k, u.assignedNames()); s != "" {
 			msg += fmt.Sprintf(" (did you mean %s?)", s)
 		}
 		return &posError{pos: graph.Pos{File: b.file}, err: &unusedSet{msg}}
@@ -569,6 +568,22 @@ func (b *builder) checkUsed() error {
 		return &posError{pos: graph.Pos{File: b.file}, err: fmt.Errorf("%s", msg)}
 	}
 	return nil
+}
+
+// assignedNames are the names the file assigns, for suggestions.
+func (u *given) assignedNames() []string {
+	seen := map[string]bool{}
+	var names []string
+	for _, a := range u.allAssigns {
+		for _, id := range targets(a.LHS) {
+			if !seen[id.Name] {
+				seen[id.Name] = true
+				names = append(names, id.Name)
+			}
+		}
+	}
+	sort.Strings(names)
+	return names
 }
 
 // unusedSet is a --set value nothing took.
@@ -653,13 +668,7 @@ func (b *builder) hintOptions(err error) error {
 		if u.setUsed[k] || errors.As(err, &unused) {
 			continue
 		}
-		var names []string
-		for _, a := range u.assigns {
-			for _, id := range targets(a.LHS) {
-				names = append(names, id.Name)
-			}
-		}
-		if s := spell.Nearest(k, names); s != "" {
+		if s := spell.Nearest(k, u.assignedNames()); s != "" {
 			return fmt.Errorf("%w (--set %s was not used: did you mean %s?)", err, k, s)
 		}
 	}

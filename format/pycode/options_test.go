@@ -454,7 +454,7 @@ func TestSet(t *testing.T) {
 		})
 	}
 	_, _, err := decodeWith(t, recipes, Options{Set: map[string]string{"nope": "1"}})
-	if err == nil || !strings.Contains(err.Error(), "--set nope: the file has no module-level name nope") {
+	if err == nil || !strings.Contains(err.Error(), "--set nope: the file assigns no nope, and no entry function parameter or NeuralNet keyword has that name") {
 		t.Errorf("unused: %v", err)
 	}
 	_, _, err = decodeWith(t, recipes, Options{Set: map[string]string{"n": "relu"}})
@@ -611,7 +611,35 @@ func TestSetMisspelt(t *testing.T) {
 	}
 	// The model is whole: the unused value is an error of its own.
 	_, _, err = decodeWith(t, charRNN, Options{Set: map[string]string{"vocab_size": "59", "N_HIDEN": "5"}})
-	if err == nil || !strings.HasSuffix(err.Error(), "model.py: --set N_HIDEN: the file has no module-level name N_HIDEN, and no entry function parameter or NeuralNet keyword of that name (did you mean N_HIDDEN?)") {
+	if err == nil || !strings.HasSuffix(err.Error(), "model.py: --set N_HIDEN: the file assigns no N_HIDEN, and no entry function parameter or NeuralNet keyword has that name (did you mean N_HIDDEN?)") {
 		t.Errorf("error %v", err)
+	}
+}
+
+// TestSetInFunction: a size computed from data inside main() is named
+// with its line, and --set replaces that assignment too.
+func TestSetInFunction(t *testing.T) {
+	src := header + `def main():
+    text = open('input.txt').read()
+    chars = sorted(set(text))
+    vocab_size = len(chars)
+    l = InputLayer((None, 10, vocab_size))
+    l = DenseLayer(l, vocab_size)
+    return l
+
+if __name__ == '__main__':
+    main()
+`
+	_, _, err := decodeWith(t, src, Options{})
+	if err == nil || !strings.Contains(err.Error(), "vocab_size = len(chars) (line 6); give it with --set vocab_size=VALUE") {
+		t.Errorf("error %v", err)
+	}
+	// 10*27*27 + 27 = 7317.
+	r, _, err := decodeWith(t, src, Options{Set: map[string]string{"vocab_size": "27"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := total(t, r); got != 7317 {
+		t.Errorf("total %d, want 7317", got)
 	}
 }
