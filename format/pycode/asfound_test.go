@@ -326,6 +326,29 @@ l = DenseLayer(l, len(names[:-1]), name='fc%02d' % 1)
 	}
 }
 
+func TestStrFormat(t *testing.T) {
+	// Python's own results (python3), written here by hand.
+	r, err := decodeAsFound(t, "model.py", `from lasagne.layers import *
+score = 0.123456
+msgs = ["{:.4f}".format(score), '{:>8}|{:<4}|{:^7}'.format('a', 'b', 'c'), '{:,}'.format(1234567), '{0:02d}-{1}'.format(3, 'x'),
+        '{name}={val:.2e}'.format(name='lr', val=0.00123), '{!r}'.format('q'),
+        '{:+d} {:08.3f} {:x} {:#x} {:.1%}'.format(5, 3.14159, 255, 255, 0.256),
+        f"{score:.2f} {score!r} {{lit}}", "{{}} {}".format(1)]
+want = ['0.1235', '       a|b   |   c   ', '1,234,567', '03-x', 'lr=1.23e-03', "'q'",
+        '+5 0003.142 ff 0xff 25.6%', '0.12 0.123456 {lit}', '{} 1']
+bad = [i for i in range(len(msgs)) if msgs[i] != want[i]]
+l = DenseLayer(InputLayer((None, 3)), 1 + len(bad), name='fc{:02d}'.format(7))
+X = np.load('x.npy')
+print('{:.3f}'.format(X.mean()))
+`, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := row(t, r, "fc07"); l.Params != (3+1)*1 {
+		t.Errorf("%d strings differ from Python's", l.Params/4-1)
+	}
+}
+
 func TestWhatBuildsTheModel(t *testing.T) {
 	// Calls that read or reshape data are not layers: an error after them
 	// is after the model. x.flatten(), a dict named layers, get_output.

@@ -387,6 +387,7 @@ func extraBuiltins() starlark.StringDict {
 		"__setslice__":  starlark.NewBuiltin("__setslice__", setSlice),
 		"__each__":      starlark.NewBuiltin("__each__", each),
 		"__generator__": &opaque{name: "a generator"},
+		"__strformat__": starlark.NewBuiltin("format", strFormat),
 		// print as Python 3 has it (end=, file=, flush=); the output is dropped.
 		"print": starlark.NewBuiltin("print", func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
 			return starlark.None, nil

@@ -288,6 +288,12 @@ func rewriteStrings(src string) string {
 			run = append(run, part{sep: src[next:k], prefix: p, lit: src[k+len(p) : e]})
 			next = e
 		}
+		// 'literal'.format(…) is __strformat__('literal', …), which has
+		// Python's format specs ('{:.4f}'); the call's arguments follow.
+		format := strings.HasPrefix(src[next:], ".format(")
+		if format {
+			out.WriteString("__strformat__(")
+		}
 		if len(run) > 1 {
 			out.WriteByte('(')
 		}
@@ -301,6 +307,10 @@ func rewriteStrings(src string) string {
 			out.WriteByte(')')
 		}
 		i = next
+		if format {
+			out.WriteString(", ")
+			i += len(".format(")
+		}
 	}
 	return out.String()
 }
@@ -330,9 +340,6 @@ func insideBrackets(src string, i int) bool {
 	}
 	return depth > 0
 }
-
-// printfSpec is a format spec that means the same to %-formatting.
-var printfSpec = regexp.MustCompile(`^[-+ #0]*\d*(\.\d+)?[diouxXeEfFgGs]$`)
 
 // stringPrefix reports whether p can prefix a Python string literal.
 func stringPrefix(p string) bool {
@@ -407,12 +414,8 @@ func fstring(lit string, raw bool) string {
 			}
 			expr := strings.TrimSpace(body[i+1 : exprEnd])
 			expr = strings.TrimSuffix(expr, "=") // f"{x=}"
-			arg := "(" + strings.ReplaceAll(expr, "\n", " ") + ")"
-			if body[exprEnd] == ':' && printfSpec.MatchString(body[exprEnd+1:j]) {
-				arg = "__pyfmt__('%" + body[exprEnd+1:j] + "', " + arg + ")" // f"{i:02d}"
-			}
-			args = append(args, arg)
-			text.WriteString("{}")
+			args = append(args, "("+strings.ReplaceAll(expr, "\n", " ")+")")
+			text.WriteString("{" + body[exprEnd:j] + "}") // the conversion and spec: f"{i:02d}"
 			i = j
 		default:
 			text.WriteByte(c)
@@ -420,7 +423,7 @@ func fstring(lit string, raw bool) string {
 	}
 	s := q + text.String() + q
 	if len(args) > 0 || strings.Contains(s, "{{") || strings.Contains(s, "}}") {
-		s += ".format(" + strings.Join(args, ", ") + ")"
+		s = "__strformat__(" + strings.Join(append([]string{s}, args...), ", ") + ")"
 	}
 	return s
 }

@@ -212,30 +212,30 @@ func (o *opaque) Truth() starlark.Bool  { return true }
 func (o *opaque) Hash() (uint32, error) { return hashString(o.name), nil }
 func (o *opaque) Name() string          { return o.name }
 func (o *opaque) Attr(name string) (starlark.Value, error) {
-	return &opaque{name: o.name + "." + name, from: o.from, missing: o.missing}, nil
+	return &opaque{name: clip(o.name + "." + name), from: o.from, missing: o.missing}, nil
 }
 func (o *opaque) AttrNames() []string { return nil }
 func (o *opaque) CallInternal(_ *starlark.Thread, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	if o.missing != nil && passesLayer(args, kwargs) {
 		return nil, o.missing.e // a layer made by a module layerinfo could not read
 	}
-	return &opaque{name: o.name + "(…)", from: o.from, missing: o.missing}, nil
+	return &opaque{name: clip(o.name + "(…)"), from: o.from, missing: o.missing}, nil
 }
 func (o *opaque) Binary(op syntax.Token, y starlark.Value, side starlark.Side) (starlark.Value, error) {
 	from := o.from
 	if p, ok := y.(*opaque); ok && from == nil {
 		from = p.from
 	}
-	return &opaque{name: "(" + o.name + " " + op.String() + " …)", from: from, missing: o.missing}, nil
+	return &opaque{name: clip("(" + o.name + " " + op.String() + " …)"), from: from, missing: o.missing}, nil
 }
 func (o *opaque) Unary(op syntax.Token) (starlark.Value, error) {
-	return &opaque{name: op.String() + o.name, from: o.from, missing: o.missing}, nil
+	return &opaque{name: clip(op.String() + o.name), from: o.from, missing: o.missing}, nil
 }
 func (o *opaque) Index(i int) starlark.Value {
-	return &opaque{name: fmt.Sprintf("%s[%d]", o.name, i), from: o.from, missing: o.missing}
+	return &opaque{name: clip(fmt.Sprintf("%s[%d]", o.name, i)), from: o.from, missing: o.missing}
 }
 func (o *opaque) Slice(start, end, step int) starlark.Value {
-	return &opaque{name: o.name + "[…]", from: o.from, missing: o.missing}
+	return &opaque{name: clip(o.name + "[…]"), from: o.from, missing: o.missing}
 }
 
 // Iterate yields nothing: loops over data (batches, epochs of arrays)
@@ -248,7 +248,7 @@ func (emptyIter) Next(*starlark.Value) bool { return false }
 func (emptyIter) Done()                     {}
 func (o *opaque) Len() int                  { return 0 }
 func (o *opaque) Get(k starlark.Value) (starlark.Value, bool, error) {
-	return &opaque{name: o.name + "[" + k.String() + "]", from: o.from, missing: o.missing}, true, nil
+	return &opaque{name: clip(o.name + "[" + k.String() + "]"), from: o.from, missing: o.missing}, true, nil
 }
 
 // userClass is a class the script defined; Starlark cannot run classes,
@@ -315,4 +315,18 @@ func hashString(s string) uint32 {
 		h = (h ^ uint32(s[i])) * 16777619
 	}
 	return h
+}
+
+// clip keeps a placeholder's name short: a loop or a recursion that
+// combines placeholders would otherwise grow it at every step.
+func clip(name string) string {
+	const max = 120
+	if len(name) <= max {
+		return name
+	}
+	r := []rune(name)
+	if len(r) <= max {
+		return name
+	}
+	return string(r[:max/2]) + "…" + string(r[len(r)-max/2:])
 }
