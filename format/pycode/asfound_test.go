@@ -494,6 +494,14 @@ func TestSiblingModuleErrors(t *testing.T) {
 	write(dir, "broken.py", "from lasagne.layers import *\ndef block(l):\n    return DenseLayer(l, [3][1])\n")
 	write(dir, "a.py", "import b\n")
 	write(dir, "b.py", "import a\n")
+	write(dir, "pkg/macros/__init__.py", "from lasagne.layers import DenseLayer\ndef block(l):\n    return DenseLayer(l, 3)\n")
+	// A module too large to read (sparse: nothing is written), and a FIFO,
+	// which must not be opened (opening one would wait for a writer).
+	if f, err := os.Create(filepath.Join(dir, "huge.py")); err == nil {
+		f.Truncate(MaxModuleSize + 1)
+		f.Close()
+	}
+	fifo := mkfifo(filepath.Join(dir, "pipe.py"))
 	fsys := os.DirFS(dir)
 	for _, c := range []struct {
 		name, src, want string
@@ -513,6 +521,7 @@ func TestSiblingModuleErrors(t *testing.T) {
 		{"error in a module", "from lasagne.layers import *\nfrom broken import block\nl = InputLayer((None, 3))\nl = block(l)\nl = DenseLayer(l, 2)\n",
 			"broken.py:3:29: list index 1 out of range [-1:0] (in block, called from train.py:4:10)"},
 		{"import cycle", "import a\n", "import cycle"},
+		{"a module too large", "import huge\n", "train.py:1:1: cannot import huge: huge.py has 16777217 bytes; a module may have at most 16777216"},
 		{"nothing built, a star import missing", "from lasagne.layers import *\nfrom zoo import *\nnet = build_unet(3)\nout = get_all_layers(net['out'])\n",
 			"train.py:4:21: get_all_layers expects a layer or a list of layers, got a value computed by build_unet(…)[\"out\"], which layerinfo cannot evaluate; the model may come from what could not be imported: train.py:2:1: cannot import zoo: no zoo.py beside train.py"},
 	} {
@@ -526,8 +535,19 @@ func TestSiblingModuleErrors(t *testing.T) {
 			}
 		})
 	}
+	if fifo {
+		_, err := decodeAsFound(t, "train.py", "from lasagne.layers import *\nfrom pipe import block\nl = block(InputLayer((None, 3)))\n", Options{Dir: fsys})
+		if err == nil || !strings.Contains(err.Error(), "cannot import block from pipe: no pipe.py beside train.py") {
+			t.Errorf("FIFO: %v", err)
+		}
+	}
+	// A package directory's __init__.py.
+	r, err := decodeAsFound(t, "train.py", "from lasagne.layers import *\nfrom pkg.macros import block\nl = block(InputLayer((None, 4)))\n", Options{Dir: fsys})
+	if err != nil || r.Totals.Params != (4+1)*3 {
+		t.Errorf("package: %v, %v", r, err)
+	}
 	// A library that is not used for layers stays a placeholder.
-	r, err := decodeAsFound(t, "train.py", "import seaborn as sns\nfrom plotting import plot_loss\nfrom lasagne.layers import *\nsns.set()\nl = InputLayer((None, 3))\nl = DenseLayer(l, 2)\nplot_loss([0.5])\n", Options{Dir: fsys})
+	r, err = decodeAsFound(t, "train.py", "import seaborn as sns\nfrom plotting import plot_loss\nfrom lasagne.layers import *\nsns.set()\nl = InputLayer((None, 3))\nl = DenseLayer(l, 2)\nplot_loss([0.5])\n", Options{Dir: fsys})
 	if err != nil || r.Totals.Params != (3+1)*2 {
 		t.Errorf("placeholders: %v, %v", r, err)
 	}
