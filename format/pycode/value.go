@@ -199,6 +199,10 @@ func passesLayer(args starlark.Tuple, kwargs []starlark.Tuple) bool {
 	return false
 }
 
+// Items is empty: f(**vars(args)) passes no keywords, as data code's
+// placeholders give nothing to iterate.
+func (o *opaque) Items() []starlark.Tuple { return nil }
+
 // SetField ignores assignments (theano.config.floatX = 'float32').
 func (o *opaque) SetField(name string, v starlark.Value) error { return nil }
 
