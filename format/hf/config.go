@@ -8,6 +8,8 @@ import (
 	"math"
 	"sort"
 	"strings"
+
+	"github.com/layerinfo/layerinfo/internal/textlimit"
 )
 
 // Limits on what a configuration may declare, so that a hostile file gets
@@ -17,6 +19,19 @@ const (
 	maxLayers = 4096
 	maxSize   = 1 << 40 // any one width, vocabulary or count
 )
+
+// limits bound the JSON text before encoding/json decodes it into
+// interface values, which costs some 40 bytes per byte of a long array:
+// a 60 MB array would take 2 GB. Real configurations are far smaller:
+// an ImageNet-21k classifier's id2label and label2id hold 21,843 labels
+// each, Whisper's suppress_tokens about 90 numbers.
+var limits = textlimit.Limits{
+	MaxDepth:  64,
+	MaxItems:  1_000_000,
+	MaxKeys:   1_000_000,
+	MaxValues: 2_000_000,
+	MaxString: 1 << 20,
+}
 
 // config is a parsed config.json with typed look-ups. A missing key (or
 // null) takes the default the front-end passes, which is the library's
@@ -131,6 +146,9 @@ func group(v int64) string {
 
 func parseConfig(name string, data []byte) (*config, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a byte-order mark some editors write
+	if err := textlimit.JSON(data, limits); err != nil {
+		return nil, fmt.Errorf("%s:%v", name, err)
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var v any

@@ -15,6 +15,7 @@ import (
 	"github.com/goccy/go-yaml/token"
 
 	"github.com/layerinfo/layerinfo/graph"
+	"github.com/layerinfo/layerinfo/internal/textlimit"
 )
 
 // Limits that keep a hostile file from costing much: go-yaml's parser
@@ -30,7 +31,28 @@ const (
 	maxIndent = 1000
 	// maxTreeDepth caps nesting once parsed (anchors, merges).
 	maxTreeDepth = 200
+	// maxValues caps the values once aliases and merge keys are
+	// expanded: an alias costs the values of what it names, so nested
+	// aliases (a "billion laughs") cannot multiply the work of the
+	// decoder, which reads the tree as if it were expanded.
+	maxValues = 1_000_000
 )
+
+// limits bound what go-yaml is given. It spends about 4 µs and 500 bytes
+// per token, parses a block mapping in time that grows with the square of
+// its keys, and keeps a path string for every node; textlimit.YAML counts
+// all of these in one linear scan first. A layer written as
+// `- {name: c1, type: conv2d, filters: 64, kernel: 3, padding: same}` is 22
+// tokens, so 20,000 layers fit with room for inputs and comments; at the
+// limit go-yaml needs about 300 MB and a few seconds.
+var limits = textlimit.Limits{
+	MaxValues: 600_000, // tokens
+	MaxKeys:   10_000,
+	MaxKey:    1 << 10,
+	MaxString: 64 << 10,
+	MaxPaths:  64 << 20,
+	MaxDocs:   16,
+}
 
 // parse reads YAML (or JSON) into a value tree, converting go-yaml's
 // errors once into positioned Errors.
@@ -43,7 +65,14 @@ func parse(file string, src []byte) (root *value, err error) {
 	if err := checkNesting(file, src); err != nil {
 		return nil, err
 	}
-	c := &converter{file: file, src: src, anchors: map[string]*value{}}
+	if err := textlimit.YAML(src, limits); err != nil {
+		var le *textlimit.Error
+		if errors.As(err, &le) {
+			return nil, &Error{Pos: graph.Pos{File: file, Line: le.Line, Col: le.Col}, Msg: le.Msg}
+		}
+		return nil, &Error{Pos: graph.Pos{File: file}, Msg: err.Error()}
+	}
+	c := &converter{file: file, src: src, anchors: map[string]*value{}, sizes: map[string]int{}}
 	defer func() {
 		// go-yaml is a third-party parser fed arbitrary input; should it
 		// panic, report an error rather than crash.
@@ -201,6 +230,8 @@ type converter struct {
 	src     []byte
 	lines   [][]byte // src split into lines, made on first use
 	anchors map[string]*value
+	sizes   map[string]int // values under each anchor, aliases expanded
+	values  int            // values converted, aliases expanded
 }
 
 // pos is the 1-based line and column of a token. go-yaml miscounts the
@@ -279,6 +310,10 @@ func (c *converter) conv(n ast.Node, depth int) (*value, error) {
 	if depth > maxTreeDepth {
 		return nil, c.errAt(n.GetToken(), "values are nested more than %d deep", maxTreeDepth)
 	}
+	c.values++
+	if c.values > maxValues {
+		return nil, c.errAt(n.GetToken(), "more than %s values once aliases are expanded (a spec may have at most %s)", textlimit.Count(maxValues), textlimit.Count(maxValues))
+	}
 	l, col := c.nodePos(n)
 	v := &value{line: l, col: col}
 	switch x := n.(type) {
@@ -335,6 +370,7 @@ func (c *converter) conv(n ast.Node, depth int) (*value, error) {
 	case *ast.MappingValueNode:
 		return c.mapping(v, []*ast.MappingValueNode{x}, depth)
 	case *ast.AnchorNode:
+		before := c.values
 		av, err := c.conv(x.Value, depth+1)
 		if err != nil {
 			return nil, err
@@ -344,6 +380,7 @@ func (c *converter) conv(n ast.Node, depth int) (*value, error) {
 		}
 		if x.Name != nil {
 			c.anchors[tokenText(x.Name)] = av
+			c.sizes[tokenText(x.Name)] = c.values - before
 		}
 		return av, nil
 	case *ast.AliasNode:
@@ -354,6 +391,10 @@ func (c *converter) conv(n ast.Node, depth int) (*value, error) {
 		av, ok := c.anchors[name]
 		if !ok {
 			return nil, c.errAt(x.GetToken(), "YAML: alias *%s names no anchor defined before it", name)
+		}
+		// The alias node itself was counted above.
+		if c.values += c.sizes[name] - 1; c.values > maxValues {
+			return nil, c.errAt(x.GetToken(), "more than %s values once aliases are expanded: nested aliases multiply (a spec may have at most %s)", textlimit.Count(maxValues), textlimit.Count(maxValues))
 		}
 		return av, nil
 	case *ast.TagNode:

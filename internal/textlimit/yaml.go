@@ -1,0 +1,486 @@
+package textlimit
+
+import (
+	"bytes"
+	"fmt"
+)
+
+// YAML checks YAML text (block and flow styles, JSON) against lim in one
+// pass. It follows the structure as far as counting needs: block levels
+// by indentation, flow collections by brackets, quoted strings across
+// lines, block scalars, comments. Where it cannot tell, it over-counts
+// tokens and paths rather than keys: every line that is not surely inside
+// a string or block scalar is read as structure, and a node's path is
+// charged both from the block levels of its line and from the flow
+// collection it is in, so that a misreading of either cannot hide values
+// from the limits.
+func YAML(src []byte, lim Limits) error {
+	y := &yscan{lim: lim, lc: lines{src: src}}
+	for off := 0; off <= len(src); {
+		end := bytes.IndexByte(src[off:], '\n')
+		if end < 0 {
+			end = len(src)
+		} else {
+			end += off
+		}
+		text := src[off:end]
+		if n := len(text); n > 0 && text[n-1] == '\r' {
+			text = text[:n-1]
+		}
+		y.off = off
+		if err := y.line(text); err != nil {
+			return err
+		}
+		off = end + 1
+	}
+	return nil // an unterminated string is the parser's to report
+}
+
+// blevel is a block collection: a mapping whose keys start at col, or a
+// sequence whose "- " entries are at col.
+type blevel struct {
+	col  int
+	seq  bool
+	n    int   // keys or entries so far
+	base int64 // the path of the collection
+	path int64 // the path of its current entry
+}
+
+// flevel is a flow collection, [ ] or { }.
+type flevel struct {
+	mapping bool
+	n       int
+	abs     int64 // the path of its entries, from where it opened
+	key     int   // the length of the key just read (mappings)
+}
+
+type yscan struct {
+	lim   Limits
+	lc    lines
+	off   int // offset of the current line
+	block []blevel
+	flow  []flevel
+
+	tokens int
+	paths  int64
+	docs   int
+
+	// A quoted scalar open across lines.
+	quote      byte
+	qOff, qLen int
+
+	// A block scalar (| or >): lines indented more than bsIndent, or
+	// blank, are its content.
+	inBlockScalar bool
+	bsIndent      int
+	bsOff, bsLen  int
+}
+
+func (y *yscan) fail(col int, format string, args ...any) error {
+	line, _ := y.lc.pos(y.off)
+	return &Error{Line: line, Col: col + 1, Msg: fmt.Sprintf(format, args...)}
+}
+
+func (y *yscan) failAt(off int, format string, args ...any) error {
+	line, col := y.lc.pos(off)
+	return &Error{Line: line, Col: col, Msg: fmt.Sprintf(format, args...)}
+}
+
+// token counts one token at col.
+func (y *yscan) token(col int) error {
+	y.tokens++
+	if y.lim.MaxValues > 0 && y.tokens > y.lim.MaxValues {
+		return y.fail(col, "more than %s YAML tokens (keys, values, punctuation and comments; a limit against files that would take too much time and memory)", Count(int64(y.lim.MaxValues)))
+	}
+	return nil
+}
+
+// node counts a token that is a node, and the path go-yaml keeps for it.
+func (y *yscan) node(col int) error {
+	if err := y.token(col); err != nil {
+		return err
+	}
+	y.paths += y.base()
+	if y.lim.MaxPaths > 0 && y.paths > y.lim.MaxPaths {
+		return y.fail(col, "keys and values too many and too deep: the YAML parser would need more than %s bytes for their paths (long keys above many values)", Count(y.lim.MaxPaths))
+	}
+	return nil
+}
+
+// base is the path length charged to a node here: the block level's and
+// the flow collection's, both (see YAML).
+func (y *yscan) base() int64 {
+	p := int64(1) // "$"
+	if n := len(y.block); n > 0 {
+		p += y.block[n-1].path
+	}
+	if n := len(y.flow); n > 0 {
+		f := y.flow[n-1]
+		p += f.abs + int64(f.key) + 1
+	}
+	return p
+}
+
+func (y *yscan) blockPath() int64 {
+	if n := len(y.block); n > 0 {
+		return y.block[n-1].path
+	}
+	return 0
+}
+
+// popBlock ends the block levels indented more than col.
+func (y *yscan) popBlock(col int) {
+	for n := len(y.block); n > 0 && y.block[n-1].col > col; n-- {
+		y.block = y.block[:n-1]
+	}
+}
+
+// entry is a "- " at col.
+func (y *yscan) entry(col int) error {
+	if n := len(y.block); n > 0 && y.block[n-1].col == col && y.block[n-1].seq {
+		b := &y.block[n-1]
+		b.n++
+		if y.lim.MaxItems > 0 && b.n > y.lim.MaxItems {
+			return y.fail(col, "more than %s entries in one sequence", Count(int64(y.lim.MaxItems)))
+		}
+		b.path = b.base + 2 + int64(len(fmt.Sprint(b.n)))
+		return nil
+	}
+	// A new sequence; at a mapping's column it is the value of the
+	// mapping's last key ("key:\n- a").
+	base := y.blockPath()
+	y.block = append(y.block, blevel{col: col, seq: true, n: 1, base: base, path: base + 3})
+	return nil
+}
+
+// key is a block mapping key of keyLen bytes at col.
+func (y *yscan) key(col, keyLen int) error {
+	if y.lim.MaxKey > 0 && keyLen > y.lim.MaxKey {
+		return y.fail(col, "a key of more than %s bytes", Count(int64(y.lim.MaxKey)))
+	}
+	y.popBlock(col)
+	if n := len(y.block); n > 0 && y.block[n-1].col == col && y.block[n-1].seq {
+		y.block = y.block[:n-1] // a key at a sequence's column ends it
+	}
+	if n := len(y.block); n > 0 && y.block[n-1].col == col {
+		b := &y.block[n-1]
+		b.n++
+		if y.lim.MaxKeys > 0 && b.n > y.lim.MaxKeys {
+			return y.fail(col, "more than %s keys in one mapping", Count(int64(y.lim.MaxKeys)))
+		}
+		b.path = b.base + 1 + int64(keyLen)
+		return nil
+	}
+	base := y.blockPath()
+	y.block = append(y.block, blevel{col: col, n: 1, base: base, path: base + 1 + int64(keyLen)})
+	return nil
+}
+
+// notKey is a line whose first token at col is not a key nor "- ": it
+// ends the block collections at col and deeper.
+func (y *yscan) notKey(col int) {
+	for n := len(y.block); n > 0 && y.block[n-1].col >= col; n-- {
+		y.block = y.block[:n-1]
+	}
+}
+
+func space(c byte) bool { return c == ' ' || c == '\t' }
+
+// ends reports whether text[i] ends a token: past the end, or a space.
+func ends(text []byte, i int) bool { return i >= len(text) || space(text[i]) }
+
+func flowIndicator(c byte) bool {
+	return c == ',' || c == '[' || c == ']' || c == '{' || c == '}'
+}
+
+func (y *yscan) line(text []byte) error {
+	indent := 0
+	for indent < len(text) && text[indent] == ' ' {
+		indent++
+	}
+	if y.inBlockScalar {
+		if indent == len(text) || indent > y.bsIndent {
+			y.bsLen += len(text) + 1
+			if y.lim.MaxString > 0 && y.bsLen > y.lim.MaxString {
+				return y.failAt(y.bsOff, "a block scalar of more than %s bytes", Count(int64(y.lim.MaxString)))
+			}
+			return nil
+		}
+		y.inBlockScalar = false
+	}
+	p := 0
+	first := -1 // the column of the line's first token that may be a key
+	if y.quote != 0 {
+		var err error
+		if p, err = y.quoted(text, 0); err != nil || y.quote != 0 {
+			return err
+		}
+		// A key does not span lines: the scalar is a value.
+		if err := y.afterScalar(text, &p, false, -1, y.qLen); err != nil {
+			return err
+		}
+	} else {
+		if indent == len(text) {
+			return nil
+		}
+		if indent == 0 && len(text) >= 3 && (string(text[:3]) == "---" || string(text[:3]) == "...") && ends(text, 3) {
+			y.docs++
+			if y.lim.MaxDocs > 0 && y.docs > y.lim.MaxDocs {
+				return y.fail(0, "more than %d document markers (--- or ...)", y.lim.MaxDocs)
+			}
+			y.block = y.block[:0]
+			if err := y.token(0); err != nil {
+				return err
+			}
+			p = 3
+		} else if indent == 0 && text[0] == '%' {
+			return y.token(0) // a directive
+		} else {
+			p = indent
+			y.popBlock(indent)
+			// "- ", "? " and ": " at the start of the line, nested.
+			for p < len(text) && (text[p] == '-' || text[p] == '?' || text[p] == ':') && ends(text, p+1) {
+				switch text[p] {
+				case '-':
+					if err := y.entry(p); err != nil {
+						return err
+					}
+				case '?':
+					if err := y.key(p, 0); err != nil {
+						return err
+					}
+				}
+				if err := y.token(p); err != nil {
+					return err
+				}
+				p++
+				for p < len(text) && space(text[p]) {
+					p++
+				}
+			}
+			first = p
+		}
+	}
+	return y.scan(text, p, first, indent)
+}
+
+// scan reads the tokens of text from p. first is the column of the line's
+// first token after its indicators (-1 when the line continues a string).
+func (y *yscan) scan(text []byte, p, first, indent int) error {
+	for p < len(text) {
+		c := text[p]
+		switch {
+		case space(c):
+			p++
+		case c == '#' && (p == 0 || space(text[p-1])):
+			// A comment. A '#' right after a token is read as the
+			// start of a plain scalar below, which over-counts.
+			if first == p {
+				first = -1
+			}
+			return y.token(p)
+		case c == '"' || c == '\'':
+			isFirst := p == first
+			y.quote, y.qOff, y.qLen = c, y.off+p, 0
+			start := p
+			var err error
+			if p, err = y.quoted(text, p+1); err != nil {
+				return err
+			}
+			if y.quote != 0 {
+				if isFirst {
+					y.notKey(start)
+				}
+				return nil // continues on the next line
+			}
+			if err := y.afterScalar(text, &p, isFirst, start, y.qLen); err != nil {
+				return err
+			}
+		case c == '[' || c == '{':
+			if p == first {
+				y.notKey(p)
+			}
+			if err := y.node(p); err != nil {
+				return err
+			}
+			abs := y.base() + 8
+			y.flow = append(y.flow, flevel{mapping: c == '{', n: 1, abs: abs})
+			p++
+		case c == ']' || c == '}':
+			if n := len(y.flow); n > 0 {
+				y.flow = y.flow[:n-1]
+			}
+			if err := y.token(p); err != nil {
+				return err
+			}
+			p++
+		case c == ',' && len(y.flow) > 0:
+			f := &y.flow[len(y.flow)-1]
+			f.n++
+			f.key = 0
+			if f.mapping && y.lim.MaxKeys > 0 && f.n > y.lim.MaxKeys {
+				return y.fail(p, "more than %s keys in one mapping", Count(int64(y.lim.MaxKeys)))
+			}
+			if !f.mapping && y.lim.MaxItems > 0 && f.n > y.lim.MaxItems {
+				return y.fail(p, "more than %s entries in one sequence", Count(int64(y.lim.MaxItems)))
+			}
+			if err := y.token(p); err != nil {
+				return err
+			}
+			p++
+		case (c == ':' || c == '-' || c == '?') && (ends(text, p+1) || (len(y.flow) > 0 && flowIndicator(text[p+1]))):
+			if err := y.token(p); err != nil {
+				return err
+			}
+			p++
+		case c == '&' || c == '*' || c == '!':
+			// An anchor, an alias or a tag: up to a space (or a flow
+			// indicator in a flow collection).
+			start := p
+			for p < len(text) && !space(text[p]) && !(len(y.flow) > 0 && flowIndicator(text[p])) {
+				p++
+			}
+			if p-start > y.lim.MaxString && y.lim.MaxString > 0 {
+				return y.fail(start, "an anchor, alias or tag of more than %s bytes", Count(int64(y.lim.MaxString)))
+			}
+			var err error
+			if c == '*' {
+				err = y.node(start)
+			} else {
+				err = y.token(start)
+			}
+			if err != nil {
+				return err
+			}
+			if start == first {
+				first = p
+				for first < len(text) && space(text[first]) {
+					first++
+				}
+				if c == '*' {
+					// An alias as a key ("*a : 1") is rare; it is
+					// read as a value.
+					y.notKey(start)
+					first = -1
+				}
+			}
+		case (c == '|' || c == '>') && len(y.flow) == 0 && blockHeader(text[p+1:]):
+			if err := y.node(p); err != nil {
+				return err
+			}
+			// Its lines are those indented more than the innermost
+			// block collection (or the line, when deeper).
+			y.inBlockScalar, y.bsOff, y.bsLen = true, y.off+p, 0
+			y.bsIndent = indent
+			if n := len(y.block); n > 0 && y.block[n-1].col > indent {
+				y.bsIndent = y.block[n-1].col
+			}
+			return nil
+		default:
+			// A plain scalar: up to ": ", " #", the end of the line,
+			// and in a flow collection also , [ ] { }.
+			start := p
+			inFlow := len(y.flow) > 0
+			for p < len(text) {
+				d := text[p]
+				if d == ':' && (ends(text, p+1) || (inFlow && flowIndicator(text[p+1]))) {
+					break
+				}
+				if d == '#' && space(text[p-1]) {
+					break
+				}
+				if inFlow && flowIndicator(d) {
+					break
+				}
+				p++
+			}
+			end := p
+			for end > start && space(text[end-1]) {
+				end--
+			}
+			if y.lim.MaxString > 0 && end-start > y.lim.MaxString {
+				return y.fail(start, "a scalar of more than %s bytes", Count(int64(y.lim.MaxString)))
+			}
+			if err := y.afterScalar(text, &p, start == first, start, end-start); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// afterScalar counts a scalar of n bytes that started at col (-1: on an
+// earlier line) and ends before text[*p]; when a ':' follows, it is a key:
+// of the block mapping at col if it is the line's first token, else of
+// the flow mapping it is in.
+func (y *yscan) afterScalar(text []byte, p *int, isFirst bool, col, n int) error {
+	q := *p
+	for q < len(text) && space(text[q]) {
+		q++
+	}
+	isKey := q < len(text) && text[q] == ':' && (ends(text, q+1) || len(y.flow) > 0 || q == *p)
+	switch {
+	case isKey && isFirst && col >= 0:
+		if err := y.key(col, n); err != nil {
+			return err
+		}
+	case isKey && len(y.flow) > 0:
+		if y.lim.MaxKey > 0 && n > y.lim.MaxKey {
+			return y.fail(max(col, 0), "a key of more than %s bytes", Count(int64(y.lim.MaxKey)))
+		}
+		y.flow[len(y.flow)-1].key = n
+	case isFirst && col >= 0:
+		y.notKey(col)
+	}
+	return y.node(max(col, 0))
+}
+
+// quoted reads a quoted scalar's bytes from text[p] up to its closing
+// quote, returning the offset after it; y.quote stays set when the line
+// ends first.
+func (y *yscan) quoted(text []byte, p int) (int, error) {
+	q := y.quote
+	start := p
+	for p < len(text) {
+		c := text[p]
+		if q == '"' && c == '\\' {
+			p += 2
+			continue
+		}
+		if c == q {
+			if q == '\'' && p+1 < len(text) && text[p+1] == '\'' {
+				p += 2
+				continue
+			}
+			y.quote = 0
+			y.qLen += p - start
+			p++
+			break
+		}
+		p++
+	}
+	if y.quote != 0 {
+		y.qLen += len(text) - start + 1
+		p = len(text)
+	}
+	if y.lim.MaxString > 0 && y.qLen > y.lim.MaxString {
+		return p, y.failAt(y.qOff, "a quoted string of more than %s bytes", Count(int64(y.lim.MaxString)))
+	}
+	return p, nil
+}
+
+// blockHeader reports whether rest, after | or >, is a block scalar's
+// header: indentation and chomping indicators, then spaces and a comment.
+func blockHeader(rest []byte) bool {
+	i := 0
+	for i < len(rest) && (rest[i] == '+' || rest[i] == '-' || rest[i] >= '1' && rest[i] <= '9') {
+		i++
+	}
+	if i < len(rest) && !space(rest[i]) {
+		return false
+	}
+	for i < len(rest) && space(rest[i]) {
+		i++
+	}
+	return i == len(rest) || rest[i] == '#'
+}
