@@ -91,6 +91,13 @@ n_features = X.shape[1]
 l = InputLayer((None, 10))
 l = DenseLayer(l, n_feature)
 `, "model.py:5:5: DenseLayer: num_units"},
+		{"layers made by a statement extent cannot see", `from lasagne.layers import *
+makers = [DenseLayer, DenseLayer]
+l = InputLayer((None, 3))
+l = makers[0](l, 4)
+x = [1][2]
+l = makers[1](l, 2)
+`, "model.py:5:8: list index 2 out of range"},
 		{"a misspelt nonlinearity", `import lasagne
 l = lasagne.layers.InputLayer((None, 3))
 l = lasagne.layers.DenseLayer(l, 2, nonlinearity=lasagne.nonlinearities.softmx)

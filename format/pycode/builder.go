@@ -36,6 +36,7 @@ type builder struct {
 	sib   *siblings       // modules beside the script
 	files map[string]bool // the script and its modules, for positions
 	ext   *extent         // where the script builds its model
+	built int             // the last top-level line that made a layer (extent.go)
 	cells *cells          // a notebook's code cells, for positions
 }
 
@@ -116,6 +117,7 @@ type spec struct {
 
 // add creates the layer's node, infers it, and registers it.
 func (b *builder) add(c *call, s spec) (*layer, error) {
+	b.noteBuilt(c.th)
 	name := c.name
 	named := name != ""
 	if !named {

@@ -174,6 +174,9 @@ func (b *builder) tolerate(name string, err error, max uint64) error {
 			entry = b.given.entry.name
 		}
 		after = b.ext.after(ee.CallStack, name, entry)
+		if b.built > b.ext.top.end {
+			after = false // a statement after the model's end made layers: the end is later
+		}
 	}
 	err = b.runError(err)
 	var ie *infer.Error

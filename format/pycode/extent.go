@@ -54,6 +54,21 @@ func (e *extent) after(stack starlark.CallStack, file string, entry string) bool
 	return false
 }
 
+// noteBuilt remembers the top-level statement that is making a layer, so
+// that a statement extent did not see build (a layer made through a
+// list of constructors, getattr) moves the model's end at run time.
+func (b *builder) noteBuilt(th *starlark.Thread) {
+	if th == nil {
+		return
+	}
+	for _, fr := range th.CallStack() {
+		if fr.Name == "<toplevel>" && fr.Pos.Filename() == b.file {
+			b.built = max(b.built, int(fr.Pos.Line))
+			return
+		}
+	}
+}
+
 // builderName says a function builds a network, as callEntry reads names.
 func builderName(name string) bool {
 	l := strings.ToLower(name)
