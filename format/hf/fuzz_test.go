@@ -3,6 +3,7 @@ package hf
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/layerinfo/layerinfo/infer"
@@ -46,6 +47,11 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"model_type": "vit", "image_size": [3, 900], "patch_size": [2, 7], "num_hidden_layers": 1}`), "config.json", "", "")
 	f.Add([]byte(`{"model_type": "llama", "hidden_size": 1e300}`), "config.json", "", "")
 	f.Add([]byte(`{"model_type": "t5", "d_model": 1099511627776, "vocab_size": 1099511627776, "num_layers": 1}`), "config.json", "", "")
+	// Hostile shapes, small (hostile_test.go has them at size).
+	f.Add([]byte(`{"model_type": "bert", "x": [`+strings.Repeat("1,", 500)+`1]}`), "config.json", "", "")
+	f.Add([]byte(`{"model_type": "bert", "x": `+strings.Repeat("[", 100)+strings.Repeat("]", 100)+`}`), "config.json", "", "")
+	f.Add([]byte(`{"model_type": "bert", "x": `+strings.Repeat(`{"a":`, 70)+"1"+strings.Repeat("}", 70)+`}`), "config.json", "", "")
+	f.Add([]byte(`{"model_type": "bert", "id2label": {"0": "a", "1": "b", "2": "c"}, "x": "`+strings.Repeat("a", 300)+`"}`), "config.json", "", "")
 	f.Fuzz(func(t *testing.T, data []byte, name, class, modelType string) {
 		Sniff(filepath.Base(name), data[:min(len(data), 4096)])
 		for _, opt := range []Options{{Class: class, ModelType: modelType}, {Class: class, ModelType: modelType, Context: 7, Batch: 3}} {

@@ -42,6 +42,16 @@ func FuzzDecode(f *testing.F) {
 		"[[[[[[[[[[",
 		"- - - - - - - x",
 		"a: 'unterminated\nlayers: [",
+		// Hostile shapes, small (hostile_test.go has them at size).
+		"k0: 1\nk1: 1\nk2: 1\nk3: 1\nk4: 1\nk5: 1\nk6: 1\nlayers: [{type: dense, units: 1}]\n",
+		"input: [null, 4]\nx-0: &a [1, 1, 1]\nx-1: &b [*a, *a, *a]\nx-2: &c [*b, *b, *b]\nlayers: [{type: dense, units: 1, x-l: *c}]\n",
+		"input: [null, 4]\nx-b: &b {type: dense, units: 1, x-1: 1, x-2: 2}\nlayers:\n  - {<<: *b}\n  - {<<: *b, units: 2}\n  - *b\n",
+		"x-a:\n a:\n  a:\n   a:\n    a:\n     a:\n      - - - [[[{a: [1]}]]]\nlayers: [{type: dense}]\n",
+		"{\"layers\": [{\"type\": \"dense\", \"units\": 1}], \"x\": {\"a\": {\"a\": {\"a\": [[[[1]]]]}}}}",
+		"x-a: \"multi\n  line: [ {\"\nx-b: |\n  k: [\n  j: {\nlayers: [{type: dense, units: 1}]\n",
+		"x-" + strings.Repeat("k", 300) + ":\n  - " + strings.Repeat("k", 300) + ": [1, 1, 1, 1]\nlayers: [{type: dense, units: 1}]\n",
+		"---\n---\n---\nlayers: [{type: dense, units: 1}]\n",
+		"x-a: " + strings.Repeat("x", 300) + "\nlayers: [{type: dense, units: 1}]\n",
 	} {
 		f.Add([]byte(s))
 	}

@@ -143,7 +143,7 @@ func (y *yscan) entry(col int) error {
 		if y.lim.MaxItems > 0 && b.n > y.lim.MaxItems {
 			return y.fail(col, "more than %s entries in one sequence", Count(int64(y.lim.MaxItems)))
 		}
-		b.path = b.base + 2 + int64(len(fmt.Sprint(b.n)))
+		b.path = b.base + 2 + digits(b.n)
 		return nil
 	}
 	// A new sequence; at a mapping's column it is the value of the
@@ -182,6 +182,15 @@ func (y *yscan) notKey(col int) {
 	for n := len(y.block); n > 0 && y.block[n-1].col >= col; n-- {
 		y.block = y.block[:n-1]
 	}
+}
+
+// digits is the length of n in decimal, as in a path's "[123]".
+func digits(n int) int64 {
+	d := int64(1)
+	for ; n >= 10; n /= 10 {
+		d++
+	}
+	return d
 }
 
 func space(c byte) bool { return c == ' ' || c == '\t' }
