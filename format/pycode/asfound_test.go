@@ -168,6 +168,15 @@ def main():
     train(l, 10)
 main()
 `, "model.py:4:19: index -1 out of range: empty list (in train, called from model.py:8:10", (10 + 1) * 5},
+		{"training with a missing module's data functions", `from lasagne.layers import *
+from utils import iterate_minibatches
+l = DenseLayer(InputLayer((None, 4)), 2)
+batch_size = 8
+n = 0
+for batch in iterate_minibatches(X, batch_size):
+    n += 1
+loss = 1.0 / n
+`, "model.py:8:12: floating-point division by zero", (4 + 1) * 2},
 		{"the main guard never runs", `from lasagne.layers import *
 def build():
     return DenseLayer(InputLayer((None, 10)), 5)

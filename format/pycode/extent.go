@@ -166,14 +166,16 @@ func modelExtent(f *syntax.File, prep *source, classes map[string]class, u *unit
 		}
 		return prefix == "layers" || prefix == "L"
 	}
-	// A function of a module that could not be found may build layers
-	// when it is given a variable (res_block(l, 64)).
+	// A function of a module that could not be found builds layers when
+	// it is given a variable that holds one (l = res_block(l, 64)); given
+	// data (iterate_minibatches(X, y, batch_size)) it does not.
+	layerVars := map[string]bool{}
 	missing := func(name string, call *syntax.CallExpr) bool {
 		if !u.missing[name] {
 			return false
 		}
 		for _, a := range call.Args {
-			if _, ok := a.(*syntax.Ident); ok {
+			if id, ok := a.(*syntax.Ident); ok && layerVars[id.Name] {
 				return true
 			}
 		}
@@ -226,9 +228,20 @@ func modelExtent(f *syntax.File, prep *source, classes map[string]class, u *unit
 		})
 		return found
 	}
-	// Functions and aliases that build, to a fixpoint.
+	// Functions, aliases and layer variables, to a fixpoint.
 	for changed := true; changed; {
 		changed = false
+		syntax.Walk(f, func(n syntax.Node) bool {
+			if as, ok := n.(*syntax.AssignStmt); ok && as.Op == syntax.EQ {
+				if id, ok := as.LHS.(*syntax.Ident); ok && !layerVars[id.Name] {
+					if c, ok := as.RHS.(*syntax.CallExpr); ok && isBuild(c) {
+						layerVars[id.Name] = true
+						changed = true
+					}
+				}
+			}
+			return true
+		})
 		for _, s := range f.Stmts {
 			name, body := "", syntax.Node(nil)
 			switch s := s.(type) {
