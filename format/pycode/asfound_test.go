@@ -396,6 +396,39 @@ g = gram(out).reshape((1, 3))
 	}
 }
 
+func TestLayerAttributeAssignment(t *testing.T) {
+	// A script's own batch_norm, as Lasagne's: it takes the layer's
+	// nonlinearity and drops its bias by assignment.
+	r, err := decodeAsFound(t, "model.py", `import lasagne
+from lasagne.layers import *
+
+def batch_norm(layer):
+    nonlinearity = getattr(layer, 'nonlinearity', None)
+    if nonlinearity is not None:
+        layer.nonlinearity = lasagne.nonlinearities.identity
+    if hasattr(layer, 'b') and layer.b is not None:
+        del layer.params[layer.b]
+        layer.b = None
+    layer = BatchNormLayer(layer)
+    if nonlinearity is not None:
+        layer = NonlinearityLayer(layer, nonlinearity)
+    return layer
+
+l = InputLayer((None, 3, 8, 8))
+l = batch_norm(Conv2DLayer(l, 4, 3, name='conv'))
+`, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// conv without its bias 3*3*3*4; batch norm 4*4.
+	if l := row(t, r, "conv"); l.Params != 3*3*3*4 {
+		t.Errorf("conv: %d params", l.Params)
+	}
+	if r.Totals.Params != 3*3*3*4+4*4 {
+		t.Errorf("total %d", r.Totals.Params)
+	}
+}
+
 func TestConditionalImports(t *testing.T) {
 	// Imports under an if run where they are written: the branch taken
 	// binds the name (before, the last import won).
@@ -421,6 +454,26 @@ l = Net(InputLayer((None, 8)), 2)
 	// Plain: (8+1)*2; Wide would be (8+1)*8 + (8+1)*2.
 	if r.Totals.Params != (8+1)*2 {
 		t.Errorf("total %d, want the plain variant's %d", r.Totals.Params, (8+1)*2)
+	}
+	// A condition on a value layerinfo does not know (a command-line
+	// argument) takes no branch: the first branch's import is bound.
+	r, err = decodeAsFound(t, "train.py", `import argparse
+from lasagne.layers import InputLayer
+parser = argparse.ArgumentParser()
+parser.add_argument('--variant', default='plain')
+args = parser.parse_args()
+if args.variant == 'plain':
+    from models import Plain as Net
+elif args.variant == 'wide':
+    from models import Wide as Net
+    from lasagne.layers import NoSuchLayer
+l = Net(InputLayer((None, 8)), 2)
+`, Options{Dir: os.DirFS(dir)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Totals.Params != (8+1)*2 {
+		t.Errorf("total %d, want the first branch's %d", r.Totals.Params, (8+1)*2)
 	}
 }
 

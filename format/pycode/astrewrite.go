@@ -22,6 +22,7 @@ import (
 // which iterates as empty, when it ends without one.
 func rewriteAST(f *syntax.File, generators map[int]bool) {
 	rewriteStmts(f.Stmts)
+	f.Stmts = prebindImports(f.Stmts)
 	syntax.Walk(f, func(n syntax.Node) bool {
 		if d, ok := n.(*syntax.DefStmt); ok && generators[int(d.Def.Line)] {
 			d.Body = append(d.Body, &syntax.ReturnStmt{Return: d.Def, Result: &syntax.Ident{NamePos: d.Def, Name: "__generator__"}})
@@ -89,6 +90,51 @@ func rewriteStmts(ss []syntax.Stmt) {
 	for i, s := range ss {
 		ss[i] = rewriteStmt(s)
 	}
+}
+
+// prebindImports binds, before a top-level if whose branches import
+// (if args.dataset == 'mnist': from loaders.mnist import Loader elif …),
+// each name to its first branch's import (None if it cannot be
+// imported: __preimp__): when no branch runs — the
+// condition reads a placeholder — the name is still bound, as Python
+// would bind it in one of them.
+func prebindImports(stmts []syntax.Stmt) []syntax.Stmt {
+	var out []syntax.Stmt
+	for _, s := range stmts {
+		ifs, ok := s.(*syntax.IfStmt)
+		if !ok {
+			out = append(out, s)
+			continue
+		}
+		if c, ok := ifs.Cond.(*syntax.CallExpr); ok {
+			if id, ok := c.Fn.(*syntax.Ident); ok && id.Name == "__try__" {
+				out = append(out, s) // a try: __try__ decides
+				continue
+			}
+		}
+		seen := map[string]bool{}
+		syntax.Walk(ifs, func(n syntax.Node) bool {
+			as, ok := n.(*syntax.AssignStmt)
+			if !ok {
+				_, def := n.(*syntax.DefStmt)
+				return !def
+			}
+			id, ok1 := as.LHS.(*syntax.Ident)
+			c, ok2 := as.RHS.(*syntax.CallExpr)
+			if !ok1 || !ok2 || seen[id.Name] {
+				return true
+			}
+			if fn, ok := c.Fn.(*syntax.Ident); ok && fn.Name == "__imp__" {
+				seen[id.Name] = true
+				out = append(out, &syntax.AssignStmt{OpPos: as.OpPos, Op: syntax.EQ,
+					LHS: &syntax.Ident{NamePos: id.NamePos, Name: id.Name},
+					RHS: &syntax.CallExpr{Fn: &syntax.Ident{NamePos: fn.NamePos, Name: "__preimp__"}, Lparen: c.Lparen, Args: c.Args, Rparen: c.Rparen}})
+			}
+			return true
+		})
+		out = append(out, s)
+	}
+	return out
 }
 
 // eachUnpacked wraps what a loop with several targets iterates (for

@@ -159,6 +159,13 @@ func (b *builder) bindImports(file string, prep *source, u *unit) error {
 		}
 		return vals[k], nil
 	})
+	u.predeclared["__preimp__"] = starlark.NewBuiltin("__preimp__", func(th *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
+		k, err := starlark.AsInt32(a[0])
+		if err != nil || k < 0 || k >= len(vals) || errs[k] != nil {
+			return starlark.None, nil
+		}
+		return vals[k], nil
+	})
 	u.predeclared["__try__"] = starlark.NewBuiltin("__try__", func(th *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
 		k, err := starlark.AsInt32(a[0])
 		if err != nil || k < 0 || k >= len(prep.tries) {

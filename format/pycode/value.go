@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
@@ -77,6 +78,29 @@ func (l *layer) Attr(name string) (starlark.Value, error) {
 	// Lasagne layers have many more attributes (nonlinearity, input_var,
 	// get_params, …); they are opaque here.
 	return &opaque{name: l.node.Name + "." + name}, nil
+}
+
+// SetField is an assignment to a layer's attribute, as Lasagne's
+// batch_norm and scripts' own versions of it make (layer.nonlinearity =
+// identity; layer.b = None): b = None drops the bias; every value is
+// read back by later accesses.
+func (l *layer) SetField(name string, v starlark.Value) error {
+	switch name {
+	case "b":
+		if v == starlark.None {
+			if err := l.b.removeBias(l); err != nil {
+				return err
+			}
+		}
+	case "nonlinearity":
+		o, ok := v.(*opaque)
+		l.nonlin = v != starlark.None && !(ok && (strings.HasSuffix(o.name, "identity") || strings.HasSuffix(o.name, "linear")))
+	}
+	if l.attrs == nil {
+		l.attrs = starlark.StringDict{}
+	}
+	l.attrs[name] = v
+	return nil
 }
 
 func (l *layer) AttrNames() []string {
