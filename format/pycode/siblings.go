@@ -56,7 +56,7 @@ func init() {
 		tqdm joblib yaml requests IPython ipywidgets lmdb caffe keras tensorflow torch torchvision progressbar
 		pydot graphviz nose pytest mock dill cloudpickle bokeh plotly statsmodels gensim nltk sympy numba cython
 		boto boto3 psutil colorama termcolor tabulate click docopt sacred mlflow wandb tensorboard_logger visdom
-		imageio scikits`) {
+		imageio scikits pylearn2 fuel pygpu pycuda theanets hyperopt spearmint`) {
 		knownLibraries[m] = true
 	}
 }
