@@ -365,6 +365,33 @@ print('{:.3f}'.format(X.mean()))
 	}
 }
 
+func TestSkippedFunctions(t *testing.T) {
+	// A data loader Starlark cannot parse gives placeholders when called;
+	// a builder it cannot parse is an error when called.
+	r, err := decodeAsFound(t, "model.py", `from lasagne.layers import *
+def load_data(path):
+    head, *rest = open(path).read().split()
+    return head, rest
+X, y = load_data('train.txt')
+l = DenseLayer(InputLayer((None, 7)), 3)
+`, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Totals.Params != (7+1)*3 {
+		t.Errorf("total %d", r.Totals.Params)
+	}
+	_, err = decodeAsFound(t, "model.py", `from lasagne.layers import *
+def build(n):
+    first, *rest = [n, 1]
+    return DenseLayer(InputLayer((None, 7)), first)
+l = build(3)
+`, Options{})
+	if err == nil || !strings.Contains(err.Error(), "model.py:5:5: cannot call build: model.py:2: function build skipped: syntax error") {
+		t.Errorf("error %v", err)
+	}
+}
+
 func TestWhatBuildsTheModel(t *testing.T) {
 	// Calls that read or reshape data are not layers: an error after them
 	// is after the model. x.flatten(), a dict named layers, get_output.

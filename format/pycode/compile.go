@@ -213,12 +213,18 @@ func (b *builder) parse(file string, prep *source, u *unit) error {
 		if pe, ok := serr.(*posError); ok {
 			why = pe.err.Error()
 		}
-		if fn, line, ok := prep.skipDef(int(se.Pos.Line)); ok {
+		if fn, line, text, ok := prep.skipDef(int(se.Pos.Line)); ok {
 			note := fmt.Sprintf("%s:%d: function %s skipped: %s", file, line, fn, why)
 			b.skipped = append(b.skipped, note)
-			u.predeclared[fn] = starlark.NewBuiltin(fn, func(th *starlark.Thread, _ *starlark.Builtin, _ starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
-				return nil, &posError{pos: b.callerPos(th), err: fmt.Errorf("cannot call %s: %s", fn, note)}
-			})
+			if layerCall.MatchString(text) || strings.Contains(text, "layers.") || strings.Contains(text, "Layer") {
+				// It builds layers: calling it is an error.
+				u.predeclared[fn] = starlark.NewBuiltin(fn, func(th *starlark.Thread, _ *starlark.Builtin, _ starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
+					return nil, &posError{pos: b.callerPos(th), err: fmt.Errorf("cannot call %s: %s", fn, note)}
+				})
+			} else {
+				// A data loader: its result is a placeholder, as data is.
+				u.predeclared[fn] = &opaque{name: fn}
+			}
 			continue
 		}
 		line, text, ok := prep.skipStmt(int(se.Pos.Line))

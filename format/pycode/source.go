@@ -496,7 +496,7 @@ func isIdent(c byte) bool {
 // (1-based) from the text, for a function Starlark cannot parse (numpy
 // fancy indexing in a data loader). It returns the function's name, its
 // first line, and whether there was such a definition.
-func (s *source) skipDef(line int) (name string, first int, ok bool) {
+func (s *source) skipDef(line int) (name string, first int, text string, ok bool) {
 	phys := strings.Split(s.text, "\n")
 	lines := splitLogical(phys)
 	start := -1
@@ -509,12 +509,12 @@ func (s *source) skipDef(line int) (name string, first int, ok bool) {
 		}
 	}
 	if start < 0 {
-		return "", 0, false
+		return "", 0, "", false
 	}
 	head := strings.TrimSpace(phys[lines[start].first])
 	m := defHead.FindStringSubmatch(head)
 	if m == nil {
-		return "", 0, false
+		return "", 0, "", false
 	}
 	end := len(phys) - 1
 	for _, l := range lines[start+1:] {
@@ -523,11 +523,12 @@ func (s *source) skipDef(line int) (name string, first int, ok bool) {
 			break
 		}
 	}
+	text = strings.Join(phys[lines[start].first:end+1], "\n")
 	for j := lines[start].first; j <= end; j++ {
 		phys[j] = ""
 	}
 	s.text = strings.Join(phys, "\n")
-	return m[1], lines[start].first + 1, true
+	return m[1], lines[start].first + 1, text, true
 }
 
 var defHead = regexp.MustCompile(`^def\s+(\w+)`)
