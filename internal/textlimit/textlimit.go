@@ -72,7 +72,8 @@ func (l *lines) pos(off int) (line, col int) {
 		l.off, l.line, l.lineStart = 0, 1, 0
 	}
 	for ; l.off < off && l.off < len(l.src); l.off++ {
-		if l.src[l.off] == '\n' {
+		// \n, \r\n or a lone \r (YAML's line breaks).
+		if c := l.src[l.off]; c == '\n' || c == '\r' && (l.off+1 == len(l.src) || l.src[l.off+1] != '\n') {
 			l.line++
 			l.lineStart = l.off + 1
 		}

@@ -15,23 +15,27 @@ import (
 // collection it is in, so that a misreading of either cannot hide values
 // from the limits.
 func YAML(src []byte, lim Limits) error {
-	y := &yscan{lim: lim, lc: lines{src: src}}
-	for off := 0; off <= len(src); {
-		end := bytes.IndexByte(src[off:], '\n')
-		if end < 0 {
-			end = len(src)
-		} else {
-			end += off
+	// Where a quoted string left open at the end of a line, or a block
+	// scalar, ends is where a scan that is not the parser can be wrong;
+	// reading the text both ways, with them and with every line read as
+	// structure, bounds the parser whichever way it reads it.
+	for _, literal := range []bool{false, true} {
+		y := &yscan{lim: lim, lc: lines{src: src}, qcol: -1, lines: literal}
+		for off := 0; off <= len(src); {
+			// Lines end at \n, \r\n or a lone \r, as YAML says.
+			end := off + bytes.IndexAny(src[off:], "\r\n")
+			if end < off {
+				end = len(src)
+			}
+			y.off = off
+			if err := y.line(src[off:end]); err != nil {
+				return err
+			}
+			off = end + 1
+			if end+1 < len(src) && src[end] == '\r' && src[end+1] == '\n' {
+				off++
+			}
 		}
-		text := src[off:end]
-		if n := len(text); n > 0 && text[n-1] == '\r' {
-			text = text[:n-1]
-		}
-		y.off = off
-		if err := y.line(text); err != nil {
-			return err
-		}
-		off = end + 1
 	}
 	return nil // an unterminated string is the parser's to report
 }
@@ -52,9 +56,13 @@ type flevel struct {
 	n       int
 	abs     int64 // the path of its entries, from where it opened
 	key     int   // the length of the key just read (mappings)
+	pend    int   // scalars since the last ',' or key: a multi-line key's lines
 }
 
 type yscan struct {
+	// lines: every line is structure (strings end at the end of their
+	// line, no block scalars).
+	lines bool
 	lim   Limits
 	lc    lines
 	off   int // offset of the current line
@@ -64,6 +72,20 @@ type yscan struct {
 	tokens int
 	paths  int64
 	docs   int
+	// A "? " key at column qcol (-1: none): its text, which may go on
+	// over the lines indented more, is qacc bytes at most.
+	qcol, qacc int
+	// flowAtLine: the line started inside a flow collection.
+	flowAtLine bool
+	// keyCol is the column of the line's first token after its
+	// indicators: a key's, even when an anchor or a tag comes first.
+	keyCol int
+	// prevFirst is keyCol of the last line that had block structure
+	// (-1 after a "? " line, whose key is counted).
+	prevFirst int
+	// firstLen is the length of the line's first scalar; prevLen the
+	// last line's.
+	firstLen, prevLen int
 
 	// A quoted scalar open across lines.
 	quote      byte
@@ -100,6 +122,11 @@ func (y *yscan) node(col int) error {
 	if err := y.token(col); err != nil {
 		return err
 	}
+	return y.path(col)
+}
+
+// path charges the path of a node here.
+func (y *yscan) path(col int) error {
 	y.paths += y.base()
 	if y.lim.MaxPaths > 0 && y.paths > y.lim.MaxPaths {
 		return y.fail(col, "keys and values too many and too deep: the YAML parser would need more than %s bytes for their paths (long keys above many values)", Count(y.lim.MaxPaths))
@@ -176,9 +203,34 @@ func (y *yscan) key(col, keyLen int) error {
 	return nil
 }
 
-// notKey is a line whose first token at col is not a key nor "- ": it
-// ends the block collections at col and deeper.
+// qmoreKey adds n bytes to the text of the "? key" at y.qcol: all of its
+// lines, to be safe (go-yaml joins a multi-line key into one).
+func (y *yscan) qmoreKey(n int) error {
+	y.qacc += n
+	// The key's own paths (key, entry, value) grow with it.
+	y.paths += 4 * int64(n)
+	if y.lim.MaxKey > 0 && y.qacc > y.lim.MaxKey {
+		return y.fail(y.qcol, "a key of more than %s bytes", Count(int64(y.lim.MaxKey)))
+	}
+	for k := len(y.block) - 1; k >= 0; k-- {
+		if b := &y.block[k]; b.col == y.qcol && !b.seq {
+			b.path = b.base + 1 + int64(y.qacc)
+			break
+		}
+	}
+	return nil
+}
+
+// notKey is a line whose first token at col is not a key nor "- ". In a
+// flow collection (JSON written with one key per line), it ends the block
+// levels the scan saw at col and deeper, so that the keys of sibling
+// objects are not added up. In block context it ends nothing: go-yaml
+// reads "k:\nvalue" at one column as a key and its value, and the keys
+// after it are still the mapping's.
 func (y *yscan) notKey(col int) {
+	if !y.flowAtLine {
+		return
+	}
 	for n := len(y.block); n > 0 && y.block[n-1].col >= col; n-- {
 		y.block = y.block[:n-1]
 	}
@@ -224,7 +276,13 @@ func (y *yscan) line(text []byte) error {
 		if p, err = y.quoted(text, 0); err != nil || y.quote != 0 {
 			return err
 		}
-		// A key does not span lines: the scalar is a value.
+		if y.qcol >= 0 {
+			if err := y.qmoreKey(len(text)); err != nil {
+				return err
+			}
+		}
+		// A block key does not span lines: the scalar is a value (or
+		// the text of a "? key", counted above).
 		if err := y.afterScalar(text, &p, false, -1, y.qLen); err != nil {
 			return err
 		}
@@ -237,7 +295,7 @@ func (y *yscan) line(text []byte) error {
 			if y.lim.MaxDocs > 0 && y.docs > y.lim.MaxDocs {
 				return y.fail(0, "more than %d document markers (--- or ...)", y.lim.MaxDocs)
 			}
-			y.block = y.block[:0]
+			y.block, y.qcol = y.block[:0], -1
 			if err := y.token(0); err != nil {
 				return err
 			}
@@ -246,6 +304,19 @@ func (y *yscan) line(text []byte) error {
 			return y.token(0) // a directive
 		} else {
 			p = indent
+			prevFirst, prevLen, hadQ := y.prevFirst, y.prevLen, false
+			if y.qcol >= 0 {
+				// The lines after "? " are the key's, up to a ":" (or
+				// "? ", "- ") at its column or a line left of it:
+				// go-yaml takes a key's text from the next line even
+				// at the "?"'s column.
+				if ind := text[indent]; indent < y.qcol || indent == y.qcol && (ind == ':' || ind == '?' || ind == '-') && ends(text, indent+1) {
+					y.qcol = -1
+				} else if err := y.qmoreKey(len(text) - indent); err != nil {
+					return err
+				}
+			}
+			y.flowAtLine = len(y.flow) > 0
 			y.popBlock(indent)
 			// "- ", "? " and ": " at the start of the line, nested.
 			for p < len(text) && (text[p] == '-' || text[p] == '?' || text[p] == ':') && ends(text, p+1) {
@@ -258,8 +329,40 @@ func (y *yscan) line(text []byte) error {
 					if err := y.key(p, 0); err != nil {
 						return err
 					}
+					y.qcol, y.qacc, hadQ = p, 0, true
+					if err := y.qmoreKey(len(text) - p - 1); err != nil {
+						return err
+					}
+					for range 3 { // as for a key (afterScalar)
+						if err := y.path(p); err != nil {
+							return err
+						}
+					}
+				case ':':
+					// Usually the value of a "? key"; go-yaml also
+					// takes the line before as a key without "?",
+					// at that line's column. Counting a key here
+					// over-counts the former.
+					col := p
+					if prevFirst >= 0 && p == indent {
+						col = prevFirst
+					}
+					if n := len(y.block); n > 0 && y.block[n-1].col == col && !y.block[n-1].seq {
+						b := &y.block[n-1]
+						if b.n++; y.lim.MaxKeys > 0 && b.n > y.lim.MaxKeys {
+							return y.fail(p, "more than %s keys in one mapping", Count(int64(y.lim.MaxKeys)))
+						}
+					} else if err := y.key(col, prevLen); err != nil {
+						return err
+					}
+					for range 3 { // as for a key (afterScalar)
+						if err := y.path(p); err != nil {
+							return err
+						}
+					}
 				}
-				if err := y.token(p); err != nil {
+				// A node: the entry's value, null when none is written.
+				if err := y.node(p); err != nil {
 					return err
 				}
 				p++
@@ -268,14 +371,22 @@ func (y *yscan) line(text []byte) error {
 				}
 			}
 			first = p
+			y.prevFirst = first
+			if hadQ || first >= len(text) {
+				y.prevFirst = -1
+			}
 		}
 	}
-	return y.scan(text, p, first, indent)
+	y.firstLen = 0
+	err := y.scan(text, p, first, indent)
+	y.prevLen = y.firstLen
+	return err
 }
 
 // scan reads the tokens of text from p. first is the column of the line's
 // first token after its indicators (-1 when the line continues a string).
 func (y *yscan) scan(text []byte, p, first, indent int) error {
+	y.keyCol = first
 	for p < len(text) {
 		c := text[p]
 		switch {
@@ -315,9 +426,12 @@ func (y *yscan) scan(text []byte, p, first, indent int) error {
 			abs := y.base() + 8
 			y.flow = append(y.flow, flevel{mapping: c == '{', n: 1, abs: abs})
 			p++
-		case c == ']' || c == '}':
-			if n := len(y.flow); n > 0 {
-				y.flow = y.flow[:n-1]
+		case (c == ']' || c == '}') && len(y.flow) > 0:
+			// Outside a flow collection, go-yaml reads them as the
+			// start of a plain scalar (below); a ']' in { } or a '}'
+			// in [ ] does not close it.
+			if y.flow[len(y.flow)-1].mapping == (c == '}') {
+				y.flow = y.flow[:len(y.flow)-1]
 			}
 			if err := y.token(p); err != nil {
 				return err
@@ -326,7 +440,7 @@ func (y *yscan) scan(text []byte, p, first, indent int) error {
 		case c == ',' && len(y.flow) > 0:
 			f := &y.flow[len(y.flow)-1]
 			f.n++
-			f.key = 0
+			f.key, f.pend = 0, 0
 			if f.mapping && y.lim.MaxKeys > 0 && f.n > y.lim.MaxKeys {
 				return y.fail(p, "more than %s keys in one mapping", Count(int64(y.lim.MaxKeys)))
 			}
@@ -338,10 +452,32 @@ func (y *yscan) scan(text []byte, p, first, indent int) error {
 			}
 			p++
 		case (c == ':' || c == '-' || c == '?') && (ends(text, p+1) || (len(y.flow) > 0 && flowIndicator(text[p+1]))):
-			if err := y.token(p); err != nil {
+			// An indicator after another token ("!t - a", "&a ? k"):
+			// a sequence entry or a key as at the start of a line.
+			var err error
+			switch c {
+			case '-':
+				if err = y.entry(p); err == nil {
+					err = y.node(p)
+				}
+			case '?':
+				if err = y.key(p, 0); err == nil {
+					err = y.node(p)
+				}
+			default:
+				err = y.token(p)
+			}
+			if err != nil {
 				return err
 			}
 			p++
+			if p == first+1 {
+				// The line's first token is the next one.
+				for p < len(text) && space(text[p]) {
+					p++
+				}
+				first, y.keyCol = p, p
+			}
 		case c == '&' || c == '*' || c == '!':
 			// An anchor, an alias or a tag: up to a space (or a flow
 			// indicator in a flow collection).
@@ -362,18 +498,27 @@ func (y *yscan) scan(text []byte, p, first, indent int) error {
 				return err
 			}
 			if start == first {
+				// The key, if any, is the next token, or this one
+				// when a ':' follows ("*a : 1", "!t : 1").
 				first = p
 				for first < len(text) && space(text[first]) {
 					first++
 				}
-				if c == '*' {
-					// An alias as a key ("*a : 1") is rare; it is
-					// read as a value.
-					y.notKey(start)
+				if first < len(text) && text[first] == ':' && (ends(text, first+1) || len(y.flow) > 0) {
+					if len(y.flow) == 0 {
+						if err := y.key(y.keyCol, p-start); err != nil {
+							return err
+						}
+					}
+					for range 4 { // as for a key (afterScalar)
+						if err := y.path(start); err != nil {
+							return err
+						}
+					}
 					first = -1
 				}
 			}
-		case (c == '|' || c == '>') && len(y.flow) == 0 && blockHeader(text[p+1:]):
+		case (c == '|' || c == '>') && len(y.flow) == 0 && !y.lines && blockHeader(text[p+1:]):
 			if err := y.node(p); err != nil {
 				return err
 			}
@@ -428,18 +573,48 @@ func (y *yscan) afterScalar(text []byte, p *int, isFirst bool, col, n int) error
 		q++
 	}
 	isKey := q < len(text) && text[q] == ':' && (ends(text, q+1) || len(y.flow) > 0 || q == *p)
+	if isFirst && col >= 0 && y.keyCol >= 0 {
+		col = y.keyCol
+	}
+	if isFirst {
+		y.firstLen = n
+	}
+	if len(y.flow) > 0 {
+		// In a flow collection, a key is all the scalars since the
+		// last ',' (a plain key may go on over lines: "{a\n b: 1}").
+		f := &y.flow[len(y.flow)-1]
+		if isKey {
+			f.key, f.pend = f.pend+n, 0
+			if y.lim.MaxKey > 0 && f.key > y.lim.MaxKey {
+				return y.fail(max(col, 0), "a key of more than %s bytes", Count(int64(y.lim.MaxKey)))
+			}
+		} else {
+			f.pend += n + 1
+		}
+	}
 	switch {
 	case isKey && isFirst && col >= 0:
+		// Also a block key when first on its line (in a flow
+		// collection, JSON written one key per line, it over-counts).
+		if y.qcol >= 0 && col <= y.qcol {
+			y.qcol = -1 // "? a" without a value, then a key
+		}
 		if err := y.key(col, n); err != nil {
 			return err
 		}
-	case isKey && len(y.flow) > 0:
-		if y.lim.MaxKey > 0 && n > y.lim.MaxKey {
-			return y.fail(max(col, 0), "a key of more than %s bytes", Count(int64(y.lim.MaxKey)))
-		}
-		y.flow[len(y.flow)-1].key = n
+	case isFirst && col >= 0 && y.qcol >= 0:
+		// The text of a "? key": counted by qmoreKey.
 	case isFirst && col >= 0:
 		y.notKey(col)
+	}
+	if isKey {
+		// go-yaml allocates up to five path strings for a key: the
+		// key's, the entry's, the value's (null when none is written).
+		for range 3 {
+			if err := y.path(max(col, 0)); err != nil {
+				return err
+			}
+		}
 	}
 	return y.node(max(col, 0))
 }
@@ -471,6 +646,9 @@ func (y *yscan) quoted(text []byte, p int) (int, error) {
 	if y.quote != 0 {
 		y.qLen += len(text) - start + 1
 		p = len(text)
+		if y.lines {
+			y.quote = 0
+		}
 	}
 	if y.lim.MaxString > 0 && y.qLen > y.lim.MaxString {
 		return p, y.failAt(y.qOff, "a quoted string of more than %s bytes", Count(int64(y.lim.MaxString)))
