@@ -185,8 +185,11 @@ func (b *builder) tolerate(name string, err error, max uint64) error {
 		return err // a layer from a module that could not be found
 	}
 	if !after || errors.As(err, &ie) || len(b.layers) == 0 || b.modelErr(err) {
-		if m := b.sib.missing; len(b.layers) == 0 && len(m) > 0 && pe != nil {
-			// Nothing was built: what could not be imported is the likely cause.
+		var de *dataError
+		if m := b.sib.missing; len(b.layers) == 0 && len(m) > 0 && pe != nil && pe.what == "" && !errors.As(err, &de) {
+			// Nothing was built: what could not be imported is the
+			// likely cause — not of an error about a layer being made
+			// (its arguments, --input-shape), which got that far.
 			return &posError{pos: pe.pos, what: pe.what, err: fmt.Errorf("%v; the model may come from what could not be imported: %v", pe.err, m[0].e)}
 		}
 		return err

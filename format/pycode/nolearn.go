@@ -97,6 +97,12 @@ func (b *builder) neuralNet(th *starlark.Thread, fn *starlark.Builtin, a starlar
 	}
 	params := map[string]starlark.Value{}
 	var keys []string
+	// more_params: layer parameters as a dict. nolearn reads them after
+	// the keywords (they win) and, unlike **kwargs, never checks them
+	// for keys that name no layer (_check_for_unused_kwargs reads only
+	// the keywords).
+	more := map[string]bool{}
+	var moreItems []starlark.Tuple
 	for _, kv := range kw {
 		k := string(kv[0].(starlark.String))
 		if k == "layers" {
@@ -105,17 +111,21 @@ func (b *builder) neuralNet(th *starlark.Thread, fn *starlark.Builtin, a starlar
 		}
 		if k == "more_params" {
 			if d, ok := kv[1].(*starlark.Dict); ok {
-				for _, item := range d.Items() {
-					if s, ok := item[0].(starlark.String); ok {
-						params[string(s)] = item[1]
-						keys = append(keys, string(s))
-					}
-				}
+				moreItems = append(moreItems, d.Items()...)
 			}
 			continue
 		}
 		params[k] = kv[1]
 		keys = append(keys, k)
+	}
+	for _, item := range moreItems {
+		if s, ok := item[0].(starlark.String); ok {
+			if _, dup := params[string(s)]; !dup {
+				keys = append(keys, string(s))
+			}
+			params[string(s)] = item[1]
+			more[string(s)] = true
+		}
 	}
 	keys = b.setNetKeywords(params, keys)
 	if layersArg == nil {
@@ -308,13 +318,16 @@ func (b *builder) neuralNet(th *starlark.Thread, fn *starlark.Builtin, a starlar
 			}
 		}
 	}
-	// nolearn refuses keywords that belong to no layer and are not its own.
+	// nolearn refuses keywords that belong to no layer and are not its
+	// own: NeuralNet.__init__'s parameters, and eval_size and
+	// custom_score, which nolearn 0.6 still takes (deprecated: they set
+	// train_split's eval_size and custom_scores).
 	own := map[string]bool{}
-	for _, p := range strings.Split("update loss objective objective_loss_function batch_iterator_train batch_iterator_test regression max_epochs train_split custom_scores scores_train scores_valid X_tensor_type y_tensor_type use_label_encoder on_batch_finished on_epoch_finished on_training_started on_training_finished more_params check_input verbose", " ") {
+	for _, p := range strings.Split("update loss objective objective_loss_function batch_iterator_train batch_iterator_test regression max_epochs train_split custom_scores scores_train scores_valid X_tensor_type y_tensor_type use_label_encoder on_batch_finished on_epoch_finished on_training_started on_training_finished more_params check_input verbose eval_size custom_score", " ") {
 		own[p] = true
 	}
 	for _, k := range keys {
-		if used[k] || own[k] || strings.HasPrefix(k, "update_") || strings.HasPrefix(k, "objective_") {
+		if used[k] || own[k] || more[k] || strings.HasPrefix(k, "update_") || strings.HasPrefix(k, "objective_") {
 			continue
 		}
 		var names []string

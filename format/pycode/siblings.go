@@ -162,7 +162,9 @@ func (b *builder) resolve(imp binding, file string) (starlark.Value, error) {
 		b.sib.importErrs[pe] = true
 	}
 	if from && (strings.HasSuffix(name, "Layer") || b.classes[name].build != nil) {
-		return nil, miss.err(b)
+		// A layer class: an error where the model uses it, a
+		// placeholder while nothing does.
+		return &opaque{name: p, missing: miss, class: true}, nil
 	}
 	if imp.Star {
 		b.sib.stars = append(b.sib.stars, miss)

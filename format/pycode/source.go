@@ -292,8 +292,9 @@ func tryImports(lines []logical, phys []string, i int) bool {
 var (
 	mainGuard     = regexp.MustCompile(`^(if|elif)\s+\(?\s*__name__\s*==\s*['"]__main__['"]`)
 	trailingComma = regexp.MustCompile(`^(\s*)(\w+(?:\s*,\s*\w+)*)\s*,\s*=([^=].*|)$`)
-	importFrom    = regexp.MustCompile(`^from\s+[\w.]+\s+import\b`)
+	importFrom    = regexp.MustCompile(`^from\s+[\w.][\w.\s\\]*\s+import\b`) // from lasagne. updates import adam: Python allows spaces around the dots
 	classHead     = regexp.MustCompile(`^class\s+(\w+)\s*(?:\((.*)\))?\s*:`)
+	spacedDots    = regexp.MustCompile(`\s*\.\s*`)
 	exceptHead    = regexp.MustCompile(`^except\b[^:]*:`)
 	withHead      = regexp.MustCompile(`^with\s+(.+?)\s+as\s+(\w+)\s*:(.*)$`)
 )
@@ -312,7 +313,7 @@ func parseImport(text string, line int) []binding {
 	var out []binding
 	if strings.HasPrefix(text, "import ") {
 		for _, part := range strings.Split(strings.TrimPrefix(text, "import "), ",") {
-			f := strings.Fields(part)
+			f := strings.Fields(spacedDots.ReplaceAllString(part, "."))
 			switch {
 			case len(f) == 3 && f[1] == "as":
 				out = append(out, binding{Name: f[2], Path: f[0], Mod: f[0], Line: line})
@@ -329,7 +330,7 @@ func parseImport(text string, line int) []binding {
 	if i < 0 {
 		return nil
 	}
-	mod := strings.TrimSpace(rest[:i])
+	mod := strings.Join(strings.Fields(rest[:i]), "") // lasagne. updates is lasagne.updates
 	for _, part := range strings.Split(rest[i+len(" import "):], ",") {
 		f := strings.Fields(part)
 		switch {

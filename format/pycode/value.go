@@ -206,6 +206,10 @@ type opaque struct {
 	// missing is set when the value comes from a module layerinfo could
 	// not find: a layer that gets it is an import error.
 	missing *missingImport
+	// class is set on a layer class imported from a missing module
+	// (from layers import RMSPoolLayer): calling it is the import's
+	// error, whatever it is given; unused, it is harmless.
+	class bool
 }
 
 // passesLayer reports whether a call gets a layer.
@@ -244,7 +248,7 @@ func (o *opaque) Attr(name string) (starlark.Value, error) {
 }
 func (o *opaque) AttrNames() []string { return nil }
 func (o *opaque) CallInternal(_ *starlark.Thread, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	if o.missing != nil && passesLayer(args, kwargs) {
+	if o.missing != nil && (o.class || passesLayer(args, kwargs)) {
 		return nil, o.missing.e // a layer made by a module layerinfo could not read
 	}
 	return &opaque{name: clip(o.name + "(…)"), from: o.from, missing: o.missing}, nil
