@@ -157,7 +157,7 @@ def main():
 
 if __name__ == '__main__':
     main()
-`, `model.py:7:17: key "val" not in dict (in main)`, (10+1)*5 + (5+1)*2},
+`, `model.py:7:17: key "val" not in dict (in main, called from model.py:10:9)`, (10+1)*5 + (5+1)*2},
 		{"main() called at top level builds, then trains", `from lasagne.layers import *
 def train(net, epochs):
     history = []
@@ -177,16 +177,15 @@ for batch in iterate_minibatches(X, batch_size):
     n += 1
 loss = 1.0 / n
 `, "model.py:8:12: floating-point division by zero", (4 + 1) * 2},
-		{"the main guard never runs", `from lasagne.layers import *
+		{"the main guard runs, as when the script is run", `from lasagne.layers import *
 def build():
     return DenseLayer(InputLayer((None, 10)), 5)
 def main():
     net = build()
-net = DenseLayer(InputLayer((None, 4)), 2)
-x = [1][3]
 if __name__ == '__main__':
     main()
-`, "model.py:7:8: list index 3 out of range", (4 + 1) * 2},
+x = [1][3]
+`, "model.py:8:8: list index 3 out of range", (10 + 1) * 5},
 		{"unparsable training statement", `from lasagne.layers import *
 l = InputLayer((None, 10))
 l = DenseLayer(l, 5)

@@ -38,6 +38,9 @@ type builder struct {
 	ext   *extent         // where the script builds its model
 	built int             // the last top-level line that made a layer (extent.go)
 	cells *cells          // a notebook's code cells, for positions
+	// guardErr is the error that stopped the file's if __name__ ==
+	// '__main__': block before anything was built.
+	guardErr error
 }
 
 func newBuilder(file string) *builder {

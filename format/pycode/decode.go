@@ -86,7 +86,7 @@ func Decode(name string, src []byte, opt Options) (g *graph.Graph, err error) {
 	b.files = map[string]bool{name: true}
 
 	predeclared := starlark.StringDict{
-		"__name__": starlark.String("__layerinfo__"),
+		"__name__": starlark.String("__main__"), // the script is run: if __name__ == '__main__': runs
 		"__file__": starlark.String(name),
 	}
 	for k, v := range extraBuiltins() {
@@ -128,6 +128,18 @@ func Decode(name string, src []byte, opt Options) (g *graph.Graph, err error) {
 	}
 
 	globals, err := prog.Init(th, predeclared)
+	if err != nil && len(b.layers) == 0 && len(b.nets) == 0 {
+		// The if __name__ == '__main__': block stopped before anything
+		// was built (sys.argv[1] of a script run without its
+		// arguments): the model is then what the file's build function
+		// makes, as if the block were not run; with none, the error.
+		var ee *starlark.EvalError
+		if errors.As(err, &ee) && b.ext.inMainGuard(ee.CallStack, name) {
+			if rerr := b.runError(err); !b.modelErr(rerr) && !b.importErr(rerr) {
+				b.guardErr, err = rerr, nil
+			}
+		}
+	}
 	if err := b.tolerate(name, err, max); err != nil {
 		return nil, err
 	}
@@ -149,6 +161,9 @@ func Decode(name string, src []byte, opt Options) (g *graph.Graph, err error) {
 	}
 	if err := b.checkUsed(); err != nil {
 		return nil, err
+	}
+	if b.guardErr != nil && (len(b.nets) > 0 || len(b.layers) > 0) {
+		b.g.Notes = append(b.g.Notes, fmt.Sprintf("the if __name__ == '__main__': block stopped before building anything: %v", b.guardErr))
 	}
 	for _, s := range b.skipped {
 		b.g.Notes = append(b.g.Notes, s)
@@ -200,6 +215,12 @@ func (b *builder) tolerate(name string, err error, max uint64) error {
 
 // runError is runError for the script and its modules.
 func (b *builder) runError(err error) error { return runError(b.file, err, b.max, b.files) }
+
+// importErr reports whether err is a module's that could not be found.
+func (b *builder) importErr(err error) bool {
+	var pe *posError
+	return errors.As(err, &pe) && b.sib.importErrs[pe]
+}
 
 // modelErr reports whether err came from making a layer.
 func (b *builder) modelErr(err error) bool {
@@ -286,6 +307,8 @@ func (b *builder) finish() (*graph.Graph, error) {
 			}
 			g.Notes = append(g.Notes, fmt.Sprintf("%d output layers: %s", len(outs), strings.Join(names, ", ")))
 		}
+	case b.guardErr != nil:
+		return nil, b.guardErr
 	default:
 		msg := "no network found: the file makes no nolearn NeuralNet and no Lasagne layers (if a function builds it, name it with --entry)"
 		if len(b.skipped) > 0 {

@@ -18,6 +18,7 @@ type extent struct {
 	top      span            // the last top-level statement that builds; zero: none
 	fns      map[string]span // per top-level function: the same in its body
 	builders map[string]bool
+	guards   []span // top-level if __name__ == '__main__': blocks
 }
 
 // span is the lines of a statement, first and last.
@@ -290,9 +291,10 @@ func modelExtent(f *syntax.File, prep *source, classes map[string]class, u *unit
 			case *syntax.DefStmt:
 				continue // defining a function builds nothing
 			case *syntax.IfStmt:
+				// if __name__ == '__main__': runs, as when the script is
+				// run; where it is is remembered (inMainGuard).
 				if isMainGuard(s.Cond) {
-					sp = later(sp, last(s.False)) // if __name__ == '__main__': never runs here
-					continue
+					e.guards = append(e.guards, spanOf(s))
 				}
 				if builds(s.Cond) {
 					sp = later(sp, spanOf(s.Cond))
@@ -325,13 +327,34 @@ func predeclared(id *syntax.Ident) bool {
 
 // isMainGuard reports whether x is __name__ == '__main__'.
 func isMainGuard(x syntax.Expr) bool {
-	b, ok := x.(*syntax.BinaryExpr)
+	b, ok := unparen(x).(*syntax.BinaryExpr)
 	if !ok || b.Op != syntax.EQL {
 		return false
 	}
 	id, ok1 := b.X.(*syntax.Ident)
 	lit, ok2 := b.Y.(*syntax.Literal)
+	if !ok1 || !ok2 {
+		id, ok1 = b.Y.(*syntax.Ident)
+		lit, ok2 = b.X.(*syntax.Literal)
+	}
 	return ok1 && ok2 && id.Name == "__name__" && lit.Value == "__main__"
+}
+
+// inMainGuard reports whether a run error happened while the top level
+// of file ran its if __name__ == '__main__': block.
+func (e *extent) inMainGuard(stack starlark.CallStack, file string) bool {
+	for _, fr := range stack {
+		if fr.Name == "<toplevel>" && fr.Pos.IsValid() && fr.Pos.Filename() == file {
+			line := int(fr.Pos.Line)
+			for _, g := range e.guards {
+				if line >= g.start && line <= g.end {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	return false
 }
 
 // dotted is the text of a name or a chain of attribute accesses

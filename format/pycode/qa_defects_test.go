@@ -144,3 +144,60 @@ net = NeuralNet(layers=[('input', layers.InputLayer), ('output', layers.DenseLay
 		t.Errorf("got %v, want the --input-shape error alone", err)
 	}
 }
+
+// D5: a script's if __name__ == "__main__": block runs, as it does when
+// the script is run.
+func TestMainGuardRuns(t *testing.T) {
+	src := `import lasagne
+
+if __name__ == "__main__":
+    l_in = lasagne.layers.InputLayer(shape=(None, 50, 8))
+    l_gru = lasagne.layers.GRULayer(l_in, num_units=16)
+    l_out = lasagne.layers.DenseLayer(l_gru, num_units=4)
+`
+	// GRU: three gates of W_in 8*16, W_hid 16*16, b 16 = 400 each, 1,200;
+	// hid_init 1*16 = 16, not trainable (learn_init=False). Dense after
+	// flattening 50*16: (800+1)*4 = 3,204. Total 4,420, trainable 4,404.
+	asFoundTotal(t, "model.py", src, Options{}, 4420, 4404)
+
+	// A block that stops before building anything (a script run without
+	// its arguments): the model is what the build function makes, with
+	// the block's error as a note.
+	argv := `import sys
+import lasagne
+def build_model(input_var=None):
+    l = lasagne.layers.InputLayer((None, 10), input_var=input_var)
+    return lasagne.layers.DenseLayer(l, 3)
+if __name__ == '__main__':
+    data = sys.argv[1]
+    net = build_model()
+`
+	r, err := decodeAsFound(t, "model.py", argv, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// (10+1)*3 = 33.
+	if r.Totals.Params != 33 || !strings.Contains(strings.Join(r.Notes, "\n"), "model.py:7:20: list index 1 out of range") {
+		t.Errorf("total %d, notes %q; want 33 and the block's error", r.Totals.Params, r.Notes)
+	}
+	// With no build function, the block's error is the answer.
+	_, err = decodeAsFound(t, "model.py", `import sys
+import lasagne
+if __name__ == '__main__':
+    n = int(sys.argv[1])
+    l = lasagne.layers.DenseLayer(lasagne.layers.InputLayer((None, n)), 3)
+`, Options{})
+	if err == nil || !strings.Contains(err.Error(), "model.py:4:21: list index 1 out of range") {
+		t.Errorf("got %v, want the block's error", err)
+	}
+	// An error before the block that builds the model is an error.
+	_, err = decodeAsFound(t, "model.py", `from lasagne.layers import *
+net = DenseLayer(InputLayer((None, 4)), 2)
+x = [1][3]
+if __name__ == '__main__':
+    net2 = DenseLayer(InputLayer((None, 10)), 5)
+`, Options{})
+	if err == nil || !strings.Contains(err.Error(), "model.py:3:8: list index 3 out of range") {
+		t.Errorf("got %v, want the error before the block", err)
+	}
+}
