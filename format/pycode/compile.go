@@ -193,8 +193,18 @@ var layerCall = regexp.MustCompile(`\b(\w*Layer|NeuralNet|batch_norm)\s*\(`)
 // (an error if it comes before the end of the model). rewriteAST adapts
 // what data code does with placeholders.
 func (b *builder) parse(file string, prep *source, u *unit) error {
+	chains := false
 	for tries := 0; ; tries++ {
 		f, err := fileOptions.Parse(file, prep.text, 0)
+		var ce syntax.Error
+		if err != nil && !chains && errors.As(err, &ce) && strings.Contains(ce.Msg, "does not associate with") {
+			// Python's chained comparisons (0.3 < x < 0.7), every one
+			// of the file at once.
+			chains = true
+			prep.text = rewriteChains(prep.text)
+			tries--
+			continue
+		}
 		if err == nil {
 			rewriteAST(f, prep.generators)
 			prog, err := starlark.FileProgram(f, func(string) bool { return true })

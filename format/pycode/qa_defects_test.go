@@ -201,3 +201,59 @@ if __name__ == '__main__':
 		t.Errorf("got %v, want the error before the block", err)
 	}
 }
+
+// D2: Python's chained comparisons, which Starlark's parser refuses.
+func TestChainedComparisons(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"if 0 < a < 10:\n", "if ((0 < a) and (a < 10)):\n"},
+		{"x = f(0.3 < i[0] < 0.7, b)\n", "x = f(((0.3 < i[0]) and (i[0] < 0.7)), b)\n"},
+		{"ok = not a <= b == c != d\n", "ok = not ((a <= b) and (b == c) and (c != d))\n"},
+		{"y = [v for v in xs if 0 < v < n]\n", "y = [v for v in xs if ((0 < v) and (v < n))]\n"},
+		{"z = (0 <\n     x + 1 < 5)  # c < d < e\n", "z = (((0 < \n     x + 1) and (x + 1 < 5)))  # c < d < e\n"},
+		{"q = a < b and c < d\n", "q = a < b and c < d\n"},
+		{"s = '1 < 2 < 3' < t\n", "s = '1 < 2 < 3' < t\n"},
+		{"r = 1 < g(2 < h < 3) < 4\n", "r = ((1 < g(((2 < h) and (h < 3)))) and (g(((2 < h) and (h < 3))) < 4))\n"},
+		{"w = x << 2 < y < z >> 1\n", "w = ((x << 2 < y) and (y < z >> 1))\n"},
+	} {
+		if got := rewriteChains(c.in); got != c.want {
+			t.Errorf("rewriteChains(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+	// Called before the model, a data loader with a chain runs (it used
+	// to be skipped, and calling it was an error).
+	loader := `import numpy as np
+import lasagne
+
+def get_dataset(n):
+    x = np.random.random((100, n))
+    for i in x:
+        if 0.3 < i[0] < 0.7:
+            pass
+    return x
+
+xx = get_dataset(10)
+l_in = lasagne.layers.InputLayer(shape=(None, 10))
+l_out = lasagne.layers.DenseLayer(l_in, 3)
+`
+	// (10+1)*3 = 33.
+	asFoundTotal(t, "model.py", loader, Options{}, 33, 33)
+	// Evaluated as Python does: 0 < 5 < 10 is true, 0 < 5 < 3 false, so
+	// n = 4; 1 < 2 > 3 is false (each pair), so m = 6.
+	src := `import lasagne
+a = 5
+n = 4 if 0 < a < 10 and not 0 < a < 3 else 9
+m = 7 if 1 < 2 > 3 else 6
+if 0 < a < 10:
+    l = lasagne.layers.InputLayer(shape=(None,
+        10))
+l = lasagne.layers.DenseLayer(l, n)
+l = lasagne.layers.DenseLayer(l, m)
+`
+	// (10+1)*4 + (4+1)*6 = 44 + 30 = 74.
+	asFoundTotal(t, "model.py", src, Options{}, 74, 74)
+	// Positions after a rewritten chain do not move.
+	_, err := decodeAsFound(t, "model.py", src+"l = lasagne.layers.DenseLayr(l, 2)\n", Options{})
+	if err == nil || !strings.Contains(err.Error(), "model.py:10:19:") {
+		t.Errorf("got %v, want the error at model.py:10:19", err)
+	}
+}
