@@ -44,6 +44,10 @@ type ReshapeDim struct {
 	Size  int64 // a literal size (≥ 0), or -1: inferred from the element count
 	Ref   int   // ≥ 0: copy the input's size on this axis (Lasagne [i]); -1: not a reference
 	Input bool  // set by front-ends where a zero means "copy input axis at this index" (ONNX 0)
+	// Symbolic is a size known only when the graph runs (a Theano
+	// scalar in Lasagne's shape): the axis is unknown, and so is a -1
+	// inferred against it (Lasagne's get_output_shape_for).
+	Symbolic bool
 }
 
 // Literal is a ReshapeDim of a given size (-1 for the inferred one).
@@ -67,6 +71,9 @@ func (r *Reshape) Infer(n *graph.Node) error {
 	var shown []string
 	for i, t := range r.Target {
 		switch {
+		case t.Symbolic:
+			out[i] = graph.Unknown()
+			shown = append(shown, "symbolic")
 		case t.Ref >= 0:
 			if t.Ref >= len(in) {
 				return fmt.Errorf("target entry %d refers to input axis %d, but the input %s has %d axes", i, t.Ref, fmtShape(in), len(in))

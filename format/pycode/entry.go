@@ -432,7 +432,7 @@ func (b *builder) autoArgs(fn *starlark.Function) []string {
 		if v, set := b.given.sets[p.name]; set {
 			out = append(out, p.name+"="+v.String())
 		} else if p.required {
-			out = append(out, p.name+"=None")
+			out = append(out, p.name+"=<a Theano variable>")
 		}
 	}
 	return out
@@ -468,7 +468,9 @@ func (b *builder) callBuilder(th *starlark.Thread, fn *starlark.Function, e *ent
 			u.setUsed[p.name] = true
 		case given[p.name] || !p.required:
 		case inputVarLike(p.name) && !e.call:
-			kwargs = append(kwargs, starlark.Tuple{starlark.String(p.name), starlark.None})
+			// What the script's own caller passes (T.tensor4('inputs')):
+			// input_var.shape[0] is a size known when the graph runs.
+			kwargs = append(kwargs, starlark.Tuple{starlark.String(p.name), &opaque{name: p.name, sym: true}})
 		default:
 			return &OptionError{Option: "entry", Err: fmt.Errorf("%s needs its argument %s: give it as --entry '%s(…)' or --set %s=VALUE", fn.Name(), p.name, fn.Name(), p.name)}
 		}

@@ -721,6 +721,12 @@ func (b *builder) reshape(c *call) (*layer, error) {
 			target = append(target, op.RefAxis(int(r)))
 			continue
 		}
+		if o, ok := x.(*opaque); ok && o.sym && o.from == nil && o.missing == nil {
+			// A Theano scalar (input_var.shape[0]): Lasagne makes the
+			// axis None and infers no -1 against it.
+			target = append(target, op.ReshapeDim{Ref: -1, Symbolic: true})
+			continue
+		}
 		n, err := toInt(x)
 		if err != nil {
 			return nil, c.fail("shape entry %d %v", i, err)

@@ -240,7 +240,7 @@ func TestEntry(t *testing.T) {
 	if got := total(t, r); got != 7850 {
 		t.Errorf("total %d, want 7850", got)
 	}
-	if !strings.Contains(strings.Join(g.Notes, "\n"), "built by calling build_mlp(input_var=None, target_var=None)") {
+	if !strings.Contains(strings.Join(g.Notes, "\n"), "built by calling build_mlp(input_var=<a Theano variable>, target_var=<a Theano variable>)") {
 		t.Errorf("notes %q", g.Notes)
 	}
 	// A call with arguments. Conv 6 5x5 filters on 1 channel: (25+1)*6 =
@@ -568,7 +568,7 @@ def build_model(input_var):
 	if got := total(t, r); got != 12 {
 		t.Errorf("total %d, want 12", got)
 	}
-	if !strings.Contains(strings.Join(g.Notes, "\n"), "built by calling build_model(input_var=None); the file also defines get_data") {
+	if !strings.Contains(strings.Join(g.Notes, "\n"), "built by calling build_model(input_var=<a Theano variable>); the file also defines get_data") {
 		t.Errorf("notes %q", g.Notes)
 	}
 	for _, name := range []string{"input_var", "target_var", "inputvar", "input_vars", "X_sym", "sym_x", "var"} {

@@ -257,3 +257,60 @@ l = lasagne.layers.DenseLayer(l, m)
 		t.Errorf("got %v, want the error at model.py:10:19", err)
 	}
 }
+
+// D6, D7: a Theano scalar in a ReshapeLayer's shape is a size known when
+// the graph runs: Lasagne makes that axis None (and a -1 inferred
+// against it None). The input variable a build function is called with
+// is a Theano variable, as the script's own caller passes.
+func TestReshapeTheanoScalar(t *testing.T) {
+	build := `import lasagne
+import theano.tensor as T
+
+def build_model(input_var):
+    l_in = lasagne.layers.InputLayer(shape=(None, 1, 8, 8), input_var=input_var)
+    l_hid = lasagne.layers.DenseLayer(l_in, num_units=64)
+    l_rs = lasagne.layers.ReshapeLayer(l_hid, (input_var.shape[0], 1, 8, 8))
+    return l_rs
+`
+	for _, src := range []string{build, build + "\nx = T.tensor4('x')\nnet = build_model(x)\n"} {
+		r, err := decodeAsFound(t, "model.py", src, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Dense 64 → 64: (64+1)*64 = 4,160; reshape (None, 1, 8, 8).
+		if r.Totals.Params != 4160 {
+			t.Errorf("total %d, want 4160", r.Totals.Params)
+		}
+		if s := shape(row(t, r, "reshape2").OutputShapes[0]); s != "None,1,8,8" {
+			t.Errorf("reshape %s, want None,1,8,8", s)
+		}
+	}
+	// A -1 beside a symbolic size is None too; a -1 beside sizes alone
+	// is still inferred (64 = 4*16).
+	r, err := decodeAsFound(t, "model.py", `import lasagne
+import theano.tensor as T
+x = T.matrix('x')
+l = lasagne.layers.InputLayer((None, 64), input_var=x)
+a = lasagne.layers.ReshapeLayer(l, (x.shape[0] * 2, -1), name='a')
+b = lasagne.layers.ReshapeLayer(l, ([0], 4, -1), name='b')
+`, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := shape(row(t, r, "a").OutputShapes[0]); s != "None,None" {
+		t.Errorf("a %s, want None,None", s)
+	}
+	if s := shape(row(t, r, "b").OutputShapes[0]); s != "None,4,16" {
+		t.Errorf("b %s, want None,4,16", s)
+	}
+	// A size from data is not a Theano scalar: it is still named.
+	_, err = decodeAsFound(t, "model.py", `import lasagne
+import numpy as np
+X = np.load('x.npy')
+l = lasagne.layers.InputLayer((None, 64))
+l = lasagne.layers.ReshapeLayer(l, (-1, int(X.shape[1])))
+`, Options{})
+	if err == nil || !strings.Contains(err.Error(), "comes from data") {
+		t.Errorf("got %v, want a size from data", err)
+	}
+}

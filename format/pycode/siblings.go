@@ -149,7 +149,7 @@ func (b *builder) resolve(imp binding, file string) (starlark.Value, error) {
 		return nil, &posError{pos: pos, err: errors.New(msg)}
 	}
 	if knownLibraries[root] {
-		return &opaque{name: p}, nil
+		return &opaque{name: p, sym: root == "theano"}, nil
 	}
 	name := mod
 	if from {

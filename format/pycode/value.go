@@ -206,6 +206,10 @@ type opaque struct {
 	// missing is set when the value comes from a module layerinfo could
 	// not find: a layer that gets it is an import error.
 	missing *missingImport
+	// sym marks a Theano symbolic value (T.tensor4('x'), an input
+	// variable, input_var.shape[0]): Lasagne takes one as a size known
+	// only when the graph runs (a ReshapeLayer axis of None).
+	sym bool
 	// class is set on a layer class imported from a missing module
 	// (from layers import RMSPoolLayer): calling it is the import's
 	// error, whatever it is given; unused, it is harmless.
@@ -244,30 +248,33 @@ func (o *opaque) Truth() starlark.Bool  { return true }
 func (o *opaque) Hash() (uint32, error) { return hashString(o.name), nil }
 func (o *opaque) Name() string          { return o.name }
 func (o *opaque) Attr(name string) (starlark.Value, error) {
-	return &opaque{name: clip(o.name + "." + name), from: o.from, missing: o.missing}, nil
+	return &opaque{name: clip(o.name + "." + name), from: o.from, missing: o.missing, sym: o.sym}, nil
 }
 func (o *opaque) AttrNames() []string { return nil }
 func (o *opaque) CallInternal(_ *starlark.Thread, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	if o.missing != nil && (o.class || passesLayer(args, kwargs)) {
 		return nil, o.missing.e // a layer made by a module layerinfo could not read
 	}
-	return &opaque{name: clip(o.name + "(…)"), from: o.from, missing: o.missing}, nil
+	return &opaque{name: clip(o.name + "(…)"), from: o.from, missing: o.missing, sym: o.sym}, nil
 }
 func (o *opaque) Binary(op syntax.Token, y starlark.Value, side starlark.Side) (starlark.Value, error) {
-	from := o.from
-	if p, ok := y.(*opaque); ok && from == nil {
-		from = p.from
+	from, sym := o.from, o.sym
+	if p, ok := y.(*opaque); ok {
+		if from == nil {
+			from = p.from
+		}
+		sym = sym || p.sym
 	}
-	return &opaque{name: clip("(" + o.name + " " + op.String() + " …)"), from: from, missing: o.missing}, nil
+	return &opaque{name: clip("(" + o.name + " " + op.String() + " …)"), from: from, missing: o.missing, sym: sym}, nil
 }
 func (o *opaque) Unary(op syntax.Token) (starlark.Value, error) {
-	return &opaque{name: clip(op.String() + o.name), from: o.from, missing: o.missing}, nil
+	return &opaque{name: clip(op.String() + o.name), from: o.from, missing: o.missing, sym: o.sym}, nil
 }
 func (o *opaque) Index(i int) starlark.Value {
-	return &opaque{name: clip(fmt.Sprintf("%s[%d]", o.name, i)), from: o.from, missing: o.missing}
+	return &opaque{name: clip(fmt.Sprintf("%s[%d]", o.name, i)), from: o.from, missing: o.missing, sym: o.sym}
 }
 func (o *opaque) Slice(start, end, step int) starlark.Value {
-	return &opaque{name: clip(o.name + "[…]"), from: o.from, missing: o.missing}
+	return &opaque{name: clip(o.name + "[…]"), from: o.from, missing: o.missing, sym: o.sym}
 }
 
 // Iterate yields nothing: loops over data (batches, epochs of arrays)
@@ -280,7 +287,7 @@ func (emptyIter) Next(*starlark.Value) bool { return false }
 func (emptyIter) Done()                     {}
 func (o *opaque) Len() int                  { return 0 }
 func (o *opaque) Get(k starlark.Value) (starlark.Value, bool, error) {
-	return &opaque{name: clip(o.name + "[" + k.String() + "]"), from: o.from, missing: o.missing}, true, nil
+	return &opaque{name: clip(o.name + "[" + k.String() + "]"), from: o.from, missing: o.missing, sym: o.sym}, true, nil
 }
 
 // userClass is a class the script defined; Starlark cannot run classes,
