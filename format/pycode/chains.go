@@ -1,6 +1,7 @@
 package pycode
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 )
@@ -264,5 +265,122 @@ func oneLine(s string) string {
 			i++
 		}
 	}
+	return out.String()
+}
+
+// rewriteLambdaTuples turns Python 2's tuple parameters of a lambda
+// (sorted(d.items(), key=lambda (k, v): v)) into a lambda of one
+// parameter per tuple whose parts are passed to the body:
+// lambda __lt0: (lambda k, v: v)(__lt0[0], __lt0[1]).
+func rewriteLambdaTuples(src string) string {
+	if !strings.Contains(src, "lambda") {
+		return src
+	}
+	toks := pyTokens(src)
+	text := func(t ptok) string { return src[t.start:t.end] }
+	type edit struct {
+		start, end int
+		repl       string
+	}
+	var edits []edit
+	n := 0
+	for i := 0; i < len(toks); i++ {
+		if text(toks[i]) != "lambda" {
+			continue
+		}
+		// The parameters, up to the ':' at depth 0.
+		j, depth := i+1, 0
+		hasTuple := false
+		for ; j < len(toks); j++ {
+			t := toks[j]
+			if t.kind == tkEOL {
+				break
+			}
+			if t.kind == tkOpen {
+				if text(t) != "(" {
+					break
+				}
+				depth++
+				hasTuple = true
+			} else if t.kind == tkClose {
+				depth--
+				if depth < 0 {
+					break
+				}
+			} else if depth == 0 && text(t) == ":" {
+				break
+			}
+		}
+		if !hasTuple || j >= len(toks) || text(toks[j]) != ":" || depth != 0 {
+			continue
+		}
+		// The parameters: names, or parenthesized tuples of names.
+		var outer, inner, args []string
+		ok := true
+		for k := i + 1; k < j && ok; k++ {
+			t := toks[k]
+			switch {
+			case t.kind == tkName:
+				outer, inner, args = append(outer, text(t)), append(inner, text(t)), append(args, text(t))
+			case text(t) == ",":
+			case text(t) == "(":
+				p := fmt.Sprintf("__lt%d", n)
+				n++
+				outer = append(outer, p)
+				idx := 0
+				for k++; k < j && text(toks[k]) != ")"; k++ {
+					switch {
+					case toks[k].kind == tkName:
+						inner = append(inner, text(toks[k]))
+						args = append(args, fmt.Sprintf("%s[%d]", p, idx))
+						idx++
+					case text(toks[k]) == ",":
+					default:
+						ok = false // nested tuples, defaults: left for Starlark to report
+					}
+				}
+			default:
+				ok = false
+			}
+		}
+		if !ok {
+			continue
+		}
+		// The body: to a ',' ';' 'for' or closing bracket at its depth, or
+		// the end of the line.
+		end, depth := len(src), 0
+		for k := j + 1; k < len(toks); k++ {
+			t := toks[k]
+			if t.kind == tkOpen {
+				depth++
+				continue
+			}
+			if t.kind == tkClose {
+				depth--
+			}
+			if depth < 0 || t.kind == tkEOL || depth == 0 && (text(t) == "," || text(t) == ";" || text(t) == "for") {
+				end = t.start
+				break
+			}
+		}
+		body := strings.TrimRight(src[toks[j].end:end], " \t")
+		edits = append(edits, edit{toks[i].start, toks[j].end + len(body),
+			"lambda " + strings.Join(outer, ", ") + ": (lambda " + strings.Join(inner, ", ") + ":" + body + ")(" + strings.Join(args, ", ") + ")"})
+		for i < len(toks) && toks[i].start < toks[j].end+len(body) {
+			i++
+		}
+		i--
+	}
+	if len(edits) == 0 {
+		return src
+	}
+	var out strings.Builder
+	at := 0
+	for _, e := range edits {
+		out.WriteString(src[at:e.start])
+		out.WriteString(e.repl)
+		at = e.end
+	}
+	out.WriteString(src[at:])
 	return out.String()
 }

@@ -314,3 +314,33 @@ l = lasagne.layers.ReshapeLayer(l, (-1, int(X.shape[1])))
 		t.Errorf("got %v, want a size from data", err)
 	}
 }
+
+// M3: Python 2 syntax before the model: long integers (10L) and the
+// tuple parameters of a lambda.
+func TestPython2LongAndLambdaTuples(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"key=lambda (k, v): v)", "key=lambda __lt0: (lambda k, v: v)(__lt0[0], __lt0[1]))"},
+		{"f = lambda x, (a, b): x + a * b\n", "f = lambda x, __lt0: (lambda x, a, b: x + a * b)(x, __lt0[0], __lt0[1])\n"},
+		{"g = lambda (a,): a, 3\n", "g = lambda __lt0: (lambda a: a)(__lt0[0]), 3\n"},
+		{"h = lambda x: (x, 1)\n", "h = lambda x: (x, 1)\n"},
+	} {
+		if got := rewriteLambdaTuples(c.in); got != c.want {
+			t.Errorf("rewriteLambdaTuples(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+	src := `import lasagne
+n = 10L
+big = 0x10L
+pairs = sorted({'a': 3, 'b': 2}.items(), key=lambda (k, v): v)
+units = pairs[0][1] * n + big - 16
+l = lasagne.layers.InputLayer((None, 5))
+l = lasagne.layers.DenseLayer(l, units)
+s = 'keep 10L in strings'
+`
+	// sorted by value: ('b', 2) first, so units = 2*10 + 16 - 16 = 20;
+	// Dense 5 → 20: (5+1)*20 = 120.
+	asFoundTotal(t, "model.py", src, Options{}, 120, 120)
+	if p := prepare(src); !strings.Contains(p.text, "'keep 10L in strings'") || !strings.Contains(p.text, "n = 10 \n") {
+		t.Errorf("prepared text %q", p.text)
+	}
+}

@@ -248,7 +248,7 @@ func prepare(src string) *source {
 			phys[i] = rewritePow(l)
 		}
 	}
-	s.text = rewriteExprs(rewriteOutsideStrings(rewriteStrings(strings.Join(phys, "\n"))))
+	s.text = rewriteExprs(rewriteLambdaTuples(rewriteOutsideStrings(rewriteStrings(strings.Join(phys, "\n")))))
 	return s
 }
 
@@ -479,14 +479,38 @@ func rewriteOutsideStrings(s string) string {
 			continue
 		}
 		if isIdent(c) {
+			start := i
 			for i < len(b) && isIdent(b[i]) {
 				i++
+			}
+			if longLiteral(b[start:i]) {
+				b[i-1] = ' ' // Python 2's long integer 10L is 10
 			}
 			continue
 		}
 		i++
 	}
 	return string(b)
+}
+
+// longLiteral reports whether a token is a Python 2 long integer
+// literal: 10L, 0x1FL.
+func longLiteral(t []byte) bool {
+	n := len(t)
+	if n < 2 || t[0] < '0' || t[0] > '9' || t[n-1] != 'L' && t[n-1] != 'l' {
+		return false
+	}
+	digits := t[:n-1]
+	hex := len(digits) > 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')
+	if hex {
+		digits = digits[2:]
+	}
+	for _, d := range digits {
+		if !(d >= '0' && d <= '9' || hex && (d >= 'a' && d <= 'f' || d >= 'A' && d <= 'F')) {
+			return false
+		}
+	}
+	return true
 }
 
 func isIdent(c byte) bool {
