@@ -24,11 +24,12 @@ const (
 // interface values, which costs some 40 bytes per byte of a long array:
 // a 60 MB array would take 2 GB. Real configurations are far smaller:
 // an ImageNet-21k classifier's id2label and label2id hold 21,843 labels
-// each, Whisper's suppress_tokens about 90 numbers.
+// each, Whisper's suppress_tokens about 90 numbers. At the limits the
+// decoded values take about 250 MB.
 var limits = textlimit.Limits{
 	MaxDepth:  64,
 	MaxItems:  1_000_000,
-	MaxKeys:   1_000_000,
+	MaxKeys:   200_000,
 	MaxValues: 2_000_000,
 	MaxString: 1 << 20,
 }

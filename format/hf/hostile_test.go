@@ -3,6 +3,7 @@ package hf
 import (
 	"bytes"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -23,11 +24,16 @@ type hostileConfig struct {
 func repeat(size int, head, unit string, n int, tail string) []byte {
 	b := bytes.NewBuffer(make([]byte, 0, size))
 	b.WriteString(head)
-	for i := range n {
-		if i > 0 {
-			b.WriteByte(',')
+	if !strings.Contains(unit, "#") {
+		b.WriteString(unit)
+		b.Write(bytes.Repeat([]byte(","+unit), n-1))
+	} else {
+		for i := range n {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(strings.ReplaceAll(unit, "#", strconv.Itoa(i)))
 		}
-		b.WriteString(strings.ReplaceAll(unit, "#", fmt.Sprint(i)))
 	}
 	b.WriteString(tail)
 	return b.Bytes()
@@ -39,7 +45,7 @@ func hostileConfigs() []hostileConfig {
 		{name: "60MB-one-array", err: "config.json:1:2000030: more than 1,000,000 elements in one array", maxMiB: 256, gen: func() []byte {
 			return repeat(60<<20+64, `{"model_type": "bert", "x": [`, "1", 30_000_000, "]}")
 		}},
-		{name: "60MB-one-object", err: "more than 2,000,000 values in all", maxMiB: 256, gen: func() []byte {
+		{name: "60MB-one-object", err: "config.json:1:2088928: more than 200,000 keys in one object", maxMiB: 256, gen: func() []byte {
 			return repeat(60<<20, `{"model_type": "bert", "x": {`, `"#":1`, 4_500_000, "}}")
 		}},
 		{name: "small-arrays", err: "more than 2,000,000 values in all", maxMiB: 256, gen: func() []byte {
@@ -56,6 +62,22 @@ func hostileConfigs() []hostileConfig {
 		}},
 		{name: "60MB-number", err: "a number or word of more than 1,048,576 bytes", maxMiB: 256, gen: func() []byte {
 			return []byte(`{"model_type": "bert", "hidden_size": ` + strings.Repeat("9", 60<<20) + `}`)
+		}},
+		{name: "1M-keys", err: "more than 2,000,000 values in all", maxMiB: 256, gen: func() []byte {
+			var b bytes.Buffer
+			b.WriteString(`{"model_type": "bert"`)
+			for i := range 10 {
+				fmt.Fprintf(&b, `, "x%d": {`, i)
+				for j := range 110_000 {
+					if j > 0 {
+						b.WriteByte(',')
+					}
+					fmt.Fprintf(&b, `"%d":1`, j)
+				}
+				b.WriteString("}")
+			}
+			b.WriteString("}")
+			return b.Bytes()
 		}},
 		// An ImageNet-21k classifier's labels, both ways: must decode.
 		{name: "21k-labels", maxMiB: 256, gen: func() []byte {

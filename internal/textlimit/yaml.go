@@ -479,10 +479,10 @@ func (y *yscan) scan(text []byte, p, first, indent int) error {
 				first, y.keyCol = p, p
 			}
 		case c == '&' || c == '*' || c == '!':
-			// An anchor, an alias or a tag: up to a space (or a flow
-			// indicator in a flow collection).
+			// An anchor, an alias or a tag: up to a space, a ": " (or
+			// a flow indicator in a flow collection).
 			start := p
-			for p < len(text) && !space(text[p]) && !(len(y.flow) > 0 && flowIndicator(text[p])) {
+			for p < len(text) && !space(text[p]) && !(len(y.flow) > 0 && flowIndicator(text[p])) && !(text[p] == ':' && ends(text, p+1)) {
 				p++
 			}
 			if p-start > y.lim.MaxString && y.lim.MaxString > 0 {
