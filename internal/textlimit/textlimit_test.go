@@ -2,6 +2,7 @@ package textlimit
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -150,4 +151,46 @@ func BenchmarkScan(b *testing.B) {
 			}
 		})
 	}
+}
+
+// jsonCost is what encoding/json builds for a value: values (keys
+// included), the longest array, the most keys, the depth.
+func jsonCost(v any, depth int, c *[4]int) {
+	c[0]++
+	c[3] = max(c[3], depth)
+	switch x := v.(type) {
+	case []any:
+		c[1] = max(c[1], len(x))
+		for _, e := range x {
+			jsonCost(e, depth+1, c)
+		}
+	case map[string]any:
+		c[2] = max(c[2], len(x))
+		for _, e := range x {
+			c[0]++ // the key
+			jsonCost(e, depth+1, c)
+		}
+	}
+}
+
+// FuzzJSONBound: on any JSON encoding/json accepts, the scan's counts
+// bound what it decodes, so that no text passes the limits and still
+// costs more.
+func FuzzJSONBound(f *testing.F) {
+	for _, s := range []string{`{"a": [1, 2, {"b": [[]]}], "c": "d"}`, `[1, "2", null, true]`, `{"a": {"a": {"a": 1}}, "a": 2}`, `"x"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var v any
+		if json.Unmarshal(data, &v) != nil {
+			return
+		}
+		var c [4]int
+		jsonCost(v, 0, &c)
+		for i, lim := range []Limits{{MaxValues: c[0] - 1}, {MaxItems: c[1] - 1}, {MaxKeys: c[2] - 1}, {MaxDepth: c[3] - 1}} {
+			if c[i] > 1 && JSON(data, lim) == nil {
+				t.Errorf("count %d is %d, but the scan passed %+v on %q", i, c[i], lim, data)
+			}
+		}
+	})
 }
