@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -48,10 +49,32 @@ type Input struct {
 	Name string
 	R    io.ReaderAt
 	Size int64
+	// Dir is the directory holding the file, from which the files it
+	// names are read (an index's shards, a config.json beside a
+	// checkpoint): only regular files inside it, reached through no
+	// symbolic link that leads out of it. File sets it; nil (Bytes,
+	// standard input) reads no other file.
+	Dir fs.FS
 }
 
 // File opens a file as an Input; the caller closes it with Close when done.
 func File(path string) (Input, func() error, error) {
+	in, closeFile, err := openFile(path)
+	if err != nil {
+		return in, nil, err
+	}
+	dir, closeDir, err := fileio.Dir(path)
+	if err != nil {
+		return in, closeFile, nil // the file alone, as from standard input
+	}
+	in.Dir = dir
+	return in, func() error {
+		closeDir()
+		return closeFile()
+	}, nil
+}
+
+func openFile(path string) (Input, func() error, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return Input{}, nil, err
@@ -252,7 +275,7 @@ func Formats() []Format {
 			Doc:   "GGUF v2/v3 checkpoints (llama.cpp): tensor headers and metadata",
 			Sniff: checkpoint.SniffGGUF,
 			Decode: func(in Input, opt Options) (*graph.Graph, error) {
-				return checkpoint.GGUF(in.Name, in.R, in.Size)
+				return checkpoint.GGUF(in.Name, in.R, in.Size, in.checkpoint(opt))
 			},
 		},
 		{
@@ -263,9 +286,9 @@ func Formats() []Format {
 			},
 			Decode: func(in Input, opt Options) (*graph.Graph, error) {
 				if checkpoint.SniffIndex(filepath.Base(in.Name), in.head(4096)) {
-					return checkpoint.SafetensorsIndex(in.Name)
+					return checkpoint.SafetensorsIndex(in.Name, in.R, in.Size, in.checkpoint(opt))
 				}
-				return checkpoint.Safetensors(in.Name, in.R, in.Size)
+				return checkpoint.Safetensors(in.Name, in.R, in.Size, in.checkpoint(opt))
 			},
 		},
 		{
@@ -273,7 +296,7 @@ func Formats() []Format {
 			Doc:   "PyTorch .pt/.pth/.ckpt/.bin files written by torch.save: the model's tensors apart from optimizer state (the pickle is read, never run)",
 			Sniff: checkpoint.SniffTorch,
 			Decode: func(in Input, opt Options) (*graph.Graph, error) {
-				return checkpoint.Torch(in.Name, in.R, in.Size)
+				return checkpoint.Torch(in.Name, in.R, in.Size, in.checkpoint(opt))
 			},
 		},
 		{
@@ -282,7 +305,7 @@ func Formats() []Format {
 			Sniff: onnx.Sniff,
 			Takes: []string{"input-shape"},
 			Decode: func(in Input, opt Options) (*graph.Graph, error) {
-				return onnx.Load(in.Name, in.R, in.Size, onnx.Options{InputShapes: opt.InputShapes})
+				return onnx.Load(in.Name, in.R, in.Size, onnx.Options{InputShapes: opt.InputShapes, Budget: opt.budget})
 			},
 		},
 		{
@@ -337,6 +360,11 @@ func Formats() []Format {
 			Decode: decodePython,
 		},
 	}
+}
+
+// checkpoint is what the checkpoint readers take besides the file.
+func (in Input) checkpoint(opt Options) checkpoint.Options {
+	return checkpoint.Options{Budget: opt.budget, Dir: in.Dir}
 }
 
 // FormatNames lists the format names for --format.

@@ -26,7 +26,7 @@ func torchFile(t *testing.T, name string) (*graph.Graph, error) {
 	}
 	defer f.Close()
 	st, _ := f.Stat()
-	return Torch(path, f, st.Size())
+	return Torch(path, f, st.Size(), Options{})
 }
 
 func notes(r *stats.Report) string { return strings.Join(r.Notes, "\n") }
@@ -166,14 +166,14 @@ func TestSafetensorsOrder(t *testing.T) {
 	os.WriteFile(path, buf, 0o644)
 	f, _ := os.Open(path)
 	defer f.Close()
-	g, err := Safetensors(path, f, int64(len(buf)))
+	g, err := Safetensors(path, f, int64(len(buf)), Options{})
 	r := report(t, g, err)
 	if got := layerNames(r); got != "z a m" || r.Totals.Params != 5 {
 		t.Errorf("rows %q, params %d", got, r.Totals.Params)
 	}
 	empty := binary.LittleEndian.AppendUint64(nil, 34)
 	empty = append(empty, `{"__metadata__":{"format":"pt"}}  `...)
-	if _, err := Safetensors("e.safetensors", bytesReader(empty), int64(len(empty))); err == nil ||
+	if _, err := Safetensors("e.safetensors", bytesReader(empty), int64(len(empty)), Options{}); err == nil ||
 		err.Error() != `no tensors in e.safetensors: it holds only __metadata__: format "pt"` {
 		t.Errorf("no tensors: %v", err)
 	}
@@ -232,7 +232,7 @@ func TestGGUFMetadata(t *testing.T) {
 		w.b = append(w.b, 0)
 	}
 	w.b = append(w.b, make([]byte, 32+128)...)
-	g, err := GGUF("m.gguf", bytesReader(w.b), int64(len(w.b)))
+	g, err := GGUF("m.gguf", bytesReader(w.b), int64(len(w.b)), Options{})
 	r := report(t, g, err)
 	if got := layerNames(r); got != "blk.0.attn_norm token_embd" || r.Totals.Params != 8+32 {
 		t.Errorf("rows %q, params %d", got, r.Totals.Params)
@@ -251,7 +251,7 @@ func TestGGUFVocabOnly(t *testing.T) {
 	for _, tok := range []string{"<unk>", "<s>", "</s>"} {
 		w.str(tok)
 	}
-	_, err := GGUF("vocab.gguf", bytesReader(w.b), int64(len(w.b)))
+	_, err := GGUF("vocab.gguf", bytesReader(w.b), int64(len(w.b)), Options{})
 	want := "no tensors in vocab.gguf: it holds only metadata: architecture llama, vocabulary 3 tokens (llama tokenizer) (a vocab-only GGUF"
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("vocab-only: %v", err)
@@ -282,7 +282,7 @@ func TestTorchIndex(t *testing.T) {
 	js, _ := json.Marshal(map[string]any{"metadata": map[string]any{"total_size": 0}, "weight_map": wm})
 	idx := filepath.Join(dir, "pytorch_model.bin.index.json")
 	os.WriteFile(idx, js, 0o644)
-	g, err := SafetensorsIndex(idx)
+	g, err := indexFile(t, idx)
 	r := report(t, g, err)
 	// Linear(4,3) + Linear(3,2, bias=False): 12+3+6; module.pt: 109.
 	if r.Totals.Params != 12+3+6+109 || g.Format != "torch" {
@@ -291,11 +291,11 @@ func TestTorchIndex(t *testing.T) {
 	delete(wm, "fc.bias")
 	js, _ = json.Marshal(map[string]any{"weight_map": wm})
 	os.WriteFile(idx, js, 0o644)
-	if _, err := SafetensorsIndex(idx); err == nil || !strings.Contains(err.Error(), `shard pytorch_model-00002-of-00002.bin holds tensor "fc.bias", which is not in the weight_map`) {
+	if _, err := indexFile(t, idx); err == nil || !strings.Contains(err.Error(), `shard pytorch_model-00002-of-00002.bin holds tensor "fc.bias", which is not in the weight_map`) {
 		t.Errorf("stray tensor: %v", err)
 	}
 	os.WriteFile(filepath.Join(dir, "pytorch_model-00002-of-00002.bin"), []byte("version https://git-lfs.github.com/spec/v1\noid sha256:ab\nsize 2000000000\n"), 0o644)
-	if _, err := SafetensorsIndex(idx); err == nil || !strings.Contains(err.Error(), "pytorch_model-00002-of-00002.bin is a Git LFS pointer for a 2.0 GB file") {
+	if _, err := indexFile(t, idx); err == nil || !strings.Contains(err.Error(), "pytorch_model-00002-of-00002.bin is a Git LFS pointer for a 2.0 GB file") {
 		t.Errorf("pointer shard: %v", err)
 	}
 }

@@ -36,7 +36,7 @@ func BenchmarkSafetensors7B(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		g, err := Safetensors(path, f, st.Size())
+		g, err := Safetensors(path, f, st.Size(), Options{})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package checkpoint
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"os"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/infer"
+	"github.com/layerinfo/layerinfo/internal/fileio"
 	"github.com/layerinfo/layerinfo/stats"
 )
 
@@ -77,7 +79,12 @@ func TestSafetensors(t *testing.T) {
 	f, _ := os.Open(path)
 	defer f.Close()
 	st, _ := f.Stat()
-	g, err := Safetensors(path, f, st.Size())
+	fsys, closeDir, err := fileio.Dir(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeDir()
+	g, err := Safetensors(path, f, st.Size(), Options{Dir: fsys})
 	r := report(t, g, err)
 	want := int64(100*16 + 32*16 + 32*16 + 16 + 16 + 8 + 1)
 	if r.Totals.Params != want || r.Totals.NonTrainableParams != 8+1 {
@@ -105,13 +112,13 @@ func TestSafetensorsIndex(t *testing.T) {
 	writeSafetensors(t, filepath.Join(dir, "b.safetensors"), [][3]any{{"y.weight", "F32", []int64{2, 3}}})
 	idx := filepath.Join(dir, "model.safetensors.index.json")
 	os.WriteFile(idx, []byte(`{"metadata": {"total_size": 88}, "weight_map": {"x.weight": "a.safetensors", "y.weight": "b.safetensors"}}`), 0o644)
-	g, err := SafetensorsIndex(idx)
+	g, err := indexFile(t, idx)
 	r := report(t, g, err)
 	if r.Totals.Params != 16+6 || r.Totals.ParamBytes == nil || *r.Totals.ParamBytes != (16+6)*4 {
 		t.Errorf("params %d bytes %v", r.Totals.Params, r.Totals.ParamBytes)
 	}
 	os.Remove(filepath.Join(dir, "b.safetensors"))
-	if _, err := SafetensorsIndex(idx); err == nil || !strings.Contains(err.Error(), "b.safetensors") {
+	if _, err := indexFile(t, idx); err == nil || !strings.Contains(err.Error(), "b.safetensors") {
 		t.Errorf("missing shard: %v", err)
 	}
 }
@@ -128,7 +135,7 @@ func TestTorch(t *testing.T) {
 	}
 	defer f.Close()
 	st, _ := f.Stat()
-	g, err := Torch(path, f, st.Size())
+	g, err := Torch(path, f, st.Size(), Options{})
 	r := report(t, g, err)
 	// steps (5) and mask (2x3) are integer/bool buffers; embed 10x4 (head
 	// tied to it); LayerNorm(4) weight+bias; Linear(4,6).
@@ -194,7 +201,7 @@ func TestGGUF(t *testing.T) {
 	f, _ := os.Open(path)
 	defer f.Close()
 	st, _ := f.Stat()
-	g, err := GGUF(path, f, st.Size())
+	g, err := GGUF(path, f, st.Size(), Options{})
 	r := report(t, g, err)
 	if r.Totals.Params != 16+64*32 {
 		t.Errorf("params %d", r.Totals.Params)
@@ -208,4 +215,20 @@ func TestGGUF(t *testing.T) {
 	if !strings.Contains(strings.Join(r.Notes, " "), "architecture llama") {
 		t.Errorf("notes %v", r.Notes)
 	}
+}
+
+// indexFile reads the index file path with its directory, as
+// layerinfo.File does.
+func indexFile(t *testing.T, path string) (*graph.Graph, error) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, closeDir, err := fileio.Dir(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeDir()
+	return SafetensorsIndex(path, bytes.NewReader(data), int64(len(data)), Options{Dir: dir})
 }

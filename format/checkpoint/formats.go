@@ -85,12 +85,12 @@ func dtypeName(s string) graph.DType {
 }
 
 // Safetensors reads one safetensors file's header.
-func Safetensors(name string, r io.ReaderAt, size int64) (*graph.Graph, error) {
-	f, err := (&safetensors.Decoder{Name: name}).Decode(r, size)
+func Safetensors(name string, r io.ReaderAt, size int64, opt Options) (*graph.Graph, error) {
+	f, err := (&safetensors.Decoder{Name: name, Budget: opt.Budget, Reserve: RowCost}).Decode(r, size)
 	if err != nil {
 		return nil, err
 	}
-	var ts []Tensor
+	ts := make([]Tensor, 0, len(f.Tensors))
 	for _, t := range f.Tensors {
 		ts = append(ts, Tensor{Name: t.Name, Shape: t.Shape, DType: dtypeName(t.DType.Name), Bytes: t.Bytes})
 	}
@@ -106,51 +106,50 @@ func Safetensors(name string, r io.ReaderAt, size int64) (*graph.Graph, error) {
 		}
 		return nil, fmt.Errorf("no tensors in %s: it holds %s", name, what)
 	}
-	notes := configNote(name)
+	notes := configNote(name, opt.Dir)
 	if v, ok := f.Metadata["format"]; ok {
 		notes = append(notes, "metadata format: "+v)
 	}
-	return Build(name, "safetensors", ts, notes)
+	return build(name, "safetensors", ts, notes, opt.Budget, 0)
 }
 
-// SafetensorsIndex reads every shard a model.safetensors.index.json names,
-// or a pytorch_model.bin.index.json's torch.save shards.
-func SafetensorsIndex(name string) (*graph.Graph, error) {
-	if name == "" || name == "<stdin>" {
-		return nil, errNoDir
-	}
-	ix, err := safetensors.ReadIndex(name)
+// SafetensorsIndex reads the model.safetensors.index.json r of size bytes
+// and every shard it names from opt.Dir, or a pytorch_model.bin.index.json
+// and its torch.save shards. Without opt.Dir no shard can be read.
+func SafetensorsIndex(name string, r io.ReaderAt, size int64, opt Options) (*graph.Graph, error) {
+	d := &safetensors.Decoder{Name: name, Budget: opt.Budget, Reserve: RowCost}
+	ix, err := d.DecodeIndex(io.NewSectionReader(r, 0, size))
 	if err != nil {
 		return nil, err
 	}
 	for _, shard := range ix.Shards() {
 		if !strings.HasSuffix(shard, ".safetensors") {
-			return torchIndex(name, ix)
+			return torchIndex(name, ix, opt)
 		}
 	}
-	m, err := safetensors.OpenIndex(name) // its errors name the index or the shard
+	m, err := d.Shards(name, ix, opt.Dir) // its errors name the index or the shard
 	if err != nil {
 		return nil, err
 	}
 	if len(m.Tensors) == 0 {
 		return nil, fmt.Errorf("no tensors in %s: its weight_map is empty", name)
 	}
-	var ts []Tensor
+	ts := make([]Tensor, 0, len(m.Tensors))
 	for _, t := range m.Tensors {
 		ts = append(ts, Tensor{Name: t.Name, Shape: t.Shape, DType: dtypeName(t.DType.Name), Bytes: t.Bytes})
 	}
-	notes := append(configNote(name), fmt.Sprintf("%d shards", len(m.Files)))
-	return Build(name, "safetensors", ts, notes)
+	notes := append(configNote(name, opt.Dir), fmt.Sprintf("%d shards", len(m.Files)))
+	return build(name, "safetensors", ts, notes, opt.Budget, 0)
 }
 
 // GGUF reads a GGUF file's header; quantized tensors keep their block
 // layout's exact byte size.
-func GGUF(name string, r io.ReaderAt, size int64) (*graph.Graph, error) {
-	f, err := (&gguf.Decoder{Name: name}).Decode(r, size)
+func GGUF(name string, r io.ReaderAt, size int64, opt Options) (*graph.Graph, error) {
+	f, err := (&gguf.Decoder{Name: name, Budget: opt.Budget, Reserve: RowCost}).Decode(r, size)
 	if err != nil {
 		return nil, err
 	}
-	var ts []Tensor
+	ts := make([]Tensor, 0, len(f.Tensors))
 	for _, t := range f.Tensors {
 		dt := graph.DType(strings.ToLower(t.Type.String()))
 		switch t.Type.String() {
@@ -181,7 +180,7 @@ func GGUF(name string, r io.ReaderAt, size int64) (*graph.Graph, error) {
 	if c, ok := f.ParameterCount(); ok {
 		notes = append(notes, fmt.Sprintf("general.parameter_count says %s", thousands(c)))
 	}
-	g, err := Build(name, "gguf", ts, notes)
+	g, err := build(name, "gguf", ts, notes, opt.Budget, 0)
 	if err != nil {
 		return nil, err
 	}

@@ -31,9 +31,9 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r := bytes.NewReader(data)
 		for _, dec := range []func() error{
-			func() error { g, err := GGUF("f", r, int64(len(data))); return use(g, err) },
-			func() error { g, err := Safetensors("f", r, int64(len(data))); return use(g, err) },
-			func() error { g, err := Torch("f", r, int64(len(data))); return use(g, err) },
+			func() error { g, err := GGUF("f", r, int64(len(data)), Options{}); return use(g, err) },
+			func() error { g, err := Safetensors("f", r, int64(len(data)), Options{}); return use(g, err) },
+			func() error { g, err := Torch("f", r, int64(len(data)), Options{}); return use(g, err) },
 		} {
 			if err := dec(); err != nil && strings.Contains(err.Error(), "internal error") {
 				t.Fatal(err)

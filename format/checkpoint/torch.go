@@ -23,8 +23,8 @@ import (
 // Classes outside torchpt's allow-list (argparse.Namespace, the user's
 // nn.Module subclass of torch.save(model)) are kept as inert values:
 // nothing in the pickle is ever called.
-func Torch(name string, r io.ReaderAt, size int64) (*graph.Graph, error) {
-	f, err := (&torchpt.Decoder{Name: name, AllowUnknownGlobals: true}).Decode(r, size)
+func Torch(name string, r io.ReaderAt, size int64, opt Options) (*graph.Graph, error) {
+	f, err := (&torchpt.Decoder{Name: name, AllowUnknownGlobals: true, Budget: opt.Budget}).Decode(r, size)
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +40,7 @@ func Torch(name string, r io.ReaderAt, size int64) (*graph.Graph, error) {
 		}
 		return nil, fmt.Errorf("%s in %s: it holds %s", what, name, c.Summary())
 	}
-	var ts []Tensor
+	ts := make([]Tensor, 0, len(c.Model))
 	for _, t := range c.Model {
 		tie := ""
 		if t.Storage != nil {
@@ -55,8 +55,8 @@ func Torch(name string, r io.ReaderAt, size int64) (*graph.Graph, error) {
 		}
 		ts = append(ts, Tensor{Name: t.Name, Shape: t.Shape, DType: dtypeName(t.DType), Bytes: t.Bytes, Tie: tie, Train: train, Module: t.Module})
 	}
-	notes := append(configNote(name), torchNotes(f, c)...)
-	return Build(name, "torch", ts, notes)
+	notes := append(configNote(name, opt.Dir), torchNotes(f, c)...)
+	return Build(name, "torch", ts, notes, opt.Budget)
 }
 
 func moduleClass(f *torchpt.File) string {
@@ -191,16 +191,21 @@ func thousands(n int64) string {
 	return b.String()
 }
 
-// torchIndex reads the torch.save shards of a pytorch_model.bin.index.json:
-// each shard's state dict, checked against the weight_map.
-func torchIndex(name string, ix *safetensors.Index) (*graph.Graph, error) {
-	dir := filepath.Dir(name)
+// torchIndex reads the torch.save shards of a pytorch_model.bin.index.json
+// from opt.Dir: each shard's state dict, checked against the weight_map.
+func torchIndex(name string, ix *safetensors.Index, opt Options) (*graph.Graph, error) {
+	shards := ix.Shards()
+	if opt.Dir == nil {
+		return nil, fmt.Errorf("%s: %s cannot be read: the index was %w", name, fileio.Shards(len(shards)), fileio.ErrNoDir)
+	}
 	var ts []Tensor
 	found := map[string]bool{}
-	for _, shard := range ix.Shards() {
-		path := filepath.Join(dir, shard)
-		f, err := fileio.Open(path, (&torchpt.Decoder{Name: path, AllowUnknownGlobals: true}).Decode)
+	for _, shard := range shards {
+		path := filepath.Join(filepath.Dir(name), shard)
+		d := &torchpt.Decoder{Name: path, AllowUnknownGlobals: true, Budget: opt.Budget}
+		f, err := fileio.OpenIn(opt.Dir, filepath.ToSlash(shard), path, d.Decode)
 		if err != nil {
+			shardErr(shard, err)
 			return nil, fmt.Errorf("%s: shard %s: %w", name, shard, err)
 		}
 		c := f.Contents()
@@ -231,6 +236,6 @@ func torchIndex(name string, ix *safetensors.Index) (*graph.Graph, error) {
 	if len(ts) == 0 {
 		return nil, fmt.Errorf("no tensors in %s: its weight_map is empty", name)
 	}
-	notes := append(configNote(name), fmt.Sprintf("%d torch.save shards", len(ix.Shards())))
-	return Build(name, "torch", ts, notes)
+	notes := append(configNote(name, opt.Dir), fmt.Sprintf("%d torch.save shards", len(shards)))
+	return Build(name, "torch", ts, notes, opt.Budget)
 }

@@ -2,12 +2,18 @@ package gguf
 
 import (
 	"encoding/binary"
-	"github.com/layerinfo/layerinfo/internal/fileio"
+	"errors"
+	"fmt"
 	"io"
 	"math"
 	"math/bits"
 	"sort"
+	"strconv"
 	"strings"
+	"unsafe"
+
+	"github.com/layerinfo/layerinfo/internal/budget"
+	"github.com/layerinfo/layerinfo/internal/fileio"
 )
 
 // Default caps; see Decoder.
@@ -36,6 +42,48 @@ type Decoder struct {
 	// SkipSizeCheck accepts files whose tensor data is absent or truncated
 	// (header-only copies): tensor extents are not checked against the size.
 	SkipSizeCheck bool
+	// Budget is charged, before they are made, for the tensor infos,
+	// metadata entries, strings and decoded arrays the header declares;
+	// nil charges each request against the default limit only.
+	Budget *budget.Budget
+	// Reserve is charged with each tensor the header declares, for what
+	// the caller will make of it (a report's row), so that a header too
+	// large to report is refused before it is decoded.
+	Reserve int64
+}
+
+// Memory one tensor info and one metadata entry cost beyond their
+// strings: the structs, the name sets and maps.
+const (
+	tensorCost = int64(unsafe.Sizeof(Tensor{})) + 64
+	kvCost     = int64(unsafe.Sizeof(Value{})) + 16 + 64
+	valueCost  = int64(unsafe.Sizeof(Value{})) + 16
+)
+
+// thousands writes n with comma separators: 1,234,567.
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	var out []byte
+	for i := range s {
+		if i > 0 && (len(s)-i)%3 == 0 && s[i-1] != '-' {
+			out = append(out, ',')
+		}
+		out = append(out, s[i])
+	}
+	return string(out)
+}
+
+// charge asks the budget for n bytes at offset off; a refusal says what.
+func (d *Decoder) charge(n, off int64, what func() string) error {
+	err := d.Budget.Charge(n, "")
+	if err != nil {
+		var be *budget.Error
+		if errors.As(err, &be) {
+			be.What = what() + be.What
+			be.Where = "offset " + strconv.FormatInt(off, 10)
+		}
+	}
+	return err
 }
 
 func (d *Decoder) maxString() int64 {
@@ -217,6 +265,11 @@ func (d *Decoder) decode(r io.ReaderAt, size int64, name string) (*File, error) 
 		return nil, rd.errf(8, "%d tensors and %d metadata entries cannot fit in the %d bytes left in the file", nt, nkv, rd.remaining())
 	}
 
+	if err := d.charge(budget.Items(int64(nt), tensorCost+max(d.Reserve, 0))+budget.Items(int64(nkv), kvCost), 8, func() string {
+		return fmt.Sprintf("a header of %s tensors and %s metadata entries", thousands(int64(nt)), thousands(int64(nkv)))
+	}); err != nil {
+		return nil, err
+	}
 	st := &state{d: d, valueBudget: DefaultMaxValues, stringBudget: DefaultMaxStringBytes}
 	f.Keys = make([]string, 0, nkv)
 	var alignAt int64
@@ -283,6 +336,11 @@ func (d *Decoder) tensorInfo(rd *reader, align int64) (Tensor, error) {
 		return t, err
 	}
 	t.Name = name
+	// The name twice (the tensor and the set of names), the dimensions
+	// twice (Ne and Shape): at most 2*(4096+8*MaxDims) bytes.
+	if err := d.charge(2*int64(len(name))+2*8*MaxDims, rd.off, func() string { return "tensor " + strconv.Quote(name) }); err != nil {
+		return t, err
+	}
 	dimsAt := rd.off
 	nd, err := rd.u32("n_dims of " + name)
 	if err != nil {

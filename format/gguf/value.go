@@ -7,6 +7,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/layerinfo/layerinfo/internal/budget"
 )
 
 // Value is a typed metadata value. V holds a uint8, int8, uint16, int16,
@@ -233,7 +235,7 @@ func (st *state) value(rd *reader, t ValueType, depth int, what string) (Value, 
 	case String:
 		max := min(st.d.maxString(), st.stringBudget)
 		var s string
-		s, err = rd.str(max, what)
+		s, err = st.str(rd, max, what)
 		st.stringBudget -= int64(len(s))
 		v.V = s
 	case Array:
@@ -269,6 +271,11 @@ func (st *state) array(rd *reader, depth int, what string) (*ArrayValue, error) 
 	a := &ArrayValue{Elem: elem, Len: n, Offset: rd.off, size: rd.size, bigEndian: rd.order == binary.BigEndian}
 	decode := st.d.maxArray() < 0 || n <= uint64(st.d.maxArray())
 	if decode && int64(n) <= st.valueBudget {
+		if err := st.d.charge(budget.Items(int64(n), valueCost), at, func() string {
+			return fmt.Sprintf("%s: an array of %d values", what, n)
+		}); err != nil {
+			return nil, err
+		}
 		st.valueBudget -= int64(n)
 		a.Values = make([]Value, 0, n)
 		for i := uint64(0); i < n; i++ {
@@ -300,6 +307,22 @@ func (st *state) array(rd *reader, depth int, what string) (*ArrayValue, error) 
 		}
 	}
 	return a, nil
+}
+
+// str reads a string value of at most max bytes, charged before it is
+// read.
+func (st *state) str(rd *reader, max int64, what string) (string, error) {
+	at := rd.off
+	if b, err := rd.next(8, what+" length"); err == nil {
+		n := rd.order.Uint64(b)
+		rd.off = at
+		if n <= uint64(max) {
+			if err := st.d.charge(int64(n)+16, at, func() string { return fmt.Sprintf("%s: a string of %d bytes", what, n) }); err != nil {
+				return "", err
+			}
+		}
+	}
+	return rd.str(max, what)
 }
 
 func (st *state) skipArray(rd *reader, depth int, what string) error {

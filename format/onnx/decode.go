@@ -3,8 +3,21 @@ package onnx
 import (
 	"io"
 	"strconv"
+	"unsafe"
 
 	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/layerinfo/layerinfo/internal/budget"
+)
+
+// Sizes of the decoded messages, charged to the budget as each is made.
+const (
+	sizeNode      = int64(unsafe.Sizeof(Node{}))
+	sizeAttribute = int64(unsafe.Sizeof(Attribute{}))
+	sizeTensor    = int64(unsafe.Sizeof(TensorInfo{})) + 8
+	sizeValueInfo = int64(unsafe.Sizeof(ValueInfo{}))
+	sizeDim       = int64(unsafe.Sizeof(Dim{}))
+	sizeGraph     = int64(unsafe.Sizeof(Graph{})) + 8
 )
 
 // Decode reads the ONNX model of size bytes from r. Tensor payloads are
@@ -15,10 +28,16 @@ func Decode(r io.ReaderAt, size int64) (*Model, error) {
 }
 
 func decodeWindow(r io.ReaderAt, size int64, window int) (*Model, error) {
+	return decodeBudget(r, size, window, nil)
+}
+
+// decodeBudget decodes charging b for the model it makes (nil: each
+// request against the default limit only).
+func decodeBudget(r io.ReaderAt, size int64, window int, b *budget.Budget) (*Model, error) {
 	if size < 0 {
 		return nil, &Error{Msg: "negative size " + strconv.FormatInt(size, 10)}
 	}
-	d := &decoder{src: newSource(r, size, window)}
+	d := &decoder{src: newSource(r, size, window), budget: b}
 	return d.model(size)
 }
 
@@ -104,12 +123,18 @@ func (d *decoder) graph(f field, path string) (*Graph, error) {
 	for w.next(d, at) {
 		switch c := w.f; c.num {
 		case graphNode:
+			if w.err = d.alloc(sizeNode, c.off, nil); w.err != nil {
+				break
+			}
 			i := len(g.Nodes)
 			g.Nodes = append(g.Nodes, Node{})
 			w.err = d.node(c, &g.Nodes[i], path+".node["+strconv.Itoa(i)+"]")
 		case graphName:
 			g.Name, w.err = d.str(c, at, "name")
 		case graphInitializer:
+			if err := d.alloc(sizeTensor, c.off, nil); err != nil {
+				return nil, err
+			}
 			t, err := d.tensor(c, path+".initializer["+strconv.Itoa(len(g.Initializers))+"]")
 			if err != nil {
 				return nil, err
@@ -131,6 +156,9 @@ func (d *decoder) graph(f field, path string) (*Graph, error) {
 				dst, name = &g.ValueInfo, "value_info"
 			}
 			vat := at.elem(name, len(*dst))
+			if err := d.alloc(sizeValueInfo, c.off, nil); err != nil {
+				return nil, err
+			}
 			vi, err := d.valueInfo(c, &vat)
 			if err != nil {
 				return nil, err
@@ -166,6 +194,9 @@ func (d *decoder) node(f field, n *Node, path string) error {
 	}
 	if w.err != nil {
 		return w.err
+	}
+	if err := d.alloc(16*int64(nin+nout)+sizeAttribute*int64(nattr), f.pos, nil); err != nil {
+		return err
 	}
 	if nin > 0 {
 		n.Inputs = make([]string, 0, nin)
@@ -247,6 +278,7 @@ func (d *decoder) attribute(f field, a *Attribute, path string, i int) error {
 			a.Strings, w.err = d.strs(a.Strings, c, &at, "strings")
 		case attrT, attrG, attrTensors, attrGraphs, attrSparseTensor, attrSparseTensors:
 			if w.err = d.want(c, protowire.BytesType, &at, "value"); w.err == nil {
+				w.err = d.alloc(sizeTensor+sizeGraph+16, c.off, nil)
 				deferred = append(deferred, c)
 			}
 		}
@@ -487,6 +519,9 @@ func (d *decoder) shape(f field, at *loc) ([]Dim, error) {
 		if err := d.want(c, protowire.BytesType, at, "dim"); err != nil {
 			return nil, err
 		}
+		if err := d.alloc(sizeDim, c.off, nil); err != nil {
+			return nil, err
+		}
 		var dim Dim
 		dw := fields(c.pos, c.pos+c.n)
 		for dw.next(d, &dat) {
@@ -538,10 +573,16 @@ func (d *decoder) function(f field, at *loc) (Function, error) {
 		case funcAttribute:
 			fn.Attributes, w.err = d.strs(fn.Attributes, c, at, "attribute")
 		case funcAttributeProto:
+			if w.err = d.alloc(sizeAttribute, c.off, nil); w.err != nil {
+				break
+			}
 			i := len(fn.AttributeDefaults)
 			fn.AttributeDefaults = append(fn.AttributeDefaults, Attribute{})
 			w.err = d.attribute(c, &fn.AttributeDefaults[i], path, i)
 		case funcNode:
+			if w.err = d.alloc(sizeNode, c.off, nil); w.err != nil {
+				break
+			}
 			i := len(fn.Nodes)
 			fn.Nodes = append(fn.Nodes, Node{})
 			w.err = d.node(c, &fn.Nodes[i], path+".node["+strconv.Itoa(i)+"]")

@@ -9,7 +9,9 @@ import (
 	"strings"
 
 	"github.com/layerinfo/layerinfo/graph"
+	"github.com/layerinfo/layerinfo/internal/budget"
 	"github.com/layerinfo/layerinfo/op"
+	"github.com/layerinfo/layerinfo/stats"
 )
 
 // Options tune Build. The zero value keeps the model's declared input
@@ -18,7 +20,17 @@ type Options struct {
 	// InputShapes fixes the shapes of graph inputs, by input name; the
 	// name "" stands for the first input. Symbolic dims become known.
 	InputShapes map[string][]int64
+	// Budget is charged, before they are made, for the decoded model
+	// (nodes, names, attribute values, shapes) and for the graph and
+	// report rows of its nodes; nil charges each request against the
+	// default limit only.
+	Budget *budget.Budget
 }
+
+// RowCost is the memory one ONNX node costs from its graph node to the
+// report's row (values, shapes, arithmetic text), as charged to the
+// budget; measured at about 1.5 KB for the reference models.
+const RowCost = 2 << 10
 
 // MaxNodes caps the nodes a model may expand to (functions are inlined,
 // subgraphs flattened); a model may also expand to at most 64 times the
@@ -32,7 +44,7 @@ const maxInline = 16
 // Load decodes the ONNX model of size bytes read from r and builds its
 // graph; name is used in messages and positions.
 func Load(name string, r io.ReaderAt, size int64, opt Options) (*graph.Graph, error) {
-	m, err := Decode(r, size)
+	m, err := decodeBudget(r, size, defaultWindow, opt.Budget)
 	if err != nil {
 		var e *Error
 		if errors.As(err, &e) {
@@ -68,6 +80,7 @@ func Build(name string, m *Model, r io.ReaderAt, opt Options) (*graph.Graph, err
 		bnStats:  map[string]bool{},
 		declared: map[string][]Dim{},
 		opset:    m.Opset(""),
+		budget:   opt.Budget,
 	}
 	b.maxNodes = min(MaxNodes, 64*countNodes(m)+100000)
 	if b.opset == 0 {
@@ -146,6 +159,7 @@ type builder struct {
 	opset      int64
 	unresolved []string
 	maxNodes   int
+	budget     *budget.Budget
 }
 
 // countNodes counts the nodes a model holds: its graph's, its subgraphs'
@@ -396,6 +410,9 @@ func (b *builder) nodes(list []Node, sc *scope, prefix string, opset int64, call
 			sc.vals[name] = v
 		}
 	}
+	if err := b.charge(len(list)); err != nil {
+		return err
+	}
 	for i := range list {
 		if len(b.g.Nodes) >= b.maxNodes {
 			return fmt.Errorf("%s: the model expands to more than %d nodes (functions inlined)", b.file, b.maxNodes)
@@ -403,6 +420,18 @@ func (b *builder) nodes(list []Node, sc *scope, prefix string, opset int64, call
 		if err := b.node(&list[i], outs[i], sc, prefix, opset, call); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// charge asks the budget for the graph and report rows of n nodes.
+func (b *builder) charge(n int) error {
+	if err := b.budget.Charge(budget.Items(int64(n), RowCost), ""); err != nil {
+		var be *budget.Error
+		if errors.As(err, &be) {
+			be.What = fmt.Sprintf("the graph and report of more than %s nodes", stats.Thousands(int64(len(b.g.Nodes)+n))) + be.What
+		}
+		return err
 	}
 	return nil
 }

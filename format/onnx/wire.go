@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 
 	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/layerinfo/layerinfo/internal/budget"
 )
 
 // defaultWindow is the size of the read buffer used when the input is not
@@ -116,6 +119,42 @@ type decoder struct {
 	src   *source
 	depth int
 	names map[string]string // interned value names: outputs are read again as inputs
+	// budget is charged for what the decoded model holds, before it is
+	// made; small charges are summed in pending first.
+	budget  *budget.Budget
+	pending int64
+}
+
+// alloc charges n bytes about to be allocated for the model at offset
+// off; what says what they are should the budget refuse. Charges under
+// 256 KiB are summed and charged together, so that charging a node or a
+// name costs an addition.
+func (d *decoder) alloc(n, off int64, what func() string) error {
+	const batch = 256 << 10
+	if what == nil {
+		what = func() string { return "the model's nodes, names and attributes" }
+	}
+	if n < batch {
+		if d.pending += n; d.pending < batch {
+			return nil
+		}
+		n, d.pending = d.pending, 0
+		what = func() string { return "the model's nodes, names and attributes" }
+	}
+	if err := d.budget.Charge(n, ""); err != nil {
+		var be *budget.Error
+		if errors.As(err, &be) {
+			be.What = what() + be.What
+			be.Where = "offset " + strconv.FormatInt(off, 10)
+		}
+		return err
+	}
+	return nil
+}
+
+// values describes n values of a repeated field for a budget message.
+func values(n int64, what string) func() string {
+	return func() string { return fmt.Sprintf("%d values of %s", n, what) }
 }
 
 func (d *decoder) errAt(off int64, at *loc, format string, args ...any) error {
@@ -322,6 +361,9 @@ func (d *decoder) str(f field, at *loc, name string) (string, error) {
 	if f.n == 0 {
 		return "", nil
 	}
+	if err := d.alloc(f.n, f.pos, func() string { return fmt.Sprintf("a string of %d bytes", f.n) }); err != nil {
+		return "", err
+	}
 	if d.src.data != nil || f.n <= int64(len(d.src.buf)) {
 		b, err := d.src.view(f.pos, int(f.n))
 		if err != nil {
@@ -352,6 +394,9 @@ func (d *decoder) name(f field, at *loc, name string) (string, error) {
 	if d.names == nil {
 		d.names = make(map[string]string)
 	}
+	if err := d.alloc(f.n+48, f.pos, func() string { return "a name" }); err != nil {
+		return "", err
+	}
 	s := string(b)
 	d.names[s] = s
 	return s, nil
@@ -363,6 +408,9 @@ func (d *decoder) strs(dst []string, f field, at *loc, name string) ([]string, e
 	if err != nil {
 		return dst, err
 	}
+	if err := d.alloc(16, f.pos, nil); err != nil {
+		return dst, err
+	}
 	return append(dst, s), nil
 }
 
@@ -370,9 +418,16 @@ func (d *decoder) strs(dst []string, f field, at *loc, name string) ([]string, e
 func (d *decoder) int64s(dst []int64, f field, at *loc, name string) ([]int64, error) {
 	switch f.typ {
 	case protowire.VarintType:
+		if err := d.alloc(8, f.pos, nil); err != nil {
+			return dst, err
+		}
 		return append(dst, int64(f.v)), nil
 	case protowire.BytesType:
 		end := f.pos + f.n
+		// Each value is at least a byte: 8 bytes in memory for each.
+		if err := d.alloc(8*f.n, f.pos, values(f.n, name)); err != nil {
+			return dst, err
+		}
 		if d.src.data != nil || f.n <= int64(len(d.src.buf)) {
 			// Size the slice exactly: every varint ends in a byte < 0x80.
 			b, err := d.src.view(f.pos, int(f.n))
@@ -416,10 +471,16 @@ func (d *decoder) int64s(dst []int64, f field, at *loc, name string) ([]int64, e
 func (d *decoder) float32s(dst []float32, f field, at *loc, name string) ([]float32, error) {
 	switch f.typ {
 	case protowire.Fixed32Type:
+		if err := d.alloc(4, f.pos, nil); err != nil {
+			return dst, err
+		}
 		return append(dst, math.Float32frombits(uint32(f.v))), nil
 	case protowire.BytesType:
 		if f.n%4 != 0 {
 			return dst, d.errAt(f.off, at, "packed float field %s has %d bytes, not a multiple of 4", name, f.n)
+		}
+		if err := d.alloc(f.n, f.pos, values(f.n/4, name)); err != nil {
+			return dst, err
 		}
 		dst = grow(dst, int(f.n/4))
 		chunk := int64(len(d.src.buf)) &^ 3

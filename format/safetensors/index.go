@@ -3,12 +3,18 @@ package safetensors
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
+
+	"github.com/layerinfo/layerinfo/internal/budget"
+	"github.com/layerinfo/layerinfo/internal/fileio"
 )
 
 // DefaultMaxIndexSize caps the size of a model.safetensors.index.json.
@@ -43,10 +49,16 @@ func (ix *Index) Shards() []string {
 // DecodeIndex decodes a model.safetensors.index.json. It reads at most
 // DefaultMaxIndexSize bytes.
 func DecodeIndex(r io.Reader) (*Index, error) {
-	return decodeIndex(r, "")
+	return decodeIndex(r, "", nil)
 }
 
-func decodeIndex(r io.Reader, name string) (*Index, error) {
+// DecodeIndex decodes a model.safetensors.index.json read from r; errors
+// name d.Name, and the decoded index is charged to d.Budget.
+func (d *Decoder) DecodeIndex(r io.Reader) (*Index, error) {
+	return decodeIndex(r, d.Name, d.Budget)
+}
+
+func decodeIndex(r io.Reader, name string, b *budget.Budget) (*Index, error) {
 	fail := func(off int64, format string, args ...any) error {
 		return &Error{File: name, Offset: off, Msg: fmt.Sprintf(format, args...)}
 	}
@@ -56,6 +68,15 @@ func decodeIndex(r io.Reader, name string) (*Index, error) {
 	}
 	if len(data) > DefaultMaxIndexSize {
 		return nil, fail(DefaultMaxIndexSize, "index file exceeds %d bytes", DefaultMaxIndexSize)
+	}
+	// The decoded weight map holds the names again, in a map: about
+	// three times the text.
+	if err := b.Charge(3*int64(len(data)), ""); err != nil {
+		var be *budget.Error
+		if errors.As(err, &be) {
+			be.What = fmt.Sprintf("an index of %s bytes", thousands(int64(len(data)))) + be.What
+		}
+		return nil, err
 	}
 	var raw struct {
 		Metadata  map[string]any    `json:"metadata"`
@@ -110,7 +131,7 @@ func ReadIndex(name string) (*Index, error) {
 		return nil, err
 	}
 	defer fh.Close()
-	return decodeIndex(fh, name)
+	return decodeIndex(fh, name, nil)
 }
 
 // OpenIndex reads a model.safetensors.index.json with default options; see
@@ -147,27 +168,50 @@ func (m *Model) DataSize() int64 {
 
 // OpenIndex reads the index file name, then decodes the header of every
 // shard named in its weight map (relative to the index's directory) and
-// merges the tensor lists. It fails, naming the shard file, if a shard is
-// missing, truncated or malformed, if a tensor of the weight map is not in
-// its shard, or if a shard holds a tensor that the weight map does not
-// assign to it.
+// merges the tensor lists; see Shards.
 func (d *Decoder) OpenIndex(name string) (*Model, error) {
 	fh, err := os.Open(name)
 	if err != nil {
 		return nil, err
 	}
-	ix, err := decodeIndex(fh, name)
+	ix, err := decodeIndex(fh, name, d.Budget)
 	fh.Close()
 	if err != nil {
 		return nil, err
 	}
-	dir := filepath.Dir(name)
+	dir, closeDir, err := fileio.Dir(name)
+	if err != nil {
+		return nil, err
+	}
+	defer closeDir()
+	return d.Shards(name, ix, dir)
+}
+
+// Shards decodes the header of every shard the index name names, read
+// from dir, the index's directory (nil: there is none, and no shard can
+// be read). A shard must be a regular file inside the directory, reached
+// through no symbolic link that leads out of it (fileio.Stat). It fails,
+// naming the shard file, if a shard is missing, truncated or malformed,
+// if a tensor of the weight map is not in its shard, or if a shard holds
+// a tensor that the weight map does not assign to it.
+func (d *Decoder) Shards(name string, ix *Index, dir fs.FS) (*Model, error) {
+	shards := ix.Shards()
+	if dir == nil {
+		return nil, fmt.Errorf("%s: %s cannot be read: the index was %w", name, fileio.Shards(len(shards)), fileio.ErrNoDir)
+	}
 	m := &Model{Index: ix}
-	for _, shard := range ix.Shards() {
-		f, err := d.Open(filepath.Join(dir, shard))
+	for _, shard := range shards {
+		named := *d
+		named.Name = filepath.Join(filepath.Dir(name), shard)
+		f, err := fileio.OpenIn(dir, filepath.ToSlash(shard), named.Name, named.Decode)
 		if err != nil {
+			var be *budget.Error
+			if errors.As(err, &be) {
+				be.Where = strings.TrimSpace(shard + " " + be.Where)
+			}
 			return nil, fmt.Errorf("%s: shard %s: %w", name, shard, err)
 		}
+		f.Name = named.Name
 		for i := range f.Tensors {
 			t := f.Tensors[i]
 			if want, ok := ix.WeightMap[t.Name]; !ok {

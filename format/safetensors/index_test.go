@@ -81,7 +81,7 @@ func TestOpenIndexErrors(t *testing.T) {
 	}{
 		{"missing shard", func(t *testing.T, dir, _ string) {
 			os.Remove(filepath.Join(dir, shard2))
-		}, "shard " + shard2 + ": open "},
+		}, "shard " + shard2 + ": does not exist"},
 		{"truncated shard", func(t *testing.T, dir, _ string) {
 			p := filepath.Join(dir, shard2)
 			b, _ := os.ReadFile(p)

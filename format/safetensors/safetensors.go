@@ -6,12 +6,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/layerinfo/layerinfo/internal/fileio"
 	"io"
 	"math"
 	"math/bits"
 	"sort"
 	"strconv"
+	"unsafe"
+
+	"github.com/layerinfo/layerinfo/internal/budget"
+	"github.com/layerinfo/layerinfo/internal/fileio"
 )
 
 // DefaultMaxHeaderSize is the default cap on the JSON header length, the
@@ -111,6 +114,36 @@ type Decoder struct {
 	// (header-only copies): data_offsets are then not checked against the
 	// file size, only against each other.
 	SkipSizeCheck bool
+	// Budget is charged, before they are made, for the header's bytes
+	// and for every tensor and metadata entry it declares; nil charges
+	// each request against the default limit only.
+	Budget *budget.Budget
+	// Reserve is charged with each tensor the header declares, for what
+	// the caller will make of it (a report's row), so that a header too
+	// large to report is refused before it is decoded.
+	Reserve int64
+}
+
+// maxDims caps the dimensions of a tensor's shape (and the entries of
+// any array in a tensor's entry): a header may not turn a short line into
+// a long slice.
+const maxDims = 64
+
+// tensorCost is what one header entry costs in memory beyond its name's
+// bytes: the Tensor, its shape, the duplicate-key set and the sort.
+const tensorCost = int64(unsafe.Sizeof(Tensor{})) + 8*8 + 64 + 8
+
+// charge asks the budget for n bytes; a refusal names what at off.
+func (d *Decoder) charge(n, off int64, what func() string) error {
+	err := d.Budget.Charge(n, "")
+	if err != nil {
+		var be *budget.Error
+		if errors.As(err, &be) {
+			be.What = what() + be.What
+			be.Where = "offset " + strconv.FormatInt(off, 10)
+		}
+	}
+	return err
 }
 
 // Decode decodes the header of the safetensors file r of the given size
@@ -144,9 +177,47 @@ func (d *Decoder) Decode(r io.ReaderAt, size int64) (*File, error) {
 }
 
 type tensorJSON struct {
-	DType       *string       `json:"dtype"`
-	Shape       []json.Number `json:"shape"`
-	DataOffsets []json.Number `json:"data_offsets"`
+	DType       *string `json:"dtype"`
+	Shape       numbers `json:"shape"`
+	DataOffsets numbers `json:"data_offsets"`
+}
+
+// numbers is a JSON array of at most maxDims numbers, kept as their text
+// (makeTensor checks them). The decoder has checked the array's syntax
+// before UnmarshalJSON sees it.
+type numbers []json.Number
+
+var comma = []byte{','}
+
+func (n *numbers) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if string(b) == "null" {
+		return nil
+	}
+	if len(b) < 2 || b[0] != '[' {
+		return errors.New("not an array")
+	}
+	inner := bytes.TrimSpace(b[1 : len(b)-1])
+	if len(inner) == 0 {
+		*n = numbers{}
+		return nil
+	}
+	k := bytes.Count(inner, comma) + 1
+	if k > maxDims {
+		return fmt.Errorf("an array of more than %d entries", maxDims)
+	}
+	v := make(numbers, 0, k)
+	for len(inner) > 0 {
+		part := inner
+		if i := bytes.IndexByte(inner, ','); i >= 0 {
+			part, inner = inner[:i], inner[i+1:]
+		} else {
+			inner = nil
+		}
+		v = append(v, json.Number(bytes.TrimSpace(part)))
+	}
+	*n = v
+	return nil
 }
 
 func (d *Decoder) decode(r io.ReaderAt, size int64, name string) (*File, error) {
@@ -166,6 +237,11 @@ func (d *Decoder) decode(r io.ReaderAt, size int64, name string) (*File, error) 
 	}
 	n := binary.LittleEndian.Uint64(prefix[:])
 	if n > uint64(maxHeader) {
+		if text(prefix[:]) {
+			// Not a length: the file is text (a README, a page, a
+			// password file), whose bytes are not repeated here.
+			return nil, fail(0, nil, "not a safetensors file: it starts with text, not a header length")
+		}
 		return nil, fail(0, nil, "header length %d exceeds limit %d", n, maxHeader)
 	}
 	if int64(n) > size-8 {
@@ -174,11 +250,23 @@ func (d *Decoder) decode(r io.ReaderAt, size int64, name string) (*File, error) 
 	if n < 2 {
 		return nil, fail(0, nil, "header length %d is too short for a JSON object", n)
 	}
+	if err := d.charge(int64(n), 0, func() string { return fmt.Sprintf("a header of %s bytes", thousands(int64(n))) }); err != nil {
+		return nil, err
+	}
 	hdr := make([]byte, n)
 	if m, err := r.ReadAt(hdr, 8); m < len(hdr) {
 		return nil, fail(8, err, "reading %d-byte header: %v", n, err)
 	}
 	f := &File{HeaderSize: int64(n), DataOffset: 8 + int64(n)}
+	// Every tensor entry has a "data_offsets" key: their count bounds the
+	// tensors, which are charged and allocated at once.
+	entries := bytes.Count(hdr, []byte(`"data_offsets"`))
+	if err := d.charge(budget.Items(int64(entries), tensorCost+max(d.Reserve, 0)), 8, func() string {
+		return fmt.Sprintf("a header of %s tensors", thousands(int64(entries)))
+	}); err != nil {
+		return nil, err
+	}
+	f.Tensors = make([]Tensor, 0, entries)
 
 	dec := json.NewDecoder(bytes.NewReader(hdr))
 	dec.UseNumber()
@@ -186,7 +274,7 @@ func (d *Decoder) decode(r io.ReaderAt, size int64, name string) (*File, error) 
 	if err != nil || tok != json.Delim('{') {
 		return nil, fail(8, err, "header is not a JSON object")
 	}
-	seen := make(map[string]bool)
+	seen := make(map[string]bool, entries)
 	for dec.More() {
 		keyOff := 8 + dec.InputOffset()
 		tok, err := dec.Token()
@@ -200,8 +288,12 @@ func (d *Decoder) decode(r io.ReaderAt, size int64, name string) (*File, error) 
 		seen[key] = true
 		valOff := 8 + dec.InputOffset()
 		if key == "__metadata__" {
-			var md map[string]string
-			if err := dec.Decode(&md); err != nil {
+			md, err := d.metadata(dec, valOff)
+			if err != nil {
+				var be *budget.Error
+				if errors.As(err, &be) {
+					return nil, err
+				}
 				return nil, fail(valOff, err, "__metadata__ is not a string-to-string map: %v", err)
 			}
 			f.Metadata = md
@@ -269,6 +361,85 @@ func (d *Decoder) decode(r io.ReaderAt, size int64, name string) (*File, error) 
 		}
 	}
 	return f, nil
+}
+
+// metadata reads the __metadata__ map entry by entry, charging each
+// before it is kept.
+func (d *Decoder) metadata(dec *json.Decoder, off int64) (map[string]string, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	if tok == nil {
+		return nil, nil
+	}
+	if tok != json.Delim('{') {
+		return nil, fmt.Errorf("it is a %s", jsonKind(tok))
+	}
+	md := map[string]string{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		k, _ := tok.(string)
+		if tok, err = dec.Token(); err != nil {
+			return nil, err
+		}
+		v, ok := tok.(string)
+		if !ok {
+			return nil, fmt.Errorf("the value of %q is a %s", k, jsonKind(tok))
+		}
+		if err := d.charge(int64(len(k)+len(v))+64, off, func() string {
+			return fmt.Sprintf("__metadata__ of more than %s entries", thousands(int64(len(md))))
+		}); err != nil {
+			return nil, err
+		}
+		md[k] = v
+	}
+	_, err = dec.Token() // '}'
+	return md, err
+}
+
+// jsonKind names a JSON token's kind for a message.
+func jsonKind(tok json.Token) string {
+	switch tok.(type) {
+	case json.Delim:
+		if tok == json.Delim('[') {
+			return "array"
+		}
+		return "object"
+	case json.Number, float64:
+		return "number"
+	case bool:
+		return "boolean"
+	case nil:
+		return "null"
+	}
+	return "string"
+}
+
+// text reports whether b is printable ASCII text.
+func text(b []byte) bool {
+	for _, c := range b {
+		if (c < 0x20 || c > 0x7e) && c != '\n' && c != '\r' && c != '\t' {
+			return false
+		}
+	}
+	return true
+}
+
+// thousands writes n with comma separators: 1,234,567.
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	var out []byte
+	for i := range s {
+		if i > 0 && (len(s)-i)%3 == 0 && s[i-1] != '-' {
+			out = append(out, ',')
+		}
+		out = append(out, s[i])
+	}
+	return string(out)
 }
 
 func makeTensor(name string, tj *tensorJSON) (Tensor, error) {

@@ -2,11 +2,15 @@ package torchpt
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
 	"math/big"
 	"strconv"
 	"strings"
+
+	"github.com/layerinfo/layerinfo/internal/budget"
+	"github.com/layerinfo/layerinfo/stats"
 )
 
 // Values produced by the pickle machine: nil, bool, int64, *big.Int,
@@ -217,6 +221,52 @@ type machine struct {
 	call func(g Global, args Tuple) (any, error)
 	// persistentLoad handles BINPERSID.
 	persistentLoad func(pid any) (any, error)
+	// budget is charged for the values the pickle makes, in bytes,
+	// before they are made; small ones are summed in pending first.
+	budget  *budget.Budget
+	pending int64
+	entry   string // "data.pkl", for the budget's messages
+}
+
+// Approximate sizes of the values the machine makes, in bytes.
+const (
+	sizeElem   = 16  // an element of a tuple, list or set (an interface)
+	sizeEntry  = 112 // a dict entry: key and value, the index's entry and key
+	sizeMemo   = 48  // a memo entry
+	sizeHeader = 64  // a container's own struct
+	sizeCall   = 256 // what a call makes: a tensor, an object
+)
+
+// alloc charges n bytes for values about to be made; what says what they
+// are should the budget refuse. Twice their size is charged: the garbage
+// collector lets the heap grow to twice what is live (GOGC=100), and the
+// machine leaves garbage (popped values, grown slices' old arrays).
+// Small charges are summed and charged every 64 KiB, so that charging
+// costs next to nothing.
+func (m *machine) alloc(n int64, what func() string) error {
+	const batch = 64 << 10
+	n *= 2
+	if n < batch {
+		if m.pending += n; m.pending < batch {
+			return nil
+		}
+		n, m.pending = m.pending, 0
+		what = func() string { return "the pickle's values" }
+	}
+	if err := m.budget.Charge(n, ""); err != nil {
+		var be *budget.Error
+		if errors.As(err, &be) {
+			be.What = what() + be.What
+			be.Where = strings.TrimSpace(m.entry + " offset " + strconv.FormatInt(m.base+int64(m.op), 10))
+		}
+		return err
+	}
+	return nil
+}
+
+// sized describes a container of n elements for a budget message.
+func sized(kind string, n int) func() string {
+	return func() string { return fmt.Sprintf("a %s of %s elements", kind, stats.Thousands(int64(n))) }
 }
 
 // pickleError is an error at an offset of the pickle.
@@ -286,14 +336,25 @@ func (m *machine) top() (any, error) {
 	return m.stack[len(m.stack)-1], nil
 }
 
-// popMark pops the values above the topmost MARK.
-func (m *machine) popMark() ([]any, error) {
+// popMark pops the values above the topmost MARK, into a new slice
+// charged as a kind of container ("tuple"), or dropped when kind is "".
+func (m *machine) popMark(kind string) ([]any, error) {
 	if len(m.marks) == 0 {
 		return nil, m.errf("pickle MARK missing")
 	}
 	k := m.marks[len(m.marks)-1]
 	m.marks = m.marks[:len(m.marks)-1]
+	if kind == "" {
+		clear(m.stack[k:])
+		m.stack = m.stack[:k]
+		return nil, nil
+	}
+	n := len(m.stack) - k
+	if err := m.alloc(int64(n)*sizeElem+sizeHeader, sized(kind, n)); err != nil {
+		return nil, err
+	}
 	items := append([]any(nil), m.stack[k:]...)
+	clear(m.stack[k:])
 	m.stack = m.stack[:k]
 	return items, nil
 }
@@ -307,8 +368,13 @@ func (m *machine) addItems(n int) error {
 }
 
 func (m *machine) memoPut(k uint32, v any) error {
-	if _, ok := m.memo[k]; !ok && len(m.memo) >= m.lim.maxMemo {
-		return m.errf("pickle memo exceeds %d entries", m.lim.maxMemo)
+	if _, ok := m.memo[k]; !ok {
+		if len(m.memo) >= m.lim.maxMemo {
+			return m.errf("pickle memo exceeds %d entries", m.lim.maxMemo)
+		}
+		if err := m.alloc(sizeMemo, func() string { return fmt.Sprintf("a memo of %s entries", stats.Thousands(int64(len(m.memo)))) }); err != nil {
+			return err
+		}
 	}
 	m.memo[k] = v
 	return nil
@@ -373,13 +439,13 @@ func (m *machine) step(op byte) error {
 		m.marks = append(m.marks, len(m.stack))
 	case opPop:
 		if len(m.marks) > 0 && len(m.stack) == m.marks[len(m.marks)-1] {
-			_, err := m.popMark() // POP of a MARK discards it
+			_, err := m.popMark("") // POP of a MARK discards it
 			return err
 		}
 		_, err := m.pop()
 		return err
 	case opPopMark:
-		_, err := m.popMark()
+		_, err := m.popMark("")
 		return err
 	case opDup:
 		v, err := m.top()
@@ -432,6 +498,9 @@ func (m *machine) step(op byte) error {
 		}
 		b, err := m.read(n)
 		if err != nil {
+			return err
+		}
+		if err := m.alloc(int64(n)+sizeHeader, func() string { return "an integer" }); err != nil {
 			return err
 		}
 		return m.push(decodeLong(b))
@@ -500,6 +569,9 @@ func (m *machine) step(op byte) error {
 		return m.push(Tuple{})
 	case opTuple1, opTuple2, opTuple3:
 		n := int(op-opTuple1) + 1
+		if err := m.alloc(int64(n)*sizeElem+sizeHeader, sized("tuple", n)); err != nil {
+			return err
+		}
 		t := make(Tuple, n)
 		for i := n - 1; i >= 0; i-- {
 			v, err := m.pop()
@@ -510,15 +582,24 @@ func (m *machine) step(op byte) error {
 		}
 		return m.push(t)
 	case opTuple:
-		items, err := m.popMark()
+		items, err := m.popMark("tuple")
 		if err != nil {
 			return err
 		}
 		return m.push(Tuple(items))
-	case opEmptyList:
-		return m.push(&List{})
+	case opEmptyList, opEmptyDict, opEmptySet:
+		if err := m.alloc(sizeHeader, sized("container", 0)); err != nil {
+			return err
+		}
+		switch op {
+		case opEmptyList:
+			return m.push(&List{})
+		case opEmptyDict:
+			return m.push(&Dict{})
+		}
+		return m.push(&Set{})
 	case opList:
-		items, err := m.popMark()
+		items, err := m.popMark("list")
 		if err != nil {
 			return err
 		}
@@ -526,10 +607,8 @@ func (m *machine) step(op byte) error {
 			return err
 		}
 		return m.push(&List{Items: items})
-	case opEmptyDict:
-		return m.push(&Dict{})
 	case opDict:
-		items, err := m.popMark()
+		items, err := m.popMark("dict")
 		if err != nil {
 			return err
 		}
@@ -538,10 +617,8 @@ func (m *machine) step(op byte) error {
 			return err
 		}
 		return m.push(d)
-	case opEmptySet:
-		return m.push(&Set{})
 	case opFrozenSet:
-		items, err := m.popMark()
+		items, err := m.popMark("set")
 		if err != nil {
 			return err
 		}
@@ -557,7 +634,7 @@ func (m *machine) step(op byte) error {
 			v, err = m.pop()
 			items = []any{v}
 		} else {
-			items, err = m.popMark()
+			items, err = m.popMark("list")
 		}
 		if err != nil {
 			return err
@@ -569,19 +646,25 @@ func (m *machine) step(op byte) error {
 		if err := m.addItems(len(items)); err != nil {
 			return err
 		}
+		var l *List
 		switch x := target.(type) {
 		case *List:
-			x.Items = append(x.Items, items...)
+			l = x
 		case *Object:
 			if x.List == nil {
 				x.List = &List{}
 			}
-			x.List.Items = append(x.List.Items, items...)
+			l = x.List
 		default:
 			return m.errf("APPEND to %s", typeName(target))
 		}
+		// Appending doubles the list's array as it grows.
+		if err := m.alloc(2*int64(len(items))*sizeElem, sized("list", len(l.Items)+len(items))); err != nil {
+			return err
+		}
+		l.Items = append(l.Items, items...)
 	case opAddItems:
-		items, err := m.popMark()
+		items, err := m.popMark("set")
 		if err != nil {
 			return err
 		}
@@ -596,6 +679,9 @@ func (m *machine) step(op byte) error {
 		if err := m.addItems(len(items)); err != nil {
 			return err
 		}
+		if err := m.alloc(2*int64(len(items))*sizeElem, sized("set", len(s.Items)+len(items))); err != nil {
+			return err
+		}
 		s.Items = append(s.Items, items...)
 	case opSetItem, opSetItems:
 		var items []any
@@ -607,7 +693,7 @@ func (m *machine) step(op byte) error {
 			items = []any{k, v}
 		} else {
 			var err error
-			if items, err = m.popMark(); err != nil {
+			if items, err = m.popMark("dict"); err != nil {
 				return err
 			}
 		}
@@ -696,6 +782,9 @@ func (m *machine) step(op byte) error {
 		if err != nil {
 			return err
 		}
+		if err := m.alloc(int64(len(mod)+len(name))+2*sizeElem, func() string { return "a global" }); err != nil {
+			return err
+		}
 		return m.global(mod, name)
 	case opStackGlobal:
 		mod, name, err := m.pop2()
@@ -711,6 +800,9 @@ func (m *machine) step(op byte) error {
 	case opReduce, opNewObj:
 		fn, args, err := m.pop2()
 		if err != nil {
+			return err
+		}
+		if err := m.alloc(sizeCall, func() string { return "a call's value" }); err != nil {
 			return err
 		}
 		return m.apply(fn, args)
@@ -769,6 +861,9 @@ func (m *machine) pushString(op byte, n uint64) error {
 	if n > uint64(len(m.data)-m.pos) {
 		return m.errf("truncated pickle: string of %d bytes, %d left", n, len(m.data)-m.pos)
 	}
+	if err := m.alloc(int64(n)+sizeElem, func() string { return fmt.Sprintf("a string of %s bytes", stats.Thousands(int64(n))) }); err != nil {
+		return err
+	}
 	b, _ := m.read(int(n))
 	switch op {
 	case opBinUnicode, opShortBinUni, opBinUnicode8, opBinString, opShortBinString:
@@ -782,6 +877,9 @@ func (m *machine) setItems(d *Dict, items []any) error {
 		return m.errf("SETITEMS with an odd number of values")
 	}
 	if err := m.addItems(len(items) / 2); err != nil {
+		return err
+	}
+	if err := m.alloc(int64(len(items)/2)*sizeEntry, sized("dict", len(d.Keys)+len(items)/2)); err != nil {
 		return err
 	}
 	for i := 0; i < len(items); i += 2 {

@@ -6,13 +6,17 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"github.com/layerinfo/layerinfo/internal/fileio"
 	"io"
 	"math"
 	"math/big"
 	"path"
 	"strconv"
 	"strings"
+	"unsafe"
+
+	"github.com/layerinfo/layerinfo/internal/budget"
+	"github.com/layerinfo/layerinfo/internal/fileio"
+	"github.com/layerinfo/layerinfo/stats"
 )
 
 // Default caps; see Decoder.
@@ -74,6 +78,11 @@ type Decoder struct {
 	// SkipSizeCheck accepts checkpoints whose storage records are absent
 	// or short (header-only copies).
 	SkipSizeCheck bool
+	// Budget is charged, before they are made, for the decompressed
+	// pickle and for every value the pickle builds (containers and the
+	// memo in bytes, strings, tensors); nil charges each request against
+	// the default limit only.
+	Budget *budget.Budget
 }
 
 // File is a decoded PyTorch checkpoint.
@@ -166,6 +175,19 @@ type session struct {
 	storages    map[string]*Storage
 	order       []*Storage
 	unknowns    []Global
+	budget      *budget.Budget
+}
+
+// charge asks the budget for n bytes for what, in entry ("data.pkl").
+func (s *session) charge(n int64, entry, what string) error {
+	err := s.budget.Charge(n, what)
+	if err != nil {
+		var be *budget.Error
+		if errors.As(err, &be) {
+			be.Where = entry
+		}
+	}
+	return err
 }
 
 // unknown records a call of a global outside the allow-list.
@@ -186,7 +208,7 @@ func (s *session) errf(entry string, off int64, err error, format string, args .
 
 // unpickle runs one pickle from data[start:], returning its value and end.
 func (s *session) unpickle(data []byte, start int, base int64, entry string, persistent bool) (any, int, error) {
-	m := &machine{data: data, pos: start, base: base, lim: defaultLimits(), call: s.call}
+	m := &machine{data: data, pos: start, base: base, lim: defaultLimits(), call: s.call, budget: s.budget, entry: entry}
 	m.resolve = func(g Global) error {
 		if !s.lenient && !allowed(g) {
 			return fmt.Errorf("global %s is not allowed", g)
@@ -209,7 +231,7 @@ func (s *session) unpickle(data []byte, start int, base int64, entry string, per
 
 func (d *Decoder) decode(r io.ReaderAt, size int64, name string) (*File, error) {
 	s := &session{name: name, lenient: d.AllowUnknownGlobals, maxPickle: d.MaxPickle,
-		maxStorages: DefaultMaxStorages, storages: make(map[string]*Storage)}
+		maxStorages: DefaultMaxStorages, storages: make(map[string]*Storage), budget: d.Budget}
 	if s.maxPickle <= 0 {
 		s.maxPickle = DefaultMaxPickle
 	}
@@ -289,17 +311,28 @@ func (d *Decoder) decodeZip(s *session, r io.ReaderAt, size int64) (*File, error
 	if pkl.UncompressedSize64 > uint64(s.maxPickle) {
 		return nil, s.errf("data.pkl", -1, nil, "is %d bytes, over the limit of %d", pkl.UncompressedSize64, s.maxPickle)
 	}
+	// The record's declared size is charged, and read into a buffer of
+	// exactly that size: archive/zip refuses a stream that inflates to
+	// more than it declares (a deflate bomb's).
+	declared := int64(pkl.UncompressedSize64)
+	if err := s.charge(declared, "data.pkl", stats.Thousands(declared)+" bytes decompressed"); err != nil {
+		return nil, err
+	}
 	rc, err := pkl.Open()
 	if err != nil {
 		return nil, s.errf("data.pkl", -1, err, "%v", err)
 	}
-	data, err := io.ReadAll(io.LimitReader(rc, s.maxPickle+1))
+	data := make([]byte, declared)
+	n, err := io.ReadFull(rc, data)
+	if err == nil {
+		var one [1]byte
+		if k, _ := rc.Read(one[:]); k > 0 {
+			err = errors.New("the record inflates to more than its declared size")
+		}
+	}
 	rc.Close()
 	if err != nil {
-		return nil, s.errf("data.pkl", -1, err, "reading: %v", err)
-	}
-	if int64(len(data)) > s.maxPickle {
-		return nil, s.errf("data.pkl", -1, nil, "is over the limit of %d bytes", s.maxPickle)
+		return nil, s.errf("data.pkl", -1, err, "reading: %v (%d of %d bytes)", err, n, declared)
 	}
 	root, end, err := s.unpickle(data, 0, 0, "data.pkl", true)
 	if err != nil {
@@ -354,6 +387,9 @@ func (s *session) smallRecord(zf *zip.File) string {
 // storage keys, then each storage as an int64 element count and its bytes.
 func (d *Decoder) decodeLegacy(s *session, r io.ReaderAt, size int64) (*File, error) {
 	n := min(size, s.maxPickle)
+	if err := s.charge(n, "", stats.Thousands(n)+" bytes of pickles"); err != nil {
+		return nil, err
+	}
 	data := make([]byte, n)
 	if k, err := r.ReadAt(data, 0); int64(k) < n {
 		return nil, s.errf("", 0, err, "reading: %v", err)
@@ -473,6 +509,13 @@ func (s *session) collect(f *File) error {
 			return s.errf("", -1, nil, "object nested deeper than %d levels at %q (cyclic?)", maxWalkDepth, strings.Join(path[:8], "."))
 		}
 		if t, ok := v.(*Tensor); ok {
+			n := int64(unsafe.Sizeof(*t)) + int64(len(path))
+			for _, p := range path {
+				n += int64(len(p))
+			}
+			if err := s.charge(n, "", fmt.Sprintf("the names of more than %s tensors", stats.Thousands(int64(len(f.Tensors))))); err != nil {
+				return err
+			}
 			c := *t
 			c.Name = strings.Join(path, ".")
 			f.Tensors = append(f.Tensors, c)
