@@ -55,6 +55,7 @@ func rewriteStmt(s syntax.Stmt) syntax.Stmt {
 				s.RHS = ourCall("__unpack__", start, end, s.RHS, shape)
 			}
 		}
+		chargedAugmented(s)
 		rewriteTarget(s.LHS)
 	case *syntax.ExprStmt:
 		s.X = rewriteExpr(s.X)
@@ -187,6 +188,7 @@ func rewriteExpr(e syntax.Expr) syntax.Expr {
 			op := &syntax.Literal{Token: syntax.INT, TokenPos: x.OpPos, Raw: fmt.Sprint(int(x.Op)), Value: int64(x.Op)}
 			return ourCall("__cmp__", x.OpPos, end, op, x.X, x.Y)
 		}
+		return chargedBinaryExpr(x)
 	case *syntax.UnaryExpr:
 		if x.X != nil {
 			x.X = rewriteExpr(x.X)
@@ -200,6 +202,7 @@ func rewriteExpr(e syntax.Expr) syntax.Expr {
 			}
 			x.Args[i] = rewriteExpr(a)
 		}
+		return chargedMethodCall(x)
 	case *syntax.CondExpr:
 		x.Cond = rewriteExpr(x.Cond)
 		x.True = rewriteExpr(x.True)

@@ -49,6 +49,7 @@ func (b *builder) compile(file string, prep *source, modName string) (*unit, err
 	for k, v := range extraBuiltins() {
 		predeclared[k] = v
 	}
+	memoryBuiltins(predeclared)
 	for _, c := range prep.classes {
 		if c.Name != "" {
 			predeclared[c.Name] = &userClass{b: b, name: c.Name, bases: c.Bases, line: c.Line, src: c}
@@ -193,6 +194,11 @@ var layerCall = regexp.MustCompile(`\b(\w*Layer|NeuralNet|batch_norm)\s*\(`)
 // (an error if it comes before the end of the model). rewriteAST adapts
 // what data code does with placeholders.
 func (b *builder) parse(file string, prep *source, u *unit) error {
+	// What Starlark reads, after preparation (which joins adjacent string
+	// literals with +), recursing no deeper than its caps allow.
+	if err := checkShape(file, prep.text); err != nil {
+		return err
+	}
 	chains := false
 	for tries := 0; ; tries++ {
 		f, err := fileOptions.Parse(file, prep.text, 0)

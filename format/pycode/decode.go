@@ -14,6 +14,7 @@ import (
 
 	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/infer"
+	"github.com/layerinfo/layerinfo/internal/budget"
 )
 
 // DefaultMaxSteps bounds a script's execution: enough for any model
@@ -38,6 +39,10 @@ type Options struct {
 	// (from layers import *, import helpers) are read: regular files
 	// only, reached through no symbolic link. nil reads none.
 	Dir fs.FS
+	// Budget is the run's memory budget, charged before every allocation
+	// the script controls (repetition, concatenation, materialized
+	// ranges, string building); nil is the default budget of a request.
+	Budget *budget.Budget
 }
 
 // Decode runs Python-syntax model code (nolearn NeuralNet definitions and
@@ -64,7 +69,11 @@ func Decode(name string, src []byte, opt Options) (g *graph.Graph, err error) {
 			g, err = b.cells.fix(g, err)
 		}()
 	}
-	prep := prepare(string(stripBOM(src)))
+	text := string(stripBOM(src))
+	if err := checkShape(name, text); err != nil {
+		return nil, err
+	}
+	prep := prepare(text)
 	if err := b.useOptions(opt, prep); err != nil {
 		return nil, err
 	}
@@ -81,6 +90,14 @@ func Decode(name string, src []byte, opt Options) (g *graph.Graph, err error) {
 		max = DefaultMaxSteps
 	}
 	th.SetMaxExecutionSteps(max)
+	bud := opt.Budget
+	if bud == nil {
+		bud = budget.New(0)
+		defer bud.Watch(0, nil)()
+	}
+	mem := newMemory(bud)
+	th.SetLocal(memKey, mem)
+	defer mem.watch(th)()
 	b.th, b.max = th, max
 	b.sib = &siblings{dir: opt.Dir, mods: map[string]*module{}, builders: map[string]map[string]bool{}, importErrs: map[*posError]bool{}}
 	b.files = map[string]bool{name: true}
@@ -92,6 +109,7 @@ func Decode(name string, src []byte, opt Options) (g *graph.Graph, err error) {
 	for k, v := range extraBuiltins() {
 		predeclared[k] = v
 	}
+	memoryBuiltins(predeclared)
 	b.dataBuiltins(predeclared)
 	for _, c := range prep.classes {
 		if c.Name != "" {
@@ -180,6 +198,13 @@ func Decode(name string, src []byte, opt Options) (g *graph.Graph, err error) {
 func (b *builder) tolerate(name string, err error, max uint64) error {
 	if err == nil {
 		return nil
+	}
+	if be := memOf(b.th).exceeded(err); be != nil {
+		return be
+	}
+	var be *budget.Error
+	if errors.As(err, &be) {
+		return be // never a note: the run is over its budget
 	}
 	var ee *starlark.EvalError
 	after := false
@@ -362,6 +387,10 @@ func sourceError(name string, err error) error {
 // Starlark error gets the innermost position in the file and the chain of
 // calls that led there.
 func runError(name string, err error, max uint64, files map[string]bool) error {
+	var be *budget.Error
+	if errors.As(err, &be) {
+		return be
+	}
 	var pe *posError
 	if errors.As(err, &pe) {
 		return pe

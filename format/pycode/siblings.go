@@ -274,7 +274,11 @@ func (s *siblings) run(b *builder, dotted, rel string, pos graph.Pos) (*module, 
 		file = filepath.Join(d, filepath.FromSlash(rel))
 	}
 	b.files[file] = true
-	prep := prepare(string(stripBOM(src)))
+	text := string(stripBOM(src))
+	if err := checkShape(file, text); err != nil {
+		return nil, err
+	}
+	prep := prepare(text)
 	u, err := b.compile(file, prep, dotted)
 	if err != nil {
 		return nil, err
