@@ -41,6 +41,10 @@ type builder struct {
 	// guardErr is the error that stopped the file's if __name__ ==
 	// '__main__': block before anything was built.
 	guardErr error
+	// The script's and its modules' compiled classes (classes.go): by
+	// file and name, and each file's globals once it has run.
+	classByName map[string]*userClass
+	globalsOf   map[string]starlark.StringDict
 }
 
 func newBuilder(file string) *builder {

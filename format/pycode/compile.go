@@ -50,11 +50,13 @@ func (b *builder) compile(file string, prep *source, modName string) (*unit, err
 		predeclared[k] = v
 	}
 	memoryBuiltins(predeclared)
-	for _, c := range prep.classes {
-		if c.Name != "" {
+	for i := range prep.classes {
+		if c := &prep.classes[i]; c.Name != "" {
+			c.File = file
 			predeclared[c.Name] = &userClass{b: b, name: c.Name, bases: c.Bases, line: c.Line, src: c}
 		}
 	}
+	b.registerClasses(predeclared)
 	u := &unit{predeclared: predeclared}
 	if err := b.bindImports(file, prep, u); err != nil {
 		return nil, err
@@ -228,6 +230,14 @@ func (b *builder) parse(file string, prep *source, u *unit) error {
 		why := serr.Error()
 		if pe, ok := serr.(*posError); ok {
 			why = pe.err.Error()
+		}
+		if c, m, text, ok := prep.skipMethod(int(se.Pos.Line)); ok {
+			// A method Starlark cannot parse: left out; calling it is an
+			// error if it makes layers, else a placeholder.
+			m.Skipped = fmt.Sprintf("%s:%d: method %s.%s skipped: %s", file, m.Line, c.Name, m.Name, why)
+			m.Builds = layerCall.MatchString(text) || strings.Contains(text, "layers.") || strings.Contains(text, "Layer")
+			b.skipped = append(b.skipped, m.Skipped)
+			continue
 		}
 		if fn, line, text, ok := prep.skipDef(int(se.Pos.Line)); ok {
 			note := fmt.Sprintf("%s:%d: function %s skipped: %s", file, line, fn, why)

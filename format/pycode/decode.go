@@ -111,11 +111,13 @@ func Decode(name string, src []byte, opt Options) (g *graph.Graph, err error) {
 	}
 	memoryBuiltins(predeclared)
 	b.dataBuiltins(predeclared)
-	for _, c := range prep.classes {
-		if c.Name != "" {
+	for i := range prep.classes {
+		if c := &prep.classes[i]; c.Name != "" {
+			c.File = name
 			predeclared[c.Name] = &userClass{b: b, name: c.Name, bases: c.Bases, line: c.Line, src: c}
 		}
 	}
+	b.registerClasses(predeclared)
 	u := &unit{predeclared: predeclared}
 	if err := b.bindImports(name, prep, u); err != nil {
 		return nil, err
@@ -146,6 +148,7 @@ func Decode(name string, src []byte, opt Options) (g *graph.Graph, err error) {
 	}
 
 	globals, err := prog.Init(th, predeclared)
+	b.setGlobals(name, globals)
 	if err != nil && len(b.layers) == 0 && len(b.nets) == 0 {
 		// The if __name__ == '__main__': block stopped before anything
 		// was built (sys.argv[1] of a script run without its
@@ -336,6 +339,12 @@ func (b *builder) finish() (*graph.Graph, error) {
 		return nil, b.guardErr
 	default:
 		msg := "no network found: the file makes no nolearn NeuralNet and no Lasagne layers (if a function builds it, name it with --entry)"
+		if fns := b.uncalled(); len(fns) > 0 {
+			// What builds it needs arguments the file does not give.
+			first := fns[0][:strings.LastIndex(fns[0], " (line")]
+			msg = fmt.Sprintf("no network found: the file makes no nolearn NeuralNet and no Lasagne layers when run; what builds one is given its arguments only by a caller the file does not have: %s; name it with --entry, e.g. --entry '%s' (a name in the call stands for data; give sizes with --set NAME=VALUE)",
+				strings.Join(fns, ", "), first)
+		}
 		if len(b.skipped) > 0 {
 			msg += "; " + strings.Join(b.skipped, "; ")
 		}
@@ -418,7 +427,7 @@ func runError(name string, err error, max uint64, files map[string]bool) error {
 		if pos.File == "" {
 			pos = p
 			if fr.Name != "<toplevel>" {
-				chain = append(chain, "in "+fr.Name)
+				chain = append(chain, "in "+displayName(fr.Name))
 			}
 			continue
 		}

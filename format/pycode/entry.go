@@ -275,6 +275,12 @@ func (b *builder) noteGlobals(globals starlark.StringDict) {
 func (b *builder) callEntry(th *starlark.Thread, globals starlark.StringDict, _ string) error {
 	u := b.given
 	if e := u.entry; e != nil {
+		if c := b.classByName[b.file+"\x00"+e.name]; c != nil && globals[e.name] == nil {
+			return b.callClass(th, c, e) // --entry Model, Model._setup_network
+		}
+		if e.method != "" {
+			return &OptionError{Option: "entry", Err: fmt.Errorf("the file defines no class %s (write Class.method for a method of a class of the file)", e.name)}
+		}
 		v, ok := globals[e.name]
 		if !ok {
 			var names []string
@@ -332,7 +338,8 @@ func (b *builder) callEntry(th *starlark.Thread, globals starlark.StringDict, _ 
 		if f, ok := globals["main"].(*starlark.Function); ok && b.autoCallable(f) {
 			cands = append(cands, f)
 		} else {
-			return nil
+			// A class whose __init__ or method builds it.
+			return b.autoClass(th)
 		}
 	}
 	// Functions that make layers (by the file's syntax) before others (a

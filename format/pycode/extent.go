@@ -39,7 +39,11 @@ func (e *extent) after(stack starlark.CallStack, file string, entry string) bool
 	for i, fr := range frames {
 		sp, ok := e.top, true
 		if fr.Name != "<toplevel>" {
-			if fr.Name == entry || builderName(fr.Name) {
+			name := fr.Name
+			if _, m := methodOf(name); m != "" {
+				name = m // Model._setup_network: the method's name says it
+			}
+			if fr.Name == entry || builderName(name) {
 				return false
 			}
 			sp, ok = e.fns[fr.Name]
@@ -182,11 +186,19 @@ func modelExtent(f *syntax.File, prep *source, classes map[string]class, u *unit
 		}
 		return false
 	}
+	// Methods of the file's classes by their names (self.build_net()).
+	defs := topDefs(f)
+	methods := map[string][]string{}
+	for _, d := range defs {
+		if _, m := methodOf(d.Name.Name); m != "" {
+			methods[m] = append(methods[m], d.Name.Name)
+		}
+	}
 	isBuild := func(call *syntax.CallExpr) bool {
 		switch fn := call.Fn.(type) {
 		case *syntax.Ident:
 			n := fn.Name
-			if e.builders[n] || e.layerish(n, classes) || missing(n, call) {
+			if e.builders[n] || e.layerish(n, classes) || missing(n, call) || e.builders[methodVar(n, "__init__")] {
 				return true
 			}
 			if layerHelpers[n] && !own[n] && predeclared(fn) && (imported[n] == "" || strings.HasPrefix(imported[n], "lasagne.")) {
@@ -202,6 +214,11 @@ func modelExtent(f *syntax.File, prep *source, classes map[string]class, u *unit
 			n := fn.Name.Name
 			if e.layerish(n, classes) {
 				return true
+			}
+			for _, v := range methods[n] {
+				if e.builders[v] {
+					return true // self._setup_network(), model.build()
+				}
 			}
 			prefix := dotted(fn.X)
 			if prefix == "" {
@@ -243,7 +260,13 @@ func modelExtent(f *syntax.File, prep *source, classes map[string]class, u *unit
 			}
 			return true
 		})
-		for _, s := range f.Stmts {
+		stmts := append([]syntax.Stmt{}, f.Stmts...)
+		for _, d := range defs {
+			if _, m := methodOf(d.Name.Name); m != "" {
+				stmts = append(stmts, d)
+			}
+		}
+		for _, s := range stmts {
 			name, body := "", syntax.Node(nil)
 			switch s := s.(type) {
 			case *syntax.DefStmt:
@@ -309,12 +332,46 @@ func modelExtent(f *syntax.File, prep *source, classes map[string]class, u *unit
 		return sp
 	}
 	e.top = last(f.Stmts)
-	for _, s := range f.Stmts {
-		if d, ok := s.(*syntax.DefStmt); ok {
-			e.fns[d.Name.Name] = last(d.Body)
-		}
+	for _, d := range defs {
+		e.fns[d.Name.Name] = last(d.Body)
 	}
 	return e
+}
+
+// topDefs are the file's top-level functions and the methods of its
+// compiled classes (in their if "class C": blocks).
+func topDefs(f *syntax.File) []*syntax.DefStmt {
+	var out []*syntax.DefStmt
+	for _, s := range f.Stmts {
+		switch s := s.(type) {
+		case *syntax.DefStmt:
+			out = append(out, s)
+		case *syntax.IfStmt:
+			if classBlock(s) != "" {
+				for _, x := range s.True {
+					if d, ok := x.(*syntax.DefStmt); ok {
+						out = append(out, d)
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// classBlock is the class name of a compiled class's block, "" if s is
+// not one.
+func classBlock(s *syntax.IfStmt) string {
+	lit, ok := s.Cond.(*syntax.Literal)
+	if !ok || lit.Token != syntax.STRING {
+		return ""
+	}
+	v, _ := lit.Value.(string)
+	name, ok := strings.CutPrefix(v, "class ")
+	if !ok {
+		return ""
+	}
+	return name
 }
 
 // predeclared reports whether a name is not the file's own variable:

@@ -25,6 +25,7 @@ func (e *OptionError) Unwrap() error { return e.Err }
 // call, its literal arguments.
 type entryCall struct {
 	name   string
+	method string // Model._setup_network: a method of the class name
 	call   bool // written with parentheses: build_cnn() or build_lenet5(None, 10)
 	args   starlark.Tuple
 	kwargs []starlark.Tuple
@@ -39,15 +40,31 @@ func parseEntry(s string) (*entryCall, error) {
 	if err != nil {
 		return fail("%q is not a name or a call such as 'build_lenet5(None, 10)'", s)
 	}
+	// Class.method: a method of a class of the file.
+	method := func(x syntax.Expr) (string, string, bool) {
+		switch x := x.(type) {
+		case *syntax.Ident:
+			return x.Name, "", true
+		case *syntax.DotExpr:
+			if id, ok := x.X.(*syntax.Ident); ok {
+				return id.Name, x.Name.Name, true
+			}
+		}
+		return "", "", false
+	}
 	switch x := e.(type) {
-	case *syntax.Ident:
-		return &entryCall{name: x.Name}, nil
+	case *syntax.Ident, *syntax.DotExpr:
+		name, m, ok := method(x)
+		if !ok {
+			break
+		}
+		return &entryCall{name: name, method: m}, nil
 	case *syntax.CallExpr:
-		id, ok := x.Fn.(*syntax.Ident)
+		name, m, ok := method(x.Fn)
 		if !ok {
 			return fail("%q: call a function of the file by its name, e.g. 'build_lenet5(None, 10)'", s)
 		}
-		ec := &entryCall{name: id.Name, call: true}
+		ec := &entryCall{name: name, method: m, call: true}
 		seen := map[string]bool{}
 		for _, a := range x.Args {
 			if bin, ok := a.(*syntax.BinaryExpr); ok && bin.Op == syntax.EQ {

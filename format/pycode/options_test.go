@@ -110,7 +110,7 @@ func TestParseEntry(t *testing.T) {
 	}
 	for _, c := range []struct{ in, want string }{
 		{"build(*xs)", "*args"},
-		{"m.build()", "by its name"},
+		{"m.x.build()", "by its name"},
 		{"build(a=1, 2)", "a positional argument follows a keyword argument"},
 		{"build(a=1, a=2)", "given twice"},
 		{"build(", "not a name or a call"},

@@ -344,3 +344,116 @@ s = 'keep 10L in strings'
 		t.Errorf("prepared text %q", p.text)
 	}
 }
+
+// D3: a model built in a method of a class of the file.
+func TestModelInClassMethod(t *testing.T) {
+	src := `import lasagne
+
+class Model(object):
+    def __init__(self):
+        self.network = self._setup_network()
+
+    def _setup_network(self):
+        network = lasagne.layers.InputLayer(shape=(None, 1, 28, 28))
+        network = lasagne.layers.DenseLayer(network, num_units=10)
+        return network
+`
+	// Dense 784 → 10: (784+1)*10 = 7,850; Model() runs __init__.
+	for _, entry := range []string{"", "Model._setup_network", "Model", "Model()"} {
+		r, err := decodeAsFound(t, "model.py", src, Options{Entry: entry})
+		if err != nil {
+			t.Fatalf("--entry %q: %v", entry, err)
+		}
+		if r.Totals.Params != 7850 {
+			t.Errorf("--entry %q: total %d, want 7850", entry, r.Totals.Params)
+		}
+	}
+	// State set by __init__, helper methods, a base class of the file,
+	// @staticmethod and @property, an instance made at top level.
+	full := `import lasagne
+from lasagne.layers import InputLayer, DenseLayer
+
+class Base(object):
+    def dense(self, l, n):
+        return DenseLayer(l, n, name='d%d' % n)
+
+class Net(Base):
+    """A network."""
+    kind = 'mlp'
+
+    def __init__(self, n_in, hidden=32):
+        self.n_in = n_in
+        self.hidden = hidden
+
+    @staticmethod
+    def out_units():
+        return 10
+
+    @property
+    def shape(self):
+        return (None, self.n_in)
+
+    def build(self):
+        l = InputLayer(self.shape)
+        l = self.dense(l, self.hidden)
+        return self.dense(l, Net.out_units())
+
+    def train(self, X):
+        return X[:, 0, ::2]
+
+net = Net(20).build()
+`
+	// (20+1)*32 + (32+1)*10 = 672 + 330 = 1,002.
+	asFoundTotal(t, "model.py", full, Options{}, 1002, 1002)
+
+	// An error in a method names it as written.
+	bad := strings.Replace(src, "num_units=10)", "num_units=[10][1])", 1)
+	_, err := decodeAsFound(t, "model.py", bad, Options{})
+	if err == nil || !strings.Contains(err.Error(), "in Model._setup_network") {
+		t.Errorf("got %v, want the error in Model._setup_network", err)
+	}
+	// --entry names a method that is not there.
+	_, err = decodeAsFound(t, "model.py", src, Options{Entry: "Model.build"})
+	if err == nil || !strings.Contains(err.Error(), "class Model has no method build (it has __init__, _setup_network)") {
+		t.Errorf("got %v", err)
+	}
+	// A method Starlark cannot parse that builds nothing is left out.
+	odd := strings.Replace(src, "        return network\n", "        return network\n\n    def stats(self):\n        a, *rest = self.x\n        return rest\n", 1)
+	r, err := decodeAsFound(t, "model.py", odd, Options{})
+	if err != nil || r.Totals.Params != 7850 || !strings.Contains(strings.Join(r.Notes, "\n"), "method Model.stats skipped") {
+		t.Errorf("got %v, notes %v; want 7850 and a note", err, r)
+	}
+}
+
+// M4: what builds the model but needs arguments the file never gives is
+// named, with the --entry form.
+func TestNoNetworkNamesBuilders(t *testing.T) {
+	for _, c := range []struct{ src, want string }{
+		{`from lasagne import layers
+from nolearn.lasagne import NeuralNet
+def NNet(X, y, test):
+    net = NeuralNet(layers=[('input', layers.InputLayer), ('output', layers.DenseLayer)],
+        input_shape=(None, X.shape[1]), output_num_units=2)
+    return net
+`, "NNet(X, y, test) (line 3); name it with --entry, e.g. --entry 'NNet(X, y, test)'"},
+		{`from lasagne.layers import InputLayer, DenseLayer
+class CNN:
+    def make_cnn(self, X, y):
+        return DenseLayer(InputLayer((None, X.shape[1])), 2)
+`, "CNN.make_cnn(X, y) (line 3); name it with --entry, e.g. --entry 'CNN.make_cnn(X, y)'"},
+	} {
+		_, err := decodeAsFound(t, "model.py", c.src, Options{})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("got %v, want %q", err, c.want)
+		}
+	}
+	// Given so, the data's sizes are named.
+	_, err := decodeAsFound(t, "model.py", `from lasagne.layers import InputLayer, DenseLayer
+class CNN:
+    def make_cnn(self, X, y):
+        return DenseLayer(InputLayer((None, X.shape[1])), 2)
+`, Options{Entry: "CNN.make_cnn(X, y)"})
+	if err == nil || !strings.Contains(err.Error(), "comes from data") {
+		t.Errorf("got %v, want a size from data", err)
+	}
+}

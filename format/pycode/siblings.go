@@ -284,6 +284,7 @@ func (s *siblings) run(b *builder, dotted, rel string, pos graph.Pos) (*module, 
 		return nil, err
 	}
 	globals, err := u.prog.Init(b.th, u.predeclared)
+	b.setGlobals(file, globals)
 	if err != nil {
 		return nil, b.runError(err)
 	}

@@ -37,6 +37,47 @@ type pyClass struct {
 	// What the body defines, for a Lasagne layer subclass: its own
 	// get_output_shape_for, and parameters made with add_param.
 	ShapeFn, AddParam bool
+	// Compiled: a top-level class that is not a layer, whose methods
+	// run (a model built in a method): the block is kept as
+	// if "class C": with each method a function named methodVar(C, m).
+	Compiled bool
+	Methods  []pyMethod
+	File     string // the file that defines it (set by the front-end)
+}
+
+// pyMethod is a method of a compiled class.
+type pyMethod struct {
+	Name string
+	Kind string // "", "static", "class" or "property", from its decorator
+	Line int
+	// Skipped is why it was left out (Starlark cannot parse it), and
+	// Builds whether its text makes layers (calling it is then an error).
+	Skipped string
+	Builds  bool
+}
+
+// methodVar is the global name of class c's method m.
+func methodVar(c, m string) string { return "__m_" + c + "__" + m }
+
+// methodOf splits a methodVar name into class and method ("" if it is none).
+func methodOf(v string) (class, method string) {
+	rest, ok := strings.CutPrefix(v, "__m_")
+	if !ok {
+		return "", ""
+	}
+	i := strings.Index(rest, "__")
+	if i <= 0 {
+		return "", ""
+	}
+	return rest[:i], rest[i+2:]
+}
+
+// displayName is a function's name as the user wrote it: Model._setup_network.
+func displayName(fn string) string {
+	if c, m := methodOf(fn); c != "" {
+		return c + "." + m
+	}
+	return fn
 }
 
 // source is Python model code rewritten so that Starlark accepts it, with
@@ -87,6 +128,13 @@ func prepare(src string) *source {
 	}
 	var tries []openTry
 	cond, guard := false, false
+	// The compiled class being read: its index in s.classes, its body's
+	// indentation, and the decorator of the next method.
+	type openClass struct {
+		idx, body int
+		kind      string
+	}
+	var cls *openClass
 	type openDef struct{ indent, line int }
 	var defs []openDef
 	s.generators = map[int]bool{}
@@ -99,6 +147,45 @@ func prepare(src string) *source {
 		}
 		if word == "def" {
 			defs = append(defs, openDef{l.indent, l.first + 1})
+		}
+		if cls != nil && l.indent == 0 {
+			cls = nil
+		}
+		if cls != nil {
+			if cls.body < 0 {
+				cls.body = l.indent
+			}
+			c := &s.classes[cls.idx]
+			if l.indent == cls.body {
+				switch {
+				case strings.HasPrefix(text, "@"):
+					switch d := strings.TrimSpace(text[1:]); {
+					case strings.HasPrefix(d, "staticmethod"):
+						cls.kind = "static"
+					case strings.HasPrefix(d, "classmethod"):
+						cls.kind = "class"
+					case strings.HasPrefix(d, "property"):
+						cls.kind = "property"
+					}
+					set(l, "")
+				case word == "def" && defHead.MatchString(text):
+					name := defHead.FindStringSubmatch(text)[1]
+					line := phys[l.first]
+					k := l.indent + strings.Index(text, name)
+					phys[l.first] = line[:k] + methodVar(c.Name, name) + line[k+len(name):]
+					c.Methods = append(c.Methods, pyMethod{Name: name, Kind: cls.kind, Line: l.first + 1})
+					cls.kind = ""
+				default:
+					// Class attributes, docstrings, nested classes: not run.
+					set(l, "pass")
+					for i+1 < len(lines) && lines[i+1].indent > cls.body {
+						i++
+						set(lines[i], "")
+						phys[lines[i].first] = ""
+					}
+				}
+				continue
+			}
 		}
 		if l.indent == 0 {
 			// Imports under a top-level if run where they are written (if
@@ -155,6 +242,12 @@ func prepare(src string) *source {
 		case word == "import" || (word == "from" && importFrom.MatchString(text)):
 			s.imports = append(s.imports, parseImport(text, l.first+1)...)
 			set(l, "pass")
+		case word == "class" && l.indent == 0 && compiledClass(text):
+			// A class that is not a layer: its methods run.
+			m := classHead.FindStringSubmatch(text)
+			s.classes = append(s.classes, pyClass{Line: l.first + 1, Name: m[1], Bases: m[2], Compiled: true})
+			set(l, fmt.Sprintf("if %q:", "class "+m[1]))
+			cls = &openClass{idx: len(s.classes) - 1, body: -1}
 		case word == "class":
 			c := pyClass{Line: l.first + 1}
 			if m := classHead.FindStringSubmatch(text); m != nil {
@@ -250,6 +343,68 @@ func prepare(src string) *source {
 	}
 	s.text = rewriteExprs(rewriteLambdaTuples(rewriteOutsideStrings(rewriteStrings(strings.Join(phys, "\n")))))
 	return s
+}
+
+// compiledClass reports whether a top-level class statement's methods
+// are run: a class that is not a Lasagne layer (its bases name no
+// Layer), whose body starts on the next line.
+func compiledClass(text string) bool {
+	m := classHead.FindStringSubmatch(text)
+	if m == nil || strings.Contains(m[2], "Layer") {
+		return false
+	}
+	rest := strings.TrimSpace(text[len(m[0]):])
+	return rest == "" || strings.HasPrefix(rest, "#")
+}
+
+// skipMethod removes the method of a compiled class that contains line
+// (1-based), for a method Starlark cannot parse: its def line becomes
+// pass. It returns the class, the method and its text.
+func (s *source) skipMethod(line int) (c *pyClass, m *pyMethod, text string, ok bool) {
+	phys := strings.Split(s.text, "\n")
+	lines := splitLogical(phys)
+	for ci := range s.classes {
+		c = &s.classes[ci]
+		if !c.Compiled {
+			continue
+		}
+		for mi := range c.Methods {
+			m = &c.Methods[mi]
+			if m.Skipped != "" || m.Line > line {
+				continue
+			}
+			// The method's logical lines: from its def to the next line
+			// at its indentation or less.
+			start := -1
+			for i, l := range lines {
+				if l.first+1 == m.Line {
+					start = i
+					break
+				}
+			}
+			if start < 0 {
+				continue
+			}
+			end := len(phys) - 1
+			for _, l := range lines[start+1:] {
+				if l.indent <= lines[start].indent {
+					end = l.first - 1
+					break
+				}
+			}
+			if line-1 > end {
+				continue
+			}
+			text = strings.Join(phys[lines[start].first:end+1], "\n")
+			phys[lines[start].first] = strings.Repeat(" ", lines[start].indent) + "pass"
+			for j := lines[start].first + 1; j <= end; j++ {
+				phys[j] = ""
+			}
+			s.text = strings.Join(phys, "\n")
+			return c, m, text, true
+		}
+	}
+	return nil, nil, "", false
 }
 
 // expandTabs turns leading tabs into spaces (to the next multiple of 8, as

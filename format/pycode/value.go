@@ -297,7 +297,8 @@ type userClass struct {
 	name  string
 	bases string
 	line  int
-	src   pyClass
+	src   *pyClass
+	fns   map[string]*starlark.Function // its methods, once found (classes.go)
 }
 
 func (c *userClass) String() string        { return "<class " + c.name + ">" }
@@ -307,6 +308,9 @@ func (c *userClass) Truth() starlark.Bool  { return true }
 func (c *userClass) Hash() (uint32, error) { return hashString(c.name), nil }
 func (c *userClass) Name() string          { return c.name }
 func (c *userClass) CallInternal(th *starlark.Thread, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if c.src.Compiled {
+		return c.b.instantiate(th, c, args, kwargs)
+	}
 	return c.b.custom(th, c, args, kwargs)
 }
 
