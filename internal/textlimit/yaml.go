@@ -290,7 +290,9 @@ func (y *yscan) line(text []byte) error {
 		if indent == len(text) {
 			return nil
 		}
-		if indent == 0 && len(text) >= 3 && (string(text[:3]) == "---" || string(text[:3]) == "...") && ends(text, 3) {
+		// A document marker; go-yaml takes one even when a token
+		// follows without a space ("...!").
+		if indent == 0 && len(text) >= 3 && (string(text[:3]) == "---" || string(text[:3]) == "...") {
 			y.docs++
 			if y.lim.MaxDocs > 0 && y.docs > y.lim.MaxDocs {
 				return y.fail(0, "more than %d document markers (--- or ...)", y.lim.MaxDocs)
@@ -299,7 +301,11 @@ func (y *yscan) line(text []byte) error {
 			if err := y.token(0); err != nil {
 				return err
 			}
-			p = 3
+			// What follows may be a key, to be safe ("....k: v" is
+			// one to go-yaml).
+			for p = 3; p < len(text) && space(text[p]); p++ {
+			}
+			first = p
 		} else if indent == 0 && text[0] == '%' {
 			return y.token(0) // a directive
 		} else {
