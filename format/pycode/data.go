@@ -279,7 +279,7 @@ func sameSpan(a, b syntax.Node) bool {
 // comparison of numbers.
 func (b *builder) dataBuiltins(predeclared starlark.StringDict) {
 	if _, ok := b.roots["sys"]; !ok && b.roots != nil {
-		b.roots["sys"] = &module{name: "sys", open: true, members: starlark.StringDict{"argv": starlark.NewList([]starlark.Value{starlark.String(b.file)})}}
+		b.roots["sys"] = &module{name: "sys", open: true, members: starlark.StringDict{"argv": &argvList{file: b.file}}}
 	}
 	wrap := func(name string) {
 		inner, ok := predeclared[name].(starlark.Callable)

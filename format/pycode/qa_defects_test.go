@@ -160,8 +160,8 @@ if __name__ == "__main__":
 	// flattening 50*16: (800+1)*4 = 3,204. Total 4,420, trainable 4,404.
 	asFoundTotal(t, "model.py", src, Options{}, 4420, 4404)
 
-	// A block that stops before building anything (a script run without
-	// its arguments): the model is what the build function makes, with
+	// A block that stops before building anything (a configuration it
+	// does not find): the model is what the build function makes, with
 	// the block's error as a note.
 	argv := `import sys
 import lasagne
@@ -169,7 +169,7 @@ def build_model(input_var=None):
     l = lasagne.layers.InputLayer((None, 10), input_var=input_var)
     return lasagne.layers.DenseLayer(l, 3)
 if __name__ == '__main__':
-    data = sys.argv[1]
+    data = {}['train']
     net = build_model()
 `
 	r, err := decodeAsFound(t, "model.py", argv, Options{})
@@ -177,19 +177,36 @@ if __name__ == '__main__':
 		t.Fatal(err)
 	}
 	// (10+1)*3 = 33.
-	if r.Totals.Params != 33 || !strings.Contains(strings.Join(r.Notes, "\n"), "model.py:7:20: list index 1 out of range") {
+	if r.Totals.Params != 33 || !strings.Contains(strings.Join(r.Notes, "\n"), `model.py:7:14: key "train" not in dict`) {
 		t.Errorf("total %d, notes %q; want 33 and the block's error", r.Totals.Params, r.Notes)
 	}
 	// With no build function, the block's error is the answer.
 	_, err = decodeAsFound(t, "model.py", `import sys
 import lasagne
 if __name__ == '__main__':
+    n = {}['n']
+    l = lasagne.layers.DenseLayer(lasagne.layers.InputLayer((None, n)), 3)
+`, Options{})
+	if err == nil || !strings.Contains(err.Error(), `model.py:4:11: key "n" not in dict`) {
+		t.Errorf("got %v, want the block's error", err)
+	}
+	// A command-line argument the block reads is a value the file cannot
+	// know (a script run without its arguments sees only its name).
+	_, err = decodeAsFound(t, "model.py", `import sys
+import lasagne
+if __name__ == '__main__':
     n = int(sys.argv[1])
     l = lasagne.layers.DenseLayer(lasagne.layers.InputLayer((None, n)), 3)
 `, Options{})
-	if err == nil || !strings.Contains(err.Error(), "model.py:4:21: list index 1 out of range") {
-		t.Errorf("got %v, want the block's error", err)
+	if err == nil || !strings.Contains(err.Error(), "n = int(sys.argv[1]) (line 4); give it with --set n=VALUE") {
+		t.Errorf("got %v, want the argument named", err)
 	}
+	asFoundTotal(t, "model.py", `import sys
+import lasagne
+if __name__ == '__main__':
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    l = lasagne.layers.DenseLayer(lasagne.layers.InputLayer((None, n)), 3)
+`, Options{}, (5+1)*3, (5+1)*3)
 	// An error before the block that builds the model is an error.
 	_, err = decodeAsFound(t, "model.py", `from lasagne.layers import *
 net = DenseLayer(InputLayer((None, 4)), 2)
