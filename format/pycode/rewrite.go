@@ -19,6 +19,7 @@ func rewriteExprs(src string) string {
 		buf                 strings.Builder
 		subscript, call     bool
 		comma, colon, isFor bool
+		lambdas             int // lambdas whose parameters are being read (their colon is not a slice's)
 	}
 	stack := []*frame{{}}
 	top := func() *frame { return stack[len(stack)-1] }
@@ -67,10 +68,14 @@ func rewriteExprs(src string) string {
 			parent.buf.WriteByte(c)
 			i++
 			continue
-		case c == ',' && len(stack) > 1 && !f.isFor:
+		case c == ',' && len(stack) > 1 && !f.isFor && f.lambdas == 0:
 			f.comma = true // a comma before any "for": not a lone generator argument
 		case c == ':' && len(stack) > 1:
-			f.colon = true
+			if f.lambdas > 0 {
+				f.lambdas-- // the end of a lambda's parameters
+			} else {
+				f.colon = true
+			}
 		case isIdent(c) && (i == 0 || !isIdent(src[i-1])):
 			j := i
 			for j < len(src) && isIdent(src[j]) {
@@ -81,13 +86,11 @@ func rewriteExprs(src string) string {
 			case "for":
 				f.isFor = true
 			case "lambda":
-				// "lambda x: …" inside brackets is not a slice.
+				// "lambda x: …" inside brackets is not a slice. (No
+				// search for its colon: a lambda without one would
+				// scan to the end of the file, each time.)
 				f.colon = false
-				if k := strings.IndexByte(src[j:], ':'); k >= 0 {
-					f.buf.WriteString(src[i : j+k+1])
-					i = j + k + 1
-					continue
-				}
+				f.lambdas++
 			case "load":
 				w = "load_"
 			}
@@ -237,6 +240,7 @@ func rewriteStrings(src string) string {
 			out.WriteString(prefix + lit)
 		}
 	}
+	depth := 0 // brackets open at i: inside them a run of literals continues over lines
 	for i := 0; i < len(src); {
 		c := src[i]
 		if c == '#' {
@@ -249,6 +253,12 @@ func rewriteStrings(src string) string {
 			continue
 		}
 		if !(c == '"' || c == '\'' || isIdent(c) && (i == 0 || !isIdent(src[i-1]))) {
+			switch c {
+			case '(', '[', '{':
+				depth++
+			case ')', ']', '}':
+				depth = max(depth-1, 0)
+			}
 			out.WriteByte(c)
 			i++
 			continue
@@ -282,7 +292,7 @@ func rewriteStrings(src string) string {
 				break
 			}
 			p, e, ok := literal(k)
-			if !ok || strings.Contains(src[next:k], "\n") && !strings.HasSuffix(strings.TrimRight(src[next:k], " \t\n\r"), "\\") && !insideBrackets(src, i) {
+			if !ok || strings.Contains(src[next:k], "\n") && !strings.HasSuffix(strings.TrimRight(src[next:k], " \t\n\r"), "\\") && depth == 0 {
 				break
 			}
 			run = append(run, part{sep: src[next:k], prefix: p, lit: src[k+len(p) : e]})
@@ -313,32 +323,6 @@ func rewriteStrings(src string) string {
 		}
 	}
 	return out.String()
-}
-
-// insideBrackets reports whether position i of src is inside brackets
-// (where a statement continues over lines), counting from the last line
-// that starts at column 0.
-func insideBrackets(src string, i int) bool {
-	start := strings.LastIndex(src[:i], "\n")
-	for start >= 0 && start+1 < len(src) && (src[start+1] == ' ' || src[start+1] == '\t' || src[start+1] == '\n') {
-		start = strings.LastIndex(src[:start], "\n")
-	}
-	depth := 0
-	for j := start + 1; j < i; j++ {
-		switch src[j] {
-		case '(', '[', '{':
-			depth++
-		case ')', ']', '}':
-			depth--
-		case '"', '\'':
-			j = stringEnd(src, j) - 1
-		case '#':
-			for j < i && src[j] != '\n' {
-				j++
-			}
-		}
-	}
-	return depth > 0
 }
 
 // stringPrefix reports whether p can prefix a Python string literal.

@@ -314,11 +314,12 @@ func prepare(src string) *source {
 		case chainedAssign(text) != nil:
 			// a = b = value → a = value; b = a (Starlark has no chains).
 			t := chainedAssign(text)
-			stmt := t[0] + " = " + t[len(t)-1]
+			var stmt strings.Builder // linear: a1 = a2 = … = 1 may have 10^5 targets
+			stmt.WriteString(t[0] + " = " + t[len(t)-1])
 			for _, x := range t[1 : len(t)-1] {
-				stmt += "; " + x + " = " + t[0]
+				stmt.WriteString("; " + x + " = " + t[0])
 			}
-			set(l, strings.ReplaceAll(stmt, "\n", " "))
+			set(l, strings.ReplaceAll(stmt.String(), "\n", " "))
 		case word == "yield":
 			// Generators are data loaders, never model code: return
 			// instead, and a placeholder when the function ends.
@@ -754,20 +755,25 @@ func (s *source) skipStmt(line int) (first int, text string, ok bool) {
 // pow(a, b) where the operands are simple (names, numbers, calls,
 // subscripts, parenthesized expressions); **kwargs unpacking is left alone.
 func rewritePow(line string) string {
-	for guard := 0; guard < 20; guard++ {
-		i := indexOutsideStrings(line, "**")
-		if i < 0 {
+	// At most 20 rewrites, each O(len(line)); unpackings are passed over
+	// in one scan from where the last one was (linear: f(**a, **a, …)).
+	from := 0
+	for guard := 0; guard < 20; {
+		k := indexOutsideStrings(line[from:], "**")
+		if k < 0 {
 			return line
 		}
+		i := from + k
 		l := i - 1
 		for l >= 0 && line[l] == ' ' {
 			l--
 		}
 		if l < 0 || !(isIdent(line[l]) || line[l] == ')' || line[l] == ']' || line[l] == '.') {
 			// unpacking (f(**kw), {**d}): look further along the line
-			rest := rewritePow(line[i+2:])
-			return line[:i+2] + rest
+			from = i + 2
+			continue
 		}
+		guard++
 		ls := operandStart(line, l)
 		r := i + 2
 		for r < len(line) && line[r] == ' ' {
@@ -778,6 +784,7 @@ func rewritePow(line string) string {
 			return line
 		}
 		line = line[:ls] + "pow(" + line[ls:l+1] + ", " + line[r:re] + ")" + line[re:]
+		from = 0
 	}
 	return line
 }
