@@ -75,7 +75,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	maxMemory := fs.String("max-memory", "1GiB", "the memory one run may use (`SIZE`: 512MiB, 2GiB); a file that needs more is an error, exit 1")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	format := fs.String("format", "", "input format (default: detected): "+strings.Join(layerinfo.FormatNames(), ", "))
-	entry := fs.String("entry", "", "Python code: what builds the model, `NAME`: a function (build_cnn), a call with literal arguments\n('build_lenet5(None, 10)'), or the variable of one of the file's NeuralNets or layers (net2)")
+	entry := fs.String("entry", "", "Python code: what builds the model, `NAME`: a function (build_cnn), a call with literal arguments\n('build_lenet5(None, 10)'), a class or a method\n(Model._setup_network), or the variable of one of the file's NeuralNets or layers (net2)")
 	var inputShapes shapesFlag
 	fs.Var(&inputShapes, "input-shape", "ONNX and Python: the whole shape of an input, batch axis first, N for an unknown batch,\n`[NAME=]SHAPE`: input=8x3x224x224, or just Nx1x28x28 for the first input (NAME: an ONNX input,\na Lasagne InputLayer's name); repeatable")
 	var sets setsFlag
