@@ -62,6 +62,17 @@ func (o *instance) AttrNames() []string {
 	return names
 }
 
+// CallInternal calls the instance's __call__ (a training callback);
+// without one, a placeholder.
+func (o *instance) CallInternal(th *starlark.Thread, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	if fn, _ := o.cls.method("__call__"); fn != nil {
+		return starlark.Call(th, fn, append(starlark.Tuple{o}, a...), kw)
+	}
+	return &opaque{name: o.cls.name + "(…)(…)"}, nil
+}
+
+func (o *instance) Name() string { return o.cls.name }
+
 func (o *instance) SetField(name string, v starlark.Value) error {
 	o.attrs[name] = v
 	return nil

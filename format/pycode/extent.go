@@ -186,7 +186,8 @@ func modelExtent(f *syntax.File, prep *source, classes map[string]class, u *unit
 		}
 		return false
 	}
-	// Methods of the file's classes by their names (self.build_net()).
+	// Methods of the file's classes by their names (self.build_net()),
+	// and the variables that hold instances (m = Model()).
 	defs := topDefs(f)
 	methods := map[string][]string{}
 	for _, d := range defs {
@@ -194,6 +195,24 @@ func modelExtent(f *syntax.File, prep *source, classes map[string]class, u *unit
 			methods[m] = append(methods[m], d.Name.Name)
 		}
 	}
+	instances := map[string]bool{"self": true, "cls": true}
+	for _, c := range prep.classes {
+		if c.Compiled {
+			instances[c.Name] = true
+		}
+	}
+	syntax.Walk(f, func(n syntax.Node) bool {
+		if as, ok := n.(*syntax.AssignStmt); ok {
+			if id, ok := as.LHS.(*syntax.Ident); ok {
+				if c, ok := as.RHS.(*syntax.CallExpr); ok {
+					if fn, ok := c.Fn.(*syntax.Ident); ok && instances[fn.Name] && fn.Name != "self" && fn.Name != "cls" {
+						instances[id.Name] = true
+					}
+				}
+			}
+		}
+		return true
+	})
 	isBuild := func(call *syntax.CallExpr) bool {
 		switch fn := call.Fn.(type) {
 		case *syntax.Ident:
@@ -215,9 +234,11 @@ func modelExtent(f *syntax.File, prep *source, classes map[string]class, u *unit
 			if e.layerish(n, classes) {
 				return true
 			}
-			for _, v := range methods[n] {
-				if e.builders[v] {
-					return true // self._setup_network(), model.build()
+			if receiverIsInstance(fn.X, instances) {
+				for _, v := range methods[n] {
+					if e.builders[v] {
+						return true // self._setup_network(), Model().build(), m.build()
+					}
 				}
 			}
 			prefix := dotted(fn.X)
@@ -336,6 +357,21 @@ func modelExtent(f *syntax.File, prep *source, classes map[string]class, u *unit
 		e.fns[d.Name.Name] = last(d.Body)
 	}
 	return e
+}
+
+// receiverIsInstance reports whether x, the receiver of a method call,
+// is an instance of one of the file's classes (self, Model(), a
+// variable assigned Model(…)) or the class itself: net.fit(X, y) of a
+// NeuralNet is not a method of the file's.
+func receiverIsInstance(x syntax.Expr, instances map[string]bool) bool {
+	switch x := x.(type) {
+	case *syntax.Ident:
+		return instances[x.Name]
+	case *syntax.CallExpr:
+		id, ok := x.Fn.(*syntax.Ident)
+		return ok && instances[id.Name]
+	}
+	return false
 }
 
 // topDefs are the file's top-level functions and the methods of its

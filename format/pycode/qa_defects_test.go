@@ -474,3 +474,34 @@ class CNN:
 		t.Errorf("got %v, want a size from data", err)
 	}
 }
+
+// A method of the file's classes counts as building the model only when
+// called on an instance (self, Model(), m = Model()): a NeuralNet's or
+// an sklearn object's fit after the model is not part of it.
+func TestClassMethodsAndTheModelsEnd(t *testing.T) {
+	src := `from lasagne.layers import *
+class Wrapper(object):
+    def __init__(self, n):
+        self.n = n
+    def fit(self, X):
+        return DenseLayer(InputLayer((None, 3)), self.n)
+    def __call__(self, nn, history):
+        return self.n * 2
+l = DenseLayer(InputLayer((None, 4)), 2)
+scores = [1][3]
+clf.fit(X)
+`
+	r, err := decodeAsFound(t, "model.py", src, Options{})
+	// (4+1)*2 = 10; the error after it is a note.
+	if err != nil || r.Totals.Params != 10 || !strings.Contains(strings.Join(r.Notes, "\n"), "list index 3 out of range") {
+		t.Fatalf("got %v, %+v; want 10 and a note", err, r)
+	}
+	// Called on an instance, it builds: an error before it is an error.
+	_, err = decodeAsFound(t, "model.py", strings.Replace(src, "clf.fit(X)", "w = Wrapper(5)\nnet = w.fit(None)\nk = w(None, [])\n", 1), Options{})
+	if err == nil || !strings.Contains(err.Error(), "model.py:10:13: list index 3 out of range") {
+		t.Errorf("got %v, want the error before w.fit", err)
+	}
+	// (3+1)*5 = 20 for the model made by w.fit; __call__ runs.
+	asFoundTotal(t, "model.py", strings.Replace(src, "scores = [1][3]\nclf.fit(X)", "w = Wrapper(5)\nnet = w.fit(None)\nk = w(None, [])\nl = DenseLayer(net, k)\n", 1), Options{},
+		(4+1)*2+(3+1)*5+(5+1)*10, (4+1)*2+(3+1)*5+(5+1)*10)
+}
