@@ -306,9 +306,9 @@ func (y *yscan) line(text []byte) error {
 			for p = 3; p < len(text) && space(text[p]); p++ {
 			}
 			first = p
-		} else if indent == 0 && text[0] == '%' {
-			return y.token(0) // a directive
 		} else {
+			// (A directive, "%YAML 1.2", is read as a plain scalar:
+			// go-yaml takes "%k: v" after a document's start as a key.)
 			p = indent
 			prevFirst, prevLen, hadQ := y.prevFirst, y.prevLen, false
 			if y.qcol >= 0 {
