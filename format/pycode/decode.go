@@ -339,7 +339,8 @@ func (b *builder) finish() (*graph.Graph, error) {
 		return nil, b.guardErr
 	default:
 		msg := "no network found: the file makes no nolearn NeuralNet and no Lasagne layers (if a function builds it, name it with --entry)"
-		if fns := b.uncalled(); len(fns) > 0 {
+		fns := b.uncalled()
+		if len(fns) > 0 {
 			// What builds it needs arguments the file does not give.
 			first := fns[0][:strings.LastIndex(fns[0], " (line")]
 			msg = fmt.Sprintf("no network found: the file makes no nolearn NeuralNet and no Lasagne layers when run; what builds one is given its arguments only by a caller the file does not have: %s; name it with --entry, e.g. --entry '%s' (a name in the call stands for data; give sizes with --set NAME=VALUE)",
@@ -348,8 +349,9 @@ func (b *builder) finish() (*graph.Graph, error) {
 		if len(b.skipped) > 0 {
 			msg += "; " + strings.Join(b.skipped, "; ")
 		}
-		if m := b.sib.missing; len(m) > 0 {
-			// The model may be built by what could not be imported.
+		if m := b.sib.missing; len(m) > 0 && len(fns) == 0 {
+			// The model may be built by what could not be imported
+			// (when nothing of the file's would build it).
 			msg += "; " + m[0].e.Error()
 		}
 		return nil, &posError{pos: graph.Pos{File: b.file}, err: errors.New(msg)}

@@ -464,8 +464,18 @@ class CNN:
 			t.Errorf("got %v, want %q", err, c.want)
 		}
 	}
+	// A module that could not be imported is not blamed then.
+	_, err := decodeAsFound(t, "model.py", `from basic_network import BasicNetwork
+from lasagne.layers import InputLayer, DenseLayer
+class Net(BasicNetwork):
+    def setup(self, X):
+        return DenseLayer(InputLayer((None, X.shape[1])), 2)
+`, Options{})
+	if err == nil || !strings.Contains(err.Error(), "--entry 'Net.setup(X)'") || strings.Contains(err.Error(), "cannot import") {
+		t.Errorf("got %v, want Net.setup named and no import blamed", err)
+	}
 	// Given so, the data's sizes are named.
-	_, err := decodeAsFound(t, "model.py", `from lasagne.layers import InputLayer, DenseLayer
+	_, err = decodeAsFound(t, "model.py", `from lasagne.layers import InputLayer, DenseLayer
 class CNN:
     def make_cnn(self, X, y):
         return DenseLayer(InputLayer((None, X.shape[1])), 2)
