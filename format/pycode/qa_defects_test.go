@@ -1,6 +1,8 @@
 package pycode
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -514,4 +516,23 @@ clf.fit(X)
 	// (3+1)*5 = 20 for the model made by w.fit; __call__ runs.
 	asFoundTotal(t, "model.py", strings.Replace(src, "scores = [1][3]\nclf.fit(X)", "w = Wrapper(5)\nnet = w.fit(None)\nk = w(None, [])\nl = DenseLayer(net, k)\n", 1), Options{},
 		(4+1)*2+(3+1)*5+(5+1)*10, (4+1)*2+(3+1)*5+(5+1)*10)
+}
+
+// A class of a module beside the script: its methods run too.
+func TestClassInSiblingModule(t *testing.T) {
+	dir := t.TempDir()
+	mod := `from lasagne.layers import InputLayer, DenseLayer
+class Net(object):
+    def __init__(self, units):
+        self.units = units
+        self.out = self.build()
+    def build(self):
+        return DenseLayer(InputLayer((None, 8)), self.units)
+`
+	if err := os.WriteFile(filepath.Join(dir, "models.py"), []byte(mod), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// (8+1)*6 = 54.
+	asFoundTotal(t, "train.py", "from models import Net\nnet = Net(6)\n", Options{Dir: os.DirFS(dir)}, 54, 54)
+	asFoundTotal(t, "train.py", "import models\nnet = models.Net(6).out\n", Options{Dir: os.DirFS(dir)}, 54, 54)
 }
