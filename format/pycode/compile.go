@@ -223,7 +223,9 @@ func (b *builder) parse(file string, prep *source, u *unit) error {
 			return nil
 		}
 		var se syntax.Error
-		if !errors.As(err, &se) || tries > 50 {
+		// Each try parses the whole text again: at most 50, and fewer for
+		// a large file (a megabyte of broken lines would take seconds).
+		if !errors.As(err, &se) || tries > 50 || tries*len(prep.text) > 8<<20 {
 			return sourceError(file, err)
 		}
 		serr := sourceError(file, err)

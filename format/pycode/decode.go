@@ -435,6 +435,11 @@ func runError(name string, err error, max uint64, files map[string]bool) error {
 		}
 		chain = append(chain, fmt.Sprintf("called from %s", p))
 	}
+	if len(chain) > 12 {
+		// Deep recursion: the first calls and the outermost two.
+		n := len(chain)
+		chain = append(append(chain[:10:10], fmt.Sprintf("… %d more calls", n-12)), chain[n-2:]...)
+	}
 	if len(chain) > 0 {
 		msg += " (" + strings.Join(chain, ", ") + ")"
 	}

@@ -334,7 +334,11 @@ func strSize(v starlark.Value, limit int64) int64 {
 		case starlark.Bytes:
 			n += 4*int64(len(x)) + 3
 		case starlark.Int:
-			n += int64(x.BigInt().BitLen()/3) + 2
+			if i, ok := x.Int64(); ok && i > -1e9 && i < 1e9 {
+				n += 11
+			} else {
+				n += int64(x.BigInt().BitLen()/3) + 2
+			}
 		case starlark.Float:
 			n += 32
 		case starlark.NoneType, starlark.Bool:
@@ -522,9 +526,56 @@ func seqSizeOK(v starlark.Value) (int64, bool) {
 	return n, ok
 }
 
-// sumCharged is sum(xs, start) for a start that is a sequence: each
-// concatenation charged.
+// sumCharged is sum(xs, start) for a start that is a sequence. Lists
+// added to a list (or tuples to a tuple) are counted first, charged once
+// and built once: adding them one by one copies the sum each time,
+// quadratic in its length. Other operands are added one by one, each
+// addition charged.
 func sumCharged(th *starlark.Thread, xs, total starlark.Value) (starlark.Value, error) {
+	if n := starlark.Len(xs); n > 0 {
+		if err := charge(th, mul(int64(n), slot), elements(int64(n), "list")); err != nil {
+			return nil, err
+		}
+	}
+	var parts []starlark.Value
+	same := true
+	count := int64(starlark.Len(total))
+	if it := starlark.Iterate(xs); it != nil {
+		var x starlark.Value
+		for it.Next(&x) {
+			_, isList := x.(*starlark.List)
+			_, isTuple := x.(starlark.Tuple)
+			_, startList := total.(*starlark.List)
+			_, startTuple := total.(starlark.Tuple)
+			if !(isList && startList || isTuple && startTuple) {
+				same = false
+				break
+			}
+			parts = append(parts, x)
+			count = add(count, int64(starlark.Len(x)))
+		}
+		it.Done()
+	}
+	if same {
+		kind := "list"
+		if _, ok := total.(starlark.Tuple); ok {
+			kind = "tuple"
+		}
+		if err := charge(th, mul(count, slot), elements(count, kind)); err != nil {
+			return nil, err
+		}
+		elems := make([]starlark.Value, 0, count)
+		for _, p := range append([]starlark.Value{total}, parts...) {
+			s := p.(starlark.Indexable)
+			for i := 0; i < s.Len(); i++ {
+				elems = append(elems, s.Index(i))
+			}
+		}
+		if kind == "tuple" {
+			return starlark.Tuple(elems), nil
+		}
+		return starlark.NewList(elems), nil
+	}
 	it := starlark.Iterate(xs)
 	if it == nil {
 		return nil, fmt.Errorf("sum: %s is not iterable", xs.Type())
