@@ -536,3 +536,22 @@ class Net(object):
 	asFoundTotal(t, "train.py", "from models import Net\nnet = Net(6)\n", Options{Dir: os.DirFS(dir)}, 54, 54)
 	asFoundTotal(t, "train.py", "import models\nnet = models.Net(6).out\n", Options{Dir: os.DirFS(dir)}, 54, 54)
 }
+
+// A class derived from a layer class of the file is a layer, not a class
+// whose methods run.
+func TestClassDerivedFromFileLayer(t *testing.T) {
+	src := `import lasagne
+class Base(lasagne.layers.Layer):
+    def get_output_for(self, input, **kwargs):
+        return input
+class Double(Base):
+    def __init__(self, incoming, **kwargs):
+        super(Double, self).__init__(incoming, **kwargs)
+l = lasagne.layers.InputLayer((None, 6))
+l = Double(l)
+l = lasagne.layers.DenseLayer(l, 2)
+`
+	// Double keeps its input's shape (no get_output_shape_for of its
+	// own): Dense 6 → 2, (6+1)*2 = 14.
+	asFoundTotal(t, "model.py", src, Options{}, 14, 14)
+}

@@ -242,7 +242,7 @@ func prepare(src string) *source {
 		case word == "import" || (word == "from" && importFrom.MatchString(text)):
 			s.imports = append(s.imports, parseImport(text, l.first+1)...)
 			set(l, "pass")
-		case word == "class" && l.indent == 0 && compiledClass(text):
+		case word == "class" && l.indent == 0 && compiledClass(text) && !s.layerBase(text):
 			// A class that is not a layer: its methods run.
 			m := classHead.FindStringSubmatch(text)
 			s.classes = append(s.classes, pyClass{Line: l.first + 1, Name: m[1], Bases: m[2], Compiled: true})
@@ -356,6 +356,25 @@ func compiledClass(text string) bool {
 	}
 	rest := strings.TrimSpace(text[len(m[0]):])
 	return rest == "" || strings.HasPrefix(rest, "#")
+}
+
+// layerBase reports whether a class statement derives from a layer
+// class the file defined before (class MyConv(MyBase) with MyBase a
+// Layer): the class is a layer too.
+func (s *source) layerBase(text string) bool {
+	m := classHead.FindStringSubmatch(text)
+	if m == nil {
+		return false
+	}
+	for _, b := range strings.Split(m[2], ",") {
+		b = strings.TrimSpace(b)
+		for _, c := range s.classes {
+			if c.Name == b && !c.Compiled {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // skipMethod removes the method of a compiled class that contains line
