@@ -413,6 +413,15 @@ func (y *yscan) scan(text []byte, p, first, indent int) error {
 			if p, err = y.quoted(text, p+1); err != nil {
 				return err
 			}
+			if y.quote != 0 && y.lines {
+				// Left open: read as a plain scalar, which go-yaml
+				// may make of it.
+				y.quote = 0
+				if p, err = y.plain(text, start, first); err != nil {
+					return err
+				}
+				continue
+			}
 			if y.quote != 0 {
 				if isFirst {
 					y.notKey(start)
@@ -537,36 +546,41 @@ func (y *yscan) scan(text []byte, p, first, indent int) error {
 			}
 			return nil
 		default:
-			// A plain scalar: up to ": ", " #", the end of the line,
-			// and in a flow collection also , [ ] { }.
-			start := p
-			inFlow := len(y.flow) > 0
-			for p < len(text) {
-				d := text[p]
-				if d == ':' && (ends(text, p+1) || (inFlow && flowIndicator(text[p+1]))) {
-					break
-				}
-				if d == '#' && space(text[p-1]) {
-					break
-				}
-				if inFlow && flowIndicator(d) {
-					break
-				}
-				p++
-			}
-			end := p
-			for end > start && space(text[end-1]) {
-				end--
-			}
-			if y.lim.MaxString > 0 && end-start > y.lim.MaxString {
-				return y.fail(start, "a scalar of more than %s bytes", Count(int64(y.lim.MaxString)))
-			}
-			if err := y.afterScalar(text, &p, start == first, start, end-start); err != nil {
+			var err error
+			if p, err = y.plain(text, p, first); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// plain reads a plain scalar from text[p]: up to ": ", " #", the end of
+// the line, and in a flow collection also , [ ] { }.
+func (y *yscan) plain(text []byte, p, first int) (int, error) {
+	start := p
+	inFlow := len(y.flow) > 0
+	for p < len(text) {
+		d := text[p]
+		if d == ':' && (ends(text, p+1) || (inFlow && flowIndicator(text[p+1]))) {
+			break
+		}
+		if d == '#' && p > 0 && space(text[p-1]) {
+			break
+		}
+		if inFlow && flowIndicator(d) && p > start {
+			break
+		}
+		p++
+	}
+	end := p
+	for end > start && space(text[end-1]) {
+		end--
+	}
+	if y.lim.MaxString > 0 && end-start > y.lim.MaxString {
+		return p, y.fail(start, "a scalar of more than %s bytes", Count(int64(y.lim.MaxString)))
+	}
+	return p, y.afterScalar(text, &p, start == first, start, end-start)
 }
 
 // afterScalar counts a scalar of n bytes that started at col (-1: on an
@@ -652,9 +666,6 @@ func (y *yscan) quoted(text []byte, p int) (int, error) {
 	if y.quote != 0 {
 		y.qLen += len(text) - start + 1
 		p = len(text)
-		if y.lines {
-			y.quote = 0
-		}
 	}
 	if y.lim.MaxString > 0 && y.qLen > y.lim.MaxString {
 		return p, y.failAt(y.qOff, "a quoted string of more than %s bytes", Count(int64(y.lim.MaxString)))
