@@ -177,6 +177,8 @@ type call struct {
 	a     *args
 	name  string
 	pos   graph.Pos
+	old   []oldKw  // keywords of Lasagne before 0.1 it used (lasagne.go)
+	notes []string // remarks for the layer it makes
 }
 
 // what names the layer for messages before it exists.

@@ -15,8 +15,25 @@ import (
 type class struct {
 	sig   string
 	extra []string // keywords accepted through **kwargs besides name
+	// old are keywords of Lasagne before 0.1 (2014 to mid-2015, as in
+	// nolearn's first tutorials) and today's name for each; "" for one
+	// the builder reads itself (border_mode).
+	old   map[string]string
 	build func(b *builder, c *call) (*layer, error)
 }
+
+// Keywords of Lasagne before 0.1 (lasagne/layers/*.py at Lasagne's git
+// history): pooling took ds (pool_size) and, for a week in April 2015, st
+// (stride); cuda-convnet and cuDNN layers took strides (stride); conv
+// layers took strides (stride), border_mode ('valid', 'full', 'same')
+// before pad, and Conv1DLayer filter_length (filter_size).
+var (
+	oldPool    = map[string]string{"ds": "pool_size", "st": "stride"}
+	oldPoolGPU = map[string]string{"ds": "pool_size", "strides": "stride"}
+	oldFeature = map[string]string{"ds": "pool_size"}
+	oldConv1D  = map[string]string{"filter_length": "filter_size", "border_mode": ""}
+	oldConv2D  = map[string]string{"strides": "stride", "border_mode": ""}
+)
 
 // Layer base keywords every Lasagne layer takes through **kwargs.
 var layerKw = []string{"name"}
@@ -31,6 +48,7 @@ func lasagneClasses() map[string]class {
 		}
 		return class{sig: sig, extra: []string{"num_groups"}, build: func(b *builder, c *call) (*layer, error) { return b.conv(c, nsp) }}
 	}
+	oldConv := func(k class, old map[string]string) class { k.old = old; return k }
 	pool := func(nsp int, max bool, ignoreBorder bool) class {
 		sig := "incoming, pool_size, stride=, pad=, ignore_border=, mode="
 		if max {
@@ -38,6 +56,22 @@ func lasagneClasses() map[string]class {
 		}
 		return class{sig: sig, build: func(b *builder, c *call) (*layer, error) { return b.pool(c, nsp, max, ignoreBorder) }}
 	}
+	// Lasagne's MaxPool1DLayer and MaxPool2DLayer took ds and defaulted
+	// to ignore_border=False (Theano's max_pool_2d) until 0.1.
+	oldMaxPool := func(nsp int) class {
+		k := pool(nsp, true, true)
+		k.old = oldPool
+		k.build = func(b *builder, c *call) (*layer, error) {
+			ignore := true
+			if _, given := c.a.vals["ignore_border"]; !given && len(c.old) > 0 {
+				ignore = false
+				c.note("ignore_border not given: False, the default of Lasagne before 0.1, whose pooling took %s (a partial last pooling region is kept)", c.oldNames())
+			}
+			return b.pool(c, nsp, true, ignore)
+		}
+		return k
+	}
+	gpuPool := func(k class) class { k.old = oldPoolGPU; return k }
 	upscale := func(nsp int) class {
 		return class{sig: "incoming, scale_factor, mode=", build: func(b *builder, c *call) (*layer, error) { return b.upscale(c, nsp) }}
 	}
@@ -53,13 +87,13 @@ func lasagneClasses() map[string]class {
 		"InputLayer":     {sig: "shape, input_var=", build: (*builder).input},
 		"DenseLayer":     {sig: "incoming, num_units, W=, b=, nonlinearity=, num_leading_axes=", build: (*builder).dense},
 		"NINLayer":       {sig: "incoming, num_units, untie_biases=, W=, b=, nonlinearity=", build: (*builder).nin},
-		"Conv1DLayer":    conv(1, false),
-		"Conv2DLayer":    conv(2, false),
+		"Conv1DLayer":    oldConv(conv(1, false), oldConv1D),
+		"Conv2DLayer":    oldConv(conv(2, false), oldConv2D),
 		"Conv3DLayer":    conv(3, false),
-		"Conv2DDNNLayer": conv(2, true),
+		"Conv2DDNNLayer": oldConv(conv(2, true), oldConv2D),
 		"Conv3DDNNLayer": conv(3, true),
-		"Conv2DMMLayer":  conv(2, true),
-		"Conv2DCCLayer":  {sig: "incoming, num_filters, filter_size, stride=, pad=, untie_biases=, W=, b=, nonlinearity=, dimshuffle=, flip_filters=, partial_sum=", build: func(b *builder, c *call) (*layer, error) { return b.conv(c, 2) }},
+		"Conv2DMMLayer":  oldConv(conv(2, true), oldConv2D),
+		"Conv2DCCLayer":  {sig: "incoming, num_filters, filter_size, stride=, pad=, untie_biases=, W=, b=, nonlinearity=, dimshuffle=, flip_filters=, partial_sum=", old: oldConv2D, build: func(b *builder, c *call) (*layer, error) { return b.conv(c, 2) }},
 		"DilatedConv2DLayer": {sig: "incoming, num_filters, filter_size, dilation=, pad=, untie_biases=, W=, b=, nonlinearity=, flip_filters=",
 			build: (*builder).dilated},
 		"TransposedConv2DLayer":         transposed(2),
@@ -69,20 +103,20 @@ func lasagneClasses() map[string]class {
 		"Pool1DLayer":                   pool(1, false, true),
 		"Pool2DLayer":                   pool(2, false, true),
 		"Pool3DLayer":                   pool(3, false, true),
-		"MaxPool1DLayer":                pool(1, true, true),
-		"MaxPool2DLayer":                pool(2, true, true),
+		"MaxPool1DLayer":                oldMaxPool(1),
+		"MaxPool2DLayer":                oldMaxPool(2),
 		"MaxPool3DLayer":                pool(3, true, true),
-		"Pool2DDNNLayer":                pool(2, false, true),
+		"Pool2DDNNLayer":                gpuPool(pool(2, false, true)),
 		"Pool3DDNNLayer":                pool(3, false, true),
-		"MaxPool2DDNNLayer":             pool(2, true, true),
+		"MaxPool2DDNNLayer":             gpuPool(pool(2, true, true)),
 		"MaxPool3DDNNLayer":             pool(3, true, true),
-		"MaxPool2DCCLayer":              {sig: "incoming, pool_size, stride=, ignore_border=, dimshuffle=", build: func(b *builder, c *call) (*layer, error) { return b.pool(c, 2, true, false) }},
+		"MaxPool2DCCLayer":              {sig: "incoming, pool_size, stride=, ignore_border=, dimshuffle=", old: oldPoolGPU, build: func(b *builder, c *call) (*layer, error) { return b.pool(c, 2, true, false) }},
 		"Upscale1DLayer":                upscale(1),
 		"Upscale2DLayer":                upscale(2),
 		"Upscale3DLayer":                upscale(3),
 		"GlobalPoolLayer":               {sig: "incoming, pool_function=", build: (*builder).globalPool},
-		"FeaturePoolLayer":              {sig: "incoming, pool_size, axis=, pool_function=", build: (*builder).featurePool},
-		"FeatureWTALayer":               {sig: "incoming, pool_size, axis=", build: (*builder).featureWTA},
+		"FeaturePoolLayer":              {sig: "incoming, pool_size, axis=, pool_function=", old: oldFeature, build: (*builder).featurePool},
+		"FeatureWTALayer":               {sig: "incoming, pool_size, axis=", old: oldFeature, build: (*builder).featureWTA},
 		"SpatialPyramidPoolingLayer":    {sig: "incoming, pool_dims=, mode=, implementation=", build: (*builder).spp},
 		"SpatialPyramidPoolingDNNLayer": {sig: "incoming, pool_dims=, mode=", build: (*builder).spp},
 		"DropoutLayer":                  identity("incoming, p=, rescale=, shared_axes="),
@@ -165,17 +199,101 @@ func (k *layerClass) CallInternal(th *starlark.Thread, a starlark.Tuple, kw []st
 			}
 		}
 	}
-	bound, err := bind(k.name, sig(k.cls.sig), append(append([]string{}, layerKw...), k.cls.extra...), a, kw)
+	kw, err := c.renameOld(k.cls, len(a), kw)
+	if err != nil {
+		return nil, &posError{pos: pos, what: c.what(), err: err}
+	}
+	bound, err := bind(k.name, sig(k.cls.sig), k.cls.keywords(), a, kw)
 	if err != nil {
 		return nil, &posError{pos: pos, what: c.what(), err: fmt.Errorf("%s", strings.TrimPrefix(err.Error(), k.name+" "))}
 	}
 	c.a = bound
 	c.src = k.b.argSources(th, sig(k.cls.sig))
+	for _, o := range c.old {
+		if s, ok := c.src[o.old]; ok && o.now != "" {
+			c.src[o.now] = s
+		}
+	}
 	l, err := k.cls.build(k.b, c)
 	if err != nil {
 		return nil, err
 	}
+	for _, o := range c.old {
+		if o.now != "" {
+			l.node.Remark("%s=%s read as %s=%s: %s is the keyword of Lasagne before 0.1", o.old, o.v, o.now, o.v, o.old)
+		}
+	}
+	for _, n := range c.notes {
+		l.node.Remark("%s", n)
+	}
 	return l, nil
+}
+
+// keywords are the keywords the class takes through **kwargs: name, its
+// extras, and the old keywords its builder reads itself (border_mode).
+func (k class) keywords() []string {
+	kws := append(append([]string{}, layerKw...), k.extra...)
+	for o, now := range k.old {
+		if now == "" {
+			kws = append(kws, o)
+		}
+	}
+	return kws
+}
+
+// oldKw is a keyword of Lasagne before 0.1 a call used.
+type oldKw struct {
+	old, now string // now is "" for one the builder reads (border_mode)
+	v        starlark.Value
+}
+
+// renameOld gives the keywords of Lasagne before 0.1 their names of
+// today, remembering which were used; the old and the new name of one
+// parameter together are refused as Python refuses a duplicate.
+func (c *call) renameOld(k class, npos int, kw []starlark.Tuple) ([]starlark.Tuple, error) {
+	if len(k.old) == 0 {
+		return kw, nil
+	}
+	var out []starlark.Tuple
+	for _, kv := range kw {
+		name := string(kv[0].(starlark.String))
+		now, isOld := k.old[name]
+		if !isOld {
+			out = append(out, kv)
+			continue
+		}
+		c.old = append(c.old, oldKw{old: name, now: now, v: kv[1]})
+		if now == "" {
+			out = append(out, kv)
+			continue
+		}
+		for i, p := range sig(k.sig) {
+			if p.name == now && i < npos {
+				return nil, fmt.Errorf("got multiple values for argument %s (given by position and as %s, its name before Lasagne 0.1)", now, name)
+			}
+		}
+		for _, x := range kw {
+			if string(x[0].(starlark.String)) == now {
+				return nil, fmt.Errorf("got both %s and %s, its name before Lasagne 0.1; give one", now, name)
+			}
+		}
+		out = append(out, starlark.Tuple{starlark.String(now), kv[1]})
+	}
+	return out, nil
+}
+
+// oldNames lists the old keywords the call used, for notes.
+func (c *call) oldNames() string {
+	var xs []string
+	for _, o := range c.old {
+		xs = append(xs, o.old)
+	}
+	return strings.Join(xs, " and ")
+}
+
+// note is a remark the layer will carry.
+func (c *call) note(format string, args ...any) {
+	c.notes = append(c.notes, fmt.Sprintf(format, args...))
 }
 
 // ---- builders -------------------------------------------------------------
@@ -283,6 +401,14 @@ func (b *builder) conv(c *call, nsp int) (*layer, error) {
 	if err != nil {
 		return nil, err
 	}
+	if bm := c.a.get("border_mode"); bm != nil && bm != starlark.None {
+		if p := c.a.get("pad"); p != nil && p != starlark.None {
+			return nil, c.fail("you cannot specify both 'border_mode' (Lasagne before 0.1) and 'pad'; give one")
+		}
+		if pad, err = borderMode(c, bm, k, stride); err != nil {
+			return nil, err
+		}
+	}
 	groups, err := c.a.int("num_groups", 1)
 	if err != nil {
 		return nil, c.fail("%v", err)
@@ -297,6 +423,51 @@ func (b *builder) conv(c *call, nsp int) (*layer, error) {
 	}
 	s.op = &op.Conv{Filters: nf, Kernel: k, Stride: stride, Pad: pad, Groups: groups, Bias: bias, UntiedBias: c.a.bool("untie_biases", false)}
 	return b.add(c, s)
+}
+
+// borderMode reads the border_mode of Lasagne's conv layers before 0.1
+// (pad took its place in July 2015). 'valid' pads 0 and 'full' k-1. For
+// 'same', Conv1DLayer and Conv2DLayer made a full convolution and cropped
+// it to the input's length, (k-1)//2 from the start: k//2 before and
+// (k-1)//2 after, for even k too, and only with stride 1 (else
+// NotImplementedError); the cuDNN, Caffe-style and cuda-convnet layers
+// padded (k-1)//2 on both sides.
+func borderMode(c *call, v starlark.Value, k, stride []int64) (op.Padding, error) {
+	s, ok := v.(starlark.String)
+	if !ok {
+		return op.Padding{}, c.fail("border_mode must be 'valid', 'full' or 'same', got %s", describe(v))
+	}
+	per := func(f func(k int64) int64) []int64 {
+		p := make([]int64, len(k))
+		for i, x := range k {
+			p[i] = f(x)
+		}
+		return p
+	}
+	switch string(s) {
+	case "valid":
+		c.note("border_mode='valid' (Lasagne before 0.1): no padding")
+		return op.Pad(per(func(int64) int64 { return 0 })...), nil
+	case "full":
+		p := per(func(k int64) int64 { return k - 1 })
+		c.note("border_mode='full' (Lasagne before 0.1): padding filter size - 1 = %v on both sides", p)
+		return op.Pad(p...), nil
+	case "same":
+		if c.class == "Conv1DLayer" || c.class == "Conv2DLayer" {
+			for _, x := range stride {
+				if x != 1 {
+					return op.Padding{}, c.fail("border_mode='same' with stride %v: Lasagne's %s before 0.1 did not support a strided 'same' convolution (NotImplementedError)", stride, c.class)
+				}
+			}
+			before, after := per(func(k int64) int64 { return k / 2 }), per(func(k int64) int64 { return (k - 1) / 2 })
+			c.note("border_mode='same' (Lasagne before 0.1): a full convolution cropped to the input's length, i.e. padding %v before and %v after", before, after)
+			return op.Padding{Mode: op.PadExplicit, Begin: before, End: after}, nil
+		}
+		p := per(func(k int64) int64 { return (k - 1) / 2 })
+		c.note("border_mode='same' (Lasagne before 0.1): padding (filter size - 1) // 2 = %v on both sides", p)
+		return op.Pad(p...), nil
+	}
+	return op.Padding{}, c.fail("invalid border_mode %s: Lasagne before 0.1 took 'valid', 'full' or 'same'", s)
 }
 
 func (b *builder) dilated(c *call) (*layer, error) {

@@ -353,6 +353,12 @@ func (b *builder) checkNolearnKw(lc *layerClass, name string, keys []string, kwP
 	ps := sig(lc.cls.sig)
 	valid := append(append([]string{}, layerKw...), lc.cls.extra...)
 	valid = append(valid, "layer_wrapper")
+	var old []string // keywords of Lasagne before 0.1
+	for o := range lc.cls.old {
+		old = append(old, o)
+	}
+	sort.Strings(old)
+	valid = append(valid, old...)
 	for _, p := range ps {
 		valid = append(valid, p.name)
 	}
@@ -367,12 +373,23 @@ func (b *builder) checkNolearnKw(lc *layerClass, name string, keys []string, kwP
 		return &posError{pos: kwPos(name + "_" + k), what: fmt.Sprintf("layer %s (%s)", name, lc.name), err: fmt.Errorf("%s", msg)}
 	}
 	for _, p := range ps {
-		if p.required && p.name != "incoming" && p.name != "incomings" && !contains(keys, p.name) {
+		if p.required && p.name != "incoming" && p.name != "incomings" && !contains(keys, p.name) && !givenAsOld(lc.cls, p.name, keys) {
 			return &posError{pos: kwPos(name + "_" + p.name), what: fmt.Sprintf("layer %s (%s)", name, lc.name),
 				err: fmt.Errorf("missing the required argument %s (give it as %s_%s=…)", p.name, name, p.name)}
 		}
 	}
 	return nil
+}
+
+// givenAsOld reports whether a parameter was given by its name in Lasagne
+// before 0.1 (pool1_ds for pool_size).
+func givenAsOld(k class, param string, keys []string) bool {
+	for o, now := range k.old {
+		if now == param && contains(keys, o) {
+			return true
+		}
+	}
+	return false
 }
 
 // named finds a layer of the net by name.
