@@ -497,7 +497,7 @@ func (y *yscan) scan(text []byte, p, first, indent int) error {
 			// An anchor, an alias or a tag: up to a space, a ": " (or
 			// a flow indicator in a flow collection).
 			start := p
-			for p < len(text) && !space(text[p]) && !(len(y.flow) > 0 && flowIndicator(text[p])) && !(text[p] == ':' && ends(text, p+1)) {
+			for p < len(text) && !space(text[p]) && !((len(y.flow) > 0 || y.lines) && flowIndicator(text[p])) && !(text[p] == ':' && ends(text, p+1)) {
 				p++
 			}
 			if p-start > y.lim.MaxString && y.lim.MaxString > 0 {
@@ -559,7 +559,10 @@ func (y *yscan) scan(text []byte, p, first, indent int) error {
 // the line, and in a flow collection also , [ ] { }.
 func (y *yscan) plain(text []byte, p, first int) (int, error) {
 	start := p
-	inFlow := len(y.flow) > 0
+	// Reading every line as structure, flow indicators end a plain
+	// scalar in block context too: go-yaml may read "&\t0 ! {0,0}" as
+	// an anchor, a tag and a flow mapping.
+	inFlow := len(y.flow) > 0 || y.lines
 	for p < len(text) {
 		d := text[p]
 		if d == ':' && (ends(text, p+1) || (inFlow && flowIndicator(text[p+1]))) {
