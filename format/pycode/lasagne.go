@@ -220,7 +220,7 @@ func (k *layerClass) CallInternal(th *starlark.Thread, a starlark.Tuple, kw []st
 	}
 	for _, o := range c.old {
 		if o.now != "" {
-			l.node.Remark("%s=%s read as %s=%s: %s is the keyword of Lasagne before 0.1", o.old, o.v, o.now, o.v, o.old)
+			l.node.Remark("%s=%s read as %s: %s is its keyword in Lasagne before 0.1", o.old, o.v, o.now, o.old)
 		}
 	}
 	for _, n := range c.notes {
@@ -251,13 +251,25 @@ type oldKw struct {
 // today, remembering which were used; the old and the new name of one
 // parameter together are refused as Python refuses a duplicate.
 func (c *call) renameOld(k class, npos int, kw []starlark.Tuple) ([]starlark.Tuple, error) {
-	if len(k.old) == 0 {
+	old := k.old
+	// Until January 2015 a layer's first parameter was input_layer
+	// (input_layers for merge layers).
+	if ps := sig(k.sig); len(ps) > 0 && (ps[0].name == "incoming" || ps[0].name == "incomings") {
+		old = map[string]string{"input_layer": "incoming"}
+		if ps[0].name == "incomings" {
+			old = map[string]string{"input_layers": "incomings"}
+		}
+		for o, now := range k.old {
+			old[o] = now
+		}
+	}
+	if len(old) == 0 {
 		return kw, nil
 	}
 	var out []starlark.Tuple
 	for _, kv := range kw {
 		name := string(kv[0].(starlark.String))
-		now, isOld := k.old[name]
+		now, isOld := old[name]
 		if !isOld {
 			out = append(out, kv)
 			continue

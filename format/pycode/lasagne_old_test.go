@@ -108,7 +108,7 @@ l = lasagne.layers.MaxPool2DLayer(l, ds=(2, 2), name='pool')
 		t.Errorf("pool %s, want None,3,4,4", s)
 	}
 	notes := strings.Join(p.Notes, "\n")
-	for _, w := range []string{"ds=(2, 2) read as pool_size=(2, 2)", "Lasagne before 0.1", "ignore_border not given: False"} {
+	for _, w := range []string{"ds=(2, 2) read as pool_size", "Lasagne before 0.1", "ignore_border not given: False"} {
 		if !strings.Contains(notes, w) {
 			t.Errorf("pool notes %q lack %q", notes, w)
 		}
@@ -224,5 +224,26 @@ net = NeuralNet(
 `, Options{})
 	if err == nil || !strings.Contains(err.Error(), "MaxPool2DLayer takes no argument dss") {
 		t.Errorf("got %v, want MaxPool2DLayer takes no argument dss", err)
+	}
+}
+
+func TestOldLasagneInputLayer(t *testing.T) {
+	// Until January 2015 the first parameter was input_layer
+	// (input_layers for merge layers). Dense 10 → 4 twice: (10+1)*4 = 44
+	// each; concat 8; dense 8 → 2: (8+1)*2 = 18; total 106.
+	src := `import lasagne
+l_in = lasagne.layers.InputLayer(shape=(None, 10))
+l_a = lasagne.layers.DenseLayer(input_layer=l_in, num_units=4)
+l_b = lasagne.layers.DenseLayer(input_layer=l_in, num_units=4)
+l_c = lasagne.layers.ConcatLayer(input_layers=[l_a, l_b], name='c')
+l_out = lasagne.layers.DenseLayer(input_layer=l_c, num_units=2)
+`
+	oldLayers(t, "input_layer", src, 106, map[string]string{"c": "None,8"})
+	_, err := decodeAsFound(t, "old.py", `import lasagne
+l_in = lasagne.layers.InputLayer(shape=(None, 10))
+l = lasagne.layers.DenseLayer(l_in, input_layer=l_in, num_units=4)
+`, Options{})
+	if err == nil || !strings.Contains(err.Error(), "multiple values for argument incoming") {
+		t.Errorf("got %v, want multiple values for incoming", err)
 	}
 }
