@@ -244,6 +244,29 @@ func init() {
 				}
 				return []string{"--json", p}
 			}},
+		// An ONNX graph of a million empty nodes (2 MB): every node costs
+		// its graph node and report row, charged as it is decoded: refused
+		// half-way.
+		hostileCase{name: "onnx million nodes", code: 1,
+			want: `analysing .*model\.onnx needs more than 1 GiB \(offset \d+: the graph and report of more than [\d,]+ nodes\)`,
+			make: func(t *testing.T, dir string) []string {
+				graph := bytes.Repeat([]byte{0x0a, 0x00}, 1_000_000) // GraphProto.node, empty
+				var b []byte
+				b = append(b, 0x08, 0x07)                                     // ir_version 7
+				b = append(b, 0x42, 0x02, 0x10, 0x0d)                         // opset_import {version 13}
+				b = binary.AppendUvarint(append(b, 0x3a), uint64(len(graph))) // graph
+				return []string{writeFile(t, dir, "model.onnx", append(b, graph...))}
+			}},
+		// 100,000 unnamed nodes: each gets a name of its own ("node_N")
+		// in linear time (the search for a free suffix started at 1 for
+		// every node: 25,000 took over two minutes).
+		hostileCase{name: "onnx unnamed nodes", code: 0, want: `^$`,
+			make: func(t *testing.T, dir string) []string {
+				graph := bytes.Repeat([]byte{0x0a, 0x00}, 100_000)
+				b := []byte{0x08, 0x07, 0x42, 0x02, 0x10, 0x0d}
+				b = binary.AppendUvarint(append(b, 0x3a), uint64(len(graph)))
+				return []string{writeFile(t, dir, "model.onnx", append(b, graph...))}
+			}},
 		// A sharded index whose shard is a symbolic link to /etc/passwd:
 		// refused before it is opened, and nothing of it is printed.
 		hostileCase{name: "symlink shard", code: 1,

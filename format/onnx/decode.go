@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/layerinfo/layerinfo/internal/budget"
+	"github.com/layerinfo/layerinfo/stats"
 )
 
 // Sizes of the decoded messages, charged to the budget as each is made.
@@ -28,17 +29,20 @@ func Decode(r io.ReaderAt, size int64) (*Model, error) {
 }
 
 func decodeWindow(r io.ReaderAt, size int64, window int) (*Model, error) {
-	return decodeBudget(r, size, window, nil)
+	m, _, err := decodeBudget(r, size, window, nil, 0)
+	return m, err
 }
 
 // decodeBudget decodes charging b for the model it makes (nil: each
-// request against the default limit only).
-func decodeBudget(r io.ReaderAt, size int64, window int, b *budget.Budget) (*Model, error) {
+// request against the default limit only), and rowCost with each node; it
+// returns the number of nodes decoded.
+func decodeBudget(r io.ReaderAt, size int64, window int, b *budget.Budget, rowCost int64) (*Model, int, error) {
 	if size < 0 {
-		return nil, &Error{Msg: "negative size " + strconv.FormatInt(size, 10)}
+		return nil, 0, &Error{Msg: "negative size " + strconv.FormatInt(size, 10)}
 	}
-	d := &decoder{src: newSource(r, size, window), budget: b}
-	return d.model(size)
+	d := &decoder{src: newSource(r, size, window), budget: b, rowCost: rowCost}
+	m, err := d.model(size)
+	return m, d.nodes, err
 }
 
 func (d *decoder) model(size int64) (*Model, error) {
@@ -99,6 +103,15 @@ func (d *decoder) model(size int64) (*Model, error) {
 	return m, nil
 }
 
+// allocNode charges a node about to be decoded, and its row.
+func (d *decoder) allocNode(off int64) error {
+	d.nodes++
+	n := sizeNode + d.rowCost
+	return d.alloc(n, off, func() string {
+		return "the graph and report of more than " + stats.Thousands(int64(d.nodes)) + " nodes"
+	})
+}
+
 func (d *decoder) enter(f field, at *loc) error {
 	if d.depth >= MaxDepth {
 		return d.errAt(f.off, at, "nesting deeper than %d levels", MaxDepth)
@@ -123,7 +136,7 @@ func (d *decoder) graph(f field, path string) (*Graph, error) {
 	for w.next(d, at) {
 		switch c := w.f; c.num {
 		case graphNode:
-			if w.err = d.alloc(sizeNode, c.off, nil); w.err != nil {
+			if w.err = d.allocNode(c.off); w.err != nil {
 				break
 			}
 			i := len(g.Nodes)
@@ -580,7 +593,7 @@ func (d *decoder) function(f field, at *loc) (Function, error) {
 			fn.AttributeDefaults = append(fn.AttributeDefaults, Attribute{})
 			w.err = d.attribute(c, &fn.AttributeDefaults[i], path, i)
 		case funcNode:
-			if w.err = d.alloc(sizeNode, c.off, nil); w.err != nil {
+			if w.err = d.allocNode(c.off); w.err != nil {
 				break
 			}
 			i := len(fn.Nodes)

@@ -25,6 +25,8 @@ type Options struct {
 	// report rows of its nodes; nil charges each request against the
 	// default limit only.
 	Budget *budget.Budget
+
+	reserved int // nodes whose rows the decoder charged (Load)
 }
 
 // RowCost is the memory one ONNX node costs from its graph node to the
@@ -44,7 +46,8 @@ const maxInline = 16
 // Load decodes the ONNX model of size bytes read from r and builds its
 // graph; name is used in messages and positions.
 func Load(name string, r io.ReaderAt, size int64, opt Options) (*graph.Graph, error) {
-	m, err := decodeBudget(r, size, defaultWindow, opt.Budget)
+	m, n, err := decodeBudget(r, size, defaultWindow, opt.Budget, RowCost)
+	opt.reserved = n
 	if err != nil {
 		var e *Error
 		if errors.As(err, &e) {
@@ -76,11 +79,13 @@ func Build(name string, m *Model, r io.ReaderAt, opt Options) (*graph.Graph, err
 		r:        r,
 		g:        &graph.Graph{Name: m.Graph.Name, Format: "onnx", Path: name, Prints: graph.Printed{}},
 		names:    map[string]bool{},
+		next:     map[string]int{},
 		funcs:    map[string]*Function{},
 		bnStats:  map[string]bool{},
 		declared: map[string][]Dim{},
 		opset:    m.Opset(""),
 		budget:   opt.Budget,
+		reserved: opt.reserved,
 	}
 	b.maxNodes = min(MaxNodes, 64*countNodes(m)+100000)
 	if b.opset == 0 {
@@ -153,6 +158,7 @@ type builder struct {
 	g          *graph.Graph
 	root       *scope
 	names      map[string]bool      // node names in use
+	next       map[string]int       // by base name: the last suffix uniqueName gave it
 	funcs      map[string]*Function // model-local functions by domain, name, overload
 	bnStats    map[string]bool      // initializers fed to BatchNormalization as running mean or variance
 	declared   map[string][]Dim     // value_info shapes of the main graph, for the cross-check
@@ -160,6 +166,7 @@ type builder struct {
 	unresolved []string
 	maxNodes   int
 	budget     *budget.Budget
+	reserved   int // nodes whose rows are charged already
 }
 
 // countNodes counts the nodes a model holds: its graph's, its subgraphs'
@@ -367,8 +374,19 @@ func (b *builder) uniqueName(base string) string {
 		base = "node"
 	}
 	name := base
-	for k := 1; b.names[name]; k++ {
-		name = base + "_" + strconv.Itoa(k)
+	if b.names[name] {
+		// The smallest free suffix: those below next[base] are all taken
+		// (names are never freed), so a model of a million unnamed nodes
+		// is named in linear time.
+		k := b.next[base]
+		for {
+			k++
+			name = base + "_" + strconv.Itoa(k)
+			if !b.names[name] {
+				break
+			}
+		}
+		b.next[base] = k
 	}
 	b.names[name] = true
 	return name
@@ -424,12 +442,15 @@ func (b *builder) nodes(list []Node, sc *scope, prefix string, opset int64, call
 	return nil
 }
 
-// charge asks the budget for the graph and report rows of n nodes.
+// charge asks the budget for the graph and report rows of n nodes, of
+// which the decoder may have charged some already.
 func (b *builder) charge(n int) error {
-	if err := b.budget.Charge(budget.Items(int64(n), RowCost), ""); err != nil {
+	k := min(n, b.reserved)
+	b.reserved -= k
+	if err := b.budget.Charge(budget.Items(int64(n-k), RowCost), ""); err != nil {
 		var be *budget.Error
 		if errors.As(err, &be) {
-			be.What = fmt.Sprintf("the graph and report of more than %s nodes", stats.Thousands(int64(len(b.g.Nodes)+n))) + be.What
+			be.What = fmt.Sprintf("the graph and report of %s nodes", stats.Thousands(int64(len(b.g.Nodes)+n))) + be.What
 		}
 		return err
 	}

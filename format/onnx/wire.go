@@ -123,12 +123,18 @@ type decoder struct {
 	// made; small charges are summed in pending first.
 	budget  *budget.Budget
 	pending int64
+	// rowCost is charged with each node as it is decoded, for the graph
+	// node and report row Build will make of it (Load's decoder): a model
+	// too large to report is refused before it is all decoded.
+	rowCost int64
+	nodes   int // nodes decoded
 }
 
 // alloc charges n bytes about to be allocated for the model at offset
-// off; what says what they are should the budget refuse. Charges under
-// 256 KiB are summed and charged together, so that charging a node or a
-// name costs an addition.
+// off; what says what they are should the budget refuse (nil: the
+// model's nodes and names). Charges under 256 KiB are summed and charged
+// together, so that charging a node or a name costs an addition; a
+// refusal then names the last.
 func (d *decoder) alloc(n, off int64, what func() string) error {
 	const batch = 256 << 10
 	if what == nil {
@@ -139,7 +145,6 @@ func (d *decoder) alloc(n, off int64, what func() string) error {
 			return nil
 		}
 		n, d.pending = d.pending, 0
-		what = func() string { return "the model's nodes, names and attributes" }
 	}
 	if err := d.budget.Charge(n, ""); err != nil {
 		var be *budget.Error

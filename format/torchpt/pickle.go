@@ -237,13 +237,13 @@ const (
 	sizeCall   = 256 // what a call makes: a tensor, an object
 )
 
-// alloc charges n bytes for values about to be made; what says what they
-// are should the budget refuse. Twice their size is charged: the garbage
-// collector lets the heap grow to twice what is live (GOGC=100), and the
-// machine leaves garbage (popped values, grown slices' old arrays).
-// Small charges are summed and charged every 64 KiB, so that charging
-// costs next to nothing.
-func (m *machine) alloc(n int64, what func() string) error {
+// alloc charges n bytes for values about to be made; what and count say
+// what they are (see charged) should the budget refuse. Twice their size
+// is charged: the garbage collector lets the heap grow to twice what is
+// live (GOGC=100), and the machine leaves garbage (popped values, grown
+// slices' old arrays). Small charges are summed and charged every 64 KiB,
+// so that charging costs next to nothing.
+func (m *machine) alloc(n int64, what string, count int) error {
 	const batch = 64 << 10
 	n *= 2
 	if n < batch {
@@ -251,12 +251,12 @@ func (m *machine) alloc(n int64, what func() string) error {
 			return nil
 		}
 		n, m.pending = m.pending, 0
-		what = func() string { return "the pickle's values" }
+		what, count = "the pickle's values", -1
 	}
 	if err := m.budget.Charge(n, ""); err != nil {
 		var be *budget.Error
 		if errors.As(err, &be) {
-			be.What = what() + be.What
+			be.What = charged(what, count) + be.What
 			be.Where = strings.TrimSpace(m.entry + " offset " + strconv.FormatInt(m.base+int64(m.op), 10))
 		}
 		return err
@@ -264,9 +264,20 @@ func (m *machine) alloc(n int64, what func() string) error {
 	return nil
 }
 
-// sized describes a container of n elements for a budget message.
-func sized(kind string, n int) func() string {
-	return func() string { return fmt.Sprintf("a %s of %s elements", kind, stats.Thousands(int64(n))) }
+// charged says what a charge is for, for a budget message: a kind of
+// container of count elements ("a tuple of 1,000,000 elements"), a string
+// of count bytes, or what alone when count < 0. Descriptions are made
+// only for a refused charge.
+func charged(what string, count int) string {
+	switch {
+	case count < 0:
+		return what
+	case what == "string":
+		return "a string of " + stats.Thousands(int64(count)) + " bytes"
+	case what == "memo":
+		return "a memo of " + stats.Thousands(int64(count)) + " entries"
+	}
+	return "a " + what + " of " + stats.Thousands(int64(count)) + " elements"
 }
 
 // pickleError is an error at an offset of the pickle.
@@ -350,7 +361,7 @@ func (m *machine) popMark(kind string) ([]any, error) {
 		return nil, nil
 	}
 	n := len(m.stack) - k
-	if err := m.alloc(int64(n)*sizeElem+sizeHeader, sized(kind, n)); err != nil {
+	if err := m.alloc(int64(n)*sizeElem+sizeHeader, kind, n); err != nil {
 		return nil, err
 	}
 	items := append([]any(nil), m.stack[k:]...)
@@ -372,7 +383,7 @@ func (m *machine) memoPut(k uint32, v any) error {
 		if len(m.memo) >= m.lim.maxMemo {
 			return m.errf("pickle memo exceeds %d entries", m.lim.maxMemo)
 		}
-		if err := m.alloc(sizeMemo, func() string { return fmt.Sprintf("a memo of %s entries", stats.Thousands(int64(len(m.memo)))) }); err != nil {
+		if err := m.alloc(sizeMemo, "memo", len(m.memo)); err != nil {
 			return err
 		}
 	}
@@ -500,7 +511,7 @@ func (m *machine) step(op byte) error {
 		if err != nil {
 			return err
 		}
-		if err := m.alloc(int64(n)+sizeHeader, func() string { return "an integer" }); err != nil {
+		if err := m.alloc(int64(n)+sizeHeader, "an integer", -1); err != nil {
 			return err
 		}
 		return m.push(decodeLong(b))
@@ -569,7 +580,7 @@ func (m *machine) step(op byte) error {
 		return m.push(Tuple{})
 	case opTuple1, opTuple2, opTuple3:
 		n := int(op-opTuple1) + 1
-		if err := m.alloc(int64(n)*sizeElem+sizeHeader, sized("tuple", n)); err != nil {
+		if err := m.alloc(int64(n)*sizeElem+sizeHeader, "tuple", n); err != nil {
 			return err
 		}
 		t := make(Tuple, n)
@@ -588,7 +599,7 @@ func (m *machine) step(op byte) error {
 		}
 		return m.push(Tuple(items))
 	case opEmptyList, opEmptyDict, opEmptySet:
-		if err := m.alloc(sizeHeader, sized("container", 0)); err != nil {
+		if err := m.alloc(sizeHeader, "container", 0); err != nil {
 			return err
 		}
 		switch op {
@@ -659,7 +670,7 @@ func (m *machine) step(op byte) error {
 			return m.errf("APPEND to %s", typeName(target))
 		}
 		// Appending doubles the list's array as it grows.
-		if err := m.alloc(2*int64(len(items))*sizeElem, sized("list", len(l.Items)+len(items))); err != nil {
+		if err := m.alloc(2*int64(len(items))*sizeElem, "list", len(l.Items)+len(items)); err != nil {
 			return err
 		}
 		l.Items = append(l.Items, items...)
@@ -679,7 +690,7 @@ func (m *machine) step(op byte) error {
 		if err := m.addItems(len(items)); err != nil {
 			return err
 		}
-		if err := m.alloc(2*int64(len(items))*sizeElem, sized("set", len(s.Items)+len(items))); err != nil {
+		if err := m.alloc(2*int64(len(items))*sizeElem, "set", len(s.Items)+len(items)); err != nil {
 			return err
 		}
 		s.Items = append(s.Items, items...)
@@ -782,7 +793,7 @@ func (m *machine) step(op byte) error {
 		if err != nil {
 			return err
 		}
-		if err := m.alloc(int64(len(mod)+len(name))+2*sizeElem, func() string { return "a global" }); err != nil {
+		if err := m.alloc(int64(len(mod)+len(name))+2*sizeElem, "a global", -1); err != nil {
 			return err
 		}
 		return m.global(mod, name)
@@ -802,7 +813,7 @@ func (m *machine) step(op byte) error {
 		if err != nil {
 			return err
 		}
-		if err := m.alloc(sizeCall, func() string { return "a call's value" }); err != nil {
+		if err := m.alloc(sizeCall, "a call's value", -1); err != nil {
 			return err
 		}
 		return m.apply(fn, args)
@@ -861,7 +872,7 @@ func (m *machine) pushString(op byte, n uint64) error {
 	if n > uint64(len(m.data)-m.pos) {
 		return m.errf("truncated pickle: string of %d bytes, %d left", n, len(m.data)-m.pos)
 	}
-	if err := m.alloc(int64(n)+sizeElem, func() string { return fmt.Sprintf("a string of %s bytes", stats.Thousands(int64(n))) }); err != nil {
+	if err := m.alloc(int64(n)+sizeElem, "string", int(min(n, 1<<62))); err != nil {
 		return err
 	}
 	b, _ := m.read(int(n))
@@ -879,7 +890,7 @@ func (m *machine) setItems(d *Dict, items []any) error {
 	if err := m.addItems(len(items) / 2); err != nil {
 		return err
 	}
-	if err := m.alloc(int64(len(items)/2)*sizeEntry, sized("dict", len(d.Keys)+len(items)/2)); err != nil {
+	if err := m.alloc(int64(len(items)/2)*sizeEntry, "dict", len(d.Keys)+len(items)/2); err != nil {
 		return err
 	}
 	for i := 0; i < len(items); i += 2 {

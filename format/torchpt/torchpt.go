@@ -513,7 +513,11 @@ func (s *session) collect(f *File) error {
 			for _, p := range path {
 				n += int64(len(p))
 			}
-			if err := s.charge(n, "", fmt.Sprintf("the names of more than %s tensors", stats.Thousands(int64(len(f.Tensors))))); err != nil {
+			if err := s.charge(n, "", ""); err != nil {
+				var be *budget.Error
+				if errors.As(err, &be) {
+					be.What = "the names of more than " + stats.Thousands(int64(len(f.Tensors))) + " tensors" + be.What
+				}
 				return err
 			}
 			c := *t
