@@ -12,7 +12,7 @@ import (
 // ErrNoDir is the error of a model file that names others (the shards of
 // an index) when it was read without a directory: from standard input or
 // from bytes in memory.
-var ErrNoDir = errors.New("read without its directory, so the files it names cannot be read")
+var ErrNoDir = errors.New("read without its directory")
 
 // Shards is "its shard" or "its 3 shards", for messages.
 func Shards(n int) string {
