@@ -497,7 +497,8 @@ func (y *yscan) scan(text []byte, p, first, indent int) error {
 			// An anchor, an alias or a tag: up to a space, a ": " (or
 			// a flow indicator in a flow collection).
 			start := p
-			for p < len(text) && !space(text[p]) && !((len(y.flow) > 0 || y.lines) && flowIndicator(text[p])) && !(text[p] == ':' && ends(text, p+1)) {
+			// (go-yaml ends them at a space, not at a tab.)
+			for p < len(text) && text[p] != ' ' && !((len(y.flow) > 0 || y.lines) && flowIndicator(text[p])) && !(text[p] == ':' && ends(text, p+1)) {
 				p++
 			}
 			if p-start > y.lim.MaxString && y.lim.MaxString > 0 {
