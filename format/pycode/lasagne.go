@@ -462,24 +462,33 @@ func borderMode(c *call, v starlark.Value, k, stride []int64) (op.Padding, error
 		return op.Pad(per(func(int64) int64 { return 0 })...), nil
 	case "full":
 		p := per(func(k int64) int64 { return k - 1 })
-		c.note("border_mode='full' (Lasagne before 0.1): padding filter size - 1 = %v on both sides", p)
+		c.note("border_mode='full' (Lasagne before 0.1): padding filter size - 1 = %s on both sides", pyInts(p))
 		return op.Pad(p...), nil
 	case "same":
 		if c.class == "Conv1DLayer" || c.class == "Conv2DLayer" {
 			for _, x := range stride {
 				if x != 1 {
-					return op.Padding{}, c.fail("border_mode='same' with stride %v: Lasagne's %s before 0.1 did not support a strided 'same' convolution (NotImplementedError)", stride, c.class)
+					return op.Padding{}, c.fail("border_mode='same' with stride %s: Lasagne's %s before 0.1 did not support a strided 'same' convolution (NotImplementedError)", pyInts(stride), c.class)
 				}
 			}
 			before, after := per(func(k int64) int64 { return k / 2 }), per(func(k int64) int64 { return (k - 1) / 2 })
-			c.note("border_mode='same' (Lasagne before 0.1): a full convolution cropped to the input's length, i.e. padding %v before and %v after", before, after)
+			c.note("border_mode='same' (Lasagne before 0.1): a full convolution cropped to the input's length, i.e. padding %s before and %s after", pyInts(before), pyInts(after))
 			return op.Padding{Mode: op.PadExplicit, Begin: before, End: after}, nil
 		}
 		p := per(func(k int64) int64 { return (k - 1) / 2 })
-		c.note("border_mode='same' (Lasagne before 0.1): padding (filter size - 1) // 2 = %v on both sides", p)
+		c.note("border_mode='same' (Lasagne before 0.1): padding (filter size - 1) // 2 = %s on both sides", pyInts(p))
 		return op.Pad(p...), nil
 	}
 	return op.Padding{}, c.fail("invalid border_mode %s: Lasagne before 0.1 took 'valid', 'full' or 'same'", s)
+}
+
+// pyInts prints ints as a Python tuple: (2, 2), (3,).
+func pyInts(xs []int64) string {
+	s := make(graph.Shape, len(xs))
+	for i, x := range xs {
+		s[i] = graph.D(x)
+	}
+	return pyShape(s)
 }
 
 func (b *builder) dilated(c *call) (*layer, error) {
