@@ -102,8 +102,15 @@ func Decode(name string, src []byte, opt Options) (g *graph.Graph, err error) {
 	b.sib = &siblings{dir: opt.Dir, mods: map[string]*module{}, builders: map[string]map[string]bool{}, importErrs: map[*posError]bool{}}
 	b.files = map[string]bool{name: true}
 
+	// The script is run, so if __name__ == '__main__': runs; with
+	// --entry it is imported and the entry called, so the block does not
+	// (python -c 'import m; m.build_model(28, 28, 10)').
+	modName := "__main__"
+	if opt.Entry != "" {
+		modName = strings.TrimSuffix(path.Base(name), ".py")
+	}
 	predeclared := starlark.StringDict{
-		"__name__": starlark.String("__main__"), // the script is run: if __name__ == '__main__': runs
+		"__name__": starlark.String(modName),
 		"__file__": starlark.String(name),
 	}
 	for k, v := range extraBuiltins() {
