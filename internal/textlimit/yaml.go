@@ -84,8 +84,9 @@ type yscan struct {
 	// (-1 after a "? " line, whose key is counted).
 	prevFirst int
 	// firstLen is the length of the line's first scalar; prevLen the
-	// last line's.
+	// last line's, 0 when it was a key.
 	firstLen, prevLen int
+	lineKey           bool // the line has a block key
 
 	// A quoted scalar open across lines.
 	quote      byte
@@ -383,9 +384,12 @@ func (y *yscan) line(text []byte) error {
 			}
 		}
 	}
-	y.firstLen = 0
+	y.firstLen, y.lineKey = 0, false
 	err := y.scan(text, p, first, indent)
 	y.prevLen = y.firstLen
+	if y.lineKey {
+		y.prevLen = 0
+	}
 	return err
 }
 
@@ -623,9 +627,14 @@ func (y *yscan) afterScalar(text []byte, p *int, isFirst bool, col, n int) error
 		if y.qcol >= 0 && col <= y.qcol {
 			y.qcol = -1 // "? a" without a value, then a key
 		}
+		y.lineKey = true
 		if err := y.key(col, n); err != nil {
 			return err
 		}
+		// go-yaml may make one key of a plain scalar on the line
+		// before and this one: its length counts in the path (not in
+		// the key's limit, which a wrapped description would pass).
+		y.block[len(y.block)-1].path += int64(y.prevLen)
 	case isFirst && col >= 0 && y.qcol >= 0:
 		// The text of a "? key": counted by qmoreKey.
 	case isFirst && col >= 0:
