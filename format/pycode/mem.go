@@ -239,7 +239,9 @@ func chargeBinary(th *starlark.Thread, op syntax.Token, x, y starlark.Value) err
 				}
 			}
 		}
-		return charge(th, add(sx, sy), elements(add(nx, ny), kind))
+		// The operands stay live while the result is copied from them:
+		// charged with it (conservative when they are garbage after).
+		return charge(th, mul(add(sx, sy), 2), elements(add(nx, ny), kind))
 	case syntax.PERCENT, syntax.PERCENT_EQ:
 		f, ok := x.(starlark.String)
 		if !ok {

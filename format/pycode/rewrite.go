@@ -1,7 +1,9 @@
 package pycode
 
 import (
+	"bytes"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -14,62 +16,96 @@ import (
 // ('%02d' % i) becomes __pyfmt__('%02d', i), which Starlark's % lacks.
 func rewriteExprs(src string) string {
 	src = rewriteFormat(src)
+	// One output buffer, in linear time: a bracket's text stays where it
+	// was written; closing it at most truncates it (__nd__), records an
+	// insertion made at the end ("[" of a generator argument), or, for a
+	// call with an unpacking argument, reorders its own arguments.
 	type frame struct {
 		open                byte
-		buf                 strings.Builder
+		start               int // where the bracket's text begins in out
+		ins0                int // insertions made before it opened
 		subscript, call     bool
 		comma, colon, isFor bool
-		lambdas             int // lambdas whose parameters are being read (their colon is not a slice's)
+		lambdas             int  // lambdas whose parameters are being read (their colon is not a slice's)
+		itemStart           bool // nothing but spaces since the bracket or the last comma
+		star                bool // an argument starts with * or **
 	}
+	type insertion struct {
+		at int
+		s  string
+	}
+	out := make([]byte, 0, len(src)+len(src)/16)
+	var ins []insertion
 	stack := []*frame{{}}
 	top := func() *frame { return stack[len(stack)-1] }
 	i := 0
 	for i < len(src) {
 		c := src[i]
 		f := top()
+		switch c {
+		case ' ', '\t', '\n', '\r', '\\', '#', '*', ',':
+		default:
+			f.itemStart = false // the argument has begun
+		}
 		switch {
 		case c == '#':
 			j := strings.IndexByte(src[i:], '\n')
 			if j < 0 {
 				j = len(src) - i
 			}
-			f.buf.WriteString(src[i : i+j])
+			out = append(out, src[i:i+j]...)
 			i += j
 			continue
 		case c == '"' || c == '\'':
 			j := stringEnd(src, i)
-			f.buf.WriteString(src[i:j])
+			out = append(out, src[i:j]...)
 			i = j
 			continue
 		case c == '(' || c == '[' || c == '{':
-			prev := prevToken(f.buf.String())
-			nf := &frame{open: c}
+			f.itemStart = false
+			prev := prevToken(lastToken(out[f.start:]))
 			callable := prev != "" && (isIdent(prev[len(prev)-1]) || prev == ")" || prev == "]") && !keywords[prev]
+			out = append(out, c)
+			nf := &frame{open: c, start: len(out), ins0: len(ins), itemStart: true}
 			nf.subscript = c == '[' && callable
 			nf.call = c == '(' && callable
-			f.buf.WriteByte(c)
 			stack = append(stack, nf)
 			i++
 			continue
 		case (c == ')' || c == ']' || c == '}') && len(stack) > 1:
 			stack = stack[:len(stack)-1]
-			content := f.buf.String()
-			parent := top()
 			switch {
 			case f.subscript && f.comma && f.colon:
-				parent.buf.WriteString("__nd__" + strings.Repeat("\n", strings.Count(content, "\n")))
+				lines := bytes.Count(out[f.start:], []byte("\n"))
+				out, ins = out[:f.start], ins[:f.ins0]
+				out = append(out, "__nd__"...)
+				out = append(out, strings.Repeat("\n", lines)...)
 			case f.call && f.isFor && !f.comma:
-				parent.buf.WriteString("[" + content + "]")
-			case f.call && f.comma && strings.Contains(content, "*"):
-				parent.buf.WriteString(reorderArgs(content))
-			default:
-				parent.buf.WriteString(content)
+				ins = append(ins, insertion{f.start, "["})
+				out = append(out, ']')
+			case f.call && f.comma && f.star:
+				// The text with the insertions made inside it, reordered.
+				var content strings.Builder
+				at := f.start
+				for _, x := range ins[f.ins0:] {
+					content.Write(out[at:x.at])
+					content.WriteString(x.s)
+					at = x.at
+				}
+				content.Write(out[at:])
+				out, ins = out[:f.start], ins[:f.ins0]
+				out = append(out, reorderArgs(content.String())...)
 			}
-			parent.buf.WriteByte(c)
+			out = append(out, c)
 			i++
 			continue
 		case c == ',' && len(stack) > 1 && !f.isFor && f.lambdas == 0:
 			f.comma = true // a comma before any "for": not a lone generator argument
+			f.itemStart = true
+		case c == ',':
+			f.itemStart = true
+		case c == '*' && f.itemStart:
+			f.star = true // *args or **kwargs
 		case c == ':' && len(stack) > 1:
 			if f.lambdas > 0 {
 				f.lambdas-- // the end of a lambda's parameters
@@ -94,24 +130,50 @@ func rewriteExprs(src string) string {
 			case "load":
 				w = "load_"
 			}
-			f.buf.WriteString(w)
+			out = append(out, w...)
 			i = j
 			continue
 		}
-		f.buf.WriteByte(c)
+		out = append(out, c)
 		i++
 	}
-	// Unbalanced brackets: give the text back for Starlark to report.
-	for len(stack) > 1 {
-		f := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		top().buf.WriteString(f.buf.String())
+	if len(ins) == 0 {
+		return string(out)
 	}
-	return stack[0].buf.String()
+	// Apply the insertions, in the order of their places.
+	slices.SortStableFunc(ins, func(a, b insertion) int { return a.at - b.at })
+	var res strings.Builder
+	res.Grow(len(out) + len(ins))
+	at := 0
+	for _, x := range ins {
+		res.Write(out[at:x.at])
+		res.WriteString(x.s)
+		at = x.at
+	}
+	res.Write(out[at:])
+	return res.String()
 }
 
 var keywords = map[string]bool{"in": true, "return": true, "and": true, "or": true, "not": true, "if": true, "else": true,
 	"elif": true, "yield": true, "lambda": true, "print": true, "is": true, "for": true, "while": true, "assert": true}
+
+// lastToken is the end of b from its last identifier or other
+// character, with the spaces after it: what prevToken reads, without
+// copying all of b.
+func lastToken(b []byte) string {
+	j := len(b)
+	for j > 0 && (b[j-1] == ' ' || b[j-1] == '\t') {
+		j--
+	}
+	k := j
+	for k > 0 && isIdent(b[k-1]) {
+		k--
+	}
+	if k == j && k > 0 {
+		k--
+	}
+	return string(b[k:])
+}
 
 // prevToken is the last token written: an identifier or one character.
 func prevToken(s string) string {
