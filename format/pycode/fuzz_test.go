@@ -2,10 +2,12 @@ package pycode
 
 import (
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/layerinfo/layerinfo/infer"
+	"github.com/layerinfo/layerinfo/internal/budget"
 )
 
 // FuzzDecode runs arbitrary text as model code: it must never panic (a
@@ -24,11 +26,32 @@ func FuzzDecode(f *testing.F) {
 		"try:\n    import cPickle as pickle\nexcept ImportError:\n    import pickle\nfrom datetime import datetime\nif x:\n    from a import b as c\nelse:\n    import d as c\n",
 		"while True:\n    pass\n",
 		"def f(n):\n    return f(n + 1)\nf(0)\n",
+		// Amplifying shapes: one operation that would allocate much more
+		// than the file is long, and sources that once prepared slowly.
+		"x = [0] * 10**9\n",
+		"n = 2**28\nx = n * ('a',)\n",
+		"s = 'ab'\nfor i in range(40):\n    s += s\n",
+		"x = list(range(10**9))\ny = dict(enumerate(range(10**9)))\n",
+		"x = [[[0]*100]*100]*100\ny = str(x)\nz = '%s' % (x,)\n",
+		"x = sum([[0] * 1000] * 1000, [])\n",
+		"y = '{:999999999}'.format(1) + ','.join(['ab'] * 10**6)\n",
+		"z = ('a' * 1000).replace('a', 'b' * 1000000)\n",
+		"x = " + strings.Repeat("1+", 200) + "1\n",
+		"x = " + strings.Repeat("(", 60) + "1" + strings.Repeat(")", 60) + "\n",
+		"a = b = c = d = 1\nx = f(**a, **b, **c)\ny = lambda z\n",
+		"x = [\n  'a'\n  'b',\n]\ny = f(*a, k=(v for v in w))\n",
 	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, src string) {
-		g, err := Decode("fuzz.py", []byte(src), Options{MaxSteps: 200000})
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		g, err := Decode("fuzz.py", []byte(src), Options{MaxSteps: 200000, Budget: budget.New(64 << 20)})
+		runtime.ReadMemStats(&after)
+		if d := after.TotalAlloc - before.TotalAlloc; d > 512<<20 {
+			// The budget is 64 MiB, the steps 200,000: no input needs more.
+			t.Fatalf("%q allocated %d MiB", src, d>>20)
+		}
 		if err != nil {
 			if strings.Contains(err.Error(), "internal error") {
 				t.Fatalf("panic on %q: %v", src, err)
