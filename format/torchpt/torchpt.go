@@ -322,17 +322,10 @@ func (d *Decoder) decodeZip(s *session, r io.ReaderAt, size int64) (*File, error
 	if err != nil {
 		return nil, s.errf("data.pkl", -1, err, "%v", err)
 	}
-	data := make([]byte, declared)
-	n, err := io.ReadFull(rc, data)
-	if err == nil {
-		var one [1]byte
-		if k, _ := rc.Read(one[:]); k > 0 {
-			err = errors.New("the record inflates to more than its declared size")
-		}
-	}
+	data, err := readRecord(rc, declared)
 	rc.Close()
 	if err != nil {
-		return nil, s.errf("data.pkl", -1, err, "reading: %v (%d of %d bytes)", err, n, declared)
+		return nil, s.errf("data.pkl", -1, err, "reading: %v (%d of %d bytes)", err, len(data), declared)
 	}
 	root, end, err := s.unpickle(data, 0, 0, "data.pkl", true)
 	if err != nil {
@@ -366,6 +359,42 @@ func (d *Decoder) decodeZip(s *session, r io.ReaderAt, size int64) (*File, error
 		}
 	}
 	return f, nil
+}
+
+// readRecord reads a zip record of the declared size: into a buffer that
+// grows with what the record holds (a header may declare more than it
+// has), never past the declared size (archive/zip refuses a stream that
+// inflates beyond it).
+func readRecord(r io.Reader, declared int64) ([]byte, error) {
+	data := make([]byte, 0, min(declared, 1<<20))
+	for int64(len(data)) < declared {
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+			data = data[:len(data):min(int64(cap(data)), declared)]
+		}
+		n, err := r.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			return data, io.ErrUnexpectedEOF
+		}
+		if err != nil {
+			return data, err
+		}
+	}
+	// Read to the end: archive/zip checks the record's CRC there.
+	var one [1]byte
+	for range 16 {
+		k, err := r.Read(one[:])
+		switch {
+		case k > 0:
+			return data, errors.New("the record inflates to more than its declared size")
+		case err == io.EOF:
+			return data, nil
+		case err != nil:
+			return data, err
+		}
+	}
+	return data, io.ErrNoProgress
 }
 
 // smallRecord returns the trimmed contents of a small text record.
