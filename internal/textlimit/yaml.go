@@ -86,6 +86,9 @@ type yscan struct {
 	// firstLen is the length of the line's first scalar; prevLen the
 	// last line's, 0 when it was a key.
 	firstLen, prevLen int
+	// sinceKey is the bytes of the lines since the last with a key or
+	// an indicator: go-yaml may make a key of them all ("! a\n!\n: v").
+	sinceKey int
 	lineKey           bool // the line has a block key
 
 	// A quoted scalar open across lines.
@@ -272,6 +275,14 @@ func (y *yscan) line(text []byte) error {
 	}
 	p := 0
 	first := -1 // the column of the line's first token that may be a key
+	structural := false
+	defer func() {
+		if y.lineKey || structural {
+			y.sinceKey = 0
+		} else {
+			y.sinceKey += len(text) + 1
+		}
+	}()
 	if y.quote != 0 {
 		var err error
 		if p, err = y.quoted(text, 0); err != nil || y.quote != 0 {
@@ -327,6 +338,7 @@ func (y *yscan) line(text []byte) error {
 			y.popBlock(indent)
 			// "- ", "? " and ": " at the start of the line, nested.
 			for p < len(text) && (text[p] == '-' || text[p] == '?' || text[p] == ':') && ends(text, p+1) {
+				structural = true
 				switch text[p] {
 				case '-':
 					if err := y.entry(p); err != nil {
@@ -359,7 +371,8 @@ func (y *yscan) line(text []byte) error {
 						if b.n++; y.lim.MaxKeys > 0 && b.n > y.lim.MaxKeys {
 							return y.fail(p, "more than %s keys in one mapping", Count(int64(y.lim.MaxKeys)))
 						}
-					} else if err := y.key(col, prevLen); err != nil {
+						b.path = max(b.path, b.base+1+int64(max(prevLen, y.sinceKey)))
+					} else if err := y.key(col, max(prevLen, y.sinceKey)); err != nil {
 						return err
 					}
 					for range 3 { // as for a key (afterScalar)
@@ -387,7 +400,7 @@ func (y *yscan) line(text []byte) error {
 	y.firstLen, y.lineKey = 0, false
 	err := y.scan(text, p, first, indent)
 	y.prevLen = y.firstLen
-	if y.lineKey {
+	if y.lineKey || structural {
 		y.prevLen = 0
 	}
 	return err
@@ -631,10 +644,10 @@ func (y *yscan) afterScalar(text []byte, p *int, isFirst bool, col, n int) error
 		if err := y.key(col, n); err != nil {
 			return err
 		}
-		// go-yaml may make one key of a plain scalar on the line
-		// before and this one: its length counts in the path (not in
+		// go-yaml may make one key of plain scalars on the lines
+		// before and this one: their length counts in the path (not in
 		// the key's limit, which a wrapped description would pass).
-		y.block[len(y.block)-1].path += int64(y.prevLen)
+		y.block[len(y.block)-1].path += int64(y.sinceKey)
 	case isFirst && col >= 0 && y.qcol >= 0:
 		// The text of a "? key": counted by qmoreKey.
 	case isFirst && col >= 0:
