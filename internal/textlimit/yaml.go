@@ -89,7 +89,7 @@ type yscan struct {
 	// sinceKey is the bytes of the lines since the last with a key or
 	// an indicator: go-yaml may make a key of them all ("! a\n!\n: v").
 	sinceKey int
-	lineKey           bool // the line has a block key
+	lineKey  bool // the line has a block key
 
 	// A quoted scalar open across lines.
 	quote      byte
