@@ -322,7 +322,7 @@ func (d *Decoder) decodeZip(s *session, r io.ReaderAt, size int64) (*File, error
 	if err != nil {
 		return nil, s.errf("data.pkl", -1, err, "%v", err)
 	}
-	data, err := readRecord(rc, declared)
+	data, err := readRecord(rc, declared, int64(min(pkl.CompressedSize64, 1<<40)))
 	rc.Close()
 	if err != nil {
 		return nil, s.errf("data.pkl", -1, err, "reading: %v (%d of %d bytes)", err, len(data), declared)
@@ -361,20 +361,25 @@ func (d *Decoder) decodeZip(s *session, r io.ReaderAt, size int64) (*File, error
 	return f, nil
 }
 
-// readRecord reads a zip record of the declared size: into a buffer that
-// grows with what the record holds (a header may declare more than it
-// has), never past the declared size (archive/zip refuses a stream that
-// inflates beyond it).
-func readRecord(r io.Reader, declared int64) ([]byte, error) {
-	data := make([]byte, 0, min(declared, 1<<20))
+// readRecord reads a zip record of the declared size, compressed to
+// compressed bytes: into a buffer of the declared size when the record
+// can hold that much (deflate inflates at most 1032 times), else one that
+// grows with what the record holds, never past the declared size
+// (archive/zip refuses a stream that inflates beyond it).
+func readRecord(r io.Reader, declared, compressed int64) ([]byte, error) {
+	data := make([]byte, 0, min(declared, compressed*1032+4096))
 	for int64(len(data)) < declared {
 		if len(data) == cap(data) {
-			data = append(data, 0)[:len(data)]
-			data = data[:len(data):min(int64(cap(data)), declared)]
+			grown := make([]byte, len(data), min(2*int64(cap(data)), declared))
+			copy(grown, data)
+			data = grown
 		}
 		n, err := r.Read(data[len(data):cap(data)])
 		data = data[:len(data)+n]
 		if err == io.EOF {
+			if int64(len(data)) == declared {
+				return data, nil // archive/zip checked the CRC at the EOF
+			}
 			return data, io.ErrUnexpectedEOF
 		}
 		if err != nil {
