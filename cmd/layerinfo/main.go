@@ -301,7 +301,7 @@ func versionText() string {
 // the run stops with the message of a file that needs too much. The
 // returned function ends the watch.
 func backstop(name string, limit int64, stderr io.Writer) (stop func()) {
-	prev := debug.SetMemoryLimit(limit)
+	prev := debug.SetMemoryLimit(limit / 10 * 9) // headroom below the hard stop
 	done := make(chan struct{})
 	go func() {
 		t := time.NewTicker(20 * time.Millisecond)
