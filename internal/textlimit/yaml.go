@@ -496,6 +496,13 @@ func (y *yscan) scan(text []byte, p, first, indent int) error {
 				if err = y.key(p, 0); err == nil {
 					err = y.node(p)
 				}
+				if err == nil {
+					y.qcol, y.qacc = p, 0
+					err = y.qmoreKey(len(text) - p - 1)
+				}
+				for i := 0; i < 3 && err == nil; i++ { // as for a key
+					err = y.path(p)
+				}
 			default:
 				err = y.token(p)
 			}
