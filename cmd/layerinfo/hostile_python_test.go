@@ -22,17 +22,17 @@ func init() {
 	}
 	fixed := func(s string) func() string { return func() string { return s } }
 	hostileCases = append(hostileCases,
-		py("list repeat", budget(`a list of 1,000,000,000 elements\)`), fixed("x = [0]*10**9\n")),
-		py("list repeat, count first", budget(`a list of 1,000,000,000 elements\)`), fixed("n = 10**9\nx = n * [None]\n")),
+		py("list repeat", budget(`a list of 1,000,000,000 elements(\)|, with)`), fixed("x = [0]*10**9\n")),
+		py("list repeat, count first", budget(`a list of 1,000,000,000 elements(\)|, with)`), fixed("n = 10**9\nx = n * [None]\n")),
 		py("augmented repeat", budget(`a list of`), fixed("x = [0]\nx *= 10**9\n")),
-		py("string doubling", budget(`a string of \d[\d,]* bytes\)`), fixed("s = 'ab'\n"+strings.Repeat("s = s + s\n", 40))),
+		py("string doubling", budget(`a string of \d[\d,]* bytes(\)|, with)`), fixed("s = 'ab'\n"+strings.Repeat("s = s + s\n", 40))),
 		py("augmented doubling", budget(`a string of`), fixed("s = 'ab'\n"+strings.Repeat("s += s\n", 40))),
-		py("tuple repeat", budget(`a tuple of 268,435,456 elements\)`), fixed("x = ('a',)*(2**28)\n")),
-		py("string repeat", budget(`a string of 1,073,741,823 bytes\)`), fixed("x = 'x'*(2**30-1)\n")),
-		py("list of a range", budget(`a list of 1,000,000,000 elements\)`), fixed("x = list(range(10**9))\n")),
+		py("tuple repeat", budget(`a tuple of 268,435,456 elements(\)|, with)`), fixed("x = ('a',)*(2**28)\n")),
+		py("string repeat", budget(`a string of 1,073,741,823 bytes(\)|, with)`), fixed("x = 'x'*(2**30-1)\n")),
+		py("list of a range", budget(`a list of 1,000,000,000 elements(\)|, with)`), fixed("x = list(range(10**9))\n")),
 		py("set of a range", budget(`a set of`), fixed("x = set(range(10**8))\n")),
 		py("dict of a huge range", budget(`an enumerate list of`), fixed("d = dict(enumerate(range(10**9)))\n")),
-		py("format repeat", budget(`a tuple of 100,000,000 elements\)`), fixed("s = ('%s' * 10**8) % tuple(range(10**8))\n")),
+		py("format repeat", budget(`a tuple of 100,000,000 elements(\)|, with)`), fixed("s = ('%s' * 10**8) % tuple(range(10**8))\n")),
 		py("format of a shared list", budget(`formatted text of`), fixed("x = [[[0]*1000]*1000]*1000\ns = '%s' % (x,)\n")),
 		py("str of a shared list", budget(`the text of str\(\) of`), fixed("x = [[[0]*1000]*1000]*1000\ns = str(x)\n")),
 		py("join", budget(`a joined string of`), fixed("s = ','.join(['ab' * 10**4] * 10**5)\n")),
@@ -41,6 +41,10 @@ func init() {
 		py("extend", budget(`a list of`), fixed("x = []\nx.extend(range(10**9))\n")),
 		py("sum of lists", budget(`a list of`), fixed("x = sum([[0] * 10**6] * 10**3, [])\n")),
 		py("width", budget(`formatted text of`), fixed("s = '{:2000000000}'.format(1)\n")),
+		// Small allocations adding up in a loop: the charges, or the
+		// thread cancelled when the heap passes the script's share.
+		py("append in a loop", budget(`(the values the script gathers|a list of 50 elements, with)`), fixed("x = []\nfor i in range(10**7):\n    x.append([0] * 50)\n")),
+		py("format in a loop", budget(`(the values the script gathers|a string of 6,000 bytes, with)`), fixed("x = []\nfor i in range(10**7):\n    x.append('%d' % i * 1000)\n")),
 		py("nested comprehensions", `steps`, fixed("x = [[i for i in range(10**4)] for j in range(10**4)]\n")),
 		py("recursion", `stack overflow|steps`, fixed("def f(n):\n    return f(n + 1)\nf(0)\n")),
 		// Stack bombs: refused before Starlark recurses.

@@ -59,6 +59,8 @@ func memOf(th *starlark.Thread) *memory {
 }
 
 // charge asks for n bytes for what before the script allocates them.
+// Small requests add up too: a loop that makes a thousand-element list
+// per step reaches the limit as surely as one large list.
 func charge(th *starlark.Thread, n int64, what func() string) error {
 	m := memOf(th)
 	var b *budget.Budget
@@ -66,29 +68,30 @@ func charge(th *starlark.Thread, n int64, what func() string) error {
 		b = m.b
 	}
 	limit := b.Limit()
-	if n >= 0 && n < 1<<16 && (m == nil || !m.tripped.Load()) {
-		if m != nil {
-			m.since += n
-		}
-		return nil // small: the step limit bounds how many
-	}
-	fail := func() error { return &budget.Error{Limit: limit, What: what(), Where: where(th)} }
-	if n < 0 || n > limit || m != nil && m.tripped.Load() {
-		return fail()
+	if n < 0 || n > limit {
+		return &budget.Error{Limit: limit, What: what(), Where: where(th)}
 	}
 	if m == nil {
 		return nil
 	}
+	if m.tripped.Load() {
+		return &budget.Error{Limit: limit, What: what() + ", with the heap already past the limit", Where: where(th)}
+	}
+	// The script's account keeps an eighth of the budget for what is not
+	// charged (the interpreter's own objects, a list's growth, the
+	// collector's slack), and counts each object's header.
+	n += 64
+	soft := limit - limit/8
 	used := b.Used() // what other readers of the run charged
-	if m.live+m.since+n+used <= limit {
+	if m.live+m.since+n+used <= soft {
 		m.since += n
 		return nil
 	}
 	// The sum passed the limit: what is live may be much less.
 	runtime.GC()
 	m.live, m.since = budget.Heap(), 0
-	if m.live+n+used > limit || limit-m.live-used < limit/16 {
-		return fail()
+	if m.live+n+used > soft || soft-m.live-used < limit/16 {
+		return &budget.Error{Limit: limit, What: fmt.Sprintf("%s, with %s of the script's values live", what(), budget.Size(m.live)), Where: where(th)}
 	}
 	m.since = n
 	return nil
@@ -121,7 +124,9 @@ func (m *memory) watch(th *starlark.Thread) (stop func()) {
 			case <-done:
 				return
 			case <-t.C:
-				if m.b.Tripped() {
+				// The budget's watchdog, or the heap past the script's
+				// share (a loop gathering values the charges do not see).
+				if m.b.Tripped() || budget.Heap() > m.b.Limit()-m.b.Limit()/8 {
 					m.tripped.Store(true)
 					th.Cancel("the heap passed the memory budget")
 					return
@@ -151,7 +156,7 @@ func (m *memory) exceeded(err error) error {
 			}
 		}
 	}
-	return &budget.Error{Limit: m.b.Limit(), What: "the script's values, with the heap past the limit", Where: where}
+	return &budget.Error{Limit: m.b.Limit(), What: "the values the script gathers (the heap reached " + budget.Size(budget.Heap()) + ")", Where: where}
 }
 
 func elements(n int64, kind string) func() string {
