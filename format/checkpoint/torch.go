@@ -10,6 +10,7 @@ import (
 
 	"github.com/layerinfo/layerinfo/format/safetensors"
 	"github.com/layerinfo/layerinfo/internal/fileio"
+	"github.com/layerinfo/layerinfo/stats"
 
 	"github.com/layerinfo/layerinfo/format/torchpt"
 	"github.com/layerinfo/layerinfo/graph"
@@ -174,22 +175,7 @@ func plural64(n int64, what string) string {
 }
 
 // thousands writes n with comma separators: 1,234,567.
-func thousands(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
+func thousands(n int64) string { return stats.Thousands(n) }
 
 // torchIndex reads the torch.save shards of a pytorch_model.bin.index.json
 // from opt.Dir: each shard's state dict, checked against the weight_map.

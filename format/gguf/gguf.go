@@ -14,6 +14,7 @@ import (
 
 	"github.com/layerinfo/layerinfo/internal/budget"
 	"github.com/layerinfo/layerinfo/internal/fileio"
+	"github.com/layerinfo/layerinfo/stats"
 )
 
 // Default caps; see Decoder.
@@ -61,17 +62,7 @@ const (
 )
 
 // thousands writes n with comma separators: 1,234,567.
-func thousands(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	var out []byte
-	for i := range s {
-		if i > 0 && (len(s)-i)%3 == 0 && s[i-1] != '-' {
-			out = append(out, ',')
-		}
-		out = append(out, s[i])
-	}
-	return string(out)
-}
+func thousands(n int64) string { return stats.Thousands(n) }
 
 // charge asks the budget for n bytes at offset off; a refusal says what.
 func (d *Decoder) charge(n, off int64, what func() string) error {

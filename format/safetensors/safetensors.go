@@ -15,6 +15,7 @@ import (
 
 	"github.com/layerinfo/layerinfo/internal/budget"
 	"github.com/layerinfo/layerinfo/internal/fileio"
+	"github.com/layerinfo/layerinfo/stats"
 )
 
 // DefaultMaxHeaderSize is the default cap on the JSON header length, the
@@ -430,17 +431,7 @@ func text(b []byte) bool {
 }
 
 // thousands writes n with comma separators: 1,234,567.
-func thousands(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	var out []byte
-	for i := range s {
-		if i > 0 && (len(s)-i)%3 == 0 && s[i-1] != '-' {
-			out = append(out, ',')
-		}
-		out = append(out, s[i])
-	}
-	return string(out)
-}
+func thousands(n int64) string { return stats.Thousands(n) }
 
 func makeTensor(name string, tj *tensorJSON) (Tensor, error) {
 	t := Tensor{Name: name}
