@@ -3,6 +3,7 @@ package pycode
 import (
 	"fmt"
 	"runtime"
+	"runtime/metrics"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -124,9 +125,12 @@ func (m *memory) watch(th *starlark.Thread) (stop func()) {
 			case <-done:
 				return
 			case <-t.C:
-				// The budget's watchdog, or the heap past the script's
-				// share (a loop gathering values the charges do not see).
-				if m.b.Tripped() || budget.Heap() > m.b.Limit()-m.b.Limit()/8 {
+				// The budget's watchdog, or the live heap (as the last
+				// collection found it) past three quarters of the budget:
+				// a loop gathering values the charges do not see, which
+				// would otherwise slow to a crawl as the collector runs
+				// ever more often near the limit.
+				if m.b.Tripped() || liveHeap() > m.b.Limit()/4*3 {
 					m.tripped.Store(true)
 					th.Cancel("the heap passed the memory budget")
 					return
@@ -140,6 +144,16 @@ func (m *memory) watch(th *starlark.Thread) (stop func()) {
 			close(done)
 		}
 	}
+}
+
+// liveHeap is the heap the last collection found live.
+func liveHeap() int64 {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return int64(s[0].Value.Uint64())
 }
 
 // exceeded is the budget error of a run the watchdog cancelled, or nil.
