@@ -390,6 +390,9 @@ func (y *yscan) line(text []byte) error {
 					p++
 				}
 			}
+			for p < len(text) && space(text[p]) {
+				p++ // tabs, which are not indentation
+			}
 			first = p
 			y.prevFirst = first
 			if hadQ || first >= len(text) {
