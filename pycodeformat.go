@@ -27,7 +27,6 @@ func decodePython(in Input, opt Options) (*graph.Graph, error) {
 		}
 	}
 	po.Budget = opt.budget
-	po.Budget = opt.budget
 	g, err := pycode.Decode(in.Name, src, po)
 	var oe *pycode.OptionError
 	if errors.As(err, &oe) {

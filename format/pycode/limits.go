@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/layerinfo/layerinfo/graph"
+	"github.com/layerinfo/layerinfo/stats"
 )
 
 // Limits on the shape of source code. Starlark's parser, resolver and
@@ -205,21 +206,4 @@ func isOperatorByte(c byte) bool {
 }
 
 // thousands writes n with comma separators: 10,000.
-func thousands(n int64) string {
-	s := fmt.Sprint(n)
-	neg := len(s) > 0 && s[0] == '-'
-	if neg {
-		s = s[1:]
-	}
-	out := make([]byte, 0, len(s)+len(s)/3)
-	for i := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			out = append(out, ',')
-		}
-		out = append(out, s[i])
-	}
-	if neg {
-		return "-" + string(out)
-	}
-	return string(out)
-}
+func thousands(n int64) string { return stats.Thousands(n) }
