@@ -26,7 +26,7 @@ func (e *OptionError) Unwrap() error { return e.Err }
 type entryCall struct {
 	name   string
 	method string // Model._setup_network: a method of the class name
-	call   bool // written with parentheses: build_cnn() or build_lenet5(None, 10)
+	call   bool   // written with parentheses: build_cnn() or build_lenet5(None, 10)
 	args   starlark.Tuple
 	kwargs []starlark.Tuple
 }
