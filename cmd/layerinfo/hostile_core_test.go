@@ -20,5 +20,13 @@ func init() {
 				cfg := fmt.Sprintf(`{"model_type": "gpt2", "n_embd": %d, "n_layer": 1, "n_head": 16, "vocab_size": 50257, "n_positions": 1024}`, 1<<28)
 				return []string{writeFile(t, dir, "config.json", []byte(cfg))}
 			}},
+		// Deep equality of lists that share their sublists: 20^7 element
+		// comparisons in one Starlark operation, which no step limit or
+		// memory charge sees. The run's deadline stops it.
+		hostileCase{name: "python comparison bomb", code: 1, want: `analysing .*eq\.py takes more than 5s: stopped`,
+			make: func(t *testing.T, dir string) []string {
+				src := "a = [0]\nb = [0]\nfor i in range(8):\n    a = [a] * 20\n    b = [b] * 20\nx = a == b\n"
+				return []string{"--timeout", "5s", writeFile(t, dir, "eq.py", []byte(src))}
+			}},
 	)
 }

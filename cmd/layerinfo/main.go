@@ -72,6 +72,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	explain := fs.Bool("explain", false, "show the arithmetic behind every number")
 	wide := fs.Bool("wide", false, "print every table cell whole (on a terminal, long names and shapes are cut to fit its width)")
 	version := fs.Bool("version", false, "print the version and exit")
+	timeout := fs.Duration("timeout", 20*time.Second, "stop a run that takes longer (`DURATION`: 20s, 2m; 0 for no limit): a file that makes layerinfo compute without end is an error, exit 1")
 	maxMemory := fs.String("max-memory", "1GiB", "the memory one run may use (`SIZE`: 512MiB, 2GiB); a file that needs more is an error, exit 1")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	format := fs.String("format", "", "input format (default: detected): "+strings.Join(layerinfo.FormatNames(), ", "))
@@ -158,6 +159,16 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return usageErr("--max-memory: %v", err)
 	}
 	defer backstop(in.Name, limit, stderr)()
+	if *timeout < 0 {
+		return usageErr("--timeout must not be negative")
+	}
+	if *timeout > 0 {
+		deadline := time.AfterFunc(*timeout, func() {
+			fmt.Fprintf(stderr, "layerinfo: analysing %s takes more than %s: stopped (a file that makes layerinfo compute without end? --timeout allows more)\n", in.Name, *timeout)
+			os.Exit(exitModel)
+		})
+		defer deadline.Stop()
+	}
 	bar := progress.Start(stderr) // only on a terminal, only after a second
 	defer bar.Stop()
 	bar.Stage("reading " + in.Name)
