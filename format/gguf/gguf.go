@@ -2,7 +2,6 @@ package gguf
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -66,15 +65,7 @@ func thousands(n int64) string { return stats.Thousands(n) }
 
 // charge asks the budget for n bytes at offset off; a refusal says what.
 func (d *Decoder) charge(n, off int64, what func() string) error {
-	err := d.Budget.Charge(n, "")
-	if err != nil {
-		var be *budget.Error
-		if errors.As(err, &be) {
-			be.What = what() + be.What
-			be.Where = "offset " + strconv.FormatInt(off, 10)
-		}
-	}
-	return err
+	return d.Budget.ChargeAt(n, off, what)
 }
 
 func (d *Decoder) maxString() int64 {

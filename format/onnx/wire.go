@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"strconv"
 
 	"google.golang.org/protobuf/encoding/protowire"
 
@@ -146,15 +145,7 @@ func (d *decoder) alloc(n, off int64, what func() string) error {
 		}
 		n, d.pending = d.pending, 0
 	}
-	if err := d.budget.Charge(n, ""); err != nil {
-		var be *budget.Error
-		if errors.As(err, &be) {
-			be.What = what() + be.What
-			be.Where = "offset " + strconv.FormatInt(off, 10)
-		}
-		return err
-	}
-	return nil
+	return d.budget.ChargeAt(n, off, what)
 }
 
 // values describes n values of a repeated field for a budget message.

@@ -136,15 +136,7 @@ const tensorCost = int64(unsafe.Sizeof(Tensor{})) + 8*8 + 64 + 8
 
 // charge asks the budget for n bytes; a refusal names what at off.
 func (d *Decoder) charge(n, off int64, what func() string) error {
-	err := d.Budget.Charge(n, "")
-	if err != nil {
-		var be *budget.Error
-		if errors.As(err, &be) {
-			be.What = what() + be.What
-			be.Where = "offset " + strconv.FormatInt(off, 10)
-		}
-	}
-	return err
+	return d.Budget.ChargeAt(n, off, what)
 }
 
 // Decode decodes the header of the safetensors file r of the given size

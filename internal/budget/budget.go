@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/metrics"
+	"strconv"
 	"sync/atomic"
 	"time"
 )
@@ -97,6 +98,19 @@ func (b *Budget) Charge(n int64, what string) error {
 		return &Error{Limit: limit, What: what}
 	}
 	return nil
+}
+
+// ChargeAt is Charge for a reader at a byte offset: what is built only
+// when the charge is refused (describing every allocation would cost more
+// than making it), and the error says where ("offset 1234").
+func (b *Budget) ChargeAt(n, off int64, what func() string) error {
+	err := b.Charge(n, "")
+	var be *Error
+	if errors.As(err, &be) {
+		be.What = what() + be.What
+		be.Where = "offset " + strconv.FormatInt(off, 10)
+	}
+	return err
 }
 
 // Tripped reports whether the watchdog has seen the heap past the limit:

@@ -91,3 +91,16 @@ func TestWatch(t *testing.T) {
 	stop()
 	stop()
 }
+
+// TestChargeAt: the description is made only on refusal, and says where.
+func TestChargeAt(t *testing.T) {
+	b := New(100)
+	called := false
+	if err := b.ChargeAt(50, 8, func() string { called = true; return "x" }); err != nil || called {
+		t.Errorf("accepted charge: err %v, description made %v", err, called)
+	}
+	err := b.ChargeAt(60, 1234, func() string { return "a header of 3 tensors" })
+	if err == nil || err.Error() != "needs more than 100 bytes (offset 1234: a header of 3 tensors)" {
+		t.Errorf("err = %v", err)
+	}
+}
