@@ -42,6 +42,21 @@ var fileOptions = &syntax.FileOptions{Set: true, While: true, TopLevelControl: t
 // script: its imports bound, what Starlark cannot parse left out, its
 // free names guessed.
 func (b *builder) compile(file string, prep *source, modName string) (*unit, error) {
+	u, err := b.newUnit(file, prep, modName, nil)
+	if err != nil {
+		return nil, err
+	}
+	b.findNets(u.f)
+	if err := b.guessFrees(file, u); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// newUnit is what the script and the modules beside it share: the
+// predeclared names (builtins, the file's classes, and what extra adds),
+// the imports bound and the source parsed.
+func (b *builder) newUnit(file string, prep *source, modName string, extra func(starlark.StringDict)) (*unit, error) {
 	predeclared := starlark.StringDict{
 		"__name__": starlark.String(modName),
 		"__file__": starlark.String(file),
@@ -50,6 +65,9 @@ func (b *builder) compile(file string, prep *source, modName string) (*unit, err
 		predeclared[k] = v
 	}
 	memoryBuiltins(predeclared)
+	if extra != nil {
+		extra(predeclared)
+	}
 	for i := range prep.classes {
 		if c := &prep.classes[i]; c.Name != "" {
 			c.File = file
@@ -62,10 +80,6 @@ func (b *builder) compile(file string, prep *source, modName string) (*unit, err
 		return nil, err
 	}
 	if err := b.parse(file, prep, u); err != nil {
-		return nil, err
-	}
-	b.findNets(u.f)
-	if err := b.guessFrees(file, u); err != nil {
 		return nil, err
 	}
 	return u, nil

@@ -110,29 +110,11 @@ func Decode(name string, src []byte, opt Options) (g *graph.Graph, err error) {
 	if opt.Entry != "" {
 		modName = strings.TrimSuffix(path.Base(name), ".py")
 	}
-	predeclared := starlark.StringDict{
-		"__name__": starlark.String(modName),
-		"__file__": starlark.String(name),
-	}
-	for k, v := range extraBuiltins() {
-		predeclared[k] = v
-	}
-	memoryBuiltins(predeclared)
-	b.dataBuiltins(predeclared)
-	for i := range prep.classes {
-		if c := &prep.classes[i]; c.Name != "" {
-			c.File = name
-			predeclared[c.Name] = &userClass{b: b, name: c.Name, bases: c.Bases, line: c.Line, src: c}
-		}
-	}
-	b.registerClasses(predeclared)
-	u := &unit{predeclared: predeclared}
-	if err := b.bindImports(name, prep, u); err != nil {
+	u, err := b.newUnit(name, prep, modName, b.dataBuiltins)
+	if err != nil {
 		return nil, err
 	}
-	if err := b.parse(name, prep, u); err != nil {
-		return nil, err
-	}
+	predeclared := u.predeclared
 	f, prog := u.f, u.prog
 	if b.bindSets(f, predeclared) {
 		if prog, err = starlark.FileProgram(f, func(string) bool { return true }); err != nil {
