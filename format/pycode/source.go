@@ -692,14 +692,13 @@ func isIdent(c byte) bool {
 	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
-// skipDef removes the top-level function definition that contains line
-// (1-based) from the text, for a function Starlark cannot parse (numpy
-// fancy indexing in a data loader). It returns the function's name, its
-// first line, and whether there was such a definition.
-func (s *source) skipDef(line int) (name string, first int, text string, ok bool) {
-	phys := strings.Split(s.text, "\n")
-	lines := splitLogical(phys)
-	start := -1
+// topLevelAt splits the text into physical and logical lines and finds
+// the top-level logical line whose statement contains line (1-based);
+// start is -1 when none does.
+func (s *source) topLevelAt(line int) (phys []string, lines []logical, start int) {
+	phys = strings.Split(s.text, "\n")
+	lines = splitLogical(phys)
+	start = -1
 	for i, l := range lines {
 		if l.first+1 > line {
 			break
@@ -708,6 +707,15 @@ func (s *source) skipDef(line int) (name string, first int, text string, ok bool
 			start = i
 		}
 	}
+	return phys, lines, start
+}
+
+// skipDef removes the top-level function definition that contains line
+// (1-based) from the text, for a function Starlark cannot parse (numpy
+// fancy indexing in a data loader). It returns the function's name, its
+// first line, and whether there was such a definition.
+func (s *source) skipDef(line int) (name string, first int, text string, ok bool) {
+	phys, lines, start := s.topLevelAt(line)
 	if start < 0 {
 		return "", 0, "", false
 	}
@@ -738,17 +746,7 @@ var defHead = regexp.MustCompile(`^def\s+(\w+)`)
 // literals, star targets in training code). It returns the statement's
 // first line and its text.
 func (s *source) skipStmt(line int) (first int, text string, ok bool) {
-	phys := strings.Split(s.text, "\n")
-	lines := splitLogical(phys)
-	start := -1
-	for i, l := range lines {
-		if l.first+1 > line {
-			break
-		}
-		if l.indent == 0 {
-			start = i
-		}
-	}
+	phys, lines, start := s.topLevelAt(line)
 	if start < 0 {
 		return 0, "", false
 	}
