@@ -7,6 +7,7 @@ import (
 
 	"google.golang.org/protobuf/encoding/protowire"
 
+	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/internal/budget"
 	"github.com/layerinfo/layerinfo/stats"
 )
@@ -38,7 +39,7 @@ func decodeWindow(r io.ReaderAt, size int64, window int) (*Model, error) {
 // returns the number of nodes decoded.
 func decodeBudget(r io.ReaderAt, size int64, window int, b *budget.Budget, rowCost int64) (*Model, int, error) {
 	if size < 0 {
-		return nil, 0, &Error{Msg: "negative size " + strconv.FormatInt(size, 10)}
+		return nil, 0, &graph.OffsetError{Msg: "negative size " + strconv.FormatInt(size, 10)}
 	}
 	d := &decoder{src: newSource(r, size, window), budget: b, rowCost: rowCost}
 	m, err := d.model(size)
@@ -98,7 +99,7 @@ func (d *decoder) model(size int64) (*Model, error) {
 		return nil, w.err
 	}
 	if m.Graph == nil {
-		return nil, &Error{Offset: size, Path: "model", Msg: "model has no graph"}
+		return nil, &graph.OffsetError{Offset: size, Path: "model", Msg: "model has no graph"}
 	}
 	return m, nil
 }

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/layerinfo/layerinfo/graph"
 )
 
 // sampleModel exercises most of the format: typed payloads, an external
@@ -339,7 +341,7 @@ func TestValueErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: error %v, want %q", name, err, want)
 		}
-		var e *Error
+		var e *graph.OffsetError
 		if !errors.As(err, &e) || !strings.HasPrefix(e.Path, "graph.initializer[") {
 			t.Errorf("%s: error %#v lacks a path", name, err)
 		}
@@ -388,7 +390,7 @@ func TestDecodeErrors(t *testing.T) {
 			t.Errorf("%s: error %v, want %q", c.name, err, c.want)
 			continue
 		}
-		var e *Error
+		var e *graph.OffsetError
 		if !errors.As(err, &e) || e.Offset < 0 || e.Offset > int64(len(c.in)) {
 			t.Errorf("%s: error %#v has no valid offset", c.name, err)
 		}
@@ -427,7 +429,7 @@ func TestErrorNamesFile(t *testing.T) {
 }
 
 // TestTruncations decodes every prefix of the sample model: each one either
-// decodes or fails with an *Error inside the input, through both readers.
+// decodes or fails with a *graph.OffsetError inside the input, through both readers.
 func TestTruncations(t *testing.T) {
 	b := sampleModel()
 	for n := 0; n < len(b); n++ {
@@ -436,7 +438,7 @@ func TestTruncations(t *testing.T) {
 			if err == nil {
 				continue
 			}
-			var e *Error
+			var e *graph.OffsetError
 			if !errors.As(err, &e) || e.Offset < 0 || e.Offset > int64(n) {
 				t.Fatalf("prefix %d: error %v has no valid offset", n, err)
 			}

@@ -24,7 +24,7 @@
 //     in the enclosing message before anything is allocated for it, so memory
 //     use is bounded by the size of the non-payload part of the file.
 //   - Messages nest at most MaxDepth levels deep (subgraphs, nested types).
-//   - Malformed input yields an *Error naming the file, the byte offset and
+//   - Malformed input yields a *graph.OffsetError naming the file, the byte offset and
 //     the field path, e.g.
 //     "model.onnx: offset 1234: graph.node[5].attribute[2]: truncated length-delimited field".
 //     Decoding never panics.

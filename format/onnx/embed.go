@@ -8,6 +8,8 @@ import (
 	"os"
 
 	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/layerinfo/layerinfo/graph"
 )
 
 // Embed writes to w a copy of the model in r (size bytes) in which every
@@ -50,7 +52,7 @@ func EmbedFile(dst, src string) error {
 		return err
 	}
 	_, err = Embed(out, in, fi.Size())
-	var e *Error
+	var e *graph.OffsetError
 	if errors.As(err, &e) {
 		e.File = src
 	}
@@ -130,7 +132,7 @@ func (p *embedPlan) plan(r io.ReaderAt, size int64) error {
 		return w.err
 	}
 	if !seenGraph {
-		return &Error{Offset: size, Path: "model", Msg: "model has no graph"}
+		return &graph.OffsetError{Offset: size, Path: "model", Msg: "model has no graph"}
 	}
 	return nil
 }

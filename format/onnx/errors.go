@@ -5,40 +5,6 @@ import (
 	"strings"
 )
 
-// Error reports malformed or unreadable input: where in the file, where in
-// the model, and what is wrong.
-type Error struct {
-	File   string // file name, empty when decoding from an io.ReaderAt
-	Offset int64  // byte offset in the file where the problem was found
-	Path   string // field path, e.g. "graph.node[5].attribute[2]"
-	Msg    string // what is wrong
-	Err    error  // underlying I/O error, if any
-}
-
-func (e *Error) Error() string {
-	var b strings.Builder
-	if e.File != "" {
-		b.WriteString(e.File)
-		b.WriteString(": ")
-	}
-	b.WriteString("offset ")
-	b.WriteString(strconv.FormatInt(e.Offset, 10))
-	b.WriteString(": ")
-	if e.Path != "" {
-		b.WriteString(e.Path)
-		b.WriteString(": ")
-	}
-	b.WriteString(e.Msg)
-	if e.Err != nil {
-		b.WriteString(": ")
-		b.WriteString(e.Err.Error())
-	}
-	return b.String()
-}
-
-// Unwrap returns the underlying I/O error, if any.
-func (e *Error) Unwrap() error { return e.Err }
-
 // loc names a message or field within the model for error messages and node
 // paths. Locs form a chain from the root; a chain is rendered only when a
 // path is needed, so the common case allocates nothing.

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"io"
 	"os"
+
+	"github.com/layerinfo/layerinfo/graph"
 )
 
 // File is an ONNX file opened for decoding and for reading tensor values
@@ -38,7 +40,7 @@ func Open(path string) (*File, error) {
 	m, err := Decode(f, f.size)
 	if err != nil {
 		f.Close()
-		var e *Error
+		var e *graph.OffsetError
 		if errors.As(err, &e) {
 			e.File = path
 		}

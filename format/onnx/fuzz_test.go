@@ -9,6 +9,8 @@ import (
 	"reflect"
 	"runtime"
 	"testing"
+
+	"github.com/layerinfo/layerinfo/graph"
 )
 
 // memReader is an in-memory input the decoder walks in place, as it does
@@ -54,7 +56,7 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("in place: %v; windowed: %v", err1, err2)
 		}
 		if err1 != nil {
-			var e *Error
+			var e *graph.OffsetError
 			if !errors.As(err1, &e) || e.Offset < 0 || e.Offset > int64(len(b)) || e.Path == "" {
 				t.Fatalf("bad error %#v", err1)
 			}

@@ -49,7 +49,7 @@ func Load(name string, r io.ReaderAt, size int64, opt Options) (*graph.Graph, er
 	m, n, err := decodeBudget(r, size, defaultWindow, opt.Budget, RowCost)
 	opt.reserved = n
 	if err != nil {
-		var e *Error
+		var e *graph.OffsetError
 		if errors.As(err, &e) {
 			e.File = name
 		}

@@ -7,6 +7,8 @@ import (
 	"math"
 
 	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/layerinfo/layerinfo/graph"
 )
 
 // DefaultValueLimit is the element limit of the value readers when they
@@ -57,7 +59,7 @@ func (t *TensorInfo) err(off int64, format string, args ...any) error {
 	if path == "" {
 		path = fmt.Sprintf("tensor %q", t.Name)
 	}
-	return &Error{Offset: off, Path: path, Msg: fmt.Sprintf(format, args...)}
+	return &graph.OffsetError{Offset: off, Path: path, Msg: fmt.Sprintf(format, args...)}
 }
 
 // bits reads the tensor's elements as little-endian bit patterns of the
@@ -97,7 +99,7 @@ func (t *TensorInfo) bits(r io.ReaderAt, limit int) ([]uint64, error) {
 			if err == nil || err == io.EOF {
 				err = io.ErrUnexpectedEOF
 			}
-			return nil, &Error{Offset: t.Offset, Path: t.Path, Msg: "reading raw_data", Err: err}
+			return nil, &graph.OffsetError{Offset: t.Offset, Path: t.Path, Msg: "reading raw_data", Err: err}
 		}
 		out := make([]uint64, n)
 		var le [8]byte
@@ -261,7 +263,7 @@ var constAttrs = [...]string{"value", "value_int", "value_ints", "value_float", 
 
 func (n *Node) constAttr() (*Attribute, error) {
 	if n.OpType != "Constant" || (n.Domain != "" && n.Domain != "ai.onnx") {
-		return nil, &Error{Offset: n.Offset, Path: n.Path, Msg: fmt.Sprintf("%s node is not a Constant", n.OpType)}
+		return nil, &graph.OffsetError{Offset: n.Offset, Path: n.Path, Msg: fmt.Sprintf("%s node is not a Constant", n.OpType)}
 	}
 	for _, name := range constAttrs {
 		if a := n.Attr(name); a != nil {
@@ -272,7 +274,7 @@ func (n *Node) constAttr() (*Attribute, error) {
 	if len(n.Attributes) > 0 {
 		msg = fmt.Sprintf("Constant attribute %s is not supported", n.Attributes[0].Name)
 	}
-	return nil, &Error{Offset: n.Offset, Path: n.Path, Msg: msg}
+	return nil, &graph.OffsetError{Offset: n.Offset, Path: n.Path, Msg: msg}
 }
 
 // ConstInt64s reads the value of a Constant node holding integers: its
@@ -351,5 +353,5 @@ func (n *Node) ConstFloat64s(r io.ReaderAt, limit int) (dims []int64, vals []flo
 }
 
 func (n *Node) attrErr(a *Attribute, format string, args ...any) error {
-	return &Error{Offset: n.Offset, Path: n.Path + ".attribute[" + a.Name + "]", Msg: fmt.Sprintf(format, args...)}
+	return &graph.OffsetError{Offset: n.Offset, Path: n.Path + ".attribute[" + a.Name + "]", Msg: fmt.Sprintf(format, args...)}
 }

@@ -8,6 +8,7 @@ import (
 
 	"google.golang.org/protobuf/encoding/protowire"
 
+	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/internal/budget"
 )
 
@@ -154,14 +155,14 @@ func values(n int64, what string) func() string {
 }
 
 func (d *decoder) errAt(off int64, at *loc, format string, args ...any) error {
-	return &Error{Offset: off, Path: pathOf(at), Msg: fmt.Sprintf(format, args...)}
+	return &graph.OffsetError{Offset: off, Path: pathOf(at), Msg: fmt.Sprintf(format, args...)}
 }
 
 func (d *decoder) ioErr(off int64, at *loc, err error) error {
 	if err == errShort {
-		return &Error{Offset: off, Path: pathOf(at), Msg: "unexpected end of input"}
+		return &graph.OffsetError{Offset: off, Path: pathOf(at), Msg: "unexpected end of input"}
 	}
-	return &Error{Offset: off, Path: pathOf(at), Msg: "read failed", Err: err}
+	return &graph.OffsetError{Offset: off, Path: pathOf(at), Msg: "read failed", Err: err}
 }
 
 // pathOf renders at for an error; the top level is "model".
