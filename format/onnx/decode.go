@@ -9,6 +9,7 @@ import (
 
 	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/internal/budget"
+	"github.com/layerinfo/layerinfo/internal/pbwire"
 	"github.com/layerinfo/layerinfo/stats"
 )
 
@@ -41,52 +42,53 @@ func decodeBudget(r io.ReaderAt, size int64, window int, b *budget.Budget, rowCo
 	if size < 0 {
 		return nil, 0, &graph.OffsetError{Msg: "negative size " + strconv.FormatInt(size, 10)}
 	}
-	d := &decoder{src: newSource(r, size, window), budget: b, rowCost: rowCost}
+	d := newDecoder(r, size, window, b)
+	d.rowCost = rowCost
 	m, err := d.model(size)
 	return m, d.nodes, err
 }
 
 func (d *decoder) model(size int64) (*Model, error) {
 	m := &Model{}
-	root := &loc{}
+	root := &pbwire.Loc{}
 	nfunc, nopset := 0, 0
-	w := fields(0, size)
-	for w.next(d, root) {
-		switch f := w.f; f.num {
+	w := pbwire.Fields(0, size)
+	for w.Next(&d.Reader, root) {
+		switch f := w.F; f.Num {
 		case modelIRVersion:
-			m.IRVersion, w.err = d.int64(f, root, "ir_version")
+			m.IRVersion, w.Err = d.Int64(f, root, "ir_version")
 		case modelProducerName:
-			m.ProducerName, w.err = d.str(f, root, "producer_name")
+			m.ProducerName, w.Err = d.Str(f, root, "producer_name")
 		case modelProducerVersion:
-			m.ProducerVersion, w.err = d.str(f, root, "producer_version")
+			m.ProducerVersion, w.Err = d.Str(f, root, "producer_version")
 		case modelDomain:
-			m.Domain, w.err = d.str(f, root, "domain")
+			m.Domain, w.Err = d.Str(f, root, "domain")
 		case modelModelVersion:
-			m.ModelVersion, w.err = d.int64(f, root, "model_version")
+			m.ModelVersion, w.Err = d.Int64(f, root, "model_version")
 		case modelGraph:
-			if err := d.want(f, protowire.BytesType, root, "graph"); err != nil {
+			if err := d.Want(f, protowire.BytesType, root, "graph"); err != nil {
 				return nil, err
 			}
 			if m.Graph != nil {
-				return nil, d.errAt(f.off, root, "graph appears twice")
+				return nil, d.Errf(f.Off, root, "graph appears twice")
 			}
-			m.Graph, w.err = d.graph(f, "graph")
+			m.Graph, w.Err = d.graph(f, "graph")
 		case modelOpsetImport:
 			if m.OpsetImport == nil {
 				m.OpsetImport = map[string]int64{}
 			}
-			at := root.elem("opset_import", nopset)
-			w.err = d.opset(f, m.OpsetImport, &at)
+			at := root.Elem("opset_import", nopset)
+			w.Err = d.opset(f, m.OpsetImport, &at)
 			nopset++
 		case modelMetadataProps:
-			at := root.elem("metadata_props", len(m.MetadataProps))
+			at := root.Elem("metadata_props", len(m.MetadataProps))
 			kv, err := d.entry(f, &at)
 			if err != nil {
 				return nil, err
 			}
 			m.MetadataProps = append(m.MetadataProps, kv)
 		case modelFunctions:
-			at := root.elem("functions", nfunc)
+			at := root.Elem("functions", nfunc)
 			fn, err := d.function(f, &at)
 			if err != nil {
 				return nil, err
@@ -95,8 +97,8 @@ func (d *decoder) model(size int64) (*Model, error) {
 			nfunc++
 		}
 	}
-	if w.err != nil {
-		return nil, w.err
+	if w.Err != nil {
+		return nil, w.Err
 	}
 	if m.Graph == nil {
 		return nil, &graph.OffsetError{Offset: size, Path: "model", Msg: "model has no graph"}
@@ -108,14 +110,14 @@ func (d *decoder) model(size int64) (*Model, error) {
 func (d *decoder) allocNode(off int64) error {
 	d.nodes++
 	n := sizeNode + d.rowCost
-	return d.alloc(n, off, func() string {
+	return d.Alloc(n, off, func() string {
 		return "the graph and report of more than " + stats.Thousands(int64(d.nodes)) + " nodes"
 	})
 }
 
-func (d *decoder) enter(f field, at *loc) error {
+func (d *decoder) enter(f pbwire.Field, at *pbwire.Loc) error {
 	if d.depth >= MaxDepth {
-		return d.errAt(f.off, at, "nesting deeper than %d levels", MaxDepth)
+		return d.Errf(f.Off, at, "nesting deeper than %d levels", MaxDepth)
 	}
 	d.depth++
 	return nil
@@ -123,9 +125,9 @@ func (d *decoder) enter(f field, at *loc) error {
 
 // graph decodes the GraphProto in field f; path names it in node paths and
 // errors.
-func (d *decoder) graph(f field, path string) (*Graph, error) {
-	at := &loc{base: path}
-	if err := d.want(f, protowire.BytesType, at, ""); err != nil {
+func (d *decoder) graph(f pbwire.Field, path string) (*Graph, error) {
+	at := &pbwire.Loc{Base: path}
+	if err := d.Want(f, protowire.BytesType, at, ""); err != nil {
 		return nil, err
 	}
 	if err := d.enter(f, at); err != nil {
@@ -133,20 +135,20 @@ func (d *decoder) graph(f field, path string) (*Graph, error) {
 	}
 	defer func() { d.depth-- }()
 	g := &Graph{Path: path}
-	w := fields(f.pos, f.pos+f.n)
-	for w.next(d, at) {
-		switch c := w.f; c.num {
+	w := pbwire.Fields(f.Pos, f.Pos+f.N)
+	for w.Next(&d.Reader, at) {
+		switch c := w.F; c.Num {
 		case graphNode:
-			if w.err = d.allocNode(c.off); w.err != nil {
+			if w.Err = d.allocNode(c.Off); w.Err != nil {
 				break
 			}
 			i := len(g.Nodes)
 			g.Nodes = append(g.Nodes, Node{})
-			w.err = d.node(c, &g.Nodes[i], path+".node["+strconv.Itoa(i)+"]")
+			w.Err = d.node(c, &g.Nodes[i], path+".node["+strconv.Itoa(i)+"]")
 		case graphName:
-			g.Name, w.err = d.str(c, at, "name")
+			g.Name, w.Err = d.Str(c, at, "name")
 		case graphInitializer:
-			if err := d.alloc(sizeTensor, c.off, nil); err != nil {
+			if err := d.Alloc(sizeTensor, c.Off, nil); err != nil {
 				return nil, err
 			}
 			t, err := d.tensor(c, path+".initializer["+strconv.Itoa(len(g.Initializers))+"]")
@@ -163,14 +165,14 @@ func (d *decoder) graph(f field, path string) (*Graph, error) {
 		case graphInput, graphOutput, graphValueInfo:
 			dst := &g.Inputs
 			name := "input"
-			switch c.num {
+			switch c.Num {
 			case graphOutput:
 				dst, name = &g.Outputs, "output"
 			case graphValueInfo:
 				dst, name = &g.ValueInfo, "value_info"
 			}
-			vat := at.elem(name, len(*dst))
-			if err := d.alloc(sizeValueInfo, c.off, nil); err != nil {
+			vat := at.Elem(name, len(*dst))
+			if err := d.Alloc(sizeValueInfo, c.Off, nil); err != nil {
 				return nil, err
 			}
 			vi, err := d.valueInfo(c, &vat)
@@ -180,24 +182,24 @@ func (d *decoder) graph(f field, path string) (*Graph, error) {
 			*dst = append(*dst, vi)
 		}
 	}
-	if w.err != nil {
-		return nil, w.err
+	if w.Err != nil {
+		return nil, w.Err
 	}
 	return g, nil
 }
 
 // node decodes the NodeProto in field f into n.
-func (d *decoder) node(f field, n *Node, path string) error {
-	at := &loc{base: path}
-	if err := d.want(f, protowire.BytesType, at, ""); err != nil {
+func (d *decoder) node(f pbwire.Field, n *Node, path string) error {
+	at := &pbwire.Loc{Base: path}
+	if err := d.Want(f, protowire.BytesType, at, ""); err != nil {
 		return err
 	}
-	n.Path, n.Offset = path, f.pos
+	n.Path, n.Offset = path, f.Pos
 	// Count the repeated fields first to size their slices exactly.
 	var nin, nout, nattr int
-	w := fields(f.pos, f.pos+f.n)
-	for w.next(d, at) {
-		switch w.f.num {
+	w := pbwire.Fields(f.Pos, f.Pos+f.N)
+	for w.Next(&d.Reader, at) {
+		switch w.F.Num {
 		case nodeInput:
 			nin++
 		case nodeOutput:
@@ -206,10 +208,10 @@ func (d *decoder) node(f field, n *Node, path string) error {
 			nattr++
 		}
 	}
-	if w.err != nil {
-		return w.err
+	if w.Err != nil {
+		return w.Err
 	}
-	if err := d.alloc(16*int64(nin+nout)+sizeAttribute*int64(nattr), f.pos, nil); err != nil {
+	if err := d.Alloc(16*int64(nin+nout)+sizeAttribute*int64(nattr), f.Pos, nil); err != nil {
 		return err
 	}
 	if nin > 0 {
@@ -221,84 +223,84 @@ func (d *decoder) node(f field, n *Node, path string) error {
 	if nattr > 0 {
 		n.Attributes = make([]Attribute, 0, nattr)
 	}
-	w = fields(f.pos, f.pos+f.n)
-	for w.next(d, at) {
+	w = pbwire.Fields(f.Pos, f.Pos+f.N)
+	for w.Next(&d.Reader, at) {
 		var s string
-		switch c := w.f; c.num {
+		switch c := w.F; c.Num {
 		case nodeInput:
-			if s, w.err = d.name(c, at, "input"); w.err == nil {
+			if s, w.Err = d.Name(c, at, "input"); w.Err == nil {
 				n.Inputs = append(n.Inputs, s)
 			}
 		case nodeOutput:
-			if s, w.err = d.name(c, at, "output"); w.err == nil {
+			if s, w.Err = d.Name(c, at, "output"); w.Err == nil {
 				n.Outputs = append(n.Outputs, s)
 			}
 		case nodeName:
-			n.Name, w.err = d.str(c, at, "name")
+			n.Name, w.Err = d.Str(c, at, "name")
 		case nodeOpType:
-			n.OpType, w.err = d.str(c, at, "op_type")
+			n.OpType, w.Err = d.Str(c, at, "op_type")
 		case nodeDomain:
-			n.Domain, w.err = d.str(c, at, "domain")
+			n.Domain, w.Err = d.Str(c, at, "domain")
 		case nodeOverload:
-			n.Overload, w.err = d.str(c, at, "overload")
+			n.Overload, w.Err = d.Str(c, at, "overload")
 		case nodeAttribute:
 			i := len(n.Attributes)
 			n.Attributes = append(n.Attributes, Attribute{})
-			w.err = d.attribute(c, &n.Attributes[i], path, i)
+			w.Err = d.attribute(c, &n.Attributes[i], path, i)
 		}
 	}
-	return w.err
+	return w.Err
 }
 
 // attribute decodes the AttributeProto in field f, element i of the
 // attributes of the node (or function) at path. Tensors and graphs are
 // decoded after the other fields, once the name is known, so that their
 // paths can name the attribute.
-func (d *decoder) attribute(f field, a *Attribute, path string, i int) error {
-	base := loc{base: path}
-	at := base.elem("attribute", i)
+func (d *decoder) attribute(f pbwire.Field, a *Attribute, path string, i int) error {
+	base := pbwire.Loc{Base: path}
+	at := base.Elem("attribute", i)
 	var (
-		later    [4]field
+		later    [4]pbwire.Field
 		deferred = later[:0]
 		hasF     bool
 		hasI     bool
 		hasS     bool
 	)
-	w := d.message(f, &at)
-	for w.next(d, &at) {
-		switch c := w.f; c.num {
+	w := d.Message(f, &at)
+	for w.Next(&d.Reader, &at) {
+		switch c := w.F; c.Num {
 		case attrName:
-			a.Name, w.err = d.str(c, &at, "name")
-			at.key = a.Name
+			a.Name, w.Err = d.Str(c, &at, "name")
+			at.Key = a.Name
 		case attrRefAttrName:
-			a.RefAttrName, w.err = d.str(c, &at, "ref_attr_name")
+			a.RefAttrName, w.Err = d.Str(c, &at, "ref_attr_name")
 		case attrType:
-			a.Type, w.err = enum[AttrType](d, c, &at, "type")
+			a.Type, w.Err = pbwire.Enum[AttrType](&d.Reader, c, &at, "type")
 		case attrF:
-			if w.err = d.want(c, protowire.Fixed32Type, &at, "f"); w.err == nil {
-				a.F, hasF = float32frombits(c.v), true
+			if w.Err = d.Want(c, protowire.Fixed32Type, &at, "f"); w.Err == nil {
+				a.F, hasF = c.Float32(), true
 			}
 		case attrI:
-			a.I, w.err = d.int64(c, &at, "i")
+			a.I, w.Err = d.Int64(c, &at, "i")
 			hasI = true
 		case attrS:
-			a.S, w.err = d.str(c, &at, "s")
+			a.S, w.Err = d.Str(c, &at, "s")
 			hasS = true
 		case attrFloats:
-			a.Floats, w.err = d.float32s(a.Floats, c, &at, "floats")
+			a.Floats, w.Err = d.Float32s(a.Floats, c, &at, "floats")
 		case attrInts:
-			a.Ints, w.err = d.int64s(a.Ints, c, &at, "ints")
+			a.Ints, w.Err = d.Int64s(a.Ints, c, &at, "ints")
 		case attrStrings:
-			a.Strings, w.err = d.strs(a.Strings, c, &at, "strings")
+			a.Strings, w.Err = d.Strs(a.Strings, c, &at, "strings")
 		case attrT, attrG, attrTensors, attrGraphs, attrSparseTensor, attrSparseTensors:
-			if w.err = d.want(c, protowire.BytesType, &at, "value"); w.err == nil {
-				w.err = d.alloc(sizeTensor+sizeGraph+16, c.off, nil)
+			if w.Err = d.Want(c, protowire.BytesType, &at, "value"); w.Err == nil {
+				w.Err = d.Alloc(sizeTensor+sizeGraph+16, c.Off, nil)
 				deferred = append(deferred, c)
 			}
 		}
 	}
-	if w.err != nil {
-		return w.err
+	if w.Err != nil {
+		return w.Err
 	}
 	var apath string
 	if len(deferred) > 0 {
@@ -306,7 +308,7 @@ func (d *decoder) attribute(f field, a *Attribute, path string, i int) error {
 	}
 	var err error
 	for _, c := range deferred {
-		switch c.num {
+		switch c.Num {
 		case attrT:
 			if a.T, err = d.tensor(c, apath+".t"); err != nil {
 				return err
@@ -381,28 +383,28 @@ func inferAttrType(a *Attribute, hasF, hasI, hasS bool) AttrType {
 
 // tensor decodes the TensorProto in field f without reading its payload;
 // path names it in errors.
-func (d *decoder) tensor(f field, path string) (*TensorInfo, error) {
-	at := &loc{base: path}
-	w := d.message(f, at)
-	t := &TensorInfo{Path: path, msgOff: f.pos, msgEnd: f.pos + f.n}
-	for w.next(d, at) {
-		switch c := w.f; {
-		case isDataField(int32(c.num)):
+func (d *decoder) tensor(f pbwire.Field, path string) (*TensorInfo, error) {
+	at := &pbwire.Loc{Base: path}
+	w := d.Message(f, at)
+	t := &TensorInfo{Path: path, msgOff: f.Pos, msgEnd: f.Pos + f.N}
+	for w.Next(&d.Reader, at) {
+		switch c := w.F; {
+		case isDataField(int32(c.Num)):
 			switch {
 			case t.DataField == NoData:
-				t.DataField = DataField(c.num)
-				t.Offset, t.Length = c.pos, c.n
-			case DataField(c.num) == t.DataField:
-				t.Length = c.pos + c.n - t.Offset
+				t.DataField = DataField(c.Num)
+				t.Offset, t.Length = c.Pos, c.N
+			case DataField(c.Num) == t.DataField:
+				t.Length = c.Pos + c.N - t.Offset
 			}
-		case c.num == tensorDims:
-			t.Dims, w.err = d.int64s(t.Dims, c, at, "dims")
-		case c.num == tensorDataType:
-			t.DataType, w.err = enum[DataType](d, c, at, "data_type")
-		case c.num == tensorName:
-			t.Name, w.err = d.name(c, at, "name")
-		case c.num == tensorExternalData:
-			eat := at.elem("external_data", len(t.ExternalData))
+		case c.Num == tensorDims:
+			t.Dims, w.Err = d.Int64s(t.Dims, c, at, "dims")
+		case c.Num == tensorDataType:
+			t.DataType, w.Err = pbwire.Enum[DataType](&d.Reader, c, at, "data_type")
+		case c.Num == tensorName:
+			t.Name, w.Err = d.Name(c, at, "name")
+		case c.Num == tensorExternalData:
+			eat := at.Elem("external_data", len(t.ExternalData))
 			kv, err := d.entry(c, &eat)
 			if err != nil {
 				return nil, err
@@ -411,66 +413,66 @@ func (d *decoder) tensor(f field, path string) (*TensorInfo, error) {
 				t.ExternalData = make(KeyValues, 0, 4) // location, offset, length, checksum
 			}
 			t.ExternalData = append(t.ExternalData, kv)
-		case c.num == tensorDataLocation:
-			t.DataLocation, w.err = enum[DataLocation](d, c, at, "data_location")
+		case c.Num == tensorDataLocation:
+			t.DataLocation, w.Err = pbwire.Enum[DataLocation](&d.Reader, c, at, "data_location")
 		}
 	}
-	if w.err != nil {
-		return nil, w.err
+	if w.Err != nil {
+		return nil, w.Err
 	}
 	return t, nil
 }
 
 // sparse decodes the SparseTensorProto in field f; path names it in errors.
-func (d *decoder) sparse(f field, path string) (SparseTensor, error) {
+func (d *decoder) sparse(f pbwire.Field, path string) (SparseTensor, error) {
 	var s SparseTensor
-	at := &loc{base: path}
-	w := d.message(f, at)
-	for w.next(d, at) {
-		switch c := w.f; c.num {
+	at := &pbwire.Loc{Base: path}
+	w := d.Message(f, at)
+	for w.Next(&d.Reader, at) {
+		switch c := w.F; c.Num {
 		case sparseValues:
-			s.Values, w.err = d.tensor(c, path+".values")
+			s.Values, w.Err = d.tensor(c, path+".values")
 		case sparseIndices:
-			s.Indices, w.err = d.tensor(c, path+".indices")
+			s.Indices, w.Err = d.tensor(c, path+".indices")
 		case sparseDims:
-			s.Dims, w.err = d.int64s(s.Dims, c, at, "dims")
+			s.Dims, w.Err = d.Int64s(s.Dims, c, at, "dims")
 		}
 	}
-	return s, w.err
+	return s, w.Err
 }
 
 // valueInfo decodes the ValueInfoProto in field f.
-func (d *decoder) valueInfo(f field, at *loc) (ValueInfo, error) {
+func (d *decoder) valueInfo(f pbwire.Field, at *pbwire.Loc) (ValueInfo, error) {
 	var vi ValueInfo
-	w := d.message(f, at)
-	for w.next(d, at) {
-		switch c := w.f; c.num {
+	w := d.Message(f, at)
+	for w.Next(&d.Reader, at) {
+		switch c := w.F; c.Num {
 		case valueInfoName:
-			vi.Name, w.err = d.name(c, at, "name")
+			vi.Name, w.Err = d.Name(c, at, "name")
 		case valueInfoType:
-			tat := at.child("type")
-			w.err = d.typeProto(c, &vi, true, &tat)
+			tat := at.Child("type")
+			w.Err = d.typeProto(c, &vi, true, &tat)
 		}
 	}
-	return vi, w.err
+	return vi, w.Err
 }
 
 // typeProto decodes the TypeProto in field f into vi. The outermost type
 // sets vi.Kind; tensor element types and shapes are taken from whichever
 // level holds them.
-func (d *decoder) typeProto(f field, vi *ValueInfo, outer bool, at *loc) error {
-	if err := d.want(f, protowire.BytesType, at, ""); err != nil {
+func (d *decoder) typeProto(f pbwire.Field, vi *ValueInfo, outer bool, at *pbwire.Loc) error {
+	if err := d.Want(f, protowire.BytesType, at, ""); err != nil {
 		return err
 	}
 	if err := d.enter(f, at); err != nil {
 		return err
 	}
 	defer func() { d.depth-- }()
-	w := fields(f.pos, f.pos+f.n)
-	for w.next(d, at) {
-		c := w.f
+	w := pbwire.Fields(f.Pos, f.Pos+f.N)
+	for w.Next(&d.Reader, at) {
+		c := w.F
 		kind := TypeNone
-		switch c.num {
+		switch c.Num {
 		case typeTensor:
 			kind = TypeTensor
 		case typeSparseTensor:
@@ -486,164 +488,164 @@ func (d *decoder) typeProto(f field, vi *ValueInfo, outer bool, at *loc) error {
 		default:
 			continue
 		}
-		if err := d.want(c, protowire.BytesType, at, kind.String()+"_type"); err != nil {
+		if err := d.Want(c, protowire.BytesType, at, kind.String()+"_type"); err != nil {
 			return err
 		}
 		if outer {
 			vi.Kind = kind
 		}
-		mat := at.child(kind.String() + "_type")
+		mat := at.Child(kind.String() + "_type")
 		if kind == TypeOpaque {
 			continue
 		}
-		mw := fields(c.pos, c.pos+c.n)
-		for mw.next(d, &mat) {
-			switch m := mw.f; {
-			case (kind == TypeTensor || kind == TypeSparseTensor) && m.num == tensorTypeElem:
-				vi.ElemType, mw.err = enum[DataType](d, m, &mat, "elem_type")
-			case (kind == TypeTensor || kind == TypeSparseTensor) && m.num == tensorTypeShape:
-				sat := mat.child("shape")
-				vi.Shape, mw.err = d.shape(m, &sat)
-			case (kind == TypeSequence || kind == TypeOptional) && m.num == tensorTypeElem,
-				kind == TypeMap && m.num == mapValueType:
-				eat := mat.child("elem_type")
+		mw := pbwire.Fields(c.Pos, c.Pos+c.N)
+		for mw.Next(&d.Reader, &mat) {
+			switch m := mw.F; {
+			case (kind == TypeTensor || kind == TypeSparseTensor) && m.Num == tensorTypeElem:
+				vi.ElemType, mw.Err = pbwire.Enum[DataType](&d.Reader, m, &mat, "elem_type")
+			case (kind == TypeTensor || kind == TypeSparseTensor) && m.Num == tensorTypeShape:
+				sat := mat.Child("shape")
+				vi.Shape, mw.Err = d.shape(m, &sat)
+			case (kind == TypeSequence || kind == TypeOptional) && m.Num == tensorTypeElem,
+				kind == TypeMap && m.Num == mapValueType:
+				eat := mat.Child("elem_type")
 				if kind == TypeMap {
-					eat = mat.child("value_type")
+					eat = mat.Child("value_type")
 				}
-				mw.err = d.typeProto(m, vi, false, &eat)
+				mw.Err = d.typeProto(m, vi, false, &eat)
 			}
 		}
-		if mw.err != nil {
-			return mw.err
+		if mw.Err != nil {
+			return mw.Err
 		}
 	}
-	return w.err
+	return w.Err
 }
 
 // shape decodes the TensorShapeProto in field f.
-func (d *decoder) shape(f field, at *loc) ([]Dim, error) {
-	w := d.message(f, at)
+func (d *decoder) shape(f pbwire.Field, at *pbwire.Loc) ([]Dim, error) {
+	w := d.Message(f, at)
 	dims := []Dim{}
-	for w.next(d, at) {
-		c := w.f
-		if c.num != shapeDim {
+	for w.Next(&d.Reader, at) {
+		c := w.F
+		if c.Num != shapeDim {
 			continue
 		}
-		dat := at.elem("dim", len(dims))
-		if err := d.want(c, protowire.BytesType, at, "dim"); err != nil {
+		dat := at.Elem("dim", len(dims))
+		if err := d.Want(c, protowire.BytesType, at, "dim"); err != nil {
 			return nil, err
 		}
-		if err := d.alloc(sizeDim, c.off, nil); err != nil {
+		if err := d.Alloc(sizeDim, c.Off, nil); err != nil {
 			return nil, err
 		}
 		var dim Dim
-		dw := fields(c.pos, c.pos+c.n)
-		for dw.next(d, &dat) {
-			switch m := dw.f; m.num {
+		dw := pbwire.Fields(c.Pos, c.Pos+c.N)
+		for dw.Next(&d.Reader, &dat) {
+			switch m := dw.F; m.Num {
 			case dimValue:
 				var v int64
-				if v, dw.err = d.int64(m, &dat, "dim_value"); dw.err == nil {
+				if v, dw.Err = d.Int64(m, &dat, "dim_value"); dw.Err == nil {
 					dim = Dim{Value: v, Known: true}
 				}
 			case dimParam:
 				var s string
-				if s, dw.err = d.str(m, &dat, "dim_param"); dw.err == nil {
+				if s, dw.Err = d.Str(m, &dat, "dim_param"); dw.Err == nil {
 					dim = Dim{Param: s}
 				}
 			}
 		}
-		if dw.err != nil {
-			return nil, dw.err
+		if dw.Err != nil {
+			return nil, dw.Err
 		}
 		dims = append(dims, dim)
 	}
-	if w.err != nil {
-		return nil, w.err
+	if w.Err != nil {
+		return nil, w.Err
 	}
 	return dims, nil
 }
 
 // function decodes the FunctionProto in field f.
-func (d *decoder) function(f field, at *loc) (Function, error) {
+func (d *decoder) function(f pbwire.Field, at *pbwire.Loc) (Function, error) {
 	var fn Function
-	w := d.message(f, at)
-	if w.err != nil {
-		return fn, w.err
+	w := d.Message(f, at)
+	if w.Err != nil {
+		return fn, w.Err
 	}
 	path := at.String()
 	fn.Path = path
-	for w.next(d, at) {
-		switch c := w.f; c.num {
+	for w.Next(&d.Reader, at) {
+		switch c := w.F; c.Num {
 		case funcName:
-			fn.Name, w.err = d.str(c, at, "name")
+			fn.Name, w.Err = d.Str(c, at, "name")
 		case funcDomain:
-			fn.Domain, w.err = d.str(c, at, "domain")
+			fn.Domain, w.Err = d.Str(c, at, "domain")
 		case funcOverload:
-			fn.Overload, w.err = d.str(c, at, "overload")
+			fn.Overload, w.Err = d.Str(c, at, "overload")
 		case funcInput:
-			fn.Inputs, w.err = d.strs(fn.Inputs, c, at, "input")
+			fn.Inputs, w.Err = d.Strs(fn.Inputs, c, at, "input")
 		case funcOutput:
-			fn.Outputs, w.err = d.strs(fn.Outputs, c, at, "output")
+			fn.Outputs, w.Err = d.Strs(fn.Outputs, c, at, "output")
 		case funcAttribute:
-			fn.Attributes, w.err = d.strs(fn.Attributes, c, at, "attribute")
+			fn.Attributes, w.Err = d.Strs(fn.Attributes, c, at, "attribute")
 		case funcAttributeProto:
-			if w.err = d.alloc(sizeAttribute, c.off, nil); w.err != nil {
+			if w.Err = d.Alloc(sizeAttribute, c.Off, nil); w.Err != nil {
 				break
 			}
 			i := len(fn.AttributeDefaults)
 			fn.AttributeDefaults = append(fn.AttributeDefaults, Attribute{})
-			w.err = d.attribute(c, &fn.AttributeDefaults[i], path, i)
+			w.Err = d.attribute(c, &fn.AttributeDefaults[i], path, i)
 		case funcNode:
-			if w.err = d.allocNode(c.off); w.err != nil {
+			if w.Err = d.allocNode(c.Off); w.Err != nil {
 				break
 			}
 			i := len(fn.Nodes)
 			fn.Nodes = append(fn.Nodes, Node{})
-			w.err = d.node(c, &fn.Nodes[i], path+".node["+strconv.Itoa(i)+"]")
+			w.Err = d.node(c, &fn.Nodes[i], path+".node["+strconv.Itoa(i)+"]")
 		case funcOpsetImport:
 			if fn.OpsetImport == nil {
 				fn.OpsetImport = map[string]int64{}
 			}
-			oat := at.elem("opset_import", len(fn.OpsetImport))
-			w.err = d.opset(c, fn.OpsetImport, &oat)
+			oat := at.Elem("opset_import", len(fn.OpsetImport))
+			w.Err = d.opset(c, fn.OpsetImport, &oat)
 		}
 	}
-	return fn, w.err
+	return fn, w.Err
 }
 
 // opset decodes the OperatorSetIdProto in field f into imports.
-func (d *decoder) opset(f field, imports map[string]int64, at *loc) error {
+func (d *decoder) opset(f pbwire.Field, imports map[string]int64, at *pbwire.Loc) error {
 	var (
 		domain  string
 		version int64
 	)
-	w := d.message(f, at)
-	for w.next(d, at) {
-		switch c := w.f; c.num {
+	w := d.Message(f, at)
+	for w.Next(&d.Reader, at) {
+		switch c := w.F; c.Num {
 		case opsetDomain:
-			domain, w.err = d.str(c, at, "domain")
+			domain, w.Err = d.Str(c, at, "domain")
 		case opsetVersion:
-			version, w.err = d.int64(c, at, "version")
+			version, w.Err = d.Int64(c, at, "version")
 		}
 	}
-	if w.err != nil {
-		return w.err
+	if w.Err != nil {
+		return w.Err
 	}
 	imports[domain] = version
 	return nil
 }
 
 // entry decodes the StringStringEntryProto in field f.
-func (d *decoder) entry(f field, at *loc) (KeyValue, error) {
+func (d *decoder) entry(f pbwire.Field, at *pbwire.Loc) (KeyValue, error) {
 	var kv KeyValue
-	w := d.message(f, at)
-	for w.next(d, at) {
-		switch c := w.f; c.num {
+	w := d.Message(f, at)
+	for w.Next(&d.Reader, at) {
+		switch c := w.F; c.Num {
 		case entryKey:
-			kv.Key, w.err = d.str(c, at, "key")
+			kv.Key, w.Err = d.Str(c, at, "key")
 		case entryValue:
-			kv.Value, w.err = d.str(c, at, "value")
+			kv.Value, w.Err = d.Str(c, at, "value")
 		}
 	}
-	return kv, w.err
+	return kv, w.Err
 }

@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/layerinfo/layerinfo/graph"
+	"github.com/layerinfo/layerinfo/internal/pbwire"
 )
 
 // Embed writes to w a copy of the model in r (size bytes) in which every
@@ -97,21 +98,21 @@ func (p *embedPlan) copyRange(off, n int64) {
 
 // plan walks the model and records the output as pieces.
 func (p *embedPlan) plan(r io.ReaderAt, size int64) error {
-	d := &decoder{src: newSource(r, size, defaultWindow)}
-	root := &loc{}
+	d := newDecoder(r, size, defaultWindow, nil)
+	root := &pbwire.Loc{}
 	seenGraph := false
-	w := fields(0, size)
-	for w.next(d, root) {
-		f := w.f
-		if f.num != modelGraph {
-			p.copyRange(f.off, f.end-f.off)
+	w := pbwire.Fields(0, size)
+	for w.Next(&d.Reader, root) {
+		f := w.F
+		if f.Num != modelGraph {
+			p.copyRange(f.Off, f.End-f.Off)
 			continue
 		}
-		if err := d.want(f, protowire.BytesType, root, "graph"); err != nil {
+		if err := d.Want(f, protowire.BytesType, root, "graph"); err != nil {
 			return err
 		}
 		if seenGraph {
-			return d.errAt(f.off, root, "graph appears twice")
+			return d.Errf(f.Off, root, "graph appears twice")
 		}
 		seenGraph = true
 		// Reserve the graph's header, plan its contents, then fill in the
@@ -128,8 +129,8 @@ func (p *embedPlan) plan(r io.ReaderAt, size int64) error {
 		}
 		p.pieces[hdr].lit = protowire.AppendVarint(protowire.AppendTag(nil, modelGraph, protowire.BytesType), uint64(n))
 	}
-	if w.err != nil {
-		return w.err
+	if w.Err != nil {
+		return w.Err
 	}
 	if !seenGraph {
 		return &graph.OffsetError{Offset: size, Path: "model", Msg: "model has no graph"}
@@ -138,14 +139,14 @@ func (p *embedPlan) plan(r io.ReaderAt, size int64) error {
 }
 
 // graph plans the contents of the main graph in field f.
-func (p *embedPlan) graph(d *decoder, f field) error {
-	at := &loc{base: "graph"}
+func (p *embedPlan) graph(d *decoder, f pbwire.Field) error {
+	at := &pbwire.Loc{Base: "graph"}
 	ninit := 0
-	w := fields(f.pos, f.pos+f.n)
-	for w.next(d, at) {
-		c := w.f
-		if c.num != graphInitializer {
-			p.copyRange(c.off, c.end-c.off)
+	w := pbwire.Fields(f.Pos, f.Pos+f.N)
+	for w.Next(&d.Reader, at) {
+		c := w.F
+		if c.Num != graphInitializer {
+			p.copyRange(c.Off, c.End-c.Off)
 			continue
 		}
 		path := fmt.Sprintf("graph.initializer[%d]", ninit)
@@ -155,37 +156,37 @@ func (p *embedPlan) graph(d *decoder, f field) error {
 			return err
 		}
 		if t.DataLocation != External {
-			p.copyRange(c.off, c.end-c.off)
+			p.copyRange(c.Off, c.End-c.Off)
 			continue
 		}
 		if err := p.tensor(d, c, t); err != nil {
 			return err
 		}
 	}
-	return w.err
+	return w.Err
 }
 
 // tensor plans an embedded copy of the external TensorProto t in field f.
-func (p *embedPlan) tensor(d *decoder, f field, t *TensorInfo) error {
-	at := &loc{base: t.Path}
+func (p *embedPlan) tensor(d *decoder, f pbwire.Field, t *TensorInfo) error {
+	at := &pbwire.Loc{Base: t.Path}
 	size, ok := t.ByteSize()
 	if !ok {
-		return d.errAt(f.off, at, "cannot size %s tensor %q with dims %v", t.DataType, t.Name, t.Dims)
+		return d.Errf(f.Off, at, "cannot size %s tensor %q with dims %v", t.DataType, t.Name, t.Dims)
 	}
 	hdr := len(p.pieces)
 	p.pieces = append(p.pieces, piece{lit: []byte{}})
 	var body int64
-	w := fields(f.pos, f.pos+f.n)
-	for w.next(d, at) {
-		c := w.f
-		if c.num == tensorExternalData || c.num == tensorDataLocation || isDataField(int32(c.num)) {
+	w := pbwire.Fields(f.Pos, f.Pos+f.N)
+	for w.Next(&d.Reader, at) {
+		c := w.F
+		if c.Num == tensorExternalData || c.Num == tensorDataLocation || isDataField(int32(c.Num)) {
 			continue
 		}
-		p.copyRange(c.off, c.end-c.off)
-		body += c.end - c.off
+		p.copyRange(c.Off, c.End-c.Off)
+		body += c.End - c.Off
 	}
-	if w.err != nil {
-		return w.err
+	if w.Err != nil {
+		return w.Err
 	}
 	raw := protowire.AppendVarint(protowire.AppendTag(nil, protowire.Number(RawData), protowire.BytesType), uint64(size))
 	p.pieces = append(p.pieces, piece{lit: raw})

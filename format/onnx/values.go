@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/layerinfo/layerinfo/graph"
+	"github.com/layerinfo/layerinfo/internal/pbwire"
 )
 
 // DefaultValueLimit is the element limit of the value readers when they
@@ -129,8 +130,8 @@ func (t *TensorInfo) bits(r io.ReaderAt, limit int) ([]uint64, error) {
 // typed re-reads the TensorProto and collects the n values of its typed
 // payload field, packed or not.
 func (t *TensorInfo) typed(r io.ReaderAt, n int64) ([]uint64, error) {
-	d := &decoder{src: newSource(r, t.msgEnd, 4096)}
-	at := &loc{base: t.Path}
+	d := newDecoder(r, t.msgEnd, 4096, nil)
+	at := &pbwire.Loc{Base: t.Path}
 	out := make([]uint64, 0, n)
 	add := func(off int64, v uint64) error {
 		if int64(len(out)) >= n {
@@ -146,22 +147,22 @@ func (t *TensorInfo) typed(r io.ReaderAt, n int64) ([]uint64, error) {
 	case DoubleData:
 		fixed = 8
 	}
-	w := fields(t.msgOff, t.msgEnd)
-	for w.next(d, at) {
-		f := w.f
-		if DataField(f.num) != t.DataField {
+	w := pbwire.Fields(t.msgOff, t.msgEnd)
+	for w.Next(&d.Reader, at) {
+		f := w.F
+		if DataField(f.Num) != t.DataField {
 			continue
 		}
 		switch {
-		case f.typ == protowire.VarintType && fixed == 0,
-			f.typ == protowire.Fixed32Type && fixed == 4,
-			f.typ == protowire.Fixed64Type && fixed == 8:
-			if err := add(f.off, f.v); err != nil {
+		case f.Type == protowire.VarintType && fixed == 0,
+			f.Type == protowire.Fixed32Type && fixed == 4,
+			f.Type == protowire.Fixed64Type && fixed == 8:
+			if err := add(f.Off, f.V); err != nil {
 				return nil, err
 			}
-		case f.typ == protowire.BytesType && fixed == 0:
-			for p, end := f.pos, f.pos+f.n; p < end; {
-				v, q, err := d.varint(p, end, at, "packed varint")
+		case f.Type == protowire.BytesType && fixed == 0:
+			for p, end := f.Pos, f.Pos+f.N; p < end; {
+				v, q, err := d.Varint(p, end, at, "packed varint")
 				if err != nil {
 					return nil, err
 				}
@@ -170,13 +171,13 @@ func (t *TensorInfo) typed(r io.ReaderAt, n int64) ([]uint64, error) {
 				}
 				p = q
 			}
-		case f.typ == protowire.BytesType:
-			if f.n%int64(fixed) != 0 || f.n/int64(fixed) > n-int64(len(out)) {
-				return nil, t.err(f.off, "%s has %d bytes, more than the %d values its dims say", t.DataField, f.n, n)
+		case f.Type == protowire.BytesType:
+			if f.N%int64(fixed) != 0 || f.N/int64(fixed) > n-int64(len(out)) {
+				return nil, t.err(f.Off, "%s has %d bytes, more than the %d values its dims say", t.DataField, f.N, n)
 			}
-			b, err := d.src.copyOut(f.pos, int(f.n))
+			b, err := d.Src.CopyOut(f.Pos, int(f.N))
 			if err != nil {
-				return nil, d.ioErr(f.pos, at, err)
+				return nil, d.IOErr(f.Pos, at, err)
 			}
 			for i := 0; i < len(b); i += fixed {
 				if fixed == 4 {
@@ -186,11 +187,11 @@ func (t *TensorInfo) typed(r io.ReaderAt, n int64) ([]uint64, error) {
 				}
 			}
 		default:
-			return nil, t.err(f.off, "%s has wire type %s", t.DataField, wireNames[f.typ])
+			return nil, t.err(f.Off, "%s has wire type %s", t.DataField, pbwire.WireName(f.Type))
 		}
 	}
-	if w.err != nil {
-		return nil, w.err
+	if w.Err != nil {
+		return nil, w.Err
 	}
 	if int64(len(out)) != n {
 		return nil, t.err(t.Offset, "%s holds %d values, dims say %d", t.DataField, len(out), n)

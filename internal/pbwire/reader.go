@@ -1,0 +1,449 @@
+package pbwire
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+
+	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/layerinfo/layerinfo/graph"
+	"github.com/layerinfo/layerinfo/internal/budget"
+)
+
+// maxVarintLen is the longest encoding of a 64-bit varint.
+const maxVarintLen = 10
+
+// Field is one decoded tag and its value. A length-delimited field's
+// contents are not read: Pos and N locate them.
+type Field struct {
+	Num  protowire.Number
+	Type protowire.Type
+	Off  int64  // offset of the tag
+	V    uint64 // value of a varint, fixed32 or fixed64 field
+	Pos  int64  // start of the value: a length-delimited field's contents
+	N    int64  // length of the value, or of a length-delimited field's contents
+	End  int64  // offset just past the field
+}
+
+// Float32 is the value of a fixed32 field as a float.
+func (f Field) Float32() float32 { return math.Float32frombits(uint32(f.V)) }
+
+// Reader reads the fields of one input. Its zero value is not usable: set
+// Src (and Budget, Top, Contents) before the first call.
+type Reader struct {
+	Src *Source
+	// Budget is charged for what the caller keeps, before it is made;
+	// nil charges each request against the default limit only.
+	Budget *budget.Budget
+	// Top names the top-level message in error paths ("model").
+	Top string
+	// Contents is what a batch of small charges is said to be for when
+	// the budget refuses it ("the model's nodes, names and attributes").
+	Contents string
+
+	pending int64             // small charges not yet made
+	names   map[string]string // interned strings (Name)
+}
+
+// NewReader reads the size bytes of r (see NewSource).
+func NewReader(r io.ReaderAt, size int64, mem []byte, window int) Reader {
+	return Reader{Src: NewSource(r, size, mem, window)}
+}
+
+// Alloc charges n bytes about to be allocated for what is read at offset
+// off; what says what they are should the budget refuse (nil: the
+// Reader's Contents). Charges under 256 KiB are summed and made together,
+// so that charging a node or a name costs an addition; a refusal then
+// names the last.
+func (d *Reader) Alloc(n, off int64, what func() string) error {
+	const batch = 256 << 10
+	if n < batch {
+		if d.pending += n; d.pending < batch {
+			return nil
+		}
+		n, d.pending = d.pending, 0
+	}
+	if what != nil {
+		return d.Budget.ChargeAt(n, off, what)
+	}
+	// Not a method value as what: that would allocate with every charge.
+	err := d.Budget.ChargeAt(n, off, nothing)
+	if err != nil {
+		var be *budget.Error
+		if errors.As(err, &be) {
+			c := d.Contents
+			if c == "" {
+				c = "the decoded message"
+			}
+			be.What = c + be.What
+		}
+	}
+	return err
+}
+
+func nothing() string { return "" }
+
+// Values describes n values of a repeated field for a budget message.
+func Values(n int64, what string) func() string {
+	return func() string { return fmt.Sprintf("%d values of %s", n, what) }
+}
+
+// Errf is a *graph.OffsetError at off, in the message at.
+func (d *Reader) Errf(off int64, at *Loc, format string, args ...any) error {
+	return &graph.OffsetError{Offset: off, Path: d.pathOf(at), Msg: fmt.Sprintf(format, args...)}
+}
+
+// IOErr is the error for a failed read at off, in the message at: the
+// input ended early (ErrShort), or the read failed.
+func (d *Reader) IOErr(off int64, at *Loc, err error) error {
+	if err == ErrShort {
+		return &graph.OffsetError{Offset: off, Path: d.pathOf(at), Msg: "unexpected end of input"}
+	}
+	return &graph.OffsetError{Offset: off, Path: d.pathOf(at), Msg: "read failed", Err: err}
+}
+
+// pathOf renders at for an error; the top level is d.Top.
+func (d *Reader) pathOf(at *Loc) string {
+	if s := at.String(); s != "" {
+		return s
+	}
+	return d.Top
+}
+
+// Varint reads a varint at pos, which must end before end; it returns the
+// value and the offset after it.
+func (d *Reader) Varint(pos, end int64, at *Loc, what string) (uint64, int64, error) {
+	if pos >= end {
+		return 0, 0, d.Errf(pos, at, "truncated %s", what)
+	}
+	// Fast path: a one-byte varint already at hand.
+	if c, ok := d.Src.byteAt(pos); ok && c < 0x80 {
+		return uint64(c), pos + 1, nil
+	}
+	b, err := d.Src.View(pos, int(min(end-pos, maxVarintLen)))
+	if err != nil {
+		return 0, 0, d.IOErr(pos, at, err)
+	}
+	v, n := protowire.ConsumeVarint(b)
+	if n < 0 {
+		if errors.Is(protowire.ParseError(n), io.ErrUnexpectedEOF) {
+			return 0, 0, d.Errf(pos, at, "truncated %s", what)
+		}
+		return 0, 0, d.Errf(pos, at, "malformed %s", what)
+	}
+	return v, pos + int64(n), nil
+}
+
+// Next decodes the field whose tag is at pos; the enclosing message ends
+// at end. It reads the value of scalar fields and only the length of
+// length-delimited ones.
+func (d *Reader) Next(pos, end int64, at *Loc) (Field, error) {
+	f := Field{Off: pos}
+	tag, p, err := d.Varint(pos, end, at, "tag")
+	if err != nil {
+		return f, err
+	}
+	if tag>>3 > math.MaxInt32 {
+		return f, d.Errf(pos, at, "field number %d out of range", tag>>3)
+	}
+	num, typ := protowire.DecodeTag(tag)
+	if num < protowire.MinValidNumber {
+		return f, d.Errf(pos, at, "invalid field number %d", num)
+	}
+	f.Num, f.Type = num, typ
+	f.Pos = p
+	switch typ {
+	case protowire.VarintType:
+		f.V, p, err = d.Varint(p, end, at, "varint")
+		if err != nil {
+			return f, err
+		}
+		f.N = p - f.Pos
+	case protowire.Fixed32Type, protowire.Fixed64Type:
+		n := 4
+		if typ == protowire.Fixed64Type {
+			n = 8
+		}
+		if end-p < int64(n) {
+			return f, d.Errf(pos, at, "truncated fixed%d field (field %d)", n*8, num)
+		}
+		b, err := d.Src.View(p, n)
+		if err != nil {
+			return f, d.IOErr(p, at, err)
+		}
+		if n == 4 {
+			v, _ := protowire.ConsumeFixed32(b)
+			f.V = uint64(v)
+		} else {
+			f.V, _ = protowire.ConsumeFixed64(b)
+		}
+		p += int64(n)
+		f.N = int64(n)
+	case protowire.BytesType:
+		var n uint64
+		n, p, err = d.Varint(p, end, at, "length")
+		if err != nil {
+			return f, err
+		}
+		if n > uint64(end-p) {
+			return f, d.Errf(pos, at, "truncated length-delimited field (field %d declares %d bytes, %d remain)", num, n, end-p)
+		}
+		f.Pos, f.N = p, int64(n)
+		p += int64(n)
+	case protowire.StartGroupType, protowire.EndGroupType:
+		return f, d.Errf(pos, at, "group wire type not supported (field %d)", num)
+	default:
+		return f, d.Errf(pos, at, "invalid wire type %d (field %d)", typ, num)
+	}
+	f.End = p
+	return f, nil
+}
+
+// Walker steps through the fields of one message in order, in the manner
+// of bufio.Scanner:
+//
+//	w := d.Message(f, at)
+//	for w.Next(d, at) {
+//		switch c := w.F; c.Num {
+//		case fooName:
+//			foo.Name, w.Err = d.Str(c, at, "name")
+//		}
+//	}
+//	return foo, w.Err
+//
+// A loop body reports a failure by setting w.Err, which ends the walk.
+// The Reader and the Loc are arguments of Next, not fields: escape
+// analysis does not tell a struct's fields apart, so a Loc kept in the
+// Walker would escape with the returned w.Err, one allocation a message.
+type Walker struct {
+	F   Field // the current field; before the first, F.End is the start
+	end int64
+	Err error // the first failure, of the walk or of a loop body
+}
+
+// Fields walks the fields of the message bytes from pos to end.
+func Fields(pos, end int64) Walker {
+	return Walker{F: Field{End: pos}, end: end}
+}
+
+// Message walks the fields of the message in field f, which must be
+// length-delimited; at is the message.
+func (d *Reader) Message(f Field, at *Loc) Walker {
+	return Walker{F: Field{End: f.Pos}, end: f.Pos + f.N, Err: d.Want(f, protowire.BytesType, at, "")}
+}
+
+// Next reads the next field into w.F. It reports false at the end of the
+// message or once w.Err is set.
+func (w *Walker) Next(d *Reader, at *Loc) bool {
+	if w.Err != nil || w.F.End >= w.end {
+		return false
+	}
+	w.F, w.Err = d.Next(w.F.End, w.end, at)
+	return w.Err == nil
+}
+
+var wireNames = [...]string{
+	protowire.VarintType:     "varint",
+	protowire.Fixed64Type:    "fixed64",
+	protowire.BytesType:      "length-delimited",
+	protowire.StartGroupType: "start-group",
+	protowire.EndGroupType:   "end-group",
+	protowire.Fixed32Type:    "fixed32",
+}
+
+// WireName names a wire type in messages ("length-delimited").
+func WireName(t protowire.Type) string {
+	if int(t) < len(wireNames) && wireNames[t] != "" {
+		return wireNames[t]
+	}
+	return fmt.Sprintf("wire type %d", t)
+}
+
+// Want checks that field f, called name (empty for the message at), has
+// wire type typ.
+func (d *Reader) Want(f Field, typ protowire.Type, at *Loc, name string) error {
+	if f.Type == typ {
+		return nil
+	}
+	if name == "" {
+		return d.Errf(f.Off, at, "field %d has wire type %s, want %s", f.Num, WireName(f.Type), WireName(typ))
+	}
+	return d.Errf(f.Off, at, "field %s (%d) has wire type %s, want %s", name, f.Num, WireName(f.Type), WireName(typ))
+}
+
+// Int64 returns the value of varint field f, called name.
+func (d *Reader) Int64(f Field, at *Loc, name string) (int64, error) {
+	if err := d.Want(f, protowire.VarintType, at, name); err != nil {
+		return 0, err
+	}
+	return int64(f.V), nil
+}
+
+// Enum returns the value of field f, called name: an enum, which protobuf
+// stores as an int32 varint.
+func Enum[T ~int32](d *Reader, f Field, at *Loc, name string) (T, error) {
+	if err := d.Want(f, protowire.VarintType, at, name); err != nil {
+		return 0, err
+	}
+	return T(int32(f.V)), nil
+}
+
+// Str returns a copy of the contents of length-delimited field f.
+func (d *Reader) Str(f Field, at *Loc, name string) (string, error) {
+	if err := d.Want(f, protowire.BytesType, at, name); err != nil {
+		return "", err
+	}
+	if f.N == 0 {
+		return "", nil
+	}
+	if err := d.Alloc(f.N, f.Pos, func() string { return fmt.Sprintf("a string of %d bytes", f.N) }); err != nil {
+		return "", err
+	}
+	if d.Src.fits(f.N) {
+		b, err := d.Src.View(f.Pos, int(f.N))
+		if err != nil {
+			return "", d.IOErr(f.Pos, at, err)
+		}
+		return string(b), nil
+	}
+	b, err := d.Src.CopyOut(f.Pos, int(f.N))
+	if err != nil {
+		return "", d.IOErr(f.Pos, at, err)
+	}
+	return string(b), nil
+}
+
+// Name is Str for strings that recur (a value named once by its producer
+// and again by each consumer): each distinct one is kept once.
+func (d *Reader) Name(f Field, at *Loc, name string) (string, error) {
+	if f.Type != protowire.BytesType || f.N == 0 || !d.Src.fits(f.N) {
+		return d.Str(f, at, name)
+	}
+	b, err := d.Src.View(f.Pos, int(f.N))
+	if err != nil {
+		return "", d.IOErr(f.Pos, at, err)
+	}
+	if s, ok := d.names[string(b)]; ok {
+		return s, nil
+	}
+	if d.names == nil {
+		d.names = make(map[string]string)
+	}
+	if err := d.Alloc(f.N+48, f.Pos, func() string { return "a name" }); err != nil {
+		return "", err
+	}
+	s := string(b)
+	d.names[s] = s
+	return s, nil
+}
+
+// Strs appends the value of a repeated string field.
+func (d *Reader) Strs(dst []string, f Field, at *Loc, name string) ([]string, error) {
+	s, err := d.Str(f, at, name)
+	if err != nil {
+		return dst, err
+	}
+	if err := d.Alloc(16, f.Pos, nil); err != nil {
+		return dst, err
+	}
+	return append(dst, s), nil
+}
+
+// Int64s appends the values of a repeated int64 field, packed or not.
+func (d *Reader) Int64s(dst []int64, f Field, at *Loc, name string) ([]int64, error) {
+	switch f.Type {
+	case protowire.VarintType:
+		if err := d.Alloc(8, f.Pos, nil); err != nil {
+			return dst, err
+		}
+		return append(dst, int64(f.V)), nil
+	case protowire.BytesType:
+		end := f.Pos + f.N
+		// Each value is at least a byte: 8 bytes in memory for each.
+		if err := d.Alloc(8*f.N, f.Pos, Values(f.N, name)); err != nil {
+			return dst, err
+		}
+		if d.Src.fits(f.N) {
+			// Size the slice exactly: every varint ends in a byte < 0x80.
+			b, err := d.Src.View(f.Pos, int(f.N))
+			if err != nil {
+				return dst, d.IOErr(f.Pos, at, err)
+			}
+			n := 0
+			for _, c := range b {
+				if c < 0x80 {
+					n++
+				}
+			}
+			dst = grow(dst, n)
+			for p := 0; p < len(b); {
+				v, k := protowire.ConsumeVarint(b[p:])
+				if k < 0 {
+					c := at.Child(name)
+					_, _, err := d.Varint(f.Pos+int64(p), end, &c, "packed varint")
+					return dst, err
+				}
+				dst = append(dst, int64(v))
+				p += k
+			}
+			return dst, nil
+		}
+		c := at.Child(name)
+		for p := f.Pos; p < end; {
+			v, q, err := d.Varint(p, end, &c, "packed varint")
+			if err != nil {
+				return dst, err
+			}
+			dst = append(dst, int64(v))
+			p = q
+		}
+		return dst, nil
+	}
+	return dst, d.Want(f, protowire.VarintType, at, name)
+}
+
+// Float32s appends the values of a repeated float field, packed or not.
+func (d *Reader) Float32s(dst []float32, f Field, at *Loc, name string) ([]float32, error) {
+	switch f.Type {
+	case protowire.Fixed32Type:
+		if err := d.Alloc(4, f.Pos, nil); err != nil {
+			return dst, err
+		}
+		return append(dst, f.Float32()), nil
+	case protowire.BytesType:
+		if f.N%4 != 0 {
+			return dst, d.Errf(f.Off, at, "packed float field %s has %d bytes, not a multiple of 4", name, f.N)
+		}
+		if err := d.Alloc(f.N, f.Pos, Values(f.N/4, name)); err != nil {
+			return dst, err
+		}
+		dst = grow(dst, int(f.N/4))
+		chunk := int64(len(d.Src.buf)) &^ 3
+		if d.Src.data != nil {
+			chunk = f.N
+		}
+		for p, end := f.Pos, f.Pos+f.N; p < end; {
+			k := min(end-p, chunk)
+			b, err := d.Src.View(p, int(k))
+			if err != nil {
+				return dst, d.IOErr(p, at, err)
+			}
+			for i := 0; i+4 <= len(b); i += 4 {
+				dst = append(dst, math.Float32frombits(uint32(b[i])|uint32(b[i+1])<<8|uint32(b[i+2])<<16|uint32(b[i+3])<<24))
+			}
+			p += k
+		}
+		return dst, nil
+	}
+	return dst, d.Want(f, protowire.Fixed32Type, at, name)
+}
+
+// grow makes room for n more elements; n is bounded by the input size.
+func grow[T any](s []T, n int) []T {
+	if cap(s)-len(s) >= n {
+		return s
+	}
+	return append(make([]T, 0, len(s)+n), s...)
+}
