@@ -1,0 +1,90 @@
+package pbwire
+
+import (
+	"bytes"
+	"errors"
+	"reflect"
+	"testing"
+
+	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/layerinfo/layerinfo/graph"
+	"github.com/layerinfo/layerinfo/internal/budget"
+)
+
+// walkAll reads every field of the message from pos to end, descending
+// into each length-delimited field that parses as a message (to depth 8)
+// and reading it as a string, packed varints and packed floats otherwise.
+// It returns a trace of what it read.
+func walkAll(d *Reader, pos, end int64, at *Loc, depth int, trace *[]any) error {
+	w := Fields(pos, end)
+	for w.Next(d, at) {
+		f := w.F
+		*trace = append(*trace, f.Num, f.Type, f.Off, f.V, f.N)
+		if f.Type != protowire.BytesType {
+			continue
+		}
+		c := at.Elem("f", int(f.Num))
+		if depth < 8 {
+			var sub []any
+			if err := walkAll(d, f.Pos, f.Pos+f.N, &c, depth+1, &sub); err == nil {
+				*trace = append(*trace, sub...)
+				continue
+			} else if errors.Is(err, budget.ErrExceeded) {
+				return err
+			}
+		}
+		s, err := d.Str(f, &c, "s")
+		if err != nil {
+			return err
+		}
+		ints, err := d.Int64s(nil, f, &c, "ints")
+		if err != nil && errors.Is(err, budget.ErrExceeded) {
+			return err
+		}
+		floats, err := d.Float32s(nil, f, &c, "floats")
+		if err != nil && errors.Is(err, budget.ErrExceeded) {
+			return err
+		}
+		*trace = append(*trace, s, len(ints), len(floats))
+	}
+	return w.Err
+}
+
+// FuzzWalk: any input is walked without a panic, gives the same result
+// in memory and through a small window, and fails only with a
+// *graph.OffsetError inside the input or a budget error.
+func FuzzWalk(f *testing.F) {
+	f.Add([]byte{})
+	f.Add([]byte(msg{}.bytes(1, []byte("lenet")).bytes(100, msg{}.bytes(1, []byte("conv1")).bytes(7, msg{}.bytes(1, packedInts(1, 300, 5))))))
+	f.Add([]byte(msg{}.bytes(100, msg{}.fixed32(4, 7).bytes(2, packedFloats(1, 2, 3)))))
+	f.Add([]byte{0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var traces [2][]any
+		var errs [2]error
+		for i, window := range []int{0, 16} {
+			var mem []byte
+			if window == 0 {
+				mem = b
+			}
+			d := NewReader(bytes.NewReader(b), int64(len(b)), mem, window)
+			d.Budget = budget.New(1 << 20)
+			errs[i] = walkAll(&d, 0, int64(len(b)), &Loc{}, 0, &traces[i])
+			if err := errs[i]; err != nil && !errors.Is(err, budget.ErrExceeded) {
+				var oe *graph.OffsetError
+				if !errors.As(err, &oe) {
+					t.Fatalf("error %v is not a *graph.OffsetError", err)
+				}
+				if oe.Offset < 0 || oe.Offset > int64(len(b)) {
+					t.Fatalf("error %v: offset outside the %d-byte input", err, len(b))
+				}
+			}
+		}
+		if (errs[0] == nil) != (errs[1] == nil) || (errs[0] != nil && errs[0].Error() != errs[1].Error()) {
+			t.Fatalf("memory: %v; window: %v", errs[0], errs[1])
+		}
+		if !reflect.DeepEqual(traces[0], traces[1]) {
+			t.Fatalf("memory and window read different fields")
+		}
+	})
+}
