@@ -8,6 +8,7 @@ import (
 	"go.starlark.net/starlark"
 
 	"github.com/layerinfo/layerinfo/graph"
+	"github.com/layerinfo/layerinfo/internal/pyhost"
 	"github.com/layerinfo/layerinfo/internal/spell"
 )
 
@@ -107,7 +108,7 @@ func (a *args) str(name, def string) (string, error) {
 	}
 	s, ok := v.(starlark.String)
 	if !ok {
-		return "", fmt.Errorf("%s: %s must be a string, got %s", a.fn, name, describe(v))
+		return "", fmt.Errorf("%s: %s must be a string, got %s", a.fn, name, pyhost.Describe(v))
 	}
 	return string(s), nil
 }
@@ -134,7 +135,7 @@ func (a *args) bool(name string, def bool) bool {
 	if !ok {
 		return def
 	}
-	if _, isOpaque := v.(*opaque); isOpaque {
+	if _, isOpaque := v.(*pyhost.Opaque); isOpaque {
 		return def
 	}
 	return bool(v.Truth())
@@ -177,15 +178,15 @@ func toInt(v starlark.Value) (int64, error) {
 			return 1, nil
 		}
 		return 0, nil
-	case *opaque:
-		return 0, &dataError{o: x.from, data: x.from != nil}
+	case *pyhost.Opaque:
+		return 0, &dataError{o: x.From, data: x.From != nil}
 	}
-	return 0, fmt.Errorf("must be an integer, got %s", describe(v))
+	return 0, fmt.Errorf("must be an integer, got %s", pyhost.Describe(v))
 }
 
 // toInts converts an int (repeated n times) or a sequence of n ints.
 func toInts(v starlark.Value, n int) ([]int64, error) {
-	if seq, ok := v.(starlark.Indexable); ok && isSequence(v) {
+	if seq, ok := v.(starlark.Indexable); ok && pyhost.IsSequence(v) {
 		if n > 0 && seq.Len() != n {
 			return nil, fmt.Errorf("must have %d entries, got %s", n, v)
 		}
@@ -214,24 +215,16 @@ func toInts(v starlark.Value, n int) ([]int64, error) {
 	return out, nil
 }
 
-func isSequence(v starlark.Value) bool {
-	switch v.(type) {
-	case starlark.Tuple, *starlark.List:
-		return true
-	}
-	return false
-}
-
 // toShape converts a shape tuple such as (None, 1, 28, 28).
 func toShape(v starlark.Value) (graph.Shape, error) {
 	seq, ok := v.(starlark.Indexable)
-	if !ok || !isSequence(v) {
+	if !ok || !pyhost.IsSequence(v) {
 		if _, err := toInt(v); err == nil {
 			return toShape(starlark.Tuple{v})
 		} else if _, ok := asDataError(err, ""); ok {
 			return nil, err
 		}
-		return nil, fmt.Errorf("a shape must be a tuple of sizes such as (None, 1, 28, 28), got %s", describe(v))
+		return nil, fmt.Errorf("a shape must be a tuple of sizes such as (None, 1, 28, 28), got %s", pyhost.Describe(v))
 	}
 	s := make(graph.Shape, seq.Len())
 	for i := range s {
@@ -254,21 +247,4 @@ func toShape(v starlark.Value) (graph.Shape, error) {
 		s[i] = graph.D(n)
 	}
 	return s, nil
-}
-
-// describe names a value for an error message, saying where an opaque one
-// came from.
-func describe(v starlark.Value) string {
-	switch x := v.(type) {
-	case *opaque:
-		if x.from != nil {
-			return fmt.Sprintf("a value computed from data by %s, which layerinfo does not read", x.from)
-		}
-		return fmt.Sprintf("a value computed by %s, which layerinfo cannot evaluate", x.name)
-	case starlark.String:
-		return fmt.Sprintf("the string %s", x)
-	case starlark.NoneType:
-		return "None"
-	}
-	return fmt.Sprintf("%s %s", v.Type(), v)
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"go.starlark.net/starlark"
+
+	"github.com/layerinfo/layerinfo/internal/pyhost"
 )
 
 // argvList is sys.argv of a script run without its arguments: the
@@ -43,5 +45,5 @@ func (a *argvList) Get(k starlark.Value) (starlark.Value, bool, error) {
 		return starlark.String(a.file), true, nil
 	}
 	what := fmt.Sprintf("sys.argv[%d]", i)
-	return &opaque{name: what, from: &origin{expr: what + " (a command-line argument)"}}, true, nil
+	return &pyhost.Opaque{Desc: what, From: &pyhost.Origin{Expr: what + " (a command-line argument)"}}, true, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/infer"
+	"github.com/layerinfo/layerinfo/internal/pyhost"
 	"github.com/layerinfo/layerinfo/op"
 )
 
@@ -37,7 +38,7 @@ type builder struct {
 	files map[string]bool // the script and its modules, for positions
 	ext   *extent         // where the script builds its model
 	built int             // the last top-level line that made a layer (extent.go)
-	cells *cells          // a notebook's code cells, for positions
+	cells *pyhost.Cells   // a notebook's code cells, for positions
 	// guardErr is the error that stopped the file's if __name__ ==
 	// '__main__': block before anything was built.
 	guardErr error
@@ -240,27 +241,27 @@ func (b *builder) incoming(c *call, arg string) (*layer, error) {
 		return b.add(ic, spec{op: &op.Input{Shape: s}})
 	case nil:
 		return nil, c.fail("%s is missing", arg)
-	case *opaque:
-		if x.missing != nil {
-			return nil, x.missing.e
+	case *pyhost.Opaque:
+		if x.Missing != nil {
+			return nil, x.Missing.Err
 		}
 	}
-	return nil, c.fail("%s must be a layer or a shape tuple, got %s", arg, describe(v))
+	return nil, c.fail("%s must be a layer or a shape tuple, got %s", arg, pyhost.Describe(v))
 }
 
 // incomings resolves a list of layers.
 func (b *builder) incomings(c *call, arg string) ([]*layer, error) {
 	v := c.a.get(arg)
 	seq, ok := v.(starlark.Indexable)
-	if !ok || !isSequence(v) {
-		return nil, c.fail("%s must be a list of layers, got %s", arg, describe(v))
+	if !ok || !pyhost.IsSequence(v) {
+		return nil, c.fail("%s must be a list of layers, got %s", arg, pyhost.Describe(v))
 	}
 	var out []*layer
 	for i := 0; i < seq.Len(); i++ {
 		x := seq.Index(i)
 		l, ok := x.(*layer)
 		if !ok {
-			if isSequence(x) {
+			if pyhost.IsSequence(x) {
 				sub := &call{th: c.th, class: c.class, a: &args{fn: c.a.fn, vals: map[string]starlark.Value{arg: x}}, pos: c.pos, name: ""}
 				il, err := b.incoming(sub, arg)
 				if err != nil {
@@ -269,7 +270,7 @@ func (b *builder) incomings(c *call, arg string) ([]*layer, error) {
 				out = append(out, il)
 				continue
 			}
-			return nil, c.fail("%s[%d] must be a layer, got %s", arg, i, describe(x))
+			return nil, c.fail("%s[%d] must be a layer, got %s", arg, i, pyhost.Describe(x))
 		}
 		out = append(out, l)
 	}

@@ -6,11 +6,13 @@ import (
 	"strings"
 
 	"go.starlark.net/starlark"
+
+	"github.com/layerinfo/layerinfo/internal/pyhost"
 )
 
 // Classes of the script that are not layers (a Model whose method builds
 // the network): prepare keeps their methods as functions named
-// methodVar(C, m); calling the class makes an instance, running its
+// pyhost.MethodVar(C, m); calling the class makes an instance, running its
 // __init__; self.attr reads what the methods set, else a placeholder.
 
 // instance is an object of a compiled class.
@@ -29,7 +31,7 @@ func (o *instance) String() string        { return "<" + o.cls.name + " object>"
 func (o *instance) Type() string          { return o.cls.name }
 func (o *instance) Freeze()               {}
 func (o *instance) Truth() starlark.Bool  { return true }
-func (o *instance) Hash() (uint32, error) { return hashString(o.cls.name), nil }
+func (o *instance) Hash() (uint32, error) { return pyhost.HashString(o.cls.name), nil }
 
 func (o *instance) Attr(name string) (starlark.Value, error) {
 	if v, ok := o.attrs[name]; ok {
@@ -47,7 +49,7 @@ func (o *instance) Attr(name string) (starlark.Value, error) {
 		return bindMethod(v, o, o.cls.name+"."+name), nil
 	}
 	// An attribute no method has set (yet): a placeholder, as data is.
-	return &opaque{name: o.cls.name + "." + name}, nil
+	return &pyhost.Opaque{Desc: o.cls.name + "." + name}, nil
 }
 
 func (o *instance) AttrNames() []string {
@@ -68,7 +70,7 @@ func (o *instance) CallInternal(th *starlark.Thread, a starlark.Tuple, kw []star
 	if fn, _ := o.cls.method("__call__"); fn != nil {
 		return starlark.Call(th, fn, append(starlark.Tuple{o}, a...), kw)
 	}
-	return &opaque{name: o.cls.name + "(…)(…)"}, nil
+	return &pyhost.Opaque{Desc: o.cls.name + "(…)(…)"}, nil
 }
 
 func (o *instance) Name() string { return o.cls.name }
@@ -99,7 +101,7 @@ func (c *userClass) Attr(name string) (starlark.Value, error) {
 			return v, nil
 		}
 	}
-	return &opaque{name: c.name + "." + name}, nil
+	return &pyhost.Opaque{Desc: c.name + "." + name}, nil
 }
 
 func (c *userClass) AttrNames() []string {
@@ -114,9 +116,9 @@ func (c *userClass) AttrNames() []string {
 // file: the function, nil when there is none (or it is not defined
 // yet). A method left out because Starlark cannot parse it is an error
 // when called if it makes layers, else a placeholder.
-func (c *userClass) method(name string) (starlark.Value, *pyMethod) {
+func (c *userClass) method(name string) (starlark.Value, *pyhost.Method) {
 	for k := 0; k < 8 && c != nil; k++ {
-		var m *pyMethod
+		var m *pyhost.Method
 		for i := range c.src.Methods {
 			if c.src.Methods[i].Name == name {
 				m = &c.src.Methods[i] // the last definition wins, as in Python
@@ -125,7 +127,7 @@ func (c *userClass) method(name string) (starlark.Value, *pyMethod) {
 		if m != nil {
 			if m.Skipped != "" {
 				if !m.Builds {
-					return &opaque{name: c.name + "." + name}, m
+					return &pyhost.Opaque{Desc: c.name + "." + name}, m
 				}
 				note := m.Skipped
 				b := c.b
@@ -158,7 +160,7 @@ func (c *userClass) function(name string) *starlark.Function {
 	if fn := c.fns[name]; fn != nil {
 		return fn
 	}
-	v := methodVar(c.name, name)
+	v := pyhost.MethodVar(c.name, name)
 	var fn *starlark.Function
 	if th := c.b.th; th != nil {
 		for d := 0; d < th.CallStackDepth() && fn == nil; d++ {
@@ -280,7 +282,7 @@ func (b *builder) autoClass(th *starlark.Thread) error {
 	}
 	sort.Slice(classes, func(i, j int) bool { return classes[i].line < classes[j].line })
 	for _, c := range classes {
-		if !b.ext.builders[methodVar(c.name, "__init__")] {
+		if !b.ext.builders[pyhost.MethodVar(c.name, "__init__")] {
 			continue
 		}
 		if f := c.function("__init__"); f != nil && b.methodAutoCallable(f, "") {
@@ -290,7 +292,7 @@ func (b *builder) autoClass(th *starlark.Thread) error {
 	}
 	for _, c := range classes {
 		for _, m := range c.src.Methods {
-			if m.Name == "__init__" || m.Skipped != "" || !b.ext.builders[methodVar(c.name, m.Name)] {
+			if m.Name == "__init__" || m.Skipped != "" || !b.ext.builders[pyhost.MethodVar(c.name, m.Name)] {
 				continue
 			}
 			f := c.function(m.Name)
@@ -342,10 +344,10 @@ func (b *builder) uncalled() []string {
 		}
 		return "(" + strings.Join(ps, ", ") + ")"
 	}
-	for _, k := range sortedNames(b.given.globals) {
+	for _, k := range pyhost.SortedNames(b.given.globals) {
 		f, ok := b.given.globals[k].(*starlark.Function)
 		if ok && b.ext.builders[k] && f.Position().Filename() == b.file {
-			if c, m := methodOf(k); c != "" {
+			if c, m := pyhost.MethodOf(k); c != "" {
 				cs = append(cs, cand{c + "." + m + sig(f, 1), int(f.Position().Line)})
 				continue
 			}

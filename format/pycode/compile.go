@@ -12,6 +12,7 @@ import (
 	"go.starlark.net/syntax"
 
 	"github.com/layerinfo/layerinfo/graph"
+	"github.com/layerinfo/layerinfo/internal/pyhost"
 	"github.com/layerinfo/layerinfo/internal/spell"
 )
 
@@ -41,7 +42,7 @@ var fileOptions = &syntax.FileOptions{Set: true, While: true, TopLevelControl: t
 // compile prepares a module beside the script as Decode prepares the
 // script: its imports bound, what Starlark cannot parse left out, its
 // free names guessed.
-func (b *builder) compile(file string, prep *source, modName string) (*unit, error) {
+func (b *builder) compile(file string, prep *pyhost.Source, modName string) (*unit, error) {
 	u, err := b.newUnit(file, prep, modName, nil)
 	if err != nil {
 		return nil, err
@@ -56,20 +57,21 @@ func (b *builder) compile(file string, prep *source, modName string) (*unit, err
 // newUnit is what the script and the modules beside it share: the
 // predeclared names (builtins, the file's classes, and what extra adds),
 // the imports bound and the source parsed.
-func (b *builder) newUnit(file string, prep *source, modName string, extra func(starlark.StringDict)) (*unit, error) {
+func (b *builder) newUnit(file string, prep *pyhost.Source, modName string, extra func(starlark.StringDict)) (*unit, error) {
 	predeclared := starlark.StringDict{
 		"__name__": starlark.String(modName),
 		"__file__": starlark.String(file),
 	}
-	for k, v := range extraBuiltins() {
+	for k, v := range pyhost.Builtins() {
 		predeclared[k] = v
 	}
-	memoryBuiltins(predeclared)
+	predeclared["slice"] = starlark.NewBuiltin("slice", newSlice) // SliceLayer's
+	pyhost.MemoryBuiltins(predeclared)
 	if extra != nil {
 		extra(predeclared)
 	}
-	for i := range prep.classes {
-		if c := &prep.classes[i]; c.Name != "" {
+	for i := range prep.Classes {
+		if c := &prep.Classes[i]; c.Name != "" {
 			c.File = file
 			predeclared[c.Name] = &userClass{b: b, name: c.Name, bases: c.Bases, line: c.Line, src: c}
 		}
@@ -87,15 +89,15 @@ func (b *builder) newUnit(file string, prep *source, modName string, extra func(
 
 // bindImports binds the names the file's import statements bind, and
 // the __imp__ and __try__ builtins of imports inside try statements.
-func (b *builder) bindImports(file string, prep *source, u *unit) error {
+func (b *builder) bindImports(file string, prep *pyhost.Source, u *unit) error {
 	u.modBuilders, u.nameBuilders, u.missing = map[string]map[string]bool{}, map[string]bool{}, map[string]bool{}
-	builders := func(imp binding, v starlark.Value) {
-		if o, ok := v.(*opaque); ok && o.missing != nil {
+	builders := func(imp pyhost.Binding, v starlark.Value) {
+		if o, ok := v.(*pyhost.Opaque); ok && o.Missing != nil {
 			u.missing[imp.Name] = true
 		}
-		m, ok := v.(*module)
+		m, ok := v.(*pyhost.Module)
 		if imp.Star && ok {
-			for n := range b.sib.builders[m.name] {
+			for n := range b.sib.builders[m.Name] {
 				u.nameBuilders[n] = true
 			}
 			return
@@ -103,7 +105,7 @@ func (b *builder) bindImports(file string, prep *source, u *unit) error {
 		mod := strings.TrimLeft(imp.Mod, ".")
 		if ok && !imp.Star {
 			// import helpers / import utils.layer_macros: helpers.conv_bn(…)
-			u.modBuilders[imp.Name] = b.sib.builders[m.name]
+			u.modBuilders[imp.Name] = b.sib.builders[m.Name]
 			if !imp.From && imp.Path != imp.Mod {
 				u.modBuilders[mod] = b.sib.builders[mod]
 			}
@@ -116,19 +118,19 @@ func (b *builder) bindImports(file string, prep *source, u *unit) error {
 			}
 		}
 	}
-	for _, imp := range prep.imports {
+	for _, imp := range prep.Imports {
 		v, err := b.resolve(imp, file)
 		if err != nil {
 			return err
 		}
 		builders(imp, v)
 		if imp.Star {
-			if m, ok := v.(*module); ok {
-				for k, x := range m.members {
+			if m, ok := v.(*pyhost.Module); ok {
+				for k, x := range m.Members {
 					u.predeclared[k] = x
 				}
 			}
-			if o, ok := v.(*opaque); ok && o.missing == nil {
+			if o, ok := v.(*pyhost.Opaque); ok && o.Missing == nil {
 				u.opaqueStar = true
 			}
 			continue
@@ -137,7 +139,7 @@ func (b *builder) bindImports(file string, prep *source, u *unit) error {
 	}
 	// Imports inside try statements run where they are written, and the
 	// try runs its body unless an import there cannot be resolved.
-	tryImports := prep.tryImports
+	tryImports := prep.TryImports
 	vals := make([]starlark.Value, len(tryImports))
 	errs := make([]error, len(tryImports))
 	for i, imp := range tryImports {
@@ -151,7 +153,7 @@ func (b *builder) bindImports(file string, prep *source, u *unit) error {
 			if errs[k] != nil {
 				return false
 			}
-			if o, ok := vals[k].(*opaque); ok && o.missing != nil {
+			if o, ok := vals[k].(*pyhost.Opaque); ok && o.Missing != nil {
 				return false // ImportError in Python
 			}
 		}
@@ -185,10 +187,10 @@ func (b *builder) bindImports(file string, prep *source, u *unit) error {
 	})
 	u.predeclared["__try__"] = starlark.NewBuiltin("__try__", func(th *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
 		k, err := starlark.AsInt32(a[0])
-		if err != nil || k < 0 || k >= len(prep.tries) {
+		if err != nil || k < 0 || k >= len(prep.Tries) {
 			return nil, fmt.Errorf("internal error: try %v", a[0])
 		}
-		t := prep.tries[k]
+		t := prep.Tries[k]
 		switch {
 		case !works(t.Body):
 			return starlark.False, nil
@@ -209,26 +211,26 @@ var layerCall = regexp.MustCompile(`\b(\w*Layer|NeuralNet|batch_norm)\s*\(`)
 // only if called; another top-level statement is left out and remembered
 // (an error if it comes before the end of the model). rewriteAST adapts
 // what data code does with placeholders.
-func (b *builder) parse(file string, prep *source, u *unit) error {
+func (b *builder) parse(file string, prep *pyhost.Source, u *unit) error {
 	// What Starlark reads, after preparation (which joins adjacent string
 	// literals with +), recursing no deeper than its caps allow.
-	if err := checkShape(file, prep.text); err != nil {
+	if err := pyhost.CheckShape(file, prep.Text); err != nil {
 		return err
 	}
 	chains := false
 	for tries := 0; ; tries++ {
-		f, err := fileOptions.Parse(file, prep.text, 0)
+		f, err := fileOptions.Parse(file, prep.Text, 0)
 		var ce syntax.Error
 		if err != nil && !chains && errors.As(err, &ce) && strings.Contains(ce.Msg, "does not associate with") {
 			// Python's chained comparisons (0.3 < x < 0.7), every one
 			// of the file at once.
 			chains = true
-			prep.text = rewriteChains(prep.text)
+			prep.Text = pyhost.RewriteChains(prep.Text)
 			tries--
 			continue
 		}
 		if err == nil {
-			rewriteAST(f, prep.generators)
+			pyhost.RewriteAST(f, prep.Generators)
 			prog, err := starlark.FileProgram(f, func(string) bool { return true })
 			if err != nil {
 				return sourceError(file, err)
@@ -239,7 +241,7 @@ func (b *builder) parse(file string, prep *source, u *unit) error {
 		var se syntax.Error
 		// Each try parses the whole text again: at most 50, and fewer for
 		// a large file (a megabyte of broken lines would take seconds).
-		if !errors.As(err, &se) || tries > 50 || tries*len(prep.text) > 8<<20 {
+		if !errors.As(err, &se) || tries > 50 || tries*len(prep.Text) > 8<<20 {
 			return sourceError(file, err)
 		}
 		serr := sourceError(file, err)
@@ -247,7 +249,7 @@ func (b *builder) parse(file string, prep *source, u *unit) error {
 		if pe, ok := serr.(*posError); ok {
 			why = pe.err.Error()
 		}
-		if c, m, text, ok := prep.skipMethod(int(se.Pos.Line)); ok {
+		if c, m, text, ok := prep.SkipMethod(int(se.Pos.Line)); ok {
 			// A method Starlark cannot parse: left out; calling it is an
 			// error if it makes layers, else a placeholder.
 			m.Skipped = fmt.Sprintf("%s:%d: method %s.%s skipped: %s", file, m.Line, c.Name, m.Name, why)
@@ -255,7 +257,7 @@ func (b *builder) parse(file string, prep *source, u *unit) error {
 			b.skipped = append(b.skipped, m.Skipped)
 			continue
 		}
-		if fn, line, text, ok := prep.skipDef(int(se.Pos.Line)); ok {
+		if fn, line, text, ok := prep.SkipDef(int(se.Pos.Line)); ok {
 			note := fmt.Sprintf("%s:%d: function %s skipped: %s", file, line, fn, why)
 			b.skipped = append(b.skipped, note)
 			if layerCall.MatchString(text) || strings.Contains(text, "layers.") || strings.Contains(text, "Layer") {
@@ -265,11 +267,11 @@ func (b *builder) parse(file string, prep *source, u *unit) error {
 				})
 			} else {
 				// A data loader: its result is a placeholder, as data is.
-				u.predeclared[fn] = &opaque{name: fn}
+				u.predeclared[fn] = &pyhost.Opaque{Desc: fn}
 			}
 			continue
 		}
-		line, text, ok := prep.skipStmt(int(se.Pos.Line))
+		line, text, ok := prep.SkipStmt(int(se.Pos.Line))
 		if !ok {
 			return serr
 		}
@@ -310,7 +312,7 @@ func (b *builder) guessFrees(file string, u *unit) error {
 			ferr = &posError{pos: pos, err: err}
 			return false
 		}
-		if o, ok := v.(*opaque); ok && o.missing == nil && !u.opaqueStar && !pythonBuiltin(id.Name) {
+		if o, ok := v.(*pyhost.Opaque); ok && o.Missing == nil && !u.opaqueStar && !pythonBuiltin(id.Name) {
 			// A name nothing binds is Python's NameError: harmless in
 			// data code, an error when a layer is given to it or it is
 			// given as a layer.
@@ -320,7 +322,7 @@ func (b *builder) guessFrees(file string, u *unit) error {
 			}
 			pe := &posError{pos: pos, err: errors.New(msg)}
 			b.sib.importErrs[pe] = true
-			v = &opaque{name: o.name, missing: &missingImport{pos: pos, name: id.Name, e: pe}}
+			v = &pyhost.Opaque{Desc: o.Desc, Missing: &pyhost.Missing{Pos: pos, Name: id.Name, Err: pe}}
 		}
 		u.predeclared[id.Name] = v
 		return true
@@ -370,16 +372,16 @@ func (b *builder) guessFree(name string) (starlark.Value, error) {
 	}
 	// from blocks import *, with no blocks.py: the name may be from it.
 	m := *b.sib.stars[0]
-	m.name = name
-	m.e = m.err(b)
-	if pe, ok := m.e.(*posError); ok {
+	m.Name = name
+	m.Err = b.missingErr(&m)
+	if pe, ok := m.Err.(*posError); ok {
 		b.sib.importErrs[pe] = true
 	}
 	if err != nil {
-		return nil, m.e
+		return nil, m.Err
 	}
-	if o, ok := v.(*opaque); ok {
-		return &opaque{name: o.name, missing: &m}, nil
+	if o, ok := v.(*pyhost.Opaque); ok {
+		return &pyhost.Opaque{Desc: o.Desc, Missing: &m}, nil
 	}
 	return v, nil
 }

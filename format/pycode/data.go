@@ -10,48 +10,17 @@ import (
 	"go.starlark.net/syntax"
 
 	"github.com/layerinfo/layerinfo/graph"
+	"github.com/layerinfo/layerinfo/internal/pyhost"
 )
-
-// origin is where a value computed from data layerinfo does not read was
-// made: len(chars) of a file's characters, int(X.shape[1]). Such a value
-// is an opaque that remembers its origin, so that a layer size made from
-// it is reported as unknown — never as the 0 an empty placeholder would
-// give.
-type origin struct {
-	expr  string    // the source text: len(chars)
-	pos   graph.Pos // where it is
-	name  string    // the module-level variable it was assigned to (or the NeuralNet keyword that gave it), "" if none
-	isVar bool      // name is a module-level variable: --set name fixes every use
-	// entryArg marks a name written in an --entry call: the module-level
-	// value of that name if the file has one, else data.
-	entryArg bool
-}
-
-func (o *origin) String() string {
-	s := o.expr
-	if s == "" {
-		s = "a value"
-	}
-	switch {
-	case o.name != "" && o.expr == "":
-		s = o.name
-	case o.name != "":
-		s = o.name + " = " + s
-	}
-	if o.pos.Line > 0 {
-		s += fmt.Sprintf(" (line %d)", o.pos.Line)
-	}
-	return s
-}
 
 // dataError is a size layerinfo cannot compute, usually because it
 // comes from data: it names the argument, the expression and line it
 // came from, and the option that gives it.
 type dataError struct {
 	arg   string
-	o     *origin // nil: not known yet (call.explain finds the argument's expression)
-	data  bool    // the value is known to come from data (len(chars))
-	input string  // the InputLayer whose shape it is ("" unnamed); set with isIn
+	o     *pyhost.Origin // nil: not known yet (call.explain finds the argument's expression)
+	data  bool           // the value is known to come from data (len(chars))
+	input string         // the InputLayer whose shape it is ("" unnamed); set with isIn
 	isIn  bool
 	elem  int // 1 + the index of the entry of a tuple argument it is, 0 if none
 }
@@ -70,10 +39,10 @@ func (e *dataError) Error() string {
 		s += ": " + e.o.String()
 	}
 	switch {
-	case e.o != nil && e.o.isVar:
-		return s + fmt.Sprintf("; give it with --set %s=VALUE", e.o.name)
-	case e.o != nil && e.o.name != "" && !e.isIn:
-		return s + fmt.Sprintf("; give it with --set %s=VALUE", e.o.name)
+	case e.o != nil && e.o.IsVar:
+		return s + fmt.Sprintf("; give it with --set %s=VALUE", e.o.Name)
+	case e.o != nil && e.o.Name != "" && !e.isIn:
+		return s + fmt.Sprintf("; give it with --set %s=VALUE", e.o.Name)
 	case e.isIn && e.input != "":
 		return s + fmt.Sprintf("; give it with --input-shape %s=Nx… (the whole shape, batch first)", e.input)
 	case e.isIn:
@@ -149,11 +118,11 @@ func (c *call) explain(de *dataError) {
 		// (output_num_units=len(classes)): that keyword can be set.
 		start, end := s.expr.Span()
 		before := func(l1, c1, l2, c2 int) bool { return l1 < l2 || l1 == l2 && c1 < c2 }
-		l, col := de.o.pos.Line, de.o.pos.Col
+		l, col := de.o.Pos.Line, de.o.Pos.Col
 		inside := l > 0 && !before(l, col, int(start.Line), int(start.Col)) && before(l, col, int(end.Line), int(end.Col))
-		if de.o.name == "" && s.key != "" && inside {
+		if de.o.Name == "" && s.key != "" && inside {
 			o := *de.o
-			o.name = s.key
+			o.Name = s.key
 			de.o = &o
 		}
 		return
@@ -171,19 +140,19 @@ func (c *call) explain(de *dataError) {
 		}
 	}
 	start, _ := s.expr.Span()
-	o := &origin{expr: c.b.given.text(s.expr), pos: graph.Pos{File: c.pos.File, Line: int(start.Line), Col: int(start.Col)}, name: s.key}
+	o := &pyhost.Origin{Expr: c.b.given.text(s.expr), Pos: graph.Pos{File: c.pos.File, Line: int(start.Line), Col: int(start.Col)}, Name: s.key}
 	if id, ok := s.expr.(*syntax.Ident); ok {
 		if bind, ok := id.Binding.(*resolve.Binding); ok && (bind.Scope == resolve.Global || bind.Scope == resolve.Local) {
 			// A variable: show where it is computed (its last
 			// assignment before this use), and --set it.
 			// A function's parameter nothing assigns is not one --set
 			// reaches (unless the entry's): the hint stays generic.
-			o.name, o.expr, o.isVar = id.Name, "", bind.Scope == resolve.Global
+			o.Name, o.Expr, o.IsVar = id.Name, "", bind.Scope == resolve.Global
 			for _, a := range c.b.given.allAssigns {
 				l, ok := a.LHS.(*syntax.Ident)
 				at, _ := a.RHS.Span()
 				if ok && l.Name == id.Name && (at.Line < start.Line || at.Line == start.Line && at.Col < start.Col) {
-					o.expr, o.pos.Line, o.pos.Col, o.isVar = c.b.given.text(a.RHS), int(at.Line), int(at.Col), true
+					o.Expr, o.Pos.Line, o.Pos.Col, o.IsVar = c.b.given.text(a.RHS), int(at.Line), int(at.Col), true
 				}
 			}
 		}
@@ -206,8 +175,8 @@ func asDataError(err error, arg string) (*dataError, bool) {
 
 // origin describes the call being evaluated by a builtin: its source
 // text and position, and the module-level variable it is assigned to.
-func (b *builder) origin(th *starlark.Thread, fallback string) *origin {
-	o := &origin{expr: fallback}
+func (b *builder) origin(th *starlark.Thread, fallback string) *pyhost.Origin {
+	o := &pyhost.Origin{Expr: fallback}
 	u := b.given
 	if th == nil || th.CallStackDepth() < 2 || u == nil {
 		return o
@@ -216,19 +185,19 @@ func (b *builder) origin(th *starlark.Thread, fallback string) *origin {
 	if !p.IsValid() || p.Filename() != b.file {
 		return o
 	}
-	o.pos = graph.Pos{File: b.file, Line: int(p.Line), Col: int(p.Col)}
+	o.Pos = graph.Pos{File: b.file, Line: int(p.Line), Col: int(p.Col)}
 	call, ok := u.exprs[p]
 	if !ok {
 		return o
 	}
 	if t := u.text(call); t != "" {
-		o.expr = t
+		o.Expr = t
 	}
 	start, _ := call.Span()
-	o.pos.Col = int(start.Col)
+	o.Pos.Col = int(start.Col)
 	for _, a := range u.allAssigns {
 		if id, ok := a.LHS.(*syntax.Ident); ok && sameSpan(a.RHS, call) {
-			o.name, o.isVar = id.Name, true
+			o.Name, o.IsVar = id.Name, true
 			break
 		}
 		lt, ok1 := unparen(a.LHS).(*syntax.TupleExpr)
@@ -236,7 +205,7 @@ func (b *builder) origin(th *starlark.Thread, fallback string) *origin {
 		if ok1 && ok2 && len(lt.List) == len(rt.List) {
 			for i, x := range rt.List {
 				if id, ok := lt.List[i].(*syntax.Ident); ok && sameSpan(x, call) {
-					o.name, o.isVar = id.Name, true
+					o.Name, o.IsVar = id.Name, true
 				}
 			}
 		}
@@ -279,7 +248,7 @@ func sameSpan(a, b syntax.Node) bool {
 // comparison of numbers.
 func (b *builder) dataBuiltins(predeclared starlark.StringDict) {
 	if _, ok := b.roots["sys"]; !ok && b.roots != nil {
-		b.roots["sys"] = &module{name: "sys", open: true, members: starlark.StringDict{"argv": &argvList{file: b.file}}}
+		b.roots["sys"] = &pyhost.Module{Name: "sys", Open: true, Members: starlark.StringDict{"argv": &argvList{file: b.file}}}
 	}
 	wrap := func(name string) {
 		inner, ok := predeclared[name].(starlark.Callable)
@@ -291,7 +260,7 @@ func (b *builder) dataBuiltins(predeclared starlark.StringDict) {
 		}
 		predeclared[name] = starlark.NewBuiltin(name, func(th *starlark.Thread, fn *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			if hasOpaque(a) || hasOpaqueKw(kw) {
-				return &opaque{name: name + "(…)", from: b.origin(th, name+"(…)")}, nil
+				return &pyhost.Opaque{Desc: name + "(…)", From: b.origin(th, name+"(…)")}, nil
 			}
 			return starlark.Call(th, inner, a, kw)
 		})
@@ -303,7 +272,7 @@ func (b *builder) dataBuiltins(predeclared starlark.StringDict) {
 
 func hasOpaque(a starlark.Tuple) bool {
 	for _, x := range a {
-		if _, ok := x.(*opaque); ok {
+		if _, ok := x.(*pyhost.Opaque); ok {
 			return true
 		}
 	}
@@ -312,7 +281,7 @@ func hasOpaque(a starlark.Tuple) bool {
 
 func hasOpaqueKw(kw []starlark.Tuple) bool {
 	for _, kv := range kw {
-		if _, ok := kv[1].(*opaque); ok {
+		if _, ok := kv[1].(*pyhost.Opaque); ok {
 			return true
 		}
 	}

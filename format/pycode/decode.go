@@ -4,9 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math"
 	"path"
-	"sort"
 	"strings"
 
 	"go.starlark.net/resolve"
@@ -16,11 +14,12 @@ import (
 	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/infer"
 	"github.com/layerinfo/layerinfo/internal/budget"
+	"github.com/layerinfo/layerinfo/internal/pyhost"
 )
 
 // DefaultMaxSteps bounds a script's execution: enough for any model
 // definition, small enough that an endless loop stops in about a second.
-const DefaultMaxSteps = 20_000_000
+const DefaultMaxSteps = pyhost.DefaultMaxSteps
 
 // Options tune Decode. The zero value is the default.
 type Options struct {
@@ -58,20 +57,20 @@ func Decode(name string, src []byte, opt Options) (g *graph.Graph, err error) {
 	}()
 	b := newBuilder(name)
 	if IsNotebook(name, src) {
-		text, cs, nerr := notebookSource(name, src)
+		text, cs, nerr := pyhost.NotebookSource(name, src)
 		if nerr != nil {
 			return nil, nerr
 		}
 		src, b.cells = text, cs
 		defer func() {
 			if b.g != nil {
-				b.cells.fix(b.g, nil)
+				b.cells.Fix(b.g, nil)
 			}
-			g, err = b.cells.fix(g, err)
+			g, err = b.cells.Fix(g, err)
 		}()
 	}
-	text := string(stripBOM(src))
-	if err := checkShape(name, text); err != nil {
+	text := string(pyhost.StripBOM(src))
+	if err := pyhost.CheckShape(name, text); err != nil {
 		return nil, err
 	}
 	prep := prepare(text)
@@ -81,26 +80,14 @@ func Decode(name string, src []byte, opt Options) (g *graph.Graph, err error) {
 	defer func() { err = b.hintOptions(err) }()
 	b.classes = lasagneClasses()
 	b.roots = b.modules()
-	b.roots["math"] = mathModule()
-	np := numpyModule()
+	b.roots["math"] = pyhost.Math()
+	np := pyhost.Numpy()
 	b.roots["numpy"] = np
-	b.roots["collections"] = &module{name: "collections", open: true, members: starlark.StringDict{"OrderedDict": starlark.Universe["dict"]}}
-	th := &starlark.Thread{Name: name, Print: func(*starlark.Thread, string) {}}
-	max := opt.MaxSteps
-	if max == 0 {
-		max = DefaultMaxSteps
-	}
-	th.SetMaxExecutionSteps(max)
-	bud := opt.Budget
-	if bud == nil {
-		bud = budget.New(0)
-		defer bud.Watch(0, nil)()
-	}
-	mem := newMemory(bud)
-	th.SetLocal(memKey, mem)
-	defer mem.watch(th)()
+	b.roots["collections"] = &pyhost.Module{Name: "collections", Open: true, Members: starlark.StringDict{"OrderedDict": starlark.Universe["dict"]}}
+	th, max, stop := pyhost.NewThread(name, opt.MaxSteps, opt.Budget)
+	defer stop()
 	b.th, b.max = th, max
-	b.sib = &siblings{dir: opt.Dir, mods: map[string]*module{}, builders: map[string]map[string]bool{}, importErrs: map[*posError]bool{}}
+	b.sib = &siblings{dir: opt.Dir, mods: map[string]*pyhost.Module{}, builders: map[string]map[string]bool{}, importErrs: map[*posError]bool{}}
 	b.files = map[string]bool{name: true}
 
 	// The script is run, so if __name__ == '__main__': runs; with
@@ -154,7 +141,7 @@ func Decode(name string, src []byte, opt Options) (g *graph.Graph, err error) {
 	if err := b.tolerate(name, err, max); err != nil {
 		return nil, err
 	}
-	for _, k := range sortedNames(globals) {
+	for _, k := range pyhost.SortedNames(globals) {
 		b.nameFrom(globals[k])
 	}
 	b.noteGlobals(globals)
@@ -192,7 +179,7 @@ func (b *builder) tolerate(name string, err error, max uint64) error {
 	if err == nil {
 		return nil
 	}
-	if be := memOf(b.th).exceeded(err); be != nil {
+	if be := pyhost.MemoryOf(b.th).Exceeded(err); be != nil {
 		return be
 	}
 	var be *budget.Error
@@ -223,7 +210,7 @@ func (b *builder) tolerate(name string, err error, max uint64) error {
 			// Nothing was built: what could not be imported is the
 			// likely cause — not of an error about a layer being made
 			// (its arguments, --input-shape), which got that far.
-			return &posError{pos: pe.pos, what: pe.what, err: fmt.Errorf("%v; the model may come from what could not be imported: %v", pe.err, m[0].e)}
+			return &posError{pos: pe.pos, what: pe.what, err: fmt.Errorf("%v; the model may come from what could not be imported: %v", pe.err, m[0].Err)}
 		}
 		return err
 	}
@@ -342,7 +329,7 @@ func (b *builder) finish() (*graph.Graph, error) {
 		if m := b.sib.missing; len(m) > 0 && len(fns) == 0 {
 			// The model may be built by what could not be imported
 			// (when nothing of the file's would build it).
-			msg += "; " + m[0].e.Error()
+			msg += "; " + m[0].Err.Error()
 		}
 		return nil, &posError{pos: graph.Pos{File: b.file}, err: errors.New(msg)}
 	}
@@ -419,7 +406,7 @@ func runError(name string, err error, max uint64, files map[string]bool) error {
 		if pos.File == "" {
 			pos = p
 			if fr.Name != "<toplevel>" {
-				chain = append(chain, "in "+displayName(fr.Name))
+				chain = append(chain, "in "+pyhost.DisplayName(fr.Name))
 			}
 			continue
 		}
@@ -437,247 +424,4 @@ func runError(name string, err error, max uint64, files map[string]bool) error {
 		pos.File = name
 	}
 	return &posError{pos: pos, err: errors.New(msg)}
-}
-
-// extraBuiltins are Python builtins Starlark lacks that model code uses.
-func extraBuiltins() starlark.StringDict {
-	return starlark.StringDict{
-		"xrange":        starlark.Universe["range"],
-		"__pyfmt__":     starlark.NewBuiltin("%", pyFormat),
-		"__nd__":        &opaque{name: "a multi-axis index"},
-		"__unpack__":    starlark.NewBuiltin("__unpack__", unpack),
-		"__cmp__":       starlark.NewBuiltin("__cmp__", compare),
-		"__slice__":     starlark.NewBuiltin("__slice__", sliceOp),
-		"__setslice__":  starlark.NewBuiltin("__setslice__", setSlice),
-		"__each__":      starlark.NewBuiltin("__each__", each),
-		"__generator__": &opaque{name: "a generator"},
-		"__strformat__": starlark.NewBuiltin("format", strFormat),
-		// print as Python 3 has it (end=, file=, flush=); the output is dropped.
-		"print": starlark.NewBuiltin("print", func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
-			return starlark.None, nil
-		}),
-		"list":   chars("list", starlark.Universe["list"].(*starlark.Builtin)),
-		"tuple":  chars("tuple", starlark.Universe["tuple"].(*starlark.Builtin)),
-		"sorted": chars("sorted", starlark.Universe["sorted"].(*starlark.Builtin)),
-		"slice":  starlark.NewBuiltin("slice", newSlice),
-		"sum": starlark.NewBuiltin("sum", func(th *starlark.Thread, fn *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			if len(a) < 1 {
-				return nil, fmt.Errorf("sum needs an iterable")
-			}
-			var total starlark.Value = starlark.MakeInt(0)
-			if len(a) > 1 {
-				total = a[1]
-			}
-			it := starlark.Iterate(a[0])
-			if it == nil {
-				return nil, fmt.Errorf("sum: %s is not iterable", a[0].Type())
-			}
-			defer it.Done()
-			var x starlark.Value
-			for it.Next(&x) {
-				var err error
-				if total, err = starlark.Binary(syntax.PLUS, total, x); err != nil {
-					return nil, err
-				}
-			}
-			return total, nil
-		}),
-		"abs": starlark.NewBuiltin("abs", func(th *starlark.Thread, fn *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			if len(a) != 1 {
-				return nil, fmt.Errorf("abs takes one argument")
-			}
-			switch x := a[0].(type) {
-			case starlark.Int:
-				if x.Sign() < 0 {
-					return starlark.MakeInt(0).Sub(x), nil
-				}
-				return x, nil
-			case starlark.Float:
-				return starlark.Float(math.Abs(float64(x))), nil
-			}
-			return &opaque{name: "abs(…)"}, nil
-		}),
-		"pow": starlark.NewBuiltin("pow", func(th *starlark.Thread, fn *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			if len(a) != 2 {
-				return nil, fmt.Errorf("pow takes two arguments")
-			}
-			x, ok1 := a[0].(starlark.Int)
-			y, ok2 := a[1].(starlark.Int)
-			if ok1 && ok2 {
-				e, ok := y.Int64()
-				if ok && e >= 0 && e < 256 {
-					r := starlark.MakeInt(1)
-					for i := int64(0); i < e; i++ {
-						r = r.Mul(x)
-					}
-					return r, nil
-				}
-			}
-			fx, ok1 := starlark.AsFloat(a[0])
-			fy, ok2 := starlark.AsFloat(a[1])
-			if !ok1 || !ok2 {
-				return &opaque{name: "pow(…)"}, nil
-			}
-			return starlark.Float(math.Pow(fx, fy)), nil
-		}),
-		"round": starlark.NewBuiltin("round", func(th *starlark.Thread, fn *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			if len(a) < 1 {
-				return nil, fmt.Errorf("round needs a number")
-			}
-			f, ok := starlark.AsFloat(a[0])
-			if !ok {
-				return &opaque{name: "round(…)"}, nil
-			}
-			return starlark.MakeInt64(int64(math.RoundToEven(f))), nil
-		}),
-		"map": starlark.NewBuiltin("map", func(th *starlark.Thread, fn *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			if len(a) != 2 {
-				return nil, fmt.Errorf("map takes a function and one iterable")
-			}
-			it := starlark.Iterate(a[1])
-			if it == nil {
-				return nil, fmt.Errorf("map: %s is not iterable", a[1].Type())
-			}
-			defer it.Done()
-			var out []starlark.Value
-			var x starlark.Value
-			for it.Next(&x) {
-				y, err := starlark.Call(th, a[0], starlark.Tuple{x}, nil)
-				if err != nil {
-					return nil, err
-				}
-				out = append(out, y)
-			}
-			return starlark.NewList(out), nil
-		}),
-		"isinstance": starlark.NewBuiltin("isinstance", func(th *starlark.Thread, fn *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			if len(a) != 2 {
-				return nil, fmt.Errorf("isinstance takes two arguments")
-			}
-			switch t := a[1].(type) {
-			case *starlark.Builtin:
-				switch t.Name() {
-				case "int":
-					_, ok := a[0].(starlark.Int)
-					return starlark.Bool(ok), nil
-				case "float":
-					_, ok := a[0].(starlark.Float)
-					return starlark.Bool(ok), nil
-				case "str":
-					_, ok := a[0].(starlark.String)
-					return starlark.Bool(ok), nil
-				case "list":
-					_, ok := a[0].(*starlark.List)
-					return starlark.Bool(ok), nil
-				case "tuple":
-					_, ok := a[0].(starlark.Tuple)
-					return starlark.Bool(ok), nil
-				case "dict":
-					_, ok := a[0].(*starlark.Dict)
-					return starlark.Bool(ok), nil
-				}
-			case *layerClass:
-				l, ok := a[0].(*layer)
-				return starlark.Bool(ok && l.class == t.name), nil
-			}
-			return starlark.False, nil
-		}),
-	}
-}
-
-// mathModule is the part of Python's math module that shape arithmetic uses.
-func mathModule() *module {
-	f1 := func(name string, fn func(float64) float64, toInt bool) *starlark.Builtin {
-		return starlark.NewBuiltin(name, func(th *starlark.Thread, b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			if len(a) != 1 {
-				return nil, fmt.Errorf("%s takes one argument", name)
-			}
-			x, ok := starlark.AsFloat(a[0])
-			if !ok {
-				return &opaque{name: name + "(…)"}, nil
-			}
-			r := fn(x)
-			if toInt {
-				return starlark.MakeInt64(int64(r)), nil
-			}
-			return starlark.Float(r), nil
-		})
-	}
-	return &module{name: "math", open: true, members: starlark.StringDict{
-		"floor": f1("floor", math.Floor, true),
-		"ceil":  f1("ceil", math.Ceil, true),
-		"sqrt":  f1("sqrt", math.Sqrt, false),
-		"log":   f1("log", math.Log, false),
-		"log2":  f1("log2", math.Log2, false),
-		"exp":   f1("exp", math.Exp, false),
-		"pi":    starlark.Float(math.Pi),
-		"e":     starlark.Float(math.E),
-	}}
-}
-
-// numpyModule evaluates the few numpy functions used for sizes (np.prod of
-// a shape, np.ceil); everything else is opaque.
-func numpyModule() *module {
-	m := mathModule()
-	m.name = "numpy"
-	for _, k := range []string{"floor", "ceil"} {
-		fn := m.members[k].(*starlark.Builtin)
-		m.members[k] = starlark.NewBuiltin(k, func(th *starlark.Thread, b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			v, err := fn.CallInternal(th, a, kw)
-			if i, ok := v.(starlark.Int); ok && err == nil {
-				f, _ := starlark.AsFloat(i)
-				return starlark.Float(f), nil // numpy returns floats
-			}
-			return v, err
-		})
-	}
-	m.members["prod"] = starlark.NewBuiltin("prod", func(th *starlark.Thread, b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-		if len(a) != 1 {
-			return &opaque{name: "numpy.prod(…)"}, nil
-		}
-		it := starlark.Iterate(a[0])
-		if it == nil {
-			return a[0], nil
-		}
-		defer it.Done()
-		var r starlark.Value = starlark.MakeInt(1)
-		var x starlark.Value
-		for it.Next(&x) {
-			if x == starlark.None {
-				return &opaque{name: "numpy.prod(shape with None)"}, nil
-			}
-			var err error
-			if r, err = starlark.Binary(syntax.STAR, r, x); err != nil {
-				return &opaque{name: "numpy.prod(…)"}, nil
-			}
-		}
-		return r, nil
-	})
-	return m
-}
-
-func sortedNames(d starlark.StringDict) []string {
-	names := make([]string, 0, len(d))
-	for k := range d {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return names
-}
-
-// chars wraps a builtin so that a string argument is iterated by
-// character, as in Python (list('abc')); Starlark strings are not iterable.
-func chars(name string, fn *starlark.Builtin) *starlark.Builtin {
-	return starlark.NewBuiltin(name, func(th *starlark.Thread, b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-		if len(a) == 1 {
-			if s, ok := a[0].(starlark.String); ok {
-				var xs []starlark.Value
-				for _, r := range string(s) {
-					xs = append(xs, starlark.String(string(r)))
-				}
-				a = starlark.Tuple{starlark.NewList(xs)}
-			}
-		}
-		return fn.CallInternal(th, a, kw)
-	})
 }

@@ -11,6 +11,7 @@ import (
 	"go.starlark.net/syntax"
 
 	"github.com/layerinfo/layerinfo/graph"
+	"github.com/layerinfo/layerinfo/internal/pyhost"
 	"github.com/layerinfo/layerinfo/internal/spell"
 )
 
@@ -47,11 +48,11 @@ type given struct {
 }
 
 // useOptions parses the options that concern Python code.
-func (b *builder) useOptions(opt Options, prep *source) error {
+func (b *builder) useOptions(opt Options, prep *pyhost.Source) error {
 	u := &given{sets: map[string]starlark.Value{}, setUsed: map[string]bool{}, netKw: map[string]bool{}, assigned: map[string]bool{},
 		shapes: opt.InputShapes, shapeUsed: map[string]bool{}, netNames: map[*net]string{}}
 	b.given = u
-	u.lines = strings.Split(prep.text, "\n")
+	u.lines = strings.Split(prep.Text, "\n")
 	if opt.Entry != "" {
 		e, err := parseEntry(opt.Entry)
 		if err != nil {
@@ -79,7 +80,7 @@ func isName(s string) bool {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		if !isIdent(s[i]) {
+		if !pyhost.IsIdent(s[i]) {
 			return false
 		}
 	}
@@ -244,8 +245,8 @@ func (u *given) text(n syntax.Node) string {
 // defines at module level is its value (build(NUM_CLASSES)); any other
 // name stands for data.
 func (u *given) entryValue(v starlark.Value) starlark.Value {
-	if o, ok := v.(*opaque); ok && o.from != nil && o.from.entryArg {
-		if x, ok := u.globals[o.name]; ok {
+	if o, ok := v.(*pyhost.Opaque); ok && o.From != nil && o.From.EntryArg {
+		if x, ok := u.globals[o.Desc]; ok {
 			return x
 		}
 	}
@@ -255,7 +256,7 @@ func (u *given) entryValue(v starlark.Value) starlark.Value {
 // noteGlobals remembers the module-level variable of each NeuralNet.
 func (b *builder) noteGlobals(globals starlark.StringDict) {
 	b.given.globals = globals
-	for _, k := range sortedNames(globals) {
+	for _, k := range pyhost.SortedNames(globals) {
 		if n, ok := globals[k].(*net); ok {
 			if _, seen := b.given.netNames[n]; !seen {
 				b.given.netNames[n] = k
@@ -284,7 +285,7 @@ func (b *builder) callEntry(th *starlark.Thread, globals starlark.StringDict, _ 
 		v, ok := globals[e.name]
 		if !ok {
 			var names []string
-			for _, k := range sortedNames(globals) {
+			for _, k := range pyhost.SortedNames(globals) {
 				switch globals[k].(type) {
 				case *starlark.Function, *net, *layer:
 					names = append(names, k)
@@ -314,13 +315,13 @@ func (b *builder) callEntry(th *starlark.Thread, globals starlark.StringDict, _ 
 		case *starlark.Function:
 			return b.callBuilder(th, x, e)
 		}
-		return &OptionError{Option: "entry", Err: fmt.Errorf("%s is %s, not a function, a NeuralNet or a layer", e.name, describe(v))}
+		return &OptionError{Option: "entry", Err: fmt.Errorf("%s is %s, not a function, a NeuralNet or a layer", e.name, pyhost.Describe(v))}
 	}
 	if len(b.nets) > 0 || len(b.layers) > 0 {
 		return nil
 	}
 	var cands []*starlark.Function
-	for _, k := range sortedNames(globals) {
+	for _, k := range pyhost.SortedNames(globals) {
 		f, ok := globals[k].(*starlark.Function)
 		if !ok {
 			continue
@@ -477,7 +478,7 @@ func (b *builder) callBuilder(th *starlark.Thread, fn *starlark.Function, e *ent
 		case inputVarLike(p.name) && !e.call:
 			// What the script's own caller passes (T.tensor4('inputs')):
 			// input_var.shape[0] is a size known when the graph runs.
-			kwargs = append(kwargs, starlark.Tuple{starlark.String(p.name), &opaque{name: p.name, sym: true}})
+			kwargs = append(kwargs, starlark.Tuple{starlark.String(p.name), &pyhost.Opaque{Desc: p.name, Sym: true}})
 		default:
 			return &OptionError{Option: "entry", Err: fmt.Errorf("%s needs its argument %s: give it as --entry '%s(…)' or --set %s=VALUE", fn.Name(), p.name, fn.Name(), p.name)}
 		}

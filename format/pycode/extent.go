@@ -6,6 +6,8 @@ import (
 	"go.starlark.net/resolve"
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
+
+	"github.com/layerinfo/layerinfo/internal/pyhost"
 )
 
 // extent is where a file builds its model, read from the syntax tree
@@ -40,7 +42,7 @@ func (e *extent) after(stack starlark.CallStack, file string, entry string) bool
 		sp, ok := e.top, true
 		if fr.Name != "<toplevel>" {
 			name := fr.Name
-			if _, m := methodOf(name); m != "" {
+			if _, m := pyhost.MethodOf(name); m != "" {
 				name = m // Model._setup_network: the method's name says it
 			}
 			if fr.Name == entry || builderName(name) {
@@ -115,16 +117,16 @@ func (e *extent) layerish(name string, classes map[string]class) bool {
 // level and in each function's body. modBuilders are the builder
 // functions of sibling modules by the name the file binds the module to;
 // nameBuilders the ones it imports by name (from helpers import conv_bn).
-func modelExtent(f *syntax.File, prep *source, classes map[string]class, u *unit) *extent {
+func modelExtent(f *syntax.File, prep *pyhost.Source, classes map[string]class, u *unit) *extent {
 	modBuilders, nameBuilders := u.modBuilders, u.nameBuilders
 	e := &extent{fns: map[string]span{}, builders: map[string]bool{}}
 	imported := map[string]string{}
-	for _, imp := range prep.imports {
+	for _, imp := range prep.Imports {
 		if !imp.Star {
 			imported[imp.Name] = imp.Path
 		}
 	}
-	for _, c := range prep.classes {
+	for _, c := range prep.Classes {
 		if c.Name != "" && strings.Contains(c.Bases, "Layer") {
 			e.builders[c.Name] = true
 		}
@@ -191,12 +193,12 @@ func modelExtent(f *syntax.File, prep *source, classes map[string]class, u *unit
 	defs := topDefs(f)
 	methods := map[string][]string{}
 	for _, d := range defs {
-		if _, m := methodOf(d.Name.Name); m != "" {
+		if _, m := pyhost.MethodOf(d.Name.Name); m != "" {
 			methods[m] = append(methods[m], d.Name.Name)
 		}
 	}
 	instances := map[string]bool{"self": true, "cls": true}
-	for _, c := range prep.classes {
+	for _, c := range prep.Classes {
 		if c.Compiled {
 			instances[c.Name] = true
 		}
@@ -217,7 +219,7 @@ func modelExtent(f *syntax.File, prep *source, classes map[string]class, u *unit
 		switch fn := call.Fn.(type) {
 		case *syntax.Ident:
 			n := fn.Name
-			if e.builders[n] || e.layerish(n, classes) || missing(n, call) || e.builders[methodVar(n, "__init__")] {
+			if e.builders[n] || e.layerish(n, classes) || missing(n, call) || e.builders[pyhost.MethodVar(n, "__init__")] {
 				return true
 			}
 			if layerHelpers[n] && !own[n] && predeclared(fn) && (imported[n] == "" || strings.HasPrefix(imported[n], "lasagne.")) {
@@ -283,7 +285,7 @@ func modelExtent(f *syntax.File, prep *source, classes map[string]class, u *unit
 		})
 		stmts := append([]syntax.Stmt{}, f.Stmts...)
 		for _, d := range defs {
-			if _, m := methodOf(d.Name.Name); m != "" {
+			if _, m := pyhost.MethodOf(d.Name.Name); m != "" {
 				stmts = append(stmts, d)
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"go.starlark.net/starlark"
 
 	"github.com/layerinfo/layerinfo/graph"
+	"github.com/layerinfo/layerinfo/internal/pyhost"
 	"github.com/layerinfo/layerinfo/op"
 )
 
@@ -104,7 +105,7 @@ func (b *builder) normHelper(kind string) func(*starlark.Thread, *starlark.Built
 		}
 		l, ok := a[0].(*layer)
 		if !ok {
-			return nil, &posError{pos: pos, what: fn.Name(), err: fmt.Errorf("expects a layer, got %s", describe(a[0]))}
+			return nil, &posError{pos: pos, what: fn.Name(), err: fmt.Errorf("expects a layer, got %s", pyhost.Describe(a[0]))}
 		}
 		k := kwargs(kw)
 		nonlin := l.nonlin
@@ -182,7 +183,7 @@ func (b *builder) rectifier(class, suffix string) func(*starlark.Thread, *starla
 		}
 		l, ok := a[0].(*layer)
 		if !ok {
-			return nil, &posError{pos: b.callerPos(th), what: fn.Name(), err: fmt.Errorf("expects a layer, got %s", describe(a[0]))}
+			return nil, &posError{pos: b.callerPos(th), what: fn.Name(), err: fmt.Errorf("expects a layer, got %s", pyhost.Describe(a[0]))}
 		}
 		given, k := kwargs(kw).pop("name")
 		return b.make(th, class, starlark.Tuple{l}, k.with("name", wrapName(l, given, suffix)))
@@ -267,14 +268,14 @@ func layerList(v starlark.Value) ([]*layer, error) {
 		return []*layer{l}, nil
 	}
 	seq, ok := v.(starlark.Indexable)
-	if !ok || !isSequence(v) {
-		return nil, fmt.Errorf("expects a layer or a list of layers, got %s", describe(v))
+	if !ok || !pyhost.IsSequence(v) {
+		return nil, fmt.Errorf("expects a layer or a list of layers, got %s", pyhost.Describe(v))
 	}
 	var out []*layer
 	for i := 0; i < seq.Len(); i++ {
 		l, ok := seq.Index(i).(*layer)
 		if !ok {
-			return nil, fmt.Errorf("entry %d is not a layer but %s", i, describe(seq.Index(i)))
+			return nil, fmt.Errorf("entry %d is not a layer but %s", i, pyhost.Describe(seq.Index(i)))
 		}
 		out = append(out, l)
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/layerinfo/layerinfo/internal/pyhost"
 )
 
 // hostileSources are 1 MB of each source shape that once made the
@@ -42,7 +44,7 @@ func BenchmarkPrepare(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			b.SetBytes(int64(len(src)))
 			for b.Loop() {
-				_ = checkShape("model.py", src)
+				_ = pyhost.CheckShape("model.py", src)
 				prepare(src)
 			}
 		})

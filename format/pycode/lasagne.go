@@ -7,6 +7,7 @@ import (
 	"go.starlark.net/starlark"
 
 	"github.com/layerinfo/layerinfo/graph"
+	"github.com/layerinfo/layerinfo/internal/pyhost"
 	"github.com/layerinfo/layerinfo/op"
 )
 
@@ -175,11 +176,17 @@ type layerClass struct {
 	cls  class
 }
 
-func (k *layerClass) String() string        { return "<class 'lasagne.layers." + k.name + "'>" }
-func (k *layerClass) Type() string          { return "type" }
-func (k *layerClass) Freeze()               {}
+func (k *layerClass) String() string { return "<class 'lasagne.layers." + k.name + "'>" }
+func (k *layerClass) Type() string   { return "type" }
+func (k *layerClass) Freeze()        {}
+
+// IsInstance is isinstance(l, k) (pyhost.Classifier).
+func (k *layerClass) IsInstance(v starlark.Value) bool {
+	l, ok := v.(*layer)
+	return ok && l.class == k.name
+}
 func (k *layerClass) Truth() starlark.Bool  { return true }
-func (k *layerClass) Hash() (uint32, error) { return hashString(k.name), nil }
+func (k *layerClass) Hash() (uint32, error) { return pyhost.HashString(k.name), nil }
 func (k *layerClass) Name() string          { return k.name }
 func (k *layerClass) Attr(name string) (starlark.Value, error) {
 	if name == "__name__" {
@@ -447,7 +454,7 @@ func (b *builder) conv(c *call, nsp int) (*layer, error) {
 func borderMode(c *call, v starlark.Value, k, stride []int64) (op.Padding, error) {
 	s, ok := v.(starlark.String)
 	if !ok {
-		return op.Padding{}, c.fail("border_mode must be 'valid', 'full' or 'same', got %s", describe(v))
+		return op.Padding{}, c.fail("border_mode must be 'valid', 'full' or 'same', got %s", pyhost.Describe(v))
 	}
 	per := func(f func(k int64) int64) []int64 {
 		p := make([]int64, len(k))
@@ -896,8 +903,8 @@ func (b *builder) reshape(c *call) (*layer, error) {
 	}
 	v := c.a.get("shape")
 	seq, ok := v.(starlark.Indexable)
-	if !ok || !isSequence(v) {
-		return nil, c.fail("shape must be a tuple, got %s", describe(v))
+	if !ok || !pyhost.IsSequence(v) {
+		return nil, c.fail("shape must be a tuple, got %s", pyhost.Describe(v))
 	}
 	var target []op.ReshapeDim
 	for i := 0; i < seq.Len(); i++ {
@@ -913,7 +920,7 @@ func (b *builder) reshape(c *call) (*layer, error) {
 			target = append(target, op.RefAxis(int(r)))
 			continue
 		}
-		if o, ok := x.(*opaque); ok && o.sym && o.from == nil && o.missing == nil {
+		if o, ok := x.(*pyhost.Opaque); ok && o.Sym && o.From == nil && o.Missing == nil {
 			// A Theano scalar (input_var.shape[0]): Lasagne makes the
 			// axis None and infers no -1 against it.
 			target = append(target, op.ReshapeDim{Ref: -1, Symbolic: true})
@@ -938,8 +945,8 @@ func (b *builder) dimshuffle(c *call) (*layer, error) {
 	}
 	v := c.a.get("pattern")
 	seq, ok := v.(starlark.Indexable)
-	if !ok || !isSequence(v) {
-		return nil, c.fail("pattern must be a tuple, got %s", describe(v))
+	if !ok || !pyhost.IsSequence(v) {
+		return nil, c.fail("pattern must be a tuple, got %s", pyhost.Describe(v))
 	}
 	var pattern []int
 	for i := 0; i < seq.Len(); i++ {
@@ -970,7 +977,7 @@ func (b *builder) padLayer(c *call) (*layer, error) {
 	before, after := make([]int64, rank), make([]int64, rank)
 	v := c.a.get("width")
 	var widths []starlark.Value
-	if seq, ok := v.(starlark.Indexable); ok && isSequence(v) {
+	if seq, ok := v.(starlark.Indexable); ok && pyhost.IsSequence(v) {
 		for i := 0; i < seq.Len(); i++ {
 			widths = append(widths, seq.Index(i))
 		}
@@ -1018,7 +1025,7 @@ func (b *builder) slice(c *call) (*layer, error) {
 	default:
 		i, err := toInt(x)
 		if err != nil {
-			return nil, c.fail("indices must be an int or a slice(...), got %s", describe(x))
+			return nil, c.fail("indices must be an int or a slice(...), got %s", pyhost.Describe(x))
 		}
 		sl.Index = &i
 	}
@@ -1033,8 +1040,8 @@ func cropping(c *call) (op.Crop, error) {
 		return nil, nil
 	}
 	seq, ok := v.(starlark.Indexable)
-	if !ok || !isSequence(v) {
-		return nil, c.fail("cropping must be None or a list, got %s", describe(v))
+	if !ok || !pyhost.IsSequence(v) {
+		return nil, c.fail("cropping must be None or a list, got %s", pyhost.Describe(v))
 	}
 	crop := make(op.Crop, seq.Len())
 	for i := range crop {
@@ -1132,7 +1139,7 @@ func (b *builder) inverse(c *call) (*layer, error) {
 	}
 	target, ok := c.a.get("layer").(*layer)
 	if !ok {
-		return nil, c.fail("layer must be the layer to invert, got %s", describe(c.a.get("layer")))
+		return nil, c.fail("layer must be the layer to invert, got %s", pyhost.Describe(c.a.get("layer")))
 	}
 	ins := []*layer{in, target}
 	if p := b.layerOf(target.node.Inputs[0]); p != nil {
@@ -1215,7 +1222,7 @@ func (b *builder) custom(th *starlark.Thread, k *userClass, a starlark.Tuple, kw
 		if !strings.Contains(k.bases, "Layer") {
 			// Not a layer: a training callback (AdjustVariable,
 			// EarlyStopping) or a helper object.
-			return &opaque{name: k.name + "(…)"}, nil
+			return &pyhost.Opaque{Desc: k.name + "(…)"}, nil
 		}
 		return nil, c.fail("%s has no input layer", k.name)
 	}

@@ -7,26 +7,27 @@ import (
 
 	"go.starlark.net/starlark"
 
+	"github.com/layerinfo/layerinfo/internal/pyhost"
 	"github.com/layerinfo/layerinfo/internal/spell"
 )
 
 // modules builds the importable module tree: lasagne (with layers and
 // its open submodules), nolearn.lasagne, and the builtins scripts use.
 func (b *builder) modules() map[string]starlark.Value {
-	layers := &module{name: "lasagne.layers", members: starlark.StringDict{}}
+	layers := &pyhost.Module{Name: "lasagne.layers", Members: starlark.StringDict{}}
 	for name, cls := range b.classes {
-		layers.members[name] = &layerClass{b: b, name: name, cls: cls}
+		layers.Members[name] = &layerClass{b: b, name: name, cls: cls}
 	}
 	for name, why := range unsupported {
 		name, why := name, why
-		layers.members[name] = starlark.NewBuiltin(name, func(th *starlark.Thread, fn *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+		layers.Members[name] = starlark.NewBuiltin(name, func(th *starlark.Thread, fn *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			return nil, &posError{pos: b.callerPos(th), what: name, err: fmt.Errorf("not supported: %s", why)}
 		})
 	}
 	alias := map[string]string{"dropout": "DropoutLayer", "flatten": "FlattenLayer", "reshape": "ReshapeLayer",
 		"dimshuffle": "DimshuffleLayer", "pad": "PadLayer", "concat": "ConcatLayer"}
 	for a, cls := range alias {
-		layers.members[a] = layers.members[cls]
+		layers.Members[a] = layers.Members[cls]
 	}
 	fns := map[string]func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error){
 		"batch_norm":        b.normHelper("bn"),
@@ -45,18 +46,18 @@ func (b *builder) modules() map[string]starlark.Value {
 		"Gate":              newGate,
 	}
 	for name, fn := range fns {
-		layers.members[name] = starlark.NewBuiltin(name, fn)
+		layers.Members[name] = starlark.NewBuiltin(name, fn)
 	}
 	for _, name := range []string{"get_output", "get_all_params", "get_all_param_values", "set_all_param_values", "Layer", "MergeLayer"} {
-		layers.members[name] = &opaque{name: "lasagne.layers." + name}
+		layers.Members[name] = &pyhost.Opaque{Desc: "lasagne.layers." + name}
 	}
 	for _, sub := range []string{"dnn", "corrmm", "cuda_convnet", "conv", "pool", "dense", "shape", "merge", "noise", "special",
 		"normalization", "embedding", "recurrent", "local", "input", "helper", "base"} {
-		layers.members[sub] = layers
+		layers.Members[sub] = layers
 	}
-	lasagne := &module{name: "lasagne", members: starlark.StringDict{"layers": layers}}
+	lasagne := &pyhost.Module{Name: "lasagne", Members: starlark.StringDict{"layers": layers}}
 	for _, sub := range []string{"updates", "objectives", "regularization", "utils", "random", "theano_extensions"} {
-		lasagne.members[sub] = &module{name: "lasagne." + sub, members: starlark.StringDict{}, open: true}
+		lasagne.Members[sub] = &pyhost.Module{Name: "lasagne." + sub, Members: starlark.StringDict{}, Open: true}
 	}
 	// The nonlinearities and initializers layers are given, closed: a
 	// misspelt one is Python's AttributeError (with a suggestion), not a
@@ -65,17 +66,17 @@ func (b *builder) modules() map[string]starlark.Value {
 		"nonlinearities": "sigmoid softmax tanh ScaledTanH ScaledTanh rectify LeakyRectify leaky_rectify very_leaky_rectify elu SELU selu softplus linear identity theano",
 		"init":           "Initializer Normal Uniform Glorot GlorotNormal GlorotUniform He HeNormal HeUniform Constant Sparse Orthogonal np floatX get_rng",
 	} {
-		m := &module{name: "lasagne." + sub, members: starlark.StringDict{}}
+		m := &pyhost.Module{Name: "lasagne." + sub, Members: starlark.StringDict{}}
 		for _, n := range strings.Fields(names) {
-			m.members[n] = &opaque{name: m.name + "." + n}
+			m.Members[n] = &pyhost.Opaque{Desc: m.Name + "." + n}
 		}
-		lasagne.members[sub] = m
+		lasagne.Members[sub] = m
 	}
-	nolearnLasagne := &module{name: "nolearn.lasagne", open: true, members: starlark.StringDict{
+	nolearnLasagne := &pyhost.Module{Name: "nolearn.lasagne", Open: true, Members: starlark.StringDict{
 		"NeuralNet": starlark.NewBuiltin("NeuralNet", b.neuralNet),
 	}}
-	nolearnLasagne.members["base"] = nolearnLasagne
-	nolearn := &module{name: "nolearn", open: true, members: starlark.StringDict{"lasagne": nolearnLasagne}}
+	nolearnLasagne.Members["base"] = nolearnLasagne
+	nolearn := &pyhost.Module{Name: "nolearn", Open: true, Members: starlark.StringDict{"lasagne": nolearnLasagne}}
 	return map[string]starlark.Value{"lasagne": lasagne, "nolearn": nolearn}
 }
 
@@ -86,12 +87,12 @@ func lookup(roots map[string]starlark.Value, path string) (starlark.Value, error
 	parts := strings.Split(path, ".")
 	v, ok := roots[parts[0]]
 	if !ok {
-		return &opaque{name: path}, nil
+		return &pyhost.Opaque{Desc: path}, nil
 	}
 	for i, p := range parts[1:] {
-		m, ok := v.(*module)
+		m, ok := v.(*pyhost.Module)
 		if !ok {
-			return &opaque{name: path}, nil
+			return &pyhost.Opaque{Desc: path}, nil
 		}
 		x, err := m.Attr(p)
 		if err != nil {
@@ -107,8 +108,8 @@ func lookup(roots map[string]starlark.Value, path string) (starlark.Value, error
 // module aliases, and anything else as an opaque object — except names
 // that look like a misspelt layer class, which are an error.
 func guessFree(roots map[string]starlark.Value, name string) (starlark.Value, error) {
-	layers := roots["lasagne"].(*module).members["layers"].(*module)
-	if v, ok := layers.members[name]; ok {
+	layers := roots["lasagne"].(*pyhost.Module).Members["layers"].(*pyhost.Module)
+	if v, ok := layers.Members[name]; ok {
 		return v, nil
 	}
 	switch name {
@@ -117,13 +118,13 @@ func guessFree(roots map[string]starlark.Value, name string) (starlark.Value, er
 	case "lasagne", "nolearn":
 		return roots[name], nil
 	case "NeuralNet":
-		return roots["nolearn"].(*module).members["lasagne"].(*module).members["NeuralNet"], nil
+		return roots["nolearn"].(*pyhost.Module).Members["lasagne"].(*pyhost.Module).Members["NeuralNet"], nil
 	case "nonlinearities", "init", "updates", "objectives":
-		return roots["lasagne"].(*module).members[name], nil
+		return roots["lasagne"].(*pyhost.Module).Members[name], nil
 	}
 	if strings.HasSuffix(name, "Layer") || strings.HasSuffix(name, "Layr") || strings.HasSuffix(name, "Lyaer") {
 		var names []string
-		for k := range layers.members {
+		for k := range layers.Members {
 			names = append(names, k)
 		}
 		sort.Strings(names)
@@ -133,5 +134,5 @@ func guessFree(roots map[string]starlark.Value, name string) (starlark.Value, er
 		}
 		return nil, fmt.Errorf("%s", msg)
 	}
-	return &opaque{name: name}, nil
+	return &pyhost.Opaque{Desc: name}, nil
 }

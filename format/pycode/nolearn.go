@@ -9,6 +9,7 @@ import (
 	"go.starlark.net/syntax"
 
 	"github.com/layerinfo/layerinfo/graph"
+	"github.com/layerinfo/layerinfo/internal/pyhost"
 	"github.com/layerinfo/layerinfo/internal/spell"
 )
 
@@ -78,7 +79,7 @@ func (b *builder) findNets(f *syntax.File) {
 // layers as nolearn's initialize_layers does.
 func (b *builder) neuralNet(th *starlark.Thread, fn *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 	if b.otherNet(th) {
-		return &opaque{name: "NeuralNet(…) (not built: --entry names another)"}, nil
+		return &pyhost.Opaque{Desc: "NeuralNet(…) (not built: --entry names another)"}, nil
 	}
 	callPos := b.callerPos(th)
 	info := b.netInfo[th.CallFrame(1).Pos]
@@ -143,8 +144,8 @@ func (b *builder) neuralNet(th *starlark.Thread, fn *starlark.Builtin, a starlar
 		return nn, nil
 	}
 	seq, ok := layersArg.(starlark.Indexable)
-	if !ok || !isSequence(layersArg) {
-		return nil, &posError{pos: kwPos("layers"), what: "NeuralNet", err: fmt.Errorf("layers must be a list of (name, LayerClass) or (LayerClass, {kwargs}) tuples, or a layer; got %s", describe(layersArg))}
+	if !ok || !pyhost.IsSequence(layersArg) {
+		return nil, &posError{pos: kwPos("layers"), what: "NeuralNet", err: fmt.Errorf("layers must be a list of (name, LayerClass) or (LayerClass, {kwargs}) tuples, or a layer; got %s", pyhost.Describe(layersArg))}
 	}
 	var prev *layer
 	used := map[string]bool{}
@@ -155,7 +156,7 @@ func (b *builder) neuralNet(th *starlark.Thread, fn *starlark.Builtin, a starlar
 		}
 		def, ok := seq.Index(i).(starlark.Tuple)
 		if !ok || len(def) != 2 {
-			return nil, &posError{pos: at, what: fmt.Sprintf("NeuralNet layers[%d]", i), err: fmt.Errorf("expected a (name, LayerClass) or (LayerClass, {kwargs}) tuple, got %s", describe(seq.Index(i)))}
+			return nil, &posError{pos: at, what: fmt.Sprintf("NeuralNet layers[%d]", i), err: fmt.Errorf("expected a (name, LayerClass) or (LayerClass, {kwargs}) tuple, got %s", pyhost.Describe(seq.Index(i)))}
 		}
 		var factory starlark.Value
 		layerKw := map[string]starlark.Value{}
@@ -177,7 +178,7 @@ func (b *builder) neuralNet(th *starlark.Thread, fn *starlark.Builtin, a starlar
 		} else {
 			s, ok := def[0].(starlark.String)
 			if !ok {
-				return nil, &posError{pos: at, what: fmt.Sprintf("NeuralNet layers[%d]", i), err: fmt.Errorf("the layer name must be a string, got %s", describe(def[0]))}
+				return nil, &posError{pos: at, what: fmt.Sprintf("NeuralNet layers[%d]", i), err: fmt.Errorf("the layer name must be a string, got %s", pyhost.Describe(def[0]))}
 			}
 			name, factory = string(s), def[1]
 		}
@@ -189,11 +190,11 @@ func (b *builder) neuralNet(th *starlark.Thread, fn *starlark.Builtin, a starlar
 			factory = v
 		}
 		className := classNameOf(factory)
-		if o, ok := factory.(*opaque); ok && o.missing != nil {
-			return nil, o.missing.e
+		if o, ok := factory.(*pyhost.Opaque); ok && o.Missing != nil {
+			return nil, o.Missing.Err
 		}
 		if className == "" {
-			return nil, &posError{pos: at, what: fmt.Sprintf("NeuralNet layers[%d]", i), err: fmt.Errorf("%s is not a layer class", describe(factory))}
+			return nil, &posError{pos: at, what: fmt.Sprintf("NeuralNet layers[%d]", i), err: fmt.Errorf("%s is not a layer class", pyhost.Describe(factory))}
 		}
 		if name == "" {
 			name = autoName(className, i)
@@ -295,7 +296,7 @@ func (b *builder) neuralNet(th *starlark.Thread, fn *starlark.Builtin, a starlar
 		}
 		l, ok := v.(*layer)
 		if !ok {
-			return nil, &posError{pos: at, what: "layer " + name, err: fmt.Errorf("%s did not make a layer", describe(factory))}
+			return nil, &posError{pos: at, what: "layer " + name, err: fmt.Errorf("%s did not make a layer", pyhost.Describe(factory))}
 		}
 		nn.byName[name] = l
 		nn.layers = append(nn.layers, l)
@@ -399,7 +400,7 @@ func (n *net) named(v starlark.Value, what string) (*layer, error) {
 	}
 	s, ok := v.(starlark.String)
 	if !ok {
-		return nil, fmt.Errorf("%s must name an earlier layer, got %s", what, describe(v))
+		return nil, fmt.Errorf("%s must name an earlier layer, got %s", what, pyhost.Describe(v))
 	}
 	l, ok := n.byName[string(s)].(*layer)
 	if !ok {

@@ -8,6 +8,8 @@ import (
 
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
+
+	"github.com/layerinfo/layerinfo/internal/pyhost"
 )
 
 // OptionError is an option whose value layerinfo cannot use: an --entry
@@ -105,7 +107,7 @@ func parseEntry(s string) (*entryCall, error) {
 // a size computed from it is reported as such, never taken as a number.
 func entryArg(e syntax.Expr) (starlark.Value, error) {
 	if id, ok := e.(*syntax.Ident); ok && id.Name != "None" && id.Name != "True" && id.Name != "False" {
-		return &opaque{name: id.Name, from: &origin{expr: id.Name + " (an --entry argument)", entryArg: true}}, nil
+		return &pyhost.Opaque{Desc: id.Name, From: &pyhost.Origin{Expr: id.Name + " (an --entry argument)", EntryArg: true}}, nil
 	}
 	return literal(e)
 }

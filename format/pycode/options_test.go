@@ -11,6 +11,7 @@ import (
 
 	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/infer"
+	"github.com/layerinfo/layerinfo/internal/pyhost"
 	"github.com/layerinfo/layerinfo/stats"
 )
 
@@ -101,7 +102,7 @@ func TestParseEntry(t *testing.T) {
 		t.Errorf("call: %+v, %v", e, err)
 	}
 	e, err = parseEntry("build(feats, n=X)")
-	if o, ok := e.args[0].(*opaque); err != nil || !ok || o.from == nil || len(e.kwargs) != 1 {
+	if o, ok := e.args[0].(*pyhost.Opaque); err != nil || !ok || o.From == nil || len(e.kwargs) != 1 {
 		t.Errorf("names as data: %+v, %v", e, err)
 	}
 	e, err = parseEntry("build()")

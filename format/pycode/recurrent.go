@@ -5,6 +5,7 @@ import (
 
 	"go.starlark.net/starlark"
 
+	"github.com/layerinfo/layerinfo/internal/pyhost"
 	"github.com/layerinfo/layerinfo/op"
 )
 
@@ -69,7 +70,7 @@ func gateArg(c *call, name string, def gate) (gate, error) {
 	case *gate:
 		return *x, nil
 	default:
-		return gate{}, c.fail("%s must be a Gate(...), got %s", name, describe(x))
+		return gate{}, c.fail("%s must be a Gate(...), got %s", name, pyhost.Describe(x))
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"go.starlark.net/starlark"
 
 	"github.com/layerinfo/layerinfo/graph"
+	"github.com/layerinfo/layerinfo/internal/pyhost"
 	"github.com/layerinfo/layerinfo/internal/spell"
 )
 
@@ -30,11 +31,11 @@ const (
 // and thread, so they share its layers and its step limit.
 type siblings struct {
 	dir      fs.FS
-	mods     map[string]*module         // by dotted path; nil while it is being loaded
+	mods     map[string]*pyhost.Module  // by dotted path; nil while it is being loaded
 	builders map[string]map[string]bool // by dotted path: its functions that build layers
 	bytes    int64
-	stars    []*missingImport // star imports of missing modules
-	missing  []*missingImport // every import of a missing module
+	stars    []*pyhost.Missing // star imports of missing modules
+	missing  []*pyhost.Missing // every import of a missing module
 	// importErrs are the errors of missing modules: a layer that needs
 	// one ends decoding wherever it is.
 	importErrs map[*posError]bool
@@ -61,24 +62,14 @@ func init() {
 	}
 }
 
-// missingImport is where a value from a module that is neither beside
-// the script nor a known library came from: harmless until the model
-// needs it.
-type missingImport struct {
-	pos  graph.Pos
-	name string // what was imported: "RMSPoolLayer", or the module for "import x"
-	mod  string
-	e    error // the error when the model uses it
-}
-
-// err is the error the model gets when it uses a value of a missing module.
-func (m *missingImport) err(b *builder) error {
-	what := m.mod
-	if m.name != m.mod {
-		what = m.name + " from " + m.mod
+// missingErr is the error the model gets when it uses a value of a missing module.
+func (b *builder) missingErr(m *pyhost.Missing) error {
+	what := m.Mod
+	if m.Name != m.Mod {
+		what = m.Name + " from " + m.Mod
 	}
-	msg := fmt.Sprintf("cannot import %s: %s", what, b.notBeside(m.mod, m.pos.File))
-	root := strings.Split(strings.TrimLeft(m.mod, "."), ".")[0]
+	msg := fmt.Sprintf("cannot import %s: %s", what, b.notBeside(m.Mod, m.Pos.File))
+	root := strings.Split(strings.TrimLeft(m.Mod, "."), ".")[0]
 	var libs []string
 	for k := range b.roots {
 		libs = append(libs, k)
@@ -90,7 +81,7 @@ func (m *missingImport) err(b *builder) error {
 	if s := spell.Nearest(root, libs); s != "" && s != root {
 		msg += fmt.Sprintf(" (did you mean %s?)", s)
 	}
-	return &posError{pos: m.pos, err: errors.New(msg)}
+	return &posError{pos: m.Pos, err: errors.New(msg)}
 }
 
 // notBeside says why a module imported by file was not found.
@@ -103,12 +94,12 @@ func (b *builder) notBeside(mod, file string) string {
 	return fmt.Sprintf("no %s.py beside %s", rel, script)
 }
 
-// resolve finds the value an import binding names: a modelled module
+// resolve finds the value an import pyhost.Binding names: a modelled module
 // (lasagne, nolearn, numpy, math), a module beside the script, a known
 // library (a placeholder), or a missing module — an error when what it
 // imports is plainly a layer, else a placeholder that fails when a layer
 // gets it.
-func (b *builder) resolve(imp binding, file string) (starlark.Value, error) {
+func (b *builder) resolve(imp pyhost.Binding, file string) (starlark.Value, error) {
 	pos := graph.Pos{File: file, Line: imp.Line, Col: 1}
 	mod := strings.TrimLeft(imp.Mod, ".")
 	p := strings.TrimLeft(imp.Path, ".")
@@ -136,47 +127,47 @@ func (b *builder) resolve(imp binding, file string) (starlark.Value, error) {
 			return b.sib.mods[root], nil // import a.b binds a
 		}
 		name := p[len(mod)+1:]
-		if v, ok := m.members[name]; ok {
+		if v, ok := m.Members[name]; ok {
 			return v, nil
 		}
 		if sub, err := b.sib.load(b, mod+"."+name, pos); err != nil || sub != nil {
 			return sub, err
 		}
-		msg := fmt.Sprintf("cannot import %s from %s: %s does not define it", name, mod, m.name)
+		msg := fmt.Sprintf("cannot import %s from %s: %s does not define it", name, mod, m.Name)
 		if s := spell.Nearest(name, m.AttrNames()); s != "" {
 			msg += fmt.Sprintf(" (did you mean %q?)", s)
 		}
 		return nil, &posError{pos: pos, err: errors.New(msg)}
 	}
 	if knownLibraries[root] {
-		return &opaque{name: p, sym: root == "theano"}, nil
+		return &pyhost.Opaque{Desc: p, Sym: root == "theano"}, nil
 	}
 	name := mod
 	if from {
 		name = p[len(mod)+1:]
 	}
-	miss := &missingImport{pos: pos, name: name, mod: mod}
-	miss.e = miss.err(b)
+	miss := &pyhost.Missing{Pos: pos, Name: name, Mod: mod}
+	miss.Err = b.missingErr(miss)
 	b.sib.missing = append(b.sib.missing, miss)
-	if pe, ok := miss.e.(*posError); ok {
+	if pe, ok := miss.Err.(*posError); ok {
 		b.sib.importErrs[pe] = true
 	}
 	if from && (strings.HasSuffix(name, "Layer") || b.classes[name].build != nil) {
 		// A layer class: an error where the model uses it, a
 		// placeholder while nothing does.
-		return &opaque{name: p, missing: miss, class: true}, nil
+		return &pyhost.Opaque{Desc: p, Missing: miss, Class: true}, nil
 	}
 	if imp.Star {
 		b.sib.stars = append(b.sib.stars, miss)
 		return nil, nil
 	}
-	return &opaque{name: p, missing: miss}, nil
+	return &pyhost.Opaque{Desc: p, Missing: miss}, nil
 }
 
 // load reads the module at a dotted path from beside the script: a.py,
 // or a/__init__.py, or a directory a/ (a namespace package), and every
 // package above it. It returns nil, nil when there is no such module.
-func (s *siblings) load(b *builder, mod string, pos graph.Pos) (*module, error) {
+func (s *siblings) load(b *builder, mod string, pos graph.Pos) (*pyhost.Module, error) {
 	if s == nil || s.dir == nil || mod == "" {
 		return nil, nil
 	}
@@ -186,7 +177,7 @@ func (s *siblings) load(b *builder, mod string, pos graph.Pos) (*module, error) 
 			return nil, nil
 		}
 	}
-	var parent *module
+	var parent *pyhost.Module
 	for i := range parts {
 		dotted := strings.Join(parts[:i+1], ".")
 		m, ok := s.mods[dotted]
@@ -202,7 +193,7 @@ func (s *siblings) load(b *builder, mod string, pos graph.Pos) (*module, error) 
 			case s.regular(rel + "/__init__.py"):
 				m, err = s.run(b, dotted, rel+"/__init__.py", pos)
 			case s.isDir(rel):
-				m = &module{name: dotted, members: starlark.StringDict{}}
+				m = &pyhost.Module{Name: dotted, Members: starlark.StringDict{}}
 				s.mods[dotted] = m
 			default:
 				return nil, nil
@@ -212,8 +203,8 @@ func (s *siblings) load(b *builder, mod string, pos graph.Pos) (*module, error) 
 			}
 		}
 		if parent != nil {
-			if _, has := parent.members[parts[i]]; !has {
-				parent.members[parts[i]] = m
+			if _, has := parent.Members[parts[i]]; !has {
+				parent.Members[parts[i]] = m
 			}
 		}
 		parent = m
@@ -260,7 +251,7 @@ func (s *siblings) lstat(rel string) (fs.FileInfo, bool) {
 
 // run reads, prepares and runs one module; its globals, the names it
 // imports and its classes become the module's members.
-func (s *siblings) run(b *builder, dotted, rel string, pos graph.Pos) (*module, error) {
+func (s *siblings) run(b *builder, dotted, rel string, pos graph.Pos) (*pyhost.Module, error) {
 	if len(s.mods) >= maxModules {
 		return nil, &posError{pos: pos, err: fmt.Errorf("cannot import %s: the script imports more than %d modules", dotted, maxModules)}
 	}
@@ -274,8 +265,8 @@ func (s *siblings) run(b *builder, dotted, rel string, pos graph.Pos) (*module, 
 		file = filepath.Join(d, filepath.FromSlash(rel))
 	}
 	b.files[file] = true
-	text := string(stripBOM(src))
-	if err := checkShape(file, text); err != nil {
+	text := string(pyhost.StripBOM(src))
+	if err := pyhost.CheckShape(file, text); err != nil {
 		return nil, err
 	}
 	prep := prepare(text)
@@ -288,18 +279,19 @@ func (s *siblings) run(b *builder, dotted, rel string, pos graph.Pos) (*module, 
 	if err != nil {
 		return nil, b.runError(err)
 	}
-	m := &module{name: dotted, members: starlark.StringDict{}}
+	m := &pyhost.Module{Name: dotted, Members: starlark.StringDict{}}
 	for k, v := range u.predeclared {
 		if _, builtin := starlark.Universe[k]; !builtin && !strings.HasPrefix(k, "__") {
-			m.members[k] = v
+			m.Members[k] = v
 		}
 	}
 	for k, v := range globals {
-		m.members[k] = v
+		m.Members[k] = v
 	}
-	for k := range extraBuiltins() {
-		delete(m.members, k)
+	for k := range pyhost.Builtins() {
+		delete(m.Members, k)
 	}
+	delete(m.Members, "slice")
 	s.mods[dotted] = m
 	ext := modelExtent(u.f, prep, b.classes, u)
 	s.builders[dotted] = ext.builders
@@ -337,17 +329,13 @@ func (s *siblings) read(rel string) ([]byte, error) {
 	return src, nil
 }
 
-func stripBOM(src []byte) []byte {
-	return []byte(strings.TrimPrefix(string(src), "\ufeff"))
-}
-
 // modName reports whether s can be one part of a module's dotted path.
 func modName(s string) bool {
 	if s == "" || s[0] >= '0' && s[0] <= '9' {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		if !isIdent(s[i]) {
+		if !pyhost.IsIdent(s[i]) {
 			return false
 		}
 	}

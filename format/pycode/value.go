@@ -1,16 +1,14 @@
 package pycode
 
 import (
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
 
 	"go.starlark.net/starlark"
-	"go.starlark.net/syntax"
 
 	"github.com/layerinfo/layerinfo/graph"
-	"github.com/layerinfo/layerinfo/internal/spell"
+	"github.com/layerinfo/layerinfo/internal/pyhost"
 )
 
 // layer is a Lasagne layer object in the running script.
@@ -25,16 +23,19 @@ type layer struct {
 
 var (
 	_ starlark.HasAttrs = (*layer)(nil)
-	_ starlark.HasAttrs = (*module)(nil)
-	_ starlark.Callable = (*opaque)(nil)
+	_ starlark.HasAttrs = (*pyhost.Module)(nil)
+	_ starlark.Callable = (*pyhost.Opaque)(nil)
 )
 
-func (l *layer) String() string       { return fmt.Sprintf("<%s %s>", l.class, l.node.Name) }
-func (l *layer) Type() string         { return l.class }
-func (l *layer) Freeze()              {}
+func (l *layer) String() string { return fmt.Sprintf("<%s %s>", l.class, l.node.Name) }
+func (l *layer) Type() string   { return l.class }
+func (l *layer) Freeze()        {}
+
+// ModelPart marks a layer as a part of the model (pyhost.Part).
+func (l *layer) ModelPart()           {}
 func (l *layer) Truth() starlark.Bool { return true }
 func (l *layer) Hash() (uint32, error) {
-	return hashString(l.node.Name), nil
+	return pyhost.HashString(l.node.Name), nil
 }
 
 func (l *layer) Attr(name string) (starlark.Value, error) {
@@ -67,7 +68,7 @@ func (l *layer) Attr(name string) (starlark.Value, error) {
 		}
 		return starlark.NewList(xs), nil
 	case "params":
-		return &opaque{name: l.node.Name + ".params"}, nil
+		return &pyhost.Opaque{Desc: l.node.Name + ".params"}, nil
 	}
 	if p := l.node.ParamByRole(name); p != nil {
 		return &paramRef{layer: l, role: name}, nil
@@ -77,7 +78,7 @@ func (l *layer) Attr(name string) (starlark.Value, error) {
 	}
 	// Lasagne layers have many more attributes (nonlinearity, input_var,
 	// get_params, …); they are opaque here.
-	return &opaque{name: l.node.Name + "." + name}, nil
+	return &pyhost.Opaque{Desc: l.node.Name + "." + name}, nil
 }
 
 // SetField is an assignment to a layer's attribute, as Lasagne's
@@ -93,8 +94,8 @@ func (l *layer) SetField(name string, v starlark.Value) error {
 			}
 		}
 	case "nonlinearity":
-		o, ok := v.(*opaque)
-		l.nonlin = v != starlark.None && !(ok && (strings.HasSuffix(o.name, "identity") || strings.HasSuffix(o.name, "linear")))
+		o, ok := v.(*pyhost.Opaque)
+		l.nonlin = v != starlark.None && !(ok && (strings.HasSuffix(o.Desc, "identity") || strings.HasSuffix(o.Desc, "linear")))
 	}
 	if l.attrs == nil {
 		l.attrs = starlark.StringDict{}
@@ -148,7 +149,7 @@ func (p *paramRef) String() string {
 func (p *paramRef) Type() string          { return "TensorSharedVariable" }
 func (p *paramRef) Freeze()               {}
 func (p *paramRef) Truth() starlark.Bool  { return true }
-func (p *paramRef) Hash() (uint32, error) { return hashString(p.String()), nil }
+func (p *paramRef) Hash() (uint32, error) { return pyhost.HashString(p.String()), nil }
 func (p *paramRef) Attr(name string) (starlark.Value, error) {
 	switch name {
 	case "T":
@@ -156,139 +157,9 @@ func (p *paramRef) Attr(name string) (starlark.Value, error) {
 	case "name":
 		return starlark.String(p.role), nil
 	}
-	return &opaque{name: p.String() + "." + name}, nil
+	return &pyhost.Opaque{Desc: p.String() + "." + name}, nil
 }
 func (p *paramRef) AttrNames() []string { return []string{"T", "name"} }
-
-// module is a namespace: lasagne, lasagne.layers, nolearn.lasagne. An open
-// module answers unknown attributes with opaque values (lasagne.init.X);
-// a closed one (lasagne.layers) says the name does not exist.
-type module struct {
-	name    string
-	members starlark.StringDict
-	open    bool
-}
-
-func (m *module) String() string        { return "<module " + m.name + ">" }
-func (m *module) Type() string          { return "module" }
-func (m *module) Freeze()               {}
-func (m *module) Truth() starlark.Bool  { return true }
-func (m *module) Hash() (uint32, error) { return hashString(m.name), nil }
-func (m *module) Attr(name string) (starlark.Value, error) {
-	if v, ok := m.members[name]; ok {
-		return v, nil
-	}
-	if m.open {
-		return &opaque{name: m.name + "." + name}, nil
-	}
-	msg := fmt.Sprintf("%s has no %s", m.name, name)
-	if s := spell.Nearest(name, m.AttrNames()); s != "" {
-		msg += fmt.Sprintf(" (did you mean %q?)", s)
-	}
-	return nil, errors.New(msg) // not NoSuchAttrError: Starlark would add its own suggestion
-}
-func (m *module) AttrNames() []string {
-	names := make([]string, 0, len(m.members))
-	for k := range m.members {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return names
-}
-
-// opaque stands for any Python object layerinfo does not model: numpy,
-// theano, initializers, nonlinearities, update rules. It can be passed
-// around, called, indexed and combined, and only fails where a number is
-// needed from it.
-type opaque struct {
-	name string
-	from *origin // set when the value comes from data (len(chars)): a size made from it is unknown
-	// missing is set when the value comes from a module layerinfo could
-	// not find: a layer that gets it is an import error.
-	missing *missingImport
-	// sym marks a Theano symbolic value (T.tensor4('x'), an input
-	// variable, input_var.shape[0]): Lasagne takes one as a size known
-	// only when the graph runs (a ReshapeLayer axis of None).
-	sym bool
-	// class is set on a layer class imported from a missing module
-	// (from layers import RMSPoolLayer): calling it is the import's
-	// error, whatever it is given; unused, it is harmless.
-	class bool
-}
-
-// passesLayer reports whether a call gets a layer.
-func passesLayer(args starlark.Tuple, kwargs []starlark.Tuple) bool {
-	for _, a := range args {
-		if _, ok := a.(*layer); ok {
-			return true
-		}
-	}
-	for _, kv := range kwargs {
-		if _, ok := kv[1].(*layer); ok {
-			return true
-		}
-	}
-	return false
-}
-
-// Items is empty: f(**vars(args)) passes no keywords, as data code's
-// placeholders give nothing to iterate.
-func (o *opaque) Items() []starlark.Tuple { return nil }
-
-// SetField ignores assignments (theano.config.floatX = 'float32').
-func (o *opaque) SetField(name string, v starlark.Value) error { return nil }
-
-// SetKey ignores item assignments (os.environ['THEANO_FLAGS'] = …, X[i] = …).
-func (o *opaque) SetKey(k, v starlark.Value) error { return nil }
-
-func (o *opaque) String() string        { return o.name }
-func (o *opaque) Type() string          { return "value of " + o.name + " (not evaluated by layerinfo)" }
-func (o *opaque) Freeze()               {}
-func (o *opaque) Truth() starlark.Bool  { return true }
-func (o *opaque) Hash() (uint32, error) { return hashString(o.name), nil }
-func (o *opaque) Name() string          { return o.name }
-func (o *opaque) Attr(name string) (starlark.Value, error) {
-	return &opaque{name: clip(o.name + "." + name), from: o.from, missing: o.missing, sym: o.sym}, nil
-}
-func (o *opaque) AttrNames() []string { return nil }
-func (o *opaque) CallInternal(_ *starlark.Thread, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	if o.missing != nil && (o.class || passesLayer(args, kwargs)) {
-		return nil, o.missing.e // a layer made by a module layerinfo could not read
-	}
-	return &opaque{name: clip(o.name + "(…)"), from: o.from, missing: o.missing, sym: o.sym}, nil
-}
-func (o *opaque) Binary(op syntax.Token, y starlark.Value, side starlark.Side) (starlark.Value, error) {
-	from, sym := o.from, o.sym
-	if p, ok := y.(*opaque); ok {
-		if from == nil {
-			from = p.from
-		}
-		sym = sym || p.sym
-	}
-	return &opaque{name: clip("(" + o.name + " " + op.String() + " …)"), from: from, missing: o.missing, sym: sym}, nil
-}
-func (o *opaque) Unary(op syntax.Token) (starlark.Value, error) {
-	return &opaque{name: clip(op.String() + o.name), from: o.from, missing: o.missing, sym: o.sym}, nil
-}
-func (o *opaque) Index(i int) starlark.Value {
-	return &opaque{name: clip(fmt.Sprintf("%s[%d]", o.name, i)), from: o.from, missing: o.missing, sym: o.sym}
-}
-func (o *opaque) Slice(start, end, step int) starlark.Value {
-	return &opaque{name: clip(o.name + "[…]"), from: o.from, missing: o.missing, sym: o.sym}
-}
-
-// Iterate yields nothing: loops over data (batches, epochs of arrays)
-// are skipped, which is what a static reading of model code wants.
-func (o *opaque) Iterate() starlark.Iterator { return emptyIter{} }
-
-type emptyIter struct{}
-
-func (emptyIter) Next(*starlark.Value) bool { return false }
-func (emptyIter) Done()                     {}
-func (o *opaque) Len() int                  { return 0 }
-func (o *opaque) Get(k starlark.Value) (starlark.Value, bool, error) {
-	return &opaque{name: clip(o.name + "[" + k.String() + "]"), from: o.from, missing: o.missing, sym: o.sym}, true, nil
-}
 
 // userClass is a class the script defined; Starlark cannot run classes,
 // so such a layer works only when its output shape is given.
@@ -297,7 +168,7 @@ type userClass struct {
 	name  string
 	bases string
 	line  int
-	src   *pyClass
+	src   *pyhost.Class
 	fns   map[string]*starlark.Function // its methods, once found (classes.go)
 }
 
@@ -305,7 +176,7 @@ func (c *userClass) String() string        { return "<class " + c.name + ">" }
 func (c *userClass) Type() string          { return "class" }
 func (c *userClass) Freeze()               {}
 func (c *userClass) Truth() starlark.Bool  { return true }
-func (c *userClass) Hash() (uint32, error) { return hashString(c.name), nil }
+func (c *userClass) Hash() (uint32, error) { return pyhost.HashString(c.name), nil }
 func (c *userClass) Name() string          { return c.name }
 func (c *userClass) CallInternal(th *starlark.Thread, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	if c.src.Compiled {
@@ -333,7 +204,7 @@ func (n *net) Attr(name string) (starlark.Value, error) {
 		}
 		return d, nil
 	}
-	return &opaque{name: "net." + name}, nil
+	return &pyhost.Opaque{Desc: "net." + name}, nil
 }
 func (n *net) AttrNames() []string { return []string{"layers_"} }
 
@@ -351,25 +222,3 @@ func (g *gate) Type() string          { return "Gate" }
 func (g *gate) Freeze()               {}
 func (g *gate) Truth() starlark.Bool  { return true }
 func (g *gate) Hash() (uint32, error) { return 0, nil }
-
-func hashString(s string) uint32 {
-	var h uint32 = 2166136261
-	for i := 0; i < len(s); i++ {
-		h = (h ^ uint32(s[i])) * 16777619
-	}
-	return h
-}
-
-// clip keeps a placeholder's name short: a loop or a recursion that
-// combines placeholders would otherwise grow it at every step.
-func clip(name string) string {
-	const max = 120
-	if len(name) <= max {
-		return name
-	}
-	r := []rune(name)
-	if len(r) <= max {
-		return name
-	}
-	return string(r[:max/2]) + "…" + string(r[len(r)-max/2:])
-}

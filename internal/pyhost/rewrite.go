@@ -1,4 +1,4 @@
-package pycode
+package pyhost
 
 import (
 	"bytes"
@@ -64,7 +64,7 @@ func rewriteExprs(src string) string {
 		case c == '(' || c == '[' || c == '{':
 			f.itemStart = false
 			prev := prevToken(lastToken(out[f.start:]))
-			callable := prev != "" && (isIdent(prev[len(prev)-1]) || prev == ")" || prev == "]") && !keywords[prev]
+			callable := prev != "" && (IsIdent(prev[len(prev)-1]) || prev == ")" || prev == "]") && !keywords[prev]
 			out = append(out, c)
 			nf := &frame{open: c, start: len(out), ins0: len(ins), itemStart: true}
 			nf.subscript = c == '[' && callable
@@ -112,9 +112,9 @@ func rewriteExprs(src string) string {
 			} else {
 				f.colon = true
 			}
-		case isIdent(c) && (i == 0 || !isIdent(src[i-1])):
+		case IsIdent(c) && (i == 0 || !IsIdent(src[i-1])):
 			j := i
-			for j < len(src) && isIdent(src[j]) {
+			for j < len(src) && IsIdent(src[j]) {
 				j++
 			}
 			w := src[i:j]
@@ -166,7 +166,7 @@ func lastToken(b []byte) string {
 		j--
 	}
 	k := j
-	for k > 0 && isIdent(b[k-1]) {
+	for k > 0 && IsIdent(b[k-1]) {
 		k--
 	}
 	if k == j && k > 0 {
@@ -182,7 +182,7 @@ func prevToken(s string) string {
 		return ""
 	}
 	j := len(s)
-	for j > 0 && isIdent(s[j-1]) {
+	for j > 0 && IsIdent(s[j-1]) {
 		j--
 	}
 	if j == len(s) {
@@ -286,7 +286,7 @@ func rewriteStrings(src string) string {
 	// literal finds a string literal (with its prefix) at i.
 	literal := func(i int) (prefix string, end int, ok bool) {
 		j := i
-		for j < len(src) && isIdent(src[j]) {
+		for j < len(src) && IsIdent(src[j]) {
 			j++
 		}
 		if j >= len(src) || (src[j] != '"' && src[j] != '\'') || !stringPrefix(src[i:j]) {
@@ -314,7 +314,7 @@ func rewriteStrings(src string) string {
 			i += j
 			continue
 		}
-		if !(c == '"' || c == '\'' || isIdent(c) && (i == 0 || !isIdent(src[i-1]))) {
+		if !(c == '"' || c == '\'' || IsIdent(c) && (i == 0 || !IsIdent(src[i-1]))) {
 			switch c {
 			case '(', '[', '{':
 				depth++

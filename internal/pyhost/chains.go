@@ -1,4 +1,4 @@
-package pycode
+package pyhost
 
 import (
 	"fmt"
@@ -59,9 +59,9 @@ func pyTokens(src string) []ptok {
 			j := stringEnd(src, i)
 			out = append(out, ptok{i, j, tkOther})
 			i = j
-		case isIdent(c):
+		case IsIdent(c):
 			j := i
-			for j < len(src) && isIdent(src[j]) {
+			for j < len(src) && IsIdent(src[j]) {
 				j++
 			}
 			if j < len(src) && (src[j] == '"' || src[j] == '\'') && stringPrefix(src[i:j]) {
@@ -128,7 +128,7 @@ type chain struct {
 // rewriteChains turns Python's chained comparisons (0.3 < x < 0.7),
 // which Starlark refuses ("< does not associate with <"), into
 // ((0.3 < x) and (x < 0.7)), as Python evaluates them.
-func rewriteChains(src string) string {
+func RewriteChains(src string) string {
 	toks := pyTokens(src)
 	type group struct {
 		segStart, lastEnd int

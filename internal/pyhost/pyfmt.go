@@ -1,4 +1,4 @@
-package pycode
+package pyhost
 
 import (
 	"fmt"
@@ -20,13 +20,13 @@ func pyFormat(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, kw []st
 	}
 	if t, ok := a[1].(starlark.Tuple); ok {
 		for _, v := range t {
-			if o, ok := v.(*opaque); ok {
-				return &opaque{name: "text made from " + o.name, from: o.from}, nil
+			if o, ok := v.(*Opaque); ok {
+				return &Opaque{Desc: "text made from " + o.Desc, From: o.From}, nil
 			}
 		}
 	}
-	if o, ok := a[1].(*opaque); ok {
-		return &opaque{name: "text made from " + o.name, from: o.from}, nil
+	if o, ok := a[1].(*Opaque); ok {
+		return &Opaque{Desc: "text made from " + o.Desc, From: o.From}, nil
 	}
 	var args []starlark.Value
 	dict, _ := a[1].(*starlark.Dict)
@@ -91,7 +91,7 @@ func pyFormat(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, kw []st
 		case 'e', 'E', 'f', 'F', 'g', 'G':
 			f, ok := starlark.AsFloat(v)
 			if !ok {
-				return nil, fmt.Errorf("%% formatting: %s needs a number, got %s", spec, describe(v))
+				return nil, fmt.Errorf("%% formatting: %s needs a number, got %s", spec, Describe(v))
 			}
 			x = f
 			if verb == 'F' {
@@ -126,14 +126,14 @@ func strFormat(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, kw []s
 	}
 	args := a[1:]
 	for _, v := range args {
-		if o, ok := v.(*opaque); ok {
-			return &opaque{name: "text made from " + o.name, from: o.from}, nil
+		if o, ok := v.(*Opaque); ok {
+			return &Opaque{Desc: "text made from " + o.Desc, From: o.From}, nil
 		}
 	}
 	named := map[string]starlark.Value{}
 	for _, kv := range kw {
-		if o, ok := kv[1].(*opaque); ok {
-			return &opaque{name: "text made from " + o.name, from: o.from}, nil
+		if o, ok := kv[1].(*Opaque); ok {
+			return &Opaque{Desc: "text made from " + o.Desc, From: o.From}, nil
 		}
 		named[string(kv[0].(starlark.String))] = kv[1]
 	}

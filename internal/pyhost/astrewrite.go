@@ -1,4 +1,4 @@
-package pycode
+package pyhost
 
 import (
 	"fmt"
@@ -20,7 +20,7 @@ import (
 //
 // A function that yields (its yields are returns) returns a placeholder,
 // which iterates as empty, when it ends without one.
-func rewriteAST(f *syntax.File, generators map[int]bool) {
+func RewriteAST(f *syntax.File, generators map[int]bool) {
 	rewriteStmts(f.Stmts)
 	f.Stmts = prebindImports(f.Stmts)
 	syntax.Walk(f, func(n syntax.Node) bool {
@@ -301,7 +301,7 @@ func unpackValue(v, shape starlark.Value) starlark.Value {
 	if !ok {
 		return v
 	}
-	if o, ok := v.(*opaque); ok {
+	if o, ok := v.(*Opaque); ok {
 		t := make(starlark.Tuple, len(s))
 		for i := range t {
 			t[i] = unpackValue(o.Index(i), s[i])
@@ -309,7 +309,7 @@ func unpackValue(v, shape starlark.Value) starlark.Value {
 		return t
 	}
 	seq, ok := v.(starlark.Indexable)
-	if !ok || !isSequence(v) || seq.Len() != len(s) {
+	if !ok || !IsSequence(v) || seq.Len() != len(s) {
 		return v // Starlark says what is wrong
 	}
 	t := make(starlark.Tuple, len(s))
@@ -329,7 +329,7 @@ func compare(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, _ []star
 		return nil, fmt.Errorf("internal error: __cmp__ operator %v", a[0])
 	}
 	for _, v := range a[1:] {
-		if o, ok := v.(*opaque); ok {
+		if o, ok := v.(*Opaque); ok {
 			return o.Binary(syntax.Token(op), v, starlark.Left)
 		}
 	}
@@ -344,8 +344,8 @@ func sliceOp(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, _ []star
 	}
 	x := a[0]
 	for _, v := range a {
-		if o, ok := v.(*opaque); ok {
-			if ox, ok := x.(*opaque); ok {
+		if o, ok := v.(*Opaque); ok {
+			if ox, ok := x.(*Opaque); ok {
 				o = ox
 			}
 			return o.Slice(0, 0, 1), nil
@@ -408,7 +408,7 @@ func each(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, _ []starlar
 	if len(a) != 2 {
 		return nil, fmt.Errorf("internal error: __each__ takes 2 arguments")
 	}
-	if _, ok := a[0].(*opaque); ok {
+	if _, ok := a[0].(*Opaque); ok {
 		return a[0], nil
 	}
 	it := starlark.Iterate(a[0])
@@ -430,7 +430,7 @@ func setSlice(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, _ []sta
 	if len(a) != 6 {
 		return nil, fmt.Errorf("internal error: __setslice__ takes 6 arguments")
 	}
-	if _, ok := a[0].(*opaque); ok {
+	if _, ok := a[0].(*Opaque); ok {
 		return starlark.None, nil
 	}
 	l, ok := a[0].(*starlark.List)

@@ -1,4 +1,4 @@
-package pycode
+package pyhost
 
 import (
 	"bytes"
@@ -29,7 +29,7 @@ func IsNotebook(name string, head []byte) bool {
 // cells maps lines of the code cells joined into one script back to the
 // notebook: cell N is the Nth code cell, the number Jupyter shows as
 // In [N] after Restart & Run All (markdown cells are not counted).
-type cells struct {
+type Cells struct {
 	file  string
 	first []int // first line of each code cell in the joined script
 }
@@ -38,7 +38,7 @@ type cells struct {
 // IPython magics (%matplotlib inline, !pip install, %%time) left out with
 // their lines kept, so that every line maps back to its cell; %run
 // helpers.py is from helpers import *.
-func notebookSource(name string, src []byte) ([]byte, *cells, error) {
+func NotebookSource(name string, src []byte) ([]byte, *Cells, error) {
 	type cell struct {
 		CellType string          `json:"cell_type"`
 		Source   json.RawMessage `json:"source"`
@@ -51,7 +51,7 @@ func notebookSource(name string, src []byte) ([]byte, *cells, error) {
 			Cells []cell `json:"cells"`
 		} `json:"worksheets"`
 	}
-	if err := json.Unmarshal(stripBOM(src), &nb); err != nil {
+	if err := json.Unmarshal(StripBOM(src), &nb); err != nil {
 		return nil, nil, fmt.Errorf("%s: not a Jupyter notebook: %v", name, err)
 	}
 	if nb.Nbformat == nil {
@@ -65,7 +65,7 @@ func notebookSource(name string, src []byte) ([]byte, *cells, error) {
 		return nil, nil, fmt.Errorf("%s: %d cells; a notebook may have at most %d", name, len(all), maxCells)
 	}
 	var out strings.Builder
-	cs := &cells{file: name}
+	cs := &Cells{file: name}
 	line := 1
 	for _, c := range all {
 		if c.CellType != "code" {
@@ -152,7 +152,7 @@ func dropMagics(lines []string) {
 }
 
 // pos maps a position in the joined script to its cell.
-func (c *cells) pos(p graph.Pos) graph.Pos {
+func (c *Cells) pos(p graph.Pos) graph.Pos {
 	if c == nil || p.File != c.file || p.Line <= 0 || p.Cell > 0 {
 		return p
 	}
@@ -170,7 +170,7 @@ func (c *cells) pos(p graph.Pos) graph.Pos {
 
 // text rewrites the positions in a message: "file:line[:col]", and
 // "(line N)" that names a line of the file.
-func (c *cells) text(s string) string {
+func (c *Cells) text(s string) string {
 	if c == nil {
 		return s
 	}
@@ -208,7 +208,7 @@ func (e *cellError) Error() string { return e.msg }
 func (e *cellError) Unwrap() error { return e.err }
 
 // fix maps every position of the result of decoding a notebook to cells.
-func (c *cells) fix(g *graph.Graph, err error) (*graph.Graph, error) {
+func (c *Cells) Fix(g *graph.Graph, err error) (*graph.Graph, error) {
 	if c == nil {
 		return g, err
 	}

@@ -1,4 +1,4 @@
-package pycode
+package pyhost
 
 import (
 	"fmt"
@@ -30,7 +30,7 @@ const (
 // operands (the operators of the segments of open brackets count
 // together: each is one level deeper). Strings and comments are skipped.
 // The error has the position where the cap is passed.
-func checkShape(name, src string) error {
+func CheckShape(name, src string) error {
 	type level struct{ ops int }
 	levels := []level{{}}
 	total := 0 // operators of the open segments of every level
@@ -39,7 +39,7 @@ func checkShape(name, src string) error {
 	atLineStart := true
 	prevOperand := false // the previous token ends an operand (name, literal, closing bracket)
 	fail := func(i int, msg string) error {
-		return &posError{pos: graph.Pos{File: name, Line: line, Col: i - lineStart + 1}, err: fmt.Errorf("%s", msg)}
+		return &graph.Error{Pos: graph.Pos{File: name, Line: line, Col: i - lineStart + 1}, Msg: msg}
 	}
 	reset := func() { // a comma, colon, = or statement end: a new segment at this level
 		total -= levels[len(levels)-1].ops
@@ -107,16 +107,16 @@ func checkShape(name, src string) error {
 		case c >= '0' && c <= '9' || c == '.' && i+1 < len(src) && src[i+1] >= '0' && src[i+1] <= '9' && !prevOperand:
 			// A number (1.5e-3, 0x1F, 10_000j).
 			j := i + 1
-			for j < len(src) && (isIdent(src[j]) || src[j] == '.' ||
+			for j < len(src) && (IsIdent(src[j]) || src[j] == '.' ||
 				(src[j] == '+' || src[j] == '-') && (src[j-1] == 'e' || src[j-1] == 'E') && !(len(src) > i+1 && (src[i+1] == 'x' || src[i+1] == 'X'))) {
 				j++
 			}
 			i = j
 			prevOperand = true
 			continue
-		case isIdent(c):
+		case IsIdent(c):
 			j := i
-			for j < len(src) && isIdent(src[j]) {
+			for j < len(src) && IsIdent(src[j]) {
 				j++
 			}
 			switch src[i:j] {

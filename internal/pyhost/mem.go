@@ -1,4 +1,4 @@
-package pycode
+package pyhost
 
 import (
 	"fmt"
@@ -31,7 +31,7 @@ import (
 // of the live heap; when the sum would pass the limit, a collection
 // measures what is really live (charged strings that became garbage are
 // free again), and only then is the request refused.
-type memory struct {
+type Memory struct {
 	b       *budget.Budget
 	live    int64 // the heap at the last measurement
 	since   int64 // bytes charged since
@@ -44,15 +44,15 @@ const memKey = "layerinfo.pycode.memory"
 // argument list: an interface.
 const slot = 16
 
-func newMemory(b *budget.Budget) *memory {
-	return &memory{b: b, live: budget.Heap()}
+func NewMemory(b *budget.Budget) *Memory {
+	return &Memory{b: b, live: budget.Heap()}
 }
 
 // memOf is the thread's account; a thread without one (unit tests) is
 // charged against the default budget.
-func memOf(th *starlark.Thread) *memory {
+func MemoryOf(th *starlark.Thread) *Memory {
 	if th != nil {
-		if m, ok := th.Local(memKey).(*memory); ok {
+		if m, ok := th.Local(memKey).(*Memory); ok {
 			return m
 		}
 	}
@@ -63,7 +63,7 @@ func memOf(th *starlark.Thread) *memory {
 // Small requests add up too: a loop that makes a thousand-element list
 // per step reaches the limit as surely as one large list.
 func charge(th *starlark.Thread, n int64, what func() string) error {
-	m := memOf(th)
+	m := MemoryOf(th)
 	var b *budget.Budget
 	if m != nil {
 		b = m.b
@@ -112,10 +112,10 @@ func where(th *starlark.Thread) string {
 	return ""
 }
 
-// watch cancels the thread when the budget's watchdog sees the heap past
+// Watch cancels the thread when the budget's watchdog sees the heap past
 // the limit (memory the step limit let the script gather in a loop). The
 // returned function ends the watch.
-func (m *memory) watch(th *starlark.Thread) (stop func()) {
+func (m *Memory) Watch(th *starlark.Thread) (stop func()) {
 	done := make(chan struct{})
 	go func() {
 		t := time.NewTicker(10 * time.Millisecond)
@@ -156,8 +156,8 @@ func liveHeap() int64 {
 	return int64(s[0].Value.Uint64())
 }
 
-// exceeded is the budget error of a run the watchdog cancelled, or nil.
-func (m *memory) exceeded(err error) error {
+// Exceeded is the budget error of a run the watchdog cancelled, or nil.
+func (m *Memory) Exceeded(err error) error {
 	if m == nil || err == nil || !m.tripped.Load() {
 		return nil
 	}
@@ -276,7 +276,7 @@ func chargeBinary(th *starlark.Thread, op syntax.Token, x, y starlark.Value) err
 // each conversion as long as the longest argument's text (a dict's value
 // may be used by every %(name)s).
 func chargeFormat(th *starlark.Thread, format string, args []starlark.Value) error {
-	m := memOf(th)
+	m := MemoryOf(th)
 	limit := m.limitLeft()
 	convs := int64(strings.Count(format, "%") + strings.Count(format, "{"))
 	var longest, total int64
@@ -323,7 +323,7 @@ func numbersIn(s string) int64 {
 }
 
 // limitLeft is the most a single request could get.
-func (m *memory) limitLeft() int64 {
+func (m *Memory) limitLeft() int64 {
 	if m == nil {
 		return budget.Default
 	}
@@ -434,7 +434,7 @@ func chargedBuiltin(fn starlark.Value, size func(a starlark.Tuple, kw []starlark
 
 // memoryBuiltins replaces, in d, the builtins that allocate by charged
 // ones, and adds the operators rewriteAST calls.
-func memoryBuiltins(d starlark.StringDict) {
+func MemoryBuiltins(d starlark.StringDict) {
 	base := func(name string) starlark.Value {
 		if v, ok := d[name]; ok {
 			return v

@@ -1,0 +1,36 @@
+package pyhost
+
+import "testing"
+
+// Python's chained comparisons, which Starlark's parser refuses.
+func TestRewriteChains(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"if 0 < a < 10:\n", "if ((0 < a) and (a < 10)):\n"},
+		{"x = f(0.3 < i[0] < 0.7, b)\n", "x = f(((0.3 < i[0]) and (i[0] < 0.7)), b)\n"},
+		{"ok = not a <= b == c != d\n", "ok = not ((a <= b) and (b == c) and (c != d))\n"},
+		{"y = [v for v in xs if 0 < v < n]\n", "y = [v for v in xs if ((0 < v) and (v < n))]\n"},
+		{"z = (0 <\n     x + 1 < 5)  # c < d < e\n", "z = (((0 < \n     x + 1) and (x + 1 < 5)))  # c < d < e\n"},
+		{"q = a < b and c < d\n", "q = a < b and c < d\n"},
+		{"s = '1 < 2 < 3' < t\n", "s = '1 < 2 < 3' < t\n"},
+		{"r = 1 < g(2 < h < 3) < 4\n", "r = ((1 < g(((2 < h) and (h < 3)))) and (g(((2 < h) and (h < 3))) < 4))\n"},
+		{"w = x << 2 < y < z >> 1\n", "w = ((x << 2 < y) and (y < z >> 1))\n"},
+	} {
+		if got := RewriteChains(c.in); got != c.want {
+			t.Errorf("RewriteChains(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+// The tuple parameters of a Python 2 lambda.
+func TestRewriteLambdaTuples(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"key=lambda (k, v): v)", "key=lambda __lt0: (lambda k, v: v)(__lt0[0], __lt0[1]))"},
+		{"f = lambda x, (a, b): x + a * b\n", "f = lambda x, __lt0: (lambda x, a, b: x + a * b)(x, __lt0[0], __lt0[1])\n"},
+		{"g = lambda (a,): a, 3\n", "g = lambda __lt0: (lambda a: a)(__lt0[0]), 3\n"},
+		{"h = lambda x: (x, 1)\n", "h = lambda x: (x, 1)\n"},
+	} {
+		if got := rewriteLambdaTuples(c.in); got != c.want {
+			t.Errorf("rewriteLambdaTuples(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
