@@ -29,7 +29,7 @@ func TestBytesIndexReadsNoFile(t *testing.T) {
 	idx := filepath.Join(dir, "model.safetensors.index.json")
 	os.WriteFile(idx, []byte(shardIndex), 0o644)
 
-	_, err := Load(Bytes(idx, []byte(shardIndex)), Options{})
+	_, err := Load(t.Context(), Bytes(idx, []byte(shardIndex)), Options{})
 	if err == nil || !strings.Contains(err.Error(), "its shard cannot be read: the index was read without its directory") {
 		t.Errorf("Bytes index: %v", err)
 	}
@@ -39,13 +39,13 @@ func TestBytesIndexReadsNoFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer closeFn()
-	if _, err := Load(in, Options{}); err != nil {
+	if _, err := Load(t.Context(), in, Options{}); err != nil {
 		t.Errorf("File index: %v", err)
 	}
 	// Bytes with a directory given by hand: its files are the shards.
 	in = Bytes("m/model.safetensors.index.json", []byte(shardIndex))
 	in.Dir = fstest.MapFS{"model-00001-of-00001.safetensors": {Data: oneTensor()}}
-	g, err := Load(in, Options{})
+	g, err := Load(t.Context(), in, Options{})
 	if err != nil || len(g.Nodes) != 1 {
 		t.Errorf("Bytes index with Dir: %v", err)
 	}
@@ -80,7 +80,7 @@ func TestShardOutside(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = Load(in, Options{})
+		_, err = Load(t.Context(), in, Options{})
 		closeFn()
 		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "root:") {
 			t.Errorf("%s: %v, want %q", c.name, err, c.want)
@@ -107,7 +107,7 @@ func TestHubCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer closeFn()
-	if g, err := Load(in, Options{}); err != nil || len(g.Nodes) != 1 {
+	if g, err := Load(t.Context(), in, Options{}); err != nil || len(g.Nodes) != 1 {
 		t.Errorf("hub cache: %v", err)
 	}
 }

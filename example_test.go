@@ -1,6 +1,7 @@
 package layerinfo_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log"
@@ -21,11 +22,13 @@ func ExampleAnalyze() {
 		log.Fatal(err)
 	}
 	defer closeFn()
-	g, err := layerinfo.Load(in, layerinfo.Options{}) // a graph.Graph; the format is detected
+	// Load and Analyze stop when ctx is done: give it a deadline with context.WithTimeout.
+	ctx := context.Background()
+	g, err := layerinfo.Load(ctx, in, layerinfo.Options{}) // a graph.Graph; the format is detected
 	if err != nil {
 		log.Fatal(err)
 	}
-	r, err := layerinfo.Analyze(g) // a stats.Report: the rows and the totals
+	r, err := layerinfo.Analyze(ctx, g, layerinfo.Options{}) // a stats.Report: the rows and the totals
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -15,14 +15,14 @@ func analyzeFile(t *testing.T, path string) *stats.Report {
 		t.Fatal(err)
 	}
 	defer closeFn()
-	g, err := layerinfo.Load(in, layerinfo.Options{})
+	g, err := layerinfo.Load(t.Context(), in, layerinfo.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := g.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	r, err := layerinfo.Analyze(g)
+	r, err := layerinfo.Analyze(t.Context(), g, layerinfo.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

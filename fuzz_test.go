@@ -46,9 +46,9 @@ func FuzzPipeline(f *testing.F) {
 		name := fuzzNames[int(which)%len(fuzzNames)]
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		g, err := layerinfo.Load(layerinfo.Bytes(name, data), layerinfo.Options{MaxMemory: 64 << 20})
+		g, err := layerinfo.Load(t.Context(), layerinfo.Bytes(name, data), layerinfo.Options{MaxMemory: 64 << 20})
 		if err == nil {
-			if r, err := layerinfo.Analyze(g); err == nil {
+			if r, err := layerinfo.Analyze(t.Context(), g, layerinfo.Options{}); err == nil {
 				for _, out := range []func(io.Writer) error{
 					func(w io.Writer) error { return render.JSON(w, r) },
 					func(w io.Writer) error { return render.Table(w, r) },

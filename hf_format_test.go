@@ -10,11 +10,11 @@ import (
 // detection and checks the report's total and its transformer section.
 func TestTransformerConfig(t *testing.T) {
 	in := layerinfo.Bytes("config.json", []byte(`{"architectures": ["GPT2LMHeadModel"], "model_type": "gpt2"}`))
-	g, err := layerinfo.Load(in, layerinfo.Options{Context: 1024, Batch: 2})
+	g, err := layerinfo.Load(t.Context(), in, layerinfo.Options{HF: layerinfo.HFOptions{Context: 1024, Batch: 2}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := layerinfo.Analyze(g)
+	r, err := layerinfo.Analyze(t.Context(), g, layerinfo.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,7 +23,7 @@ func TestTransformerConfig(t *testing.T) {
 		t.Fatalf("params %d, section %+v", r.Totals.Params, r.Transformer)
 	}
 	// With --format hf the name does not matter.
-	if _, err := layerinfo.Load(layerinfo.Bytes("model.txt", []byte(`{"model_type": "bert"}`)), layerinfo.Options{Format: "hf"}); err != nil {
+	if _, err := layerinfo.Load(t.Context(), layerinfo.Bytes("model.txt", []byte(`{"model_type": "bert"}`)), layerinfo.Options{Format: "hf"}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -7,13 +7,18 @@
 // each op (package op) computing shapes, parameters and FLOPs with their
 // arithmetic (package calc); stats builds the report; render prints it.
 //
-//	g, err := layerinfo.Load(layerinfo.File("mnist.py"), layerinfo.Options{})
-//	r, err := layerinfo.Analyze(g)
+//	g, err := layerinfo.Load(ctx, layerinfo.File("mnist.py"), layerinfo.Options{})
+//	r, err := layerinfo.Analyze(ctx, g, layerinfo.Options{})
 //	render.Table(os.Stdout, r)
+//
+// Every format implements format.Format; this package holds their ordered
+// list (Formats) and chooses among them (Load).
 package layerinfo
 
 import (
 	"bytes"
+	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -24,6 +29,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/layerinfo/layerinfo/format"
 	"github.com/layerinfo/layerinfo/format/checkpoint"
 	"github.com/layerinfo/layerinfo/format/hf"
 	"github.com/layerinfo/layerinfo/format/onnx"
@@ -41,7 +47,7 @@ var ErrUnrecognized = errors.New("unrecognized format")
 
 // MaxTextSize caps text formats (model code, specs, JSON configs): they
 // are read whole.
-const MaxTextSize = 64 << 20
+const MaxTextSize = format.MaxText
 
 // Input is a model file: a name for messages and format detection, and
 // random access to its bytes (binary formats read only what they need).
@@ -51,9 +57,11 @@ type Input struct {
 	Size int64
 	// Dir is the directory holding the file, from which the files it
 	// names are read (an index's shards, a config.json beside a
-	// checkpoint): only regular files inside it, reached through no
-	// symbolic link that leads out of it. File sets it; nil (Bytes,
-	// standard input) reads no other file.
+	// checkpoint, the modules a script imports): only regular files
+	// inside it, reached through no symbolic link that leads out of it.
+	// File sets it; nil (Bytes, standard input) reads no other file,
+	// except for an Input made by hand over an *os.File of that Name,
+	// whose directory Load opens.
 	Dir fs.FS
 }
 
@@ -114,280 +122,246 @@ func orStdin(name string) string {
 	return name
 }
 
-// text reads a text input whole, capped at MaxTextSize.
-func (in Input) text() ([]byte, error) {
-	if in.Size > MaxTextSize {
-		return nil, fmt.Errorf("%s: %d bytes is more than the %d a text model file may have", in.Name, in.Size, MaxTextSize)
-	}
-	buf := make([]byte, in.Size)
-	n, err := in.R.ReadAt(buf, 0)
-	if err != nil && !(errors.Is(err, io.EOF) && int64(n) == in.Size) {
-		return nil, fmt.Errorf("%s: %v", in.Name, err)
-	}
-	return buf, nil
-}
-
-// head is the first bytes of the input, for sniffing.
-func (in Input) head(n int) []byte {
-	buf := make([]byte, min(int64(n), in.Size))
-	k, _ := in.R.ReadAt(buf, 0)
-	return buf[:k]
-}
-
-// Options tune loading. The zero value detects the format.
+// Options tune loading and analysis. The zero value detects the format
+// and runs every format with its defaults; each format's options are in
+// their own struct, whose zero value is that format's default.
 type Options struct {
 	Format string // a format name from Formats(); "" detects it
-	// Python code: what builds the model — a function ("build_cnn"), a
-	// call with literal arguments ("build_lenet5(None, 10)"), or the
-	// variable of one of the file's NeuralNets or layers ("net2").
-	Entry string
-	// Set binds names in Python code, NAME → a Python literal ("59",
-	// "(None, 1, 28, 28)", "'same'", "None"): a top-level name of the file
-	// takes the value instead of its assignment; otherwise a parameter of
-	// the entry function or a NeuralNet keyword gets it.
-	Set map[string]string
-	// Transformer configurations (format hf): the model class to build
-	// (default: the config's architectures), and the batch size and
-	// context length of the inputs and of the memory and FLOPs estimates
-	// (0: symbolic shapes; estimates at batch 1 and the model's context).
-	Class   string
-	Batch   int64
-	Context int64
-	// ModelType is the transformers model_type to build ("bert", "gpt2")
-	// when the configuration has none (Google's bert_config.json) or to
-	// override it.
-	ModelType string
-	// InputShapes fixes the shapes of a model's inputs by input name (ONNX
-	// graph inputs, Lasagne InputLayers, nolearn's input_shape); "" names
-	// the first input. A shape is the whole shape, batch axis first, as
-	// the framework writes it; a negative size leaves that axis unknown
-	// (Python's None, ONNX's symbolic dim).
-	InputShapes map[string][]int64
-	// Progress, when set, is told how far the analysis has got: after
-	// each node, done of total.
-	Progress func(done, total int)
+
+	Python PythonOptions // Python code and notebooks
+	ONNX   ONNXOptions
+	HF     HFOptions // transformers configurations
+
 	// MaxMemory bounds the memory a run may use, in bytes (0: 1 GiB).
 	// Allocations a file controls are charged to it before they are
 	// made, and a watchdog stops decoding when the heap passes it; the
 	// error then matches ErrTooLarge.
 	MaxMemory int64
-
-	budget *budget.Budget // the run's, made by Load from MaxMemory
+	// Progress, when set, is told how far Analyze has got: after each
+	// node, done of total.
+	Progress func(done, total int)
 }
+
+// PythonOptions tune the python and notebook formats. The zero value
+// runs the file as it is.
+type PythonOptions struct {
+	// Entry is what builds the model: a function ("build_cnn"), a call
+	// with literal arguments ("build_lenet5(None, 10)"), or the variable
+	// of one of the file's NeuralNets or layers ("net2").
+	Entry string
+	// Set binds names, NAME → a Python literal ("59", "(None, 1, 28, 28)",
+	// "'same'", "None"): a top-level name of the file takes the value
+	// instead of its assignment; otherwise a parameter of the entry
+	// function or a NeuralNet keyword gets it.
+	Set map[string]string
+	// InputShapes fixes the shapes of Lasagne InputLayers (nolearn's
+	// input_shape) by layer name; "" names the first. A shape is the
+	// whole shape, batch axis first; a negative size is None.
+	InputShapes map[string][]int64
+}
+
+// ONNXOptions tune the onnx format. The zero value keeps the model's
+// declared input shapes.
+type ONNXOptions struct {
+	// InputShapes fixes the shapes of graph inputs by input name; ""
+	// names the first input; a negative size leaves that axis symbolic.
+	InputShapes map[string][]int64
+}
+
+// HFOptions tune the hf format (transformers configurations): the model
+// class, the model type, the batch size and the context length. The
+// zero value builds the class the configuration names with symbolic
+// batch and sequence sizes.
+type HFOptions = hf.Options
 
 // ErrTooLarge matches (errors.Is) the error of a file whose analysis
 // needs more memory than Options.MaxMemory.
 var ErrTooLarge = budget.ErrExceeded
 
-// given lists the format-specific options opt sets, by the name of the
-// CLI flag. A new option gets a line here and its name in the Takes of
-// the formats that use it; Load refuses it for every other format.
+// given lists the format-specific options opt sets, by option name (the
+// CLI's flag without dashes). A new option gets a line here and its name
+// in the takes of the formats that use it; Load refuses it for every
+// other format.
 func (o Options) given() []string {
 	var names []string
 	add := func(name string, set bool) {
-		if set {
+		if set && !slices.Contains(names, name) {
 			names = append(names, name)
 		}
 	}
-	add("entry", o.Entry != "")
-	add("set", len(o.Set) > 0)
-	add("input-shape", len(o.InputShapes) > 0)
-	add("class", o.Class != "")
-	add("model-type", o.ModelType != "")
-	add("batch", o.Batch != 0)
-	add("context", o.Context != 0)
+	add("entry", o.Python.Entry != "")
+	add("set", len(o.Python.Set) > 0)
+	add("input-shape", len(o.Python.InputShapes) > 0)
+	add("input-shape", len(o.ONNX.InputShapes) > 0)
+	add("class", o.HF.Class != "")
+	add("model-type", o.HF.ModelType != "")
+	add("batch", o.HF.Batch != 0)
+	add("context", o.HF.Context != 0)
 	return names
 }
 
 // ErrUsage marks an error in how layerinfo was asked rather than in the
 // model: an option the file's format does not take, an option value that
 // does not parse. The CLI exits 2 on errors that match it (errors.Is).
-var ErrUsage = errors.New("usage error")
+var ErrUsage = format.ErrUsage
 
 // OptionError is an option given for a file whose format does not use it.
 // It matches ErrUsage.
 type OptionError struct {
 	File   string
-	Option string   // the flag's name, without dashes: "class"
+	Option string   // the option's name, as the CLI spells its flag without dashes: "class"
 	Format string   // the file's format
 	Takes  []string // the options that format takes
 	For    []string // the formats that take the option
 }
 
 func (e *OptionError) Error() string {
-	s := fmt.Sprintf("%s: --%s does not apply to this %s file", e.File, e.Option, e.Format)
+	s := fmt.Sprintf("%s: the option %s does not apply to this %s file", e.File, e.Option, e.Format)
 	if len(e.For) > 0 {
 		s += " (it is for " + strings.Join(e.For, ", ") + ")"
 	}
 	if len(e.Takes) == 0 {
 		return s + "; " + e.Format + " takes none of the model options"
 	}
-	return s + "; " + e.Format + " takes --" + strings.Join(e.Takes, ", --")
+	return s + "; " + e.Format + " takes " + strings.Join(e.Takes, ", ")
 }
 
 // Is makes an OptionError match ErrUsage.
 func (e *OptionError) Is(target error) bool { return target == ErrUsage }
 
-// usageError wraps a format's complaint about an option's value so that
-// it matches ErrUsage.
+// UsageError is a format's complaint about the value of one of its
+// options (format.UsageError): it matches ErrUsage.
+type UsageError = format.UsageError
+
+// usageError wraps a complaint about an option of Load's own so that it
+// matches ErrUsage.
 type usageError struct{ err error }
 
 func (e usageError) Error() string        { return e.err.Error() }
 func (e usageError) Unwrap() error        { return e.err }
 func (e usageError) Is(target error) bool { return target == ErrUsage }
 
+// entry is a format with the options it takes.
+type entry struct {
+	format.Format
+	takes []string // option names (Options.given)
+}
+
 // checkOptions refuses the options f does not take.
-func (f Format) checkOptions(in Input, opt Options) error {
-	for _, name := range opt.given() {
-		if slices.Contains(f.Takes, name) {
+func (f entry) checkOptions(name string, given []string) error {
+	for _, opt := range given {
+		if slices.Contains(f.takes, opt) {
 			continue
 		}
 		var users []string
-		for _, g := range Formats() {
-			if slices.Contains(g.Takes, name) {
-				users = append(users, g.Name)
+		for _, g := range formats(Options{}) {
+			if slices.Contains(g.takes, opt) {
+				users = append(users, g.Name())
 			}
 		}
-		return &OptionError{File: in.Name, Option: name, Format: f.Name, Takes: f.Takes, For: users}
+		return &OptionError{File: name, Option: opt, Format: f.Name(), Takes: f.takes, For: users}
 	}
 	return nil
 }
 
-// Format is one input format.
-type Format struct {
-	Name string
-	Doc  string
-	// Sniff reports whether the input looks like this format, from its
-	// name and first bytes.
-	Sniff  func(name string, head []byte) bool
-	Decode func(in Input, opt Options) (*graph.Graph, error)
-	// Takes names the format-specific options (Options.given, by flag
-	// name) the format uses; Load refuses any other with an *OptionError.
-	Takes []string
-}
-
-// Formats lists the formats in the order they are tried.
-func Formats() []Format {
-	return []Format{
-		// Binary formats first: their magic numbers are unambiguous.
-		{
-			Name:  "gguf",
-			Doc:   "GGUF v2/v3 checkpoints (llama.cpp): tensor headers and metadata",
-			Sniff: checkpoint.SniffGGUF,
-			Decode: func(in Input, opt Options) (*graph.Graph, error) {
-				return checkpoint.GGUF(in.Name, in.R, in.Size, in.checkpoint(opt))
-			},
-		},
-		{
-			Name: "safetensors",
-			Doc:  "safetensors checkpoints, and sharded ones through model.safetensors.index.json",
-			Sniff: func(name string, head []byte) bool {
-				return checkpoint.SniffSafetensors(name, head) || checkpoint.SniffIndex(name, head)
-			},
-			Decode: func(in Input, opt Options) (*graph.Graph, error) {
-				if checkpoint.SniffIndex(filepath.Base(in.Name), in.head(4096)) {
-					return checkpoint.SafetensorsIndex(in.Name, in.R, in.Size, in.checkpoint(opt))
-				}
-				return checkpoint.Safetensors(in.Name, in.R, in.Size, in.checkpoint(opt))
-			},
-		},
-		{
-			Name:  "torch",
-			Doc:   "PyTorch .pt/.pth/.ckpt/.bin files written by torch.save: the model's tensors apart from optimizer state (the pickle is read, never run)",
-			Sniff: checkpoint.SniffTorch,
-			Decode: func(in Input, opt Options) (*graph.Graph, error) {
-				return checkpoint.Torch(in.Name, in.R, in.Size, in.checkpoint(opt))
-			},
-		},
-		{
-			Name:  "onnx",
-			Doc:   "ONNX models (.onnx): every node's shape, parameters and FLOPs; weights are never read",
-			Sniff: onnx.Sniff,
-			Takes: []string{"input-shape"},
-			Decode: func(in Input, opt Options) (*graph.Graph, error) {
-				return onnx.Load(in.Name, in.R, in.Size, onnx.Options{InputShapes: opt.InputShapes, Budget: opt.budget})
-			},
-		},
-		{
-			// Before hf and spec: a notebook is JSON too.
-			Name:   "notebook",
-			Doc:    "Jupyter notebooks (.ipynb) of nolearn/Lasagne code: the code cells in order, IPython magics left out",
-			Takes:  []string{"entry", "set", "input-shape"},
-			Sniff:  pycode.IsNotebook,
-			Decode: decodePython,
-		},
-		{
-			Name:  "hf",
-			Doc:   "Hugging Face transformers config.json: exact parameters per block, memory, KV cache and FLOPs per token",
-			Sniff: hf.Sniff,
-			Takes: []string{"class", "model-type", "batch", "context"},
-			Decode: func(in Input, opt Options) (*graph.Graph, error) {
-				if opt.ModelType != "" {
-					if err := hf.CheckModelType(opt.ModelType); err != nil {
-						return nil, usageError{fmt.Errorf("--model-type: %v", err)}
-					}
-				}
-				src, err := in.text()
-				if err != nil {
-					return nil, err
-				}
-				return hf.Decode(in.Name, src, hf.Options{Class: opt.Class, ModelType: opt.ModelType, Batch: opt.Batch, Context: opt.Context})
-			},
-		},
-		{
-			Name:  "spec",
-			Doc:   "layerinfo's own model spec (YAML or JSON): layers by type and attributes",
-			Sniff: spec.Sniff,
-			Decode: func(in Input, opt Options) (*graph.Graph, error) {
-				src, err := in.text()
-				if err != nil {
-					return nil, err
-				}
-				return spec.Decode(in.Name, src)
-			},
-		},
-		{
-			Name:  "python",
-			Doc:   "Python model code: nolearn NeuralNet(...) and Lasagne layers",
-			Takes: []string{"entry", "set", "input-shape"},
-			Sniff: func(name string, head []byte) bool {
-				if strings.HasSuffix(name, ".py") {
-					return true
-				}
-				s := string(head)
-				return strings.Contains(s, "lasagne") || strings.Contains(s, "NeuralNet(") || strings.Contains(s, "Layer(")
-			},
-			Decode: decodePython,
-		},
+// formats is the list of formats, each carrying its options from opt,
+// in the order they are tried when equally sure. Binary formats come
+// first (their magic numbers are unambiguous); the notebook comes before
+// hf and spec (a notebook is JSON too).
+func formats(opt Options) []entry {
+	py := pycode.Options{Entry: opt.Python.Entry, Set: opt.Python.Set, InputShapes: opt.Python.InputShapes}
+	pyTakes := []string{"entry", "set", "input-shape"}
+	return []entry{
+		{checkpoint.GGUFFormat{}, nil},
+		{checkpoint.SafetensorsFormat{}, nil},
+		{checkpoint.TorchFormat{}, nil},
+		{onnx.Format{Options: onnx.Options{InputShapes: opt.ONNX.InputShapes}}, []string{"input-shape"}},
+		{pycode.Notebook{Options: py}, pyTakes},
+		{hf.Format{Options: opt.HF}, []string{"class", "model-type", "batch", "context"}},
+		{spec.Format{}, nil},
+		{pycode.Python{Options: py}, pyTakes},
 	}
 }
 
-// checkpoint is what the checkpoint readers take besides the file.
-func (in Input) checkpoint(opt Options) checkpoint.Options {
-	return checkpoint.Options{Budget: opt.budget, Dir: in.Dir}
+// Formats lists the formats, with their default options, in the order
+// they are tried when equally sure.
+func Formats() []format.Format {
+	var fs []format.Format
+	for _, f := range formats(Options{}) {
+		fs = append(fs, f.Format)
+	}
+	return fs
 }
 
-// FormatNames lists the format names for --format.
+// FormatNames lists the format names for Options.Format.
 func FormatNames() []string {
 	var names []string
 	for _, f := range Formats() {
-		names = append(names, f.Name)
+		names = append(names, f.Name())
 	}
 	sort.Strings(names)
 	return names
 }
 
+// Attempt is what one format said of a file Load tried it on.
+type Attempt struct {
+	Format string
+	Sure   format.Sure
+	Err    error
+}
+
+// DecodeError is the error of a file that every format it might be in
+// failed to decode: what each said, the surest first. Its message is the
+// surest format's, followed by the others'.
+type DecodeError struct {
+	File  string
+	Tried []Attempt // at least two
+}
+
+func (e *DecodeError) Error() string {
+	s := e.Tried[0].Err.Error()
+	for _, a := range e.Tried[1:] {
+		s += fmt.Sprintf("\n  read as %s: %v", a.Format, a.Err)
+	}
+	return s
+}
+
+// Unwrap gives every format's error, so that errors.Is and errors.As see
+// them all.
+func (e *DecodeError) Unwrap() []error {
+	errs := make([]error, len(e.Tried))
+	for i, a := range e.Tried {
+		errs[i] = a.Err
+	}
+	return errs
+}
+
 // Load decodes a model file into a graph, detecting the format unless
 // opt.Format names one.
-func Load(in Input, opt Options) (g *graph.Graph, err error) {
+//
+// Detection asks every format's Sniff how sure it is that the file is
+// in its format, and tries those that are not sure it is not, the
+// surest first (in the order of Formats when equally sure), keeping to
+// those that take the options given. The first graph decoded is the
+// result; when a format fails, the next is tried. An error from a
+// certain match, a usage error, a memory budget exceeded or a cancelled
+// ctx ends the search at once and is returned as it is; when every
+// format fails, the error is the one format's error, or a *DecodeError
+// with what each said.
+//
+// Every graph is validated (graph.Validate) before it is returned.
+func Load(ctx context.Context, in Input, opt Options) (g *graph.Graph, err error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	if err := in.check(); err != nil {
 		return nil, err
 	}
 	if opt.MaxMemory < 0 {
 		return nil, usageError{fmt.Errorf("the memory budget %d is negative", opt.MaxMemory)}
 	}
-	opt.budget = budget.New(opt.MaxMemory)
-	stop := opt.budget.Watch(0, nil)
+	b := budget.New(opt.MaxMemory)
+	stop := b.Watch(0, nil)
 	defer stop()
 	defer func() {
 		var be *budget.Error
@@ -395,23 +369,33 @@ func Load(in Input, opt Options) (g *graph.Graph, err error) {
 			g, err = nil, fmt.Errorf("analysing %s %w", in.Name, be)
 		}
 	}()
-	fs := Formats()
-	if opt.Format != "" {
-		for _, f := range fs {
-			if f.Name == opt.Format {
-				if err := f.checkOptions(in, opt); err != nil {
-					return nil, err
-				}
-				binary := f.Name == "gguf" || f.Name == "safetensors" || f.Name == "torch" || f.Name == "onnx"
-				if err := fileio.Check(in.Name, in.head(fileio.HeadSize), in.Size, binary || fileio.ModelExt(in.Name)); err != nil {
-					return nil, err
-				}
-				return f.Decode(in, opt)
-			}
+	fin := format.Input{Name: in.Name, R: in.R, Size: in.Size, Dir: in.Dir, Budget: b}
+	if f, ok := in.R.(*os.File); ok && f.Name() == in.Name && fin.Dir == nil {
+		// An Input made by hand over a file: its directory, as File
+		// gives it.
+		if root, err := os.OpenRoot(filepath.Dir(in.Name)); err == nil {
+			defer root.Close()
+			fin.Dir = root.FS()
 		}
-		return nil, usageError{fmt.Errorf("unknown format %q (known: %s)", opt.Format, strings.Join(FormatNames(), ", "))}
 	}
-	head := in.head(4096)
+	list := formats(opt)
+	given := opt.given()
+	if opt.Format != "" {
+		i := slices.IndexFunc(list, func(f entry) bool { return f.Name() == opt.Format })
+		if i < 0 {
+			return nil, usageError{fmt.Errorf("unknown format %q (known: %s)", opt.Format, strings.Join(FormatNames(), ", "))}
+		}
+		f := list[i]
+		if err := f.checkOptions(in.Name, given); err != nil {
+			return nil, err
+		}
+		binary := slices.Contains([]string{"gguf", "safetensors", "torch", "onnx"}, f.Name())
+		if err := fileio.Check(in.Name, fin.Head(fileio.HeadSize), in.Size, binary || fileio.ModelExt(in.Name)); err != nil {
+			return nil, err
+		}
+		return decode(ctx, f, fin)
+	}
+	head := fin.Head(format.HeadSize)
 	// Empty files, Git LFS pointers and HTML pages are named as such
 	// whatever format their name or first bytes suggest.
 	if err := fileio.Check(in.Name, head, in.Size, fileio.ModelExt(in.Name)); err != nil {
@@ -420,32 +404,83 @@ func Load(in Input, opt Options) (g *graph.Graph, err error) {
 	if what := fileio.Unread(in.Name, head); what != "" {
 		return nil, fmt.Errorf("%s is %s, which layerinfo does not read: %w (known: %s)", in.Name, what, ErrUnrecognized, strings.Join(FormatNames(), ", "))
 	}
-	for _, f := range fs {
-		if f.Sniff(filepath.Base(in.Name), head) {
-			if err := f.checkOptions(in, opt); err != nil {
-				return nil, err
-			}
-			return f.Decode(in, opt)
+	type candidate struct {
+		entry
+		sure format.Sure
+	}
+	var cands []candidate
+	base := filepath.Base(in.Name)
+	for _, f := range list {
+		if s := f.Sniff(base, head); s > format.No {
+			cands = append(cands, candidate{f, s})
 		}
 	}
-	if what := fileio.Describe(in.Name, head); what != "" {
-		return nil, fmt.Errorf("%s is %s, which layerinfo does not read: %w (known: %s)", in.Name, what, ErrUnrecognized, strings.Join(FormatNames(), ", "))
+	slices.SortStableFunc(cands, func(a, b candidate) int { return cmp.Compare(b.sure, a.sure) })
+	if len(cands) == 0 {
+		if what := fileio.Describe(in.Name, head); what != "" {
+			return nil, fmt.Errorf("%s is %s, which layerinfo does not read: %w (known: %s)", in.Name, what, ErrUnrecognized, strings.Join(FormatNames(), ", "))
+		}
+		return nil, &format.MissingError{What: "the format", Option: "format",
+			Err: fmt.Errorf("%s: %w (known: %s)", in.Name, ErrUnrecognized, strings.Join(FormatNames(), ", "))}
 	}
-	return nil, fmt.Errorf("%s: %w (give --format; known: %s)", in.Name, ErrUnrecognized, strings.Join(FormatNames(), ", "))
+	// The options given narrow the candidates to the formats that take
+	// them; when none does, the surest format refuses them.
+	fit := slices.DeleteFunc(slices.Clone(cands), func(c candidate) bool { return c.checkOptions(in.Name, given) != nil })
+	if len(fit) == 0 {
+		return nil, cands[0].checkOptions(in.Name, given)
+	}
+	var tried []Attempt
+	for _, c := range fit {
+		g, err := decode(ctx, c.entry, fin)
+		if err == nil {
+			return g, nil
+		}
+		if c.sure == format.Certain || final(err) {
+			return nil, err
+		}
+		tried = append(tried, Attempt{Format: c.Name(), Sure: c.sure, Err: err})
+	}
+	if len(tried) == 1 {
+		return nil, tried[0].Err
+	}
+	return nil, &DecodeError{File: in.Name, Tried: tried}
 }
 
-// Analyze infers every node of g and builds the report.
-func Analyze(g *graph.Graph) (*stats.Report, error) { return AnalyzeWith(g, Options{}) }
+// final reports whether an error ends the search for a format: it is not
+// the file's but the run's (usage, memory, cancellation).
+func final(err error) bool {
+	return errors.Is(err, ErrUsage) || errors.Is(err, budget.ErrExceeded) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
 
-// AnalyzeWith is Analyze reporting its progress to opt.Progress.
-func AnalyzeWith(g *graph.Graph, opt Options) (*stats.Report, error) {
+// decode runs one format and validates its graph.
+func decode(ctx context.Context, f entry, in format.Input) (*graph.Graph, error) {
+	g, err := f.Decode(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	if g == nil {
+		return nil, fmt.Errorf("%s: the %s reader returned no graph and no error (please report)", in.Name, f.Name())
+	}
+	if err := g.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: the %s reader made an invalid graph (please report): %w", in.Name, f.Name(), err)
+	}
+	return g, nil
+}
+
+// Analyze infers every node of g and builds the report, telling
+// opt.Progress how far it has got; ctx is checked between nodes.
+func Analyze(ctx context.Context, g *graph.Graph, opt Options) (*stats.Report, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	if g == nil {
 		return nil, errors.New("layerinfo: Analyze of a nil graph")
 	}
 	if err := g.Validate(); err != nil {
 		return nil, fmt.Errorf("%s: the %s reader made an invalid graph (please report): %w", g.Path, g.Format, err)
 	}
-	if err := infer.Run(g, infer.Options{Progress: opt.Progress}); err != nil {
+	if err := infer.Run(g, infer.Options{Progress: opt.Progress, Context: ctx}); err != nil {
 		return nil, err
 	}
 	r, err := stats.Build(g)

@@ -18,15 +18,15 @@ func TestNotAModel(t *testing.T) {
 		"model.h5", "model.keras", "net.caffemodel", "model"} {
 		for _, format := range []string{"", "onnx", "torch", "safetensors", "gguf"} {
 			opt := Options{Format: format}
-			_, err := Load(Bytes(name, []byte(pointer)), opt)
+			_, err := Load(t.Context(), Bytes(name, []byte(pointer)), opt)
 			if err == nil || !errors.Is(err, fileio.ErrNotModel) || !strings.Contains(err.Error(), name+" is a Git LFS pointer for a 1.3 MB file, not the model: run `git lfs pull`") {
 				t.Errorf("%s --format %q: pointer: %v", name, format, err)
 			}
-			_, err = Load(Bytes(name, nil), opt)
+			_, err = Load(t.Context(), Bytes(name, nil), opt)
 			if err == nil || err.Error() != name+" is empty" {
 				t.Errorf("%s --format %q: empty: %v", name, format, err)
 			}
-			_, err = Load(Bytes(name, []byte(html)), opt)
+			_, err = Load(t.Context(), Bytes(name, []byte(html)), opt)
 			if err == nil || !strings.HasPrefix(err.Error(), name+" is an HTML page, not a model (a download that saved an error or login page?") {
 				t.Errorf("%s --format %q: html: %v", name, format, err)
 			}
@@ -36,12 +36,12 @@ func TestNotAModel(t *testing.T) {
 		"saved_model.pb": "\x08\x01\x12\x10",   // starts as an ONNX ModelProto does
 		"model.keras":    "PK\x03\x04\x14\x00", // a zip, as a torch.save file is
 	} {
-		_, err := Load(Bytes(name, []byte(data)), Options{})
+		_, err := Load(t.Context(), Bytes(name, []byte(data)), Options{})
 		if err == nil || !errors.Is(err, ErrUnrecognized) || !strings.Contains(err.Error(), "which layerinfo does not read") {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	_, err := Load(Bytes("model.h5", []byte("\x89HDF\r\n\x1a\n\x00\x00\x00\x00")), Options{})
+	_, err := Load(t.Context(), Bytes("model.h5", []byte("\x89HDF\r\n\x1a\n\x00\x00\x00\x00")), Options{})
 	if err == nil || !errors.Is(err, ErrUnrecognized) || !strings.HasPrefix(err.Error(), "model.h5 is an HDF5 file (Keras .h5 weights or model), which layerinfo does not read") {
 		t.Errorf("hdf5: %v", err)
 	}

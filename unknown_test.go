@@ -76,14 +76,14 @@ func TestUnknownIsNeverAValue(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.format, func(t *testing.T) {
-			g, err := layerinfo.Load(layerinfo.Bytes(c.name, c.data), layerinfo.Options{})
+			g, err := layerinfo.Load(t.Context(), layerinfo.Bytes(c.name, c.data), layerinfo.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if g.Format == "" {
 				t.Fatal("no format")
 			}
-			r, err := layerinfo.Analyze(g)
+			r, err := layerinfo.Analyze(t.Context(), g, layerinfo.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -262,11 +262,11 @@ func TestModelErrorsAreErrors(t *testing.T) {
 	data := onnxModel([]uint64{2, 5}, []pbuf{
 		onnxNode("reshape", "Reshape", "", []string{"x", "shape"}, []string{"y"}),
 	}, []pbuf{onnxInitializer("shape", 7, []uint64{2}, 3, 3)}, "y")
-	g, err := layerinfo.Load(layerinfo.Bytes("bad.onnx", data), layerinfo.Options{})
+	g, err := layerinfo.Load(t.Context(), layerinfo.Bytes("bad.onnx", data), layerinfo.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = layerinfo.Analyze(g)
+	_, err = layerinfo.Analyze(t.Context(), g, layerinfo.Options{})
 	if err == nil || !strings.Contains(err.Error(), "reshape") || !strings.Contains(err.Error(), "(10 elements) into (3, 3) (9 elements)") {
 		t.Errorf("err = %v, want the Reshape's element counts", err)
 	}

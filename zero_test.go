@@ -38,7 +38,7 @@ func TestZeroValues(t *testing.T) {
 		{"negative budget", layerinfo.Bytes("m.py", []byte("x = 1")), layerinfo.Options{MaxMemory: -1}, "negative"},
 		{"empty bytes", layerinfo.Bytes("", nil), layerinfo.Options{}, ""},
 	} {
-		err := noPanic(t, c.name, func() error { _, err := layerinfo.Load(c.in, c.opt); return err })
+		err := noPanic(t, c.name, func() error { _, err := layerinfo.Load(t.Context(), c.in, c.opt); return err })
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: err = %v, want one containing %q", c.name, err, c.want)
 		}
@@ -46,24 +46,24 @@ func TestZeroValues(t *testing.T) {
 	// Every format, asked for by name, on an empty input.
 	for _, name := range layerinfo.FormatNames() {
 		err := noPanic(t, name, func() error {
-			_, err := layerinfo.Load(layerinfo.Bytes("", nil), layerinfo.Options{Format: name})
+			_, err := layerinfo.Load(t.Context(), layerinfo.Bytes("", nil), layerinfo.Options{Format: name})
 			return err
 		})
 		if err == nil {
 			t.Errorf("format %s accepted an empty input", name)
 		}
 	}
-	if _, err := layerinfo.Analyze(nil); err == nil {
+	if _, err := layerinfo.Analyze(t.Context(), nil, layerinfo.Options{}); err == nil {
 		t.Error("Analyze(nil) gave no error")
 	}
 	err := noPanic(t, "nil node", func() error {
-		_, err := layerinfo.Analyze(&graph.Graph{Nodes: []*graph.Node{nil}})
+		_, err := layerinfo.Analyze(t.Context(), &graph.Graph{Nodes: []*graph.Node{nil}}, layerinfo.Options{})
 		return err
 	})
 	if err == nil || !strings.Contains(err.Error(), "nil node") {
 		t.Errorf("a graph with a nil node: %v", err)
 	}
-	if _, err := layerinfo.Analyze(&graph.Graph{}); err != nil {
+	if _, err := layerinfo.Analyze(t.Context(), &graph.Graph{}, layerinfo.Options{}); err != nil {
 		t.Errorf("an empty graph: %v", err)
 	}
 }

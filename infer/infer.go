@@ -8,6 +8,7 @@ package infer
 
 import (
 	"container/heap"
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -42,6 +43,9 @@ type Options struct {
 	// Progress, when set, is called after each node with the number of
 	// nodes done and the total.
 	Progress func(done, total int)
+	// Context, when set, is checked between nodes: once it is done, Run
+	// returns its error.
+	Context context.Context
 }
 
 // Run infers every node of g. Nodes run in a stable topological order
@@ -54,6 +58,11 @@ func Run(g *graph.Graph, opt Options) error {
 	}
 	var errs []error
 	for i, n := range order {
+		if opt.Context != nil {
+			if err := opt.Context.Err(); err != nil {
+				return err
+			}
+		}
 		if opt.Progress != nil {
 			opt.Progress(i, len(order))
 		}

@@ -5,6 +5,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -17,9 +18,11 @@ import (
 	"time"
 
 	"github.com/layerinfo/layerinfo"
+	"github.com/layerinfo/layerinfo/format"
 	"github.com/layerinfo/layerinfo/internal/budget"
 	"github.com/layerinfo/layerinfo/internal/progress"
 	"github.com/layerinfo/layerinfo/render"
+	"github.com/layerinfo/layerinfo/stats"
 )
 
 // Exit codes.
@@ -84,14 +87,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	class := fs.String("class", "", "transformers config: the model class to build, e.g. BertForMaskedLM, LlamaModel (default: the config's architectures)")
 	modelType := fs.String("model-type", "", "transformers config: the model_type to build (bert, gpt2, …) when the config has none, or to override it")
 	batch := fs.Int64("batch", 0, "transformers config: batch size of the inputs and of the memory and FLOPs estimates (default: symbolic; estimates at 1)")
-	context := fs.Int64("context", 0, "transformers config: sequence length of the inputs and of the KV-cache and FLOPs estimates (default: symbolic; estimates at the model's maximum)")
+	contextLen := fs.Int64("context", 0, "transformers config: sequence length of the inputs and of the KV-cache and FLOPs estimates (default: symbolic; estimates at the model's maximum)")
 	// The flag package calls Usage on every parse error too; the full
 	// text is printed only when asked for (-h, --help), on stdout.
 	fs.Usage = func() {}
 	help := func() {
 		var fl strings.Builder
 		for _, f := range layerinfo.Formats() {
-			fmt.Fprintf(&fl, "  %-12s  %s\n", f.Name, f.Doc)
+			fmt.Fprintf(&fl, "  %-12s  %s\n", f.Name(), f.Doc())
 		}
 		fmt.Fprintf(stdout, usage, fl.String())
 		fs.SetOutput(stdout)
@@ -150,7 +153,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		defer closeFn()
 		in = f
 	}
-	if *batch < 0 || *context < 0 {
+	if *batch < 0 || *contextLen < 0 {
 		fmt.Fprintln(stderr, "layerinfo: --batch and --context must be positive")
 		return exitUsage
 	}
@@ -162,39 +165,101 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if *timeout < 0 {
 		return usageErr("--timeout must not be negative")
 	}
+	ctx := context.Background()
+	tooLong := func() {
+		fmt.Fprintf(stderr, "layerinfo: analysing %s takes more than %s: stopped (a file that makes layerinfo compute without end? --timeout allows more)\n", in.Name, *timeout)
+	}
 	if *timeout > 0 {
-		deadline := time.AfterFunc(*timeout, func() {
-			fmt.Fprintf(stderr, "layerinfo: analysing %s takes more than %s: stopped (a file that makes layerinfo compute without end? --timeout allows more)\n", in.Name, *timeout)
-			os.Exit(exitModel)
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, *timeout)
+		defer cancel()
+		// Decoders check ctx where it is cheap; one that does not (a
+		// script computing in a single step) is stopped a second later.
+		done := make(chan struct{})
+		defer close(done)
+		deadline := time.AfterFunc(*timeout+time.Second, func() {
+			select {
+			case <-done:
+			default:
+				tooLong()
+				os.Exit(exitModel)
+			}
 		})
 		defer deadline.Stop()
 	}
 	bar := progress.Start(stderr) // only on a terminal, only after a second
 	defer bar.Stop()
 	bar.Stage("reading " + in.Name)
-	g, err := layerinfo.Load(in, layerinfo.Options{MaxMemory: limit, InputShapes: inputShapes.m, Set: sets.m, Format: *format, Entry: *entry, Class: *class, ModelType: *modelType, Batch: *batch, Context: *context})
-	if err != nil {
-		if errors.Is(err, layerinfo.ErrUsage) { // a flag the format does not take, a value that does not parse
-			return usageErr("%v", err)
+	opt := layerinfo.Options{
+		Format:    *format,
+		Python:    layerinfo.PythonOptions{Entry: *entry, Set: sets.m, InputShapes: inputShapes.m},
+		ONNX:      layerinfo.ONNXOptions{InputShapes: inputShapes.m},
+		HF:        layerinfo.HFOptions{Class: *class, ModelType: *modelType, Batch: *batch, Context: *contextLen},
+		MaxMemory: limit,
+		Progress:  bar.Update,
+	}
+	g, err := layerinfo.Load(ctx, in, opt)
+	if err == nil {
+		bar.Stage("inferring shapes")
+		var r *stats.Report
+		r, err = layerinfo.Analyze(ctx, g, opt)
+		bar.Stop()
+		if err == nil {
+			return report(stdout, stderr, r, *asJSON, *explain, *wide)
 		}
-		fmt.Fprintf(stderr, "layerinfo: %v\n", err)
-		return exitModel
 	}
-	bar.Stage("inferring shapes")
-	r, err := layerinfo.AnalyzeWith(g, layerinfo.Options{Progress: bar.Update})
 	bar.Stop()
-	if err != nil {
-		fmt.Fprintf(stderr, "layerinfo: %v\n", err)
-		return exitModel
+	code, msg := explainError(err)
+	switch {
+	case code == exitUsage:
+		return usageErr("%s", msg)
+	case errors.Is(err, context.DeadlineExceeded):
+		tooLong()
+	default:
+		fmt.Fprintf(stderr, "layerinfo: %s\n", msg)
 	}
+	return code
+}
+
+// explainError is the exit code of a library error and its message for
+// the command line, in the flags' terms: the library says what is
+// missing or refused ("the option class"), the CLI which flag it is.
+// The code comes from the error's type and sentinels, never its text.
+func explainError(err error) (code int, msg string) {
+	var oe *layerinfo.OptionError
+	var ue *layerinfo.UsageError
+	var me *format.MissingError
+	switch {
+	case errors.As(err, &oe):
+		msg = fmt.Sprintf("%s: --%s does not apply to this %s file", oe.File, oe.Option, oe.Format)
+		if len(oe.For) > 0 {
+			msg += " (it is for " + strings.Join(oe.For, ", ") + ")"
+		}
+		if len(oe.Takes) == 0 {
+			return exitUsage, msg + "; " + oe.Format + " takes none of the model options"
+		}
+		return exitUsage, msg + "; " + oe.Format + " takes --" + strings.Join(oe.Takes, ", --")
+	case errors.As(err, &ue) && ue.Option != "":
+		return exitUsage, "--" + ue.Option + ": " + ue.Err.Error()
+	case errors.Is(err, layerinfo.ErrUsage): // a value that does not parse
+		return exitUsage, err.Error()
+	case errors.As(err, &me) && me.Option != "":
+		return exitModel, err.Error() + "; --" + me.Option + " gives it"
+	}
+	return exitModel, err.Error()
+}
+
+// report prints r as asked.
+func report(stdout, stderr io.Writer, r *stats.Report, asJSON, explain, wide bool) int {
+	var err error
 	out := bufio.NewWriterSize(stdout, 64<<10) // one write for a report, not one per line
 	switch {
-	case *asJSON:
+	case asJSON:
 		err = render.JSON(out, r)
-	case *explain:
+	case explain:
 		err = render.Explain(out, r)
 	default:
-		err = render.TableWith(out, r, render.Options{Width: tableWidth(stdout, *wide)})
+		err = render.TableWith(out, r, render.Options{Width: tableWidth(stdout, wide)})
 	}
 	if ferr := out.Flush(); err == nil {
 		err = ferr

@@ -148,7 +148,7 @@ func group(v int64) string {
 func parseConfig(name string, data []byte) (*config, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a byte-order mark some editors write
 	if err := textlimit.JSON(data, limits); err != nil {
-		return nil, fmt.Errorf("%s:%v", name, err)
+		return nil, fmt.Errorf("%s:%w", name, err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
@@ -157,9 +157,9 @@ func parseConfig(name string, data []byte) (*config, error) {
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
 			line, col := lineCol(data, se.Offset)
-			return nil, fmt.Errorf("%s:%d:%d: not valid JSON: %v", name, line, col, err)
+			return nil, fmt.Errorf("%s:%d:%d: not valid JSON: %w", name, line, col, err)
 		}
-		return nil, fmt.Errorf("%s: not valid JSON: %v", name, err)
+		return nil, fmt.Errorf("%s: not valid JSON: %w", name, err)
 	}
 	m, ok := v.(map[string]any)
 	if !ok {

@@ -306,11 +306,11 @@ func buildViT(b *builder, suffix string) error {
 	}
 	ih, iw, err := two(img, 224)
 	if err != nil {
-		return fmt.Errorf("%s: \"image_size\": %v", b.g.Path, err)
+		return fmt.Errorf("%s: \"image_size\": %w", b.g.Path, err)
 	}
 	ph, pw, err := two(patch, 16)
 	if err != nil {
-		return fmt.Errorf("%s: \"patch_size\": %v", b.g.Path, err)
+		return fmt.Errorf("%s: \"patch_size\": %w", b.g.Path, err)
 	}
 	if ih <= 0 || iw <= 0 || ph <= 0 || pw <= 0 || ih < ph || iw < pw || ih > maxSize || iw > maxSize {
 		return fmt.Errorf("%s: image_size %dx%d and patch_size %dx%d leave no patches", b.g.Path, ih, iw, ph, pw)

@@ -67,7 +67,7 @@ func Decode(name string, data []byte, opt Options) (*graph.Graph, error) {
 	f := fams[mt]
 	suffix, note, err := resolveClass(f, mt, archs, opt.Class)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", name, err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	b := newBuilder(name, c, opt)
 	b.arch.ModelType = mt
@@ -87,7 +87,7 @@ func Decode(name string, data []byte, opt Options) (*graph.Graph, error) {
 	b.finish()
 	b.g.Name = b.arch.Class
 	if err := b.g.Validate(); err != nil {
-		return nil, fmt.Errorf("%s: internal error building %s: %v", name, b.arch.Class, err)
+		return nil, fmt.Errorf("%s: internal error building %s: %w", name, b.arch.Class, err)
 	}
 	return b.g, nil
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/layerinfo/layerinfo/format"
 	"github.com/layerinfo/layerinfo/internal/spell"
 )
 
@@ -208,7 +209,7 @@ func resolveType(name string, c *config, fams map[string]family, archs []string,
 	}
 	if opt.ModelType != "" {
 		if err := CheckModelType(opt.ModelType); err != nil {
-			return "", "", fmt.Errorf("%s: --model-type: %v", name, err)
+			return "", "", fmt.Errorf("%s: Options.ModelType: %w", name, err)
 		}
 		if fileType != "" && fileType != opt.ModelType {
 			note = fmt.Sprintf("%s says model_type %q; built as %s (--model-type)", base, fileType, opt.ModelType)
@@ -225,7 +226,7 @@ func resolveType(name string, c *config, fams map[string]family, archs []string,
 		if t, ok := typeAliases[fileType]; ok {
 			return t, fmt.Sprintf("model_type %s is transformers' name for a %s configuration", fileType, t), nil
 		}
-		return "", "", fmt.Errorf("%s: %v", name, unknownType("model_type", fileType))
+		return "", "", fmt.Errorf("%s: %w", name, unknownType("model_type", fileType))
 	}
 	if t := typeFromClass(fams, archs, opt.Class); t != "" {
 		return t, "", nil
@@ -243,17 +244,17 @@ func resolveType(name string, c *config, fams map[string]family, archs []string,
 	if len(evidence) > 3 {
 		keyText += ", …"
 	}
-	hint := "give --model-type (supported: " + strings.Join(Supported(), ", ") + ")"
+	hint := "give the model type (supported: " + strings.Join(Supported(), ", ") + ")"
 	switch {
 	case byName != "" && fams[byName].build == nil:
 		also := ""
 		if byKeys != "" {
 			also = fmt.Sprintf("; its keys (%s) are %s's", keyText, byKeys)
-			hint = "give --model-type " + byKeys + " if it is one"
+			hint = "give the model type " + byKeys + " if it is one"
 		}
-		return "", "", fmt.Errorf("%s: no \"model_type\"; transformers would read %q as model type %s, which layerinfo does not build%s: %s", name, from, byName, also, hint)
+		return "", "", missingType(fmt.Errorf("%s: no \"model_type\"; transformers would read %q as model type %s, which layerinfo does not build%s: %s", name, from, byName, also, hint))
 	case byName != "" && byKeys != "" && !keysFit(byName, byKeys):
-		return "", "", fmt.Errorf("%s: no \"model_type\"; the name %q says %s but its keys (%s) are %s's: give --model-type", name, from, byName, keyText, byKeys)
+		return "", "", missingType(fmt.Errorf("%s: no \"model_type\"; the name %q says %s but its keys (%s) are %s's: give the model type", name, from, byName, keyText, byKeys))
 	case byName != "" && byKeys != "":
 		return byName, fmt.Sprintf("%s has no model_type: read as %s from the name %q (as transformers' AutoConfig does) and its keys (%s); --model-type overrides", base, byName, from, keyText), nil
 	case byName != "":
@@ -261,7 +262,13 @@ func resolveType(name string, c *config, fams map[string]family, archs []string,
 	case byKeys != "":
 		return byKeys, fmt.Sprintf("%s has no model_type: read as %s from its keys (%s); --model-type overrides", base, byKeys, keyText), nil
 	}
-	return "", "", fmt.Errorf("%s: no \"model_type\", no architectures entry layerinfo knows, and neither its name nor its keys say which model it is: %s", name, hint)
+	return "", "", missingType(fmt.Errorf("%s: no \"model_type\", no architectures entry layerinfo knows, and neither its name nor its keys say which model it is: %s", name, hint))
+}
+
+// missingType marks an error that the model type would fix, for the CLI
+// to name its flag.
+func missingType(err error) error {
+	return &format.MissingError{What: "the model type", Option: "model-type", Err: err}
 }
 
 // CheckModelType reports whether layerinfo builds model type mt, with a

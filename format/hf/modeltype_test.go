@@ -159,7 +159,7 @@ func TestTypeFromName(t *testing.T) {
 		{"ckpt/mistral-7b-v0.1/config.json", llama, "MistralForCausalLM", ""},
 		{"distilbert-base-uncased/config.json", `{"dim": 64, "n_layers": 2, "n_heads": 4, "hidden_dim": 128, "vocab_size": 100}`, "DistilBertModel", ""},
 		{"albert-base-v2/config.json", `{"hidden_size": 768, "embedding_size": 128, "num_hidden_layers": 12}`, "", `would read "albert-base-v2" as model type albert, which layerinfo does not build`},
-		{"xlm-roberta-base/config.json", `{"hidden_size": 768, "num_hidden_layers": 12, "type_vocab_size": 1}`, "", "give --model-type bert if it is one"},
+		{"xlm-roberta-base/config.json", `{"hidden_size": 768, "num_hidden_layers": 12, "type_vocab_size": 1}`, "", "give the model type bert if it is one"},
 		{"bert-base/config.json", `{"n_embd": 64, "n_layer": 2, "n_head": 4}`, "", `the name "bert-base" says bert but its keys (n_embd, n_layer, n_head) are gpt2's`},
 		{"config.json", llama, "", `no "model_type"`},
 	} {
