@@ -6,12 +6,12 @@ import (
 	"testing"
 )
 
-// TestCoreDependencies keeps the core (calc, graph, op, infer, stats,
+// TestCoreDependencies keeps the core (calc, graph, op, op/tensor, infer, stats,
 // render) on the standard library: third-party code enters only in the
 // format packages that need it.
 func TestCoreDependencies(t *testing.T) {
 	const module = "github.com/layerinfo/layerinfo/"
-	for _, pkg := range []string{"calc", "graph", "op", "infer", "stats", "render"} {
+	for _, pkg := range []string{"calc", "graph", "op", "op/tensor", "infer", "stats", "render"} {
 		out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", "./"+pkg).Output()
 		if err != nil {
 			t.Fatalf("go list %s: %v", pkg, err)

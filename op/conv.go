@@ -38,23 +38,29 @@ type Conv struct {
 	OutputPadding []int64 // transposed only: added to the end of each axis
 	OutputSize    []int64 // transposed only: the requested output size (Lasagne output_size), overrides the formula
 
-	// FromInputs takes the kernel from the node's inputs, as ONNX does:
-	// the weight is input WeightInput (0 means 1) and gives Filters and
-	// Kernel; Bias says whether a bias input is given. No parameters are
-	// created: the weight and bias inputs carry them.
-	FromInputs  bool
-	WeightInput int
-	inChannels  int64 // the channels the weight implies, used when the input's are unknown
+	// WeightsGiven says the kernel and bias are the node's inputs, whose
+	// parameters the front-end attached (a graph of tensors, as ONNX and
+	// a traced PyTorch model are): Conv creates no parameters, counts
+	// them as the layer would, and counts the bias additions in OtherOps
+	// as for any elementwise addition of such a graph. A front-end that
+	// reads Filters and Kernel from the weight's shape sets InChannels
+	// too, used when the input's channels are unknown.
+	WeightsGiven bool
+	InChannels   int64
+}
+
+// convGeom is a convolution's attributes resolved against its input: one
+// value per spatial axis.
+type convGeom struct {
+	caxis   int   // the channel axis
+	spatial []int // the spatial axes
+	k, s, d []int64
+	outPad  []int64
+	want    []int64 // the requested output size, nil when none
+	g, cin  int64
 }
 
 func (c *Conv) Infer(n *graph.Node) error {
-	if c.FromInputs {
-		cc, err := c.fromInputs(n)
-		if err != nil {
-			return err
-		}
-		c = cc
-	}
 	in := n.In(0)
 	if in == nil {
 		return fmt.Errorf("the input shape is unknown")
@@ -62,164 +68,203 @@ func (c *Conv) Infer(n *graph.Node) error {
 	if len(in) < 3 {
 		return fmt.Errorf("a convolution needs (batch, channels, spatial…) input, got %s", fmtShape(in))
 	}
-	rank := len(in)
-	nsp := rank - 2
-	caxis := c.Layout.channelAxis(rank)
-	spatial := c.Layout.spatialAxes(rank)
-	if c.Filters <= 0 {
-		return fmt.Errorf("the number of filters must be positive, got %d", c.Filters)
-	}
-	k, err := perAxis(c.Kernel, nsp, 0)
-	if err != nil {
-		return fmt.Errorf("filter size: %v", err)
-	}
-	s, err := perAxis(c.Stride, nsp, 1)
-	if err != nil {
-		return fmt.Errorf("stride: %v", err)
-	}
-	d, err := perAxis(c.Dilation, nsp, 1)
-	if err != nil {
-		return fmt.Errorf("dilation: %v", err)
-	}
-	for i := range k {
-		if k[i] <= 0 || s[i] <= 0 || d[i] <= 0 {
-			return fmt.Errorf("filter size, stride and dilation must be positive, got %v, %v, %v", k, s, d)
-		}
-	}
-	g := c.Groups
-	if g == 0 {
-		g = 1
-	}
-	cin, err := known(in[caxis], "the number of input channels")
-	if err != nil && c.inChannels > 0 {
-		cin, err = c.inChannels, nil
-	}
+	geo, err := c.geometry(in)
 	if err != nil {
 		return err
 	}
-	if cin%g != 0 || c.Filters%g != 0 {
-		return fmt.Errorf("groups=%d must divide the input channels (%d) and the filters (%d)", g, cin, c.Filters)
-	}
-
-	outPad, err := perAxis(c.OutputPadding, nsp, 0)
+	out, err := c.outShape(n, in, geo)
 	if err != nil {
-		return fmt.Errorf("output padding: %v", err)
+		return err
 	}
-	var want []int64
-	if len(c.OutputSize) > 0 {
-		if want, err = perAxis(c.OutputSize, nsp, 0); err != nil {
-			return fmt.Errorf("output size: %v", err)
+	n.SetOut(0, out)
+	if err := c.params(n, geo, out); err != nil {
+		return err
+	}
+	c.flops(n, geo, in, out)
+	return nil
+}
+
+// geometry checks and expands the attributes for input in.
+func (c *Conv) geometry(in graph.Shape) (*convGeom, error) {
+	rank := len(in)
+	nsp := rank - 2
+	geo := &convGeom{caxis: c.Layout.channelAxis(rank), spatial: c.Layout.spatialAxes(rank)}
+	if c.Filters <= 0 {
+		return nil, fmt.Errorf("the number of filters must be positive, got %d", c.Filters)
+	}
+	var err error
+	if geo.k, err = perAxis(c.Kernel, nsp, 0); err != nil {
+		return nil, fmt.Errorf("filter size: %v", err)
+	}
+	if geo.s, err = perAxis(c.Stride, nsp, 1); err != nil {
+		return nil, fmt.Errorf("stride: %v", err)
+	}
+	if geo.d, err = perAxis(c.Dilation, nsp, 1); err != nil {
+		return nil, fmt.Errorf("dilation: %v", err)
+	}
+	for i := range geo.k {
+		if geo.k[i] <= 0 || geo.s[i] <= 0 || geo.d[i] <= 0 {
+			return nil, fmt.Errorf("filter size, stride and dilation must be positive, got %v, %v, %v", geo.k, geo.s, geo.d)
 		}
 	}
+	geo.g = c.Groups
+	if geo.g == 0 {
+		geo.g = 1
+	}
+	geo.cin, err = known(in[geo.caxis], "the number of input channels")
+	if err != nil && c.InChannels > 0 {
+		geo.cin, err = c.InChannels, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if geo.cin%geo.g != 0 || c.Filters%geo.g != 0 {
+		return nil, fmt.Errorf("groups=%d must divide the input channels (%d) and the filters (%d)", geo.g, geo.cin, c.Filters)
+	}
+	if geo.outPad, err = perAxis(c.OutputPadding, nsp, 0); err != nil {
+		return nil, fmt.Errorf("output padding: %v", err)
+	}
+	if len(c.OutputSize) > 0 {
+		if geo.want, err = perAxis(c.OutputSize, nsp, 0); err != nil {
+			return nil, fmt.Errorf("output size: %v", err)
+		}
+	}
+	return geo, nil
+}
 
+// outShape is the output shape, each spatial length with its arithmetic.
+func (c *Conv) outShape(n *graph.Node, in graph.Shape, geo *convGeom) (graph.Shape, error) {
+	nsp := len(geo.spatial)
 	out := in.Clone()
-	out[caxis] = graph.D(c.Filters)
-	if c.FromInputs {
+	out[geo.caxis] = graph.D(c.Filters)
+	if c.WeightsGiven {
 		n.Why("channels: %d filters (the weight's)", c.Filters)
 	} else {
 		n.Why("channels: num_filters = %d", c.Filters)
 	}
-	for i, ax := range spatial {
-		pb, pe, err := c.Pad.padsFor(i, nsp, in[ax], k[i], s[i], d[i])
+	for i, ax := range geo.spatial {
+		k, s, d := geo.k[i], geo.s[i], geo.d[i]
+		pb, pe, err := c.Pad.padsFor(i, nsp, in[ax], k, s, d)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		var e calc.Expr
 		if c.Transposed {
 			w := int64(-1)
-			if want != nil {
-				w = want[i]
+			if geo.want != nil {
+				w = geo.want[i]
 			}
-			if e, err = transposedLength(c.Pad.Mode, in[ax], k[i], s[i], d[i], pb, pe, outPad[i], w); err != nil {
-				return fmt.Errorf("%s: %v", axisName(i, nsp), err)
+			if e, err = transposedLength(c.Pad.Mode, in[ax], k, s, d, pb, pe, geo.outPad[i], w); err != nil {
+				return nil, fmt.Errorf("%s: %v", axisName(i, nsp), err)
 			}
 		} else {
-			e = convLength(c.Pad.Mode, in[ax], k[i], s[i], d[i], pb, pe)
+			e = convLength(c.Pad.Mode, in[ax], k, s, d, pb, pe)
 		}
 		if err := check(axisName(i, nsp), e); err != nil {
-			return err
+			return nil, err
 		}
 		if v, ok := e.Value(); ok && v <= 0 {
-			return fmt.Errorf("%s: %s: the filter of size %d (dilation %d) does not fit the input of size %s padded by %d+%d",
-				axisName(i, nsp), e.Equation(), k[i], d[i], in[ax], pb, pe)
+			return nil, fmt.Errorf("%s: %s: the filter of size %d (dilation %d) does not fit the input of size %s padded by %d+%d",
+				axisName(i, nsp), e.Equation(), k, d, in[ax], pb, pe)
 		}
 		out[ax] = graph.DimOf(e)
 		n.Why("%s: %s", axisName(i, nsp), e.Equation())
 	}
-	n.SetOut(0, out)
+	return out, nil
+}
 
-	// Parameters: each of C_out filters sees k…*C_in/g inputs, for plain
-	// and transposed convolutions alike (a transposed kernel is
-	// (C_in, C_out/g, k…): the same number of elements).
-	kx := make([]calc.Expr, nsp)
-	kshape := make(graph.Shape, nsp)
-	for i := range k {
-		kx[i] = calc.N(k[i])
-		kshape[i] = graph.D(k[i])
-	}
-	fan := calc.N(cin)
-	if g != 1 {
-		fan = calc.Div(calc.N(cin), calc.N(g))
-	}
-	var wshape graph.Shape
-	switch {
-	case c.Transposed && c.WeightOrder == KernelInOut:
-		wshape = append(kshape.Clone(), graph.S(c.Filters/g, cin)...)
-	case c.Transposed:
-		wshape = append(graph.S(cin, c.Filters/g), kshape...)
-	case c.WeightOrder == InOutKernel:
-		wshape = append(graph.S(cin/g, c.Filters), kshape...)
-	case c.WeightOrder == KernelInOut:
-		wshape = append(kshape.Clone(), graph.S(cin/g, c.Filters)...)
-	default:
-		wshape = append(graph.S(c.Filters, cin/g), kshape...)
-	}
-	if !c.FromInputs {
-		if _, err := n.Param(roleOr(c.WeightRole, "W"), wshape, true); err != nil {
+// params creates the kernel and bias (unless given) and counts them:
+// each of C_out filters sees k…*C_in/g inputs, for plain and transposed
+// convolutions alike (a transposed kernel is (C_in, C_out/g, k…): the
+// same number of elements).
+func (c *Conv) params(n *graph.Node, geo *convGeom, out graph.Shape) error {
+	cin, g := geo.cin, geo.g
+	if !c.WeightsGiven {
+		if _, err := n.Param(roleOr(c.WeightRole, "W"), c.weightShape(geo), true); err != nil {
 			return err
 		}
 	}
-	perFilter := calc.Mul(append(kx, fan)...)
+	perFilter := calc.Mul(append(kernelExprs(geo.k), fanIn(cin, g))...)
 	n.Count = calc.Mul(perFilter, calc.N(c.Filters))
-	if c.Bias {
-		brole := roleOr(c.BiasRole, "b")
-		if c.UntiedBias {
-			bshape := graph.Shape{graph.D(c.Filters)}
-			for _, ax := range spatial {
-				if _, err := known(out[ax], "the output size (biases are untied)"); err != nil {
-					return err
-				}
-				bshape = append(bshape, out[ax])
-			}
-			if _, err := n.Param(brole, bshape, true); err != nil {
+	if !c.Bias {
+		return nil
+	}
+	brole := roleOr(c.BiasRole, "b")
+	if c.UntiedBias {
+		bshape := graph.Shape{graph.D(c.Filters)}
+		for _, ax := range geo.spatial {
+			if _, err := known(out[ax], "the output size (biases are untied)"); err != nil {
 				return err
 			}
-			n.Count = calc.Add(n.Count, bshape.Numel())
-		} else {
-			if !c.FromInputs {
-				if _, err := n.Param(brole, graph.S(c.Filters), true); err != nil {
-					return err
-				}
-			}
-			n.Count = calc.Mul(calc.Paren(calc.Add(perFilter, calc.N(1))), calc.N(c.Filters))
+			bshape = append(bshape, out[ax])
+		}
+		if _, err := n.Param(brole, bshape, true); err != nil {
+			return err
+		}
+		n.Count = calc.Add(n.Count, bshape.Numel())
+		return nil
+	}
+	if !c.WeightsGiven {
+		if _, err := n.Param(brole, graph.S(c.Filters), true); err != nil {
+			return err
 		}
 	}
+	n.Count = calc.Mul(calc.Paren(calc.Add(perFilter, calc.N(1))), calc.N(c.Filters))
+	return nil
+}
 
-	// FLOPs: k…*C_in/g*C_out multiply-adds at every output position, or
-	// at every input position of a transposed convolution.
+// weightShape is the kernel's shape in the WeightOrder.
+func (c *Conv) weightShape(geo *convGeom) graph.Shape {
+	cin, g := geo.cin, geo.g
+	kshape := make(graph.Shape, len(geo.k))
+	for i, k := range geo.k {
+		kshape[i] = graph.D(k)
+	}
+	switch {
+	case c.Transposed && c.WeightOrder == KernelInOut:
+		return append(kshape.Clone(), graph.S(c.Filters/g, cin)...)
+	case c.Transposed:
+		return append(graph.S(cin, c.Filters/g), kshape...)
+	case c.WeightOrder == InOutKernel:
+		return append(graph.S(cin/g, c.Filters), kshape...)
+	case c.WeightOrder == KernelInOut:
+		return append(kshape.Clone(), graph.S(cin/g, c.Filters)...)
+	}
+	return append(graph.S(c.Filters, cin/g), kshape...)
+}
+
+// flops counts k…*C_in/g*C_out multiply-adds at every output position,
+// or at every input position of a transposed convolution.
+func (c *Conv) flops(n *graph.Node, geo *convGeom, in, out graph.Shape) {
 	pos := out
 	if c.Transposed {
 		pos = in
 	}
-	fl := append(kx, fan, calc.N(c.Filters))
-	for _, ax := range spatial {
+	fl := append(kernelExprs(geo.k), fanIn(geo.cin, geo.g), calc.N(c.Filters))
+	for _, ax := range geo.spatial {
 		fl = append(fl, pos[ax].Expr())
 	}
 	n.FLOPs = batchFLOPs(in[0], fl...)
-	if c.FromInputs && c.Bias {
+	if c.WeightsGiven && c.Bias {
 		n.OtherOps = out.Numel() // the bias additions
 	}
-	return nil
+}
+
+// kernelExprs are the kernel sizes as expressions.
+func kernelExprs(k []int64) []calc.Expr {
+	kx := make([]calc.Expr, len(k))
+	for i := range k {
+		kx[i] = calc.N(k[i])
+	}
+	return kx
+}
+
+// fanIn is the input channels each filter sees: C_in, or C_in/g.
+func fanIn(cin, g int64) calc.Expr {
+	if g != 1 {
+		return calc.Div(calc.N(cin), calc.N(g))
+	}
+	return calc.N(cin)
 }
 
 func roleOr(role, def string) string {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/layerinfo/layerinfo/calc"
 	"github.com/layerinfo/layerinfo/graph"
+	"github.com/layerinfo/layerinfo/op/tensor"
 )
 
 // Crop says, for each axis, whether inputs of different sizes are cropped
@@ -116,7 +117,7 @@ func (m *Merge) Infer(n *graph.Node) error {
 	ins = cropped(ins, m.Crop)
 	var out graph.Shape
 	if m.Broadcast {
-		out, err = Broadcast(ins...)
+		out, err = tensor.Broadcast(ins...)
 		if err != nil {
 			return err
 		}
@@ -140,49 +141,4 @@ func (m *Merge) Infer(n *graph.Node) error {
 	n.Why("elementwise over %d inputs of shape %s", len(ins), fmtShape(out))
 	zeroFLOPs(n)
 	return nil
-}
-
-// Broadcast is the numpy broadcast of shapes: axes aligned from the end,
-// size 1 stretches to the other size.
-func Broadcast(shapes ...graph.Shape) (graph.Shape, error) {
-	rank := 0
-	for _, s := range shapes {
-		if s == nil {
-			return nil, fmt.Errorf("an input shape is unknown")
-		}
-		if len(s) > rank {
-			rank = len(s)
-		}
-	}
-	out := make(graph.Shape, rank)
-	for i := range out {
-		out[i] = graph.D(1)
-	}
-	for _, s := range shapes {
-		off := rank - len(s)
-		for i, d := range s {
-			o := out[off+i]
-			switch {
-			case d.Known() && d.Size == 1:
-			case o.Known() && o.Size == 1:
-				out[off+i] = d
-			case d.Known() && o.Known() && d.Size != o.Size:
-				return nil, fmt.Errorf("shapes %s do not broadcast: axis %d has sizes %d and %d", shapesText(shapes), off+i, o.Size, d.Size)
-			case !o.Known() && d.Known():
-				out[off+i] = d
-			}
-		}
-	}
-	return out, nil
-}
-
-func shapesText(ss []graph.Shape) string {
-	t := ""
-	for i, s := range ss {
-		if i > 0 {
-			t += ", "
-		}
-		t += fmtShape(s)
-	}
-	return t
 }

@@ -49,7 +49,11 @@
 // Scan bodies included; initializers as parameter values (trainable when
 // floating-point, except BatchNormalization's running statistics), with
 // the values of small integer ones kept for constant folding. ONNX's
-// conventions are decided here (ops.go: which input or attribute holds
-// what in which opset); the shape, parameter and FLOPs rules are package
-// op's. Sniff recognizes a file as ONNX.
+// conventions are decided here: ops.go maps each op_type to an op of
+// package op/tensor (dataflow) or op (layers), with the attributes that
+// became inputs read by opset; conv.go reads auto_pad and takes a
+// convolution's kernel from its weight; pool.go and rnn.go hold ONNX's
+// pooling counts and recurrent layouts; control.go flattens If, Loop and
+// Scan. The shape, parameter and FLOPs rules are those packages'. Sniff
+// recognizes a file as ONNX.
 package onnx

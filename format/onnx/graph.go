@@ -10,7 +10,7 @@ import (
 
 	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/internal/budget"
-	"github.com/layerinfo/layerinfo/op"
+	"github.com/layerinfo/layerinfo/op/tensor"
 	"github.com/layerinfo/layerinfo/stats"
 )
 
@@ -276,19 +276,19 @@ func (b *builder) initializers(g *Graph, sc *scope) error {
 // readConst keeps the values of a small integer tensor (and of a tiny
 // floating-point one, such as Resize's scales) for constant folding.
 func (b *builder) readConst(t *TensorInfo, v *graph.Value, n int64) {
-	if b.r == nil || t.IsExternal() || n > op.MaxConst {
+	if b.r == nil || t.IsExternal() || n > tensor.MaxConst {
 		return
 	}
 	if t.DataType.IsFloat() {
 		if n > 64 {
 			return
 		}
-		if xs, err := t.Float64s(b.r, op.MaxConst); err == nil {
+		if xs, err := t.Float64s(b.r, tensor.MaxConst); err == nil {
 			v.Const = &graph.Const{Floats: xs}
 		}
 		return
 	}
-	if xs, err := t.Int64s(b.r, op.MaxConst); err == nil {
+	if xs, err := t.Int64s(b.r, tensor.MaxConst); err == nil {
 		v.Const = &graph.Const{Ints: xs}
 	}
 }

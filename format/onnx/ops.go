@@ -2,15 +2,16 @@ package onnx
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/op"
+	"github.com/layerinfo/layerinfo/op/tensor"
 )
 
-// This file translates ONNX operators into ops: ONNX's conventions (which
-// inputs carry what, defaults, attribute names by opset) are decided here,
-// and the ops apply them.
+// This file translates ONNX operators into ops: ONNX's conventions (the
+// op_type names, which inputs carry what, defaults, attributes that
+// became inputs over the opsets) are decided here, and the ops of
+// packages tensor and op apply them without knowing ONNX.
 
 // Operation counts per element for OtherOps (FLOPs count only conv,
 // linear and matmul work). One per element for elementwise functions,
@@ -27,38 +28,6 @@ const (
 	costLogSoftmax  = 4 // exp, sum, log, subtract
 	costHardmax     = 1
 )
-
-var unaryOps = map[string]bool{
-	"Abs": true, "Acos": true, "Acosh": true, "Asin": true, "Asinh": true, "Atan": true, "Atanh": true,
-	"Ceil": true, "Cos": true, "Cosh": true, "Elu": true, "Erf": true, "Exp": true, "Floor": true,
-	"HardSigmoid": true, "HardSwish": true, "LeakyRelu": true, "Log": true, "Neg": true, "Reciprocal": true,
-	"Relu": true, "Round": true, "Selu": true, "Sigmoid": true, "Sign": true, "Sin": true, "Sinh": true,
-	"Softplus": true, "Softsign": true, "Sqrt": true, "Tan": true, "Tanh": true, "ThresholdedRelu": true,
-	"Celu": true, "Gelu": true, "Mish": true, "BitwiseNot": true, "Shrink": true, "Swish": true,
-}
-
-var binaryOps = map[string]bool{
-	"Add": true, "Sub": true, "Mul": true, "Div": true, "Pow": true, "Mod": true, "BitShift": true,
-	"BitwiseAnd": true, "BitwiseOr": true, "BitwiseXor": true, "PRelu": true,
-}
-
-var boolOps = map[string]int{ // op → number of inputs
-	"Equal": 2, "Less": 2, "Greater": 2, "LessOrEqual": 2, "GreaterOrEqual": 2,
-	"And": 2, "Or": 2, "Xor": 2, "Not": 1, "IsNaN": 1, "IsInf": 1,
-}
-
-var variadicOps = map[string]bool{"Sum": true, "Mean": true, "Max": true, "Min": true}
-
-var sameOps = map[string]bool{
-	"ScatterND": true, "ScatterElements": true, "Scatter": true, "Trilu": true, "CumSum": true,
-	"ReverseSequence": true, "EyeLike": true, "RandomNormalLike": true, "RandomUniformLike": true,
-	"Bernoulli": true, "RotaryEmbedding": true,
-}
-
-var reduceOps = map[string]bool{
-	"ReduceSum": true, "ReduceMean": true, "ReduceMax": true, "ReduceMin": true, "ReduceProd": true,
-	"ReduceL1": true, "ReduceL2": true, "ReduceLogSum": true, "ReduceLogSumExp": true, "ReduceSumSquare": true,
-}
 
 // errOp reports, when inferred, a problem found while reading the node.
 type errOp struct{ err error }
@@ -80,6 +49,13 @@ func dtypeOf(t DataType) graph.DType {
 	return graph.DType(t.String())
 }
 
+func dtypeOrFloat(t int64) graph.DType {
+	if d := dtypeOf(DataType(t)); d != "" {
+		return d
+	}
+	return graph.Float32
+}
+
 // isDefaultDomain reports whether a node's domain is ONNX's own.
 func isDefaultDomain(d string) bool { return d == "" || d == "ai.onnx" }
 
@@ -92,268 +68,326 @@ func opName(nd *Node) string {
 	return nd.Domain + "." + nd.OpType
 }
 
-// makeOp returns the op for an ONNX node of the default domain and the
-// number of inputs it requires.
+// makeOp returns the op for an ONNX node and the number of inputs it
+// requires: an elementwise function (elementwiseOps), an op of opTable,
+// or unsupported.
 func (b *builder) makeOp(nd *Node, opset int64) (graph.Op, int) {
 	t := nd.OpType
 	if !isDefaultDomain(nd.Domain) {
 		return unsupported{fmt.Sprintf("operator %s of domain %q", nd.OpType, nd.Domain)}, 0
 	}
-	switch {
-	case unaryOps[t]:
-		return &op.Elementwise{Func: t, Cost: costElementwise}, 1
-	case binaryOps[t]:
-		return &op.Elementwise{Func: t, Cost: costElementwise, Fmod: nd.attrInt("fmod", 0) != 0}, 2
-	case boolOps[t] > 0:
-		return &op.Elementwise{Func: t, Cost: costElementwise, OutType: graph.Bool}, boolOps[t]
-	case variadicOps[t]:
-		return &op.Elementwise{Func: t, Cost: costElementwise}, 1
-	case sameOps[t]:
-		s := &op.Same{}
-		if dt := nd.attrInt("dtype", 0); dt != 0 {
-			s.OutTypes = []graph.DType{dtypeOf(DataType(dt))}
+	if f, ok := elementwiseOps[t]; ok {
+		if f == tensor.Mod && nd.attrInt("fmod", 0) != 0 {
+			f = tensor.Fmod
 		}
-		return s, 1
-	case reduceOps[t]:
-		r := &op.Reduce{Func: t, KeepDims: nd.attrInt("keepdims", 1) != 0, NoopEmpty: nd.attrInt("noop_with_empty_axes", 0) != 0}
-		if (t == "ReduceSum" && opset >= 13) || opset >= 18 {
-			r.FromInput = true
-		} else {
-			r.Axes = nd.attrInts("axes")
-		}
-		return r, 1
+		return &tensor.Elementwise{Func: f, Cost: costElementwise}, funcInputs(f)
 	}
-	switch t {
-	case "Where":
-		return &op.Elementwise{Func: t, Cost: costElementwise, TypeFrom: 1}, 3
-	case "Clip":
-		return &op.Elementwise{Func: t, Cost: costElementwise}, 1
-	case "Identity":
-		return &op.Same{Fold: true}, 1
-	case "Dropout":
-		return &op.Same{OutTypes: []graph.DType{"", graph.Bool}}, 1
-	case "QuantizeLinear", "DequantizeLinear":
-		dt := graph.Uint8
-		if t == "DequantizeLinear" {
-			dt = graph.Float32
-		}
-		return &op.Same{OutTypes: []graph.DType{dt}}, 1
-	case "Cast":
-		return &op.Cast{To: dtypeOf(DataType(nd.attrInt("to", 0)))}, 1
-	case "CastLike":
-		return &op.Cast{}, 2
-	case "Shape":
-		return &op.ShapeOf{Start: nd.optInt("start"), End: nd.optInt("end")}, 1
-	case "Size":
-		return op.SizeOf{}, 1
-	case "Gather":
-		return &op.Gather{Axis: nd.attrInt("axis", 0)}, 2
-	case "GatherElements":
-		return op.GatherElements{}, 2
-	case "GatherND":
-		return &op.GatherND{BatchDims: nd.attrInt("batch_dims", 0)}, 2
-	case "Concat":
-		return &op.Join{Axis: nd.attrInt("axis", 0)}, 1
-	case "Slice":
-		if opset < 10 {
-			return &op.SliceAxes{Starts: nd.attrInts("starts"), Ends: nd.attrInts("ends"), Axes: nd.attrInts("axes")}, 1
-		}
-		return &op.SliceAxes{FromInputs: true}, 3
-	case "Squeeze":
+	if m := opTable[t]; m != nil {
+		return m(b, nd, opset)
+	}
+	return unsupported{fmt.Sprintf("operator %s (opset %d)", t, opset)}, 0
+}
+
+// elementwiseOps are the ONNX operators that apply a tensor.Func.
+var elementwiseOps = map[string]tensor.Func{
+	"Abs": tensor.Abs, "Acos": tensor.Acos, "Acosh": tensor.Acosh, "Asin": tensor.Asin, "Asinh": tensor.Asinh,
+	"Atan": tensor.Atan, "Atanh": tensor.Atanh, "BitwiseNot": tensor.BitwiseNot, "Ceil": tensor.Ceil,
+	"Celu": tensor.Celu, "Cos": tensor.Cos, "Cosh": tensor.Cosh, "Elu": tensor.Elu, "Erf": tensor.Erf,
+	"Exp": tensor.Exp, "Floor": tensor.Floor, "Gelu": tensor.Gelu, "HardSigmoid": tensor.HardSigmoid,
+	"HardSwish": tensor.HardSwish, "LeakyRelu": tensor.LeakyRelu, "Log": tensor.Log, "Mish": tensor.Mish,
+	"Neg": tensor.Neg, "Reciprocal": tensor.Reciprocal, "Relu": tensor.Relu, "Round": tensor.Round,
+	"Selu": tensor.Selu, "Shrink": tensor.Shrink, "Sigmoid": tensor.Sigmoid, "Sign": tensor.Sign,
+	"Sin": tensor.Sin, "Sinh": tensor.Sinh, "Softplus": tensor.Softplus, "Softsign": tensor.Softsign,
+	"Sqrt": tensor.Sqrt, "Swish": tensor.Swish, "Tan": tensor.Tan, "Tanh": tensor.Tanh,
+	"ThresholdedRelu": tensor.ThresholdedRelu,
+
+	"Add": tensor.Add, "Sub": tensor.Sub, "Mul": tensor.Mul, "Div": tensor.Div, "Pow": tensor.Pow,
+	"Mod":      tensor.Mod, // Fmod with fmod=1
+	"BitShift": tensor.BitShift, "BitwiseAnd": tensor.BitwiseAnd, "BitwiseOr": tensor.BitwiseOr,
+	"BitwiseXor": tensor.BitwiseXor, "PRelu": tensor.PRelu,
+
+	"Equal": tensor.Equal, "Less": tensor.Less, "Greater": tensor.Greater, "LessOrEqual": tensor.LessOrEqual,
+	"GreaterOrEqual": tensor.GreaterOrEqual, "And": tensor.And, "Or": tensor.Or, "Xor": tensor.Xor,
+	"Not": tensor.Not, "IsNaN": tensor.IsNaN, "IsInf": tensor.IsInf,
+
+	"Sum": tensor.Sum, "Mean": tensor.Mean, "Max": tensor.Max, "Min": tensor.Min,
+	"Where": tensor.Where, "Clip": tensor.Clip,
+}
+
+// funcInputs is the number of inputs an ONNX elementwise operator
+// requires: Clip's bounds are optional, the variadic ones need one.
+func funcInputs(f tensor.Func) int {
+	switch {
+	case f == tensor.Where:
+		return 3
+	case f >= tensor.Add && f <= tensor.Xor:
+		return 2
+	}
+	return 1
+}
+
+// maker builds the op of one node and says how many inputs it requires.
+type maker func(b *builder, nd *Node, opset int64) (graph.Op, int)
+
+// opTable holds the operators other than the elementwise functions, by
+// op_type. Families live beside their conventions: conv.go (Conv,
+// auto_pad), pool.go, rnn.go, control.go (If, Loop, Scan, which the
+// builder handles before this table).
+var opTable = map[string]maker{
+	// Shapes and copies.
+	"Identity": fixed(func() graph.Op { return &tensor.Same{Fold: true} }, 1),
+	"Dropout":  fixed(func() graph.Op { return &tensor.Same{OutTypes: []graph.DType{"", graph.Bool}} }, 1),
+	"QuantizeLinear": fixed(func() graph.Op {
+		return &tensor.Same{OutTypes: []graph.DType{graph.Uint8}}
+	}, 1),
+	"DequantizeLinear": fixed(func() graph.Op {
+		return &tensor.Same{OutTypes: []graph.DType{graph.Float32}}
+	}, 1),
+	"ScatterND": sameShape, "ScatterElements": sameShape, "Scatter": sameShape, "Trilu": sameShape,
+	"CumSum": sameShape, "ReverseSequence": sameShape, "EyeLike": sameShape, "RandomNormalLike": sameShape,
+	"RandomUniformLike": sameShape, "Bernoulli": sameShape, "RotaryEmbedding": sameShape,
+	"Cast": func(_ *builder, nd *Node, _ int64) (graph.Op, int) {
+		return &tensor.Cast{To: dtypeOf(DataType(nd.attrInt("to", 0)))}, 1
+	},
+	"CastLike": fixed(func() graph.Op { return &tensor.Cast{} }, 2),
+	"Shape": func(_ *builder, nd *Node, _ int64) (graph.Op, int) {
+		return &tensor.ShapeOf{Start: nd.optInt("start"), End: nd.optInt("end")}, 1
+	},
+	"Size": fixed(func() graph.Op { return tensor.SizeOf{} }, 1),
+
+	// Reshaping; attributes that became inputs are read from the
+	// attribute before the opset that moved them.
+	"Squeeze": func(_ *builder, nd *Node, opset int64) (graph.Op, int) {
 		if opset < 13 {
-			return &op.Squeeze{Axes: nd.attrInts("axes")}, 1
+			return &tensor.Squeeze{Axes: nd.attrInts("axes")}, 1
 		}
-		return &op.Squeeze{FromInput: true}, 1
-	case "Unsqueeze":
+		return &tensor.Squeeze{}, 1
+	},
+	"Unsqueeze": func(_ *builder, nd *Node, opset int64) (graph.Op, int) {
 		if opset < 13 {
-			return &op.Unsqueeze{Axes: nd.attrInts("axes")}, 1
+			return &tensor.Unsqueeze{Axes: given(nd.attrInts("axes"))}, 1
 		}
-		return &op.Unsqueeze{FromInput: true}, 2
-	case "Reshape":
+		return &tensor.Unsqueeze{}, 2
+	},
+	"Reshape": func(_ *builder, nd *Node, opset int64) (graph.Op, int) {
 		if opset < 5 {
-			return &op.ReshapeTo{Shape: nd.attrInts("shape")}, 1
+			return &tensor.Reshape{Target: nd.attrInts("shape"), ZeroCopies: true}, 1
 		}
-		return &op.ReshapeTo{AllowZero: nd.attrInt("allowzero", 0) != 0}, 2
-	case "Flatten":
-		return &op.FlattenAt{Axis: nd.attrInt("axis", 1)}, 1
-	case "Transpose":
-		return &op.Transpose{Perm: nd.attrInts("perm")}, 1
-	case "Expand":
-		return op.Expand{}, 2
-	case "Tile":
-		return op.Tile{}, 2
-	case "Range":
-		return op.Range{}, 3
-	case "ConstantOfShape":
-		return b.constantOfShape(nd), 1
-	case "Split":
-		s := &op.Split{Axis: nd.attrInt("axis", 0)}
+		return &tensor.Reshape{ZeroCopies: nd.attrInt("allowzero", 0) == 0}, 2
+	},
+	"Flatten": func(_ *builder, nd *Node, _ int64) (graph.Op, int) {
+		return &tensor.Flatten2D{Axis: nd.attrInt("axis", 1)}, 1
+	},
+	"Transpose": func(_ *builder, nd *Node, _ int64) (graph.Op, int) {
+		return &tensor.Transpose{Perm: nd.attrInts("perm")}, 1
+	},
+	"Expand": fixed(func() graph.Op { return tensor.Expand{} }, 2),
+	"Tile":   fixed(func() graph.Op { return tensor.Tile{} }, 2),
+	"DepthToSpace": func(_ *builder, nd *Node, _ int64) (graph.Op, int) {
+		return &tensor.DepthToSpace{Block: nd.attrInt("blocksize", 0)}, 1
+	},
+	"SpaceToDepth": func(_ *builder, nd *Node, _ int64) (graph.Op, int) {
+		return &tensor.DepthToSpace{Block: nd.attrInt("blocksize", 0), ToDepth: true}, 1
+	},
+
+	// Selecting and joining.
+	"Gather": func(_ *builder, nd *Node, _ int64) (graph.Op, int) {
+		return &tensor.Gather{Axis: nd.attrInt("axis", 0)}, 2
+	},
+	"GatherElements": fixed(func() graph.Op { return tensor.GatherElements{} }, 2),
+	"GatherND": func(_ *builder, nd *Node, _ int64) (graph.Op, int) {
+		return &tensor.GatherND{BatchDims: nd.attrInt("batch_dims", 0)}, 2
+	},
+	"Concat": func(_ *builder, nd *Node, _ int64) (graph.Op, int) {
+		return &tensor.Concat{Axis: nd.attrInt("axis", 0)}, 1
+	},
+	"Slice": func(_ *builder, nd *Node, opset int64) (graph.Op, int) {
+		if opset < 10 {
+			return &tensor.Slice{Starts: given(nd.attrInts("starts")), Ends: nd.attrInts("ends"), Axes: nd.attrInts("axes")}, 1
+		}
+		return &tensor.Slice{}, 3
+	},
+	"Split": func(_ *builder, nd *Node, opset int64) (graph.Op, int) {
+		s := &tensor.Split{Axis: nd.attrInt("axis", 0)}
 		if opset < 13 {
 			s.Sizes = nd.attrInts("split")
-		} else {
-			s.FromInput = true
 		}
 		return s, 1
-	case "Pad":
+	},
+	"Pad": func(_ *builder, nd *Node, opset int64) (graph.Op, int) {
 		if opset < 11 {
 			pads := nd.attrInts("pads")
 			if pads == nil {
 				pads = nd.attrInts("paddings")
 			}
-			return &op.PadTo{Pads: pads}, 1
+			return &tensor.Pad{Pads: given(pads)}, 1
 		}
-		return &op.PadTo{FromInput: true}, 2
-	case "Resize", "Upsample":
-		r := &op.Resize{ScalesInput: 1, SizesInput: -1, Axes: nd.attrInts("axes"), Policy: nd.attrString("keep_aspect_ratio_policy", "stretch")}
-		switch {
-		case t == "Upsample" && opset < 9:
-			r.ScalesInput, r.Scales = -1, nd.attrFloats("scales")
-		case t == "Resize" && opset >= 11:
-			r.ScalesInput, r.SizesInput = 2, 3
+		return &tensor.Pad{}, 2
+	},
+	"Compress": func(_ *builder, nd *Node, _ int64) (graph.Op, int) {
+		return &tensor.Compress{Axis: nd.optInt("axis")}, 2
+	},
+	"OneHot": func(_ *builder, nd *Node, _ int64) (graph.Op, int) {
+		return &tensor.OneHot{Axis: nd.attrInt("axis", -1)}, 3
+	},
+	"NonZero":           fixed(func() graph.Op { return tensor.NonZero{} }, 1),
+	"NonMaxSuppression": fixed(func() graph.Op { return tensor.NonMaxSuppression{} }, 2),
+	"GridSample":        fixed(func() graph.Op { return tensor.GridSample{} }, 2),
+	"Det":               fixed(func() graph.Op { return tensor.Det{} }, 1),
+	"RoiAlign": func(_ *builder, nd *Node, _ int64) (graph.Op, int) {
+		return &tensor.RoiAlign{OutH: nd.attrInt("output_height", 1), OutW: nd.attrInt("output_width", 1)}, 3
+	},
+	"CenterCropPad": func(_ *builder, nd *Node, _ int64) (graph.Op, int) {
+		return &tensor.CenterCropPad{Axes: nd.attrInts("axes")}, 2
+	},
+	"Resize":   makeResize,
+	"Upsample": makeResize,
+
+	// Making tensors.
+	"Range": fixed(func() graph.Op { return tensor.Range{} }, 3),
+	"Constant": func(b *builder, nd *Node, _ int64) (graph.Op, int) {
+		return b.constant(nd), 0
+	},
+	"ConstantOfShape": func(b *builder, nd *Node, _ int64) (graph.Op, int) {
+		return b.constantOfShape(nd), 1
+	},
+	"RandomNormal":  randomOp,
+	"RandomUniform": randomOp,
+
+	// Reductions.
+	"ReduceSum": reduce(tensor.ReduceSum), "ReduceMean": reduce(tensor.ReduceMean),
+	"ReduceMax": reduce(tensor.ReduceMax), "ReduceMin": reduce(tensor.ReduceMin),
+	"ReduceProd": reduce(tensor.ReduceProd), "ReduceL1": reduce(tensor.ReduceL1),
+	"ReduceL2": reduce(tensor.ReduceL2), "ReduceLogSum": reduce(tensor.ReduceLogSum),
+	"ReduceLogSumExp": reduce(tensor.ReduceLogSumExp), "ReduceSumSquare": reduce(tensor.ReduceSumSquare),
+	"ArgMax": argReduce, "ArgMin": argReduce,
+	"TopK": func(_ *builder, nd *Node, opset int64) (graph.Op, int) {
+		if opset < 10 {
+			return &tensor.TopK{Axis: nd.attrInt("axis", -1), K: nd.attrInt("k", 0)}, 1
+		}
+		return &tensor.TopK{Axis: nd.attrInt("axis", -1)}, 2
+	},
+
+	// Layers whose weights are inputs.
+	"Conv":              convOp,
+	"ConvTranspose":     convOp,
+	"ConvInteger":       convOp,
+	"QLinearConv":       convOp,
+	"MaxPool":           poolOp,
+	"AveragePool":       poolOp,
+	"LpPool":            poolOp,
+	"GlobalAveragePool": globalPool, "GlobalMaxPool": globalPool, "GlobalLpPool": globalPool,
+	"Gemm": func(_ *builder, nd *Node, _ int64) (graph.Op, int) {
+		return &tensor.Gemm{TransA: nd.attrInt("transA", 0) != 0, TransB: nd.attrInt("transB", 0) != 0}, 2
+	},
+	"MatMul":        fixed(func() graph.Op { return &tensor.MatMul{} }, 2),
+	"MatMulInteger": fixed(func() graph.Op { return &tensor.MatMul{} }, 2),
+	// a, a_scale, a_zero_point, b, …
+	"QLinearMatMul": fixed(func() graph.Op { return &tensor.MatMul{A: 0, B: 3} }, 8),
+	"Einsum": func(_ *builder, nd *Node, _ int64) (graph.Op, int) {
+		return &tensor.Einsum{Equation: nd.attrString("equation", "")}, 1
+	},
+	"LSTM": recurrent(4), "GRU": recurrent(3), "RNN": recurrent(1),
+
+	// Normalizations.
+	"BatchNormalization":        norm("batch normalization", costBatchNorm, tensor.ChannelStats, 5),
+	"InstanceNormalization":     norm("instance normalization", costNorm, tensor.NoStats, 3),
+	"GroupNormalization":        norm("group normalization", costNorm, tensor.NoStats, 3),
+	"LayerNormalization":        norm("layer normalization", costNorm, tensor.LeadingStats, 2),
+	"RMSNormalization":          norm("RMS normalization", costRMSNorm, tensor.LeadingStats, 2),
+	"LpNormalization":           norm("Lp normalization", costLpNorm, tensor.NoStats, 1),
+	"MeanVarianceNormalization": norm("mean-variance normalization", costMVN, tensor.NoStats, 1),
+	"Softmax":                   norm("softmax", costSoftmax, tensor.NoStats, 1),
+	"LogSoftmax":                norm("log-softmax", costLogSoftmax, tensor.NoStats, 1),
+	"Hardmax":                   norm("hardmax", costHardmax, tensor.NoStats, 1),
+	"LRN": func(_ *builder, nd *Node, _ int64) (graph.Op, int) {
+		return &tensor.Norm{What: "local response normalization", Cost: nd.attrInt("size", 1) + 3}, 1
+	},
+}
+
+// fixed is a maker of an op without attributes.
+func fixed(o func() graph.Op, min int) maker {
+	return func(*builder, *Node, int64) (graph.Op, int) { return o(), min }
+}
+
+// given is xs, empty rather than nil when the attribute is absent: the
+// op then uses no axes instead of reading an input.
+func given(xs []int64) []int64 {
+	if xs == nil {
+		return []int64{}
+	}
+	return xs
+}
+
+func sameShape(_ *builder, nd *Node, _ int64) (graph.Op, int) {
+	s := &tensor.Same{}
+	if dt := nd.attrInt("dtype", 0); dt != 0 {
+		s.OutTypes = []graph.DType{dtypeOf(DataType(dt))}
+	}
+	return s, 1
+}
+
+func reduce(f tensor.Reduction) maker {
+	return func(_ *builder, nd *Node, opset int64) (graph.Op, int) {
+		r := &tensor.Reduce{Func: f, KeepDims: nd.attrInt("keepdims", 1) != 0, NoopEmpty: nd.attrInt("noop_with_empty_axes", 0) != 0}
+		// The axes became an input in opset 13 (ReduceSum) and 18 (the rest).
+		if !((f == tensor.ReduceSum && opset >= 13) || opset >= 18) {
+			r.Axes = nd.attrInts("axes")
 		}
 		return r, 1
-	case "TopK":
-		if opset < 10 {
-			return &op.TopK{Axis: nd.attrInt("axis", -1), K: nd.attrInt("k", 0)}, 1
-		}
-		return &op.TopK{Axis: nd.attrInt("axis", -1), FromInput: true}, 2
-	case "ArgMax", "ArgMin":
-		return &op.ArgReduce{Axis: nd.attrInt("axis", 0), KeepDims: nd.attrInt("keepdims", 1) != 0}, 1
-	case "Constant":
-		return b.constant(nd), 0
-	case "RandomNormal", "RandomUniform":
-		return &op.Constant{Shape: graph.S(nd.attrInts("shape")...), DType: dtypeOrFloat(nd.attrInt("dtype", 1))}, 0
-	case "NonZero":
-		return op.NonZero{}, 1
-	case "Compress":
-		return &op.Compress{Axis: nd.optInt("axis")}, 2
-	case "OneHot":
-		return &op.OneHot{Axis: nd.attrInt("axis", -1)}, 3
-	case "DepthToSpace", "SpaceToDepth":
-		return &op.DepthToSpace{Block: nd.attrInt("blocksize", 0), ToDepth: t == "SpaceToDepth"}, 1
-	case "Det":
-		return op.Det{}, 1
-	case "GridSample":
-		return op.GridSample{}, 2
-	case "RoiAlign":
-		return &op.RoiAlign{OutH: nd.attrInt("output_height", 1), OutW: nd.attrInt("output_width", 1)}, 3
-	case "NonMaxSuppression":
-		return op.NonMaxSuppression{}, 2
-	case "CenterCropPad":
-		return &op.CenterCropPad{Axes: nd.attrInts("axes")}, 2
-
-	case "Conv", "ConvTranspose", "ConvInteger", "QLinearConv":
-		if t == "QLinearConv" {
-			return b.conv(nd), 8
-		}
-		return b.conv(nd), 2
-	case "MaxPool", "AveragePool", "LpPool":
-		pad, err := padding(nd)
-		if err != nil {
-			return errOp{err}, 1
-		}
-		p := &op.Pool{Mode: strings.TrimSuffix(strings.ToLower(t), "pool"), Kernel: nd.attrInts("kernel_shape"),
-			Stride: nd.attrInts("strides"), Dilation: nd.attrInts("dilations"), Pad: pad}
-		if len(p.Kernel) == 0 {
-			return errOp{fmt.Errorf("kernel_shape is required")}, 1
-		}
-		if len(p.Stride) == 0 {
-			p.Stride = []int64{1} // ONNX's default, where Pool's is the kernel
-		}
-		if nd.attrInt("ceil_mode", 0) != 0 {
-			p.Rounding = op.CeilClip
-		}
-		return &op.Pooled{Op: p}, 1
-	case "GlobalAveragePool", "GlobalMaxPool", "GlobalLpPool":
-		return &op.Pooled{Op: &op.GlobalPool{KeepDims: true, Mode: t}}, 1
-	case "Gemm":
-		return &op.Gemm{TransA: nd.attrInt("transA", 0) != 0, TransB: nd.attrInt("transB", 0) != 0}, 2
-	case "MatMul":
-		return &op.MatMul{}, 2
-	case "MatMulInteger":
-		return &op.MatMul{}, 2
-	case "QLinearMatMul":
-		return &op.MatMul{A: 0, B: 3}, 8
-	case "Einsum":
-		return &op.Einsum{Equation: nd.attrString("equation", "")}, 1
-	case "BatchNormalization":
-		return &op.Normalize{What: "batch normalization", Cost: costBatchNorm, Stats: op.ChannelStats}, 5
-	case "InstanceNormalization":
-		return &op.Normalize{What: "instance normalization", Cost: costNorm}, 3
-	case "GroupNormalization":
-		return &op.Normalize{What: "group normalization", Cost: costNorm}, 3
-	case "LayerNormalization":
-		return &op.Normalize{What: "layer normalization", Cost: costNorm, Axis: nd.attrInt("axis", -1), Stats: op.LeadingStats}, 2
-	case "RMSNormalization":
-		return &op.Normalize{What: "RMS normalization", Cost: costRMSNorm, Axis: nd.attrInt("axis", -1), Stats: op.LeadingStats}, 2
-	case "LpNormalization":
-		return &op.Normalize{What: "Lp normalization", Cost: costLpNorm}, 1
-	case "MeanVarianceNormalization":
-		return &op.Normalize{What: "mean-variance normalization", Cost: costMVN}, 1
-	case "LRN":
-		return &op.Normalize{What: "local response normalization", Cost: nd.attrInt("size", 1) + 3}, 1
-	case "Softmax":
-		return &op.Normalize{What: "softmax", Cost: costSoftmax}, 1
-	case "LogSoftmax":
-		return &op.Normalize{What: "log-softmax", Cost: costLogSoftmax}, 1
-	case "Hardmax":
-		return &op.Normalize{What: "hardmax", Cost: costHardmax}, 1
-	case "LSTM", "GRU", "RNN":
-		g := map[string]int64{"LSTM": 4, "GRU": 3, "RNN": 1}[t]
-		return &op.RNN{Gates: g, Hidden: nd.attrInt("hidden_size", 0), Layout: nd.attrInt("layout", 0)}, 3
-	}
-	return unsupported{fmt.Sprintf("operator %s (opset %d)", t, opset)}, 0
-}
-
-func dtypeOrFloat(t int64) graph.DType {
-	if d := dtypeOf(DataType(t)); d != "" {
-		return d
-	}
-	return graph.Float32
-}
-
-// padding reads auto_pad and pads.
-func padding(nd *Node) (op.Padding, error) {
-	switch ap := nd.attrString("auto_pad", "NOTSET"); ap {
-	case "SAME_UPPER":
-		return op.Padding{Mode: op.PadSameEnd}, nil
-	case "SAME_LOWER":
-		return op.Padding{Mode: op.PadSameBegin}, nil
-	case "VALID":
-		return op.Padding{Mode: op.PadValid}, nil
-	case "NOTSET", "":
-		pads := nd.attrInts("pads")
-		if len(pads)%2 != 0 {
-			return op.Padding{}, fmt.Errorf("pads %v must have a begin and an end per spatial axis", pads)
-		}
-		k := len(pads) / 2
-		return op.Padding{Mode: op.PadExplicit, Begin: pads[:k], End: pads[k:]}, nil
-	default:
-		return op.Padding{}, fmt.Errorf("auto_pad %q is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID", ap)
 	}
 }
 
-func (b *builder) conv(nd *Node) graph.Op {
-	pad, err := padding(nd)
-	if err != nil {
-		return errOp{err}
+func argReduce(_ *builder, nd *Node, _ int64) (graph.Op, int) {
+	return &tensor.ArgReduce{Axis: nd.attrInt("axis", 0), KeepDims: nd.attrInt("keepdims", 1) != 0}, 1
+}
+
+// makeResize reads Resize and Upsample: the scales are an attribute of
+// Upsample before opset 9, input 1 of Upsample and Resize-10, and Resize
+// from opset 11 has roi, scales and sizes as inputs 1, 2 and 3.
+func makeResize(_ *builder, nd *Node, opset int64) (graph.Op, int) {
+	r := &tensor.Resize{ScalesInput: 1, SizesInput: -1, Axes: nd.attrInts("axes")}
+	switch nd.attrString("keep_aspect_ratio_policy", "stretch") {
+	case "not_larger":
+		r.Policy = tensor.NotLarger
+	case "not_smaller":
+		r.Policy = tensor.NotSmaller
 	}
-	c := &op.Conv{FromInputs: true, Groups: nd.attrInt("group", 1), Kernel: nd.attrInts("kernel_shape"),
-		Stride: nd.attrInts("strides"), Dilation: nd.attrInts("dilations"), Pad: pad}
-	switch nd.OpType {
-	case "ConvTranspose":
-		c.Transposed = true
-		c.OutputPadding = nd.attrInts("output_padding")
-		c.OutputSize = nd.attrInts("output_shape")
-	case "QLinearConv":
-		c.WeightInput = 3
-		c.Bias = len(nd.Inputs) > 8 && nd.Inputs[8] != ""
-		return c
-	case "ConvInteger":
-		return c
+	switch {
+	case nd.OpType == "Upsample" && opset < 9:
+		r.ScalesInput, r.Scales = -1, nd.attrFloats("scales")
+	case nd.OpType == "Resize" && opset >= 11:
+		r.ScalesInput, r.SizesInput = 2, 3
 	}
-	c.Bias = len(nd.Inputs) > 2 && nd.Inputs[2] != ""
-	return c
+	return r, 1
+}
+
+func randomOp(_ *builder, nd *Node, _ int64) (graph.Op, int) {
+	return &tensor.Constant{Shape: graph.S(nd.attrInts("shape")...), DType: dtypeOrFloat(nd.attrInt("dtype", 1))}, 0
+}
+
+func convOp(_ *builder, nd *Node, _ int64) (graph.Op, int) { return makeConv(nd) }
+
+func poolOp(_ *builder, nd *Node, _ int64) (graph.Op, int) { return makePool(nd), 1 }
+
+func globalPool(_ *builder, nd *Node, _ int64) (graph.Op, int) {
+	return &pooled{Op: &op.GlobalPool{KeepDims: true, Mode: nd.OpType}}, 1
+}
+
+func recurrent(gates int64) maker {
+	return func(_ *builder, nd *Node, _ int64) (graph.Op, int) {
+		return &rnn{Gates: gates, Hidden: nd.attrInt("hidden_size", 0), Layout: nd.attrInt("layout", 0)}, 3
+	}
+}
+
+func norm(what string, cost int64, stats tensor.Stats, min int) maker {
+	return func(_ *builder, nd *Node, _ int64) (graph.Op, int) {
+		n := &tensor.Norm{What: what, Cost: cost, Stats: stats}
+		if stats == tensor.LeadingStats {
+			n.Axis = nd.attrInt("axis", -1)
+		}
+		return n, min
+	}
 }
 
 // constant is the op of a Constant node: its shape, type and, when small,
@@ -365,7 +399,7 @@ func (b *builder) constant(nd *Node) graph.Op {
 			if a.T == nil {
 				return errOp{fmt.Errorf("value has no tensor")}
 			}
-			c := &op.Constant{Shape: graph.S(a.T.Dims...), DType: dtypeOf(a.T.DataType)}
+			c := &tensor.Constant{Shape: graph.S(a.T.Dims...), DType: dtypeOf(a.T.DataType)}
 			b.readValues(a.T, c)
 			return c
 		case "sparse_value":
@@ -376,19 +410,19 @@ func (b *builder) constant(nd *Node) graph.Op {
 			if a.Sparse.Values != nil {
 				dt = dtypeOf(a.Sparse.Values.DataType)
 			}
-			return &op.Constant{Shape: graph.S(a.Sparse.Dims...), DType: dt}
+			return &tensor.Constant{Shape: graph.S(a.Sparse.Dims...), DType: dt}
 		case "value_int":
-			return &op.Constant{Shape: graph.Shape{}, DType: graph.Int64, Ints: []int64{a.I}}
+			return &tensor.Constant{Shape: graph.Shape{}, DType: graph.Int64, Ints: []int64{a.I}}
 		case "value_ints":
-			return &op.Constant{Shape: graph.S(int64(len(a.Ints))), DType: graph.Int64, Ints: append([]int64{}, a.Ints...)}
+			return &tensor.Constant{Shape: graph.S(int64(len(a.Ints))), DType: graph.Int64, Ints: append([]int64{}, a.Ints...)}
 		case "value_float":
-			return &op.Constant{Shape: graph.Shape{}, DType: graph.Float32, Floats: []float64{float64(a.F)}}
+			return &tensor.Constant{Shape: graph.Shape{}, DType: graph.Float32, Floats: []float64{float64(a.F)}}
 		case "value_floats":
-			return &op.Constant{Shape: graph.S(int64(len(a.Floats))), DType: graph.Float32, Floats: nd.attrFloats("value_floats")}
+			return &tensor.Constant{Shape: graph.S(int64(len(a.Floats))), DType: graph.Float32, Floats: nd.attrFloats("value_floats")}
 		case "value_string":
-			return &op.Constant{Shape: graph.Shape{}, DType: "string"}
+			return &tensor.Constant{Shape: graph.Shape{}, DType: "string"}
 		case "value_strings":
-			return &op.Constant{Shape: graph.S(int64(len(a.Strings))), DType: "string"}
+			return &tensor.Constant{Shape: graph.S(int64(len(a.Strings))), DType: "string"}
 		}
 	}
 	return errOp{fmt.Errorf("Constant has no value attribute")}
@@ -396,31 +430,31 @@ func (b *builder) constant(nd *Node) graph.Op {
 
 // readValues fills a constant's values from its tensor when it is small
 // and stored in the file.
-func (b *builder) readValues(t *TensorInfo, c *op.Constant) {
+func (b *builder) readValues(t *TensorInfo, c *tensor.Constant) {
 	n, ok := t.NumElements()
 	if !ok {
 		c.Shape = nil
 		return
 	}
-	if n > op.MaxConst || t.IsExternal() || b.r == nil {
+	if n > tensor.MaxConst || t.IsExternal() || b.r == nil {
 		return
 	}
 	if t.DataType.IsFloat() {
-		if v, err := t.Float64s(b.r, op.MaxConst); err == nil {
+		if v, err := t.Float64s(b.r, tensor.MaxConst); err == nil {
 			c.Floats = v
 		}
 		return
 	}
-	if v, err := t.Int64s(b.r, op.MaxConst); err == nil {
+	if v, err := t.Int64s(b.r, tensor.MaxConst); err == nil {
 		c.Ints = v
 	}
 }
 
 func (b *builder) constantOfShape(nd *Node) graph.Op {
-	c := &op.ConstantOfShape{DType: graph.Float32}
+	c := &tensor.Full{DType: graph.Float32}
 	if a := nd.Attr("value"); a != nil && a.T != nil {
 		c.DType = dtypeOf(a.T.DataType)
-		v := &op.Constant{}
+		v := &tensor.Constant{}
 		b.readValues(a.T, v)
 		switch {
 		case len(v.Ints) == 1:

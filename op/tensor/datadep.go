@@ -1,4 +1,4 @@
-package op
+package tensor
 
 import (
 	"fmt"
@@ -74,7 +74,7 @@ func (o *OneHot) Infer(n *graph.Node) error {
 		return fmt.Errorf("the input shape is unknown")
 	}
 	depth := graph.Unknown()
-	if v, ok := constFloats(n.Inputs[1]); present(n, 1) && ok && len(v) == 1 && v[0] >= 0 {
+	if v, ok := constFloats(input(n, 1)); present(n, 1) && ok && len(v) == 1 && v[0] >= 0 {
 		depth = graph.D(int64(v[0]))
 	}
 	a := o.Axis
@@ -208,7 +208,7 @@ func (c *CenterCropPad) Infer(n *graph.Node) error {
 		axes = append(axes, x)
 	}
 	out := in.Clone()
-	sz, ok := constElems(n.Inputs[1])
+	sz, ok := constElems(input(n, 1))
 	for i, a := range axes {
 		if ok && i < len(sz) {
 			out[a] = sz[i].dim()

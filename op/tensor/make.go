@@ -1,4 +1,4 @@
-package op
+package tensor
 
 import (
 	"fmt"
@@ -8,23 +8,25 @@ import (
 	"github.com/layerinfo/layerinfo/graph"
 )
 
-// The ops in this file make tensors (Range, ConstantOfShape, Constant),
-// resize them (Resize, Upsample) and reduce them (TopK, ArgMax, the
-// Reduce family), as ONNX defines them. Reductions count one operation
-// per input element in OtherOps.
+// The ops in this file make tensors (Range, Full, Constant), resize them
+// (Resize) and reduce them (TopK, ArgReduce, Reduce). Reductions count one
+// operation per input element in OtherOps.
 
 // Range is start, start+delta, … up to limit (exclusive), from three
 // scalar inputs: max(ceil((limit-start)/delta), 0) elements.
 type Range struct{}
 
 func (Range) Infer(n *graph.Node) error {
-	dt := n.Inputs[0].DType
+	var dt graph.DType
+	if v := input(n, 0); v != nil {
+		dt = v.DType
+	}
 	out := graph.Shape{graph.Unknown()}
 	defer func() { zeroFLOPs(n) }()
 	if dt.IsFloat() {
 		xs := make([]float64, 3)
 		for i := range xs {
-			v, ok := constFloats(n.Inputs[i])
+			v, ok := constFloats(input(n, i))
 			if !ok || len(v) != 1 {
 				n.SetOut(0, out)
 				n.Why("start, limit and delta are not all constants: length unknown")
@@ -53,7 +55,7 @@ func (Range) Infer(n *graph.Node) error {
 	}
 	var es [3]elem
 	for i := range es {
-		v, ok := constElems(n.Inputs[i])
+		v, ok := constElems(input(n, i))
 		if !ok || len(v) != 1 {
 			n.SetOut(0, out)
 			n.Why("start, limit and delta are not all constants: length unknown")
@@ -92,21 +94,21 @@ func (Range) Infer(n *graph.Node) error {
 	return nil
 }
 
-// ConstantOfShape is a tensor of the shape in input 0 filled with one
-// value (0.0 float32 unless given).
-type ConstantOfShape struct {
+// Full is a tensor of the shape in input 0 (a constant) filled with one
+// value (ONNX ConstantOfShape, torch.full): 0.0 float32 unless given.
+type Full struct {
 	DType  graph.DType // default float32
 	Int    int64
 	Float  float64
 	IsInts bool // the value is Int (an integer or bool type), else Float
 }
 
-func (c *ConstantOfShape) Infer(n *graph.Node) error {
+func (c *Full) Infer(n *graph.Node) error {
 	dt := c.DType
 	if dt == "" {
 		dt = graph.Float32
 	}
-	target, ok := constElems(n.Inputs[0])
+	target, ok := constElems(input(n, 0))
 	var out graph.Shape
 	if ok {
 		out = make(graph.Shape, len(target))
@@ -141,14 +143,31 @@ func (c *ConstantOfShape) Infer(n *graph.Node) error {
 	return nil
 }
 
-// Resize scales the spatial (or any) axes of input 0 to the sizes in
-// input SizesInput, or by the factors in input ScalesInput (or Scales):
-// floor(in*scale) computed in float32 as ONNX does.
+// Resize scales the axes of input 0 to the sizes in input SizesInput, or
+// by the factors in input ScalesInput (or Scales): floor(in*scale)
+// computed in float32 as ONNX does. An input that is empty (a 0-length
+// placeholder) counts as not given.
 type Resize struct {
 	ScalesInput, SizesInput int       // input indices; -1 when the op has no such input
-	Scales                  []float64 // Upsample-7's attribute
+	Scales                  []float64 // the factors when no scales input is given
 	Axes                    []int64   // the axes scales and sizes apply to; nil: all
-	Policy                  string    // keep_aspect_ratio_policy: "stretch" (default), "not_larger", "not_smaller"
+	Policy                  Aspect    // how sizes that change the aspect ratio are met
+}
+
+// Aspect says how a Resize to given sizes treats the aspect ratio.
+type Aspect int
+
+const (
+	Stretch    Aspect = iota // each axis to its size
+	NotLarger                // one scale, the smallest: no axis exceeds its size
+	NotSmaller               // one scale, the largest: no axis falls short of its size
+)
+
+func (a Aspect) String() string {
+	if a < Stretch || a > NotSmaller {
+		return "stretch"
+	}
+	return [...]string{"stretch", "not_larger", "not_smaller"}[a]
 }
 
 func (r *Resize) Infer(n *graph.Node) error {
@@ -185,14 +204,14 @@ func (r *Resize) Infer(n *graph.Node) error {
 			n.Why("the sizes are not a constant")
 			return nil
 		}
-		if r.Policy == "not_larger" || r.Policy == "not_smaller" {
+		if r.Policy == NotLarger || r.Policy == NotSmaller {
 			scale := 0.0
 			for i, a := range axes {
 				if !sz[i].ok || !in[a].Known() || in[a].Size == 0 {
 					return graph.Unknownf("keep_aspect_ratio_policy %s needs known sizes", r.Policy)
 				}
 				s := float64(float32(sz[i].v) / float32(in[a].Size))
-				if i == 0 || (r.Policy == "not_larger" && s < scale) || (r.Policy == "not_smaller" && s > scale) {
+				if i == 0 || (r.Policy == NotLarger && s < scale) || (r.Policy == NotSmaller && s > scale) {
 					scale = s
 				}
 			}
@@ -252,11 +271,10 @@ func (r *Resize) Infer(n *graph.Node) error {
 }
 
 // TopK keeps K entries along Axis: values (input's type) and indices
-// (int64). K is the field, or input 1 with FromInput.
+// (int64). K is input 1 (a constant) when it is given, else the field.
 type TopK struct {
-	Axis      int64
-	K         int64
-	FromInput bool
+	Axis int64
+	K    int64
 }
 
 func (t *TopK) Infer(n *graph.Node) error {
@@ -270,8 +288,8 @@ func (t *TopK) Infer(n *graph.Node) error {
 	}
 	out := in.Clone()
 	k := graph.D(t.K)
-	if t.FromInput {
-		if e, ok := constElems(n.Inputs[1]); present(n, 1) && ok && len(e) == 1 {
+	if present(n, 1) {
+		if e, ok := constElems(input(n, 1)); ok && len(e) == 1 {
 			k = e[0].dim()
 		} else {
 			k = graph.Unknown()
@@ -322,13 +340,12 @@ func (a *ArgReduce) Infer(n *graph.Node) error {
 	return nil
 }
 
-// Reduce is the ReduceSum/Mean/Max/… family: the Axes (from input 1 with
-// FromInput; every axis when none are given, unless NoopEmpty) are reduced
-// to size 1 or removed. One operation per input element.
+// Reduce reduces the Axes (or when Axes is nil those of input 1, a
+// constant; every axis when none are given, unless NoopEmpty) to size 1
+// or removes them. One operation per input element.
 type Reduce struct {
-	Func      string // "ReduceSum", "ReduceProd", …: folding knows sum, prod, max, min
+	Func      Reduction // folding knows sum, prod, max, min
 	Axes      []int64
-	FromInput bool
 	KeepDims  bool
 	NoopEmpty bool
 }
@@ -339,9 +356,9 @@ func (r *Reduce) Infer(n *graph.Node) error {
 		return fmt.Errorf("the input shape is unknown")
 	}
 	axes := r.Axes
-	if r.FromInput && present(n, 1) {
+	if axes == nil && present(n, 1) {
 		var ok bool
-		if axes, ok = constInts(n.Inputs[1]); !ok {
+		if axes, ok = constInts(input(n, 1)); !ok {
 			if r.KeepDims {
 				out := make(graph.Shape, len(in))
 				for i := range out {
@@ -383,7 +400,7 @@ func (r *Reduce) Infer(n *graph.Node) error {
 	zeroFLOPs(n)
 	n.OtherOps = in.Numel()
 	// Fold integer reductions (the ReduceProd of a slice of a shape).
-	t, ok := load(n.Inputs[0])
+	t, ok := load(input(n, 0))
 	if !ok || t.isFloat || smallNumel(out) < 0 {
 		return nil
 	}
@@ -413,16 +430,9 @@ func (r *Reduce) Infer(n *graph.Node) error {
 				continue
 			}
 			var r2 elem
-			var okf bool
-			switch r.Func {
-			case "ReduceSum":
-				r2, okf = intFunc("Add", []elem{acc, x}, []bool{true, true}, false)
-			case "ReduceProd":
-				r2, okf = intFunc("Mul", []elem{acc, x}, []bool{true, true}, false)
-			case "ReduceMax":
-				r2, okf = intFunc("Max", []elem{acc, x}, []bool{true, true}, false)
-			case "ReduceMin":
-				r2, okf = intFunc("Min", []elem{acc, x}, []bool{true, true}, false)
+			okf := false
+			if f, ok := r.Func.step(); ok {
+				r2, okf = intFunc(f, []elem{acc, x}, []bool{true, true})
 			}
 			if !okf {
 				return nil
@@ -431,9 +441,9 @@ func (r *Reduce) Infer(n *graph.Node) error {
 		}
 		if first {
 			switch r.Func {
-			case "ReduceSum":
+			case ReduceSum:
 				acc = known1(0)
-			case "ReduceProd":
+			case ReduceProd:
 				acc = known1(1)
 			default:
 				return nil

@@ -1,4 +1,4 @@
-package op
+package tensor
 
 import (
 	"fmt"
@@ -8,8 +8,10 @@ import (
 )
 
 // Elementwise applies a function element by element to its inputs,
-// broadcast together by numpy's rules (ONNX Add, Mul, Relu, Where, Clip,
-// Equal, …). Omitted optional inputs (nil values) are skipped.
+// broadcast together by numpy's rules (Add, Mul, Relu, Where, Clip,
+// Equal, …). Omitted optional inputs (nil values) are skipped. The
+// output's element type is bool for a comparison or logical function,
+// input 1's for Where, otherwise input 0's.
 //
 // FLOPs are 0 (no multiply-add work); OtherOps counts Cost operations per
 // output element. When every input is a small constant the result is
@@ -17,11 +19,8 @@ import (
 // (Shape → Gather → Mul → Reshape) stay concrete; integer elements that
 // stand for symbolic dims survive the identities x+0, x*1, x/1, max(x, x).
 type Elementwise struct {
-	Func     string      // the function as ONNX names it ("Add", "Relu", "Where"); folding knows the common ones
-	Cost     int64       // operations per output element counted in OtherOps; 0 counts none
-	OutType  graph.DType // the output's element type; "" is that of input TypeFrom
-	TypeFrom int         // which input's element type the output has when OutType is ""
-	Fmod     bool        // Mod: C's fmod (sign of the dividend) instead of Python's %
+	Func Func  // the function; folding knows the arithmetic, comparison and logic ones
+	Cost int64 // operations per output element counted in OtherOps; 0 counts none
 }
 
 func (e *Elementwise) Infer(n *graph.Node) error {
@@ -44,10 +43,7 @@ func (e *Elementwise) Infer(n *graph.Node) error {
 	for i := range n.Outputs {
 		n.SetOut(i, out.Clone())
 	}
-	dt := e.OutType
-	if dt == "" && present(n, e.TypeFrom) {
-		dt = n.Inputs[e.TypeFrom].DType
-	}
+	dt := e.outType(n)
 	if dt != "" {
 		for _, v := range n.Outputs {
 			v.DType = dt
@@ -121,7 +117,7 @@ func (e *Elementwise) fold(n *graph.Node, out graph.Shape, dt graph.DType) *tval
 			}
 		}
 		if !anyFloat && !floatOut {
-			r, ok := intFunc(e.Func, args, have, e.Fmod)
+			r, ok := intFunc(e.Func, args, have)
 			if !ok {
 				return nil
 			}
@@ -133,7 +129,7 @@ func (e *Elementwise) fold(n *graph.Node, out graph.Shape, dt graph.DType) *tval
 				return nil // an unknown element in float arithmetic
 			}
 		}
-		f, ok := floatFunc(e.Func, fargs, have, e.Fmod)
+		f, ok := floatFunc(e.Func, fargs, have)
 		if !ok {
 			return nil
 		}
@@ -158,7 +154,7 @@ func b2i(b bool) int64 {
 
 // intFunc applies an integer function to elements, some perhaps unknown;
 // ok is false when the function is not foldable here.
-func intFunc(f string, a []elem, have []bool, fmod bool) (elem, bool) {
+func intFunc(f Func, a []elem, have []bool) (elem, bool) {
 	arg := func(i int) elem {
 		if i < len(a) && have[i] {
 			return a[i]
@@ -168,14 +164,14 @@ func intFunc(f string, a []elem, have []bool, fmod bool) (elem, bool) {
 	x, y := arg(0), arg(1)
 	both := x.ok && y.ok
 	switch f {
-	case "Identity", "Floor", "Ceil", "Round":
+	case Identity, Floor, Ceil, Round:
 		return x, true
-	case "Neg":
+	case Neg:
 		if x.ok {
 			return known1(-x.v), true
 		}
 		return unknownElem(), true
-	case "Abs":
+	case Abs:
 		if x.ok {
 			return known1(max(x.v, -x.v)), true
 		}
@@ -183,22 +179,22 @@ func intFunc(f string, a []elem, have []bool, fmod bool) (elem, bool) {
 			return x, true
 		}
 		return unknownElem(), true
-	case "Relu":
+	case Relu:
 		if x.ok {
 			return known1(max(x.v, 0)), true
 		}
 		return x, true
-	case "Sign":
+	case Sign:
 		if x.ok {
 			return known1(b2i(x.v > 0) - b2i(x.v < 0)), true
 		}
 		return unknownElem(), true
-	case "Not":
+	case Not:
 		if x.ok {
 			return known1(b2i(x.v == 0)), true
 		}
 		return unknownElem(), true
-	case "Add", "Sum":
+	case Add, Sum:
 		acc := x
 		for i := 1; i < len(a); i++ {
 			y := arg(i)
@@ -213,7 +209,7 @@ func intFunc(f string, a []elem, have []bool, fmod bool) (elem, bool) {
 			}
 		}
 		return acc, true
-	case "Sub":
+	case Sub:
 		switch {
 		case both:
 			return known1(x.v - y.v), true
@@ -223,7 +219,7 @@ func intFunc(f string, a []elem, have []bool, fmod bool) (elem, bool) {
 			return known1(0), true
 		}
 		return unknownElem(), true
-	case "Mul":
+	case Mul:
 		switch {
 		case both:
 			return known1(x.v * y.v), true
@@ -235,7 +231,7 @@ func intFunc(f string, a []elem, have []bool, fmod bool) (elem, bool) {
 			return known1(0), true
 		}
 		return unknownElem(), true
-	case "Div":
+	case Div:
 		switch {
 		case both && y.v != 0:
 			return known1(x.v / y.v), true // ONNX integer division truncates, as C does
@@ -247,10 +243,10 @@ func intFunc(f string, a []elem, have []bool, fmod bool) (elem, bool) {
 			return unknownElem(), true // x/x is 1 unless x is 0
 		}
 		return unknownElem(), true
-	case "Mod":
+	case Mod, Fmod:
 		if both && y.v != 0 {
 			r := x.v % y.v
-			if !fmod && r != 0 && (r < 0) != (y.v < 0) {
+			if f == Mod && r != 0 && (r < 0) != (y.v < 0) {
 				r += y.v
 			}
 			return known1(r), true
@@ -259,13 +255,13 @@ func intFunc(f string, a []elem, have []bool, fmod bool) (elem, bool) {
 			return elem{}, false
 		}
 		return unknownElem(), true
-	case "Max", "Min":
+	case Max, Min:
 		acc := x
 		for i := 1; i < len(a); i++ {
 			y := arg(i)
 			switch {
 			case acc.ok && y.ok:
-				if (f == "Max") == (y.v > acc.v) {
+				if (f == Max) == (y.v > acc.v) {
 					acc = y
 				}
 			case acc.same(y):
@@ -274,7 +270,7 @@ func intFunc(f string, a []elem, have []bool, fmod bool) (elem, bool) {
 			}
 		}
 		return acc, true
-	case "Equal":
+	case Equal:
 		if both || x.same(y) {
 			return known1(b2i(x.same(y))), true
 		}
@@ -284,35 +280,35 @@ func intFunc(f string, a []elem, have []bool, fmod bool) (elem, bool) {
 			return known1(0), true
 		}
 		return unknownElem(), true
-	case "Less", "Greater", "LessOrEqual", "GreaterOrEqual":
+	case Less, Greater, LessOrEqual, GreaterOrEqual:
 		if !both {
 			return unknownElem(), true
 		}
 		var r bool
 		switch f {
-		case "Less":
+		case Less:
 			r = x.v < y.v
-		case "Greater":
+		case Greater:
 			r = x.v > y.v
-		case "LessOrEqual":
+		case LessOrEqual:
 			r = x.v <= y.v
 		default:
 			r = x.v >= y.v
 		}
 		return known1(b2i(r)), true
-	case "And", "Or", "Xor":
+	case And, Or, Xor:
 		if !both {
 			return unknownElem(), true
 		}
 		p, q := x.v != 0, y.v != 0
 		switch f {
-		case "And":
+		case And:
 			return known1(b2i(p && q)), true
-		case "Or":
+		case Or:
 			return known1(b2i(p || q)), true
 		}
 		return known1(b2i(p != q)), true
-	case "Where":
+	case Where:
 		c := x
 		if !c.ok {
 			if z := arg(2); y.same(z) {
@@ -324,7 +320,7 @@ func intFunc(f string, a []elem, have []bool, fmod bool) (elem, bool) {
 			return y, true
 		}
 		return arg(2), true
-	case "Clip":
+	case Clip:
 		r := x
 		if lo := arg(1); have[1] && lo.ok && r.ok && r.v < lo.v {
 			r = lo
@@ -340,7 +336,7 @@ func intFunc(f string, a []elem, have []bool, fmod bool) (elem, bool) {
 			}
 		}
 		return r, true
-	case "Pow":
+	case Pow:
 		if both && y.v >= 0 && y.v < 63 {
 			p := int64(1)
 			for i := int64(0); i < y.v; i++ {
@@ -355,7 +351,7 @@ func intFunc(f string, a []elem, have []bool, fmod bool) (elem, bool) {
 
 // floatFunc applies a function to numbers; ok is false when the function
 // is not foldable here.
-func floatFunc(f string, a []float64, have []bool, fmod bool) (float64, bool) {
+func floatFunc(f Func, a []float64, have []bool) (float64, bool) {
 	arg := func(i int) (float64, bool) {
 		if i < len(a) && have[i] {
 			return a[i], true
@@ -365,33 +361,33 @@ func floatFunc(f string, a []float64, have []bool, fmod bool) (float64, bool) {
 	x, _ := arg(0)
 	y, _ := arg(1)
 	switch f {
-	case "Identity":
+	case Identity:
 		return x, true
-	case "Neg":
+	case Neg:
 		return -x, true
-	case "Abs":
+	case Abs:
 		return math.Abs(x), true
-	case "Floor":
+	case Floor:
 		return math.Floor(x), true
-	case "Ceil":
+	case Ceil:
 		return math.Ceil(x), true
-	case "Round":
+	case Round:
 		return math.RoundToEven(x), true
-	case "Sqrt":
+	case Sqrt:
 		return math.Sqrt(x), true
-	case "Reciprocal":
+	case Reciprocal:
 		return 1 / x, true
-	case "Exp":
+	case Exp:
 		return math.Exp(x), true
-	case "Log":
+	case Log:
 		return math.Log(x), true
-	case "Relu":
+	case Relu:
 		return math.Max(x, 0), true
-	case "Sign":
+	case Sign:
 		return float64(b2i(x > 0) - b2i(x < 0)), true
-	case "Not":
+	case Not:
 		return float64(b2i(x == 0)), true
-	case "Add", "Sum", "Mean":
+	case Add, Sum, Mean:
 		s := 0.0
 		k := 0
 		for i := range a {
@@ -400,29 +396,29 @@ func floatFunc(f string, a []float64, have []bool, fmod bool) (float64, bool) {
 				k++
 			}
 		}
-		if f == "Mean" && k > 0 {
+		if f == Mean && k > 0 {
 			s /= float64(k)
 		}
 		return s, true
-	case "Sub":
+	case Sub:
 		return x - y, true
-	case "Mul":
+	case Mul:
 		return x * y, true
-	case "Div":
+	case Div:
 		return x / y, true
-	case "Pow":
+	case Pow:
 		return math.Pow(x, y), true
-	case "Mod":
+	case Mod, Fmod:
 		r := math.Mod(x, y)
-		if !fmod && r != 0 && (r < 0) != (y < 0) {
+		if f == Mod && r != 0 && (r < 0) != (y < 0) {
 			r += y
 		}
 		return r, true
-	case "Max", "Min":
+	case Max, Min:
 		r := x
 		for i := 1; i < len(a); i++ {
 			if v, ok := arg(i); ok {
-				if f == "Max" {
+				if f == Max {
 					r = math.Max(r, v)
 				} else {
 					r = math.Min(r, v)
@@ -430,29 +426,29 @@ func floatFunc(f string, a []float64, have []bool, fmod bool) (float64, bool) {
 			}
 		}
 		return r, true
-	case "Equal":
+	case Equal:
 		return float64(b2i(x == y)), true
-	case "Less":
+	case Less:
 		return float64(b2i(x < y)), true
-	case "Greater":
+	case Greater:
 		return float64(b2i(x > y)), true
-	case "LessOrEqual":
+	case LessOrEqual:
 		return float64(b2i(x <= y)), true
-	case "GreaterOrEqual":
+	case GreaterOrEqual:
 		return float64(b2i(x >= y)), true
-	case "And":
+	case And:
 		return float64(b2i(x != 0 && y != 0)), true
-	case "Or":
+	case Or:
 		return float64(b2i(x != 0 || y != 0)), true
-	case "Xor":
+	case Xor:
 		return float64(b2i((x != 0) != (y != 0))), true
-	case "Where":
+	case Where:
 		z, _ := arg(2)
 		if x != 0 {
 			return y, true
 		}
 		return z, true
-	case "Clip":
+	case Clip:
 		r := x
 		if lo, ok := arg(1); ok {
 			r = math.Max(r, lo)
@@ -487,7 +483,7 @@ func (c *Cast) Infer(n *graph.Node) error {
 	n.Outputs[0].DType = to
 	n.Why("same shape, elements cast to %s", to)
 	zeroFLOPs(n)
-	t, ok := load(n.Inputs[0])
+	t, ok := load(input(n, 0))
 	if !ok {
 		return nil
 	}
@@ -558,4 +554,21 @@ func (s *Same) Infer(n *graph.Node) error {
 		n.Outputs[0].Const = n.Inputs[0].Const
 	}
 	return nil
+}
+
+// outType is the element type of the output: "" when it follows an
+// input whose type is not known.
+func (e *Elementwise) outType(n *graph.Node) graph.DType {
+	switch {
+	case e.Func.IsBool():
+		return graph.Bool
+	case e.Func == Where:
+		if present(n, 1) {
+			return n.Inputs[1].DType
+		}
+		return ""
+	case present(n, 0):
+		return n.Inputs[0].DType
+	}
+	return ""
 }

@@ -1,4 +1,4 @@
-package op
+package tensor
 
 import (
 	"fmt"
@@ -335,3 +335,15 @@ func normAxis(axis int64, rank int) (int, error) {
 	}
 	return int(a), nil
 }
+
+// input is the node's input i, nil when it is omitted or absent.
+func input(n *graph.Node, i int) *graph.Value {
+	if i < len(n.Inputs) {
+		return n.Inputs[i]
+	}
+	return nil
+}
+
+// ConstInts is the folded content of v as integers, when v is a small
+// constant whose every element is known (integral floats included).
+func ConstInts(v *graph.Value) ([]int64, bool) { return constInts(v) }

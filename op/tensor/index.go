@@ -1,4 +1,4 @@
-package op
+package tensor
 
 import (
 	"fmt"
@@ -8,10 +8,10 @@ import (
 	"github.com/layerinfo/layerinfo/graph"
 )
 
-// The ops in this file select and join parts of tensors as ONNX defines
-// them (Gather, Concat, Slice, Split, Pad), with their indices, bounds
-// and sizes coming from attributes or from constant inputs, folding small
-// constants as they go. They do no arithmetic: FLOPs 0.
+// The ops in this file select and join parts of tensors (Gather, Concat,
+// Slice, Split, Pad), with their indices, bounds and sizes given as
+// fields or read from constant inputs, folding small constants as they
+// go. They do no arithmetic: FLOPs 0.
 
 // Gather takes entries of input 0 along Axis at the indices of input 1:
 // data[:axis] + indices + data[axis+1:].
@@ -32,8 +32,8 @@ func (g *Gather) Infer(n *graph.Node) error {
 	n.SetOut(0, out)
 	n.Why("axis %d of %s indexed by %s: %s", ax, fmtShape(data), fmtShape(idx), fmtShape(out))
 	zeroFLOPs(n)
-	t, ok := load(n.Inputs[0])
-	ix, ok2 := constInts(n.Inputs[1])
+	t, ok := load(input(n, 0))
+	ix, ok2 := constInts(input(n, 1))
 	if !ok || !ok2 || smallNumel(out) < 0 {
 		return nil
 	}
@@ -104,14 +104,15 @@ func (g *GatherND) Infer(n *graph.Node) error {
 	return nil
 }
 
-// Join is ONNX Concat: inputs joined along Axis, every other axis agreeing.
+// Concat joins its inputs along Axis, every other axis agreeing; omitted
+// (nil) inputs are skipped.
 // Integer inputs of a small known shape are folded even when only some of
 // their elements are known.
-type Join struct {
+type Concat struct {
 	Axis int64
 }
 
-func (j *Join) Infer(n *graph.Node) error {
+func (j *Concat) Infer(n *graph.Node) error {
 	var ins []*graph.Value
 	for _, v := range n.Inputs {
 		if v != nil {
@@ -159,7 +160,7 @@ func (j *Join) Infer(n *graph.Node) error {
 	return nil
 }
 
-func (j *Join) fold(n *graph.Node, ins []*graph.Value, ax int, out graph.Shape) {
+func (j *Concat) fold(n *graph.Node, ins []*graph.Value, ax int, out graph.Shape) {
 	if smallNumel(out) < 0 {
 		return
 	}
@@ -203,19 +204,20 @@ func (j *Join) fold(n *graph.Node, ins []*graph.Value, ax int, out graph.Shape) 
 	store(n.Outputs[0], res)
 }
 
-// SliceAxes is ONNX Slice: for each of Axes, the elements from Starts to
-// Ends by Steps, clamped to the axis as ONNX does. With FromInputs the
-// four come from inputs 1 to 4 (opset 10 on), otherwise from the fields.
-type SliceAxes struct {
+// Slice takes, for each of Axes, the elements from Starts to Ends by
+// Steps, the bounds clamped to the axis as numpy and ONNX do. Axes
+// default to 0, 1, …, Steps to 1. When Starts is nil the four lists are
+// read from inputs 1 to 4 (constants; 3 and 4 may be omitted), and the
+// fields are not used.
+type Slice struct {
 	Starts, Ends, Axes, Steps []int64
-	FromInputs                bool
 }
 
 // bigEnd is where a Slice end means "to the end" for an axis of unknown
 // size (exporters write INT64_MAX or INT32_MAX).
 const bigEnd = math.MaxInt32
 
-func (s *SliceAxes) Infer(n *graph.Node) error {
+func (s *Slice) Infer(n *graph.Node) error {
 	data := n.In(0)
 	if data == nil {
 		return fmt.Errorf("the input shape is unknown")
@@ -223,12 +225,12 @@ func (s *SliceAxes) Infer(n *graph.Node) error {
 	r := len(data)
 	starts, ends, axes, steps := s.Starts, s.Ends, s.Axes, s.Steps
 	known := true
-	if s.FromInputs {
+	if starts == nil {
 		get := func(i int) ([]int64, bool, bool) { // values, present, known
 			if !present(n, i) {
 				return nil, false, true
 			}
-			v, ok := constInts(n.Inputs[i])
+			v, ok := constInts(input(n, i))
 			return v, true, ok
 		}
 		var ok1, ok2, ok3, ok4, p3, p4 bool
@@ -327,7 +329,7 @@ func (s *SliceAxes) Infer(n *graph.Node) error {
 	n.SetOut(0, out)
 	zeroFLOPs(n)
 	// Fold a constant.
-	t, ok := load(n.Inputs[0])
+	t, ok := load(input(n, 0))
 	if !ok || smallNumel(out) < 0 {
 		return nil
 	}
@@ -363,12 +365,12 @@ func clampSlice(d, st, en, step int64) (int64, int64) {
 }
 
 // Split cuts input 0 along Axis into one piece per output: of the sizes
-// in input 1 (FromInput) or Sizes, or else of equal size (the last one
+// Sizes, or when Sizes is nil those of input 1 (a constant), or else of
+// equal size (the last one
 // smaller when they do not divide, as ONNX's num_outputs allows).
 type Split struct {
-	Axis      int64
-	Sizes     []int64
-	FromInput bool
+	Axis  int64
+	Sizes []int64
 }
 
 func (s *Split) Infer(n *graph.Node) error {
@@ -386,9 +388,9 @@ func (s *Split) Infer(n *graph.Node) error {
 	}
 	d := in[ax]
 	parts := s.Sizes
-	if s.FromInput && present(n, 1) {
+	if parts == nil && present(n, 1) {
 		var ok bool
-		if parts, ok = constInts(n.Inputs[1]); !ok {
+		if parts, ok = constInts(input(n, 1)); !ok {
 			for i := range n.Outputs {
 				o := in.Clone()
 				o[ax] = graph.Unknown()
@@ -442,7 +444,7 @@ func (s *Split) Infer(n *graph.Node) error {
 		return fmt.Errorf("split sizes %v add up to %d, not the axis size %d", parts, sum, d.Size)
 	}
 	off := int64(0)
-	t, tok := load(n.Inputs[0])
+	t, tok := load(input(n, 0))
 	for i, p := range parts {
 		o := in.Clone()
 		o[ax] = graph.D(p)
@@ -474,15 +476,14 @@ func (s *Split) Infer(n *graph.Node) error {
 	return nil
 }
 
-// PadTo is ONNX Pad: each axis grows by its begin and end padding (which
-// may be negative), from Pads or, with FromInput, from input 1, for the
-// axes of input 3 when given.
-type PadTo struct {
-	Pads      []int64 // begin for every axis, then end for every axis
-	FromInput bool
+// Pad grows each axis by its begin and end padding (which may be
+// negative): Pads, or when Pads is nil the constant content of input 1,
+// for the axes of input 3 when it is given.
+type Pad struct {
+	Pads []int64 // begin for every axis, then end for every axis
 }
 
-func (p *PadTo) Infer(n *graph.Node) error {
+func (p *Pad) Infer(n *graph.Node) error {
 	in := n.In(0)
 	if in == nil {
 		return fmt.Errorf("the input shape is unknown")
@@ -492,9 +493,9 @@ func (p *PadTo) Infer(n *graph.Node) error {
 	for i := range axes {
 		axes[i] = i
 	}
-	if p.FromInput {
+	if pads == nil {
 		var ok bool
-		if pads, ok = constInts(n.Inputs[1]); !present(n, 1) || !ok {
+		if pads, ok = constInts(input(n, 1)); !ok {
 			out := make(graph.Shape, len(in))
 			for i := range out {
 				out[i] = graph.Unknown()
@@ -505,7 +506,7 @@ func (p *PadTo) Infer(n *graph.Node) error {
 			return nil
 		}
 		if present(n, 3) {
-			ax, ok := constInts(n.Inputs[3])
+			ax, ok := constInts(input(n, 3))
 			if !ok {
 				return graph.Unknownf("the axes to pad are not a constant")
 			}

@@ -1,4 +1,4 @@
-package op
+package tensor
 
 import (
 	"errors"
@@ -8,16 +8,17 @@ import (
 	"github.com/layerinfo/layerinfo/graph"
 )
 
-// The ops in this file reshape tensors as ONNX defines them (Shape, Size,
-// Squeeze, Unsqueeze, Reshape, Flatten, Transpose, Expand, Tile), their
-// axes and targets coming from attributes or from inputs. An input that
-// gives sizes must be a constant for the output to be known; shape
-// computations on constants are folded (see Elementwise), and a shape
-// element that stands for a symbolic dim keeps its name. They do no
-// arithmetic: FLOPs 0, no other operations.
+// The ops in this file reshape tensors (Shape, Size, Squeeze, Unsqueeze,
+// Reshape, Flatten, Transpose, Expand, Tile), their axes and targets
+// given as fields or read from inputs. An input that gives sizes must be
+// a constant for the output to be known; shape computations on constants
+// are folded (see Elementwise), and a shape element that stands for a
+// symbolic dim keeps its name. They do no arithmetic: FLOPs 0, no other
+// operations.
 
-// ShapeOf is ONNX Shape: the input's shape as a 1-D int64 tensor, from
-// axis Start to End (Python slice bounds, nil meaning the ends).
+// ShapeOf is the input's shape as a 1-D int64 tensor (ONNX Shape,
+// torch.Tensor.size), from axis Start to End (Python slice bounds, nil
+// meaning the ends).
 type ShapeOf struct {
 	Start, End *int64
 }
@@ -54,7 +55,8 @@ func (s *ShapeOf) Infer(n *graph.Node) error {
 	return nil
 }
 
-// SizeOf is ONNX Size: the input's element count as an int64 scalar.
+// SizeOf is the input's element count as an int64 scalar (ONNX Size,
+// torch.numel).
 type SizeOf struct{}
 
 func (SizeOf) Infer(n *graph.Node) error {
@@ -72,11 +74,10 @@ func (SizeOf) Infer(n *graph.Node) error {
 	return nil
 }
 
-// Squeeze removes axes of size 1: Axes (from input 1 with FromInput), or
-// every axis of size 1 when none are given.
+// Squeeze removes axes of size 1: Axes, or when Axes is nil those of
+// input 1 (a constant), or every axis of size 1 when neither is given.
 type Squeeze struct {
-	Axes      []int64
-	FromInput bool
+	Axes []int64
 }
 
 func (s *Squeeze) Infer(n *graph.Node) error {
@@ -85,9 +86,9 @@ func (s *Squeeze) Infer(n *graph.Node) error {
 		return fmt.Errorf("the input shape is unknown")
 	}
 	axes := s.Axes
-	if s.FromInput && present(n, 1) {
+	if axes == nil && present(n, 1) {
 		var ok bool
-		if axes, ok = constInts(n.Inputs[1]); !ok {
+		if axes, ok = constInts(input(n, 1)); !ok {
 			return graph.Unknownf("the axes to squeeze are not a constant")
 		}
 	}
@@ -128,11 +129,10 @@ func (s *Squeeze) Infer(n *graph.Node) error {
 	return nil
 }
 
-// Unsqueeze inserts axes of size 1 at Axes of the output (from input 1
-// with FromInput).
+// Unsqueeze inserts axes of size 1 at Axes of the output, or when Axes is
+// nil at those of input 1 (a constant).
 type Unsqueeze struct {
-	Axes      []int64
-	FromInput bool
+	Axes []int64
 }
 
 func (u *Unsqueeze) Infer(n *graph.Node) error {
@@ -141,9 +141,9 @@ func (u *Unsqueeze) Infer(n *graph.Node) error {
 		return fmt.Errorf("the input shape is unknown")
 	}
 	axes := u.Axes
-	if u.FromInput {
+	if axes == nil {
 		var ok bool
-		if axes, ok = constInts(n.Inputs[1]); !present(n, 1) || !ok {
+		if axes, ok = constInts(input(n, 1)); !ok {
 			return graph.Unknownf("the axes to insert are not a constant")
 		}
 	}
@@ -179,34 +179,36 @@ func (u *Unsqueeze) Infer(n *graph.Node) error {
 // passConst gives output 0 the constant content of input 0 unchanged (a
 // reshaping op).
 func passConst(n *graph.Node, out graph.Shape) {
-	if t, ok := load(n.Inputs[0]); ok && smallNumel(out) == int64(t.len()) {
+	if t, ok := load(input(n, 0)); ok && smallNumel(out) == int64(t.len()) {
 		t2 := *t
 		t2.shape = sizes(out)
 		store(n.Outputs[0], &t2)
 	}
 }
 
-// ReshapeTo is ONNX Reshape: the target shape is input 1. An entry of 0
-// copies the input's size at that position (unless AllowZero), -1 is
-// inferred from the element count; symbolic dims that appear on both
-// sides cancel, so (batch, 3, 224, 224) reshaped to (batch, -1) gives
+// Reshape gives the input the target shape: Target, or when Target is nil
+// the constant content of input 1. An entry of -1 is inferred from the
+// element count; with ZeroCopies an entry of 0 copies the input's size at
+// that position (ONNX's convention, unless allowzero), otherwise it is a
+// size of 0 (numpy, PyTorch). Symbolic dims that appear on both sides
+// cancel, so (batch, 3, 224, 224) reshaped to (batch, -1) gives
 // (batch, 150528).
-type ReshapeTo struct {
-	AllowZero bool
-	Shape     []int64 // the target when there is no input 1 (Reshape before opset 5)
+type Reshape struct {
+	Target     []int64
+	ZeroCopies bool
 }
 
-func (r *ReshapeTo) Infer(n *graph.Node) error {
+func (r *Reshape) Infer(n *graph.Node) error {
 	in := n.In(0)
 	if in == nil {
 		return fmt.Errorf("the input shape is unknown")
 	}
 	var target []elem
 	ok := false
-	if present(n, 1) {
-		target, ok = constElems(n.Inputs[1])
-	} else if r.Shape != nil {
-		for _, x := range r.Shape {
+	if r.Target == nil {
+		target, ok = constElems(input(n, 1))
+	} else {
+		for _, x := range r.Target {
 			target = append(target, known1(x))
 		}
 		ok = true
@@ -231,7 +233,7 @@ func (r *ReshapeTo) Infer(n *graph.Node) error {
 		switch {
 		case !t.ok:
 			out[i] = t.sym
-		case t.v == 0 && !r.AllowZero:
+		case t.v == 0 && r.ZeroCopies:
 			if i >= len(in) {
 				return fmt.Errorf("target entry %d is 0 (copy the input's size) but the input %s has %d axes", i, fmtShape(in), len(in))
 			}
@@ -345,12 +347,13 @@ func quotient(num, den []graph.Dim) (graph.Dim, string, error) {
 	return graph.D(v), why, nil
 }
 
-// FlattenAt is ONNX Flatten: (prod(in[:Axis]), prod(in[Axis:])).
-type FlattenAt struct {
+// Flatten2D flattens the input into a matrix (ONNX Flatten):
+// (prod(in[:Axis]), prod(in[Axis:])).
+type Flatten2D struct {
 	Axis int64
 }
 
-func (f *FlattenAt) Infer(n *graph.Node) error {
+func (f *Flatten2D) Infer(n *graph.Node) error {
 	in := n.In(0)
 	if in == nil {
 		return fmt.Errorf("the input shape is unknown")
@@ -407,7 +410,7 @@ func (t *Transpose) Infer(n *graph.Node) error {
 	n.SetOut(0, out)
 	n.Why("axes permuted by %v: %s", perm, fmtShape(out))
 	zeroFLOPs(n)
-	if c, ok := load(n.Inputs[0]); ok && len(c.shape) > 0 {
+	if c, ok := load(input(n, 0)); ok && len(c.shape) > 0 {
 		osz := sizes(out)
 		ost := rowStrides(osz)
 		ist := rowStrides(c.shape)
@@ -430,7 +433,7 @@ func (Expand) Infer(n *graph.Node) error {
 	if in == nil {
 		return fmt.Errorf("the input shape is unknown")
 	}
-	target, ok := constElems(n.Inputs[1])
+	target, ok := constElems(input(n, 1))
 	if !ok {
 		ts := n.In(1)
 		if len(ts) != 1 || !ts[0].Known() {
@@ -473,7 +476,7 @@ func (Expand) Infer(n *graph.Node) error {
 	n.SetOut(0, out)
 	n.Why("%s broadcast with %s: %s", fmtShape(in), elemsText(target), fmtShape(out))
 	zeroFLOPs(n)
-	if t, ok := load(n.Inputs[0]); ok && smallNumel(out) >= 0 {
+	if t, ok := load(input(n, 0)); ok && smallNumel(out) >= 0 {
 		osz := sizes(out)
 		ost := rowStrides(osz)
 		ist := rowStrides(t.shape)
@@ -492,7 +495,7 @@ func (Tile) Infer(n *graph.Node) error {
 	if in == nil {
 		return fmt.Errorf("the input shape is unknown")
 	}
-	reps, ok := constInts(n.Inputs[1])
+	reps, ok := constInts(input(n, 1))
 	out := in.Clone()
 	if !ok {
 		for i := range out {
@@ -519,7 +522,7 @@ func (Tile) Infer(n *graph.Node) error {
 	}
 	n.SetOut(0, out)
 	zeroFLOPs(n)
-	if t, ok := load(n.Inputs[0]); ok && smallNumel(out) >= 0 {
+	if t, ok := load(input(n, 0)); ok && smallNumel(out) >= 0 {
 		osz := sizes(out)
 		ost := rowStrides(osz)
 		ist := rowStrides(t.shape)

@@ -1,0 +1,91 @@
+package onnx
+
+import (
+	"fmt"
+
+	"github.com/layerinfo/layerinfo/calc"
+	"github.com/layerinfo/layerinfo/graph"
+)
+
+// rnn is ONNX's recurrent family (RNN, GRU, LSTM) with Gates gates (1, 3,
+// 4): X (seq, batch, I), or (batch, seq, I) with Layout 1; W (dirs, G*H, I)
+// and R (dirs, G*H, H) as inputs 1 and 2. Outputs Y (seq, dirs, batch, H)
+// and the final states (dirs, batch, H), batch first with Layout 1.
+// FLOPs: 2*seq*batch*dirs*G*H*(I+H), the weight work of every step.
+type rnn struct {
+	Gates  int64
+	Hidden int64 // hidden_size; 0: from R
+	Layout int64
+}
+
+func (r *rnn) Infer(n *graph.Node) error {
+	x, w, rr := n.In(0), n.In(1), n.In(2)
+	if err := needRank(x, "a recurrent layer", 3); err != nil {
+		return err
+	}
+	if err := needRank(w, "the input weight W", 3); err != nil {
+		return err
+	}
+	if err := needRank(rr, "the recurrence weight R", 3); err != nil {
+		return err
+	}
+	seq, batch := x[0], x[1]
+	if r.Layout == 1 {
+		seq, batch = x[1], x[0]
+	}
+	dirs, I := w[0], x[2]
+	h := r.Hidden
+	if h == 0 {
+		if !rr[2].Known() {
+			return fmt.Errorf("hidden_size is not given and R %s does not tell it", fmtDims(rr))
+		}
+		h = rr[2].Size
+	}
+	if w[1].Known() && w[1].Size != r.Gates*h {
+		return fmt.Errorf("W %s must have %d*%d rows", fmtDims(w), r.Gates, h)
+	}
+	if !I.Known() {
+		I = w[2]
+	}
+	H := graph.D(h)
+	if r.Layout == 1 {
+		if len(n.Outputs) > 0 {
+			n.SetOut(0, graph.Shape{batch, seq, dirs, H})
+		}
+		for i := 1; i < len(n.Outputs); i++ {
+			n.SetOut(i, graph.Shape{batch, dirs, H})
+		}
+	} else {
+		if len(n.Outputs) > 0 {
+			n.SetOut(0, graph.Shape{seq, dirs, batch, H})
+		}
+		for i := 1; i < len(n.Outputs); i++ {
+			n.SetOut(i, graph.Shape{dirs, batch, H})
+		}
+	}
+	n.Why("%d gates of %d units, %s directions, I = %s", r.Gates, h, dirs, I)
+	n.FLOPs = flopsDims(&batch, seq.Expr(), dirs.Expr(), calc.N(r.Gates), H.Expr(), calc.Paren(calc.Add(I.Expr(), H.Expr())))
+	return nil
+}
+
+// needRank checks the input rank.
+func needRank(s graph.Shape, what string, rank int) error {
+	if s == nil {
+		return fmt.Errorf("the input shape is unknown")
+	}
+	if len(s) != rank {
+		return fmt.Errorf("%s expects a %d-dimensional input, got shape %s (%d dims)", what, rank, fmtDims(s), len(s))
+	}
+	return nil
+}
+
+// flopsDims is 2*x… as FLOPs with the per-example convention: a leading
+// batch dim that is unknown is left out (FLOPs per example), any other
+// unknown dim makes the count unknown.
+func flopsDims(batch *graph.Dim, xs ...calc.Expr) calc.Expr {
+	f := append([]calc.Expr{calc.N(2)}, xs...)
+	if batch != nil && batch.Known() {
+		f = append(f, calc.N(batch.Size))
+	}
+	return calc.Mul(f...)
+}
