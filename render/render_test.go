@@ -50,9 +50,10 @@ func TestThousands(t *testing.T) {
 func report() *stats.Report {
 	pb := int64(0)
 	return &stats.Report{
-		Model: stats.Model{Path: "m.onnx", Format: "onnx"},
+		SchemaVersion: stats.SchemaVersion,
+		Model:         stats.Model{Path: "m.onnx", Format: "onnx"},
 		Layers: []stats.Layer{
-			{Name: "features.0.a_very_long_layer_name_that_goes_on", Type: "Conv", OutputShapes: []*stats.Shape{shape(graph.Symbol("batch"), graph.D(64), graph.D(112), graph.D(112))}, Params: 9408, FLOPs: flops(236027904)},
+			{Name: "features.0.a_very_long_layer_name_that_goes_on", Type: "Conv", OutputShapes: []*stats.Shape{shape(graph.Symbol("batch"), graph.D(64), graph.D(112), graph.D(112))}, Params: 9408, TrainableParams: 9408, FLOPs: flops(236027904)},
 			{Name: "custom", Type: "com.example.MyOp", OutputShapes: []*stats.Shape{nil}},
 		},
 		Totals: stats.Totals{Params: 9408, TrainableParams: 9408, ParamBytes: &pb},

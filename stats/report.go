@@ -1,19 +1,6 @@
-// Package stats turns an inferred graph into the report: per-layer rows and
-// totals, in the versioned JSON schema scripts depend on.
-//
-// Schema version 1 is stable: fields are only ever added.
-//
-// The package uses the standard library only.
 package stats
 
 import (
-	"encoding/json"
-	"fmt"
-	"math"
-	"strconv"
-	"strings"
-
-	"github.com/layerinfo/layerinfo/calc"
 	"github.com/layerinfo/layerinfo/graph"
 )
 
@@ -70,9 +57,31 @@ type Layer struct {
 	// for formats whose nodes are operators on named tensors.
 	Op      string   `json:"op,omitempty"`
 	Outputs []string `json:"outputs,omitempty"`
-	// OtherOps counts the arithmetic FLOPs leave out (elementwise ops,
-	// normalization, softmax, pooling), where the op defines it.
+	// OtherOps is ONNX's count of the arithmetic FLOPs leave out: one
+	// per output element of an elementwise op, a few per element of a
+	// normalization or softmax, one per window element of pooling (the
+	// README's "ONNX models" section has the table). Only the ONNX
+	// operators define it; for every other format, and for an ONNX
+	// operator that defines no such count, it is nil and absent from the
+	// JSON — nil means "not counted", not zero.
 	OtherOps *int64 `json:"other_ops,omitempty"`
+
+	// Tensors are the layer's outputs, one per entry of OutputShapes and
+	// in the same order, for every format: the tensor's name in the
+	// graph (what other layers' Inputs name), its shape and its element
+	// type ("" when unknown). Renderers draw edges with them and a diff
+	// matches layers by them. They are not written to the JSON, whose
+	// schema already has the shapes (output_shapes) and, for operator
+	// formats, the names (outputs); a report read from JSON has them
+	// from those two fields, without element types.
+	Tensors []Tensor `json:"-"`
+}
+
+// Tensor is one output of a layer.
+type Tensor struct {
+	Name  string
+	Shape *Shape // nil when the rank is unknown
+	DType string // numpy's name ("float32"), "" when unknown
 }
 
 // Explain is the arithmetic behind a row's numbers, values substituted.
@@ -80,7 +89,8 @@ type Explain struct {
 	OutputShape string `json:"output_shape"`
 	Params      string `json:"params"`
 	FLOPs       string `json:"flops,omitempty"`
-	OtherOps    string `json:"other_ops,omitempty"`
+	// OtherOps is the arithmetic of Layer.OtherOps (ONNX only).
+	OtherOps string `json:"other_ops,omitempty"`
 }
 
 // Weight is one parameter tensor a layer uses.
@@ -108,7 +118,8 @@ type Totals struct {
 	// FLOPsLowerBound is the sum over the layers whose FLOPs are known,
 	// given when some are not (and flops is null).
 	FLOPsLowerBound *int64 `json:"flops_lower_bound,omitempty"`
-	// OtherOps sums the layers' other_ops, when some layer counts them.
+	// OtherOps sums the layers' OtherOps (ONNX's count, see
+	// Layer.OtherOps), when some layer has one.
 	OtherOps *int64 `json:"other_ops,omitempty"`
 }
 
@@ -142,265 +153,4 @@ func (s *Shape) Dims() graph.Shape {
 		return nil
 	}
 	return graph.Shape(*s)
-}
-
-// MarshalJSON writes dims as integers, null or strings; a scalar is [].
-func (s Shape) MarshalJSON() ([]byte, error) {
-	parts := make([]any, len(s))
-	for i, d := range s {
-		switch {
-		case d.Known():
-			parts[i] = d.Size
-		case d.Name != "":
-			parts[i] = d.Name
-		default:
-			parts[i] = nil
-		}
-	}
-	return json.Marshal(parts)
-}
-
-// UnmarshalJSON reads what MarshalJSON writes.
-func (s *Shape) UnmarshalJSON(b []byte) error {
-	var parts []any
-	if err := json.Unmarshal(b, &parts); err != nil {
-		return err
-	}
-	*s = make(Shape, len(parts))
-	for i, p := range parts {
-		switch v := p.(type) {
-		case float64:
-			(*s)[i] = graph.D(int64(v))
-		case string:
-			(*s)[i] = graph.Symbol(v)
-		default:
-			(*s)[i] = graph.Unknown()
-		}
-	}
-	return nil
-}
-
-// Build makes the report of an inferred graph. Nodes whose inference
-// failed appear with what is known. Every sum is checked: a total past the
-// int64 range is an error (wrapping calc.ErrOverflow), never a wrong
-// number.
-func Build(g *graph.Graph) (*Report, error) {
-	if g == nil {
-		return nil, fmt.Errorf("no graph")
-	}
-	var sum checked
-	r := &Report{
-		SchemaVersion: SchemaVersion,
-		Model:         Model{Path: g.Path, Format: g.Format, Name: g.Name},
-		Notes:         g.Notes,
-		Layers:        []Layer{},
-	}
-	var paramTerms, flopTerms, otherTerms []calc.Expr
-	var unknownFLOPs, unsized []string
-	flopsKnown := true
-	bytes := map[string]int64{}
-	for _, n := range g.Nodes {
-		l := Layer{Name: n.Name, Type: n.Type, Inputs: []string{}, Notes: n.Notes}
-		if n.Pos.Line > 0 {
-			l.Position = n.Pos.String()
-		}
-		if o, ok := n.Op.(interface{ OpType() string }); ok {
-			l.Op = o.OpType()
-			for _, v := range n.Outputs {
-				l.Outputs = append(l.Outputs, v.Name)
-			}
-		}
-		if v, ok := n.OtherOps.Value(); ok && n.Done {
-			l.OtherOps = &v
-			l.Explain.OtherOps = n.OtherOps.Equation()
-			otherTerms = append(otherTerms, calc.N(v))
-		}
-		for _, v := range n.Inputs {
-			if v != nil && v.Param == nil {
-				l.Inputs = append(l.Inputs, v.Name)
-			}
-		}
-		if len(n.Outputs) > 0 {
-			l.OutputShapes = make([]*Shape, len(n.Outputs))
-			for i, v := range n.Outputs {
-				l.OutputShapes[i] = ShapeOf(v.Shape)
-			}
-		}
-		for _, p := range n.Params {
-			c, _ := p.Numel().Value() // known: inference refuses a parameter of unknown size
-			w := Weight{Name: p.Name, Shape: Shape(p.Shape), DType: string(p.DType), Params: c, Trainable: p.Trainable, Bytes: p.Bytes}
-			sized := w.Bytes > 0 || p.DType.Bits() > 0 || c == 0
-			if w.Bytes == 0 {
-				w.Bytes = sum.mul(c, int64(p.DType.Bits()), p.Name+" bits") / 8
-			}
-			if p.Owner != n && p.Owner != nil {
-				w.SharedWith = p.Owner.Name
-			} else {
-				sum.add(&l.Params, c, "the parameters of layer "+n.Name)
-				if p.Trainable {
-					sum.add(&l.TrainableParams, c, "the trainable parameters of layer "+n.Name)
-				} else {
-					sum.add(&l.NonTrainableParams, c, "the non-trainable parameters of layer "+n.Name)
-				}
-				if sized {
-					b := bytes[string(p.DType)]
-					sum.add(&b, w.Bytes, "the "+string(p.DType)+" parameter bytes")
-					bytes[string(p.DType)] = b
-				} else {
-					unsized = append(unsized, p.Name)
-				}
-			}
-			l.Weights = append(l.Weights, w)
-		}
-		l.Explain.OutputShape = strings.Join(n.ShapeWhy, "; ")
-		if n.Done {
-			l.Explain.Params = n.Count.Equation()
-			if l.Explain.Params == "" {
-				l.Explain.Params = "0"
-			}
-		}
-		if v, ok := n.FLOPs.Value(); ok && n.Done {
-			l.FLOPs = &v
-			l.Explain.FLOPs = n.FLOPs.Equation()
-		} else {
-			flopsKnown = false
-			unknownFLOPs = append(unknownFLOPs, n.Name)
-		}
-		r.Layers = append(r.Layers, l)
-		sum.add(&r.Totals.Params, l.Params, "total parameters")
-		sum.add(&r.Totals.TrainableParams, l.TrainableParams, "total trainable parameters")
-		sum.add(&r.Totals.NonTrainableParams, l.NonTrainableParams, "total non-trainable parameters")
-		if sum.err != nil {
-			return nil, sum.err
-		}
-		paramTerms = append(paramTerms, calc.N(l.Params))
-		if l.FLOPs != nil {
-			flopTerms = append(flopTerms, calc.N(*l.FLOPs))
-		}
-	}
-	r.Totals.Explain.Params = sumText(paramTerms)
-	if flopsKnown {
-		f := calc.Add(flopTerms...)
-		if err := f.Err(); err != nil {
-			return nil, fmt.Errorf("total FLOPs: %w", err)
-		}
-		if v, ok := f.Value(); ok {
-			r.Totals.FLOPs = &v
-			r.Totals.Explain.FLOPs = sumText(flopTerms)
-		}
-	} else if len(flopTerms) > 0 {
-		// Never a silent zero: say which layers are unknown, and give
-		// what the others add up to.
-		if v, ok := calc.Add(flopTerms...).Value(); ok {
-			r.Totals.FLOPsLowerBound = &v
-		}
-		names := unknownFLOPs
-		more := ""
-		if len(names) > 5 {
-			names, more = names[:5], fmt.Sprintf(" and %d more", len(unknownFLOPs)-5)
-		}
-		msg := fmt.Sprintf("FLOPs are unknown for %d layer(s) (%s%s)", len(unknownFLOPs), strings.Join(names, ", "), more)
-		if g.Arch != nil && g.Arch.ContextFrom != "--context" {
-			msg += ": they depend on the sequence length, which --context gives (the memory and FLOPs section below is per token)"
-		} else if r.Totals.FLOPsLowerBound != nil {
-			msg += "; the other layers add up to " + Thousands(*r.Totals.FLOPsLowerBound)
-		}
-		r.Notes = append(append([]string(nil), r.Notes...), msg)
-	}
-	if len(otherTerms) > 0 {
-		o := calc.Add(otherTerms...)
-		if err := o.Err(); err != nil {
-			return nil, fmt.Errorf("total other operations: %w", err)
-		}
-		if v, ok := o.Value(); ok {
-			r.Totals.OtherOps = &v
-			r.Totals.Explain.OtherOps = sumText(otherTerms)
-		}
-	}
-	if len(bytes) > 0 {
-		r.Totals.ParamBytesByDType = bytes
-	}
-	if len(unsized) == 0 {
-		var total int64
-		for _, b := range bytes {
-			sum.add(&total, b, "parameter bytes")
-		}
-		if sum.err != nil {
-			return nil, sum.err
-		}
-		r.Totals.ParamBytes = &total
-	} else {
-		names, more := unsized, ""
-		if len(names) > 5 {
-			names, more = names[:5], fmt.Sprintf(" and %d more", len(unsized)-5)
-		}
-		r.Notes = append(append([]string(nil), r.Notes...), fmt.Sprintf("parameter memory is unknown: %d tensor(s) have an element type of unknown size (%s%s)", len(unsized), strings.Join(names, ", "), more))
-	}
-	if g.Prints.Which != "" {
-		p := &Prints{Label: g.Prints.Label, Which: "params", Value: r.Totals.Params}
-		if g.Prints.Which == "trainable" {
-			p.Which, p.Value = "trainable_params", r.Totals.TrainableParams
-		}
-		r.Model.Prints = p
-	}
-	t, err := transformer(g.Arch, r.Totals)
-	if err != nil {
-		return nil, err
-	}
-	r.Transformer = t
-	return r, sum.err
-}
-
-// sumText is "a+b+c = total", or the total alone for one term.
-func sumText(terms []calc.Expr) string {
-	if len(terms) == 0 {
-		return "0"
-	}
-	return calc.Add(terms...).Equation()
-}
-
-// Thousands formats n with commas, for numbers in notes: 217706 →
-// "217,706".
-func Thousands(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	if neg {
-		s = s[1:]
-	}
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
-
-// checked adds and multiplies int64s, keeping the first overflow.
-type checked struct{ err error }
-
-func (c *checked) add(x *int64, y int64, what string) {
-	if c.err != nil {
-		return
-	}
-	if (y > 0 && *x > math.MaxInt64-y) || (y < 0 && *x < math.MinInt64-y) {
-		c.err = fmt.Errorf("%s: %d+%d: %w", what, *x, y, calc.ErrOverflow)
-		return
-	}
-	*x += y
-}
-
-func (c *checked) mul(x, y int64, what string) int64 {
-	if c.err != nil {
-		return 0
-	}
-	if x != 0 && y != 0 && (x*y/y != x || (x == -1 && y == math.MinInt64) || (y == -1 && x == math.MinInt64)) {
-		c.err = fmt.Errorf("%s: %d*%d: %w", what, x, y, calc.ErrOverflow)
-		return 0
-	}
-	return x * y
 }

@@ -1,0 +1,22 @@
+// Package stats turns an inferred graph into the report: per-layer rows and
+// totals, in the versioned JSON schema scripts depend on.
+//
+// Schema version 1 is stable: fields are only ever added. A report reads
+// back from its JSON (Report.UnmarshalJSON) with unknowns kept unknown —
+// a null shape, count or FLOPs stays nil, never a zero — and with its
+// totals checked against its rows, so a program comparing two reports
+// (a diff, a budget check) can trust what it read.
+//
+// Invariants of a Report made by Build:
+//   - Totals.Params is the sum of the rows' Params, and likewise for the
+//     trainable and non-trainable counts; a parameter shared by several
+//     layers is counted at the first one only (the others list it in
+//     Weights with SharedWith set).
+//   - Totals.FLOPs is the sum of the rows' FLOPs when every row's is
+//     known, and nil otherwise (then FLOPsLowerBound sums the known ones
+//     and a note names the unknown rows).
+//   - Every sum is checked: past the int64 range is an error wrapping
+//     calc.ErrOverflow, never a wrong number.
+//
+// The package uses the standard library only.
+package stats
