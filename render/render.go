@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 
 	"github.com/layerinfo/layerinfo/stats"
@@ -91,42 +90,21 @@ func Table(w io.Writer, r *stats.Report) error { return TableWith(w, r, Options{
 
 // TableWith is Table with options.
 func TableWith(w io.Writer, r *stats.Report, opt Options) error {
-	head := []string{"#", "name", "type", "output", "params", "FLOPs"}
-	right := []bool{true, false, false, false, true, true}
-	rows := [][]string{}
-	if weightsOnly(r) {
-		// A checkpoint: modules and their tensors, no computation.
-		head = []string{"#", "module", "tensors", "params", "bytes"}
-		right = []bool{true, false, false, true, true}
-		for i, l := range r.Layers {
-			var ts []string
-			var b int64
-			for _, w := range l.Weights {
-				t := w.Name[strings.LastIndexByte(w.Name, '.')+1:] + " " + dimsText(w.Shape) + " " + w.DType
-				if w.SharedWith != "" {
-					t += " (shared with " + w.SharedWith + ")"
-				}
-				ts = append(ts, t)
-				if w.SharedWith == "" {
-					b += w.Bytes
-				}
-			}
-			rows = append(rows, []string{strconv.Itoa(i), l.Name, strings.Join(ts, ", "), Thousands(l.Params), Thousands(b)})
-		}
-	} else {
-		for i, l := range r.Layers {
-			shapes := make([]string, len(l.OutputShapes))
-			for j, s := range l.OutputShapes {
-				shapes[j] = shapeText(s)
-			}
-			params := Thousands(l.Params)
-			if l.Params == 0 && sharedOnly(l) {
-				params = "0 (shared)"
-			}
-			rows = append(rows, []string{strconv.Itoa(i), l.Name, l.Type, strings.Join(shapes, ", "), params, flopsText(l.FLOPs)})
+	rows := LayerRows(r)
+	rows = rows.Select(tableKeys(rows.Modules)...)
+	head := make([]string, len(rows.Columns))
+	right := make([]bool, len(rows.Columns))
+	for i, c := range rows.Columns {
+		head[i], right[i] = c.Title, c.Right
+	}
+	cells := make([][]string, len(rows.Rows))
+	for i, row := range rows.Rows {
+		cells[i] = make([]string, len(row))
+		for j, c := range row {
+			cells[i][j] = c.Text
 		}
 	}
-	width := columnWidths(head, rows, right, opt.Width)
+	width := columnWidths(head, cells, right, opt.Width)
 	ew := &errWriter{w: w}
 	line := func(cells []string) {
 		var b strings.Builder
@@ -157,7 +135,7 @@ func TableWith(w io.Writer, r *stats.Report, opt Options) error {
 		rule[i] = strings.Repeat("-", width[i])
 	}
 	line(rule)
-	for _, row := range rows {
+	for _, row := range cells {
 		line(row)
 	}
 	ew.printf("\n")
@@ -284,9 +262,29 @@ func sharedOnly(l stats.Layer) bool {
 }
 
 func totals(ew *errWriter, r *stats.Report) {
+	labels, values := totalLines(r)
+	lw, vw := 0, 0
+	for i := range labels {
+		lw = max(lw, len(labels[i]))
+		vw = max(vw, len(values[i]))
+	}
+	for i := range labels {
+		ew.printf("%-*s %*s\n", lw, labels[i], vw, values[i])
+	}
+	if line := printsLine(r); line != "" {
+		ew.printf("%s\n", line)
+	}
+	for _, n := range r.Notes {
+		ew.printf("note: %s\n", n)
+	}
+}
+
+// totalLines are the totals under a table: labels ("Total params:",
+// "  trainable:") and values as people read them.
+func totalLines(r *stats.Report) (labels, values []string) {
 	t := r.Totals
-	labels := []string{"Total params:", "  trainable:", "  non-trainable:"}
-	values := []string{Thousands(t.Params), Thousands(t.TrainableParams), Thousands(t.NonTrainableParams)}
+	labels = []string{"Total params:", "  trainable:", "  non-trainable:"}
+	values = []string{Thousands(t.Params), Thousands(t.TrainableParams), Thousands(t.NonTrainableParams)}
 	switch {
 	case t.ParamBytes == nil:
 		labels = append(labels, "Param memory:")
@@ -303,20 +301,7 @@ func totals(ew *errWriter, r *stats.Report) {
 		labels = append(labels, "Other ops:")
 		values = append(values, Thousands(*t.OtherOps))
 	}
-	lw, vw := 0, 0
-	for i := range labels {
-		lw = max(lw, len(labels[i]))
-		vw = max(vw, len(values[i]))
-	}
-	for i := range labels {
-		ew.printf("%-*s %*s\n", lw, labels[i], vw, values[i])
-	}
-	if line := printsLine(r); line != "" {
-		ew.printf("%s\n", line)
-	}
-	for _, n := range r.Notes {
-		ew.printf("note: %s\n", n)
-	}
+	return labels, values
 }
 
 // perExample says when FLOPs are per example because the batch is unknown.
