@@ -8,4 +8,9 @@ require (
 	google.golang.org/protobuf v1.36.12
 )
 
-require golang.org/x/sys v0.42.0
+require (
+	github.com/rogpeppe/go-internal v1.16.0
+	golang.org/x/sys v0.42.0
+)
+
+require golang.org/x/tools v0.26.0 // indirect
