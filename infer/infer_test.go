@@ -95,22 +95,3 @@ func TestOrderReversed(t *testing.T) {
 		}
 	}
 }
-
-// BenchmarkOrder: 100,000 nodes in order and in reverse should cost about
-// the same (the cursor scan of old was quadratic on the reverse).
-func BenchmarkOrder(b *testing.B) {
-	for _, rev := range []bool{false, true} {
-		g := chain(100_000, rev)
-		name := "sorted"
-		if rev {
-			name = "reversed"
-		}
-		b.Run(name, func(b *testing.B) {
-			for b.Loop() {
-				if _, err := Order(g); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
-}
