@@ -45,17 +45,6 @@ func Sym(name string) Expr {
 	return Expr{text: name, prec: precAtom}
 }
 
-// Named is a known value shown by a name instead of its digits; use it
-// sparingly, the point of an explanation is to show the values.
-func Named(name string, v int64) Expr {
-	return Expr{text: name, val: v, known: true, prec: precAtom}
-}
-
-// Errorf is an expression that failed; combining it propagates the error.
-func Errorf(format string, args ...any) Expr {
-	return Expr{text: "?", err: fmt.Errorf(format, args...), prec: precAtom}
-}
-
 // Value returns the value and whether it is known (false when a symbol is
 // involved or an error occurred).
 func (e Expr) Value() (int64, bool) { return e.val, e.known && e.err == nil }

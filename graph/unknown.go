@@ -1,9 +1,6 @@
 package graph
 
-import (
-	"errors"
-	"fmt"
-)
+import "fmt"
 
 // UnknownError is returned by an op that cannot work out its outputs but
 // whose node should not stop the analysis: an operator layerinfo does not
@@ -21,10 +18,4 @@ func (e *UnknownError) Error() string { return e.Reason }
 // Unknownf makes an UnknownError.
 func Unknownf(format string, args ...any) error {
 	return &UnknownError{Reason: fmt.Sprintf(format, args...)}
-}
-
-// IsUnknown reports whether err is (or wraps) an UnknownError.
-func IsUnknown(err error) bool {
-	var u *UnknownError
-	return errors.As(err, &u)
 }
