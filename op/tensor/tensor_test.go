@@ -322,3 +322,59 @@ func TestUnknown(t *testing.T) {
 		{name: "unsqueeze axes not constant", op: &tensor.Unsqueeze{}, in: []*graph.Value{t32(3), {Name: "a", Shape: graph.S(1), DType: graph.Int64}}, err: "unknown:not a constant"},
 	})
 }
+
+// TestIndexAndData covers the ops whose output size depends on indices,
+// data or boxes; the shapes follow ONNX's operator specifications.
+func TestIndexAndData(t *testing.T) {
+	unk := graph.Unknown()
+	i64 := func(sizes ...int64) *graph.Value {
+		return &graph.Value{Name: "i", Shape: graph.S(sizes...), DType: graph.Int64}
+	}
+	check(t, []otc{
+		{name: "size", op: tensor.SizeOf{}, in: []*graph.Value{t32(2, 3, 4)}, out: []graph.Shape{{}}, konst: []int64{24}},
+		{name: "identity passes the constant", op: &tensor.Same{Fold: true}, in: []*graph.Value{ints(5, 6)}, out: []graph.Shape{graph.S(2)}, konst: []int64{5, 6}},
+		{name: "dropout mask", op: &tensor.Same{OutTypes: []graph.DType{"", graph.Bool}}, nout: 2, in: []*graph.Value{t32(4, 5)}, out: []graph.Shape{graph.S(4, 5), graph.S(4, 5)}},
+		{name: "constant", op: &tensor.Constant{Shape: graph.S(2), DType: graph.Int64, Ints: []int64{3, 4}}, out: []graph.Shape{graph.S(2)}, konst: []int64{3, 4}},
+		// GatherElements: the shape of the indices.
+		{name: "gather elements", op: tensor.GatherElements{}, in: []*graph.Value{t32(3, 4), i64(3, 2)}, out: []graph.Shape{graph.S(3, 2)}},
+		{name: "gather elements rank", op: tensor.GatherElements{}, in: []*graph.Value{t32(3, 4), i64(2)}, err: "same rank"},
+		// GatherND: indices[:-1] + data[batch_dims+indices[-1]:].
+		{name: "gather nd", op: &tensor.GatherND{}, in: []*graph.Value{t32(2, 3, 4), i64(5, 2)}, out: []graph.Shape{graph.S(5, 4)}},
+		{name: "gather nd batch", op: &tensor.GatherND{BatchDims: 1}, in: []*graph.Value{t32(2, 3, 4), i64(2, 1)}, out: []graph.Shape{graph.S(2, 4)}},
+		{name: "gather nd too deep", op: &tensor.GatherND{}, in: []*graph.Value{t32(2, 3), i64(5, 3)}, err: "do not fit"},
+		// NonZero: (rank, count of non-zero elements).
+		{name: "nonzero", op: tensor.NonZero{}, in: []*graph.Value{t32(2, 3)}, out: []graph.Shape{{d(2), unk}}},
+		{name: "compress flat", op: &tensor.Compress{}, in: []*graph.Value{t32(3, 4), {Name: "c", Shape: graph.S(12), DType: graph.Bool}}, out: []graph.Shape{{unk}}},
+		{name: "compress axis", op: &tensor.Compress{Axis: ptr(1)}, in: []*graph.Value{t32(3, 4), {Name: "c", Shape: graph.S(4), DType: graph.Bool}}, out: []graph.Shape{{d(3), unk}}},
+		{name: "nms", op: tensor.NonMaxSuppression{}, in: []*graph.Value{t32(1, 6, 4), t32(1, 1, 6)}, out: []graph.Shape{{unk, d(3)}}},
+		// OneHot: an axis of size depth inserted, at the end by default.
+		{name: "one hot", op: &tensor.OneHot{Axis: -1}, in: []*graph.Value{i64(2, 3), scalar(10), floats(0, 1)}, out: []graph.Shape{graph.S(2, 3, 10)}},
+		{name: "one hot axis 0", op: &tensor.OneHot{Axis: 0}, in: []*graph.Value{i64(2, 3), scalar(10), floats(0, 1)}, out: []graph.Shape{graph.S(10, 2, 3)}},
+		// DepthToSpace: (N, C/b², H*b, W*b); SpaceToDepth the reverse.
+		{name: "depth to space", op: &tensor.DepthToSpace{Block: 2}, in: []*graph.Value{t32(1, 8, 3, 3)}, out: []graph.Shape{graph.S(1, 2, 6, 6)}},
+		{name: "space to depth", op: &tensor.DepthToSpace{Block: 2, ToDepth: true}, in: []*graph.Value{t32(1, 2, 6, 6)}, out: []graph.Shape{graph.S(1, 8, 3, 3)}},
+		{name: "det", op: tensor.Det{}, in: []*graph.Value{t32(5, 3, 3)}, out: []graph.Shape{graph.S(5)}},
+		// GridSample: (N, C) of the input, the grid's spatial axes.
+		{name: "grid sample", op: tensor.GridSample{}, in: []*graph.Value{t32(1, 3, 10, 10), t32(1, 4, 5, 2)}, out: []graph.Shape{graph.S(1, 3, 4, 5)}},
+		{name: "roi align", op: &tensor.RoiAlign{OutH: 7, OutW: 7}, in: []*graph.Value{t32(1, 256, 50, 50), t32(8, 4), i64(8)}, out: []graph.Shape{graph.S(8, 256, 7, 7)}},
+		{name: "center crop pad", op: &tensor.CenterCropPad{Axes: []int64{0, 1}}, in: []*graph.Value{t32(10, 20, 3), ints(8, 24)}, out: []graph.Shape{graph.S(8, 24, 3)}},
+	})
+}
+
+// TestFuncNames: a Func prints as the function is usually named, and the
+// comparison and logic functions give bool.
+func TestFuncNames(t *testing.T) {
+	for f, want := range map[tensor.Func]string{tensor.Add: "Add", tensor.Relu: "Relu", tensor.Fmod: "Fmod", tensor.Where: "Where", tensor.Func(-1): "Func(?)"} {
+		if got := f.String(); got != want {
+			t.Errorf("%d.String() = %q, want %q", int(f), got, want)
+		}
+	}
+	n, err := runN(&tensor.Elementwise{Func: tensor.Less}, 1, t32(2), t32(2))
+	if err != nil || n.Outputs[0].DType != graph.Bool {
+		t.Errorf("Less: %v, dtype %s; want bool", err, n.Outputs[0].DType)
+	}
+	n, err = runN(&tensor.Elementwise{Func: tensor.Where}, 1, &graph.Value{Name: "c", Shape: graph.S(2), DType: graph.Bool}, ints(1, 2), ints(3, 4))
+	if err != nil || n.Outputs[0].DType != graph.Int64 {
+		t.Errorf("Where: %v, dtype %s; want int64 (its x's)", err, n.Outputs[0].DType)
+	}
+}
