@@ -17,6 +17,6 @@
 //   - Every count and length is checked before allocation: against the
 //     Decoder's caps and against the bytes left in the file. Element counts
 //     and byte sizes are overflow-checked.
-//   - Errors have the form "file: offset N: what", N being the byte offset
-//     in the file of the offending field.
+//   - Errors are *graph.OffsetError, of the form "file: offset N: what", N
+//     being the byte offset in the file of the offending field.
 package gguf

@@ -4,25 +4,9 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+
+	"github.com/layerinfo/layerinfo/graph"
 )
-
-// Error is a decoding error located in a file.
-type Error struct {
-	File   string // file name, or "" when decoding an anonymous reader
-	Offset int64  // byte offset in the file
-	Msg    string
-	Err    error // underlying I/O error, if any
-}
-
-func (e *Error) Error() string {
-	name := e.File
-	if name == "" {
-		name = "gguf"
-	}
-	return fmt.Sprintf("%s: offset %d: %s", name, e.Offset, e.Msg)
-}
-
-func (e *Error) Unwrap() error { return e.Err }
 
 const bufSize = 64 << 10
 
@@ -43,7 +27,16 @@ func newReader(r io.ReaderAt, size int64, name string) *reader {
 }
 
 func (rd *reader) errf(off int64, format string, args ...any) error {
-	return &Error{File: rd.name, Offset: off, Msg: fmt.Sprintf(format, args...)}
+	return &graph.OffsetError{File: rd.name, Format: "gguf", Offset: off, Msg: fmt.Sprintf(format, args...)}
+}
+
+// readErr is a failed read of what at off: err, or io.ErrUnexpectedEOF
+// for a reader that returned too few bytes without saying why.
+func (rd *reader) readErr(off int64, what string, err error) error {
+	if err == nil {
+		err = io.ErrUnexpectedEOF
+	}
+	return &graph.OffsetError{File: rd.name, Format: "gguf", Offset: off, Msg: "reading " + what, Err: err}
 }
 
 func (rd *reader) remaining() int64 { return rd.size - rd.off }
@@ -59,7 +52,7 @@ func (rd *reader) next(n int64, what string) ([]byte, error) {
 		k, err := rd.r.ReadAt(rd.buf, rd.off)
 		if int64(k) < n {
 			rd.buf = rd.buf[:0]
-			return nil, &Error{File: rd.name, Offset: rd.off, Msg: fmt.Sprintf("reading %s: %v", what, err), Err: err}
+			return nil, rd.readErr(rd.off, what, err)
 		}
 		rd.buf, rd.bufAt = rd.buf[:k], rd.off
 	}
@@ -131,7 +124,7 @@ func (rd *reader) str(max int64, what string) (string, error) {
 	b := make([]byte, n)
 	k, err := rd.r.ReadAt(b, rd.off)
 	if k < len(b) {
-		return "", &Error{File: rd.name, Offset: rd.off, Msg: fmt.Sprintf("reading %s: %v", what, err), Err: err}
+		return "", rd.readErr(rd.off, what, err)
 	}
 	rd.off += int64(n)
 	return string(b), nil

@@ -17,6 +17,6 @@
 //     must tile the data region from 0 without gaps or overlaps, and (unless
 //     Decoder.SkipSizeCheck is set, for header-only copies) the data region
 //     must end exactly at the end of the file.
-//   - Errors have the form "file: offset N: what", where the offset is a byte
-//     offset in the file (for JSON errors, in the file, not the header).
+//   - Errors are *graph.OffsetError, of the form "file: offset N: what",
+//     where the offset is a byte offset in the file (for JSON errors, in the file, not the header).
 package safetensors

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/internal/budget"
 	"github.com/layerinfo/layerinfo/internal/fileio"
 )
@@ -59,15 +60,15 @@ func (d *Decoder) DecodeIndex(r io.Reader) (*Index, error) {
 }
 
 func decodeIndex(r io.Reader, name string, b *budget.Budget) (*Index, error) {
-	fail := func(off int64, format string, args ...any) error {
-		return &Error{File: name, Offset: off, Msg: fmt.Sprintf(format, args...)}
+	fail := func(off int64, err error, format string, args ...any) error {
+		return &graph.OffsetError{File: name, Format: "safetensors", Offset: off, Msg: fmt.Sprintf(format, args...), Err: err}
 	}
 	data, err := io.ReadAll(io.LimitReader(r, DefaultMaxIndexSize+1))
 	if err != nil {
-		return nil, fail(0, "reading index: %v", err)
+		return nil, fail(0, err, "reading index")
 	}
 	if len(data) > DefaultMaxIndexSize {
-		return nil, fail(DefaultMaxIndexSize, "index file exceeds %d bytes", DefaultMaxIndexSize)
+		return nil, fail(DefaultMaxIndexSize, nil, "index file exceeds %d bytes", DefaultMaxIndexSize)
 	}
 	// The decoded weight map holds the names again, in a map: about
 	// three times the text.
@@ -89,10 +90,10 @@ func decodeIndex(r io.Reader, name string, b *budget.Budget) (*Index, error) {
 		if se, ok := err.(*json.SyntaxError); ok {
 			off = se.Offset
 		}
-		return nil, fail(off, "invalid index JSON: %v", err)
+		return nil, fail(off, err, "invalid index JSON")
 	}
 	if raw.WeightMap == nil {
-		return nil, fail(0, "index has no weight_map")
+		return nil, fail(0, nil, "index has no weight_map")
 	}
 	ix := &Index{Name: name, Metadata: raw.Metadata, WeightMap: raw.WeightMap, TotalSize: -1}
 	if v, ok := raw.Metadata["total_size"]; ok {
@@ -111,13 +112,13 @@ func decodeIndex(r io.Reader, name string, b *budget.Budget) (*Index, error) {
 			}
 		}
 		if !ok || err != nil || ts < 0 {
-			return nil, fail(0, "metadata.total_size %v is not a non-negative integer", v)
+			return nil, fail(0, nil, "metadata.total_size %v is not a non-negative integer", v)
 		}
 		ix.TotalSize = ts
 	}
 	for t, s := range raw.WeightMap {
 		if s == "" || !filepath.IsLocal(s) {
-			return nil, fail(0, "weight_map[%q] = %q is not a local file name", t, s)
+			return nil, fail(0, nil, "weight_map[%q] = %q is not a local file name", t, s)
 		}
 	}
 	return ix, nil

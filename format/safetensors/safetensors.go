@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"unsafe"
 
+	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/internal/budget"
 	"github.com/layerinfo/layerinfo/internal/fileio"
 	"github.com/layerinfo/layerinfo/stats"
@@ -21,24 +22,6 @@ import (
 // DefaultMaxHeaderSize is the default cap on the JSON header length, the
 // same limit as the reference Rust implementation.
 const DefaultMaxHeaderSize = 100_000_000
-
-// Error is a decoding error located in a file.
-type Error struct {
-	File   string // file name, or "" when decoding an anonymous reader
-	Offset int64  // byte offset in the file
-	Msg    string
-	Err    error // underlying error, if any
-}
-
-func (e *Error) Error() string {
-	name := e.File
-	if name == "" {
-		name = "safetensors"
-	}
-	return fmt.Sprintf("%s: offset %d: %s", name, e.Offset, e.Msg)
-}
-
-func (e *Error) Unwrap() error { return e.Err }
 
 // DType describes a safetensors element type.
 type DType struct {
@@ -215,7 +198,7 @@ func (n *numbers) UnmarshalJSON(b []byte) error {
 
 func (d *Decoder) decode(r io.ReaderAt, size int64, name string) (*File, error) {
 	fail := func(off int64, err error, format string, args ...any) error {
-		return &Error{File: name, Offset: off, Msg: fmt.Sprintf(format, args...), Err: err}
+		return &graph.OffsetError{File: name, Format: "safetensors", Offset: off, Msg: fmt.Sprintf(format, args...), Err: err}
 	}
 	maxHeader := d.MaxHeaderSize
 	if maxHeader <= 0 {
@@ -226,7 +209,7 @@ func (d *Decoder) decode(r io.ReaderAt, size int64, name string) (*File, error) 
 	}
 	var prefix [8]byte
 	if m, err := r.ReadAt(prefix[:], 0); m < len(prefix) {
-		return nil, fail(0, err, "reading header length: %v", err)
+		return nil, fail(0, readErr(err), "reading header length")
 	}
 	n := binary.LittleEndian.Uint64(prefix[:])
 	if n > uint64(maxHeader) {
@@ -248,7 +231,7 @@ func (d *Decoder) decode(r io.ReaderAt, size int64, name string) (*File, error) 
 	}
 	hdr := make([]byte, n)
 	if m, err := r.ReadAt(hdr, 8); m < len(hdr) {
-		return nil, fail(8, err, "reading %d-byte header: %v", n, err)
+		return nil, fail(8, readErr(err), "reading %d-byte header", n)
 	}
 	f := &File{HeaderSize: int64(n), DataOffset: 8 + int64(n)}
 	// Every tensor entry has a "data_offsets" key: their count bounds the
@@ -265,14 +248,14 @@ func (d *Decoder) decode(r io.ReaderAt, size int64, name string) (*File, error) 
 	dec.UseNumber()
 	tok, err := dec.Token()
 	if err != nil || tok != json.Delim('{') {
-		return nil, fail(8, err, "header is not a JSON object")
+		return nil, fail(8, nil, "header is not a JSON object")
 	}
 	seen := make(map[string]bool, entries)
 	for dec.More() {
 		keyOff := 8 + dec.InputOffset()
 		tok, err := dec.Token()
 		if err != nil {
-			return nil, fail(8+dec.InputOffset(), err, "invalid header JSON: %v", err)
+			return nil, fail(8+dec.InputOffset(), err, "invalid header JSON")
 		}
 		key, _ := tok.(string)
 		if seen[key] {
@@ -287,23 +270,23 @@ func (d *Decoder) decode(r io.ReaderAt, size int64, name string) (*File, error) 
 				if errors.As(err, &be) {
 					return nil, err
 				}
-				return nil, fail(valOff, err, "__metadata__ is not a string-to-string map: %v", err)
+				return nil, fail(valOff, err, "__metadata__ is not a string-to-string map")
 			}
 			f.Metadata = md
 			continue
 		}
 		var tj tensorJSON
 		if err := dec.Decode(&tj); err != nil {
-			return nil, fail(valOff, err, "tensor %q: invalid entry: %v", key, err)
+			return nil, fail(valOff, err, "tensor %q: invalid entry", key)
 		}
 		t, err := makeTensor(key, &tj)
 		if err != nil {
-			return nil, fail(valOff, nil, "tensor %q: %v", key, err)
+			return nil, fail(valOff, err, "tensor %q", key)
 		}
 		f.Tensors = append(f.Tensors, t)
 	}
 	if _, err := dec.Token(); err != nil { // closing '}'
-		return nil, fail(8+dec.InputOffset(), err, "invalid header JSON: %v", err)
+		return nil, fail(8+dec.InputOffset(), err, "invalid header JSON")
 	}
 	rest := hdr[dec.InputOffset():]
 	if len(bytes.TrimLeft(rest, " \t\r\n")) != 0 {
@@ -487,4 +470,13 @@ func makeTensor(name string, tj *tensorJSON) (Tensor, error) {
 			t.Begin, t.End, t.End-t.Begin, dt.Name, t.Shape, t.Bytes)
 	}
 	return t, nil
+}
+
+// readErr is the cause of a short read: err, or io.ErrUnexpectedEOF for
+// a reader that returned too few bytes without saying why.
+func readErr(err error) error {
+	if err == nil {
+		return io.ErrUnexpectedEOF
+	}
+	return err
 }
