@@ -350,7 +350,12 @@ func (e *DecodeError) Unwrap() []error {
 // with what each said.
 //
 // Every graph is validated (graph.Validate) before it is returned.
-func Load(ctx context.Context, in Input, opt Options) (g *graph.Graph, err error) {
+func Load(ctx context.Context, in Input, opt Options) (*graph.Graph, error) {
+	return load(ctx, in, opt, formats(opt))
+}
+
+// load is Load choosing among list.
+func load(ctx context.Context, in Input, opt Options, list []entry) (g *graph.Graph, err error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -378,7 +383,6 @@ func Load(ctx context.Context, in Input, opt Options) (g *graph.Graph, err error
 			fin.Dir = root.FS()
 		}
 	}
-	list := formats(opt)
 	given := opt.given()
 	if opt.Format != "" {
 		i := slices.IndexFunc(list, func(f entry) bool { return f.Name() == opt.Format })

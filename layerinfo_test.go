@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/layerinfo/layerinfo"
+	"github.com/layerinfo/layerinfo/format"
 )
 
 // reference is the shared reference data, next to the project checkout.
@@ -120,4 +121,39 @@ func equal(a, b []int64) bool {
 func itoa(n int64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
+}
+
+// TestSniffConfigs: transformers configs, with model_type and without
+// (Google's bert_config.json, GPT-2's n_embd), are hf's surest and spec
+// does not claim them; Load reads them as hf.
+func TestSniffConfigs(t *testing.T) {
+	for _, path := range []string{"format/hf/testdata/uncased_L-12_H-768_A-12/bert_config.json", "format/hf/testdata/gpt2-small/config.json",
+		"format/hf/testdata/roberta-base/config.json", "format/hf/testdata/t5-small/config.json"} {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name, head := filepath.Base(path), data[:min(len(data), format.HeadSize)]
+		var hf format.Sure
+		for _, f := range layerinfo.Formats() {
+			s := f.Sniff(name, head)
+			switch f.Name() {
+			case "hf":
+				hf = s
+			case "spec":
+				if s != format.No {
+					t.Errorf("%s: spec says %v", path, s)
+				}
+			}
+		}
+		for _, f := range layerinfo.Formats() {
+			if s := f.Sniff(name, head); f.Name() != "hf" && s >= hf {
+				t.Errorf("%s: %s is as sure as hf (%v, %v)", path, f.Name(), s, hf)
+			}
+		}
+		g, err := layerinfo.Load(t.Context(), layerinfo.Bytes(path, data), layerinfo.Options{})
+		if err != nil || g.Format != "transformers" {
+			t.Errorf("%s: %v", path, err)
+		}
+	}
 }
