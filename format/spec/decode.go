@@ -264,6 +264,10 @@ func (d *decoder) readLayers(root *value) {
 		d.errs.add(d.errAt(list, "layers: the list is empty"))
 		return
 	}
+	if len(list.list) > maxLayers {
+		d.errs.add(d.errAt(list.list[maxLayers], "layers: more than %s layers (a spec may have at most %s)", thousands(maxLayers), thousands(maxLayers)))
+		return
+	}
 	// First pass: types and explicit names.
 	var layers []*entry
 	for i, v := range list.list {
