@@ -437,6 +437,9 @@ func load(ctx context.Context, in Input, opt Options, list []entry) (g *graph.Gr
 	for _, c := range fit {
 		g, err := decode(ctx, c.entry, fin)
 		if err == nil {
+			for _, a := range tried {
+				g.Notes = append(g.Notes, fmt.Sprintf("read as %s: as %s it could not be read: %v", c.Name(), a.Format, a.Err))
+			}
 			return g, nil
 		}
 		if c.sure == format.Certain || final(err) {

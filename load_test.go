@@ -59,12 +59,12 @@ func TestLoadChooses(t *testing.T) {
 		tried   string // the formats decoded, in order
 		format  string // the graph's, or ""
 		err     error  // errors.Is, or nil
-		message string // the error's message, or ""
+		message string // the error's message, or the graph's notes
 	}{
 		{"surest first", []fake{{name: "a", sure: format.Maybe}, {name: "b", sure: format.Likely}}, Options{}, "b", "b", nil, ""},
 		{"ties in list order", []fake{{name: "a", sure: format.Likely}, {name: "b", sure: format.Likely}}, Options{}, "a", "a", nil, ""},
 		{"no is never tried", []fake{{name: "a", sure: format.No}, {name: "b", sure: format.Maybe}}, Options{}, "b", "b", nil, ""},
-		{"fallback", []fake{{name: "a", sure: format.Likely, err: errA}, {name: "b", sure: format.Maybe}}, Options{}, "a b", "b", nil, ""},
+		{"fallback", []fake{{name: "a", sure: format.Likely, err: errA}, {name: "b", sure: format.Maybe}}, Options{}, "a b", "b", nil, "read as b: as a it could not be read: a: bad"},
 		{"certain error as is", []fake{{name: "a", sure: format.Certain, err: errA}, {name: "b", sure: format.Maybe}}, Options{}, "a", "", errA, "a: bad"},
 		{"one candidate's error as is", []fake{{name: "a", sure: format.Maybe, err: errA}, {name: "b"}}, Options{}, "a", "", errA, "a: bad"},
 		{"what each said", []fake{{name: "a", sure: format.Maybe, err: errA}, {name: "b", sure: format.Likely, err: errB}, {name: "c", sure: format.Maybe, err: errC}},
@@ -92,6 +92,9 @@ func TestLoadChooses(t *testing.T) {
 			if c.format != "" {
 				if err != nil || g.Format != c.format {
 					t.Fatalf("got %v, %v; want a graph of format %s", g, err, c.format)
+				}
+				if notes := strings.Join(g.Notes, "\n"); notes != c.message {
+					t.Errorf("notes %q, want %q", notes, c.message)
 				}
 				return
 			}
