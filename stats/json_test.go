@@ -158,3 +158,46 @@ func TestReportCheck(t *testing.T) {
 		})
 	}
 }
+
+// FuzzReportJSON: reading any bytes as a report never panics; what reads
+// without error passes Check and is stable: its JSON reads back and
+// writes the same bytes again.
+func FuzzReportJSON(f *testing.F) {
+	for _, g := range []*graph.Graph{tiedGraph(), {Format: "spec"}} {
+		r, err := Build(g)
+		if err != nil {
+			f.Fatal(err)
+		}
+		b, err := json.Marshal(r)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte(`{"schema_version":1,"layers":[{"output_shapes":[null,[],[1,"n",null]],"flops":null}],"totals":{"flops":null}}`))
+	f.Add([]byte(`{"schema_version":1,"layers":[{"params":-1,"trainable_params":-1}],"totals":{"params":-1,"trainable_params":-1,"flops":0}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var r Report
+		if err := json.Unmarshal(data, &r); err != nil {
+			return
+		}
+		if err := r.Check(); err != nil {
+			t.Fatalf("read without error but fails Check: %v", err)
+		}
+		first, err := json.Marshal(&r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Report
+		if err := json.Unmarshal(first, &back); err != nil {
+			t.Fatalf("its own JSON does not read back: %v\n%s", err, first)
+		}
+		second, err := json.Marshal(&back)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(first, second) {
+			t.Fatalf("unstable:\n%s\n%s", first, second)
+		}
+	})
+}
