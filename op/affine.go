@@ -2,7 +2,6 @@ package op
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/layerinfo/layerinfo/calc"
@@ -150,16 +149,6 @@ func (c *Custom) Infer(n *graph.Node) error {
 	n.Why("%s: %s", why, fmtShape(s))
 	n.FLOPs = calc.Sym("?")
 	return nil
-}
-
-// sortedKeys is a helper for deterministic output.
-func sortedKeys(m map[int]bool) []int {
-	var ks []int
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Ints(ks)
-	return ks
 }
 
 // Weights is a node that only holds parameter tensors, fed to it as

@@ -41,15 +41,6 @@ func (p Padding) String() string {
 	return fmt.Sprintf("explicit %v/%v", p.Begin, p.End)
 }
 
-// window is one spatial axis of a sliding window: the numbers the output
-// size depends on.
-type window struct {
-	in       graph.Dim
-	k, s, d  int64
-	pb, pe   int64 // explicit padding; for same modes computed from in
-	sameMode bool
-}
-
 // padsFor resolves the padding of spatial axis i; for the same modes the
 // pads depend on the input size and are returned as computed.
 func (p Padding) padsFor(i, n int, in graph.Dim, k, s, d int64) (pb, pe int64, err error) {

@@ -163,7 +163,7 @@ type Upscale struct {
 
 func (u *Upscale) Infer(n *graph.Node) error {
 	in := n.In(0)
-	if in == nil || len(in) < 3 {
+	if len(in) < 3 {
 		return fmt.Errorf("upscaling needs (batch, channels, spatial…) input, got %s", fmtShape(in))
 	}
 	nsp := len(in) - 2

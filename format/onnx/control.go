@@ -42,6 +42,7 @@ func (b *builder) control(nd *Node, name string, ins, outs []*graph.Value, sc *s
 	case "If":
 		th, el := nd.Attr("then_branch"), nd.Attr("else_branch")
 		if th == nil || th.G == nil || el == nil || el.G == nil {
+			//lint:ignore ST1005 the message starts with the operator's (or operand's) name
 			b.add(nd, name, errOp{fmt.Errorf("If needs then_branch and else_branch graphs")}, 1, ins, outs)
 			return nil
 		}
@@ -121,6 +122,7 @@ type branches struct {
 
 func (b *branches) Infer(n *graph.Node) error {
 	if len(n.Inputs) < 1+2*b.N || len(n.Outputs) > b.N {
+		//lint:ignore ST1005 the message starts with the operator's (or operand's) name
 		return fmt.Errorf("If needs the condition and %d outputs of each branch", b.N)
 	}
 	for i := range n.Outputs {

@@ -425,6 +425,7 @@ func (b *builder) constant(nd *Node) graph.Op {
 			return &tensor.Constant{Shape: graph.S(int64(len(a.Strings))), DType: "string"}
 		}
 	}
+	//lint:ignore ST1005 the message starts with the operator's (or operand's) name
 	return errOp{fmt.Errorf("Constant has no value attribute")}
 }
 

@@ -42,6 +42,7 @@ func (r *rnn) Infer(n *graph.Node) error {
 		h = rr[2].Size
 	}
 	if w[1].Known() && w[1].Size != r.Gates*h {
+		//lint:ignore ST1005 the message starts with the operator's (or operand's) name
 		return fmt.Errorf("W %s must have %d*%d rows", fmtDims(w), r.Gates, h)
 	}
 	if !I.Known() {

@@ -137,7 +137,7 @@ type Det struct{}
 
 func (Det) Infer(n *graph.Node) error {
 	in := n.In(0)
-	if in == nil || len(in) < 2 {
+	if len(in) < 2 {
 		return fmt.Errorf("Det needs (…, M, M) input, got %s", fmtShape(in))
 	}
 	n.SetOut(0, in[:len(in)-2].Clone())

@@ -38,6 +38,7 @@ func (g *Gemm) Infer(n *graph.Node) error {
 		k2, nn = nn, k2
 	}
 	if !k.Compatible(k2) {
+		//lint:ignore ST1005 the message starts with the operator's (or operand's) name
 		return fmt.Errorf("A %s and B %s do not multiply: inner sizes %d and %d (transA=%v, transB=%v)", fmtShape(a), fmtShape(b), k.Size, k2.Size, g.TransA, g.TransB)
 	}
 	if !k.Known() {
@@ -47,6 +48,7 @@ func (g *Gemm) Infer(n *graph.Node) error {
 	if present(n, 2) {
 		if c := n.In(2); c != nil {
 			if _, err := Broadcast(out, c); err != nil {
+				//lint:ignore ST1005 the message starts with the operator's (or operand's) name
 				return fmt.Errorf("C %s does not broadcast to (M, N) = %s", fmtShape(c), fmtShape(out))
 			}
 			if !nn.Known() && len(c) > 0 && c[len(c)-1].Known() && c[len(c)-1].Size != 1 {

@@ -63,7 +63,7 @@ func (m *Norm) Infer(n *graph.Node) error {
 	}
 	if m.Stats == ChannelStats && len(in) >= 2 {
 		for i := 1; i < len(n.Inputs) && i < 5; i++ {
-			if s := n.In(i); s != nil && len(s) == 1 && !s[0].Compatible(in[1]) {
+			if s := n.In(i); len(s) == 1 && !s[0].Compatible(in[1]) {
 				return fmt.Errorf("input %d %s does not match the %s channels", i, fmtShape(s), in[1])
 			}
 		}
