@@ -94,13 +94,16 @@ type GGUFType struct {
 	BlockSize, BlockBytes int64
 }
 
-// GGUFTypes are the common GGUF quantizations. A whole model at one type
-// takes ceil(params/BlockSize)*BlockBytes bytes; real files keep norms in
-// F32 and mix types per tensor (Q4_K_M puts some tensors in Q6_K), so a
-// file's own header gives its exact size.
-var GGUFTypes = []GGUFType{
-	{"Q8_0", 32, 34}, {"Q6_K", 256, 210}, {"Q5_K", 256, 176}, {"Q5_0", 32, 22},
-	{"Q4_K", 256, 144}, {"Q4_0", 32, 18}, {"Q3_K", 256, 110}, {"Q2_K", 256, 84},
+// GGUFTypes are the common GGUF quantizations, largest first. A whole
+// model at one type takes ceil(params/BlockSize)*BlockBytes bytes; real
+// files keep norms in F32 and mix types per tensor (Q4_K_M puts some
+// tensors in Q6_K), so a file's own header gives its exact size. It is a
+// function, not a variable, so that no caller can change the table.
+func GGUFTypes() []GGUFType {
+	return []GGUFType{
+		{"Q8_0", 32, 34}, {"Q6_K", 256, 210}, {"Q5_K", 256, 176}, {"Q5_0", 32, 22},
+		{"Q4_K", 256, 144}, {"Q4_0", 32, 18}, {"Q3_K", 256, 110}, {"Q2_K", 256, 84},
+	}
 }
 
 // transformer builds the section from the architecture and the totals.
@@ -166,7 +169,7 @@ func weightMemory(P int64) ([]WeightMemory, error) {
 			out = append(out, WeightMemory{DType: d.name, BitsPerWeight: float64(d.bits), Bytes: v, Explain: e.Equation() + " bytes"})
 		}
 	}
-	for _, q := range GGUFTypes {
+	for _, q := range GGUFTypes() {
 		e := calc.Mul(calc.Ceil(calc.N(P), calc.N(q.BlockSize)), calc.N(q.BlockBytes))
 		if err := e.Err(); err != nil {
 			return nil, err
