@@ -116,9 +116,9 @@ func (c *userClass) AttrNames() []string {
 // file: the function, nil when there is none (or it is not defined
 // yet). A method left out because Starlark cannot parse it is an error
 // when called if it makes layers, else a placeholder.
-func (c *userClass) method(name string) (starlark.Value, *pyhost.Method) {
+func (c *userClass) method(name string) (starlark.Value, *pyhost.MethodStmt) {
 	for k := 0; k < 8 && c != nil; k++ {
-		var m *pyhost.Method
+		var m *pyhost.MethodStmt
 		for i := range c.src.Methods {
 			if c.src.Methods[i].Name == name {
 				m = &c.src.Methods[i] // the last definition wins, as in Python

@@ -391,37 +391,6 @@ func runError(name string, err error, max uint64, files map[string]bool) error {
 	if !errors.As(err, &ee) {
 		return fmt.Errorf("%s: %v", name, err)
 	}
-	msg := ee.Msg
-	if strings.Contains(msg, "too many steps") {
-		msg = fmt.Sprintf("stopped after %d steps: the script runs too long (an endless loop?)", max)
-	}
-	var pos graph.Pos
-	var chain []string
-	for i := len(ee.CallStack) - 1; i >= 0; i-- {
-		fr := ee.CallStack[i]
-		if !fr.Pos.IsValid() || fr.Pos.Filename() != name && !files[fr.Pos.Filename()] {
-			continue
-		}
-		p := graph.Pos{File: fr.Pos.Filename(), Line: int(fr.Pos.Line), Col: int(fr.Pos.Col)}
-		if pos.File == "" {
-			pos = p
-			if fr.Name != "<toplevel>" {
-				chain = append(chain, "in "+pyhost.DisplayName(fr.Name))
-			}
-			continue
-		}
-		chain = append(chain, fmt.Sprintf("called from %s", p))
-	}
-	if len(chain) > 12 {
-		// Deep recursion: the first calls and the outermost two.
-		n := len(chain)
-		chain = append(append(chain[:10:10], fmt.Sprintf("… %d more calls", n-12)), chain[n-2:]...)
-	}
-	if len(chain) > 0 {
-		msg += " (" + strings.Join(chain, ", ") + ")"
-	}
-	if pos.File == "" {
-		pos.File = name
-	}
+	pos, msg := pyhost.Locate(name, ee, max, files)
 	return &posError{pos: pos, err: errors.New(msg)}
 }

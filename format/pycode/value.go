@@ -168,7 +168,7 @@ type userClass struct {
 	name  string
 	bases string
 	line  int
-	src   *pyhost.Class
+	src   *pyhost.ClassStmt
 	fns   map[string]*starlark.Function // its methods, once found (classes.go)
 }
 

@@ -528,6 +528,9 @@ func reorderArgs(content string) string {
 	}
 	star, late := false, false
 	for _, it := range items {
+		if strings.TrimSpace(it) == "*" {
+			return content // a def's keyword-only marker: parameters stay in order
+		}
 		switch kind(it) {
 		case 2:
 			star = true

@@ -28,9 +28,10 @@ type TryBlock struct {
 	Handler []int // … and in the first except clause
 }
 
-// class is a Python class statement, which Starlark cannot run: its name
-// is bound to a placeholder that explains this when it is used.
-type Class struct {
+// ClassStmt is a class statement as Prepare found it without
+// PrepareOptions.Classes: a class the front-end models (its body left
+// out), or a compiled one whose methods run as functions.
+type ClassStmt struct {
 	Name  string
 	Bases string
 	Line  int
@@ -41,12 +42,12 @@ type Class struct {
 	// run (a model built in a method): the block is kept as
 	// if "class C": with each method a function named MethodVar(C, m).
 	Compiled bool
-	Methods  []Method
+	Methods  []MethodStmt
 	File     string // the file that defines it (set by the front-end)
 }
 
 // Method is a method of a compiled class.
-type Method struct {
+type MethodStmt struct {
 	Name string
 	Kind string // "", "static", "class" or "property", from its decorator
 	Line int
@@ -85,11 +86,15 @@ func DisplayName(fn string) string {
 type Source struct {
 	Text       string
 	Imports    []Binding
-	Classes    []Class
+	Classes    []ClassStmt
 	Rewrites   []string     // what was changed, for notes
 	TryImports []Binding    // imports inside try statements, run as __imp__(i) assignments
 	Tries      []TryBlock   // try statements with imports, decided by __try__(i)
 	Generators map[int]bool // first lines of the functions that yield
+	// With PrepareOptions.Classes: the line of each class statement (now
+	// a def) and its name, and the decorator kind of a def's line.
+	ClassDefs  map[int]string
+	Decorators map[int]string
 }
 
 // openTry is a try statement being read by prepare: its indentation,
@@ -116,6 +121,11 @@ type PrepareOptions struct {
 	// classes are compiled (Class.Compiled): their methods run as
 	// functions named MethodVar(C, m). nil: every class is compiled.
 	Modeled func(bases string) bool
+	// Classes makes every class statement a class the host runs
+	// (classprep.go, classes.go), at any depth, and removes type
+	// annotations: the way of PyTorch and Keras code. Modeled is then
+	// not used.
+	Classes bool
 }
 
 // Prepare rewrites src so that Starlark accepts it, line for line: import
@@ -150,10 +160,59 @@ func Prepare(src string, opt PrepareOptions) *Source {
 	type openDef struct{ indent, line int }
 	var defs []openDef
 	s.Generators = map[int]bool{}
+	if opt.Classes {
+		s.ClassDefs, s.Decorators = map[int]string{}, map[int]string{}
+	}
+	// With opt.Classes, the decorator kind waiting for the next def.
+	deco := ""
 	for i := 0; i < len(lines); i++ {
 		l := lines[i]
 		text := strings.Join(phys[l.first:l.last+1], "\n")[l.indent:]
 		word := firstWord(text)
+		if opt.Classes {
+			// Rewritten in place, newlines kept (set would join the lines).
+			put := func(t string) {
+				ls := strings.Split(strings.Repeat(" ", l.indent)+t, "\n")
+				for j := l.first; j <= l.last; j++ {
+					phys[j] = ""
+					if k := j - l.first; k < len(ls) {
+						phys[j] = ls[k]
+					}
+				}
+			}
+			switch {
+			case word == "class":
+				if def, name, ok := classStatement(text); ok {
+					put(def)
+					s.ClassDefs[l.first+1] = name
+					text, word = def, "def"
+				}
+			case strings.HasPrefix(text, "@"):
+				if k := decoratorKind(text); k != "" {
+					deco = k
+				}
+				set(l, "")
+				continue
+			case word == "def":
+				text = stripDefAnnotations(text)
+				put(text)
+			default:
+				if t, ok := stripVarAnnotation(text); ok {
+					text, word = t, firstWord(t)
+					put(text)
+				}
+			}
+			if t := splatDicts(text); t != text {
+				text = t
+				put(text)
+			}
+			if word == "def" {
+				if deco != "" {
+					s.Decorators[l.first+1] = deco
+				}
+				deco = ""
+			}
+		}
 		for len(defs) > 0 && defs[len(defs)-1].indent >= l.indent {
 			defs = defs[:len(defs)-1]
 		}
@@ -185,7 +244,7 @@ func Prepare(src string, opt PrepareOptions) *Source {
 					line := phys[l.first]
 					k := l.indent + strings.Index(text, name)
 					phys[l.first] = line[:k] + MethodVar(c.Name, name) + line[k+len(name):]
-					c.Methods = append(c.Methods, Method{Name: name, Kind: cls.kind, Line: l.first + 1})
+					c.Methods = append(c.Methods, MethodStmt{Name: name, Kind: cls.kind, Line: l.first + 1})
 					cls.kind = ""
 				default:
 					// Class attributes, docstrings, nested classes: not run.
@@ -257,11 +316,11 @@ func Prepare(src string, opt PrepareOptions) *Source {
 		case word == "class" && l.indent == 0 && compiledClass(text, opt.Modeled) && !s.layerBase(text):
 			// A class that is not a layer: its methods run.
 			m := classHead.FindStringSubmatch(text)
-			s.Classes = append(s.Classes, Class{Line: l.first + 1, Name: m[1], Bases: m[2], Compiled: true})
+			s.Classes = append(s.Classes, ClassStmt{Line: l.first + 1, Name: m[1], Bases: m[2], Compiled: true})
 			set(l, fmt.Sprintf("if %q:", "class "+m[1]))
 			cls = &openClass{idx: len(s.Classes) - 1, body: -1}
 		case word == "class":
-			c := Class{Line: l.first + 1}
+			c := ClassStmt{Line: l.first + 1}
 			if m := classHead.FindStringSubmatch(text); m != nil {
 				c.Name, c.Bases = m[1], m[2]
 			}
@@ -392,7 +451,7 @@ func (s *Source) layerBase(text string) bool {
 // skipMethod removes the method of a compiled class that contains line
 // (1-based), for a method Starlark cannot parse: its def line becomes
 // pass. It returns the class, the method and its text.
-func (s *Source) SkipMethod(line int) (c *Class, m *Method, text string, ok bool) {
+func (s *Source) SkipMethod(line int) (c *ClassStmt, m *MethodStmt, text string, ok bool) {
 	phys := strings.Split(s.Text, "\n")
 	lines := splitLogical(phys)
 	for ci := range s.Classes {
