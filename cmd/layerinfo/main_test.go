@@ -57,64 +57,6 @@ func TestGolden(t *testing.T) {
 	}
 }
 
-func TestStdin(t *testing.T) {
-	src, err := os.ReadFile("../../examples/mnist_nolearn.py")
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, out, errs := runCLI([]string{"-"}, string(src))
-	if code != exitOK || !strings.Contains(out, "217,706") {
-		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errs)
-	}
-}
-
-func TestExitCodes(t *testing.T) {
-	bad := filepath.Join(t.TempDir(), "bad.py")
-	os.WriteFile(bad, []byte("from lasagne.layers import *\nl = InputLayer((None, 1, 4, 4))\nl = Conv2DLayer(l, 2, 7, name='c')\n"), 0o644)
-	for _, c := range []struct {
-		name   string
-		args   []string
-		code   int
-		stderr string
-	}{
-		{"help", []string{"--help"}, exitOK, ""},
-		{"no file", nil, exitUsage, "layerinfo: no model file given (FILE, or - for standard input)\nRun 'layerinfo --help' for usage.\n"},
-		{"bad flag", []string{"--nope", "x"}, exitUsage, "layerinfo: flag provided but not defined: -nope\nRun 'layerinfo --help' for usage.\n"},
-		{"unknown format", []string{"--format", "nope", bad}, exitUsage, `unknown format "nope"`},
-		{"both outputs", []string{"--json", "--explain", bad}, exitUsage, "cannot be combined"},
-		{"missing file", []string{"does-not-exist.py"}, exitModel, "no such file"},
-		{"model error", []string{bad}, exitModel, "bad.py:3:5: layer c (Conv2DLayer): height: 4-(7-1) = -2"},
-		{"flags after the file", []string{bad, "--json"}, exitModel, "bad.py:3:5"},
-		{"two files", []string{bad, bad}, exitUsage, "one model file at a time, got 2"},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			code, _, errs := runCLI(c.args, "")
-			if code != c.code || !strings.Contains(errs, c.stderr) || c.stderr == "" && errs != "" {
-				t.Errorf("exit %d, stderr %q; want exit %d and %q", code, errs, c.code, c.stderr)
-			}
-		})
-	}
-}
-
-// TestHelpAndVersion: help is asked for, so it goes to stdout with exit 0;
-// a usage error is one line and a pointer to --help, on stderr.
-func TestHelpAndVersion(t *testing.T) {
-	for _, args := range [][]string{{"--help"}, {"-h"}, {"x.py", "--help"}} {
-		code, out, errs := runCLI(args, "")
-		if code != exitOK || errs != "" || !strings.HasPrefix(out, "usage: layerinfo") || !strings.Contains(out, "-explain") || !strings.Contains(out, "Examples:") {
-			t.Errorf("%v: exit %d, stderr %q, stdout starts %.40q", args, code, errs, out)
-		}
-	}
-	code, out, errs := runCLI([]string{"--version"}, "")
-	if code != exitOK || errs != "" || !strings.HasPrefix(out, "layerinfo ") || !strings.Contains(out, "go1.") || strings.Count(out, "\n") != 1 {
-		t.Errorf("--version: exit %d, stdout %q, stderr %q", code, out, errs)
-	}
-	code, out, errs = runCLI([]string{"--explian", "x.py"}, "")
-	if code != exitUsage || out != "" || strings.Count(errs, "\n") != 2 || strings.Contains(errs, "Flags:") {
-		t.Errorf("a misspelt flag: exit %d, stdout %q, stderr %q; want two lines on stderr", code, out, errs)
-	}
-}
-
 // TestBrokenBuild: a script that fails while it builds its layers exits 1
 // with the error, never 0 with the layers made so far; a failure after
 // the model is a note; a notebook and modules beside the script are read.

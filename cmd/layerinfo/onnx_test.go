@@ -35,18 +35,3 @@ func TestONNX(t *testing.T) {
 		t.Errorf("layer 0 %+v, bytes %v", r.Layers[0], r.Totals.ByDType)
 	}
 }
-
-func TestInputShapeFlag(t *testing.T) {
-	code, out, errs := runCLI([]string{"--input-shape", "input=2x3x224x224", alexnet}, "")
-	if code != exitOK || !strings.Contains(out, "2x64x55x55") {
-		t.Errorf("exit %d, stdout %s, stderr %s", code, out, errs)
-	}
-	code, _, errs = runCLI([]string{"--input-shape", "nope=1x3x224x224", alexnet}, "")
-	if code != exitModel || !strings.Contains(errs, `no input named "nope" (inputs: input)`) {
-		t.Errorf("unknown input: exit %d, %s", code, errs)
-	}
-	code, _, errs = runCLI([]string{"--input-shape", "input=1xAx2", alexnet}, "")
-	if code != exitUsage || !strings.Contains(errs, `"A" is not a size`) {
-		t.Errorf("bad size: exit %d, %s", code, errs)
-	}
-}

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -43,8 +45,32 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"unhex":       cmdUnhex,
 			"lenprefix64": cmdLenPrefix64,
+			"status":      cmdStatus,
 		},
 	})
+}
+
+// cmdStatus runs "status CODE COMMAND [ARGS...]": COMMAND as exec would
+// (its stdout and stderr for the commands that follow), failing unless it
+// exits with CODE. exec and ! exec tell only success from failure; the
+// exit codes 1 (the model) and 2 (usage) are part of the CLI's contract.
+func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: status CODE COMMAND [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) {
+			ts.Fatalf("%v", err)
+		}
+		got = exit.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("exit status %d, want %d", got, want)
+	}
 }
 
 // cmdUnhex writes a binary file from an annotated hex dump: "unhex IN OUT".
