@@ -376,3 +376,28 @@ func TestRowsOtherOps(t *testing.T) {
 		t.Errorf("Select: %+v", sel)
 	}
 }
+
+// TestPerExample: FLOPs are per example when the first layer with
+// outputs has an open leading axis, whole when the batch is fixed.
+func TestPerExample(t *testing.T) {
+	r := smallNet()
+	if got := perExample(r); got != " (per example)" {
+		t.Errorf("open batch: %q", got)
+	}
+	fixed := shape(graph.D(8), graph.D(1), graph.D(4), graph.D(4))
+	r.Layers[0].OutputShapes = []*stats.Shape{fixed}
+	if got := perExample(r); got != "" {
+		t.Errorf("batch 8: %q", got)
+	}
+	// A first row without outputs is passed over; an unknown rank is not
+	// an open batch.
+	r.Layers = append([]stats.Layer{{Name: "const"}}, r.Layers...)
+	r.Layers[1].OutputShapes = []*stats.Shape{nil}
+	if got := perExample(r); got != "" {
+		t.Errorf("unknown rank: %q", got)
+	}
+	r.Layers[1].OutputShapes = []*stats.Shape{shape(graph.Symbol("batch"), graph.D(3))}
+	if got := perExample(r); got != " (per example)" {
+		t.Errorf("named batch after a row without outputs: %q", got)
+	}
+}

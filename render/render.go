@@ -304,15 +304,17 @@ func totalLines(r *stats.Report) (labels, values []string) {
 	return labels, values
 }
 
-// perExample says when FLOPs are per example because the batch is unknown.
+// perExample says when FLOPs are per example: when the first layer with
+// outputs (the model's input, as a rule) has an open leading axis.
 func perExample(r *stats.Report) string {
 	for _, l := range r.Layers {
-		for _, s := range l.OutputShapes {
-			if s != nil && len(*s) > 0 && !(*s)[0].Known() {
-				return " (per example)"
-			}
-			return ""
+		if len(l.OutputShapes) == 0 {
+			continue
 		}
+		if s := l.OutputShapes[0]; s != nil && len(*s) > 0 && !(*s)[0].Known() {
+			return " (per example)"
+		}
+		return ""
 	}
 	return ""
 }
