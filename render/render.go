@@ -1,6 +1,3 @@
-// Package render writes a report as a text table, as the explained
-// arithmetic, or as JSON. It only formats: every number and every formula
-// comes from the report.
 package render
 
 import (
