@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/layerinfo/layerinfo/format"
 	"github.com/layerinfo/layerinfo/internal/textlimit"
 )
 
@@ -417,34 +418,38 @@ func sortedKeys[V any](m map[string]V) []string {
 // family has (Google's bert_config.json, GPT-2's n_embd/n_layer/n_head),
 // or two of the sizes at the top level (hidden_size, num_hidden_layers,
 // …; one when it is named after a supported model type), so that a
-// config whose type cannot be told gets the hf error asking for
-// --model-type rather than "unrecognized format". A spec (top-level
+// config whose type cannot be told gets the hf error asking for the
+// model type rather than "unrecognized format". A spec (top-level
 // layers), a Keras model (class_name), a sharded-checkpoint index
 // (weight_map) or Meta's params.json (multiple_of) is not one. Only the
 // first bytes are needed.
-func Sniff(name string, head []byte) bool {
+func Sniff(name string, head []byte) bool { return sniff(name, head) > format.No }
+
+// sniff is Sniff saying how sure it is: a model_type, architectures with
+// a size, or one family's keys are likely; sizes alone only maybe.
+func sniff(name string, head []byte) format.Sure {
 	s := bytes.TrimSpace(head)
 	s = bytes.TrimPrefix(s, []byte("\xef\xbb\xbf"))
 	if len(s) == 0 || s[0] != '{' {
-		return false
+		return format.No
 	}
 	t := string(s)
 	if strings.Contains(t, `"model_type"`) {
-		return true
+		return format.Likely
 	}
 	if strings.Contains(t, `"architectures"`) {
 		for _, k := range []string{`"hidden_size"`, `"d_model"`, `"n_embd"`, `"dim"`, `"num_hidden_layers"`, `"n_layer"`} {
 			if strings.Contains(t, k) {
-				return true
+				return format.Likely
 			}
 		}
 	}
 	keys := topKeys(s)
 	if len(keys.anyOf("layers", "class_name", "keras_version", "weight_map", "multiple_of")) > 0 {
-		return false // a spec, a Keras model, a checkpoint index, Meta's params.json
+		return format.No // a spec, a Keras model, a checkpoint index, Meta's params.json
 	}
 	if mt, _ := typeFromKeys(keys); mt != "" {
-		return true
+		return format.Likely
 	}
 	core := 0
 	for k := range keys {
@@ -453,7 +458,10 @@ func Sniff(name string, head []byte) bool {
 		}
 	}
 	mt := pathPattern(name)
-	return core >= 2 || (core == 1 && (families()[mt].build != nil || typeAliases[mt] != ""))
+	if core >= 2 || (core == 1 && (families()[mt].build != nil || typeAliases[mt] != "")) {
+		return format.Maybe
+	}
+	return format.No
 }
 
 // topKeys reads the top-level keys of a JSON object as far as data goes

@@ -21,13 +21,9 @@ func (Format) Doc() string {
 	return "Hugging Face transformers config.json: exact parameters per block, memory, KV cache and FLOPs per token"
 }
 
-// Sniff: a JSON object with model_type, or a configuration's keys.
-func (Format) Sniff(name string, head []byte) format.Sure {
-	if Sniff(name, head) {
-		return format.Likely
-	}
-	return format.No
-}
+// Sniff: a JSON object with model_type, architectures and a size, or
+// one family's keys are likely; sizes alone maybe.
+func (Format) Sniff(name string, head []byte) format.Sure { return sniff(name, head) }
 
 // Decode reads the configuration; a model type layerinfo does not build,
 // given in Options, is a format.UsageError.

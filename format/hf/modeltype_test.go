@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/layerinfo/layerinfo/format"
 	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/infer"
 )
@@ -360,6 +361,28 @@ func TestSniffOthers(t *testing.T) {
 		}
 		if !Sniff(filepath.Base(path), data) {
 			t.Errorf("hf.Sniff leaves %s", path)
+		}
+	}
+}
+
+// TestSniffSure: a model_type, architectures with a size or one family's
+// keys make a config likely; sizes alone only maybe, so that a format
+// surer of the file is tried first.
+func TestSniffSure(t *testing.T) {
+	for _, c := range []struct {
+		name, head string
+		want       format.Sure
+	}{
+		{"config.json", `{"model_type": "bert"}`, format.Likely},
+		{"x.json", `{"architectures": ["LlamaForCausalLM"], "hidden_size": 64}`, format.Likely},
+		{"hparams.json", `{"n_vocab": 50257, "n_ctx": 1024, "n_embd": 768, "n_head": 12, "n_layer": 12}`, format.Likely},
+		{"config.json", `{"hidden_size": 64, "num_hidden_layers": 2}`, format.Maybe},
+		{"llama_config.json", `{"hidden_size": 64, "rms_norm_eps": 1e-06}`, format.Maybe},
+		{"config.json", `{"hidden_size": 64, "rms_norm_eps": 1e-06}`, format.No},
+		{"model.yaml", "model_type: bert\n", format.No},
+	} {
+		if got := (Format{}).Sniff(c.name, []byte(c.head)); got != c.want {
+			t.Errorf("Sniff(%q, %q) = %v, want %v", c.name, c.head, got, c.want)
 		}
 	}
 }
