@@ -7,7 +7,9 @@
 // each op (package op) computing shapes, parameters and FLOPs with their
 // arithmetic (package calc); stats builds the report; render prints it.
 //
-//	g, err := layerinfo.Load(ctx, layerinfo.File("mnist.py"), layerinfo.Options{})
+//	in, closeFn, err := layerinfo.File("mnist.py")
+//	defer closeFn()
+//	g, err := layerinfo.Load(ctx, in, layerinfo.Options{})
 //	r, err := layerinfo.Analyze(ctx, g, layerinfo.Options{})
 //	render.Table(os.Stdout, r)
 //
