@@ -157,3 +157,51 @@ func TestSniffConfigs(t *testing.T) {
 		}
 	}
 }
+
+// TestFallback: Python code saved as mnist.yaml is tried as a spec first
+// (the extension says maybe) and, that failing, read as Python (its
+// Lasagne imports say maybe too), with a note saying so; the numbers are
+// the seed's.
+func TestFallback(t *testing.T) {
+	src, err := os.ReadFile("examples/mnist_nolearn.py")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range layerinfo.Formats() {
+		want := format.No
+		switch f.Name() {
+		case "spec", "python":
+			want = format.Maybe
+		}
+		if s := f.Sniff("mnist.yaml", src); s != want {
+			t.Errorf("%s says %v, want %v", f.Name(), s, want)
+		}
+	}
+	g, err := layerinfo.Load(t.Context(), layerinfo.Bytes("mnist.yaml", src), layerinfo.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Format != "nolearn" || !strings.Contains(strings.Join(g.Notes, "\n"), "read as python: as spec it could not be read: mnist.yaml") {
+		t.Errorf("format %s, notes %q", g.Format, g.Notes)
+	}
+	r, err := layerinfo.Analyze(t.Context(), g, layerinfo.Options{})
+	if err != nil || r.Totals.TrainableParams != 217706 { // nolearn's printout of the seed network
+		t.Errorf("%v, %+v", err, r)
+	}
+	// A spec is sure of a layers list with types.
+	for _, c := range []struct {
+		name, head string
+		want       format.Sure
+	}{
+		{"m.yaml", "layers:\n  - type: dense\n", format.Likely},
+		{"m.json", `{"layers": [{"type": "dense"}]}`, format.Likely},
+		{"m.yaml", "name: x\n", format.Maybe},
+		{"m.py", "layers:\n  - type: dense\n", format.No},
+	} {
+		for _, f := range layerinfo.Formats() {
+			if f.Name() == "spec" && f.Sniff(c.name, []byte(c.head)) != c.want {
+				t.Errorf("spec.Sniff(%q, %q) = %v, want %v", c.name, c.head, f.Sniff(c.name, []byte(c.head)), c.want)
+			}
+		}
+	}
+}

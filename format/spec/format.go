@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"bytes"
 	"context"
 
 	"github.com/layerinfo/layerinfo/format"
@@ -17,12 +18,17 @@ func (Format) Doc() string {
 	return "layerinfo's own model spec (YAML or JSON): layers by type and attributes"
 }
 
-// Sniff: see the function Sniff.
+// Sniff: a layers list whose entries have a type is likely; any other
+// YAML file Sniff takes (by its extension) only maybe, so that a format
+// surer of it is tried first.
 func (Format) Sniff(name string, head []byte) format.Sure {
-	if Sniff(name, head) {
+	switch {
+	case !Sniff(name, head):
+		return format.No
+	case yamlLayers.Match(head) || bytes.HasPrefix(bytes.TrimLeft(head, " \t\r\n\ufeff"), []byte("{")):
 		return format.Likely
 	}
-	return format.No
+	return format.Maybe
 }
 
 func (Format) Decode(ctx context.Context, in format.Input) (*graph.Graph, error) {
