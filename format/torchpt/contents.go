@@ -380,7 +380,7 @@ func (w *sorter) mapTensors(v any, path []string, c *candidate) {
 // objectClass is the class an object instantiates: NEWOBJ's class, or the
 // class argument of copyreg._reconstructor (protocols 0 and 1).
 func objectClass(o *Object) Global {
-	if (o.Class == Global{"copyreg", "_reconstructor"} || o.Class == Global{"copy_reg", "_reconstructor"}) && len(o.Args) > 0 {
+	if (o.Class == Global{Module: "copyreg", Name: "_reconstructor"} || o.Class == Global{Module: "copy_reg", Name: "_reconstructor"}) && len(o.Args) > 0 {
 		if g, ok := o.Args[0].(Global); ok {
 			return g
 		}
@@ -871,7 +871,7 @@ func describeObject(o *Object) string {
 			return "numpy dtype " + dt.name
 		}
 		return "numpy dtype"
-	case cls == Global{"argparse", "Namespace"}:
+	case cls == Global{Module: "argparse", Name: "Namespace"}:
 		if d, ok := o.State.(*Dict); ok {
 			return fmt.Sprintf("argparse.Namespace of %d fields", len(d.Keys))
 		}
@@ -891,7 +891,7 @@ type npDType struct {
 // then BUILD (3, "<", ...).
 func numpyDType(v any) (npDType, bool) {
 	o, ok := v.(*Object)
-	if !ok || o.Class != (Global{"numpy", "dtype"}) || len(o.Args) < 1 {
+	if !ok || o.Class != (Global{Module: "numpy", Name: "dtype"}) || len(o.Args) < 1 {
 		return npDType{}, false
 	}
 	code, ok := o.Args[0].(string)

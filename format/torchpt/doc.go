@@ -14,9 +14,9 @@
 //   - Tensor data is never read. Only the zip central directory, the small
 //     text records and data.pkl are (for the legacy format, the leading
 //     pickles and one 8-byte header per storage).
-//   - The pickle is interpreted by a restricted virtual machine that never
-//     executes anything: it builds inert Go values, and globals must be on
-//     an allow-list (collections.OrderedDict, the torch._utils rebuild
+//   - The pickle is interpreted by a restricted virtual machine
+//     (internal/pickle) that never executes anything: it builds inert Go
+//     values, and globals must be on an allow-list (collections.OrderedDict, the torch._utils rebuild
 //     functions, torch storage classes and dtypes, torch.Size, NumPy's
 //     scalar/array/dtype reconstructors, kept as inert objects, ...). Any
 //     other global is an error naming it and its offset, unless
@@ -25,8 +25,9 @@
 //   - All lengths are capped: data.pkl size, pickle stack, MARK depth, memo
 //     entries, container elements, integer literals, storages, and the
 //     depth and size of the object graph walked to name tensors.
-//   - Errors have the form "file: data.pkl offset N: what" for the pickle,
-//     "file: offset N: what" or "file: what" elsewhere.
+//   - Errors are *graph.OffsetError, of the form "file: data.pkl offset N:
+//     what" for the pickle, "file: offset N: what" or "file: what"
+//     elsewhere.
 //
 // File.Contents sorts what a checkpoint holds by structure: the model's
 // tensors (a state dict, or a pickled nn.Module read as its state_dict)

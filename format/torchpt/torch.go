@@ -228,7 +228,7 @@ func (s *session) call(g Global, args Tuple) (any, error) {
 			if l, ok := args[0].(*List); ok {
 				for _, it := range l.Items {
 					if kv, ok := it.(Tuple); ok && len(kv) == 2 {
-						d.set(kv[0], kv[1])
+						d.Put(kv[0], kv[1])
 						continue
 					}
 					return nil, errors.New("items must be (key, value) pairs")
@@ -311,7 +311,7 @@ func (s *session) call(g Global, args Tuple) (any, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", fn, err)
 		}
-		if t, ok := v.(*Tensor); ok && args[1] == (Global{"torch.nn.parameter", "Parameter"}) {
+		if t, ok := v.(*Tensor); ok && args[1] == (Global{Module: "torch.nn.parameter", Name: "Parameter"}) {
 			c := *t
 			c.Parameter = true
 			v = &c

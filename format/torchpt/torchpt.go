@@ -14,8 +14,10 @@ import (
 	"strings"
 	"unsafe"
 
+	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/internal/budget"
 	"github.com/layerinfo/layerinfo/internal/fileio"
+	"github.com/layerinfo/layerinfo/internal/pickle"
 	"github.com/layerinfo/layerinfo/stats"
 )
 
@@ -29,39 +31,6 @@ const (
 	maxSmallRecord     = 256
 	maxDims            = 64 // dimensions of a tensor
 )
-
-// Error is a decoding error located in a file and, for pickle errors, in a
-// record of the archive.
-type Error struct {
-	File   string // file name, or "" when decoding an anonymous reader
-	Entry  string // "data.pkl" for errors inside the pickle, else ""
-	Offset int64  // byte offset in Entry (or in the file); -1 if unknown
-	Msg    string
-	Err    error
-}
-
-func (e *Error) Error() string {
-	var sb strings.Builder
-	if e.File != "" {
-		sb.WriteString(e.File)
-	} else {
-		sb.WriteString("torchpt")
-	}
-	sb.WriteString(": ")
-	if e.Entry != "" {
-		sb.WriteString(e.Entry)
-		sb.WriteString(" ")
-	}
-	if e.Offset >= 0 {
-		sb.WriteString("offset ")
-		sb.WriteString(strconv.FormatInt(e.Offset, 10))
-		sb.WriteString(": ")
-	}
-	sb.WriteString(e.Msg)
-	return sb.String()
-}
-
-func (e *Error) Unwrap() error { return e.Err }
 
 // Decoder holds decoding options. The zero value uses the defaults.
 type Decoder struct {
@@ -203,30 +172,32 @@ func (s *session) unknown(g Global) {
 }
 
 func (s *session) errf(entry string, off int64, err error, format string, args ...any) error {
-	return &Error{File: s.name, Entry: entry, Offset: off, Msg: fmt.Sprintf(format, args...), Err: err}
+	return &graph.OffsetError{File: s.name, Format: "torchpt", Entry: entry, Offset: off, Msg: fmt.Sprintf(format, args...), Err: err}
 }
 
 // unpickle runs one pickle from data[start:], returning its value and end.
 func (s *session) unpickle(data []byte, start int, base int64, entry string, persistent bool) (any, int, error) {
-	m := &machine{data: data, pos: start, base: base, lim: defaultLimits(), call: s.call, budget: s.budget, entry: entry}
-	m.resolve = func(g Global) error {
-		if !s.lenient && !allowed(g) {
-			return fmt.Errorf("global %s is not allowed", g)
+	m := &pickle.Machine{Call: s.call, Build: build, TypeName: torchName, Budget: s.budget, Entry: entry}
+	if !s.lenient {
+		m.Resolve = func(g Global) error {
+			if !allowed(g) {
+				return fmt.Errorf("global %s is not allowed", g)
+			}
+			return nil
 		}
-		return nil
 	}
 	if persistent {
-		m.persistentLoad = s.persistentLoad
+		m.PersistentLoad = s.persistentLoad
 	}
-	v, err := m.run()
+	v, end, err := m.Run(data, start, base)
 	if err != nil {
-		var pe *pickleError
-		if errors.As(err, &pe) {
-			return nil, 0, &Error{File: s.name, Entry: entry, Offset: pe.off, Msg: pe.msg}
+		var oe *graph.OffsetError
+		if errors.As(err, &oe) {
+			oe.File, oe.Format = s.name, "torchpt"
 		}
 		return nil, 0, err
 	}
-	return v, m.pos, nil
+	return v, end, nil
 }
 
 func (d *Decoder) decode(r io.ReaderAt, size int64, name string) (*File, error) {
@@ -269,7 +240,7 @@ func (d *Decoder) decode(r io.ReaderAt, size int64, name string) (*File, error) 
 func (d *Decoder) decodeZip(s *session, r io.ReaderAt, size int64) (*File, error) {
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
-		return nil, s.errf("", -1, err, "not a valid zip archive (truncated file?): %v", err)
+		return nil, s.errf("", -1, err, "not a valid zip archive (truncated file?)")
 	}
 	if len(zr.File) == 0 {
 		return nil, s.errf("", -1, nil, "empty zip archive")
@@ -320,12 +291,12 @@ func (d *Decoder) decodeZip(s *session, r io.ReaderAt, size int64) (*File, error
 	}
 	rc, err := pkl.Open()
 	if err != nil {
-		return nil, s.errf("data.pkl", -1, err, "%v", err)
+		return nil, s.errf("data.pkl", -1, err, "")
 	}
 	data, err := readRecord(rc, declared, int64(min(pkl.CompressedSize64, 1<<40)))
 	rc.Close()
 	if err != nil {
-		return nil, s.errf("data.pkl", -1, err, "reading: %v (%d of %d bytes)", err, len(data), declared)
+		return nil, s.errf("data.pkl", -1, fmt.Errorf("%w (%d of %d bytes)", err, len(data), declared), "reading")
 	}
 	root, end, err := s.unpickle(data, 0, 0, "data.pkl", true)
 	if err != nil {
@@ -426,7 +397,10 @@ func (d *Decoder) decodeLegacy(s *session, r io.ReaderAt, size int64) (*File, er
 	}
 	data := make([]byte, n)
 	if k, err := r.ReadAt(data, 0); int64(k) < n {
-		return nil, s.errf("", 0, err, "reading: %v", err)
+		if err == nil {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, s.errf("", 0, err, "reading")
 	}
 	magic, pos, err := s.unpickle(data, 0, 0, "", false)
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/layerinfo/layerinfo/graph"
 )
 
 // elemSize is the test's own table of bytes per element.
@@ -389,9 +391,9 @@ func TestHostile(t *testing.T) {
 	for _, c := range pickles {
 		err := decode(torchZip(t, "archive", []byte(c.pkl), nil, nil))
 		checkErr(t, c.name, err, c.want)
-		var e *Error
+		var e *graph.OffsetError
 		if err != nil && !errors.As(err, &e) {
-			t.Errorf("%s: error is not an *Error", c.name)
+			t.Errorf("%s: error is not a *graph.OffsetError", c.name)
 		}
 	}
 	// A DAG whose size doubles at each level must not blow up the walk.
@@ -479,9 +481,9 @@ func FuzzDecode(f *testing.F) {
 
 func check(t *testing.T, f *File, err error) {
 	if err != nil {
-		var e *Error
+		var e *graph.OffsetError
 		if !errors.As(err, &e) {
-			t.Fatalf("error %q is not an *Error", err)
+			t.Fatalf("error %q is not a *graph.OffsetError", err)
 		}
 		return
 	}
