@@ -217,6 +217,11 @@ func (c *Class) AttrNames() []string {
 
 // CallInternal makes an instance and runs __init__ with the arguments.
 func (c *Class) CallInternal(th *starlark.Thread, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	if th.CallStackDepth() > maxDepth {
+		// Python stops at 1000 frames; an __init__ that makes its own
+		// class would otherwise run the step limit out on a deep stack.
+		return nil, fmt.Errorf("maximum recursion depth exceeded while making %s", c.name)
+	}
 	o := &Instance{Class: c, attrs: map[string]starlark.Value{}, th: th, id: nextID.Add(1)}
 	for i := len(c.mro) - 1; i >= 0; i-- {
 		if n := c.mro[i].Native; n != nil && n.New != nil {
@@ -259,6 +264,9 @@ func firstInstance(a starlark.Tuple) (*Instance, bool) {
 }
 
 var nextID atomic.Uint32
+
+// maxDepth bounds the call stack at a class's construction.
+const maxDepth = 3000
 
 // Instance is an object of a Class: attributes in assignment order, and
 // State for the framework that made its class.

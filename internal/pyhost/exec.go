@@ -88,7 +88,15 @@ func (r *Run) Error(err error) error {
 // Starlark cannot parse is left out (a function or class: bound to a
 // placeholder), with a note in Run.Skipped. The Run is returned with
 // an error of the top level, so that what was defined can still be used.
-func Exec(name string, src []byte, opt Options) (*Run, error) {
+func Exec(name string, src []byte, opt Options) (run *Run, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if run != nil {
+				run.Close()
+			}
+			run, err = nil, fmt.Errorf("%s: internal error while running the script (please report): %v", name, r)
+		}
+	}()
 	text := string(StripBOM(src))
 	if err := CheckShape(name, text); err != nil {
 		return nil, err
@@ -96,6 +104,7 @@ func Exec(name string, src []byte, opt Options) (*Run, error) {
 	prep := Prepare(text, PrepareOptions{Classes: true})
 	th, max, stop := NewThread(name, opt.MaxSteps, opt.Budget)
 	r := &Run{Name: name, Thread: th, Source: prep, maxSteps: max, stop: stop}
+	run = r
 	mod := opt.ModuleName
 	if mod == "" {
 		mod = "__main__"
