@@ -231,10 +231,14 @@ func intFunc(f Func, a []elem, have []bool) (elem, bool) {
 			return known1(0), true
 		}
 		return unknownElem(), true
-	case Div:
+	case Div, FloorDiv:
 		switch {
 		case both && y.v != 0:
-			return known1(x.v / y.v), true // ONNX integer division truncates, as C does
+			q := x.v / y.v // truncated, as C does
+			if f == FloorDiv && x.v%y.v != 0 && (x.v < 0) != (y.v < 0) {
+				q--
+			}
+			return known1(q), true
 		case both:
 			return elem{}, false
 		case y.ok && y.v == 1:
@@ -406,6 +410,8 @@ func floatFunc(f Func, a []float64, have []bool) (float64, bool) {
 		return x * y, true
 	case Div:
 		return x / y, true
+	case FloorDiv:
+		return math.Floor(x / y), true
 	case Pow:
 		return math.Pow(x, y), true
 	case Mod, Fmod:

@@ -55,7 +55,8 @@ const (
 	Add
 	Sub
 	Mul
-	Div // integers truncate toward zero, as C (and ONNX) do
+	Div      // integers truncate toward zero, as C (and ONNX) do
+	FloorDiv // the quotient rounded down: Python's // (PyTorch rounding_mode="floor")
 	Pow
 	Mod  // Python's %: the sign of the divisor
 	Fmod // C's fmod: the sign of the dividend
@@ -102,7 +103,7 @@ var funcNames = [numFuncs]string{
 	Round: "Round", Selu: "Selu", Shrink: "Shrink", Sigmoid: "Sigmoid", Sign: "Sign", Sin: "Sin", Sinh: "Sinh",
 	Softplus: "Softplus", Softsign: "Softsign", Sqrt: "Sqrt", Swish: "Swish", Tan: "Tan", Tanh: "Tanh",
 	ThresholdedRelu: "ThresholdedRelu",
-	Add:             "Add", Sub: "Sub", Mul: "Mul", Div: "Div", Pow: "Pow", Mod: "Mod", Fmod: "Fmod",
+	Add:             "Add", Sub: "Sub", Mul: "Mul", Div: "Div", FloorDiv: "FloorDiv", Pow: "Pow", Mod: "Mod", Fmod: "Fmod",
 	BitShift: "BitShift", BitwiseAnd: "BitwiseAnd", BitwiseOr: "BitwiseOr", BitwiseXor: "BitwiseXor", PRelu: "PRelu",
 	Equal: "Equal", Less: "Less", Greater: "Greater", LessOrEqual: "LessOrEqual", GreaterOrEqual: "GreaterOrEqual",
 	And: "And", Or: "Or", Xor: "Xor", Not: "Not", IsNaN: "IsNaN", IsInf: "IsInf",

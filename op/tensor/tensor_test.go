@@ -378,3 +378,24 @@ func TestFuncNames(t *testing.T) {
 		t.Errorf("Where: %v, dtype %s; want int64 (its x's)", err, n.Outputs[0].DType)
 	}
 }
+
+// TestDivisions: integer Div truncates toward zero (C, ONNX); FloorDiv
+// rounds down (Python's //): -7/2 is -3 and -7//2 is -4; 7/2 and 7//2 are
+// both 3; a float FloorDiv floors the quotient, -7.5//2 = -4.
+func TestDivisions(t *testing.T) {
+	check(t, []otc{
+		{name: "div truncates", op: &tensor.Elementwise{Func: tensor.Div}, in: []*graph.Value{ints(-7, 7), ints(2)}, out: []graph.Shape{graph.S(2)}, konst: []int64{-3, 3}},
+		{name: "floor div", op: &tensor.Elementwise{Func: tensor.FloorDiv}, in: []*graph.Value{ints(-7, 7, -6), ints(2)}, out: []graph.Shape{graph.S(3)}, konst: []int64{-4, 3, -3}},
+		{name: "floor div by a negative", op: &tensor.Elementwise{Func: tensor.FloorDiv}, in: []*graph.Value{ints(7), ints(-2)}, out: []graph.Shape{graph.S(1)}, konst: []int64{-4}},
+	})
+	n, err := runN(&tensor.Elementwise{Func: tensor.FloorDiv}, 1, floats(-7.5), floats(2))
+	if err != nil || n.Outputs[0].Const == nil || len(n.Outputs[0].Const.Floats) != 1 || n.Outputs[0].Const.Floats[0] != -4 {
+		t.Errorf("float floor div: %v %+v, want [-4]", err, n.Outputs[0].Const)
+	}
+	// batch // 1 is batch: the symbolic element survives.
+	s := &graph.Value{Name: "s", Shape: graph.S(1), DType: graph.Int64, Const: &graph.Const{Ints: []int64{0}, Dims: []graph.Dim{batch}}}
+	n, err = runN(&tensor.Elementwise{Func: tensor.FloorDiv}, 1, s, ints(1))
+	if k := n.Outputs[0].Const; err != nil || k == nil || len(k.Dims) != 1 || k.Dims[0] != batch {
+		t.Errorf("batch // 1: %v %+v, want [batch]", err, k)
+	}
+}
