@@ -6,6 +6,7 @@ import (
 
 	"github.com/layerinfo/layerinfo/calc"
 	"github.com/layerinfo/layerinfo/graph"
+	"github.com/layerinfo/layerinfo/internal/ggml"
 )
 
 // Transformer is the report's section for a transformer read from its
@@ -94,16 +95,22 @@ type GGUFType struct {
 	BlockSize, BlockBytes int64
 }
 
-// GGUFTypes are the common GGUF quantizations, largest first. A whole
-// model at one type takes ceil(params/BlockSize)*BlockBytes bytes; real
-// files keep norms in F32 and mix types per tensor (Q4_K_M puts some
-// tensors in Q6_K), so a file's own header gives its exact size. It is a
-// function, not a variable, so that no caller can change the table.
+// GGUFTypes are the common GGUF quantizations, largest first, with their
+// layouts from ggml's type table (internal/ggml, which the GGUF reader
+// sizes tensors with). A whole model at one type takes
+// ceil(params/BlockSize)*BlockBytes bytes; real files keep norms in F32
+// and mix types per tensor (Q4_K_M puts some tensors in Q6_K), so a
+// file's own header gives its exact size. It is a function, not a
+// variable, so that no caller can change the table.
 func GGUFTypes() []GGUFType {
-	return []GGUFType{
-		{"Q8_0", 32, 34}, {"Q6_K", 256, 210}, {"Q5_K", 256, 176}, {"Q5_0", 32, 22},
-		{"Q4_K", 256, 144}, {"Q4_0", 32, 18}, {"Q3_K", 256, 110}, {"Q2_K", 256, 84},
+	common := []ggml.Type{ggml.TypeQ8_0, ggml.TypeQ6_K, ggml.TypeQ5_K, ggml.TypeQ5_0,
+		ggml.TypeQ4_K, ggml.TypeQ4_0, ggml.TypeQ3_K, ggml.TypeQ2_K}
+	out := make([]GGUFType, len(common))
+	for i, t := range common {
+		ti, _ := t.Info()
+		out[i] = GGUFType{Name: ti.Name, BlockSize: ti.BlockSize, BlockBytes: ti.TypeSize}
 	}
+	return out
 }
 
 // transformer builds the section from the architecture and the totals.
