@@ -132,8 +132,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return usageErr("one model file at a time, got %d: %s", len(files), strings.Join(files, " "))
 	}
 	if *explain && *asJSON {
-		fmt.Fprintln(stderr, "layerinfo: --explain and --json cannot be combined (the JSON report has the explanations)")
-		return exitUsage
+		return usageErr("--explain and --json cannot be combined (the JSON report has the explanations)")
 	}
 	path := files[0]
 	var in layerinfo.Input
@@ -154,8 +153,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		in = f
 	}
 	if *batch < 0 || *contextLen < 0 {
-		fmt.Fprintln(stderr, "layerinfo: --batch and --context must be positive")
-		return exitUsage
+		return usageErr("--batch and --context must be positive")
 	}
 	limit, err := budget.Parse(*maxMemory)
 	if err != nil {
