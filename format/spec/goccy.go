@@ -226,7 +226,7 @@ func (c *converter) conv(n ast.Node, depth int) (*value, error) {
 			v.s = x.Value.Value
 		}
 	case *ast.SequenceNode:
-		v.kind = kList
+		v.kind, v.elems = kList, &elems{}
 		for _, e := range x.Values {
 			ev, err := c.conv(e, depth+1)
 			if err != nil {
@@ -304,7 +304,7 @@ func tokenText(n ast.Node) string {
 // mapping converts a mapping's entries; merge keys (<<) add the entries of
 // the merged mappings that the mapping does not set itself.
 func (c *converter) mapping(v *value, entries []*ast.MappingValueNode, depth int) (*value, error) {
-	v.kind = kMap
+	v.kind, v.elems = kMap, &elems{}
 	var merged []*value
 	index := make(map[string]int, len(entries))
 	for _, e := range entries {
@@ -341,7 +341,7 @@ func (c *converter) mapping(v *value, entries []*ast.MappingValueNode, depth int
 		}
 		if val.line == 0 {
 			// An empty value ("key:" and nothing): point at the key.
-			val = &value{kind: val.kind, line: key.line, col: key.col}
+			val = &value{kind: val.kind, elems: val.elems, line: key.line, col: key.col}
 		}
 		if i, ok := index[key.s]; ok {
 			k := v.keys[i]

@@ -45,7 +45,7 @@ func (p *yparser) flowNode(depth int) (*value, error) {
 		v, err = p.newValue(kNull, pr.line, pr.col)
 	case c == '?' && p.wsOrFlowAt(p.i+1):
 		return nil, p.unsupportedAt(line, col, "a complex key (? )")
-	case c == '-' && p.wsOrFlowAt(p.i+1), c == '|', c == '>', c == '@', c == '`', c == '%', c == '#':
+	case c == '-' && p.wsAt(p.i+1), c == '|', c == '>', c == '@', c == '`', c == '%', c == '#':
 		return nil, p.syntax("unexpected %q in a flow collection (quote a string that starts with it)", c)
 	default:
 		var s string
@@ -187,7 +187,7 @@ func (p *yparser) flowKey() (*value, error) {
 		return nil, p.unsupportedAt(line, col, "an anchor or tag on a key")
 	case c == ':' && p.wsOrFlowAt(p.i+1):
 		return nil, p.unsupportedAt(line, col, "an empty key")
-	case c == ',' || c == ']' || c == '-' && p.wsOrFlowAt(p.i+1) || c == '|' || c == '>' || c == '@' || c == '`' || c == '%' || c == '#':
+	case c == ',' || c == ']' || c == '-' && p.wsAt(p.i+1) || c == '|' || c == '>' || c == '@' || c == '`' || c == '%' || c == '#':
 		return nil, p.syntax("expected a key, got %s", p.describeHere())
 	case c == '"' || c == '\'':
 		s, err := p.quoted()

@@ -26,10 +26,12 @@ type yparser struct {
 	ls     int    // the offset where that line starts
 	escEnd int    // the end of the last escape written in a quoted scalar
 
-	anchors map[string]anchor
-	values  int     // values made, aliases counted as what they name
-	slab    []value // values are cut from here, a few hundred at a time
-	docs    int     // document markers seen
+	anchors  map[string]anchor
+	values   int     // values made, aliases counted as what they name
+	slab     []value // values are cut from here, a few hundred at a time
+	slabSize int
+	elemSlab []elems
+	docs     int // document markers seen
 
 	unsupported string // the construct errUnsupported stopped at
 	// Where go-yaml put a document: the ':' of a block mapping's first
@@ -94,11 +96,20 @@ func (p *yparser) newValue(k kind, line, col int) (*value, error) {
 		return nil, p.errAt(line, col, "more than %s values once aliases are expanded (a spec may have at most %s)", thousands(maxValues), thousands(maxValues))
 	}
 	if len(p.slab) == 0 {
-		p.slab = make([]value, 128)
+		// Slabs grow with the file: a small file allocates little.
+		p.slabSize = min(max(2*p.slabSize, 8), 256)
+		p.slab = make([]value, p.slabSize)
 	}
 	v := &p.slab[0]
 	p.slab = p.slab[1:]
 	v.kind, v.line, v.col = k, line, col
+	if k == kList || k == kMap {
+		if len(p.elemSlab) == 0 {
+			p.elemSlab = make([]elems, min(p.slabSize, 64))
+		}
+		v.elems = &p.elemSlab[0]
+		p.elemSlab = p.elemSlab[1:]
+	}
 	return v, nil
 }
 
@@ -145,6 +156,20 @@ func (p *yparser) tabIndent() bool {
 // parseYAML reads src, which must hold one document.
 func parseYAML(file string, src []byte) (*value, error) {
 	p := &yparser{file: file, src: src, text: string(src), line: 1, anchors: map[string]anchor{}}
+	for j, c := range src {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7f || c == '\r' && (j+1 == len(src) || src[j+1] != '\n') {
+			// YAML has no place for control characters; go-yaml reads
+			// some as blanks.
+			for k := 0; k < j; k++ {
+				if src[k] == '\n' {
+					p.line++
+					p.ls = k + 1
+				}
+			}
+			p.i = j
+			return nil, p.unsupportedAt(p.line, p.col(), "a control character (or a carriage return alone)")
+		}
+	}
 	if !utf8.Valid(src) {
 		// go-yaml reads each stray byte as U+FFFD.
 		bad := 0
@@ -293,7 +318,7 @@ func (p *yparser) properties(pr *props) error {
 			return p.errAt(line, col, "an anchor, alias or tag of more than %s bytes", thousands(maxKey))
 		}
 		name := p.text[start+1 : p.i]
-		if c == '!' && !simpleTag(name) || !p.wsAt(p.i) {
+		if !simpleName(name, c == '!') || !p.wsAt(p.i) {
 			return p.unsupportedAt(line, col, "the tag or anchor "+strconv.Quote(clip(p.text[start:p.i], 40)))
 		}
 		if c == '&' {
@@ -347,6 +372,9 @@ func (p *yparser) alias() (*value, error) {
 		p.i++
 	}
 	name := p.text[start+1 : p.i]
+	if !simpleName(name, false) {
+		return nil, p.unsupportedAt(line, col, "the alias "+strconv.Quote(clip(p.text[start:p.i], 40)))
+	}
 	a, ok := p.anchors[name]
 	if !ok {
 		return nil, p.errAt(line, col, "YAML: alias *%s names no anchor defined before it", name)
@@ -357,10 +385,13 @@ func (p *yparser) alias() (*value, error) {
 	return a.v, nil
 }
 
-// simpleTag reports a tag of the forms !name and !!name (name of letters,
-// digits, '-' and '_'), the ones the parser reads itself.
-func simpleTag(name string) bool {
-	name = strings.TrimPrefix(name, "!")
+// simpleName reports an anchor name, or a tag of the forms !name and
+// !!name, of letters, digits, '-' and '_': the ones the parser reads
+// itself.
+func simpleName(name string, tag bool) bool {
+	if tag {
+		name = strings.TrimPrefix(name, "!")
+	}
 	if name == "" {
 		return false
 	}

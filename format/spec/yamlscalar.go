@@ -269,6 +269,7 @@ func (p *yparser) quoted() (string, error) {
 		}
 	}
 	var b []byte
+	p.escEnd = 0
 	for {
 		if p.i-start > maxScalar {
 			return "", p.errAt(startLine, startCol, "a quoted string of more than %s bytes", thousands(maxScalar))
@@ -450,16 +451,9 @@ func (p *yparser) blockScalar(indent int) (string, error) {
 	if !p.endsLine(p.i) {
 		return "", p.errAt(p.line, p.col(), "unexpected text after a block scalar's indicator")
 	}
-	base := max(indent, 0)
-	if indent < 0 {
-		base = 0
-	}
 	want := -1 // the content's indentation
 	if explicit > 0 {
-		want = base + explicit
-		if indent < 0 {
-			want = explicit
-		}
+		want = max(indent, 0) + explicit
 	}
 	var b []byte
 	trailing := 0    // line breaks not yet written
@@ -502,14 +496,14 @@ func (p *yparser) blockScalar(indent int) (string, error) {
 				for !p.endsLine(p.i) {
 					p.i++
 				}
-				if literal || true {
-					b = p.blockBreaks(b, trailing, first, literal, lastMore, true)
-					trailing = 0
-					b = append(b, p.src[s+want:p.i]...)
-					first, lastMore = false, true
+				b = blockBreaks(b, trailing, first, literal, true)
+				b = append(b, p.src[s+want:p.i]...)
+				first, lastMore = false, true
+				trailing = 0
+				if p.i < len(p.src) {
 					trailing = 1
-					continue
 				}
+				continue
 			}
 			trailing++
 			continue
@@ -518,7 +512,7 @@ func (p *yparser) blockScalar(indent int) (string, error) {
 			return "", p.errAt(startLine, startCol, "a block scalar of more than %s bytes", thousands(maxScalar))
 		}
 		more := ind > want || p.at(s+want) == '\t'
-		b = p.blockBreaks(b, trailing, first, literal, lastMore || more, false)
+		b = blockBreaks(b, trailing, first, literal, lastMore || more)
 		trailing = 0
 		p.i = s + want
 		lineStartIdx = p.i
@@ -529,9 +523,19 @@ func (p *yparser) blockScalar(indent int) (string, error) {
 		if end > lineStartIdx && p.src[end-1] == '\r' {
 			end--
 		}
+		if end == len(p.src) {
+			// The file's last line, with no break: go-yaml drops its
+			// trailing blanks.
+			for end > lineStartIdx && isBlank(p.src[end-1]) {
+				end--
+			}
+		}
 		b = append(b, p.src[lineStartIdx:end]...)
 		first, lastMore = false, more
-		trailing = 1
+		trailing = 0
+		if p.i < len(p.src) {
+			trailing = 1 // the line's break; at the end of the file there is none
+		}
 	}
 	if len(b) > maxScalar {
 		return "", p.errAt(startLine, startCol, "a block scalar of more than %s bytes", thousands(maxScalar))
@@ -543,7 +547,7 @@ func (p *yparser) blockScalar(indent int) (string, error) {
 			b = append(b, '\n')
 		}
 	default:
-		if !first {
+		if !first && trailing > 0 {
 			b = append(b, '\n')
 		}
 	}
@@ -554,7 +558,7 @@ func (p *yparser) blockScalar(indent int) (string, error) {
 // in a literal one each break; in a folded one a single break between
 // two lines of text is a space, and breaks next to a more indented line
 // are kept.
-func (p *yparser) blockBreaks(b []byte, breaks int, first, literal, more, _ bool) []byte {
+func blockBreaks(b []byte, breaks int, first, literal, more bool) []byte {
 	if first {
 		for range breaks {
 			b = append(b, '\n')
