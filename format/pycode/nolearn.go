@@ -76,38 +76,85 @@ func (b *builder) findNets(f *syntax.File) {
 }
 
 // neuralNet is nolearn.lasagne.NeuralNet(layers, **kwargs): it builds the
-// layers as nolearn's initialize_layers does.
+// layers as nolearn's initialize_layers does, in phases: the keywords
+// (netCall), each entry of the layers list (layerDef), the keywords that
+// name other layers (netRefs), the layer itself, and the keywords no
+// layer used (unused).
 func (b *builder) neuralNet(th *starlark.Thread, fn *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 	if b.otherNet(th) {
 		return &pyhost.Opaque{Desc: "NeuralNet(…) (not built: --entry names another)"}, nil
 	}
-	callPos := b.callerPos(th)
-	info := b.netInfo[th.CallFrame(1).Pos]
-	if info == nil {
-		info = &netSyntax{kw: map[string]graph.Pos{}}
+	nc := b.newNetCall(th, a, kw)
+	if nc.layersArg == nil {
+		return nil, &posError{pos: nc.pos, what: "NeuralNet", err: fmt.Errorf("the layers argument is missing")}
 	}
-	kwPos := func(k string) graph.Pos {
-		if p, ok := info.kw[k]; ok {
-			return p
+	nn := &net{byName: starlark.StringDict{}}
+
+	// A Lasagne layer, or a list of them: the network is everything below.
+	if outs, err := layerList(nc.layersArg); err == nil {
+		nn.layers = b.ancestors(outs)
+		for _, l := range nn.layers {
+			nn.byName[l.node.Name] = l
 		}
-		return callPos
+		b.nets = append(b.nets, nn)
+		return nn, nil
 	}
-	var layersArg starlark.Value
+	seq, ok := nc.layersArg.(starlark.Indexable)
+	if !ok || !pyhost.IsSequence(nc.layersArg) {
+		return nil, &posError{pos: nc.kwPos("layers"), what: "NeuralNet", err: fmt.Errorf("layers must be a list of (name, LayerClass) or (LayerClass, {kwargs}) tuples, or a layer; got %s", pyhost.Describe(nc.layersArg))}
+	}
+	var prev *layer
+	for i := 0; i < seq.Len(); i++ {
+		d, err := nc.layerDef(nn, i, seq.Index(i))
+		if err != nil {
+			return nil, err
+		}
+		if err := nc.resolveRefs(nn, d, prev); err != nil {
+			return nil, err
+		}
+		if prev, err = nc.makeLayer(nn, d); err != nil {
+			return nil, err
+		}
+	}
+	if err := nc.unused(nn); err != nil {
+		return nil, err
+	}
+	b.nets = append(b.nets, nn)
+	return nn, nil
+}
+
+// netCall is one NeuralNet(...) call being evaluated: where its parts
+// are, its layers argument and its keywords (more_params merged).
+type netCall struct {
+	b         *builder
+	th        *starlark.Thread
+	pos       graph.Pos // the call
+	info      *netSyntax
+	layersArg starlark.Value
+	params    map[string]starlark.Value
+	keys      []string        // the keywords in order
+	more      map[string]bool // keywords from more_params
+	used      map[string]bool // keywords a layer took (<layer>_<arg>)
+}
+
+func (b *builder) newNetCall(th *starlark.Thread, a starlark.Tuple, kw []starlark.Tuple) *netCall {
+	nc := &netCall{b: b, th: th, pos: b.callerPos(th), info: b.netInfo[th.CallFrame(1).Pos],
+		params: map[string]starlark.Value{}, more: map[string]bool{}, used: map[string]bool{}}
+	if nc.info == nil {
+		nc.info = &netSyntax{kw: map[string]graph.Pos{}}
+	}
 	if len(a) > 0 {
-		layersArg = a[0]
+		nc.layersArg = a[0]
 	}
-	params := map[string]starlark.Value{}
-	var keys []string
 	// more_params: layer parameters as a dict. nolearn reads them after
 	// the keywords (they win) and, unlike **kwargs, never checks them
 	// for keys that name no layer (_check_for_unused_kwargs reads only
 	// the keywords).
-	more := map[string]bool{}
 	var moreItems []starlark.Tuple
 	for _, kv := range kw {
 		k := string(kv[0].(starlark.String))
 		if k == "layers" {
-			layersArg = kv[1]
+			nc.layersArg = kv[1]
 			continue
 		}
 		if k == "more_params" {
@@ -116,219 +163,256 @@ func (b *builder) neuralNet(th *starlark.Thread, fn *starlark.Builtin, a starlar
 			}
 			continue
 		}
-		params[k] = kv[1]
-		keys = append(keys, k)
+		nc.params[k] = kv[1]
+		nc.keys = append(nc.keys, k)
 	}
 	for _, item := range moreItems {
 		if s, ok := item[0].(starlark.String); ok {
-			if _, dup := params[string(s)]; !dup {
-				keys = append(keys, string(s))
+			if _, dup := nc.params[string(s)]; !dup {
+				nc.keys = append(nc.keys, string(s))
 			}
-			params[string(s)] = item[1]
-			more[string(s)] = true
+			nc.params[string(s)] = item[1]
+			nc.more[string(s)] = true
 		}
 	}
-	keys = b.setNetKeywords(params, keys)
-	if layersArg == nil {
-		return nil, &posError{pos: callPos, what: "NeuralNet", err: fmt.Errorf("the layers argument is missing")}
-	}
-	nn := &net{byName: starlark.StringDict{}}
+	nc.keys = b.setNetKeywords(nc.params, nc.keys)
+	return nc
+}
 
-	// A Lasagne layer, or a list of them: the network is everything below.
-	if outs, err := layerList(layersArg); err == nil {
-		nn.layers = b.ancestors(outs)
-		for _, l := range nn.layers {
-			nn.byName[l.node.Name] = l
-		}
-		b.nets = append(b.nets, nn)
-		return nn, nil
+// kwPos is where keyword k of the call is written (the call if nowhere).
+func (nc *netCall) kwPos(k string) graph.Pos {
+	if p, ok := nc.info.kw[k]; ok {
+		return p
 	}
-	seq, ok := layersArg.(starlark.Indexable)
-	if !ok || !pyhost.IsSequence(layersArg) {
-		return nil, &posError{pos: kwPos("layers"), what: "NeuralNet", err: fmt.Errorf("layers must be a list of (name, LayerClass) or (LayerClass, {kwargs}) tuples, or a layer; got %s", pyhost.Describe(layersArg))}
+	return nc.pos
+}
+
+// netLayer is one entry of the layers list, with its keywords.
+type netLayer struct {
+	at        graph.Pos
+	name      string
+	className string
+	factory   starlark.Value
+	kw        map[string]starlark.Value
+	order     []string // kw's keys as they are passed
+}
+
+// layerDef reads entry i of the layers list: (name, LayerClass) or
+// (LayerClass, {kwargs}), the class possibly a dotted name; the
+// NeuralNet keywords <name>_<arg> are its arguments.
+func (nc *netCall) layerDef(nn *net, i int, v starlark.Value) (*netLayer, error) {
+	d := &netLayer{at: nc.pos, kw: map[string]starlark.Value{}}
+	if i < len(nc.info.elems) {
+		d.at = nc.info.elems[i]
 	}
-	var prev *layer
-	used := map[string]bool{}
-	for i := 0; i < seq.Len(); i++ {
-		at := callPos
-		if i < len(info.elems) {
-			at = info.elems[i]
-		}
-		def, ok := seq.Index(i).(starlark.Tuple)
-		if !ok || len(def) != 2 {
-			return nil, &posError{pos: at, what: fmt.Sprintf("NeuralNet layers[%d]", i), err: fmt.Errorf("expected a (name, LayerClass) or (LayerClass, {kwargs}) tuple, got %s", pyhost.Describe(seq.Index(i)))}
-		}
-		var factory starlark.Value
-		layerKw := map[string]starlark.Value{}
-		var order []string
-		name := ""
-		if d, ok := def[1].(*starlark.Dict); ok {
-			factory = def[0]
-			for _, item := range d.Items() {
-				k, ok := item[0].(starlark.String)
-				if !ok {
-					return nil, &posError{pos: at, what: fmt.Sprintf("NeuralNet layers[%d]", i), err: fmt.Errorf("keyword names must be strings, got %s", item[0])}
-				}
-				layerKw[string(k)] = item[1]
-				order = append(order, string(k))
-			}
-			if s, ok := layerKw["name"].(starlark.String); ok {
-				name = string(s)
-			}
-		} else {
-			s, ok := def[0].(starlark.String)
+	fail := func(err error) error {
+		return &posError{pos: d.at, what: fmt.Sprintf("NeuralNet layers[%d]", i), err: err}
+	}
+	def, ok := v.(starlark.Tuple)
+	if !ok || len(def) != 2 {
+		return nil, fail(fmt.Errorf("expected a (name, LayerClass) or (LayerClass, {kwargs}) tuple, got %s", pyhost.Describe(v)))
+	}
+	if dict, ok := def[1].(*starlark.Dict); ok {
+		d.factory = def[0]
+		for _, item := range dict.Items() {
+			k, ok := item[0].(starlark.String)
 			if !ok {
-				return nil, &posError{pos: at, what: fmt.Sprintf("NeuralNet layers[%d]", i), err: fmt.Errorf("the layer name must be a string, got %s", pyhost.Describe(def[0]))}
+				return nil, fail(fmt.Errorf("keyword names must be strings, got %s", item[0]))
 			}
-			name, factory = string(s), def[1]
+			d.kw[string(k)] = item[1]
+			d.order = append(d.order, string(k))
 		}
-		if s, ok := factory.(starlark.String); ok {
-			v, err := lookup(b.roots, string(s))
+		if s, ok := d.kw["name"].(starlark.String); ok {
+			d.name = string(s)
+		}
+	} else {
+		s, ok := def[0].(starlark.String)
+		if !ok {
+			return nil, fail(fmt.Errorf("the layer name must be a string, got %s", pyhost.Describe(def[0])))
+		}
+		d.name, d.factory = string(s), def[1]
+	}
+	if s, ok := d.factory.(starlark.String); ok {
+		v, err := lookup(nc.b.roots, string(s))
+		if err != nil {
+			return nil, fail(err)
+		}
+		d.factory = v
+	}
+	d.className = classNameOf(d.factory)
+	if o, ok := d.factory.(*pyhost.Opaque); ok && o.Missing != nil {
+		return nil, o.Missing.Err
+	}
+	if d.className == "" {
+		return nil, fail(fmt.Errorf("%s is not a layer class", pyhost.Describe(d.factory)))
+	}
+	if d.name == "" {
+		d.name = autoName(d.className, i)
+	}
+	if _, dup := nn.byName[d.name]; dup {
+		return nil, &posError{pos: d.at, what: "NeuralNet", err: fmt.Errorf("two layers with name %s", d.name)}
+	}
+	d.kw["name"] = starlark.String(d.name)
+	if !contains(d.order, "name") {
+		d.order = append(d.order, "name")
+	}
+	prefix := d.name + "_"
+	for _, k := range nc.keys {
+		if strings.HasPrefix(k, prefix) {
+			p := strings.TrimPrefix(k, prefix)
+			d.kw[p] = nc.params[k]
+			if !contains(d.order, p) {
+				d.order = append(d.order, p)
+			}
+			nc.used[k] = true
+		}
+	}
+	if _, given := d.kw["shape"]; d.className == "InputLayer" && !given {
+		if _, ok, _ := nc.b.inputShape(d.name, nil, d.at, false); ok {
+			d.kw["shape"] = starlark.None // --input-shape gives it
+			d.order = append(d.order, "shape")
+		}
+	}
+	if lc, ok := d.factory.(*layerClass); ok {
+		if err := nc.b.checkNolearnKw(lc, d.name, d.order, nc.kwPos); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// netRefs are the layer keywords whose values name other layers of the
+// net ("conv1"), in the order nolearn resolves them, and what each
+// becomes. A layer that names no incoming layer takes the previous one.
+var netRefs = []struct {
+	key     string
+	strOnly bool // only a string is a reference (else the value is passed as it is)
+	resolve func(nn *net, v starlark.Value, key string) (starlark.Value, error)
+}{
+	{"incoming", false, func(nn *net, v starlark.Value, key string) (starlark.Value, error) { return nn.named(v, key) }},
+	{"incomings", false, func(nn *net, v starlark.Value, key string) (starlark.Value, error) {
+		ls, ok := v.(starlark.Indexable)
+		if !ok {
+			return nil, fmt.Errorf("incomings must be a list of layer names")
+		}
+		var xs []starlark.Value
+		for j := 0; j < ls.Len(); j++ {
+			l, err := nn.named(ls.Index(j), key)
 			if err != nil {
-				return nil, &posError{pos: at, what: fmt.Sprintf("NeuralNet layers[%d]", i), err: err}
-			}
-			factory = v
-		}
-		className := classNameOf(factory)
-		if o, ok := factory.(*pyhost.Opaque); ok && o.Missing != nil {
-			return nil, o.Missing.Err
-		}
-		if className == "" {
-			return nil, &posError{pos: at, what: fmt.Sprintf("NeuralNet layers[%d]", i), err: fmt.Errorf("%s is not a layer class", pyhost.Describe(factory))}
-		}
-		if name == "" {
-			name = autoName(className, i)
-		}
-		if _, dup := nn.byName[name]; dup {
-			return nil, &posError{pos: at, what: "NeuralNet", err: fmt.Errorf("two layers with name %s", name)}
-		}
-		layerKw["name"] = starlark.String(name)
-		if !contains(order, "name") {
-			order = append(order, "name")
-		}
-		prefix := name + "_"
-		for _, k := range keys {
-			if strings.HasPrefix(k, prefix) {
-				p := strings.TrimPrefix(k, prefix)
-				layerKw[p] = params[k]
-				if !contains(order, p) {
-					order = append(order, p)
-				}
-				used[k] = true
-			}
-		}
-		if _, given := layerKw["shape"]; className == "InputLayer" && !given {
-			if _, ok, _ := b.inputShape(name, nil, at, false); ok {
-				layerKw["shape"] = starlark.None // --input-shape gives it
-				order = append(order, "shape")
-			}
-		}
-		if lc, ok := factory.(*layerClass); ok {
-			if err := b.checkNolearnKw(lc, name, order, kwPos); err != nil {
 				return nil, err
 			}
+			xs = append(xs, l)
 		}
-		// Incoming layers, by name or the previous one.
-		if className != "InputLayer" {
-			switch {
-			case layerKw["incoming"] != nil:
-				l, err := nn.named(layerKw["incoming"], "incoming")
-				if err != nil {
-					return nil, &posError{pos: kwPos(prefix + "incoming"), what: "layer " + name, err: err}
-				}
-				layerKw["incoming"] = l
-			case layerKw["incomings"] != nil:
-				ls, ok := layerKw["incomings"].(starlark.Indexable)
-				if !ok {
-					return nil, &posError{pos: kwPos(prefix + "incomings"), what: "layer " + name, err: fmt.Errorf("incomings must be a list of layer names")}
-				}
-				var xs []starlark.Value
-				for j := 0; j < ls.Len(); j++ {
-					l, err := nn.named(ls.Index(j), "incomings")
-					if err != nil {
-						return nil, &posError{pos: kwPos(prefix + "incomings"), what: "layer " + name, err: err}
-					}
-					xs = append(xs, l)
-				}
-				layerKw["incomings"] = starlark.NewList(xs)
-			default:
-				if prev == nil {
-					return nil, &posError{pos: at, what: fmt.Sprintf("layer %s (%s)", name, className), err: fmt.Errorf("the first layer must be an InputLayer (or name its incoming layer)")}
-				}
-				layerKw["incoming"] = prev
-				order = append([]string{"incoming"}, order...)
-			}
+		return starlark.NewList(xs), nil
+	}},
+	{"mask_input", true, func(nn *net, v starlark.Value, key string) (starlark.Value, error) { return nn.named(v, key) }},
+	// W='conv1': the parameter of that layer, shared.
+	{"W", true, sharedParam},
+	{"b", true, sharedParam},
+}
+
+func sharedParam(nn *net, v starlark.Value, key string) (starlark.Value, error) {
+	src, err := nn.named(v, key)
+	if err != nil {
+		return nil, err
+	}
+	return src.Attr(key)
+}
+
+// resolveRefs replaces the names of netRefs keywords by what they name;
+// a layer other than an InputLayer that names no incoming layer gets
+// prev.
+func (nc *netCall) resolveRefs(nn *net, d *netLayer, prev *layer) error {
+	prefix := d.name + "_"
+	if d.className != "InputLayer" && d.kw["incoming"] == nil && d.kw["incomings"] == nil {
+		if prev == nil {
+			return &posError{pos: d.at, what: fmt.Sprintf("layer %s (%s)", d.name, d.className), err: fmt.Errorf("the first layer must be an InputLayer (or name its incoming layer)")}
 		}
-		if s, ok := layerKw["mask_input"].(starlark.String); ok {
-			l, err := nn.named(s, "mask_input")
-			if err != nil {
-				return nil, &posError{pos: kwPos(prefix + "mask_input"), what: "layer " + name, err: err}
-			}
-			layerKw["mask_input"] = l
+		d.kw["incoming"] = prev
+		d.order = append([]string{"incoming"}, d.order...)
+	}
+	for _, r := range netRefs {
+		v := d.kw[r.key]
+		if v == nil || d.className == "InputLayer" && (r.key == "incoming" || r.key == "incomings") {
+			continue
 		}
-		for _, attr := range []string{"W", "b"} {
-			if s, ok := layerKw[attr].(starlark.String); ok {
-				src, err := nn.named(s, attr)
-				if err != nil {
-					return nil, &posError{pos: kwPos(prefix + attr), what: "layer " + name, err: err}
-				}
-				v, err := src.Attr(attr)
-				if err != nil {
-					return nil, &posError{pos: kwPos(prefix + attr), what: "layer " + name, err: err}
-				}
-				layerKw[attr] = v
-			}
+		if _, ok := v.(starlark.String); r.strOnly && !ok {
+			continue
 		}
-		wrapper := layerKw["layer_wrapper"]
-		delete(layerKw, "layer_wrapper")
-		var kws []starlark.Tuple
-		for _, k := range order {
-			if v, ok := layerKw[k]; ok && k != "layer_wrapper" {
-				kws = append(kws, starlark.Tuple{starlark.String(k), v})
-			}
+		if r.key == "incoming" && v == starlark.Value(prev) || r.key == "incomings" && d.kw["incoming"] != nil {
+			continue // the previous layer, given above; incomings beside an incoming is passed as it is
 		}
-		b.at = &at
-		b.netArgs = netArgs{layer: name, info: info}
-		v, err := starlark.Call(th, factory, nil, kws)
-		b.at, b.netArgs = nil, netArgs{}
+		x, err := r.resolve(nn, v, r.key)
 		if err != nil {
-			return nil, unwrapEval(err)
+			return &posError{pos: nc.kwPos(prefix + r.key), what: "layer " + d.name, err: err}
 		}
-		l, ok := v.(*layer)
-		if !ok {
-			return nil, &posError{pos: at, what: "layer " + name, err: fmt.Errorf("%s did not make a layer", pyhost.Describe(factory))}
-		}
-		nn.byName[name] = l
-		nn.layers = append(nn.layers, l)
-		prev = l
-		if wrapper != nil && wrapper != starlark.None {
-			b.at = &at
-			w, err := starlark.Call(th, wrapper, starlark.Tuple{l}, nil)
-			b.at = nil
-			if err != nil {
-				return nil, unwrapEval(err)
-			}
-			if wl, ok := w.(*layer); ok {
-				for _, x := range b.ancestors([]*layer{wl}) {
-					if _, seen := nn.byName[x.node.Name]; !seen {
-						nn.byName[x.node.Name] = x
-						nn.layers = append(nn.layers, x)
-					}
-				}
-				prev = wl
-			}
+		d.kw[r.key] = x
+	}
+	return nil
+}
+
+// makeLayer calls the layer's class with its keywords, at the position
+// of its entry in the list, then its layer_wrapper; the layers made join
+// the net. It returns the layer the next one follows.
+func (nc *netCall) makeLayer(nn *net, d *netLayer) (*layer, error) {
+	b, th, at := nc.b, nc.th, d.at
+	wrapper := d.kw["layer_wrapper"]
+	delete(d.kw, "layer_wrapper")
+	var kws []starlark.Tuple
+	for _, k := range d.order {
+		if v, ok := d.kw[k]; ok && k != "layer_wrapper" {
+			kws = append(kws, starlark.Tuple{starlark.String(k), v})
 		}
 	}
-	// nolearn refuses keywords that belong to no layer and are not its
-	// own: NeuralNet.__init__'s parameters, and eval_size and
-	// custom_score, which nolearn 0.6 still takes (deprecated: they set
-	// train_split's eval_size and custom_scores).
+	b.at = &at
+	b.netArgs = netArgs{layer: d.name, info: nc.info}
+	v, err := starlark.Call(th, d.factory, nil, kws)
+	b.at, b.netArgs = nil, netArgs{}
+	if err != nil {
+		return nil, unwrapEval(err)
+	}
+	l, ok := v.(*layer)
+	if !ok {
+		return nil, &posError{pos: at, what: "layer " + d.name, err: fmt.Errorf("%s did not make a layer", pyhost.Describe(d.factory))}
+	}
+	nn.byName[d.name] = l
+	nn.layers = append(nn.layers, l)
+	if wrapper == nil || wrapper == starlark.None {
+		return l, nil
+	}
+	b.at = &at
+	w, err := starlark.Call(th, wrapper, starlark.Tuple{l}, nil)
+	b.at = nil
+	if err != nil {
+		return nil, unwrapEval(err)
+	}
+	wl, ok := w.(*layer)
+	if !ok {
+		return l, nil
+	}
+	for _, x := range b.ancestors([]*layer{wl}) {
+		if _, seen := nn.byName[x.node.Name]; !seen {
+			nn.byName[x.node.Name] = x
+			nn.layers = append(nn.layers, x)
+		}
+	}
+	return wl, nil
+}
+
+// nolearnOwn are NeuralNet.__init__'s own parameters, and eval_size and
+// custom_score, which nolearn 0.6 still takes (deprecated: they set
+// train_split's eval_size and custom_scores).
+const nolearnOwn = "update loss objective objective_loss_function batch_iterator_train batch_iterator_test regression max_epochs train_split custom_scores scores_train scores_valid X_tensor_type y_tensor_type use_label_encoder on_batch_finished on_epoch_finished on_training_started on_training_finished more_params check_input verbose eval_size custom_score"
+
+// unused refuses, as nolearn does, a keyword that belongs to no layer
+// and is not NeuralNet's own.
+func (nc *netCall) unused(nn *net) error {
 	own := map[string]bool{}
-	for _, p := range strings.Split("update loss objective objective_loss_function batch_iterator_train batch_iterator_test regression max_epochs train_split custom_scores scores_train scores_valid X_tensor_type y_tensor_type use_label_encoder on_batch_finished on_epoch_finished on_training_started on_training_finished more_params check_input verbose eval_size custom_score", " ") {
+	for _, p := range strings.Fields(nolearnOwn) {
 		own[p] = true
 	}
-	for _, k := range keys {
-		if used[k] || own[k] || more[k] || strings.HasPrefix(k, "update_") || strings.HasPrefix(k, "objective_") {
+	for _, k := range nc.keys {
+		if nc.used[k] || own[k] || nc.more[k] || strings.HasPrefix(k, "update_") || strings.HasPrefix(k, "objective_") {
 			continue
 		}
 		var names []string
@@ -342,10 +426,9 @@ func (b *builder) neuralNet(th *starlark.Thread, fn *starlark.Builtin, a starlar
 				msg = fmt.Sprintf("unused keyword %s: no layer is named %s (did you mean %s_%s?)", k, k[:i], s, k[i+1:])
 			}
 		}
-		return nil, &posError{pos: kwPos(k), what: "NeuralNet", err: fmt.Errorf("%s", msg)}
+		return &posError{pos: nc.kwPos(k), what: "NeuralNet", err: fmt.Errorf("%s", msg)}
 	}
-	b.nets = append(b.nets, nn)
-	return nn, nil
+	return nil
 }
 
 // checkNolearnKw reports a layer keyword the class does not take at the
