@@ -41,9 +41,8 @@ func (f *Flatten) Infer(n *graph.Node) error {
 
 // ReshapeDim is one entry of a reshape target.
 type ReshapeDim struct {
-	Size  int64 // a literal size (≥ 0), or -1: inferred from the element count
-	Ref   int   // ≥ 0: copy the input's size on this axis (Lasagne [i]); -1: not a reference
-	Input bool  // set by front-ends where a zero means "copy input axis at this index" (ONNX 0)
+	Size int64 // a literal size (≥ 0), or -1: inferred from the element count
+	Ref  int   // ≥ 0: copy the input's size on this axis (Lasagne [i]); -1: not a reference
 	// Symbolic is a size known only when the graph runs (a Theano
 	// scalar in Lasagne's shape): the axis is unknown, and so is a -1
 	// inferred against it (Lasagne's get_output_shape_for).
@@ -56,7 +55,10 @@ func Literal(n int64) ReshapeDim { return ReshapeDim{Size: n, Ref: -1} }
 // RefAxis is a ReshapeDim that copies input axis i.
 func RefAxis(i int) ReshapeDim { return ReshapeDim{Ref: i} }
 
-// Reshape gives the input a new shape with the same element count.
+// Reshape gives the input a new shape with the same element count, the
+// target stated with the layer (Lasagne's ReshapeLayer: literal sizes,
+// -1, references to input axes, symbolic entries). A target that is a
+// tensor of a graph is tensor.Reshape's.
 type Reshape struct {
 	Target []ReshapeDim
 }
