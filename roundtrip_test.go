@@ -79,7 +79,9 @@ func roundTripNotebook(t *testing.T, path string) []byte {
 // TestRoundTripFormats: the report of a model of every format, made by
 // layerinfo.Load and Analyze, passes its own Check and reads back from
 // its JSON to the same bytes (marshal → unmarshal → marshal), with the
-// outputs' shapes (and, for operator formats, names) as Tensors.
+// outputs' shapes (and, for operator formats, names) as Tensors; every
+// row's input is a tensor of the report (a row's output or the model's
+// input).
 func TestReportJSONRoundTrip(t *testing.T) {
 	for _, c := range []struct {
 		format string // the reader, and what the report names unless as says otherwise
@@ -150,6 +152,24 @@ func TestReportJSONRoundTrip(t *testing.T) {
 			}
 			if !bytes.Equal(first, second) {
 				t.Errorf("marshal → unmarshal → marshal differs at byte %d", firstDiff(first, second))
+			}
+			// Every input of a row is a tensor the report has: a row's
+			// output or the model's input (renderers draw edges with them).
+			names := map[string]bool{}
+			for _, in := range r.Model.Inputs {
+				names[in.Name] = true
+			}
+			for _, l := range r.Layers {
+				for _, tn := range l.Tensors {
+					names[tn.Name] = true
+				}
+			}
+			for _, l := range r.Layers {
+				for _, in := range l.Inputs {
+					if !names[in] {
+						t.Errorf("%s: input %q is no tensor of the report", l.Name, in)
+					}
+				}
 			}
 			for i, l := range r.Layers {
 				if len(l.Tensors) != len(l.OutputShapes) {

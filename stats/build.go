@@ -28,7 +28,7 @@ func Build(g *graph.Graph) (*Report, error) {
 		g: g,
 		r: &Report{
 			SchemaVersion: SchemaVersion,
-			Model:         Model{Path: g.Path, Format: g.Format, Name: g.Name},
+			Model:         Model{Path: g.Path, Format: g.Format, Name: g.Name, Inputs: tensors(g.Inputs)},
 			Notes:         g.Notes,
 			Layers:        []Layer{},
 		},
@@ -72,6 +72,21 @@ type builder struct {
 	unsized                           []string         // parameters whose element type has no fixed size
 }
 
+// tensors are values as the report has them, one per value (nil for
+// none).
+func tensors(vs []*graph.Value) []Tensor {
+	if len(vs) == 0 {
+		return nil
+	}
+	out := make([]Tensor, len(vs))
+	for i, v := range vs {
+		if v != nil {
+			out[i] = Tensor{Name: v.Name, Shape: ShapeOf(v.Shape), DType: string(v.DType)}
+		}
+	}
+	return out
+}
+
 // layer is a node's row without its parameters: names, position, inputs,
 // outputs, FLOPs and other operations, and the arithmetic of each.
 func (b *builder) layer(n *graph.Node) Layer {
@@ -92,10 +107,9 @@ func (b *builder) layer(n *graph.Node) Layer {
 	}
 	if len(n.Outputs) > 0 {
 		l.OutputShapes = make([]*Shape, len(n.Outputs))
-		l.Tensors = make([]Tensor, len(n.Outputs))
-		for i, v := range n.Outputs {
-			l.OutputShapes[i] = ShapeOf(v.Shape)
-			l.Tensors[i] = Tensor{Name: v.Name, Shape: l.OutputShapes[i], DType: string(v.DType)}
+		l.Tensors = tensors(n.Outputs)
+		for i := range l.Tensors {
+			l.OutputShapes[i] = l.Tensors[i].Shape
 		}
 	}
 	l.Explain.OutputShape = strings.Join(n.ShapeWhy, "; ")

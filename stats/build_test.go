@@ -104,7 +104,8 @@ func TestBuildShared(t *testing.T) {
 
 // TestBuildTensors: every layer records its outputs, one per output,
 // with the name other layers' inputs use, the shape (nil for an unknown
-// rank, empty for a scalar) and the element type.
+// rank, empty for a scalar) and the element type; the model records the
+// inputs fed from outside.
 func TestBuildTensors(t *testing.T) {
 	in := &graph.Value{Name: "x", Shape: graph.Shape{graph.Symbol("batch"), graph.D(8)}, DType: graph.Float16}
 	split := &graph.Node{Name: "split", Type: "Split", Inputs: []*graph.Value{in}, Done: true, FLOPs: calc.N(0)}
@@ -139,6 +140,14 @@ func TestBuildTensors(t *testing.T) {
 	}
 	if got := r.Layers[1].Inputs; len(got) != 1 || got[0] != ts[2].Name {
 		t.Errorf("use's inputs %q, want the name of split's third tensor %q", got, ts[2].Name)
+	}
+	// The graph's input, which no row produces, is the model's.
+	mi := r.Model.Inputs
+	if len(mi) != 1 || mi[0].Name != "x" || mi[0].DType != "float16" || mi[0].Shape == nil || !mi[0].Shape.Dims().Equal(in.Shape) {
+		t.Errorf("model inputs %+v, want x (batch, 8) float16", mi)
+	}
+	if r.Layers[0].Inputs[0] != "x" {
+		t.Errorf("split's inputs %q, want x", r.Layers[0].Inputs)
 	}
 }
 

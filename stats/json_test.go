@@ -86,7 +86,11 @@ func TestReportRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	r.Model.Inputs = []Tensor{{Name: "input", Shape: ShapeOf(graph.Shape{graph.Unknown(), graph.D(784)}), DType: "float32"}, {Name: "mask", DType: "bool"}}
 	back := roundTrip(t, r)
+	if mi := back.Model.Inputs; len(mi) != 2 || mi[0].Name != "input" || mi[0].DType != "float32" || mi[0].Shape == nil || len(*mi[0].Shape) != 2 || mi[1].Shape != nil {
+		t.Errorf("model inputs read back %+v", mi)
+	}
 	if ts := back.Layers[0].Tensors; len(ts) != 1 || ts[0].Shape == nil || ts[0].Shape.Dims().String() != r.Layers[0].Tensors[0].Shape.Dims().String() {
 		t.Errorf("tensors read back %+v", ts)
 	}

@@ -25,6 +25,11 @@ type Model struct {
 	Format string  `json:"format"`
 	Name   string  `json:"name,omitempty"`
 	Prints *Prints `json:"framework_prints,omitempty"`
+	// Inputs are the tensors fed from outside that no row produces: an
+	// ONNX graph's inputs, a transformer's token ids. Formats whose input
+	// is a layer of its own (Lasagne's InputLayer, a spec's input) have
+	// none here: the input is the first row.
+	Inputs []Tensor `json:"inputs,omitempty"`
 }
 
 // Prints is the figure the framework itself would print as its summary.
@@ -77,11 +82,12 @@ type Layer struct {
 	Tensors []Tensor `json:"-"`
 }
 
-// Tensor is one output of a layer.
+// Tensor is a tensor flowing between layers: a layer's output or a
+// model's input.
 type Tensor struct {
-	Name  string
-	Shape *Shape // nil when the rank is unknown
-	DType string // numpy's name ("float32"), "" when unknown
+	Name  string `json:"name"`
+	Shape *Shape `json:"shape"`           // nil (JSON null) when the rank is unknown
+	DType string `json:"dtype,omitempty"` // numpy's name ("float32"), "" when unknown
 }
 
 // Explain is the arithmetic behind a row's numbers, values substituted.
