@@ -150,7 +150,7 @@ func build(path, format string, tensors []Tensor, notes []string, b *budget.Budg
 		g.NewNode(name, typ, op.Weights{}, ins, 0, graph.Pos{File: path, Path: m.name})
 	}
 	if err := g.Validate(); err != nil {
-		return nil, fmt.Errorf("%s: internal error: %v", path, err)
+		return nil, fmt.Errorf("%s: internal error: %w", path, err)
 	}
 	return g, nil
 }
