@@ -2,6 +2,7 @@ package onnx
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/op"
@@ -371,7 +372,8 @@ func convOp(_ *builder, nd *Node, _ int64) (graph.Op, int) { return makeConv(nd)
 func poolOp(_ *builder, nd *Node, _ int64) (graph.Op, int) { return makePool(nd), 1 }
 
 func globalPool(_ *builder, nd *Node, _ int64) (graph.Op, int) {
-	return &pooled{Op: &op.GlobalPool{KeepDims: true, Mode: nd.OpType}}, 1
+	mode := strings.TrimSuffix(strings.TrimPrefix(strings.ToLower(nd.OpType), "global"), "pool") // "average", "max", "lp", as for Pool
+	return &pooled{Op: &op.GlobalPool{KeepDims: true, Mode: mode}}, 1
 }
 
 func recurrent(gates int64) maker {
