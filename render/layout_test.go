@@ -401,3 +401,83 @@ func TestPerExample(t *testing.T) {
 		t.Errorf("named batch after a row without outputs: %q", got)
 	}
 }
+
+// TestOtherOps: an ONNX report's other operations show in the explain
+// text per row and in total, and as a total under the table. By hand: a
+// Relu over 1x4x2x2 = 16 elements is 16 operations, a MaxPool with a 2x2
+// window over 1x4x1x1 outputs 4*4 = 16; 32 in all.
+func TestOtherOps(t *testing.T) {
+	d := graph.D
+	r := &stats.Report{
+		SchemaVersion: stats.SchemaVersion,
+		Model:         stats.Model{Path: "m.onnx", Format: "onnx", Inputs: []stats.Tensor{{Name: "x", Shape: shape(d(1), d(4), d(2), d(2)), DType: "float32"}}},
+		Layers: []stats.Layer{
+			{Name: "relu", Type: "Relu", Inputs: []string{"x"}, OutputShapes: []*stats.Shape{shape(d(1), d(4), d(2), d(2))}, FLOPs: flops(0), OtherOps: flops(16),
+				Explain: stats.Explain{OutputShape: "as input", Params: "0", FLOPs: "0", OtherOps: "1*4*2*2 = 16"}, Op: "Relu", Outputs: []string{"r"}},
+			{Name: "pool", Type: "MaxPool", Inputs: []string{"r"}, OutputShapes: []*stats.Shape{shape(d(1), d(4), d(1), d(1))}, FLOPs: flops(0), OtherOps: flops(16),
+				Explain: stats.Explain{OutputShape: "height: floor((2-2)/2)+1 = 1", Params: "0", FLOPs: "0", OtherOps: "1*4*1*1*2*2 = 16"}, Op: "MaxPool", Outputs: []string{"y"}},
+		},
+		Totals: stats.Totals{FLOPs: flops(0), ParamBytes: flops(0), OtherOps: flops(32),
+			Explain: stats.TotalsExplain{Params: "0+0 = 0", FLOPs: "0+0 = 0", OtherOps: "16+16 = 32"}},
+	}
+	var b bytes.Buffer
+	if err := Explain(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"\n[0] relu  Relu  ← x\n  output  (1, 4, 2, 2)\n          as input\n  params  0\n  other   1*4*2*2 = 16\n",
+		"  other   1*4*1*1*2*2 = 16\n",
+		"FLOPs = 0+0 = 0\n",
+		"Other operations = 16+16 = 32\n  (elementwise, normalization, softmax and pooling work, one per operation, not in FLOPs)\n",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("explain lacks %q:\n%s", want, b.String())
+		}
+	}
+	b.Reset()
+	if err := Table(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	// No open axis: no N note, FLOPs not per example; memory 0 is not shown.
+	// Labels padded to the widest, "  non-trainable:" (16), values to "32".
+	tail := lines("", "Total params:     0", "  trainable:      0", "  non-trainable:  0", "FLOPs:            0", "Other ops:       32")
+	if !strings.HasSuffix(b.String(), tail) || strings.Contains(b.String(), "N is") {
+		t.Errorf("table:\n%s\nwant it to end with:\n%s", b.String(), tail)
+	}
+	b.Reset()
+	if err := CSV(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	want := lines("index,name,type,output_shapes,params,trainable_params,non_trainable_params,flops,other_ops",
+		"0,relu,Relu,1x4x2x2,0,0,0,0,16", "1,pool,MaxPool,1x4x1x1,0,0,0,0,16")
+	if b.String() != want {
+		t.Errorf("csv:\n%s\nwant:\n%s", b.String(), want)
+	}
+}
+
+// TestSizes: byte sizes in binary units with the exact count, large
+// counts with an engineering unit; below the unit, the number alone.
+func TestSizes(t *testing.T) {
+	for _, c := range []struct {
+		got, want string
+	}{
+		{bytesText(1023), "1023 B"},
+		{bytesText(1024), "1.00 KiB (1,024 bytes)"},
+		{bytesText(870824), "850.41 KiB (870,824 bytes)"}, // 870824/1024 = 850.414…
+		{bytesText(3 << 20), "3.00 MiB (3,145,728 bytes)"},
+		{bytesText(5 << 40), "5.00 TiB (5,497,558,138,880 bytes)"},
+		{gib(1000), "1,000 bytes"},
+		{gib(2048), "2.00 KiB (2,048 bytes)"},
+		{gib(2 << 20), "2.00 MiB (2,097,152 bytes)"},
+		{gib(1 << 30), "1.00 GiB (1,073,741,824 bytes)"},
+		{gib(1<<30/10 + 1), "0.10 GiB (107,374,183 bytes)"}, // from a tenth of a GiB on, GiB
+		{sci(999999), "999,999"},
+		{sci(1000000), "1,000,000 (1.00 M)"},
+		{sci(1500000000), "1,500,000,000 (1.50 G)"},
+		{sci(2500000000000), "2,500,000,000,000 (2.50 T)"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+}
