@@ -233,11 +233,11 @@ func (s *Slice) Infer(n *graph.Node) error {
 			v, ok := constInts(input(n, i))
 			return v, true, ok
 		}
-		var ok1, ok2, ok3, ok4, p3, p4 bool
+		var ok1, ok2, ok3, ok4, p3 bool
 		starts, _, ok1 = get(1)
 		ends, _, ok2 = get(2)
 		axes, p3, ok3 = get(3)
-		steps, p4, ok4 = get(4)
+		steps, _, ok4 = get(4)
 		known = ok1 && ok2 && ok3 && ok4
 		if !known {
 			// Which axes are sliced may still be known.
@@ -258,7 +258,6 @@ func (s *Slice) Infer(n *graph.Node) error {
 					out[a] = graph.Unknown()
 				}
 			}
-			_ = p4
 			n.SetOut(0, out)
 			n.Why("the slice bounds are not constants: sliced axes unknown")
 			zeroFLOPs(n)
