@@ -437,6 +437,7 @@ func load(ctx context.Context, in Input, opt Options, list []entry) (g *graph.Gr
 	}
 	var tried []Attempt
 	for _, c := range fit {
+		used := b.Used()
 		g, err := decode(ctx, c.entry, fin)
 		if err == nil {
 			for _, a := range tried {
@@ -448,6 +449,7 @@ func load(ctx context.Context, in Input, opt Options, list []entry) (g *graph.Gr
 			return nil, err
 		}
 		tried = append(tried, Attempt{Format: c.Name(), Sure: c.sure, Err: err})
+		b.Release(b.Used() - used) // what a failed format made is garbage now
 	}
 	if len(tried) == 1 {
 		return nil, tried[0].Err

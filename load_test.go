@@ -18,7 +18,8 @@ type fake struct {
 	name   string
 	sure   format.Sure
 	err    error
-	bad    bool // returns an invalid graph
+	bad    bool  // returns an invalid graph
+	charge int64 // charged to the budget before anything else
 	tried  *[]string
 	sawCtx *context.Context
 }
@@ -33,6 +34,9 @@ func (f fake) Decode(ctx context.Context, in format.Input) (*graph.Graph, error)
 	}
 	if in.Budget == nil {
 		return nil, errors.New("no budget")
+	}
+	if err := in.Budget.Charge(f.charge, "what "+f.name+" reads"); err != nil {
+		return nil, err
 	}
 	if f.err != nil {
 		return nil, f.err
@@ -73,6 +77,8 @@ func TestLoadChooses(t *testing.T) {
 			Options{}, "a", "", ErrUsage, "option entry: a: bad"},
 		{"budget error ends the search", []fake{{name: "a", sure: format.Likely, err: &budget.Error{Limit: 1 << 30, What: "a list"}}, {name: "b", sure: format.Maybe}},
 			Options{}, "a", "", ErrTooLarge, "analysing m.x needs more than 1 GiB (a list)"},
+		{"a failed format's memory is released", []fake{{name: "a", sure: format.Likely, charge: 600 << 20, err: errA}, {name: "b", sure: format.Maybe, charge: 600 << 20}},
+			Options{MaxMemory: 1 << 30}, "a b", "b", nil, "read as b: as a it could not be read: a: bad"},
 		{"cancelled", []fake{{name: "a", sure: format.Likely, err: context.Canceled}, {name: "b", sure: format.Maybe}}, Options{}, "a", "", context.Canceled, ""},
 		{"invalid graph", []fake{{name: "a", sure: format.Likely, bad: true}}, Options{}, "a", "", nil, "m.x: the a reader made an invalid graph (please report)"},
 		{"nothing sniffs", []fake{{name: "a"}}, Options{}, "", "", ErrUnrecognized, "m.x: unrecognized format (known: "},
