@@ -18,5 +18,6 @@
 //     Decoder.SkipSizeCheck is set, for header-only copies) the data region
 //     must end exactly at the end of the file.
 //   - Errors are *graph.OffsetError, of the form "file: offset N: what",
-//     where the offset is a byte offset in the file (for JSON errors, in the file, not the header).
+//     where the offset is a byte offset in the file (for JSON errors, in
+//     the file, not the header).
 package safetensors

@@ -16,12 +16,13 @@
 //     pickles and one 8-byte header per storage).
 //   - The pickle is interpreted by a restricted virtual machine
 //     (internal/pickle) that never executes anything: it builds inert Go
-//     values, and globals must be on an allow-list (collections.OrderedDict, the torch._utils rebuild
-//     functions, torch storage classes and dtypes, torch.Size, NumPy's
-//     scalar/array/dtype reconstructors, kept as inert objects, ...). Any
-//     other global is an error naming it and its offset, unless
-//     Decoder.AllowUnknownGlobals keeps it as an inert value (File.Unknown
-//     lists the ones the pickle calls).
+//     values, and globals must be on an allow-list
+//     (collections.OrderedDict, the torch._utils rebuild functions, torch
+//     storage classes and dtypes, torch.Size, NumPy's scalar/array/dtype
+//     reconstructors, kept as inert objects, ...). Any other global is an
+//     error naming it and its offset, unless Decoder.AllowUnknownGlobals
+//     keeps it as an inert value (File.Unknown lists the ones the pickle
+//     calls).
 //   - All lengths are capped: data.pkl size, pickle stack, MARK depth, memo
 //     entries, container elements, integer literals, storages, and the
 //     depth and size of the object graph walked to name tensors.

@@ -30,6 +30,9 @@ type Field struct {
 // Float32 is the value of a fixed32 field as a float.
 func (f Field) Float32() float32 { return math.Float32frombits(uint32(f.V)) }
 
+// Float64 is the value of a fixed64 field as a double.
+func (f Field) Float64() float64 { return math.Float64frombits(f.V) }
+
 // Reader reads the fields of one input. Its zero value is not usable: set
 // Src (and Budget, Top, Contents) before the first call.
 type Reader struct {
