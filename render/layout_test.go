@@ -353,8 +353,8 @@ func TestCSV(t *testing.T) {
 }
 
 // TestRowsOtherOps: an ONNX report's rows have an other_ops column,
-// "?" where a row's count is unknown; Select keeps the asked columns in
-// the asked order and drops unknown keys.
+// "?" where a row's count is unknown; Select, and LayerRows given keys,
+// keep the asked columns in the asked order and drop unknown keys.
 func TestRowsOtherOps(t *testing.T) {
 	r := smallNet()
 	r.Layers[1].OtherOps, r.Layers[2].OtherOps = flops(1000), flops(3)
@@ -371,9 +371,11 @@ func TestRowsOtherOps(t *testing.T) {
 	if want := "?/? 1,000/1000 3/3 ?/? ?/?"; strings.Join(got, " ") != want {
 		t.Errorf("other ops %q, want %q", strings.Join(got, " "), want)
 	}
-	sel := rows.Select("flops", "nothing", "name")
-	if len(sel.Columns) != 2 || sel.Columns[0].Key != "flops" || sel.Columns[1].Key != "name" || sel.Rows[1][0].Plain != "144" || sel.Rows[1][1].Text != "conv" {
-		t.Errorf("Select: %+v", sel)
+	for _, sel := range []Rows{rows.Select("flops", "nothing", "name"), LayerRows(r, "flops", "nothing", "name")} {
+		if len(sel.Columns) != 2 || sel.Columns[0].Key != "flops" || sel.Columns[1].Key != "name" || len(sel.Rows) != 5 ||
+			len(sel.Rows[1]) != 2 || sel.Rows[1][0].Plain != "144" || sel.Rows[1][1].Text != "conv" {
+			t.Errorf("flops and name: %+v", sel)
+		}
 	}
 }
 

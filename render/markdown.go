@@ -12,8 +12,7 @@ import (
 // totals as a list and the notes: a summary to paste into a pull request
 // or a README.
 func Markdown(w io.Writer, r *stats.Report) error {
-	rows := LayerRows(r)
-	rows = rows.Select(tableKeys(rows.Modules)...)
+	rows := LayerRows(r, tableKeys(weightsOnly(r))...)
 	ew := &errWriter{w: w}
 	ew.printf("**%s** (%s)\n\n", mdEscape(r.Model.Path), mdEscape(r.Model.Format))
 	if note := axesNote(r); note != "" {

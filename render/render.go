@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/layerinfo/layerinfo/stats"
 )
@@ -87,36 +88,32 @@ func Table(w io.Writer, r *stats.Report) error { return TableWith(w, r, Options{
 
 // TableWith is Table with options.
 func TableWith(w io.Writer, r *stats.Report, opt Options) error {
-	rows := LayerRows(r)
-	rows = rows.Select(tableKeys(rows.Modules)...)
-	head := make([]string, len(rows.Columns))
+	rows := LayerRows(r, tableKeys(weightsOnly(r))...)
+	head := make(Row, len(rows.Columns))
 	right := make([]bool, len(rows.Columns))
 	for i, c := range rows.Columns {
-		head[i], right[i] = c.Title, c.Right
+		head[i], right[i] = same(c.Title), c.Right
 	}
-	cells := make([][]string, len(rows.Rows))
-	for i, row := range rows.Rows {
-		cells[i] = make([]string, len(row))
-		for j, c := range row {
-			cells[i][j] = c.Text
-		}
-	}
-	width := columnWidths(head, cells, right, opt.Width)
+	width := columnWidths(head, rows.Rows, right, opt.Width)
 	ew := &errWriter{w: w}
-	line := func(cells []string) {
-		var b strings.Builder
-		for i, c := range cells {
-			c = cut(c, width[i])
-			pad := strings.Repeat(" ", width[i]-runeLen(c))
+	var b strings.Builder
+	line := func(cells Row) {
+		b.Reset()
+		for i, cell := range cells {
+			c := cut(cell.Text, width[i])
+			pad := width[i] - runeLen(c)
 			if i > 0 {
 				b.WriteString("  ")
 			}
-			if right[i] {
-				b.WriteString(pad + c)
-			} else if i == len(cells)-1 {
+			switch {
+			case right[i]:
+				spaces(&b, pad)
 				b.WriteString(c)
-			} else {
-				b.WriteString(c + pad)
+			case i == len(cells)-1:
+				b.WriteString(c)
+			default:
+				b.WriteString(c)
+				spaces(&b, pad)
 			}
 		}
 		ew.printf("%s\n", strings.TrimRight(b.String(), " "))
@@ -127,12 +124,12 @@ func TableWith(w io.Writer, r *stats.Report, opt Options) error {
 	}
 	ew.printf("\n")
 	line(head)
-	rule := make([]string, len(head))
+	rule := make(Row, len(head))
 	for i := range head {
-		rule[i] = strings.Repeat("-", width[i])
+		rule[i] = same(strings.Repeat("-", width[i]))
 	}
 	line(rule)
-	for _, row := range cells {
+	for _, row := range rows.Rows {
 		line(row)
 	}
 	ew.printf("\n")
@@ -144,14 +141,14 @@ func TableWith(w io.Writer, r *stats.Report, opt Options) error {
 // columnWidths sizes each column to its widest cell, then, while the
 // table is wider than limit (when positive), narrows the widest text
 // column (never a right-aligned number) down to a floor of 8.
-func columnWidths(head []string, rows [][]string, right []bool, limit int) []int {
+func columnWidths(head Row, rows []Row, right []bool, limit int) []int {
 	width := make([]int, len(head))
 	for i, h := range head {
-		width[i] = runeLen(h)
+		width[i] = runeLen(h.Text)
 	}
 	for _, row := range rows {
 		for i, c := range row {
-			width[i] = max(width[i], runeLen(c))
+			width[i] = max(width[i], runeLen(c.Text))
 		}
 	}
 	if limit <= 0 {
@@ -191,7 +188,14 @@ func cut(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-func runeLen(s string) int { return len([]rune(s)) }
+func runeLen(s string) int { return utf8.RuneCountInString(s) }
+
+// spaces writes n spaces.
+func spaces(b *strings.Builder, n int) {
+	for range n {
+		b.WriteByte(' ')
+	}
+}
 
 // axesNote says, under the table's title, what the sizes the model leaves
 // open stand for: N for an anonymous batch axis, and named dims.

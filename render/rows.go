@@ -62,51 +62,119 @@ func tableKeys(modules bool) []string {
 	return []string{"index", "name", "type", "output_shapes", "params", "flops"}
 }
 
-// LayerRows is the report's layers as rows: index, name, type, output
-// shapes, params (trainable and not), FLOPs and, for an ONNX report,
-// other ops; for a checkpoint, index, module, tensors, params and bytes.
-func LayerRows(r *stats.Report) Rows {
+// column is a column and how a layer's cell in it is made.
+type column struct {
+	Column
+	cell func(i int, l stats.Layer) Cell
+}
+
+// columns are every column of the report's rows.
+func columns(r *stats.Report, modules bool) []column {
+	idx := column{colIndex, func(i int, _ stats.Layer) Cell { return same(strconv.Itoa(i)) }}
+	name := column{colName, func(_ int, l stats.Layer) Cell { return same(l.Name) }}
+	par := column{colParams, func(_ int, l stats.Layer) Cell { return params(l) }}
+	tr := column{colTrainable, func(_ int, l stats.Layer) Cell { return count(l.TrainableParams) }}
+	ntr := column{colNonTrainable, func(_ int, l stats.Layer) Cell { return count(l.NonTrainableParams) }}
+	if modules {
+		name.Column = colModule
+		return []column{idx, name,
+			{colTensors, func(_ int, l stats.Layer) Cell { return same(tensorsText(l)) }},
+			par, tr, ntr,
+			{colBytes, func(_ int, l stats.Layer) Cell { return count(ownBytes(l)) }}}
+	}
+	cs := []column{idx, name,
+		{colType, func(_ int, l stats.Layer) Cell { return same(l.Type) }},
+		{colOutput, func(_ int, l stats.Layer) Cell { return shapesCell(l.OutputShapes) }},
+		par, tr, ntr,
+		{colFLOPs, func(_ int, l stats.Layer) Cell { return maybe(l.FLOPs) }}}
+	if r.Totals.OtherOps != nil {
+		cs = append(cs, column{colOtherOps, func(_ int, l stats.Layer) Cell { return maybe(l.OtherOps) }})
+	}
+	return cs
+}
+
+// LayerRows is the report's layers as rows with the columns of the given
+// keys, in that order (keys the report has no column for are left out),
+// or, without keys, every column: index, name, type, output shapes,
+// params (trainable and not), FLOPs and, for an ONNX report, other ops;
+// for a checkpoint, index, module, tensors, params and bytes. Only the
+// cells of the asked columns are made.
+func LayerRows(r *stats.Report, keys ...string) Rows {
 	t := Rows{Modules: weightsOnly(r)}
-	if t.Modules {
-		t.Columns = []Column{colIndex, colModule, colTensors, colParams, colTrainable, colNonTrainable, colBytes}
-		for i, l := range r.Layers {
-			var ts []string
-			var b int64
-			for _, w := range l.Weights {
-				s := w.Name[strings.LastIndexByte(w.Name, '.')+1:] + " " + dimsText(w.Shape) + " " + w.DType
-				if w.SharedWith != "" {
-					s += " (shared with " + w.SharedWith + ")"
-				}
-				ts = append(ts, s)
-				if w.SharedWith == "" {
-					b += w.Bytes
+	all := columns(r, t.Modules)
+	cs := all
+	if len(keys) > 0 {
+		cs = nil
+		for _, k := range keys {
+			for _, c := range all {
+				if c.Key == k {
+					cs = append(cs, c)
+					break
 				}
 			}
-			tensors := strings.Join(ts, ", ")
-			t.Rows = append(t.Rows, Row{index(i), same(l.Name), same(tensors),
-				params(l), count(l.TrainableParams), count(l.NonTrainableParams), count(b)})
 		}
-		return t
 	}
-	other := r.Totals.OtherOps != nil
-	t.Columns = []Column{colIndex, colName, colType, colOutput, colParams, colTrainable, colNonTrainable, colFLOPs}
-	if other {
-		t.Columns = append(t.Columns, colOtherOps)
+	for _, c := range cs {
+		t.Columns = append(t.Columns, c.Column)
 	}
+	t.Rows = make([]Row, len(r.Layers))
+	cells := make([]Cell, len(r.Layers)*len(cs)) // one allocation for every row
 	for i, l := range r.Layers {
-		text := make([]string, len(l.OutputShapes))
-		plain := make([]string, len(l.OutputShapes))
-		for j, s := range l.OutputShapes {
-			text[j], plain[j] = shapeText(s), plainShape(s)
+		row := cells[i*len(cs) : (i+1)*len(cs) : (i+1)*len(cs)]
+		for j, c := range cs {
+			row[j] = c.cell(i, l)
 		}
-		row := Row{index(i), same(l.Name), same(l.Type), {strings.Join(text, ", "), strings.Join(plain, ", ")},
-			params(l), count(l.TrainableParams), count(l.NonTrainableParams), maybe(l.FLOPs)}
-		if other {
-			row = append(row, maybe(l.OtherOps))
-		}
-		t.Rows = append(t.Rows, row)
+		t.Rows[i] = row
 	}
 	return t
+}
+
+// tensorsText lists a checkpoint module's tensors: the last part of the
+// name, shape, element type, and where a shared one is counted.
+func tensorsText(l stats.Layer) string {
+	ts := make([]string, len(l.Weights))
+	for i, w := range l.Weights {
+		ts[i] = w.Name[strings.LastIndexByte(w.Name, '.')+1:] + " " + dimsText(w.Shape) + " " + w.DType
+		if w.SharedWith != "" {
+			ts[i] += " (shared with " + w.SharedWith + ")"
+		}
+	}
+	return strings.Join(ts, ", ")
+}
+
+// ownBytes are the stored bytes of the tensors a module counts (not the
+// shared ones).
+func ownBytes(l stats.Layer) int64 {
+	var b int64
+	for _, w := range l.Weights {
+		if w.SharedWith == "" {
+			b += w.Bytes
+		}
+	}
+	return b
+}
+
+// shapesCell is the output shapes joined by ", ": in the text an open
+// leading axis is N (the table's note says so), in the plain form "?".
+func shapesCell(shapes []*stats.Shape) Cell {
+	if len(shapes) == 1 {
+		return shapeCell(shapes[0])
+	}
+	text := make([]string, len(shapes))
+	plain := make([]string, len(shapes))
+	for j, s := range shapes {
+		c := shapeCell(s)
+		text[j], plain[j] = c.Text, c.Plain
+	}
+	return Cell{strings.Join(text, ", "), strings.Join(plain, ", ")}
+}
+
+func shapeCell(s *stats.Shape) Cell {
+	text := shapeText(s)
+	if s != nil && len(*s) > 0 && !(*s)[0].Known() && (*s)[0].Name == "" {
+		return Cell{text, plainShape(s)} // differ only in an open leading axis
+	}
+	return same(text)
 }
 
 // Select is the rows with the columns of the given keys, in that order;
@@ -135,9 +203,13 @@ func (t Rows) Select(keys ...string) Rows {
 
 func same(s string) Cell { return Cell{s, s} }
 
-func index(i int) Cell { return same(strconv.Itoa(i)) }
-
-func count(n int64) Cell { return Cell{Thousands(n), strconv.FormatInt(n, 10)} }
+func count(n int64) Cell {
+	p := strconv.FormatInt(n, 10)
+	if n > -1000 && n < 1000 {
+		return same(p) // no separator to add
+	}
+	return Cell{Thousands(n), p}
+}
 
 // maybe is a count that may be unknown.
 func maybe(n *int64) Cell {
