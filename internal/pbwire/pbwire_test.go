@@ -246,3 +246,38 @@ func TestLoc(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// TestScalars: the values of scalar fields as protobuf encodes them.
+func TestScalars(t *testing.T) {
+	type kind int32
+	b := protowire.AppendFixed64(protowire.AppendTag(nil, 1, protowire.Fixed64Type), math.Float64bits(-2.25))
+	minus3, minus1 := int64(-3), int64(-1)
+	// An int64 and an enum of -1, encoded as protobuf does (sign-extended
+	// to 64 bits, ten bytes).
+	b = msg(b).varint(2, uint64(minus3)).varint(3, uint64(minus1))
+	d := NewReader(bytes.NewReader(b), int64(len(b)), b, 0)
+	at := &Loc{}
+	w := Fields(0, int64(len(b)))
+	var got []any
+	for w.Next(&d, at) {
+		switch c := w.F; c.Num {
+		case 1:
+			got = append(got, c.Float64())
+		case 2:
+			v, err := d.Int64(c, at, "i")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, v)
+		case 3:
+			v, err := Enum[kind](&d, c, at, "e")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, v)
+		}
+	}
+	if want := []any{-2.25, int64(-3), kind(-1)}; w.Err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v, %v; want %v", got, w.Err, want)
+	}
+}
