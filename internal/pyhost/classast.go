@@ -22,7 +22,7 @@ import (
 // The body's names are renamed (MethodVar) so that a method's body sees
 // the globals, not the class namespace, as in Python; a method's name in a
 // call stack reads C.forward (DisplayName). Decorated methods are wrapped
-// (__method__("static", f)); a property's setter is left out. super()
+// (__decorated__("static", f)); a property's setter is left out. super()
 // without arguments gets the class and the method's first parameter.
 func RewriteClasses(f *syntax.File, src *Source) {
 	if len(src.ClassDefs) == 0 {
@@ -137,7 +137,7 @@ func classDef(d *syntax.DefStmt, name string, src *Source) []syntax.Stmt {
 	for _, e := range entries {
 		var v syntax.Expr = ident(renames[e.name])
 		if e.kind != "" {
-			v = &syntax.CallExpr{Fn: ident("__method__"), Lparen: pos, Args: []syntax.Expr{str(e.kind), v}, Rparen: pos}
+			v = &syntax.CallExpr{Fn: ident("__decorated__"), Lparen: pos, Args: []syntax.Expr{str(e.kind), v}, Rparen: pos}
 		}
 		dict.List = append(dict.List, &syntax.DictEntry{Key: str(e.name), Colon: pos, Value: v})
 	}

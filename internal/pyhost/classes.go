@@ -607,7 +607,7 @@ func newClass(th *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, _ []st
 
 // ClassBuiltins add what class statements and object code need: the
 // helpers the rewritten source calls (__newclass__, __classbases__,
-// __method__), and super, object, issubclass, setattr, staticmethod,
+// __decorated__), and super, object, issubclass, setattr, staticmethod,
 // classmethod, property.
 func ClassBuiltins(d starlark.StringDict) {
 	d["__newclass__"] = starlark.NewBuiltin("__newclass__", newClass)
@@ -626,7 +626,7 @@ func ClassBuiltins(d starlark.StringDict) {
 		})
 		d[name] = fn
 	}
-	d["__method__"] = starlark.NewBuiltin("__method__", func(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
+	d["__decorated__"] = starlark.NewBuiltin("__decorated__", func(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
 		kind, _ := starlark.AsString(a[0])
 		return &decorated{kind: kind, fn: a[1]}, nil
 	})

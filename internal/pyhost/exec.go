@@ -22,7 +22,8 @@ type Options struct {
 	MaxSteps uint64         // 0: DefaultMaxSteps
 	Budget   *budget.Budget // nil: the default budget of a request
 	// Import is the value an import statement binds (a *Module, a
-	// *Class, a builtin); nil and no error make it a placeholder, as any
+	// *Class, a builtin); nil and no error leave it to the standard
+	// modules the host has (StdModules), else a placeholder, as any
 	// library the front-end does not model.
 	Import func(b Binding) (starlark.Value, error)
 	// Predeclared are the front-end's names, after the builtins.
@@ -117,12 +118,16 @@ func Exec(name string, src []byte, opt Options) (run *Run, err error) {
 	for k, v := range opt.Predeclared {
 		pre[k] = v
 	}
+	std := StdModules()
 	resolveImport := func(b Binding) (starlark.Value, error) {
 		if opt.Import != nil {
 			v, err := opt.Import(b)
 			if err != nil || v != nil {
 				return v, err
 			}
+		}
+		if v := lookupPath(std, b.Path); v != nil {
+			return v, nil
 		}
 		return &Opaque{Desc: b.Path}, nil
 	}

@@ -69,6 +69,12 @@ func (fw *stubFramework) newBase(name string, keywords bool) *Class {
 			}
 			return nil
 		},
+		GetAttr: func(o *Instance, attr string) (starlark.Value, error) {
+			if attr == "training" {
+				return starlark.False, nil // eval mode, as the reference ran
+			}
+			return nil, nil
+		},
 		Call: func(th *starlark.Thread, o *Instance, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			f, err := o.Attr(fw.forward)
 			if err != nil {
@@ -84,6 +90,24 @@ func (fw *stubFramework) newBase(name string, keywords bool) *Class {
 			},
 			"load_state_dict": func(*starlark.Thread, *Instance, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
 				return starlark.None, nil
+			},
+			"register_buffer": func(*starlark.Thread, *Instance, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
+				return starlark.None, nil
+			},
+			"add_module": func(th *starlark.Thread, o *Instance, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+				if len(a) != 2 {
+					return nil, fmt.Errorf("add_module takes a name and a module")
+				}
+				name, _ := starlark.AsString(a[0])
+				return starlark.None, o.SetField(name, a[1])
+			},
+			"items": func(th *starlark.Thread, o *Instance, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+				var out []starlark.Value
+				for _, c := range state(o).children {
+					v, _ := o.Own(c)
+					out = append(out, starlark.Tuple{starlark.String(c), v})
+				}
+				return starlark.NewList(out), nil
 			},
 		},
 	}
@@ -123,6 +147,23 @@ func (fw *stubFramework) container(name string) *Class {
 	return NewNative(name, &Native{
 		Init: func(th *starlark.Thread, o *Instance, a starlark.Tuple, kw []starlark.Tuple) error {
 			state(o).kind = name
+			if len(a) == 1 {
+				switch x := a[0].(type) {
+				case *starlark.Dict: // Sequential(OrderedDict(…)), ModuleDict({…})
+					for _, kv := range x.Items() {
+						k, _ := starlark.AsString(kv[0])
+						if err := o.SetField(k, kv[1]); err != nil {
+							return err
+						}
+					}
+					return nil
+				case *starlark.List: // ModuleList([…])
+					a = nil
+					for i := 0; i < x.Len(); i++ {
+						a = append(a, x.Index(i))
+					}
+				}
+			}
 			for i, m := range a {
 				if err := o.SetField(fmt.Sprint(i), m); err != nil {
 					return err

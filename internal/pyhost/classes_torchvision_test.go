@@ -1,0 +1,212 @@
+package pyhost
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"go.starlark.net/starlark"
+)
+
+// anyFn is a namespace whose every attribute is a function returning a
+// tensor (torch.nn.functional, a tensor's methods).
+type anyFn struct{ name string }
+
+func (f anyFn) String() string        { return f.name }
+func (f anyFn) Type() string          { return "module" }
+func (f anyFn) Freeze()               {}
+func (f anyFn) Truth() starlark.Bool  { return true }
+func (f anyFn) Hash() (uint32, error) { return 0, nil }
+func (f anyFn) AttrNames() []string   { return nil }
+func (f anyFn) Attr(name string) (starlark.Value, error) {
+	return starlark.NewBuiltin(f.name+"."+name, func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
+		switch name {
+		case "size":
+			return starlark.Tuple{starlark.MakeInt(1), starlark.MakeInt(8), starlark.MakeInt(4), starlark.MakeInt(4)}, nil
+		case "chunk", "split", "unbind":
+			return starlark.Tuple{tensorValue{}, tensorValue{}}, nil
+		case "is_scripting", "is_tracing":
+			return starlark.False, nil
+		}
+		return tensorValue{}, nil
+	}), nil
+}
+
+// tensorValue is stubTensor with methods (view, size, chunk, mean, …).
+type tensorValue struct{ stubTensor }
+
+func (tensorValue) Attr(name string) (starlark.Value, error) { return anyFn{"tensor"}.Attr(name) }
+func (tensorValue) AttrNames() []string                      { return nil }
+func (t tensorValue) Index(int) starlark.Value               { return t }
+func (tensorValue) Len() int                                 { return 1 }
+func (t tensorValue) Get(starlark.Value) (starlark.Value, bool, error) {
+	return t, true, nil
+}
+
+// torchvisionStub is torchStub with the modules torchvision's files use.
+func torchvisionStub() (*stubFramework, map[string]starlark.Value) {
+	fw, roots := torchStub()
+	torch := roots["torch"].(*Module)
+	nn := torch.Members["nn"].(*Module)
+	for _, k := range []string{"ReLU6", "Hardswish", "Hardsigmoid", "SiLU", "Sigmoid", "AvgPool2d", "Identity", "Flatten", "Softmax", "Conv3d", "BatchNorm3d"} {
+		nn.Members[k] = fw.leaf(k)
+	}
+	nn.Members["ModuleList"] = fw.container("ModuleList")
+	nn.Members["ModuleDict"] = fw.container("ModuleDict")
+	nn.Members["functional"] = anyFn{"torch.nn.functional"}
+	for _, k := range []string{"flatten", "cat", "chunk", "mean", "transpose", "unsqueeze"} {
+		name := k
+		torch.Members[k] = starlark.NewBuiltin(k, func(th *starlark.Thread, b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+			v, _ := anyFn{"torch"}.Attr(name)
+			return starlark.Call(th, v, a, kw)
+		})
+	}
+	torch.Members["jit"] = anyFn{"torch.jit"}
+	return fw, roots
+}
+
+// siblingImporter resolves the relative imports of torchvision's files
+// by running the file they name (from the reference folder) on the host,
+// each once; anything else goes to the stub roots.
+func siblingImporter(t *testing.T, dir string, roots map[string]starlark.Value) func(b Binding) (starlark.Value, error) {
+	files := map[string]string{"_utils": "_utils.py", "ops.misc": "ops/misc.py"}
+	// torchvision's models/_api.py is not in the reference: its
+	// WeightsEnum as far as building without weights needs it,
+	// verify(None) being None.
+	enum := NewNative("WeightsEnum", &Native{})
+	enum.Set("verify", starlark.NewBuiltin("verify", func(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
+		return a[0], nil
+	}))
+	mods := map[string]*Module{"_api": {Name: "_api", Open: true, Members: starlark.StringDict{"WeightsEnum": enum}}}
+	var imp func(b Binding) (starlark.Value, error)
+	stub := importer(roots)
+	imp = func(b Binding) (starlark.Value, error) {
+		if !strings.HasPrefix(b.Mod, ".") {
+			return stub(b)
+		}
+		mod := strings.TrimLeft(b.Mod, ".")
+		m, seen := mods[mod]
+		if file, ok := files[mod]; ok && !seen {
+			mods[mod] = nil // a cycle reads placeholders
+			src, err := os.ReadFile(filepath.Join(dir, file))
+			if err != nil {
+				return nil, err
+			}
+			run, err := Exec(file, src, Options{Import: imp, ModuleName: mod})
+			if err != nil {
+				t.Fatalf("%s: %v", file, err)
+			}
+			m = &Module{Name: mod, Open: true, Members: run.Globals}
+			mods[mod] = m
+		}
+		if m == nil {
+			return nil, nil
+		}
+		if !b.From || b.Path == b.Mod {
+			return m, nil
+		}
+		return m.Members[strings.TrimPrefix(b.Path, b.Mod+".")], nil
+	}
+	return imp
+}
+
+// TestTorchvisionClasses runs every torchvision model of torchcode (the
+// files as torchvision 0.14 ships them, with the helpers they import from
+// ops/misc.py and _utils.py run beside them) and compares the module
+// tree the constructors build with PyTorch's record of the same model:
+// paths, classes, and the parameters of each Conv2d, BatchNorm2d and
+// Linear computed from the arguments the file gave.
+func TestTorchvisionClasses(t *testing.T) {
+	cases, _ := filepath.Glob(filepath.Join(reference, "torchcode", "*.expected.json"))
+	if len(cases) == 0 {
+		t.Skip("no reference data: ../shared/reference is needed for this test")
+	}
+	dir := filepath.Join(reference, "torchcode", "torchvision")
+	sort.Strings(cases)
+	for _, c := range cases {
+		raw, err := os.ReadFile(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e struct {
+			File, Entry        string
+			Layers, Containers [][]any
+			NotCalled          [][]any `json:"not_called"`
+		}
+		if err := json.Unmarshal(raw, &e); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(e.File, "torchvision/") {
+			continue
+		}
+		name := strings.TrimSuffix(filepath.Base(c), ".expected.json")
+		t.Run(name, func(t *testing.T) {
+			src, err := os.ReadFile(filepath.Join(reference, "torchcode", e.File))
+			if err != nil {
+				t.Fatal(err)
+			}
+			fw, roots := torchvisionStub()
+			run, err := Exec(filepath.Base(e.File), src, Options{Import: siblingImporter(t, dir, roots), ModuleName: "torchvision.models"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer run.Close()
+			if len(run.Skipped) > 0 {
+				t.Errorf("skipped: %v", run.Skipped)
+			}
+			entry := strings.TrimSuffix(e.Entry, "()")
+			v, err := run.Call(run.Globals[entry], nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			model, ok := v.(*Instance)
+			if !ok {
+				t.Fatalf("%s = %v", e.Entry, v)
+			}
+			want := map[string]torchRow{}
+			for _, rows := range [][][]any{e.Layers, e.Containers, e.NotCalled} {
+				for _, r := range rows {
+					row := torchRow{path: r[0].(string), class: r[1].(string)}
+					row.params = int64(r[len(r)-1].(float64))
+					want[row.path] = row
+				}
+			}
+			got := map[string]bool{}
+			fw.walk(model, "", func(m *Instance, p string) {
+				got[p] = true
+				w, ok := want[p]
+				switch k := kind(m); {
+				case !ok && ranNot(want, p):
+					// A container that did not run (googlenet's aux
+					// heads in eval mode): its leaves are in not_called.
+				case !ok:
+					t.Errorf("module %q (%s) is not in PyTorch's model", p, k)
+				case w.class != k:
+					t.Errorf("module %q is a %s, want %s", p, k, w.class)
+				case (k == "Conv2d" || k == "BatchNorm2d" || k == "Linear") && ownParams(m) != w.params:
+					t.Errorf("module %q (%s%v %v): %d parameters from its arguments, PyTorch has %d", p, k, state(m).args, state(m).kw, ownParams(m), w.params)
+				}
+			})
+			for p, w := range want {
+				if !got[p] {
+					t.Errorf("PyTorch's module %q (%s) was not made", p, w.class)
+				}
+			}
+			t.Logf("%s: %d modules", e.Entry, len(got))
+		})
+	}
+}
+
+// ranNot reports whether a module at path holds modules PyTorch's record
+// has (a container that never ran is in no list, its leaves are).
+func ranNot(want map[string]torchRow, path string) bool {
+	for p := range want {
+		if strings.HasPrefix(p, path+".") {
+			return true
+		}
+	}
+	return false
+}
