@@ -15,6 +15,10 @@
 //   - Totals.FLOPs is the sum of the rows' FLOPs when every row's is
 //     known, and nil otherwise (then FLOPsLowerBound sums the known ones
 //     and a note names the unknown rows).
+//   - Every row has a Tensor per output (Layer.Tensors, parallel to
+//     OutputShapes), and the tensors fed from outside are Model.Inputs:
+//     the names in a row's Inputs are those tensors' names, which is how
+//     a renderer draws edges and a diff follows the dataflow.
 //   - Every sum is checked: past the int64 range is an error wrapping
 //     calc.ErrOverflow, never a wrong number.
 //
