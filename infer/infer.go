@@ -7,11 +7,9 @@
 package infer
 
 import (
-	"container/heap"
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/layerinfo/layerinfo/calc"
 	"github.com/layerinfo/layerinfo/graph"
@@ -178,85 +176,4 @@ func contains(ps []*graph.Param, p *graph.Param) bool {
 		}
 	}
 	return false
-}
-
-// Order is a topological order of g's nodes that keeps source order
-// wherever the dependencies allow. A node depends on the producers of its
-// inputs and on the nodes it shares parameters with.
-func Order(g *graph.Graph) ([]*graph.Node, error) {
-	index := make(map[*graph.Node]int, len(g.Nodes))
-	for i, n := range g.Nodes {
-		index[n] = i
-	}
-	deps := make([][]int, len(g.Nodes))
-	users := make([][]int, len(g.Nodes))
-	for i, n := range g.Nodes {
-		add := func(m *graph.Node) {
-			if j, ok := index[m]; ok && j != i {
-				deps[i] = append(deps[i], j)
-				users[j] = append(users[j], i)
-			}
-		}
-		for _, v := range n.Inputs {
-			if v != nil && v.Producer != nil {
-				add(v.Producer)
-			}
-		}
-		for _, r := range n.Share {
-			add(r.Node)
-		}
-	}
-	pending := make([]int, len(g.Nodes))
-	for i := range deps {
-		pending[i] = len(deps[i])
-	}
-	// Kahn's algorithm taking the ready node of lowest source index
-	// first: a min-heap keeps it O(n log n) whatever order the source
-	// lists its nodes in (a spec may name layers before they are
-	// defined).
-	var ready minHeap
-	for i := range pending {
-		if pending[i] == 0 {
-			ready = append(ready, i)
-		}
-	}
-	heap.Init(&ready)
-	order := make([]*graph.Node, 0, len(g.Nodes))
-	for ready.Len() > 0 {
-		i := heap.Pop(&ready).(int)
-		order = append(order, g.Nodes[i])
-		for _, u := range users[i] {
-			pending[u]--
-			if pending[u] == 0 {
-				heap.Push(&ready, u)
-			}
-		}
-	}
-	if len(order) < len(g.Nodes) {
-		var stuck []string
-		for i, n := range g.Nodes {
-			if pending[i] > 0 {
-				stuck = append(stuck, n.Name)
-			}
-			if len(stuck) == 5 {
-				break
-			}
-		}
-		return nil, fmt.Errorf("the graph has a cycle through %s", strings.Join(stuck, ", "))
-	}
-	return order, nil
-}
-
-// minHeap is a container/heap of node indices, smallest first.
-type minHeap []int
-
-func (h minHeap) Len() int           { return len(h) }
-func (h minHeap) Less(i, j int) bool { return h[i] < h[j] }
-func (h minHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *minHeap) Push(x any)        { *h = append(*h, x.(int)) }
-func (h *minHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
 }
