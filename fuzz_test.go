@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/layerinfo/layerinfo"
@@ -47,6 +48,12 @@ func FuzzPipeline(f *testing.F) {
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
 		g, err := layerinfo.Load(t.Context(), layerinfo.Bytes(name, data), layerinfo.Options{MaxMemory: 64 << 20})
+		if err != nil && strings.Contains(err.Error(), "(please report)") {
+			t.Fatalf("%s: %v", name, err) // a reader's panic or invalid graph, caught by Load
+		}
+		if g != nil && strings.Contains(strings.Join(g.Notes, "\n"), "(please report)") {
+			t.Fatalf("%s: %v", name, g.Notes)
+		}
 		if err == nil {
 			if r, err := layerinfo.Analyze(t.Context(), g, layerinfo.Options{}); err == nil {
 				for _, out := range []func(io.Writer) error{

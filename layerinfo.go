@@ -464,9 +464,16 @@ func final(err error) bool {
 		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
-// decode runs one format and validates its graph.
-func decode(ctx context.Context, f entry, in format.Input) (*graph.Graph, error) {
-	g, err := f.Decode(ctx, in)
+// decode runs one format and validates its graph. A format must not
+// panic on any input; should one, the panic is that format's error (a
+// bug to report) and Load goes on to the next.
+func decode(ctx context.Context, f entry, in format.Input) (g *graph.Graph, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			g, err = nil, fmt.Errorf("%s: internal error in the %s reader (please report): %v", in.Name, f.Name(), r)
+		}
+	}()
+	g, err = f.Decode(ctx, in)
 	if err != nil {
 		return nil, err
 	}

@@ -20,6 +20,7 @@ type fake struct {
 	err    error
 	bad    bool  // returns an invalid graph
 	charge int64 // charged to the budget before anything else
+	panics bool
 	tried  *[]string
 	sawCtx *context.Context
 }
@@ -34,6 +35,9 @@ func (f fake) Decode(ctx context.Context, in format.Input) (*graph.Graph, error)
 	}
 	if in.Budget == nil {
 		return nil, errors.New("no budget")
+	}
+	if f.panics {
+		panic("index out of range")
 	}
 	if err := in.Budget.Charge(f.charge, "what "+f.name+" reads"); err != nil {
 		return nil, err
@@ -79,6 +83,8 @@ func TestLoadChooses(t *testing.T) {
 			Options{}, "a", "", ErrTooLarge, "analysing m.x needs more than 1 GiB (a list)"},
 		{"a failed format's memory is released", []fake{{name: "a", sure: format.Likely, charge: 600 << 20, err: errA}, {name: "b", sure: format.Maybe, charge: 600 << 20}},
 			Options{MaxMemory: 1 << 30}, "a b", "b", nil, "read as b: as a it could not be read: a: bad"},
+		{"a panic is the format's error", []fake{{name: "a", sure: format.Likely, panics: true}, {name: "b", sure: format.Maybe}},
+			Options{}, "a b", "b", nil, "read as b: as a it could not be read: m.x: internal error in the a reader (please report): index out of range"},
 		{"cancelled", []fake{{name: "a", sure: format.Likely, err: context.Canceled}, {name: "b", sure: format.Maybe}}, Options{}, "a", "", context.Canceled, ""},
 		{"invalid graph", []fake{{name: "a", sure: format.Likely, bad: true}}, Options{}, "a", "", nil, "m.x: the a reader made an invalid graph (please report)"},
 		{"nothing sniffs", []fake{{name: "a"}}, Options{}, "", "", ErrUnrecognized, "m.x: unrecognized format (known: "},
