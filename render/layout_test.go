@@ -483,3 +483,28 @@ func TestSizes(t *testing.T) {
 		}
 	}
 }
+
+// TestMarkdownModules: a checkpoint's Markdown has the module columns and
+// no FLOPs total.
+func TestMarkdownModules(t *testing.T) {
+	want := lines(
+		"**ckpt.safetensors** (safetensors)",
+		"",
+		"| # | module | tensors | params | bytes |",
+		"|--:|---|---|--:|--:|",
+		"| 0 | encoder | weight 4x3 float32, bias 4 float32 | 16 | 64 |",
+		"| 1 | decoder | weight 4x3 float32 (shared with encoder) | 0 (shared) | 0 |",
+		"",
+		"- Total params: 16",
+		"  - trainable: 16",
+		"  - non-trainable: 0",
+		"- Param memory: 64 B",
+	)
+	var b bytes.Buffer
+	if err := Markdown(&b, ckpt()); err != nil {
+		t.Fatal(err)
+	}
+	if b.String() != want {
+		t.Errorf("markdown:\n%s\nwant:\n%s", b.String(), want)
+	}
+}
