@@ -7,6 +7,6 @@
 // layers into Rows — columns with a key, a title and an alignment, and per
 // layer a Cell per column with the text people read (217,706; N for an
 // open batch axis) and the plain value programs read (217706), both "?"
-// where the report does not know. A new tabular renderer picks its
-// columns with Rows.Select and writes the cells; it computes nothing.
+// where the report does not know. A new tabular renderer asks LayerRows
+// for its columns by key and writes the cells; it computes nothing.
 package render

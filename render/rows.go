@@ -26,8 +26,8 @@ type Cell struct {
 type Row []Cell
 
 // Rows is the per-layer part of a report as the table, Markdown and CSV
-// renderers write it: every column the report has and one row per layer.
-// A renderer picks its columns with Select.
+// renderers write it: columns and one row per layer. A renderer asks
+// LayerRows for its columns by key (or picks them later with Select).
 type Rows struct {
 	// Modules is true for a checkpoint's report: stored tensors grouped
 	// by module, nothing computed (no layer has outputs). Its columns are
