@@ -12,10 +12,6 @@ import (
 	"github.com/layerinfo/layerinfo/graph"
 )
 
-// elemSize is the test's own table of bytes per element.
-var elemSize = map[string]int64{"FloatStorage": 4, "HalfStorage": 2, "BFloat16Storage": 2, "LongStorage": 8,
-	"BoolStorage": 1, "UntypedStorage": 1, "float8_e4m3fn": 1}
-
 func contiguous(size ...int64) []int64 {
 	st := make([]int64, len(size))
 	s := int64(1)

@@ -130,7 +130,7 @@ func hashKeyB(k any, budget *int) (string, bool) {
 // TypeName names a value in messages, as Python would ("tuple", "global
 // torch.Size", "argparse.Namespace object").
 func TypeName(v any) string {
-	switch v.(type) {
+	switch x := v.(type) {
 	case nil:
 		return "None"
 	case bool:
@@ -152,9 +152,9 @@ func TypeName(v any) string {
 	case *Set:
 		return "set"
 	case Global:
-		return "global " + v.(Global).String()
+		return "global " + x.String()
 	case *Object:
-		return v.(*Object).Class.String() + " object"
+		return x.Class.String() + " object"
 	}
 	return fmt.Sprintf("%T", v)
 }
