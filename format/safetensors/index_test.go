@@ -2,6 +2,8 @@ package safetensors
 
 import (
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -149,5 +151,30 @@ func TestDecodeIndex(t *testing.T) {
 	}
 	if _, err := DecodeIndex(strings.NewReader(`{"metadata":{"total_size":-1},"weight_map":{}}`)); err == nil {
 		t.Error("negative total_size accepted")
+	}
+}
+
+// TestReadIndex: the index alone, its shards unread; an error names the
+// file and the offset.
+func TestReadIndex(t *testing.T) {
+	dir := t.TempDir()
+	p, _ := writeSharded(t, dir)
+	ix, err := ReadIndex(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 1024+256+256+16+1024 bytes in five tensors over two shards.
+	if ix.Name != p || ix.TotalSize != 2576 || len(ix.WeightMap) != 5 || len(ix.Shards()) != 2 {
+		t.Errorf("name %q, total_size %d, %d tensors, shards %v", ix.Name, ix.TotalSize, len(ix.WeightMap), ix.Shards())
+	}
+	bad := filepath.Join(dir, "bad.index.json")
+	if err := os.WriteFile(bad, []byte(`{"weight_map": {"a": 1}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadIndex(bad); err == nil || !strings.HasPrefix(err.Error(), bad+": offset ") || !strings.Contains(err.Error(), "invalid index JSON") {
+		t.Errorf("got %v", err)
+	}
+	if _, err := ReadIndex(filepath.Join(dir, "missing.json")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing file: %v", err)
 	}
 }
