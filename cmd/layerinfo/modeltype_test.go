@@ -91,22 +91,3 @@ func TestConfigWithoutModelType(t *testing.T) {
 		t.Errorf("--model-type roberta: %s with %d params, want %s with %d", r.Transformer.Class, r.Totals.Params, robertaClass, roberta)
 	}
 }
-
-// TestModelTypeFlagErrors: a misspelled --model-type is a usage error with
-// a did-you-mean; a misspelled model_type in the file is a model error
-// with one.
-func TestModelTypeFlagErrors(t *testing.T) {
-	code, _, errs := runCLI([]string{"--model-type", "lama", googleBERT}, "")
-	if code != exitUsage || !strings.Contains(errs, `did you mean "llama"?`) || strings.Count(errs, "\n") != 2 {
-		t.Errorf("--model-type lama: exit %d, %s", code, errs)
-	}
-	// Only transformers configs take it.
-	code, _, errs = runCLI([]string{"--model-type", "bert", "../../examples/mnist_nolearn.py"}, "")
-	if code != exitUsage || !strings.Contains(errs, "--model-type does not apply") {
-		t.Errorf("--model-type on Python code: exit %d, %s", code, errs)
-	}
-	code, _, errs = runCLI([]string{"-"}, `{"model_type": "bert-base", "hidden_size": 768}`)
-	if code != exitModel || !strings.Contains(errs, `model_type "bert-base" is not a model type transformers knows; did you mean "bert"?`) {
-		t.Errorf("model_type bert-base: exit %d, %s", code, errs)
-	}
-}
