@@ -681,7 +681,7 @@ func TestNotebook(t *testing.T) {
 	if err == nil || !strings.HasPrefix(err.Error(), `convnet.ipynb: cell 3 line 3: unknown layer Conv2DLayr (did you mean "Conv2DLayer"?)`) {
 		t.Errorf("error %v", err)
 	}
-	var pe *posError
+	var pe *graph.Error
 	if !errors.As(err, &pe) {
 		t.Errorf("the error %T does not unwrap to its position", err)
 	}

@@ -57,26 +57,6 @@ func newBuilder(file string) *builder {
 	}
 }
 
-// posError is an error at a source position about a layer being made.
-type posError struct {
-	pos  graph.Pos
-	what string // "layer conv2d1 (Conv2DLayer)"
-	err  error
-}
-
-func (e *posError) Error() string {
-	s := e.pos.String()
-	if s != "" {
-		s += ": "
-	}
-	if e.what != "" {
-		s += e.what + ": "
-	}
-	return s + e.err.Error()
-}
-
-func (e *posError) Unwrap() error { return e.err }
-
 // callerPos is the position of the Starlark call being evaluated: the
 // start of the callee's name rather than its '('.
 func (b *builder) callerPos(th *starlark.Thread) graph.Pos {
@@ -197,11 +177,11 @@ func (c *call) fail(format string, args ...any) error {
 		if err, ok := a.(error); ok {
 			if de, ok := asDataError(err, ""); ok {
 				c.explain(de)
-				return &posError{pos: c.pos, what: c.what(), err: de}
+				return &graph.Error{Pos: c.pos, Layer: c.what(), Err: de}
 			}
 		}
 	}
-	return &posError{pos: c.pos, what: c.what(), err: fmt.Errorf(format, args...)}
+	return &graph.Error{Pos: c.pos, Layer: c.what(), Err: fmt.Errorf(format, args...)}
 }
 
 // attrs are the constructor's keyword arguments as layer attributes
@@ -304,7 +284,7 @@ func shareArg(c *call, arg string, s *spec) (present bool, err error) {
 
 // asStarlarkErr lets a Go error pass through Starlark unchanged.
 func unwrapEval(err error) error {
-	var pe *posError
+	var pe *graph.Error
 	if errors.As(err, &pe) {
 		return pe
 	}

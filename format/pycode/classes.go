@@ -7,6 +7,7 @@ import (
 
 	"go.starlark.net/starlark"
 
+	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/internal/pyhost"
 )
 
@@ -132,7 +133,7 @@ func (c *userClass) method(name string) (starlark.Value, *pyhost.MethodStmt) {
 				note := m.Skipped
 				b := c.b
 				return starlark.NewBuiltin(c.name+"."+name, func(th *starlark.Thread, _ *starlark.Builtin, _ starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
-					return nil, &posError{pos: b.callerPos(th), err: fmt.Errorf("cannot call %s.%s: %s", c.name, name, note)}
+					return nil, &graph.Error{Pos: b.callerPos(th), Err: fmt.Errorf("cannot call %s.%s: %s", c.name, name, note)}
 				}), m
 			}
 			if fn := c.function(name); fn != nil {

@@ -37,8 +37,6 @@ type skippedStmt struct {
 	note   string
 }
 
-var fileOptions = &syntax.FileOptions{Set: true, While: true, TopLevelControl: true, GlobalReassign: true, Recursion: true}
-
 // compile prepares a module beside the script as Decode prepares the
 // script: its imports bound, what Starlark cannot parse left out, its
 // free names guessed.
@@ -219,7 +217,7 @@ func (b *builder) parse(file string, prep *pyhost.Source, u *unit) error {
 	}
 	chains := false
 	for tries := 0; ; tries++ {
-		f, err := fileOptions.Parse(file, prep.Text, 0)
+		f, err := pyhost.FileOptions.Parse(file, prep.Text, 0)
 		var ce syntax.Error
 		if err != nil && !chains && errors.As(err, &ce) && strings.Contains(ce.Msg, "does not associate with") {
 			// Python's chained comparisons (0.3 < x < 0.7), every one
@@ -246,8 +244,8 @@ func (b *builder) parse(file string, prep *pyhost.Source, u *unit) error {
 		}
 		serr := sourceError(file, err)
 		why := serr.Error()
-		if pe, ok := serr.(*posError); ok {
-			why = pe.err.Error()
+		if pe, ok := serr.(*graph.Error); ok {
+			why = pe.Err.Error()
 		}
 		if c, m, text, ok := prep.SkipMethod(int(se.Pos.Line)); ok {
 			// A method Starlark cannot parse: left out; calling it is an
@@ -263,7 +261,7 @@ func (b *builder) parse(file string, prep *pyhost.Source, u *unit) error {
 			if layerCall.MatchString(text) || strings.Contains(text, "layers.") || strings.Contains(text, "Layer") {
 				// It builds layers: calling it is an error.
 				u.predeclared[fn] = starlark.NewBuiltin(fn, func(th *starlark.Thread, _ *starlark.Builtin, _ starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
-					return nil, &posError{pos: b.callerPos(th), err: fmt.Errorf("cannot call %s: %s", fn, note)}
+					return nil, &graph.Error{Pos: b.callerPos(th), Err: fmt.Errorf("cannot call %s: %s", fn, note)}
 				})
 			} else {
 				// A data loader: its result is a placeholder, as data is.
@@ -302,14 +300,14 @@ func (b *builder) guessFrees(file string, u *unit) error {
 			return true
 		}
 		v, err := b.guessFree(id.Name)
-		var pe *posError
+		var pe *graph.Error
 		if errors.As(err, &pe) {
 			ferr = pe // a missing module's error, at its import
 			return false
 		}
 		pos := graph.Pos{File: file, Line: int(id.NamePos.Line), Col: int(id.NamePos.Col)}
 		if err != nil {
-			ferr = &posError{pos: pos, err: err}
+			ferr = &graph.Error{Pos: pos, Err: err}
 			return false
 		}
 		if o, ok := v.(*pyhost.Opaque); ok && o.Missing == nil && !u.opaqueStar && !pythonBuiltin(id.Name) {
@@ -320,7 +318,7 @@ func (b *builder) guessFrees(file string, u *unit) error {
 			if s := spell.Nearest(id.Name, boundNames(u)); s != "" {
 				msg += fmt.Sprintf(" (did you mean %s?)", s)
 			}
-			pe := &posError{pos: pos, err: errors.New(msg)}
+			pe := &graph.Error{Pos: pos, Err: errors.New(msg)}
 			b.sib.importErrs[pe] = true
 			v = &pyhost.Opaque{Desc: o.Desc, Missing: &pyhost.Missing{Pos: pos, Name: id.Name, Err: pe}}
 		}
@@ -374,7 +372,7 @@ func (b *builder) guessFree(name string) (starlark.Value, error) {
 	m := *b.sib.stars[0]
 	m.Name = name
 	m.Err = b.missingErr(&m)
-	if pe, ok := m.Err.(*posError); ok {
+	if pe, ok := m.Err.(*graph.Error); ok {
 		b.sib.importErrs[pe] = true
 	}
 	if err != nil {

@@ -87,7 +87,7 @@ func Decode(name string, src []byte, opt Options) (g *graph.Graph, err error) {
 	th, max, stop := pyhost.NewThread(name, opt.MaxSteps, opt.Budget)
 	defer stop()
 	b.th, b.max = th, max
-	b.sib = &siblings{dir: opt.Dir, mods: map[string]*pyhost.Module{}, builders: map[string]map[string]bool{}, importErrs: map[*posError]bool{}}
+	b.sib = &siblings{dir: opt.Dir, mods: map[string]*pyhost.Module{}, builders: map[string]map[string]bool{}, importErrs: map[*graph.Error]bool{}}
 	b.files = map[string]bool{name: true}
 
 	// The script is run, so if __name__ == '__main__': runs; with
@@ -163,9 +163,7 @@ func Decode(name string, src []byte, opt Options) (g *graph.Graph, err error) {
 	if b.guardErr != nil && (len(b.nets) > 0 || len(b.layers) > 0) {
 		b.g.Notes = append(b.g.Notes, fmt.Sprintf("the if __name__ == '__main__': block stopped before building anything: %v", b.guardErr))
 	}
-	for _, s := range b.skipped {
-		b.g.Notes = append(b.g.Notes, s)
-	}
+	b.g.Notes = append(b.g.Notes, b.skipped...)
 	return b.finish()
 }
 
@@ -200,17 +198,17 @@ func (b *builder) tolerate(name string, err error, max uint64) error {
 	}
 	err = b.runError(err)
 	var ie *infer.Error
-	var pe *posError
+	var pe *graph.Error
 	if errors.As(err, &pe) && b.sib.importErrs[pe] {
 		return err // a layer from a module that could not be found
 	}
 	if !after || errors.As(err, &ie) || len(b.layers) == 0 || b.modelErr(err) {
 		var de *dataError
-		if m := b.sib.missing; len(b.layers) == 0 && len(m) > 0 && pe != nil && pe.what == "" && !errors.As(err, &de) {
+		if m := b.sib.missing; len(b.layers) == 0 && len(m) > 0 && pe != nil && pe.Layer == "" && !errors.As(err, &de) {
 			// Nothing was built: what could not be imported is the
 			// likely cause — not of an error about a layer being made
 			// (its arguments, --input-shape), which got that far.
-			return &posError{pos: pe.pos, what: pe.what, err: fmt.Errorf("%v; the model may come from what could not be imported: %v", pe.err, m[0].Err)}
+			return &graph.Error{Pos: pe.Pos, Layer: pe.Layer, Err: fmt.Errorf("%v; the model may come from what could not be imported: %v", pe.Err, m[0].Err)}
 		}
 		return err
 	}
@@ -223,14 +221,14 @@ func (b *builder) runError(err error) error { return runError(b.file, err, b.max
 
 // importErr reports whether err is a module's that could not be found.
 func (b *builder) importErr(err error) bool {
-	var pe *posError
+	var pe *graph.Error
 	return errors.As(err, &pe) && b.sib.importErrs[pe]
 }
 
 // modelErr reports whether err came from making a layer.
 func (b *builder) modelErr(err error) bool {
-	var pe *posError
-	return errors.As(err, &pe) && pe.what != ""
+	var pe *graph.Error
+	return errors.As(err, &pe) && pe.Layer != ""
 }
 
 // nameFrom names unnamed layers after the keys of the dict of layers a
@@ -331,7 +329,7 @@ func (b *builder) finish() (*graph.Graph, error) {
 			// (when nothing of the file's would build it).
 			msg += "; " + m[0].Err.Error()
 		}
-		return nil, &posError{pos: graph.Pos{File: b.file}, err: errors.New(msg)}
+		return nil, &graph.Error{Pos: graph.Pos{File: b.file}, Err: errors.New(msg)}
 	}
 	keep := map[*graph.Node]bool{}
 	for _, l := range model {
@@ -362,11 +360,11 @@ func sourceError(name string, err error) error {
 		if strings.Contains(msg, "got **") || strings.Contains(msg, "'**'") {
 			msg += " (the ** operator is not supported; write pow(a, b))"
 		}
-		return &posError{pos: graph.Pos{File: name, Line: int(se.Pos.Line), Col: int(se.Pos.Col)}, err: fmt.Errorf("syntax error: %s", msg)}
+		return &graph.Error{Pos: graph.Pos{File: name, Line: int(se.Pos.Line), Col: int(se.Pos.Col)}, Err: fmt.Errorf("syntax error: %s", msg)}
 	}
 	var rl resolve.ErrorList
 	if errors.As(err, &rl) && len(rl) > 0 {
-		return &posError{pos: graph.Pos{File: name, Line: int(rl[0].Pos.Line), Col: int(rl[0].Pos.Col)}, err: errors.New(rl[0].Msg)}
+		return &graph.Error{Pos: graph.Pos{File: name, Line: int(rl[0].Pos.Line), Col: int(rl[0].Pos.Col)}, Err: errors.New(rl[0].Msg)}
 	}
 	return fmt.Errorf("%s: %v", name, err)
 }
@@ -379,7 +377,7 @@ func runError(name string, err error, max uint64, files map[string]bool) error {
 	if errors.As(err, &be) {
 		return be
 	}
-	var pe *posError
+	var pe *graph.Error
 	if errors.As(err, &pe) {
 		return pe
 	}
@@ -392,5 +390,5 @@ func runError(name string, err error, max uint64, files map[string]bool) error {
 		return fmt.Errorf("%s: %v", name, err)
 	}
 	pos, msg := pyhost.Locate(name, ee, max, files)
-	return &posError{pos: pos, err: errors.New(msg)}
+	return &graph.Error{Pos: pos, Err: errors.New(msg)}
 }

@@ -297,7 +297,7 @@ func (b *builder) callEntry(th *starlark.Thread, globals starlark.StringDict, _ 
 			} else if len(names) > 0 {
 				msg += " (it defines " + strings.Join(names, ", ") + ")"
 			}
-			return &posError{pos: graph.Pos{File: b.file}, what: "--entry", err: fmt.Errorf("%s", msg)}
+			return &graph.Error{Pos: graph.Pos{File: b.file}, Layer: "--entry", Err: fmt.Errorf("%s", msg)}
 		}
 		switch x := v.(type) {
 		case *net:
@@ -551,7 +551,7 @@ func (b *builder) checkUsed() error {
 		if s := spell.Nearest(k, u.assignedNames()); s != "" {
 			msg += fmt.Sprintf(" (did you mean %s?)", s)
 		}
-		return &posError{pos: graph.Pos{File: b.file}, err: &unusedSet{msg}}
+		return &graph.Error{Pos: graph.Pos{File: b.file}, Err: &unusedSet{msg}}
 	}
 	var names []string
 	for k := range u.shapes {
@@ -569,13 +569,13 @@ func (b *builder) checkUsed() error {
 			}
 		}
 		if k == "" || len(inputs) == 0 {
-			return &posError{pos: graph.Pos{File: b.file}, err: fmt.Errorf("--input-shape: the model has no InputLayer to give a shape to")}
+			return &graph.Error{Pos: graph.Pos{File: b.file}, Err: fmt.Errorf("--input-shape: the model has no InputLayer to give a shape to")}
 		}
 		msg := fmt.Sprintf("--input-shape %s: the model has no InputLayer named %s (input layers: %s)", k, k, strings.Join(inputs, ", "))
 		if s := spell.Nearest(k, inputs); s != "" {
 			msg = fmt.Sprintf("--input-shape %s: the model has no InputLayer named %s (did you mean %s?)", k, k, s)
 		}
-		return &posError{pos: graph.Pos{File: b.file}, err: fmt.Errorf("%s", msg)}
+		return &graph.Error{Pos: graph.Pos{File: b.file}, Err: fmt.Errorf("%s", msg)}
 	}
 	return nil
 }
@@ -644,7 +644,7 @@ func (b *builder) inputShape(name string, v starlark.Value, pos graph.Pos, mark 
 		if name != "" {
 			what = "InputLayer " + name
 		}
-		return nil, false, &posError{pos: pos, what: what, err: fmt.Errorf("--input-shape gives %d axes (%s) but the file's shape %s has %d: give the whole shape, batch axis first (N for None), e.g. %s",
+		return nil, false, &graph.Error{Pos: pos, Layer: what, Err: fmt.Errorf("--input-shape gives %d axes (%s) but the file's shape %s has %d: give the whole shape, batch axis first (N for None), e.g. %s",
 			len(s), shapeFlag(s), pyShape(file), len(file), shapeFlag(append(graph.Shape{graph.Unknown()}, s...)))}
 	}
 	for i := range s {

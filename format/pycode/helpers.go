@@ -101,11 +101,11 @@ func (b *builder) normHelper(kind string) func(*starlark.Thread, *starlark.Built
 	return func(th *starlark.Thread, fn *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 		pos := b.callerPos(th)
 		if len(a) != 1 {
-			return nil, &posError{pos: pos, what: fn.Name(), err: fmt.Errorf("takes the layer to wrap as its one positional argument")}
+			return nil, &graph.Error{Pos: pos, Layer: fn.Name(), Err: fmt.Errorf("takes the layer to wrap as its one positional argument")}
 		}
 		l, ok := a[0].(*layer)
 		if !ok {
-			return nil, &posError{pos: pos, what: fn.Name(), err: fmt.Errorf("expects a layer, got %s", pyhost.Describe(a[0]))}
+			return nil, &graph.Error{Pos: pos, Layer: fn.Name(), Err: fmt.Errorf("expects a layer, got %s", pyhost.Describe(a[0]))}
 		}
 		k := kwargs(kw)
 		nonlin := l.nonlin
@@ -179,11 +179,11 @@ func (b *builder) nonlin(th *starlark.Thread, in *layer, name starlark.Value, su
 func (b *builder) rectifier(class, suffix string) func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
 	return func(th *starlark.Thread, fn *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 		if len(a) != 1 {
-			return nil, &posError{pos: b.callerPos(th), what: fn.Name(), err: fmt.Errorf("takes the layer to wrap as its one positional argument")}
+			return nil, &graph.Error{Pos: b.callerPos(th), Layer: fn.Name(), Err: fmt.Errorf("takes the layer to wrap as its one positional argument")}
 		}
 		l, ok := a[0].(*layer)
 		if !ok {
-			return nil, &posError{pos: b.callerPos(th), what: fn.Name(), err: fmt.Errorf("expects a layer, got %s", pyhost.Describe(a[0]))}
+			return nil, &graph.Error{Pos: b.callerPos(th), Layer: fn.Name(), Err: fmt.Errorf("expects a layer, got %s", pyhost.Describe(a[0]))}
 		}
 		given, k := kwargs(kw).pop("name")
 		return b.make(th, class, starlark.Tuple{l}, k.with("name", wrapName(l, given, suffix)))
@@ -195,7 +195,7 @@ func (b *builder) rectifier(class, suffix string) func(*starlark.Thread, *starla
 func (b *builder) standardize(th *starlark.Thread, fn *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 	bound, err := bind("standardize", sig("layer, offset, scale, shared_axes="), nil, a, kw)
 	if err != nil {
-		return nil, &posError{pos: b.callerPos(th), err: err}
+		return nil, &graph.Error{Pos: b.callerPos(th), Err: err}
 	}
 	k := kwargs{}
 	if v := bound.get("shared_axes"); v != nil {

@@ -208,11 +208,11 @@ func (k *layerClass) CallInternal(th *starlark.Thread, a starlark.Tuple, kw []st
 	}
 	kw, err := c.renameOld(k.cls, len(a), kw)
 	if err != nil {
-		return nil, &posError{pos: pos, what: c.what(), err: err}
+		return nil, &graph.Error{Pos: pos, Layer: c.what(), Err: err}
 	}
 	bound, err := bind(k.name, sig(k.cls.sig), k.cls.keywords(), a, kw)
 	if err != nil {
-		return nil, &posError{pos: pos, what: c.what(), err: fmt.Errorf("%s", strings.TrimPrefix(err.Error(), k.name+" "))}
+		return nil, &graph.Error{Pos: pos, Layer: c.what(), Err: fmt.Errorf("%s", strings.TrimPrefix(err.Error(), k.name+" "))}
 	}
 	c.a = bound
 	c.src = k.b.argSources(th, sig(k.cls.sig))

@@ -7,6 +7,7 @@ import (
 
 	"go.starlark.net/starlark"
 
+	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/internal/pyhost"
 	"github.com/layerinfo/layerinfo/internal/spell"
 )
@@ -21,7 +22,7 @@ func (b *builder) modules() map[string]starlark.Value {
 	for name, why := range unsupported {
 		name, why := name, why
 		layers.Members[name] = starlark.NewBuiltin(name, func(th *starlark.Thread, fn *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			return nil, &posError{pos: b.callerPos(th), what: name, err: fmt.Errorf("not supported: %s", why)}
+			return nil, &graph.Error{Pos: b.callerPos(th), Layer: name, Err: fmt.Errorf("not supported: %s", why)}
 		})
 	}
 	alias := map[string]string{"dropout": "DropoutLayer", "flatten": "FlattenLayer", "reshape": "ReshapeLayer",

@@ -86,7 +86,7 @@ func (b *builder) neuralNet(th *starlark.Thread, fn *starlark.Builtin, a starlar
 	}
 	nc := b.newNetCall(th, a, kw)
 	if nc.layersArg == nil {
-		return nil, &posError{pos: nc.pos, what: "NeuralNet", err: fmt.Errorf("the layers argument is missing")}
+		return nil, &graph.Error{Pos: nc.pos, Layer: "NeuralNet", Err: fmt.Errorf("the layers argument is missing")}
 	}
 	nn := &net{byName: starlark.StringDict{}}
 
@@ -101,7 +101,7 @@ func (b *builder) neuralNet(th *starlark.Thread, fn *starlark.Builtin, a starlar
 	}
 	seq, ok := nc.layersArg.(starlark.Indexable)
 	if !ok || !pyhost.IsSequence(nc.layersArg) {
-		return nil, &posError{pos: nc.kwPos("layers"), what: "NeuralNet", err: fmt.Errorf("layers must be a list of (name, LayerClass) or (LayerClass, {kwargs}) tuples, or a layer; got %s", pyhost.Describe(nc.layersArg))}
+		return nil, &graph.Error{Pos: nc.kwPos("layers"), Layer: "NeuralNet", Err: fmt.Errorf("layers must be a list of (name, LayerClass) or (LayerClass, {kwargs}) tuples, or a layer; got %s", pyhost.Describe(nc.layersArg))}
 	}
 	var prev *layer
 	for i := 0; i < seq.Len(); i++ {
@@ -206,7 +206,7 @@ func (nc *netCall) layerDef(nn *net, i int, v starlark.Value) (*netLayer, error)
 		d.at = nc.info.elems[i]
 	}
 	fail := func(err error) error {
-		return &posError{pos: d.at, what: fmt.Sprintf("NeuralNet layers[%d]", i), err: err}
+		return &graph.Error{Pos: d.at, Layer: fmt.Sprintf("NeuralNet layers[%d]", i), Err: err}
 	}
 	def, ok := v.(starlark.Tuple)
 	if !ok || len(def) != 2 {
@@ -250,7 +250,7 @@ func (nc *netCall) layerDef(nn *net, i int, v starlark.Value) (*netLayer, error)
 		d.name = autoName(d.className, i)
 	}
 	if _, dup := nn.byName[d.name]; dup {
-		return nil, &posError{pos: d.at, what: "NeuralNet", err: fmt.Errorf("two layers with name %s", d.name)}
+		return nil, &graph.Error{Pos: d.at, Layer: "NeuralNet", Err: fmt.Errorf("two layers with name %s", d.name)}
 	}
 	d.kw["name"] = starlark.String(d.name)
 	if !contains(d.order, "name") {
@@ -326,7 +326,7 @@ func (nc *netCall) resolveRefs(nn *net, d *netLayer, prev *layer) error {
 	prefix := d.name + "_"
 	if d.className != "InputLayer" && d.kw["incoming"] == nil && d.kw["incomings"] == nil {
 		if prev == nil {
-			return &posError{pos: d.at, what: fmt.Sprintf("layer %s (%s)", d.name, d.className), err: fmt.Errorf("the first layer must be an InputLayer (or name its incoming layer)")}
+			return &graph.Error{Pos: d.at, Layer: fmt.Sprintf("layer %s (%s)", d.name, d.className), Err: fmt.Errorf("the first layer must be an InputLayer (or name its incoming layer)")}
 		}
 		d.kw["incoming"] = prev
 		d.order = append([]string{"incoming"}, d.order...)
@@ -344,7 +344,7 @@ func (nc *netCall) resolveRefs(nn *net, d *netLayer, prev *layer) error {
 		}
 		x, err := r.resolve(nn, v, r.key)
 		if err != nil {
-			return &posError{pos: nc.kwPos(prefix + r.key), what: "layer " + d.name, err: err}
+			return &graph.Error{Pos: nc.kwPos(prefix + r.key), Layer: "layer " + d.name, Err: err}
 		}
 		d.kw[r.key] = x
 	}
@@ -373,7 +373,7 @@ func (nc *netCall) makeLayer(nn *net, d *netLayer) (*layer, error) {
 	}
 	l, ok := v.(*layer)
 	if !ok {
-		return nil, &posError{pos: at, what: "layer " + d.name, err: fmt.Errorf("%s did not make a layer", pyhost.Describe(d.factory))}
+		return nil, &graph.Error{Pos: at, Layer: "layer " + d.name, Err: fmt.Errorf("%s did not make a layer", pyhost.Describe(d.factory))}
 	}
 	nn.byName[d.name] = l
 	nn.layers = append(nn.layers, l)
@@ -426,7 +426,7 @@ func (nc *netCall) unused(nn *net) error {
 				msg = fmt.Sprintf("unused keyword %s: no layer is named %s (did you mean %s_%s?)", k, k[:i], s, k[i+1:])
 			}
 		}
-		return &posError{pos: nc.kwPos(k), what: "NeuralNet", err: fmt.Errorf("%s", msg)}
+		return &graph.Error{Pos: nc.kwPos(k), Layer: "NeuralNet", Err: fmt.Errorf("%s", msg)}
 	}
 	return nil
 }
@@ -454,12 +454,12 @@ func (b *builder) checkNolearnKw(lc *layerClass, name string, keys []string, kwP
 		if s := spell.Nearest(k, valid); s != "" {
 			msg += fmt.Sprintf(" (did you mean %s_%s?)", name, s)
 		}
-		return &posError{pos: kwPos(name + "_" + k), what: fmt.Sprintf("layer %s (%s)", name, lc.name), err: fmt.Errorf("%s", msg)}
+		return &graph.Error{Pos: kwPos(name + "_" + k), Layer: fmt.Sprintf("layer %s (%s)", name, lc.name), Err: fmt.Errorf("%s", msg)}
 	}
 	for _, p := range ps {
 		if p.required && p.name != "incoming" && p.name != "incomings" && !contains(keys, p.name) && !givenAsOld(lc.cls, p.name, keys) {
-			return &posError{pos: kwPos(name + "_" + p.name), what: fmt.Sprintf("layer %s (%s)", name, lc.name),
-				err: fmt.Errorf("missing the required argument %s (give it as %s_%s=…)", p.name, name, p.name)}
+			return &graph.Error{Pos: kwPos(name + "_" + p.name), Layer: fmt.Sprintf("layer %s (%s)", name, lc.name),
+				Err: fmt.Errorf("missing the required argument %s (give it as %s_%s=…)", p.name, name, p.name)}
 		}
 	}
 	return nil

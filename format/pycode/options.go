@@ -38,7 +38,7 @@ func parseEntry(s string) (*entryCall, error) {
 	fail := func(format string, a ...any) (*entryCall, error) {
 		return nil, &OptionError{Option: "entry", Err: fmt.Errorf(format, a...)}
 	}
-	e, err := syntax.ParseExpr("--entry", strings.TrimSpace(s), 0)
+	e, err := (&syntax.FileOptions{}).ParseExpr("--entry", strings.TrimSpace(s), 0)
 	if err != nil {
 		return fail("%q is not a name or a call such as 'build_lenet5(None, 10)'", s)
 	}
@@ -119,7 +119,7 @@ func parseLiteral(s string) (starlark.Value, error) {
 	if t == "" {
 		return nil, errors.New("the value is empty (write NAME=VALUE, e.g. vocab_size=59)")
 	}
-	e, err := syntax.ParseExpr("--set", t, 0)
+	e, err := (&syntax.FileOptions{}).ParseExpr("--set", t, 0)
 	if err != nil {
 		return nil, fmt.Errorf("%q is not a Python literal such as 59, 0.5, 'same', None or (None, 1, 28, 28)", s)
 	}

@@ -38,7 +38,7 @@ type siblings struct {
 	missing  []*pyhost.Missing // every import of a missing module
 	// importErrs are the errors of missing modules: a layer that needs
 	// one ends decoding wherever it is.
-	importErrs map[*posError]bool
+	importErrs map[*graph.Error]bool
 }
 
 // knownLibraries are modules a model script imports that layerinfo does
@@ -81,7 +81,7 @@ func (b *builder) missingErr(m *pyhost.Missing) error {
 	if s := spell.Nearest(root, libs); s != "" && s != root {
 		msg += fmt.Sprintf(" (did you mean %s?)", s)
 	}
-	return &posError{pos: m.Pos, err: errors.New(msg)}
+	return &graph.Error{Pos: m.Pos, Err: errors.New(msg)}
 }
 
 // notBeside says why a module imported by file was not found.
@@ -111,7 +111,7 @@ func (b *builder) resolve(imp pyhost.Binding, file string) (starlark.Value, erro
 	if _, ok := b.roots[root]; ok {
 		v, err := lookup(b.roots, p)
 		if err != nil {
-			return nil, &posError{pos: pos, err: err}
+			return nil, &graph.Error{Pos: pos, Err: err}
 		}
 		return v, nil
 	}
@@ -137,7 +137,7 @@ func (b *builder) resolve(imp pyhost.Binding, file string) (starlark.Value, erro
 		if s := spell.Nearest(name, m.AttrNames()); s != "" {
 			msg += fmt.Sprintf(" (did you mean %q?)", s)
 		}
-		return nil, &posError{pos: pos, err: errors.New(msg)}
+		return nil, &graph.Error{Pos: pos, Err: errors.New(msg)}
 	}
 	if knownLibraries[root] {
 		return &pyhost.Opaque{Desc: p, Sym: root == "theano"}, nil
@@ -149,7 +149,7 @@ func (b *builder) resolve(imp pyhost.Binding, file string) (starlark.Value, erro
 	miss := &pyhost.Missing{Pos: pos, Name: name, Mod: mod}
 	miss.Err = b.missingErr(miss)
 	b.sib.missing = append(b.sib.missing, miss)
-	if pe, ok := miss.Err.(*posError); ok {
+	if pe, ok := miss.Err.(*graph.Error); ok {
 		b.sib.importErrs[pe] = true
 	}
 	if from && (strings.HasSuffix(name, "Layer") || b.classes[name].build != nil) {
@@ -182,7 +182,7 @@ func (s *siblings) load(b *builder, mod string, pos graph.Pos) (*pyhost.Module, 
 		dotted := strings.Join(parts[:i+1], ".")
 		m, ok := s.mods[dotted]
 		if ok && m == nil {
-			return nil, &posError{pos: pos, err: fmt.Errorf("import cycle: %s imports itself through the modules it imports", dotted)}
+			return nil, &graph.Error{Pos: pos, Err: fmt.Errorf("import cycle: %s imports itself through the modules it imports", dotted)}
 		}
 		if !ok {
 			rel := strings.Join(parts[:i+1], "/")
@@ -253,11 +253,11 @@ func (s *siblings) lstat(rel string) (fs.FileInfo, bool) {
 // imports and its classes become the module's members.
 func (s *siblings) run(b *builder, dotted, rel string, pos graph.Pos) (*pyhost.Module, error) {
 	if len(s.mods) >= maxModules {
-		return nil, &posError{pos: pos, err: fmt.Errorf("cannot import %s: the script imports more than %d modules", dotted, maxModules)}
+		return nil, &graph.Error{Pos: pos, Err: fmt.Errorf("cannot import %s: the script imports more than %d modules", dotted, maxModules)}
 	}
 	src, err := s.read(rel)
 	if err != nil {
-		return nil, &posError{pos: pos, err: fmt.Errorf("cannot import %s: %v", dotted, err)}
+		return nil, &graph.Error{Pos: pos, Err: fmt.Errorf("cannot import %s: %v", dotted, err)}
 	}
 	s.mods[dotted] = nil // loading: a cycle back to it is an error
 	file := rel

@@ -1,6 +1,8 @@
 package pyhost
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -235,5 +237,26 @@ model = MyModel(num_classes=5)
 	wantCalls := "stem blocks.0.conv1 blocks.0.bn1 blocks.0.conv2 blocks.0.add blocks.1.conv1 blocks.1.bn1 blocks.1.conv2 blocks.1.add pool dense1 classifier"
 	if strings.Join(calls, " ") != wantCalls {
 		t.Errorf("calls %v\nwant %s", calls, wantCalls)
+	}
+}
+
+// TestKerasCodeRuns runs the Keras scripts of ../shared/reference/keras/code
+// (Sequential, .add(), the functional API with helper functions and
+// f-strings) with every library a placeholder: each runs to its end, no
+// statement left out.
+func TestKerasCodeRuns(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(reference, "keras", "code", "*.py"))
+	if len(files) == 0 {
+		t.Skip("no reference data: ../shared/reference is needed for this test")
+	}
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		run := execString(t, filepath.Base(f), string(src), nil)
+		if _, ok := run.Globals["model"]; !ok {
+			t.Errorf("%s: no model bound", filepath.Base(f))
+		}
 	}
 }

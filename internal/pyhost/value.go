@@ -94,9 +94,6 @@ var (
 	_ starlark.IterableMapping = (*Opaque)(nil)
 )
 
-// NewOpaque is a placeholder named desc.
-func NewOpaque(desc string) *Opaque { return &Opaque{Desc: desc} }
-
 // derive is a placeholder made from o, keeping where it came from.
 func (o *Opaque) derive(desc string) *Opaque {
 	return &Opaque{Desc: Clip(desc), From: o.From, Missing: o.Missing, Sym: o.Sym}
