@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/layerinfo/layerinfo/graph"
@@ -269,12 +270,20 @@ func (d *decoder) readLayers(root *value) {
 		return
 	}
 	// First pass: types and explicit names.
-	var layers []*entry
+	layers := make([]*entry, 0, len(list.list))
+	d.entries = slices.Grow(d.entries, len(list.list))
+	byName := make(map[string]*entry, len(d.byName)+len(list.list))
+	for k, e := range d.byName {
+		byName[k] = e
+	}
+	d.byName = byName
+	all := make([]entry, len(list.list)) // one allocation for the entries
 	for i, v := range list.list {
 		if d.errs.full() {
 			return
 		}
-		e := &entry{v: v, at: v, index: i, path: fmt.Sprintf("layers[%d]", i)}
+		e := &all[i]
+		*e = entry{v: v, at: v, index: i, path: "layers[" + strconv.Itoa(i) + "]"}
 		if v.kind != kMap {
 			d.errs.add(d.errAt(v, "%s: a layer is a mapping such as {type: dense, units: 10}, got %s", e.path, v.describe()))
 			continue

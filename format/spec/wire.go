@@ -238,7 +238,7 @@ func roleList(e *entry) string {
 // cycles reports a cycle through inputs and weight sharing, which would
 // leave the layers in it without an order to compute them in.
 func (d *decoder) cycles() error {
-	index := map[*graph.Node]*entry{}
+	index := make(map[*graph.Node]*entry, len(d.entries))
 	for _, e := range d.entries {
 		index[e.node] = e
 	}
@@ -261,7 +261,7 @@ func (d *decoder) cycles() error {
 		active
 		done
 	)
-	state := map[*entry]int{}
+	state := make(map[*entry]int, len(d.entries))
 	type frame struct {
 		e    *entry
 		next []*entry
