@@ -49,6 +49,7 @@ func (t tensorValue) Get(starlark.Value) (starlark.Value, bool, error) {
 // torchvisionStub is torchStub with the modules torchvision's files use.
 func torchvisionStub() (*stubFramework, map[string]starlark.Value) {
 	fw, roots := torchStub()
+	fw.tensor = tensorValue{}
 	torch := roots["torch"].(*Module)
 	nn := torch.Members["nn"].(*Module)
 	for _, k := range []string{"ReLU6", "Hardswish", "Hardsigmoid", "SiLU", "Sigmoid", "AvgPool2d", "Identity", "Flatten", "Softmax", "Conv3d", "BatchNorm3d"} {
@@ -118,7 +119,10 @@ func siblingImporter(t *testing.T, dir string, roots map[string]starlark.Value) 
 // ops/misc.py and _utils.py run beside them) and compares the module
 // tree the constructors build with PyTorch's record of the same model:
 // paths, classes, and the parameters of each Conv2d, BatchNorm2d and
-// Linear computed from the arguments the file gave.
+// Linear computed from the arguments the file gave. Then forward runs on
+// a placeholder tensor (whose methods and torch functions return one):
+// the leaf modules it calls, in order, are those PyTorch's forward hooks
+// saw.
 func TestTorchvisionClasses(t *testing.T) {
 	cases, _ := filepath.Glob(filepath.Join(reference, "torchcode", "*.expected.json"))
 	if len(cases) == 0 {
@@ -196,6 +200,22 @@ func TestTorchvisionClasses(t *testing.T) {
 				}
 			}
 			t.Logf("%s: %d modules", e.Entry, len(got))
+
+			// forward on a placeholder tensor: the leaf calls in order.
+			fw.paths(model)
+			if _, err := run.Call(model, starlark.Tuple{tensorValue{}}, nil); err != nil {
+				t.Fatalf("forward: %v", err)
+			}
+			var calls, wantCalls []string
+			for _, c := range fw.calls {
+				calls = append(calls, state(c).path)
+			}
+			for _, r := range e.Layers {
+				wantCalls = append(wantCalls, r[0].(string))
+			}
+			if g, w := strings.Join(calls, " "), strings.Join(wantCalls, " "); g != w {
+				t.Errorf("forward called\n%s\nPyTorch called\n%s", g, w)
+			}
 		})
 	}
 }

@@ -38,9 +38,10 @@ func (t stubTensor) Binary(syntax.Token, starlark.Value, starlark.Side) (starlar
 type stubFramework struct {
 	base    *Class // nn.Module or keras.layers.Layer
 	isSub   func(v starlark.Value) bool
-	made    []*Instance // every instance of a stub leaf class, in construction order
-	calls   []*Instance // every leaf call, in call order
-	forward string      // the method a call of a file's module runs: forward or call
+	made    []*Instance    // every instance of a stub leaf class, in construction order
+	calls   []*Instance    // every leaf call, in call order
+	forward string         // the method a call of a file's module runs: forward or call
+	tensor  starlark.Value // what a leaf returns; nil: stubTensor{}
 }
 
 func state(o *Instance) *stubModule { return o.State.(*stubModule) }
@@ -130,6 +131,9 @@ func (fw *stubFramework) leaf(name string) *Class {
 		},
 		Call: func(th *starlark.Thread, o *Instance, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			fw.calls = append(fw.calls, o)
+			if fw.tensor != nil {
+				return fw.tensor, nil
+			}
 			return stubTensor{}, nil
 		},
 		GetAttr: func(o *Instance, attr string) (starlark.Value, error) {
