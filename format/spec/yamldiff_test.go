@@ -395,3 +395,24 @@ func FuzzParser(f *testing.F) {
 		}
 	})
 }
+
+// A construct parseYAML leaves out is read by go-yaml in a small file and
+// refused with its position in a large one.
+func TestFallback(t *testing.T) {
+	small := "input: [null, 4]\n? layers\n: [{type: dense, units: 3}]\n"
+	g, err := Decode("s.yaml", []byte(small))
+	if err != nil || len(g.Nodes) != 2 {
+		t.Fatalf("complex key in a small file: %v", err)
+	}
+	big := small + "x-pad: |\n" + strings.Repeat("  padding text to pass the fallback's size\n", (maxFallback/43)+1)
+	_, err = Decode("b.yaml", []byte(big))
+	want := "b.yaml:2:1: YAML: a complex key (? ) is not supported in a spec of more than 256 KiB"
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("complex key in a large file: %v\nwant %s…", err, want)
+	}
+	// A tab in block indentation, the same way.
+	tabbed := "input: [null, 4]\nlayers:\n\t- {type: dense, units: 3}\n"
+	if _, err := parseYAML("t.yaml", []byte(tabbed)); err == nil || !strings.Contains(err.Error(), "a tab in the indentation") {
+		t.Errorf("tab indentation: %v", err)
+	}
+}
