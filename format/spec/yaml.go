@@ -9,10 +9,11 @@ import (
 	"github.com/layerinfo/layerinfo/graph"
 )
 
-// Limits that keep a hostile file from costing much: go-yaml's parser
-// takes time that grows with the square of the nesting depth and, more
-// slowly, of the file size, and a spec needs neither (a few levels, a few
-// hundred kilobytes for thousands of layers).
+// Limits that keep a hostile file from costing much. The parser is
+// linear, but it and the decoder recurse as deep as the values nest and
+// read aliased values once per alias, and a spec needs neither deep
+// nesting nor more than a few megabytes (checkNesting keeps the messages
+// and positions the go-yaml front-end gave).
 const (
 	// MaxSize is the largest spec Decode reads.
 	MaxSize = 4 << 20
