@@ -310,7 +310,7 @@ func (b *builder) guessFrees(file string, u *unit) error {
 			ferr = &graph.Error{Pos: pos, Err: err}
 			return false
 		}
-		if o, ok := v.(*pyhost.Opaque); ok && o.Missing == nil && !u.opaqueStar && !pythonBuiltin(id.Name) {
+		if o, ok := v.(*pyhost.Opaque); ok && o.Missing == nil && !u.opaqueStar && !pyhost.PythonBuiltin(id.Name) {
 			// A name nothing binds is Python's NameError: harmless in
 			// data code, an error when a layer is given to it or it is
 			// given as a layer.
@@ -343,22 +343,6 @@ func boundNames(u *unit) []string {
 	}
 	sort.Strings(names)
 	return names
-}
-
-// pythonBuiltin reports whether a name is a Python builtin Starlark lacks
-// (id, super, filter, ValueError, …): not a NameError.
-func pythonBuiltin(name string) bool {
-	switch name {
-	case "id", "iter", "next", "filter", "super", "callable", "vars", "globals", "locals", "object", "issubclass",
-		"format", "open", "input", "raw_input", "exit", "quit", "divmod", "hex", "oct", "bin", "bytearray", "frozenset",
-		"complex", "compile", "eval", "exec", "execfile", "help", "property", "staticmethod", "classmethod", "memoryview",
-		"unicode", "long", "basestring", "file", "reload", "unichr", "cmp", "apply", "buffer", "intern", "coerce",
-		"NotImplemented", "Ellipsis", "__import__", "__builtins__", "__doc__", "__package__", "__spec__", "__loader__",
-		"display", "get_ipython":
-		return true
-	}
-	return strings.HasSuffix(name, "Error") || strings.HasSuffix(name, "Exception") || strings.HasSuffix(name, "Warning") ||
-		name == "KeyboardInterrupt" || name == "StopIteration" || name == "SystemExit" || name == "GeneratorExit"
 }
 
 // guessFree is guessFree, except that a name that looks like a layer

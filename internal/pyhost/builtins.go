@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
@@ -265,4 +266,20 @@ func chars(name string, fn *starlark.Builtin) *starlark.Builtin {
 		}
 		return fn.CallInternal(th, a, kw)
 	})
+}
+
+// PythonBuiltin reports whether a name is a Python builtin Starlark lacks
+// (id, super, filter, ValueError, …): not a NameError.
+func PythonBuiltin(name string) bool {
+	switch name {
+	case "id", "iter", "next", "filter", "super", "callable", "vars", "globals", "locals", "object", "issubclass",
+		"format", "open", "input", "raw_input", "exit", "quit", "divmod", "hex", "oct", "bin", "bytearray", "frozenset",
+		"complex", "compile", "eval", "exec", "execfile", "help", "property", "staticmethod", "classmethod", "memoryview",
+		"unicode", "long", "basestring", "file", "reload", "unichr", "cmp", "apply", "buffer", "intern", "coerce",
+		"NotImplemented", "Ellipsis", "__import__", "__builtins__", "__doc__", "__package__", "__spec__", "__loader__",
+		"display", "get_ipython":
+		return true
+	}
+	return strings.HasSuffix(name, "Error") || strings.HasSuffix(name, "Exception") || strings.HasSuffix(name, "Warning") ||
+		name == "KeyboardInterrupt" || name == "StopIteration" || name == "SystemExit" || name == "GeneratorExit"
 }

@@ -260,3 +260,18 @@ func TestKerasCodeRuns(t *testing.T) {
 		}
 	}
 }
+
+// TestUndefinedName: a name the file never binds is an error where the
+// line that uses it runs, with Python's message; Python's own builtins
+// Starlark lacks are placeholders.
+func TestUndefinedName(t *testing.T) {
+	run := execString(t, "m.py", "def f():\n    return conv3x4(3)\ndef g():\n    raise ValueError('x')\n", nil)
+	_, err := run.Call(run.Globals["f"], nil, nil)
+	if err == nil || !strings.HasPrefix(err.Error(), "m.py:2:19: name 'conv3x4' is not defined") {
+		t.Errorf("f: %v", err)
+	}
+	_, err = run.Call(run.Globals["g"], nil, nil)
+	if err == nil || !strings.Contains(err.Error(), "m.py:4:") || strings.Contains(err.Error(), "not defined") {
+		t.Errorf("g: %v", err)
+	}
+}

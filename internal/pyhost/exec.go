@@ -226,15 +226,19 @@ func (r *Run) compile(prep *Source, pre starlark.StringDict) (*starlark.Program,
 				return nil, SourceError(r.Name, err)
 			}
 			// Names the file uses but never binds: Starlark's builtins,
-			// else placeholders (ValueError, a library's name).
+			// placeholders for Python's (ValueError, vars), and for any
+			// other a value that is Python's NameError when used.
 			syntax.Walk(f, func(n syntax.Node) bool {
 				if id, ok := n.(*syntax.Ident); ok {
 					if b, ok := id.Binding.(*resolve.Binding); ok && b.Scope == resolve.Predeclared {
 						if _, ok := pre[id.Name]; !ok {
-							if v, ok := starlark.Universe[id.Name]; ok {
+							switch v, ok := starlark.Universe[id.Name]; {
+							case ok:
 								pre[id.Name] = v
-							} else {
+							case PythonBuiltin(id.Name):
 								pre[id.Name] = &Opaque{Desc: id.Name}
+							default:
+								pre[id.Name] = undefined(id.Name)
 							}
 						}
 					}
@@ -280,4 +284,25 @@ func SourceError(name string, err error) error {
 		return &graph.Error{Pos: graph.Pos{File: name, Line: int(rl[0].Pos.Line), Col: int(rl[0].Pos.Col)}, Msg: rl[0].Msg}
 	}
 	return fmt.Errorf("%s: %v", name, err)
+}
+
+// undefined is a name the file uses but never binds: an error where it
+// is used (called, read, combined), as Python's NameError is when the
+// line runs.
+type undefined string
+
+func (u undefined) err() error                          { return fmt.Errorf("name '%s' is not defined", string(u)) }
+func (u undefined) String() string                      { return string(u) }
+func (u undefined) Type() string                        { return "undefined name " + string(u) }
+func (u undefined) Freeze()                             {}
+func (u undefined) Truth() starlark.Bool                { return true }
+func (u undefined) Hash() (uint32, error)               { return 0, u.err() }
+func (u undefined) Name() string                        { return string(u) }
+func (u undefined) AttrNames() []string                 { return nil }
+func (u undefined) Attr(string) (starlark.Value, error) { return nil, u.err() }
+func (u undefined) CallInternal(*starlark.Thread, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
+	return nil, u.err()
+}
+func (u undefined) Binary(syntax.Token, starlark.Value, starlark.Side) (starlark.Value, error) {
+	return nil, u.err()
 }
