@@ -129,7 +129,7 @@ func (c *call) explain(de *dataError) {
 	}
 	if de.elem > 0 {
 		var elems []syntax.Expr
-		switch x := unparen(s.expr).(type) {
+		switch x := pyhost.Unparen(s.expr).(type) {
 		case *syntax.TupleExpr:
 			elems = x.List
 		case *syntax.ListExpr:
@@ -200,8 +200,8 @@ func (b *builder) origin(th *starlark.Thread, fallback string) *pyhost.Origin {
 			o.Name, o.IsVar = id.Name, true
 			break
 		}
-		lt, ok1 := unparen(a.LHS).(*syntax.TupleExpr)
-		rt, ok2 := unparen(unpacked(a.RHS)).(*syntax.TupleExpr)
+		lt, ok1 := pyhost.Unparen(a.LHS).(*syntax.TupleExpr)
+		rt, ok2 := pyhost.Unparen(unpacked(a.RHS)).(*syntax.TupleExpr)
 		if ok1 && ok2 && len(lt.List) == len(rt.List) {
 			for i, x := range rt.List {
 				if id, ok := lt.List[i].(*syntax.Ident); ok && sameSpan(x, call) {
@@ -222,16 +222,6 @@ func unpacked(e syntax.Expr) syntax.Expr {
 		}
 	}
 	return e
-}
-
-func unparen(e syntax.Expr) syntax.Expr {
-	for {
-		p, ok := e.(*syntax.ParenExpr)
-		if !ok {
-			return e
-		}
-		e = p.X
-	}
 }
 
 func sameSpan(a, b syntax.Node) bool {

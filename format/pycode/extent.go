@@ -3,7 +3,6 @@ package pycode
 import (
 	"strings"
 
-	"go.starlark.net/resolve"
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
 
@@ -152,7 +151,7 @@ func modelExtent(f *syntax.File, prep *pyhost.Source, classes map[string]class, 
 	// without an import (guessFree binds them so) — not a variable of the
 	// file's (layers = OrderedDict()).
 	layersModule := func(x syntax.Expr) bool {
-		prefix := dotted(x)
+		prefix := pyhost.Dotted(x)
 		if prefix == "lasagne.layers" || strings.HasPrefix(prefix, "lasagne.layers.") {
 			return true
 		}
@@ -165,7 +164,7 @@ func modelExtent(f *syntax.File, prep *pyhost.Source, classes map[string]class, 
 			root = d.X
 		}
 		id, ok := root.(*syntax.Ident)
-		if !ok || !predeclared(id) {
+		if !ok || !pyhost.Predeclared(id) {
 			return false
 		}
 		if p, ok := imported[id.Name]; ok {
@@ -190,7 +189,7 @@ func modelExtent(f *syntax.File, prep *pyhost.Source, classes map[string]class, 
 	}
 	// Methods of the file's classes by their names (self.build_net()),
 	// and the variables that hold instances (m = Model()).
-	defs := topDefs(f)
+	defs := pyhost.TopDefs(f)
 	methods := map[string][]string{}
 	for _, d := range defs {
 		if _, m := pyhost.MethodOf(d.Name.Name); m != "" {
@@ -222,7 +221,7 @@ func modelExtent(f *syntax.File, prep *pyhost.Source, classes map[string]class, 
 			if e.builders[n] || e.layerish(n, classes) || missing(n, call) || e.builders[pyhost.MethodVar(n, "__init__")] {
 				return true
 			}
-			if layerHelpers[n] && !own[n] && predeclared(fn) && (imported[n] == "" || strings.HasPrefix(imported[n], "lasagne.")) {
+			if layerHelpers[n] && !own[n] && pyhost.Predeclared(fn) && (imported[n] == "" || strings.HasPrefix(imported[n], "lasagne.")) {
 				return true // batch_norm(…) from lasagne.layers
 			}
 			if p, ok := imported[n]; ok {
@@ -243,7 +242,7 @@ func modelExtent(f *syntax.File, prep *pyhost.Source, classes map[string]class, 
 					}
 				}
 			}
-			prefix := dotted(fn.X)
+			prefix := pyhost.Dotted(fn.X)
 			if prefix == "" {
 				return false
 			}
@@ -309,7 +308,7 @@ func modelExtent(f *syntax.File, prep *pyhost.Source, classes map[string]class, 
 					}
 				case *syntax.CallExpr:
 					// conv = partial(Conv2DLayer, filter_size=3)
-					if d := dotted(r.Fn); (d == "partial" || strings.HasSuffix(d, ".partial")) && len(r.Args) > 0 && isBuild(&syntax.CallExpr{Fn: r.Args[0]}) {
+					if d := pyhost.Dotted(r.Fn); (d == "partial" || strings.HasSuffix(d, ".partial")) && len(r.Args) > 0 && isBuild(&syntax.CallExpr{Fn: r.Args[0]}) {
 						name = id.Name
 					}
 				}
@@ -339,7 +338,7 @@ func modelExtent(f *syntax.File, prep *pyhost.Source, classes map[string]class, 
 			case *syntax.IfStmt:
 				// if __name__ == '__main__': runs, as when the script is
 				// run; where it is is remembered (inMainGuard).
-				if isMainGuard(s.Cond) {
+				if pyhost.IsMainGuard(s.Cond) {
 					e.guards = append(e.guards, spanOf(s))
 				}
 				if builds(s.Cond) {
@@ -376,65 +375,6 @@ func receiverIsInstance(x syntax.Expr, instances map[string]bool) bool {
 	return false
 }
 
-// topDefs are the file's top-level functions and the methods of its
-// compiled classes (in their if "class C": blocks).
-func topDefs(f *syntax.File) []*syntax.DefStmt {
-	var out []*syntax.DefStmt
-	for _, s := range f.Stmts {
-		switch s := s.(type) {
-		case *syntax.DefStmt:
-			out = append(out, s)
-		case *syntax.IfStmt:
-			if classBlock(s) != "" {
-				for _, x := range s.True {
-					if d, ok := x.(*syntax.DefStmt); ok {
-						out = append(out, d)
-					}
-				}
-			}
-		}
-	}
-	return out
-}
-
-// classBlock is the class name of a compiled class's block, "" if s is
-// not one.
-func classBlock(s *syntax.IfStmt) string {
-	lit, ok := s.Cond.(*syntax.Literal)
-	if !ok || lit.Token != syntax.STRING {
-		return ""
-	}
-	v, _ := lit.Value.(string)
-	name, ok := strings.CutPrefix(v, "class ")
-	if !ok {
-		return ""
-	}
-	return name
-}
-
-// predeclared reports whether a name is not the file's own variable:
-// bound by an import or guessed. Before the file is resolved, every name
-// counts.
-func predeclared(id *syntax.Ident) bool {
-	b, ok := id.Binding.(*resolve.Binding)
-	return !ok || b.Scope == resolve.Predeclared || b.Scope == resolve.Universal
-}
-
-// isMainGuard reports whether x is __name__ == '__main__'.
-func isMainGuard(x syntax.Expr) bool {
-	b, ok := unparen(x).(*syntax.BinaryExpr)
-	if !ok || b.Op != syntax.EQL {
-		return false
-	}
-	id, ok1 := b.X.(*syntax.Ident)
-	lit, ok2 := b.Y.(*syntax.Literal)
-	if !ok1 || !ok2 {
-		id, ok1 = b.Y.(*syntax.Ident)
-		lit, ok2 = b.X.(*syntax.Literal)
-	}
-	return ok1 && ok2 && id.Name == "__name__" && lit.Value == "__main__"
-}
-
 // inMainGuard reports whether a run error happened while the top level
 // of file ran its if __name__ == '__main__': block.
 func (e *extent) inMainGuard(stack starlark.CallStack, file string) bool {
@@ -450,20 +390,6 @@ func (e *extent) inMainGuard(stack starlark.CallStack, file string) bool {
 		}
 	}
 	return false
-}
-
-// dotted is the text of a name or a chain of attribute accesses
-// (lasagne.layers), "" for any other expression.
-func dotted(x syntax.Expr) string {
-	switch x := x.(type) {
-	case *syntax.Ident:
-		return x.Name
-	case *syntax.DotExpr:
-		if p := dotted(x.X); p != "" {
-			return p + "." + x.Name.Name
-		}
-	}
-	return ""
 }
 
 func spanOf(n syntax.Node) span {
