@@ -491,6 +491,7 @@ func (p *yparser) firstOnLine() bool {
 // nothing after it: the next column, or the one after at the end of the
 // file.
 func (p *yparser) nullAfter(line, col int) (*value, error) {
+	p.emptyValues++
 	if p.i >= len(p.src) {
 		return p.newValue(kNull, line, col+2)
 	}

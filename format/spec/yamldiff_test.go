@@ -97,7 +97,8 @@ func compareParsers(src []byte, bothFail bool) string {
 	if checkNesting("t.yaml", src) != nil {
 		return ""
 	}
-	mine, err := parseYAML("t.yaml", src)
+	p := newParser("t.yaml", src)
+	mine, err := p.parse()
 	var un *errUnsupported
 	if errors.As(err, &un) {
 		return ""
@@ -115,6 +116,12 @@ func compareParsers(src []byte, bothFail bool) string {
 		return fmt.Sprintf("parseYAML fails: %v\ngo-yaml reads %s", err, treeString(theirs))
 	case gerr != nil:
 		return fmt.Sprintf("go-yaml fails: %v\nparseYAML reads %s", gerr, treeString(mine))
+	}
+	if !bothFail && p.emptyValues > 0 && valueString(mine) != valueString(theirs) {
+		// go-yaml reads what follows an empty "key:" or "-" at the
+		// same indentation as its value ("0:\n-\n1:" as {0: [{1:
+		// null}]}); parseYAML as YAML 1.2 does ({0: [null], 1: null}).
+		return ""
 	}
 	str := treeString
 	if !bothFail {

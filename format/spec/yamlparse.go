@@ -33,7 +33,7 @@ type yparser struct {
 	elemSlab []elems
 	docs     int // document markers seen
 
-	unsupported string // the construct errUnsupported stopped at
+	emptyValues int // "key:" and "-" with no value on their line or below
 	// Where go-yaml put a document: the ':' of a block mapping's first
 	// key, or the node; the second document's error points there.
 	docLine, docCol int
@@ -155,7 +155,15 @@ func (p *yparser) tabIndent() bool {
 
 // parseYAML reads src, which must hold one document.
 func parseYAML(file string, src []byte) (*value, error) {
-	p := &yparser{file: file, src: src, text: string(src), line: 1, anchors: map[string]anchor{}}
+	return newParser(file, src).parse()
+}
+
+func newParser(file string, src []byte) *yparser {
+	return &yparser{file: file, src: src, text: string(src), line: 1, anchors: map[string]anchor{}}
+}
+
+func (p *yparser) parse() (*value, error) {
+	src, file := p.src, p.file
 	for j, c := range src {
 		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7f || c == '\r' && (j+1 == len(src) || src[j+1] != '\n') {
 			// YAML has no place for control characters; go-yaml reads

@@ -242,7 +242,9 @@ func (p *yparser) docMarker() bool {
 		return false
 	}
 	s := p.src[p.i : p.i+3]
-	return (string(s) == "---" || string(s) == "...") && p.wsAt(p.i+3)
+	// go-yaml ends a document at "..." whatever follows it.
+	return string(s) == "---" && p.wsAt(p.i+3) || string(s) == "..."
+
 }
 
 // quoted reads a single- or double-quoted scalar at p.i (on its quote).
