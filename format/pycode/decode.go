@@ -87,7 +87,7 @@ func Decode(name string, src []byte, opt Options) (g *graph.Graph, err error) {
 	th, max, stop := pyhost.NewThread(name, opt.MaxSteps, opt.Budget)
 	defer stop()
 	b.th, b.max = th, max
-	b.sib = &siblings{dir: opt.Dir, mods: map[string]*pyhost.Module{}, builders: map[string]map[string]bool{}, importErrs: map[*graph.Error]bool{}}
+	b.sib = &siblings{dir: &pyhost.ModuleDir{FS: opt.Dir}, mods: map[string]*pyhost.Module{}, builders: map[string]map[string]bool{}, importErrs: map[*graph.Error]bool{}}
 	b.files = map[string]bool{name: true}
 
 	// The script is run, so if __name__ == '__main__': runs; with

@@ -3,9 +3,6 @@ package pycode
 import (
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
-	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -17,25 +14,20 @@ import (
 	"github.com/layerinfo/layerinfo/internal/spell"
 )
 
-// Limits on the modules a script imports from beside it: each file, all
-// of them together, and how many.
-const (
-	MaxModuleSize = 16 << 20
-	maxModuleSum  = 64 << 20
-	maxModules    = 200
-)
+// MaxModuleSize is the largest module a script may import from beside
+// it (pyhost.MaxModuleSize).
+const MaxModuleSize = pyhost.MaxModuleSize
 
 // siblings are the Python modules beside the script (from layers import
 // *, import helpers, from utils.layer_macros import conv2dbn): read from
 // Options.Dir, prepared and run like the script, with the same builder
 // and thread, so they share its layers and its step limit.
 type siblings struct {
-	dir      fs.FS
+	dir      *pyhost.ModuleDir
 	mods     map[string]*pyhost.Module  // by dotted path; nil while it is being loaded
 	builders map[string]map[string]bool // by dotted path: its functions that build layers
-	bytes    int64
-	stars    []*pyhost.Missing // star imports of missing modules
-	missing  []*pyhost.Missing // every import of a missing module
+	stars    []*pyhost.Missing          // star imports of missing modules
+	missing  []*pyhost.Missing          // every import of a missing module
 	// importErrs are the errors of missing modules: a layer that needs
 	// one ends decoding wherever it is.
 	importErrs map[*graph.Error]bool
@@ -88,7 +80,7 @@ func (b *builder) missingErr(m *pyhost.Missing) error {
 func (b *builder) notBeside(mod, file string) string {
 	rel := strings.ReplaceAll(strings.TrimLeft(mod, "."), ".", "/")
 	script := filepath.Base(file)
-	if b.sib == nil || b.sib.dir == nil {
+	if b.sib == nil || b.sib.dir.FS == nil {
 		return fmt.Sprintf("no %s.py could be read: modules beside a script are read only when it is given as a file", rel)
 	}
 	return fmt.Sprintf("no %s.py beside %s", rel, script)
@@ -168,7 +160,7 @@ func (b *builder) resolve(imp pyhost.Binding, file string) (starlark.Value, erro
 // or a/__init__.py, or a directory a/ (a namespace package), and every
 // package above it. It returns nil, nil when there is no such module.
 func (s *siblings) load(b *builder, mod string, pos graph.Pos) (*pyhost.Module, error) {
-	if s == nil || s.dir == nil || mod == "" {
+	if s == nil || s.dir.FS == nil || mod == "" {
 		return nil, nil
 	}
 	parts := strings.Split(mod, ".")
@@ -188,11 +180,11 @@ func (s *siblings) load(b *builder, mod string, pos graph.Pos) (*pyhost.Module, 
 			rel := strings.Join(parts[:i+1], "/")
 			var err error
 			switch {
-			case s.regular(rel + ".py"):
+			case s.dir.Regular(rel + ".py"):
 				m, err = s.run(b, dotted, rel+".py", pos)
-			case s.regular(rel + "/__init__.py"):
+			case s.dir.Regular(rel + "/__init__.py"):
 				m, err = s.run(b, dotted, rel+"/__init__.py", pos)
-			case s.isDir(rel):
+			case s.dir.IsDir(rel):
 				m = &pyhost.Module{Name: dotted, Members: starlark.StringDict{}}
 				s.mods[dotted] = m
 			default:
@@ -214,48 +206,14 @@ func (s *siblings) load(b *builder, mod string, pos graph.Pos) (*pyhost.Module, 
 
 // regular reports whether rel is a regular file inside the directory,
 // reached through no symbolic link.
-func (s *siblings) regular(rel string) bool {
-	fi, ok := s.lstat(rel)
-	return ok && fi.Mode().IsRegular()
-}
-
-func (s *siblings) isDir(rel string) bool {
-	fi, ok := s.lstat(rel)
-	return ok && fi.IsDir()
-}
-
-// lstat stats rel and every directory above it without following links:
-// a link, a device or a FIFO anywhere on the way is refused.
-func (s *siblings) lstat(rel string) (fs.FileInfo, bool) {
-	if !fs.ValidPath(rel) {
-		return nil, false
-	}
-	stat := func(p string) (fs.FileInfo, error) {
-		if l, ok := s.dir.(fs.ReadLinkFS); ok {
-			return l.Lstat(p)
-		}
-		return fs.Stat(s.dir, p)
-	}
-	for d := path.Dir(rel); d != "."; d = path.Dir(d) {
-		fi, err := stat(d)
-		if err != nil || !fi.IsDir() || fi.Mode()&fs.ModeSymlink != 0 {
-			return nil, false
-		}
-	}
-	fi, err := stat(rel)
-	if err != nil || fi.Mode()&fs.ModeSymlink != 0 {
-		return nil, false
-	}
-	return fi, true
-}
 
 // run reads, prepares and runs one module; its globals, the names it
 // imports and its classes become the module's members.
 func (s *siblings) run(b *builder, dotted, rel string, pos graph.Pos) (*pyhost.Module, error) {
-	if len(s.mods) >= maxModules {
-		return nil, &graph.Error{Pos: pos, Err: fmt.Errorf("cannot import %s: the script imports more than %d modules", dotted, maxModules)}
+	if len(s.mods) >= pyhost.MaxModules {
+		return nil, &graph.Error{Pos: pos, Err: fmt.Errorf("cannot import %s: the script imports more than %d modules", dotted, pyhost.MaxModules)}
 	}
-	src, err := s.read(rel)
+	src, err := s.dir.Read(rel)
 	if err != nil {
 		return nil, &graph.Error{Pos: pos, Err: fmt.Errorf("cannot import %s: %v", dotted, err)}
 	}
@@ -299,34 +257,6 @@ func (s *siblings) run(b *builder, dotted, rel string, pos graph.Pos) (*pyhost.M
 		b.skipped = append(b.skipped, n.note)
 	}
 	return m, nil
-}
-
-// read reads a module file, capped in size.
-func (s *siblings) read(rel string) ([]byte, error) {
-	f, err := s.dir.Open(rel)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", rel)
-	}
-	if fi.Size() > MaxModuleSize || s.bytes+fi.Size() > maxModuleSum {
-		return nil, fmt.Errorf("%s has %d bytes; a module may have at most %d, all modules together %d", rel, fi.Size(), MaxModuleSize, maxModuleSum)
-	}
-	src, err := io.ReadAll(io.LimitReader(f, MaxModuleSize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(src) > MaxModuleSize {
-		return nil, fmt.Errorf("%s has more than %d bytes", rel, MaxModuleSize)
-	}
-	s.bytes += int64(len(src))
-	return src, nil
 }
 
 // modName reports whether s can be one part of a module's dotted path.
