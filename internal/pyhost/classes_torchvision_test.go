@@ -69,55 +69,28 @@ func torchvisionStub() (*stubFramework, map[string]starlark.Value) {
 	return fw, roots
 }
 
-// siblingImporter resolves the relative imports of torchvision's files
-// by running the file they name (from the reference folder) on the host,
-// each once; anything else goes to the stub roots.
-func siblingImporter(t *testing.T, dir string, roots map[string]starlark.Value) func(b Binding) (starlark.Value, error) {
-	files := map[string]string{"_utils": "_utils.py", "ops.misc": "ops/misc.py"}
-	// torchvision's models/_api.py is not in the reference: its
-	// WeightsEnum as far as building without weights needs it,
-	// verify(None) being None.
+// apiStub is torchvision's models/_api.py, which the reference does not
+// have, as far as building without weights needs it: WeightsEnum, whose
+// verify(None) is None. Other imports go to the stub roots.
+func apiStub(roots map[string]starlark.Value) func(b Binding) (starlark.Value, error) {
 	enum := NewNative("WeightsEnum", &Native{})
 	enum.Set("verify", starlark.NewBuiltin("verify", func(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
 		return a[0], nil
 	}))
-	mods := map[string]*Module{"_api": {Name: "_api", Open: true, Members: starlark.StringDict{"WeightsEnum": enum}}}
-	var imp func(b Binding) (starlark.Value, error)
 	stub := importer(roots)
-	imp = func(b Binding) (starlark.Value, error) {
-		if !strings.HasPrefix(b.Mod, ".") {
-			return stub(b)
+	return func(b Binding) (starlark.Value, error) {
+		if b.Mod == "._api" && b.Path == "._api.WeightsEnum" {
+			return enum, nil
 		}
-		mod := strings.TrimLeft(b.Mod, ".")
-		m, seen := mods[mod]
-		if file, ok := files[mod]; ok && !seen {
-			mods[mod] = nil // a cycle reads placeholders
-			src, err := os.ReadFile(filepath.Join(dir, file))
-			if err != nil {
-				return nil, err
-			}
-			run, err := Exec(file, src, Options{Import: imp, ModuleName: mod})
-			if err != nil {
-				t.Fatalf("%s: %v", file, err)
-			}
-			m = &Module{Name: mod, Open: true, Members: run.Globals}
-			mods[mod] = m
-		}
-		if m == nil {
-			return nil, nil
-		}
-		if !b.From || b.Path == b.Mod {
-			return m, nil
-		}
-		return m.Members[strings.TrimPrefix(b.Path, b.Mod+".")], nil
+		return stub(b)
 	}
-	return imp
 }
 
 // TestTorchvisionClasses runs every torchvision model of torchcode (the
 // files as torchvision 0.14 ships them, with the helpers they import from
 // ops/misc.py and _utils.py run beside them) and compares the module
-// tree the constructors build with PyTorch's record of the same model:
+// tree the constructors build with PyTorch's record of the same model
+// (the helpers are found by the host in Options.Dir):
 // paths, classes, and the parameters of each Conv2d, BatchNorm2d and
 // Linear computed from the arguments the file gave. Then forward runs on
 // a placeholder tensor (whose methods and torch functions return one):
@@ -153,7 +126,7 @@ func TestTorchvisionClasses(t *testing.T) {
 				t.Fatal(err)
 			}
 			fw, roots := torchvisionStub()
-			run, err := Exec(filepath.Base(e.File), src, Options{Import: siblingImporter(t, dir, roots), ModuleName: "torchvision.models"})
+			run, err := Exec(filepath.Base(e.File), src, Options{Import: apiStub(roots), Dir: os.DirFS(dir), ModuleName: "torchvision.models"})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -336,3 +336,27 @@ func splitTop(s string) []string {
 	})
 	return append(items, s[start:])
 }
+
+// cutRaiseFrom removes the cause of a raise statement's exception
+// (raise TypeError(…) from None): Starlark's fail takes one value.
+func cutRaiseFrom(s string) string {
+	depth, at := 0, -1
+	scanCode(s, func(i int, c byte) bool {
+		switch c {
+		case '(', '[', '{':
+			depth++
+		case ')', ']', '}':
+			depth--
+		case 'f':
+			if depth == 0 && strings.HasPrefix(s[i:], "from") && i > 0 && !IsIdent(s[i-1]) && (i+4 == len(s) || !IsIdent(s[i+4])) {
+				at = i
+				return false
+			}
+		}
+		return true
+	})
+	if at < 0 {
+		return s
+	}
+	return s[:at]
+}

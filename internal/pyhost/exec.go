@@ -3,6 +3,8 @@ package pyhost
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"path"
 	"strings"
 
 	"go.starlark.net/resolve"
@@ -31,6 +33,10 @@ type Options struct {
 	// ModuleName is __name__; "" is "__main__" (if __name__ ==
 	// "__main__": blocks then run).
 	ModuleName string
+	// Dir is the script's directory, the name given to Exec a path in
+	// it: the modules the script imports from it (import helpers, from
+	// .ops.misc import X) run as the script does. nil reads none.
+	Dir fs.FS
 }
 
 // Run is a file that has been executed: its globals, and the thread to
@@ -46,6 +52,11 @@ type Run struct {
 	Skipped  []string
 	maxSteps uint64
 	stop     func()
+	opt      Options
+	std      map[string]starlark.Value
+	dir      *ModuleDir
+	mods     map[string]*Module // by file in dir; nil while it runs
+	files    map[string]bool    // the script and its modules, for positions
 }
 
 // Close ends the run's memory and budget watches.
@@ -79,16 +90,17 @@ func (r *Run) Error(err error) error {
 	if !errors.As(err, &ee) {
 		return fmt.Errorf("%s: %w", r.Name, err)
 	}
-	pos, msg := Locate(r.Name, ee, r.maxSteps, nil)
+	pos, msg := Locate(r.Name, ee, r.maxSteps, r.files)
 	return &graph.Error{Pos: pos, Msg: msg, Err: errors.Unwrap(ee)}
 }
 
 // Exec prepares Python source with classes (PrepareOptions.Classes) and
 // runs it in the sandbox: no file, network or module access beyond
-// opt.Import, a step limit, memory charged to the budget. A statement
-// Starlark cannot parse is left out (a function or class: bound to a
-// placeholder), with a note in Run.Skipped. The Run is returned with
-// an error of the top level, so that what was defined can still be used.
+// opt.Import and the modules of opt.Dir, a step limit, memory charged to
+// the budget. A statement Starlark cannot parse is left out (a function
+// or class: bound to a placeholder), with a note in Run.Skipped. The Run
+// is returned with an error of the top level, so that what was defined
+// can still be used.
 func Exec(name string, src []byte, opt Options) (run *Run, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -98,35 +110,51 @@ func Exec(name string, src []byte, opt Options) (run *Run, err error) {
 			run, err = nil, fmt.Errorf("%s: internal error while running the script (please report): %v", name, r)
 		}
 	}()
-	text := string(StripBOM(src))
-	if err := CheckShape(name, text); err != nil {
-		return nil, err
-	}
-	prep := Prepare(text, PrepareOptions{Classes: true})
 	th, max, stop := NewThread(name, opt.MaxSteps, opt.Budget)
-	r := &Run{Name: name, Thread: th, Source: prep, maxSteps: max, stop: stop}
+	r := &Run{Name: name, Thread: th, maxSteps: max, stop: stop, opt: opt, std: StdModules(),
+		dir: &ModuleDir{FS: opt.Dir}, mods: map[string]*Module{}, files: map[string]bool{name: true}}
 	run = r
 	mod := opt.ModuleName
 	if mod == "" {
 		mod = "__main__"
 	}
+	globals, prep, err := r.unit(name, src, mod, path.Dir(name))
+	r.Globals, r.Source = globals, prep
+	if globals == nil && err != nil {
+		stop()
+		return nil, err
+	}
+	return r, r.Error(err)
+}
+
+// unit prepares and runs one file (the script, or a module it imports)
+// on the run's thread: its globals, with the names its imports bound.
+// pkg is its directory in opt.Dir, from which relative imports start.
+func (r *Run) unit(name string, src []byte, mod, pkg string) (starlark.StringDict, *Source, error) {
+	text := string(StripBOM(src))
+	if err := CheckShape(name, text); err != nil {
+		return nil, nil, err
+	}
+	prep := Prepare(text, PrepareOptions{Classes: true})
 	pre := Builtins()
 	MemoryBuiltins(pre)
 	ClassBuiltins(pre)
 	pre["__name__"] = starlark.String(mod)
 	pre["__file__"] = starlark.String(name)
-	for k, v := range opt.Predeclared {
+	for k, v := range r.opt.Predeclared {
 		pre[k] = v
 	}
-	std := StdModules()
 	resolveImport := func(b Binding) (starlark.Value, error) {
-		if opt.Import != nil {
-			v, err := opt.Import(b)
+		if r.opt.Import != nil {
+			v, err := r.opt.Import(b)
 			if err != nil || v != nil {
 				return v, err
 			}
 		}
-		if v := lookupPath(std, b.Path); v != nil {
+		if v, err := r.module(b, pkg); v != nil || err != nil {
+			return v, err
+		}
+		if v := lookupPath(r.std, b.Path); v != nil {
 			return v, nil
 		}
 		return &Opaque{Desc: b.Path}, nil
@@ -134,8 +162,7 @@ func Exec(name string, src []byte, opt Options) (run *Run, err error) {
 	for _, b := range prep.Imports {
 		v, err := resolveImport(b)
 		if err != nil {
-			stop()
-			return nil, err
+			return nil, nil, err
 		}
 		if b.Star {
 			if m, ok := v.(*Module); ok {
@@ -187,30 +214,86 @@ func Exec(name string, src []byte, opt Options) (run *Run, err error) {
 		}
 		return starlark.True, nil
 	})
-	prog, err := r.compile(prep, pre)
+	prog, err := r.compile(name, prep, pre)
 	if err != nil {
-		stop()
-		return nil, err
+		return nil, nil, err
 	}
-	globals, err := prog.Init(th, pre)
-	r.Globals = globals
+	globals, err := prog.Init(r.Thread, pre)
 	for k, v := range pre {
-		if _, ok := r.Globals[k]; !ok && !strings.HasPrefix(k, "__") {
+		if _, ok := globals[k]; !ok && !strings.HasPrefix(k, "__") {
 			if _, builtin := starlark.Universe[k]; !builtin {
-				r.Globals[k] = v // imports, for entry expressions
+				globals[k] = v // imports, for entry expressions and importers
 			}
 		}
 	}
-	return r, r.Error(err)
+	return globals, prep, err
+}
+
+// module is the module of opt.Dir an import names, run once (each run
+// sharing the thread, its steps and budget): relative imports from pkg
+// (a leading dot more than pkg is deep stays at the top), absolute ones
+// from the top; nil if no such file is there. An import back into a
+// module being run gets placeholders, as Python's partly made module.
+func (r *Run) module(b Binding, pkg string) (starlark.Value, error) {
+	if r.dir.FS == nil || b.Mod == "" {
+		return nil, nil
+	}
+	mod := strings.TrimLeft(b.Mod, ".")
+	base := "."
+	if dots := len(b.Mod) - len(mod); dots > 0 {
+		base = pkg
+		for i := 1; i < dots && base != "." && base != "/"; i++ {
+			base = path.Dir(base)
+		}
+	}
+	rel := path.Join(base, strings.ReplaceAll(mod, ".", "/"))
+	file := ""
+	switch {
+	case r.dir.Regular(rel + ".py"):
+		file = rel + ".py"
+	case r.dir.Regular(rel + "/__init__.py"):
+		file = rel + "/__init__.py"
+	default:
+		return nil, nil
+	}
+	m, seen := r.mods[file]
+	if !seen {
+		if len(r.mods) >= MaxModules {
+			return nil, fmt.Errorf("%s: cannot import %s: more than %d modules", r.Name, b.Mod, MaxModules)
+		}
+		r.mods[file] = nil
+		src, err := r.dir.Read(file)
+		if err != nil {
+			return nil, fmt.Errorf("%s: cannot import %s: %v", r.Name, b.Mod, err)
+		}
+		r.files[file] = true
+		globals, _, err := r.unit(file, src, mod, path.Dir(file))
+		if err != nil {
+			return nil, r.Error(err)
+		}
+		m = &Module{Name: mod, Open: true, Members: globals}
+		r.mods[file] = m
+	}
+	if m == nil {
+		return &Opaque{Desc: b.Path}, nil // a cycle
+	}
+	if !b.From || b.Path == b.Mod {
+		return m, nil
+	}
+	name := strings.TrimPrefix(strings.TrimLeft(b.Path, "."), mod+".")
+	if v, ok := m.Members[name]; ok {
+		return v, nil
+	}
+	return &Opaque{Desc: b.Path}, nil
 }
 
 // compile parses the prepared text, leaving out what Starlark cannot
 // parse: a top-level function or class becomes a placeholder of its name,
 // another statement is dropped; each with a note.
-func (r *Run) compile(prep *Source, pre starlark.StringDict) (*starlark.Program, error) {
+func (r *Run) compile(name string, prep *Source, pre starlark.StringDict) (*starlark.Program, error) {
 	chains := false
 	for tries := 0; ; tries++ {
-		f, err := FileOptions.Parse(r.Name, prep.Text, 0)
+		f, err := FileOptions.Parse(name, prep.Text, 0)
 		var se syntax.Error
 		if err != nil && !chains && errors.As(err, &se) && strings.Contains(se.Msg, "does not associate with") {
 			chains = true
@@ -223,7 +306,7 @@ func (r *Run) compile(prep *Source, pre starlark.StringDict) (*starlark.Program,
 			RewriteAST(f, prep.Generators)
 			prog, err := starlark.FileProgram(f, func(string) bool { return true })
 			if err != nil {
-				return nil, SourceError(r.Name, err)
+				return nil, SourceError(name, err)
 			}
 			// Names the file uses but never binds: Starlark's builtins,
 			// placeholders for Python's (ValueError, vars), and for any
@@ -248,7 +331,7 @@ func (r *Run) compile(prep *Source, pre starlark.StringDict) (*starlark.Program,
 			return prog, nil
 		}
 		if !errors.As(err, &se) || tries > 50 || tries*len(prep.Text) > 8<<20 {
-			return nil, SourceError(r.Name, err)
+			return nil, SourceError(name, err)
 		}
 		why := se.Msg
 		if fn, line, _, ok := prep.SkipDef(int(se.Pos.Line)); ok {
@@ -256,15 +339,15 @@ func (r *Run) compile(prep *Source, pre starlark.StringDict) (*starlark.Program,
 			if _, ok := prep.ClassDefs[line]; ok {
 				what = "class"
 			}
-			r.Skipped = append(r.Skipped, fmt.Sprintf("%s:%d: %s %s skipped: %s", r.Name, line, what, fn, why))
+			r.Skipped = append(r.Skipped, fmt.Sprintf("%s:%d: %s %s skipped: %s", name, line, what, fn, why))
 			pre[fn] = &Opaque{Desc: fn}
 			continue
 		}
 		line, _, ok := prep.SkipStmt(int(se.Pos.Line))
 		if !ok {
-			return nil, SourceError(r.Name, err)
+			return nil, SourceError(name, err)
 		}
-		r.Skipped = append(r.Skipped, fmt.Sprintf("%s:%d: statement skipped (Starlark cannot run it): %s", r.Name, line, why))
+		r.Skipped = append(r.Skipped, fmt.Sprintf("%s:%d: statement skipped (Starlark cannot run it): %s", name, line, why))
 	}
 }
 

@@ -370,7 +370,7 @@ func Prepare(src string, opt PrepareOptions) *Source {
 		case word == "assert" || word == "global" || word == "nonlocal" || word == "del" || word == "exec":
 			set(l, "pass")
 		case word == "raise":
-			rest := strings.TrimSpace(text[len(word):])
+			rest := strings.TrimSpace(cutRaiseFrom(text[len(word):]))
 			if rest == "" {
 				rest = `"raise"`
 			}
