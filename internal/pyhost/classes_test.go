@@ -275,3 +275,34 @@ func TestUndefinedName(t *testing.T) {
 		t.Errorf("g: %v", err)
 	}
 }
+
+// TestModulesBeside: a module the script imports from its directory runs
+// once, relative imports start at the importing file's package, and an
+// error in a module is placed in that module's file.
+func TestModulesBeside(t *testing.T) {
+	dir := t.TempDir()
+	for name, text := range map[string]string{
+		"pkg/__init__.py": "",
+		"pkg/blocks.py":   "from .base import Base\nclass Block(Base):\n    def width(self):\n        return self.w * 2\n",
+		"pkg/base.py":     "count = [0]\nclass Base:\n    def __init__(self, w):\n        count[0] += 1\n        self.w = w\n    def broken(self):\n        return self.nope\n",
+	} {
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755)
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src := "from pkg.blocks import Block\nfrom pkg import base\nb = Block(3)\nw = b.width()\nn = base.count[0]\n"
+	run, err := Exec("model/net.py", []byte(src), Options{Dir: os.DirFS(dir)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer run.Close()
+	if w, n := run.Globals["w"], run.Globals["n"]; w.String() != "6" || n.String() != "1" {
+		t.Errorf("w = %v, n = %v; want 6 and 1", w, n)
+	}
+	broken, _ := run.Globals["b"].(*Instance).Attr("broken")
+	_, err = run.Call(broken, nil, nil)
+	if err == nil || !strings.HasPrefix(err.Error(), "model/pkg/base.py:7:") {
+		t.Errorf("error %v, want one at model/pkg/base.py:7", err)
+	}
+}

@@ -118,7 +118,7 @@ func Exec(name string, src []byte, opt Options) (run *Run, err error) {
 	if mod == "" {
 		mod = "__main__"
 	}
-	globals, prep, err := r.unit(name, src, mod, path.Dir(name))
+	globals, prep, err := r.unit(name, src, mod, ".")
 	r.Globals, r.Source = globals, prep
 	if globals == nil && err != nil {
 		stop()
@@ -266,8 +266,10 @@ func (r *Run) module(b Binding, pkg string) (starlark.Value, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: cannot import %s: %v", r.Name, b.Mod, err)
 		}
-		r.files[file] = true
-		globals, _, err := r.unit(file, src, mod, path.Dir(file))
+		// Named as the script is: beside it.
+		shown := path.Join(path.Dir(r.Name), file)
+		r.files[shown] = true
+		globals, _, err := r.unit(shown, src, mod, path.Dir(file))
 		if err != nil {
 			return nil, r.Error(err)
 		}
@@ -283,6 +285,10 @@ func (r *Run) module(b Binding, pkg string) (starlark.Value, error) {
 	name := strings.TrimPrefix(strings.TrimLeft(b.Path, "."), mod+".")
 	if v, ok := m.Members[name]; ok {
 		return v, nil
+	}
+	// from pkg import submodule
+	if v, err := r.module(Binding{Mod: b.Mod + "." + name, Path: b.Mod + "." + name}, pkg); v != nil || err != nil {
+		return v, err
 	}
 	return &Opaque{Desc: b.Path}, nil
 }
