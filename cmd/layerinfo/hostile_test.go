@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -69,6 +70,13 @@ func TestHostile(t *testing.T) {
 			defer func() { <-slots }()
 			dir := t.TempDir()
 			args := c.make(t, dir)
+			if !slices.Contains(args, "--timeout") {
+				// The CLI's default --timeout is 20 s of wall time; a
+				// loaded machine would end a cheap case with it. The
+				// bound checked here is CPU time; a case that needs the
+				// timeout to stop it gives its own.
+				args = append([]string{"--timeout", "100s"}, args...)
+			}
 			raw, err := json.Marshal(args)
 			if err != nil {
 				t.Fatal(err)
