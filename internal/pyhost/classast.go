@@ -32,6 +32,9 @@ func RewriteClasses(f *syntax.File, src *Source) {
 }
 
 func classStmts(stmts []syntax.Stmt, src *Source) []syntax.Stmt {
+	if len(stmts) == 0 {
+		return stmts // an if without else keeps a nil False (IfStmt.Span reads it)
+	}
 	out := make([]syntax.Stmt, 0, len(stmts))
 	for _, s := range stmts {
 		switch x := s.(type) {

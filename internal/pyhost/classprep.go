@@ -25,7 +25,7 @@ func classStatement(text string) (def, name string, ok bool) {
 	for i < len(rest) && IsIdent(rest[i]) {
 		i++
 	}
-	if i == 0 {
+	if i == 0 || rest[0] >= '0' && rest[0] <= '9' {
 		return "", "", false
 	}
 	name, rest = rest[:i], strings.TrimLeft(rest[i:], " \t")

@@ -143,7 +143,9 @@ func Prepare(src string, opt PrepareOptions) *Source {
 	}
 	lines := splitLogical(phys)
 	set := func(l logical, first string) {
-		phys[l.first] = strings.Repeat(" ", l.indent) + first
+		// One physical line: the statement's other lines are blanked, and
+		// every line after keeps its number.
+		phys[l.first] = strings.Repeat(" ", l.indent) + strings.ReplaceAll(first, "\n", " ")
 		for j := l.first + 1; j <= l.last; j++ {
 			phys[j] = ""
 		}
@@ -242,7 +244,7 @@ func Prepare(src string, opt PrepareOptions) *Source {
 				case word == "def" && defHead.MatchString(text):
 					name := defHead.FindStringSubmatch(text)[1]
 					line := phys[l.first]
-					k := l.indent + strings.Index(text, name)
+					k := l.indent + defHead.FindStringSubmatchIndex(text)[2] // def f: not the f of "def"
 					phys[l.first] = line[:k] + MethodVar(c.Name, name) + line[k+len(name):]
 					c.Methods = append(c.Methods, MethodStmt{Name: name, Kind: cls.kind, Line: l.first + 1})
 					cls.kind = ""
