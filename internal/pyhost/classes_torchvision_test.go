@@ -52,9 +52,16 @@ func torchvisionStub() (*stubFramework, map[string]starlark.Value) {
 	fw.tensor = tensorValue{}
 	torch := roots["torch"].(*Module)
 	nn := torch.Members["nn"].(*Module)
-	for _, k := range []string{"ReLU6", "Hardswish", "Hardsigmoid", "SiLU", "Sigmoid", "AvgPool2d", "Identity", "Flatten", "Softmax", "Conv3d", "BatchNorm3d"} {
+	for _, k := range []string{"ReLU6", "Hardswish", "Hardsigmoid", "SiLU", "Sigmoid", "AvgPool2d", "Identity", "Flatten", "Softmax", "Conv3d", "BatchNorm3d", "Embedding", "Tanh"} {
 		nn.Members[k] = fw.leaf(k)
 	}
+	// A recurrent layer returns (output, h_n).
+	gru := fw.leaf("GRU")
+	gru.Native.Call = func(th *starlark.Thread, o *Instance, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+		fw.calls = append(fw.calls, o)
+		return starlark.Tuple{tensorValue{}, tensorValue{}}, nil
+	}
+	nn.Members["GRU"] = gru
 	nn.Members["ModuleList"] = fw.container("ModuleList")
 	nn.Members["ModuleDict"] = fw.container("ModuleDict")
 	nn.Members["functional"] = anyFn{"torch.nn.functional"}
@@ -88,7 +95,8 @@ func apiStub(roots map[string]starlark.Value) func(b Binding) (starlark.Value, e
 
 // TestTorchvisionClasses runs every torchvision model of torchcode (the
 // files as torchvision 0.14 ships them, with the helpers they import from
-// ops/misc.py and _utils.py run beside them) and compares the module
+// ops/misc.py and _utils.py run beside them), and the small models of
+// own/ but tiny_lm, and compares the module
 // tree the constructors build with PyTorch's record of the same model
 // (the helpers are found by the host in Options.Dir):
 // paths, classes, and the parameters of each Conv2d, BatchNorm2d and
@@ -101,7 +109,6 @@ func TestTorchvisionClasses(t *testing.T) {
 	if len(cases) == 0 {
 		t.Skip("no reference data: ../shared/reference is needed for this test")
 	}
-	dir := filepath.Join(reference, "torchcode", "torchvision")
 	sort.Strings(cases)
 	for _, c := range cases {
 		raw, err := os.ReadFile(c)
@@ -109,14 +116,16 @@ func TestTorchvisionClasses(t *testing.T) {
 			t.Fatal(err)
 		}
 		var e struct {
-			File, Entry        string
+			File, Entry, Error string
 			Layers, Containers [][]any
 			NotCalled          [][]any `json:"not_called"`
 		}
 		if err := json.Unmarshal(raw, &e); err != nil {
 			t.Fatal(err)
 		}
-		if !strings.HasPrefix(e.File, "torchvision/") {
+		// tiny_lm's TransformerEncoder copies its layer (a front-end's
+		// work, not the host's); the shape-bug case has no tree.
+		if e.Error != "" || strings.HasSuffix(e.File, "tiny_lm.py") {
 			continue
 		}
 		name := strings.TrimSuffix(filepath.Base(c), ".expected.json")
@@ -126,7 +135,7 @@ func TestTorchvisionClasses(t *testing.T) {
 				t.Fatal(err)
 			}
 			fw, roots := torchvisionStub()
-			run, err := Exec(filepath.Base(e.File), src, Options{Import: apiStub(roots), Dir: os.DirFS(dir), ModuleName: "torchvision.models"})
+			run, err := Exec(filepath.Base(e.File), src, Options{Import: apiStub(roots), Dir: os.DirFS(filepath.Join(reference, "torchcode", filepath.Dir(e.File))), ModuleName: "models"})
 			if err != nil {
 				t.Fatal(err)
 			}
