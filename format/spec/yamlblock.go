@@ -1,6 +1,9 @@
 package spec
 
-import "strconv"
+import (
+	"slices"
+	"strconv"
+)
 
 // node reads the node at p.i, in a block whose collection is indented by
 // n (-1 at the top). blockOK says a block mapping or sequence may start
@@ -206,12 +209,23 @@ func (p *yparser) plainKey(s string, line, col int) (*value, error) {
 
 // mapBuilder adds entries to a mapping: duplicate keys are errors, merge
 // keys (<<) add the entries of the mappings they name that the mapping
-// does not set itself, after its own.
+// does not set itself, after its own. The entries gather on the parser's
+// stacks (a nested mapping's above its parent's) and are copied out once,
+// at their final length: growing each mapping's slices would allocate
+// several times what they hold.
 type mapBuilder struct {
+	p      *yparser
 	v      *value
+	base   int            // where the entries start on p.keyStack and p.valStack
 	index  map[string]int // made past a few keys; below, a scan is faster
 	merged []*value
 }
+
+func (p *yparser) newMapBuilder(v *value) *mapBuilder {
+	return &mapBuilder{p: p, v: v, base: len(p.keyStack)}
+}
+
+func (mb *mapBuilder) keys() []*value { return mb.p.keyStack[mb.base:] }
 
 func (p *yparser) addEntry(mb *mapBuilder, k, val *value) error {
 	if k.kind == kNull && k.s == "<<" {
@@ -230,12 +244,11 @@ func (p *yparser) addEntry(mb *mapBuilder, k, val *value) error {
 		}
 		return nil
 	}
-	v := mb.v
 	if i, ok := mb.find(k.s); ok {
-		first := v.keys[i]
+		first := mb.keys()[i]
 		return p.errAt(k.line, k.col, "YAML: key %q is given twice (first at %d:%d)", clip(k.s, 60), first.line, first.col)
 	}
-	if len(v.keys) >= maxMapKeys {
+	if len(mb.keys()) >= maxMapKeys {
 		return p.errAt(k.line, k.col, "more than %s keys in one mapping", thousands(maxMapKeys))
 	}
 	mb.add(k, val)
@@ -247,7 +260,7 @@ func (mb *mapBuilder) find(key string) (int, bool) {
 		i, ok := mb.index[key]
 		return i, ok
 	}
-	for i, k := range mb.v.keys {
+	for i, k := range mb.keys() {
 		if k.s == key {
 			return i, true
 		}
@@ -256,21 +269,21 @@ func (mb *mapBuilder) find(key string) (int, bool) {
 }
 
 func (mb *mapBuilder) add(k, val *value) {
-	v := mb.v
-	if mb.index == nil && len(v.keys) >= 16 {
-		mb.index = make(map[string]int, 2*len(v.keys))
-		for i, k := range v.keys {
+	keys := mb.keys()
+	if mb.index == nil && len(keys) >= 16 {
+		mb.index = make(map[string]int, 2*len(keys))
+		for i, k := range keys {
 			mb.index[k.s] = i
 		}
 	}
 	if mb.index != nil {
-		mb.index[k.s] = len(v.keys)
+		mb.index[k.s] = len(keys)
 	}
-	v.keys = append(v.keys, k)
-	v.vals = append(v.vals, val)
+	mb.p.keyStack = push(mb.p.keyStack, k)
+	mb.p.valStack = push(mb.p.valStack, val)
 }
 
-// done adds the merged entries.
+// done adds the merged entries and moves the entries into the mapping.
 func (mb *mapBuilder) done() *value {
 	for _, m := range mb.merged {
 		for i, k := range m.keys {
@@ -279,7 +292,25 @@ func (mb *mapBuilder) done() *value {
 			}
 		}
 	}
+	p := mb.p
+	if len(p.keyStack) > mb.base {
+		mb.v.elems = p.newElems()
+		mb.v.keys = slices.Clone(p.keyStack[mb.base:])
+		mb.v.vals = slices.Clone(p.valStack[mb.base:])
+		p.keyStack, p.valStack = p.keyStack[:mb.base], p.valStack[:mb.base]
+	}
 	return mb.v
+}
+
+// endList moves the elements a list gathered on p.listStack since base
+// into it.
+func (p *yparser) endList(v *value, base int) *value {
+	if len(p.listStack) > base {
+		v.elems = p.newElems()
+		v.list = slices.Clone(p.listStack[base:])
+		p.listStack = p.listStack[:base]
+	}
+	return v
 }
 
 // blockMap reads a block mapping indented by m whose first key k has been
@@ -289,7 +320,7 @@ func (p *yparser) blockMap(m int, k *value, depth int) (*value, error) {
 	if err != nil {
 		return nil, err
 	}
-	mb := &mapBuilder{v: v}
+	mb := p.newMapBuilder(v)
 	for {
 		if depth == 0 && p.docLine == 0 {
 			p.docLine, p.docCol = p.line, p.col()
@@ -422,6 +453,7 @@ func (p *yparser) blockSeq(s int, depth int) (*value, error) {
 	if err != nil {
 		return nil, err
 	}
+	base := len(p.listStack)
 	for {
 		dline, dcol := p.line, p.col()
 		p.i++ // '-'
@@ -448,7 +480,7 @@ func (p *yparser) blockSeq(s int, depth int) (*value, error) {
 				return nil, err
 			}
 		}
-		v.list = append(v.list, e)
+		p.listStack = push(p.listStack, e)
 		if _, err := p.skipSpace(); err != nil {
 			return nil, err
 		}
@@ -469,7 +501,7 @@ func (p *yparser) blockSeq(s int, depth int) (*value, error) {
 			return nil, p.unsupportedAt(p.line, p.col(), "a tab in the indentation")
 		}
 	}
-	return v, nil
+	return p.endList(v, base), nil
 }
 
 // noContinuation is an indentation no line has: a key's plain scalar

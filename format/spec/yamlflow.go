@@ -73,6 +73,7 @@ func (p *yparser) flowSeq(depth int) (*value, error) {
 	if err != nil {
 		return nil, err
 	}
+	base := len(p.listStack)
 	p.i++
 	for {
 		if _, err := p.skipSpace(); err != nil {
@@ -83,7 +84,7 @@ func (p *yparser) flowSeq(depth int) (*value, error) {
 		}
 		if p.src[p.i] == ']' {
 			p.i++
-			return v, nil
+			return p.endList(v, base), nil
 		}
 		eline, ecol := p.line, p.col()
 		e, err := p.flowNode(depth + 1)
@@ -96,7 +97,7 @@ func (p *yparser) flowSeq(depth int) (*value, error) {
 		if p.at(p.i) == ':' {
 			return nil, p.unsupportedAt(eline, ecol, "a key: value pair inside [ ]")
 		}
-		v.list = append(v.list, e)
+		p.listStack = push(p.listStack, e)
 		switch {
 		case p.i >= len(p.src):
 			return nil, p.errAt(line, col, "YAML: this flow sequence has no closing ']'")
@@ -115,7 +116,7 @@ func (p *yparser) flowMap(depth int) (*value, error) {
 	if err != nil {
 		return nil, err
 	}
-	mb := &mapBuilder{v: v}
+	mb := p.newMapBuilder(v)
 	p.i++
 	for {
 		if _, err := p.skipSpace(); err != nil {

@@ -26,8 +26,12 @@ type yparser struct {
 	ls     int    // the offset where that line starts
 	escEnd int    // the end of the last escape written in a quoted scalar
 
-	anchors  map[string]anchor
-	values   int     // values made, aliases counted as what they name
+	anchors map[string]anchor
+	values  int // values made, aliases counted as what they name
+	// Collections gather their elements here while they are read
+	// (mapBuilder, endList).
+	listStack, keyStack, valStack []*value
+
 	slab     []value // values are cut from here, a few hundred at a time
 	slabSize int
 	elemSlab []elems
@@ -89,6 +93,30 @@ func (p *yparser) unsupportedAt(line, col int, what string) error {
 	return &errUnsupported{line: line, col: col, what: what}
 }
 
+// noElems are the elements of every empty list and mapping; nothing
+// writes to them.
+var noElems elems
+
+// newElems gives a list or mapping its own elems.
+func (p *yparser) newElems() *elems {
+	if len(p.elemSlab) == 0 {
+		p.elemSlab = make([]elems, min(p.slabSize, 64))
+	}
+	e := &p.elemSlab[0]
+	p.elemSlab = p.elemSlab[1:]
+	return e
+}
+
+// push appends v to a stack, doubling its capacity when full: append
+// grows a large slice by a quarter, which for one long list allocates
+// five times what it holds.
+func push(stack []*value, v *value) []*value {
+	if len(stack) == cap(stack) {
+		stack = append(make([]*value, 0, max(2*cap(stack), 64)), stack...)
+	}
+	return append(stack, v)
+}
+
 // newValue makes a value, counting it against maxValues.
 func (p *yparser) newValue(k kind, line, col int) (*value, error) {
 	p.values++
@@ -104,11 +132,7 @@ func (p *yparser) newValue(k kind, line, col int) (*value, error) {
 	p.slab = p.slab[1:]
 	v.kind, v.line, v.col = k, line, col
 	if k == kList || k == kMap {
-		if len(p.elemSlab) == 0 {
-			p.elemSlab = make([]elems, min(p.slabSize, 64))
-		}
-		v.elems = &p.elemSlab[0]
-		p.elemSlab = p.elemSlab[1:]
+		v.elems = &noElems // until endList or mapBuilder.done gives it its own
 	}
 	return v, nil
 }
