@@ -217,3 +217,28 @@ func TestResNetConstructorCalls(t *testing.T) {
 		t.Errorf("skipped: %v", run.Skipped)
 	}
 }
+
+// BenchmarkResNet50 prepares and runs resnet.py, builds resnet50() and
+// runs its forward through the stub classes: the host's share of
+// analysing the model.
+func BenchmarkResNet50(b *testing.B) {
+	src, err := os.ReadFile(filepath.Join(reference, "torchcode", "torchvision", "resnet.py"))
+	if err != nil {
+		b.Skip(err)
+	}
+	for b.Loop() {
+		_, roots := torchStub()
+		run, err := Exec("resnet.py", src, Options{Import: importer(roots)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		m, err := run.Call(run.Globals["resnet50"], nil, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := run.Call(m, starlark.Tuple{stubTensor{}}, nil); err != nil {
+			b.Fatal(err)
+		}
+		run.Close()
+	}
+}
