@@ -28,6 +28,7 @@ type yparser struct {
 
 	anchors map[string]anchor
 	values  int // values made, aliases counted as what they name
+	made    int // values made
 	// Collections gather their elements here while they are read
 	// (mapBuilder, endList).
 	listStack, keyStack, valStack []*value
@@ -55,6 +56,11 @@ const (
 	maxKey        = 1 << 10
 	maxMapKeys    = 100_000
 	maxDocMarkers = 16
+	// A file may have one value per bytesPerValue bytes, past the first
+	// freeValues: a layer "- {type: dense, units: 8}" is 27 bytes for 5
+	// values, a shape "[null, 3, 224, 224]" 20 bytes for 5.
+	bytesPerValue = 3
+	freeValues    = 10_000
 )
 
 // errUnsupported is the sentinel for a construct the parser leaves to
@@ -117,8 +123,15 @@ func push(stack []*value, v *value) []*value {
 	return append(stack, v)
 }
 
-// newValue makes a value, counting it against maxValues.
+// newValue makes a value, counting it against maxValues and against the
+// text: a value costs 64 bytes and more, so a file of more than one value
+// per bytesPerValue bytes ("[1,1,1,…]", "{a},{a},…", which no spec is
+// made of) would cost more than 50 times its size.
 func (p *yparser) newValue(k kind, line, col int) (*value, error) {
+	p.made++
+	if p.made > freeValues && p.made > len(p.src)/bytesPerValue {
+		return nil, p.errAt(line, col, "YAML: more than %s values in a file of %s bytes: more than a spec's text holds (one value per %d bytes at most)", thousands(p.made-1), thousands(len(p.src)), bytesPerValue)
+	}
 	p.values++
 	if p.values > maxValues {
 		return nil, p.errAt(line, col, "more than %s values once aliases are expanded (a spec may have at most %s)", thousands(maxValues), thousands(maxValues))
