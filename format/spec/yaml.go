@@ -36,8 +36,9 @@ const (
 
 // maxFallback is the largest file handed to go-yaml when parseYAML meets
 // a construct it leaves out: go-yaml spends about 4 µs and 500 bytes per
-// token, so 256 KiB costs it a few tenths of a second at most.
-const maxFallback = 256 << 10
+// token (up to some 700 bytes per byte of a dense file), so 64 KiB costs
+// it a tenth of a second and some 45 MB at most.
+const maxFallback = 64 << 10
 
 // parse reads YAML (or JSON) into a value tree with parseYAML, or with
 // go-yaml for a small file that uses a construct parseYAML leaves out.

@@ -413,7 +413,7 @@ func TestFallback(t *testing.T) {
 	}
 	big := small + "x-pad: |\n" + strings.Repeat("  padding text to pass the fallback's size\n", (maxFallback/43)+1)
 	_, err = Decode("b.yaml", []byte(big))
-	want := "b.yaml:2:1: YAML: a complex key (? ) is not supported in a spec of more than 256 KiB"
+	want := "b.yaml:2:1: YAML: a complex key (? ) is not supported in a spec of more than 64 KiB"
 	if err == nil || !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("complex key in a large file: %v\nwant %s…", err, want)
 	}
