@@ -12,9 +12,14 @@ type Arch struct {
 	Class     string // the model class whose parameters the graph holds, e.g. "LlamaForCausalLM"
 
 	// Context is the sequence length the estimates use and ContextFrom
-	// says where it comes from ("--context", "max_position_embeddings").
-	Context     int64
-	ContextFrom string
+	// says where it comes from ("max_position_embeddings", "the context
+	// option"). ContextOption is the option's name ("context") when the
+	// caller gave it, so a renderer can word it as the caller knows it
+	// (the CLI as its flag); "" when the length comes from the file or
+	// a default.
+	Context       int64
+	ContextFrom   string
+	ContextOption string
 	// Batch is the number of sequences (1 unless the user gave one).
 	Batch     int64
 	BatchFrom string

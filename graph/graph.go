@@ -196,6 +196,9 @@ type Graph struct {
 	Inputs  []*Value // values fed from outside
 	Outputs []*Value // values the model returns
 	Notes   []string
+	// Asks are the values only the caller can give that would complete
+	// the report (AddAsk appends one).
+	Asks []Ask
 
 	// Prints says which total the framework itself prints and how it
 	// labels it, so the report can name the number the user saw.

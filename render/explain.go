@@ -10,7 +10,11 @@ import (
 // Explain writes, for every layer, the arithmetic of its output size, its
 // parameters and its FLOPs with the values substituted, then how the
 // totals add up.
-func Explain(w io.Writer, r *stats.Report) error {
+func Explain(w io.Writer, r *stats.Report) error { return ExplainWith(w, r, Options{}) }
+
+// ExplainWith is Explain with options (Width does not apply: nothing is
+// cut).
+func ExplainWith(w io.Writer, r *stats.Report, opt Options) error {
 	ew := &errWriter{w: w}
 	ew.printf("%s (%s)\n", r.Model.Path, r.Model.Format)
 	for i, l := range r.Layers {
@@ -85,7 +89,10 @@ func Explain(w io.Writer, r *stats.Report) error {
 	for _, n := range r.Notes {
 		ew.printf("note: %s\n", n)
 	}
-	transformerSection(ew, r, true)
+	for _, a := range askLines(r, opt) {
+		ew.printf("note: %s\n", a)
+	}
+	transformerSection(ew, r, true, opt)
 	return ew.err
 }
 

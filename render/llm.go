@@ -38,7 +38,7 @@ func sci(n int64) string {
 // transformerSection writes the memory and FLOPs estimates of a
 // transformer read from its configuration. With explain, every figure's
 // arithmetic follows it.
-func transformerSection(ew *errWriter, r *stats.Report, explain bool) {
+func transformerSection(ew *errWriter, r *stats.Report, explain bool, opt Options) {
 	t := r.Transformer
 	if t == nil {
 		return
@@ -81,7 +81,11 @@ func transformerSection(ew *errWriter, r *stats.Report, explain bool) {
 		why(m.Explain)
 	}
 	f := t.FLOPs
-	ew.printf("  forward FLOPs per token at context %s (%s; 2 per multiply-add)\n", Thousands(f.Context), t.ContextFrom)
+	from := t.ContextFrom
+	if t.ContextOption != "" {
+		from = opt.option(t.ContextOption)
+	}
+	ew.printf("  forward FLOPs per token at context %s (%s; 2 per multiply-add)\n", Thousands(f.Context), from)
 	ew.printf("    matrix work       %s\n", sci(f.MatrixPerToken))
 	ew.printf("    attention         %s\n", sci(f.AttentionPerToken))
 	ew.printf("    total             %s\n", sci(f.ForwardPerToken))

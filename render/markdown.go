@@ -11,7 +11,11 @@ import (
 // table, with the same columns and cells as Table (never cut), then the
 // totals as a list and the notes: a summary to paste into a pull request
 // or a README.
-func Markdown(w io.Writer, r *stats.Report) error {
+func Markdown(w io.Writer, r *stats.Report) error { return MarkdownWith(w, r, Options{}) }
+
+// MarkdownWith is Markdown with options (Width does not apply: nothing
+// is cut).
+func MarkdownWith(w io.Writer, r *stats.Report, opt Options) error {
 	rows := LayerRows(r, tableKeys(weightsOnly(r))...)
 	ew := &errWriter{w: w}
 	ew.printf("**%s** (%s)\n\n", mdEscape(r.Model.Path), mdEscape(r.Model.Format))
@@ -50,6 +54,9 @@ func Markdown(w io.Writer, r *stats.Report) error {
 	}
 	for _, n := range r.Notes {
 		ew.printf("\nNote: %s\n", mdEscape(n))
+	}
+	for _, a := range askLines(r, opt) {
+		ew.printf("\nNote: %s\n", mdEscape(a))
 	}
 	return ew.err
 }

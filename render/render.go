@@ -81,6 +81,32 @@ type Options struct {
 	// terminal's): the widest text columns are cut with "…" until it
 	// does. Numbers are never cut.
 	Width int
+	// Option words an option by its name ("input-shape") where the
+	// report asks for a value or says one was given; nil is "the NAME
+	// option". The command line gives its flag: "--input-shape".
+	Option func(name string) string
+}
+
+// option words the option name as opt says.
+func (opt Options) option(name string) string {
+	if opt.Option != nil {
+		return opt.Option(name)
+	}
+	return "the " + name + " option"
+}
+
+// askLines are the report's asks, one line each after the notes:
+// "--input-shape x=… gives the shape of input x".
+func askLines(r *stats.Report, opt Options) []string {
+	var lines []string
+	for _, a := range r.Asks {
+		s := opt.option(a.Option)
+		if a.Value != "" {
+			s += " " + a.Value
+		}
+		lines = append(lines, s+" gives "+a.What)
+	}
+	return lines
 }
 
 // Table writes the per-layer table and the totals.
@@ -133,8 +159,8 @@ func TableWith(w io.Writer, r *stats.Report, opt Options) error {
 		line(row)
 	}
 	ew.printf("\n")
-	totals(ew, r)
-	transformerSection(ew, r, false)
+	totals(ew, r, opt)
+	transformerSection(ew, r, false, opt)
 	return ew.err
 }
 
@@ -262,7 +288,7 @@ func sharedOnly(l stats.Layer) bool {
 	return true
 }
 
-func totals(ew *errWriter, r *stats.Report) {
+func totals(ew *errWriter, r *stats.Report, opt Options) {
 	labels, values := totalLines(r)
 	lw, vw := 0, 0
 	for i := range labels {
@@ -277,6 +303,9 @@ func totals(ew *errWriter, r *stats.Report) {
 	}
 	for _, n := range r.Notes {
 		ew.printf("note: %s\n", n)
+	}
+	for _, a := range askLines(r, opt) {
+		ew.printf("note: %s\n", a)
 	}
 }
 

@@ -126,3 +126,42 @@ func TestJSONUnknown(t *testing.T) {
 		}
 	}
 }
+
+// TestAsks: each ask is a note after the report's notes, its option
+// worded as Options.Option says — "the NAME option" by default, the
+// caller's spelling (a CLI's flag) otherwise — in the table, the
+// explanation and Markdown.
+func TestAsks(t *testing.T) {
+	r := report()
+	r.Notes = []string{"input x has no declared shape: what depends on it is unknown"}
+	r.Asks = []stats.Ask{{What: "the shape of input x", Option: "input-shape", Value: "x=…"}, {What: "another model type", Option: "model-type"}}
+	flag := Options{Option: func(n string) string { return "--" + n }}
+	for _, c := range []struct {
+		name   string
+		render func(*bytes.Buffer) error
+		want   []string
+	}{
+		{"table", func(b *bytes.Buffer) error { return Table(b, r) }, []string{
+			"note: input x has no declared shape: what depends on it is unknown\n" +
+				"note: the input-shape option x=… gives the shape of input x\n" +
+				"note: the model-type option gives another model type\n"}},
+		{"table flags", func(b *bytes.Buffer) error { return TableWith(b, r, flag) }, []string{
+			"note: --input-shape x=… gives the shape of input x\nnote: --model-type gives another model type\n"}},
+		{"explain flags", func(b *bytes.Buffer) error { return ExplainWith(b, r, flag) }, []string{
+			"unknown\nnote: --input-shape x=… gives the shape of input x\n"}},
+		{"markdown", func(b *bytes.Buffer) error { return Markdown(b, r) }, []string{
+			"\nNote: the input-shape option x=… gives the shape of input x\n"}},
+		{"markdown flags", func(b *bytes.Buffer) error { return MarkdownWith(b, r, flag) }, []string{
+			"\nNote: --input-shape x=… gives the shape of input x\n"}},
+	} {
+		var b bytes.Buffer
+		if err := c.render(&b); err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(b.String(), w) {
+				t.Errorf("%s: no %q in\n%s", c.name, w, b.String())
+			}
+		}
+	}
+}

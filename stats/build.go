@@ -30,6 +30,7 @@ func Build(g *graph.Graph) (*Report, error) {
 			SchemaVersion: SchemaVersion,
 			Model:         Model{Path: g.Path, Format: g.Format, Name: g.Name, Inputs: tensors(g.Inputs)},
 			Notes:         g.Notes,
+			Asks:          asks(g.Asks),
 			Layers:        []Layer{},
 		},
 		flopsKnown: true,
@@ -204,8 +205,9 @@ func (b *builder) totalFLOPs() error {
 		r.Totals.FLOPsLowerBound = &v
 	}
 	msg := fmt.Sprintf("FLOPs are unknown for %d layer(s) (%s)", len(b.unknownFLOPs), firstNames(b.unknownFLOPs))
-	if b.g.Arch != nil && b.g.Arch.ContextFrom != "--context" {
-		msg += ": they depend on the sequence length, which --context gives (the memory and FLOPs section below is per token)"
+	if b.g.Arch != nil && b.g.Arch.ContextOption == "" {
+		msg += ": they depend on the sequence length (the memory and FLOPs section below is per token)"
+		b.ask(Ask{What: "the sequence length", Option: "context", Value: "N"})
 	} else if r.Totals.FLOPsLowerBound != nil {
 		msg += "; the other layers add up to " + Thousands(*r.Totals.FLOPsLowerBound)
 	}
@@ -269,6 +271,26 @@ func (b *builder) prints() {
 // which the report starts from.
 func (b *builder) note(msg string) {
 	b.r.Notes = append(append([]string(nil), b.r.Notes...), msg)
+}
+
+// ask adds an ask to the report unless an equal one is there, without
+// touching the graph's.
+func (b *builder) ask(a Ask) {
+	for _, o := range b.r.Asks {
+		if o == a {
+			return
+		}
+	}
+	b.r.Asks = append(append([]Ask(nil), b.r.Asks...), a)
+}
+
+// asks are the graph's asks as the report writes them.
+func asks(g []graph.Ask) []Ask {
+	var out []Ask
+	for _, a := range g {
+		out = append(out, Ask{What: a.What, Option: a.Option, Value: a.Value})
+	}
+	return out
 }
 
 // firstNames lists up to five names, then how many more there are.

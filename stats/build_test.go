@@ -176,6 +176,42 @@ func TestBuildUnknownFLOPs(t *testing.T) {
 	if len(g.Notes) != 0 {
 		t.Errorf("Build changed the graph's notes: %q", g.Notes)
 	}
+	if len(r.Asks) != 0 {
+		t.Errorf("asks %+v, want none (nothing the caller gives would make bn's FLOPs known)", r.Asks)
+	}
+}
+
+// TestBuildContextAsk: a transformer whose FLOPs wait for the sequence
+// length says so in a note that names no option, and asks for it; when
+// the caller gave it (ContextOption), no ask.
+func TestBuildContextAsk(t *testing.T) {
+	g := tiedGraph()
+	g.Nodes[1].Done = false
+	g.Nodes[1].FLOPs = calc.Expr{}
+	g.Arch = toyArch()
+	g.Arch.ContextFrom, g.Arch.ContextOption = "max_position_embeddings", ""
+	r, err := Build(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "FLOPs are unknown for 1 layer(s) (bn): they depend on the sequence length (the memory and FLOPs section below is per token)"
+	if len(r.Notes) != 1 || r.Notes[0] != want {
+		t.Errorf("notes %q, want %q", r.Notes, want)
+	}
+	if a := r.Asks; len(a) != 1 || a[0] != (Ask{What: "the sequence length", Option: "context", Value: "N"}) {
+		t.Errorf("asks %+v, want the sequence length from the context option", a)
+	}
+	if len(g.Asks) != 0 {
+		t.Errorf("Build changed the graph's asks: %+v", g.Asks)
+	}
+
+	g.Arch.ContextFrom, g.Arch.ContextOption = "the context option", "context"
+	if r, err = Build(g); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Asks) != 0 || len(r.Notes) != 1 || !strings.Contains(r.Notes[0], "the other layers add up to") {
+		t.Errorf("with the context given: notes %q, asks %+v", r.Notes, r.Asks)
+	}
 }
 
 // TestBuildUnsizedBytes: an element type of no fixed size (strings)

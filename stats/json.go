@@ -110,8 +110,9 @@ func (r *Report) UnmarshalJSON(b []byte) error {
 // parameters making its parameters; the totals equal to the sums of the
 // rows (FLOPs: known exactly when every row's is, otherwise the lower
 // bound, when given, is the sum of the known ones; other operations;
-// parameter bytes by element type); and the framework's printed figure
-// equal to the total it names. Sums are checked for overflow.
+// parameter bytes by element type); every ask saying what it gives and
+// which option; and the framework's printed figure equal to the total
+// it names. Sums are checked for overflow.
 func (r *Report) Check() error {
 	if r.SchemaVersion != SchemaVersion {
 		return fmt.Errorf("report: schema_version %d, this reader knows %d", r.SchemaVersion, SchemaVersion)
@@ -185,6 +186,11 @@ func (r *Report) Check() error {
 		}
 		if *t.ParamBytes != b {
 			return fmt.Errorf("report: totals.param_bytes is %d, param_bytes_by_dtype adds up to %d", *t.ParamBytes, b)
+		}
+	}
+	for i, a := range r.Asks {
+		if a.What == "" || a.Option == "" {
+			return fmt.Errorf("report: asks[%d] has no what or no option", i)
 		}
 	}
 	if p := r.Model.Prints; p != nil {

@@ -80,9 +80,12 @@ func roundTrip(t *testing.T, r *Report) *Report {
 
 // TestReportRoundTrip: a report with shared weights, unknown FLOPs, a
 // failed node and unknown parameter bytes reads back to the same JSON,
-// with its unknowns still nil and its outputs as Tensors.
+// with its unknowns still nil, its outputs as Tensors and its asks.
 func TestReportRoundTrip(t *testing.T) {
-	r, err := Build(tiedGraph())
+	g := tiedGraph()
+	g.AddAsk(graph.Ask{What: "the shape of input x", Option: "input-shape", Value: "x=…"})
+	g.AddAsk(graph.Ask{What: "the shape of input x", Option: "input-shape", Value: "x=…"})
+	r, err := Build(g)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,8 +97,11 @@ func TestReportRoundTrip(t *testing.T) {
 	if ts := back.Layers[0].Tensors; len(ts) != 1 || ts[0].Shape == nil || ts[0].Shape.Dims().String() != r.Layers[0].Tensors[0].Shape.Dims().String() {
 		t.Errorf("tensors read back %+v", ts)
 	}
+	if a := back.Asks; len(a) != 1 || a[0] != (Ask{What: "the shape of input x", Option: "input-shape", Value: "x=…"}) {
+		t.Errorf("asks read back %+v, want the one ask (added twice)", a)
+	}
 
-	g := tiedGraph()
+	g = tiedGraph()
 	g.Nodes[1].Done = false
 	g.Nodes[1].Outputs[0].Shape = nil
 	g.Nodes[2].Params[1].DType = "string"
@@ -135,6 +141,7 @@ func TestReportCheck(t *testing.T) {
 		{"other ops", func(r *Report) { r.Totals.OtherOps = new(int64) }, "totals.other_ops is 0, but no layer counts other operations"},
 		{"bytes", func(r *Report) { *r.Totals.ParamBytes = 4 }, "totals.param_bytes is 4, param_bytes_by_dtype adds up to 318736"},
 		{"prints", func(r *Report) { r.Model.Prints.Value = 79684 }, "framework_prints.value is 79684, totals.trainable_params is 79484"},
+		{"ask", func(r *Report) { r.Asks = []Ask{{What: "the sequence length"}} }, "asks[0] has no what or no option"},
 		{"overflow", func(r *Report) {
 			r.Layers[0].Params, r.Layers[0].TrainableParams = 1<<62, 1<<62
 			r.Layers[2].Params, r.Layers[2].TrainableParams = 1<<62, 1<<62

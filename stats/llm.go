@@ -26,7 +26,10 @@ type Transformer struct {
 
 	Context     int64  `json:"context"` // sequence length of the estimates
 	ContextFrom string `json:"context_from"`
-	Batch       int64  `json:"batch"`
+	// ContextOption is the option that gave the context ("context"),
+	// "" when it comes from the file or a default.
+	ContextOption string `json:"context_option,omitempty"`
+	Batch         int64  `json:"batch"`
 
 	Weights  []WeightMemory   `json:"weights"`
 	KVCache  *KVCache         `json:"kv_cache,omitempty"` // nil for encoder-only models
@@ -123,7 +126,7 @@ func transformer(a *graph.Arch, t Totals) (*Transformer, error) {
 		ModelType: a.ModelType, Class: a.Class,
 		Params: P, EmbeddingParams: a.EmbeddingParams, NonEmbeddingParams: P - a.EmbeddingParams,
 		ActiveParams: P - a.InactiveParams,
-		Context:      a.Context, ContextFrom: a.ContextFrom, Batch: a.Batch,
+		Context:      a.Context, ContextFrom: a.ContextFrom, ContextOption: a.ContextOption, Batch: a.Batch,
 		Notes: a.Notes,
 	}
 	if a.MoELayers > 0 {

@@ -16,7 +16,7 @@ import (
 // window of 50 keys. Context 100, batch 2; 400 embedding parameters.
 func toyArch() *graph.Arch {
 	return &graph.Arch{
-		ModelType: "toy", Class: "ToyForCausalLM", Context: 100, ContextFrom: "--context", Batch: 2,
+		ModelType: "toy", Class: "ToyForCausalLM", Context: 100, ContextFrom: "the context option", ContextOption: "context", Batch: 2,
 		TokenMACs: []graph.MACs{{Label: "attention projections", Count: 2, PerToken: 256}, {Label: "MLP", Count: 2, PerToken: 512}, {Label: "lm_head", Count: 1, PerToken: 400}},
 		Attention: []graph.AttnLayer{
 			{Name: "l0", KeyMACs: 16, CacheElems: 16, CacheWhy: "2*8 = 16"},

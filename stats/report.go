@@ -14,6 +14,9 @@ type Report struct {
 	Layers        []Layer  `json:"layers"`
 	Totals        Totals   `json:"totals"`
 	Notes         []string `json:"notes,omitempty"`
+	// Asks are the values only the caller can give that would complete
+	// the report (graph.Ask), after the notes.
+	Asks []Ask `json:"asks,omitempty"`
 	// Transformer is the memory and per-token FLOPs section of a
 	// transformer read from its configuration (nil otherwise).
 	Transformer *Transformer `json:"transformer,omitempty"`
@@ -30,6 +33,16 @@ type Model struct {
 	// is a layer of its own (Lasagne's InputLayer, a spec's input) have
 	// none here: the input is the first row.
 	Inputs []Tensor `json:"inputs,omitempty"`
+}
+
+// Ask is a value only the caller can give that would complete the
+// report: what it gives in words, the option that takes it (as the
+// command line spells its flag: "input-shape") and the value to write
+// ("x=…"; "" when the option alone says it).
+type Ask struct {
+	What   string `json:"what"`
+	Option string `json:"option"`
+	Value  string `json:"value,omitempty"`
 }
 
 // Prints is the figure the framework itself would print as its summary.

@@ -247,6 +247,9 @@ func explainError(err error) (code int, msg string) {
 	return exitModel, err.Error()
 }
 
+// flagName is how the report words an option: as its flag.
+func flagName(option string) string { return "--" + option }
+
 // report prints r as asked.
 func report(stdout, stderr io.Writer, r *stats.Report, asJSON, explain, wide bool) int {
 	var err error
@@ -255,9 +258,9 @@ func report(stdout, stderr io.Writer, r *stats.Report, asJSON, explain, wide boo
 	case asJSON:
 		err = render.JSON(out, r)
 	case explain:
-		err = render.Explain(out, r)
+		err = render.ExplainWith(out, r, render.Options{Option: flagName})
 	default:
-		err = render.TableWith(out, r, render.Options{Width: tableWidth(stdout, wide)})
+		err = render.TableWith(out, r, render.Options{Width: tableWidth(stdout, wide), Option: flagName})
 	}
 	if ferr := out.Flush(); err == nil {
 		err = ferr

@@ -60,12 +60,12 @@ func Decode(name string, data []byte, opt Options) (*graph.Graph, error) {
 	if err := c.err(); err != nil {
 		return nil, err
 	}
-	mt, typeNote, err := resolveType(name, c, fams, archs, opt)
+	mt, typeNote, typeAsk, err := resolveType(name, c, fams, archs, opt)
 	if err != nil {
 		return nil, err
 	}
 	f := fams[mt]
-	suffix, note, err := resolveClass(f, mt, archs, opt.Class)
+	suffix, note, classAsk, err := resolveClass(f, mt, archs, opt.Class)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -75,6 +75,11 @@ func Decode(name string, data []byte, opt Options) (*graph.Graph, error) {
 	for _, n := range []string{typeNote, note} {
 		if n != "" {
 			b.g.Notes = append(b.g.Notes, n)
+		}
+	}
+	for _, a := range []graph.Ask{typeAsk, classAsk} {
+		if a.Option != "" {
+			b.g.AddAsk(a)
 		}
 	}
 	if err := f.build(b, suffix); err != nil {
@@ -119,8 +124,8 @@ func typeFromClass(fams map[string]family, archs []string, class string) string 
 }
 
 // resolveClass picks the class suffix: the option, else architectures[0],
-// else the family's default.
-func resolveClass(f family, mt string, archs []string, class string) (suffix, note string, err error) {
+// else the family's default (with an ask for the class).
+func resolveClass(f family, mt string, archs []string, class string) (suffix, note string, ask graph.Ask, err error) {
 	supported := func() string {
 		names := make([]string, len(f.suffixes))
 		for i, s := range f.suffixes {
@@ -138,38 +143,38 @@ func resolveClass(f family, mt string, archs []string, class string) (suffix, no
 	}
 	if class != "" {
 		if s, ok := match(class); ok {
-			return s, "", nil
+			return s, "", graph.Ask{}, nil
 		}
-		return "", "", fmt.Errorf("class %s is not a %s class layerinfo knows; choose one of %s", class, mt, supported())
+		return "", "", graph.Ask{}, fmt.Errorf("class %s is not a %s class layerinfo knows; choose one of %s", class, mt, supported())
 	}
 	if len(archs) > 0 {
 		if s, ok := match(archs[0]); ok {
-			return s, "", nil
+			return s, "", graph.Ask{}, nil
 		}
 		// Same head, another family's prefix (a fine-tune that kept its
 		// parent's class name): keep the head.
 		for _, s := range f.suffixes {
 			if strings.HasSuffix(archs[0], s) && s != "Model" {
-				return s, fmt.Sprintf("architectures names %s; built %s%s, the %s class with the same head", archs[0], f.prefix, s, mt), nil
+				return s, fmt.Sprintf("architectures names %s; built %s%s, the %s class with the same head", archs[0], f.prefix, s, mt), graph.Ask{}, nil
 			}
 		}
-		return f.def, fmt.Sprintf("architectures names %s, which layerinfo does not know; built the default %s%s (--class chooses another: %s)", archs[0], f.prefix, f.def, supported()), nil
+		return f.def, fmt.Sprintf("architectures names %s, which layerinfo does not know; built the default %s%s (the classes it builds: %s)", archs[0], f.prefix, f.def, supported()), graph.Ask{What: "another class", Option: "class", Value: "NAME"}, nil
 	}
-	return f.def, "", nil
+	return f.def, "", graph.Ask{}, nil
 }
 
 // finish completes the architecture summary.
 func (b *builder) finish() {
 	a := b.arch
 	if b.opt.Context > 0 {
-		a.Context, a.ContextFrom = b.opt.Context, "--context"
+		a.Context, a.ContextFrom, a.ContextOption = b.opt.Context, "the context option", "context"
 	}
 	if a.Context <= 0 {
 		a.Context, a.ContextFrom = 2048, "default"
 	}
 	a.Batch, a.BatchFrom = 1, "default"
 	if b.opt.Batch > 0 {
-		a.Batch, a.BatchFrom = b.opt.Batch, "--batch"
+		a.Batch, a.BatchFrom = b.opt.Batch, "the batch option"
 	}
 	if a.MoELayers > 0 {
 		a.InactiveWhy = fmt.Sprintf("%d MoE layers * %s = %d", a.MoELayers, paren(a.InactiveWhy), a.InactiveParams)

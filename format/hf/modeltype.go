@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/layerinfo/layerinfo/format"
+	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/internal/spell"
 )
 
@@ -197,39 +198,40 @@ func keysFit(mt, fromKeys string) bool {
 	return mt == fromKeys || (fromKeys == "bert" && mt == "roberta")
 }
 
-// resolveType decides the model type: --model-type, else model_type, else
-// the class (architectures or --class), else the file's name and keys.
-// The note says how it was decided when that is not the file's own
-// model_type.
-func resolveType(name string, c *config, fams map[string]family, archs []string, opt Options) (mt, note string, err error) {
+// resolveType decides the model type: Options.ModelType, else
+// model_type, else the class (architectures or Options.Class), else the
+// file's name and keys. The note says how it was decided when that is
+// not the file's own model_type; a type read from the name or keys
+// comes with an ask for the model type, which would override it.
+func resolveType(name string, c *config, fams map[string]family, archs []string, opt Options) (mt, note string, ask graph.Ask, err error) {
 	base := filepath.Base(name)
 	fileType := c.str("model_type", "")
 	if err := c.err(); err != nil {
-		return "", "", err
+		return "", "", graph.Ask{}, err
 	}
 	if opt.ModelType != "" {
 		if err := CheckModelType(opt.ModelType); err != nil {
-			return "", "", fmt.Errorf("%s: Options.ModelType: %w", name, err)
+			return "", "", graph.Ask{}, fmt.Errorf("%s: Options.ModelType: %w", name, err)
 		}
 		if fileType != "" && fileType != opt.ModelType {
-			note = fmt.Sprintf("%s says model_type %q; built as %s (--model-type)", base, fileType, opt.ModelType)
+			note = fmt.Sprintf("%s says model_type %q; built as %s (the model type given)", base, fileType, opt.ModelType)
 		}
 		if t, ok := typeAliases[opt.ModelType]; ok {
-			return t, note, nil
+			return t, note, graph.Ask{}, nil
 		}
-		return opt.ModelType, note, nil
+		return opt.ModelType, note, graph.Ask{}, nil
 	}
 	if fileType != "" {
 		if _, ok := fams[fileType]; ok {
-			return fileType, "", nil
+			return fileType, "", graph.Ask{}, nil
 		}
 		if t, ok := typeAliases[fileType]; ok {
-			return t, fmt.Sprintf("model_type %s is transformers' name for a %s configuration", fileType, t), nil
+			return t, fmt.Sprintf("model_type %s is transformers' name for a %s configuration", fileType, t), graph.Ask{}, nil
 		}
-		return "", "", fmt.Errorf("%s: %w", name, unknownType("model_type", fileType))
+		return "", "", graph.Ask{}, fmt.Errorf("%s: %w", name, unknownType("model_type", fileType))
 	}
 	if t := typeFromClass(fams, archs, opt.Class); t != "" {
-		return t, "", nil
+		return t, "", graph.Ask{}, nil
 	}
 	keys := keySet{}
 	for k := range c.m {
@@ -244,6 +246,7 @@ func resolveType(name string, c *config, fams map[string]family, archs []string,
 	if len(evidence) > 3 {
 		keyText += ", …"
 	}
+	another := graph.Ask{What: "another model type", Option: "model-type", Value: "NAME"}
 	hint := "give the model type (supported: " + strings.Join(Supported(), ", ") + ")"
 	switch {
 	case byName != "" && fams[byName].build == nil:
@@ -252,17 +255,17 @@ func resolveType(name string, c *config, fams map[string]family, archs []string,
 			also = fmt.Sprintf("; its keys (%s) are %s's", keyText, byKeys)
 			hint = "give the model type " + byKeys + " if it is one"
 		}
-		return "", "", missingType(fmt.Errorf("%s: no \"model_type\"; transformers would read %q as model type %s, which layerinfo does not build%s: %s", name, from, byName, also, hint))
+		return "", "", graph.Ask{}, missingType(fmt.Errorf("%s: no \"model_type\"; transformers would read %q as model type %s, which layerinfo does not build%s: %s", name, from, byName, also, hint))
 	case byName != "" && byKeys != "" && !keysFit(byName, byKeys):
-		return "", "", missingType(fmt.Errorf("%s: no \"model_type\"; the name %q says %s but its keys (%s) are %s's: give the model type", name, from, byName, keyText, byKeys))
+		return "", "", graph.Ask{}, missingType(fmt.Errorf("%s: no \"model_type\"; the name %q says %s but its keys (%s) are %s's: give the model type", name, from, byName, keyText, byKeys))
 	case byName != "" && byKeys != "":
-		return byName, fmt.Sprintf("%s has no model_type: read as %s from the name %q (as transformers' AutoConfig does) and its keys (%s); --model-type overrides", base, byName, from, keyText), nil
+		return byName, fmt.Sprintf("%s has no model_type: read as %s from the name %q (as transformers' AutoConfig does) and its keys (%s)", base, byName, from, keyText), another, nil
 	case byName != "":
-		return byName, fmt.Sprintf("%s has no model_type: read as %s from the name %q, as transformers' AutoConfig does; --model-type overrides", base, byName, from), nil
+		return byName, fmt.Sprintf("%s has no model_type: read as %s from the name %q, as transformers' AutoConfig does", base, byName, from), another, nil
 	case byKeys != "":
-		return byKeys, fmt.Sprintf("%s has no model_type: read as %s from its keys (%s); --model-type overrides", base, byKeys, keyText), nil
+		return byKeys, fmt.Sprintf("%s has no model_type: read as %s from its keys (%s)", base, byKeys, keyText), another, nil
 	}
-	return "", "", missingType(fmt.Errorf("%s: no \"model_type\", no architectures entry layerinfo knows, and neither its name nor its keys say which model it is: %s", name, hint))
+	return "", "", graph.Ask{}, missingType(fmt.Errorf("%s: no \"model_type\", no architectures entry layerinfo knows, and neither its name nor its keys say which model it is: %s", name, hint))
 }
 
 // missingType marks an error that the model type would fix, for the CLI

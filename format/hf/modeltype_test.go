@@ -90,6 +90,10 @@ func TestTypeFromKeys(t *testing.T) {
 	if !strings.Contains(notes(g), "read as bert from its keys (type_vocab_size") {
 		t.Errorf("notes: %s", notes(g))
 	}
+	// The type was guessed: the model type option would override it.
+	if a := g.Asks; len(a) != 1 || a[0] != (graph.Ask{What: "another model type", Option: "model-type", Value: "NAME"}) {
+		t.Errorf("asks %+v, want one for the model type", a)
+	}
 	t5 := reference(t, "t5-small")
 	t5cfg, err := os.ReadFile("testdata/t5-small/config.json")
 	if err != nil {
@@ -215,8 +219,8 @@ func TestModelTypeOption(t *testing.T) {
 		t.Errorf("%s with %d params, want %s with %d", g.Arch.Class, n, want.Class, want.Counts.Params)
 	}
 	g = build(t, `{"model_type": "bert", "num_hidden_layers": 1}`, Options{ModelType: "roberta"})
-	if g.Arch.ModelType != "roberta" || !strings.Contains(notes(g), `says model_type "bert"; built as roberta (--model-type)`) {
-		t.Errorf("override: %s, notes %s", g.Arch.ModelType, notes(g))
+	if g.Arch.ModelType != "roberta" || !strings.Contains(notes(g), `says model_type "bert"; built as roberta (the model type given)`) || len(g.Asks) != 0 {
+		t.Errorf("override: %s, notes %s, asks %+v", g.Arch.ModelType, notes(g), g.Asks)
 	}
 	// gpt-sw3 is transformers' name for a GPT2Config.
 	if g := build(t, `{"n_layer": 1}`, Options{ModelType: "gpt-sw3"}); g.Arch.Class != "GPT2LMHeadModel" {

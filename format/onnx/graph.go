@@ -348,7 +348,8 @@ func (b *builder) inputs(g *Graph, sc *scope, opt Options) error {
 		sc.vals[vi.Name] = v
 		b.g.Inputs = append(b.g.Inputs, v)
 		if v.Shape == nil {
-			b.g.Notes = append(b.g.Notes, fmt.Sprintf("input %s has no declared shape: what depends on it is unknown (give --input-shape %s=…)", vi.Name, vi.Name))
+			b.g.Notes = append(b.g.Notes, fmt.Sprintf("input %s has no declared shape: what depends on it is unknown", vi.Name))
+			b.g.AddAsk(graph.Ask{What: "the shape of input " + vi.Name, Option: "input-shape", Value: vi.Name + "=…"})
 		}
 	}
 	for name := range opt.InputShapes {
