@@ -14,7 +14,7 @@ func (g *Graph) Validate() error {
 	var errs []error
 	names := make(map[string]bool, len(g.Nodes))
 	nodes := make(map[*Node]bool, len(g.Nodes))
-	produced := make(map[*Value]bool)
+	produced := make(map[*Value]bool, len(g.Nodes))
 	for _, n := range g.Nodes {
 		if n == nil {
 			errs = append(errs, errors.New("nil node"))

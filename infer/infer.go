@@ -130,13 +130,14 @@ func Node(n *graph.Node) (err error) {
 	// The op's own formula stands when it counts exactly the fresh
 	// parameters; otherwise (sharing) show the fresh tensors one by one.
 	want := calc.N(0)
-	var terms []calc.Expr
+	terms := make([]calc.Expr, 0, len(fresh))
 	for _, p := range fresh {
 		// A count is never a guess: a parameter must have a known size.
-		if _, ok := p.Numel().Value(); !ok && p.Numel().Err() == nil {
+		numel := p.Numel()
+		if _, ok := numel.Value(); !ok && numel.Err() == nil {
 			return fmt.Errorf("parameter %s has a shape of unknown size %s", p.Name, p.Shape)
 		}
-		terms = append(terms, p.Numel())
+		terms = append(terms, numel)
 	}
 	if len(terms) > 0 {
 		want = calc.Add(terms...)

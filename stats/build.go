@@ -31,10 +31,12 @@ func Build(g *graph.Graph) (*Report, error) {
 			Model:         Model{Path: g.Path, Format: g.Format, Name: g.Name, Inputs: tensors(g.Inputs)},
 			Notes:         g.Notes,
 			Asks:          asks(g.Asks),
-			Layers:        []Layer{},
+			Layers:        make([]Layer, 0, len(g.Nodes)),
 		},
 		flopsKnown: true,
 		bytes:      map[string]int64{},
+		paramTerms: make([]calc.Expr, 0, len(g.Nodes)),
+		flopTerms:  make([]calc.Expr, 0, len(g.Nodes)),
 	}
 	for _, n := range g.Nodes {
 		l := b.layer(n)
