@@ -21,14 +21,12 @@ var flagLike = regexp.MustCompile(`(^|[^\w-])--[a-z][a-z-]*`)
 // messages say what is missing (format.MissingError, a graph.Ask) and
 // the CLI says which flag gives it.
 var flagAllowed = map[string]string{
-	// Not yet converted (issue 9): pycode's errors and notes still name
+	// Not yet converted (issue 9): pycode's errors still name
 	// --entry, --set and --input-shape; its tests assert those texts.
 	"format/pycode/data.go":    "pending: dataError's 'give it with --set NAME=VALUE'",
 	"format/pycode/decode.go":  "pending: 'name it with --entry'",
-	"format/pycode/entry.go":   "pending: --entry/--set/--input-shape errors and notes",
+	"format/pycode/entry.go":   "pending: --entry/--set/--input-shape errors",
 	"format/pycode/options.go": "pending: OptionError prints --OPTION; ParseExpr's file names",
-	"format/pycode/classes.go": "pending: the note 'choose with --entry C.m'",
-	"format/pycode/nolearn.go": "pending: 'not built: --entry names another'",
 }
 
 // TestNoFlagsInLibrary: no string literal in the library (every

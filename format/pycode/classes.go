@@ -300,7 +300,8 @@ func (b *builder) autoClass(th *starlark.Thread) error {
 			if f == nil || !b.methodAutoCallable(f, m.Kind) {
 				continue
 			}
-			b.g.Notes = append(b.g.Notes, fmt.Sprintf("built by calling %s.%s with self an instance whose __init__ did not run (choose with --entry %s.%s)", c.name, m.Name, c.name, m.Name))
+			b.g.Notes = append(b.g.Notes, fmt.Sprintf("built by calling %s.%s with self an instance whose __init__ did not run", c.name, m.Name))
+			b.g.AddAsk(entryAsk)
 			return b.callClass(th, c, &entryCall{name: c.name, method: m.Name})
 		}
 	}

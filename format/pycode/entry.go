@@ -87,6 +87,10 @@ func isName(s string) bool {
 	return true
 }
 
+// entryAsk asks for the entry point when the file was built from one
+// layerinfo chose among several.
+var entryAsk = graph.Ask{What: "another function or method to build the model", Option: "entry", Value: "NAME"}
+
 // setVar is the predeclared name holding the value --set gives name.
 func setVar(name string) string { return "__set_" + name + "__" }
 
@@ -369,7 +373,8 @@ func (b *builder) callEntry(th *starlark.Thread, globals starlark.StringDict, _ 
 		for _, c := range cands[1:] {
 			others = append(others, c.Name())
 		}
-		b.g.Notes = append(b.g.Notes, fmt.Sprintf("built by calling %s; the file also defines %s (choose with --entry)", call, strings.Join(others, ", ")))
+		b.g.Notes = append(b.g.Notes, fmt.Sprintf("built by calling %s; the file also defines %s", call, strings.Join(others, ", ")))
+		b.g.AddAsk(entryAsk)
 	} else {
 		b.g.Notes = append(b.g.Notes, fmt.Sprintf("built by calling %s", call))
 	}
@@ -524,7 +529,8 @@ func (b *builder) chosenNet() *net {
 		}
 		note := fmt.Sprintf("the file defines %d NeuralNets; this is the first", len(b.nets))
 		if len(names) == len(b.nets) {
-			note = fmt.Sprintf("the file defines %d NeuralNets (%s); this is %s (choose another with --entry %s)", len(b.nets), strings.Join(names, ", "), names[0], names[1])
+			note = fmt.Sprintf("the file defines %d NeuralNets (%s); this is %s", len(b.nets), strings.Join(names, ", "), names[0])
+			b.g.AddAsk(graph.Ask{What: "another NeuralNet", Option: "entry", Value: names[1]})
 		}
 		b.g.Notes = append(b.g.Notes, note)
 	}
@@ -636,7 +642,7 @@ func (b *builder) inputShape(name string, v starlark.Value, pos graph.Pos, mark 
 			label = "InputLayer " + name
 		}
 		u.blind = append(u.blind, blindShape{layer: label, shape: s})
-		b.g.Notes = append(b.g.Notes, fmt.Sprintf("%s: shape %s from --input-shape (the whole shape, batch axis first)", label, shapeFlag(s)))
+		b.g.Notes = append(b.g.Notes, fmt.Sprintf("%s: shape %s from the input shape given (the whole shape, batch axis first)", label, shapeFlag(s)))
 		return s, true, nil
 	}
 	if len(file) != len(s) {
@@ -649,7 +655,7 @@ func (b *builder) inputShape(name string, v starlark.Value, pos graph.Pos, mark 
 	}
 	for i := range s {
 		if file[i].Known() && s[i].Known() && file[i].Size != s[i].Size {
-			b.g.Notes = append(b.g.Notes, fmt.Sprintf("input layer %s: axis %d set to %d by --input-shape (the file says %d)", nameOr(name, "InputLayer"), i, s[i].Size, file[i].Size))
+			b.g.Notes = append(b.g.Notes, fmt.Sprintf("input layer %s: axis %d set to %d by the input shape given (the file says %d)", nameOr(name, "InputLayer"), i, s[i].Size, file[i].Size))
 		}
 	}
 	return s, true, nil

@@ -82,7 +82,7 @@ func (b *builder) findNets(f *syntax.File) {
 // layer used (unused).
 func (b *builder) neuralNet(th *starlark.Thread, fn *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 	if b.otherNet(th) {
-		return &pyhost.Opaque{Desc: "NeuralNet(…) (not built: --entry names another)"}, nil
+		return &pyhost.Opaque{Desc: "NeuralNet(…) (not built: the entry point is another)"}, nil
 	}
 	nc := b.newNetCall(th, a, kw)
 	if nc.layersArg == nil {

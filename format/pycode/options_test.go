@@ -361,8 +361,11 @@ func TestEntryPicksNeuralNet(t *testing.T) {
 	if got := total(t, r); got != 924730 {
 		t.Errorf("total %d, want 924730", got)
 	}
-	if !strings.Contains(strings.Join(g.Notes, "\n"), "the file defines 2 NeuralNets (net1, net2); this is net1 (choose another with --entry net2)") {
+	if !strings.Contains(strings.Join(g.Notes, "\n"), "the file defines 2 NeuralNets (net1, net2); this is net1") {
 		t.Errorf("notes %q", g.Notes)
+	}
+	if a := g.Asks; len(a) != 1 || a[0] != (graph.Ask{What: "another NeuralNet", Option: "entry", Value: "net2"}) {
+		t.Errorf("asks %+v, want the entry net2", a)
 	}
 	r, _, err = decodeWith(t, both, Options{Entry: "net2"})
 	if err != nil || total(t, r) != 35359850 {
@@ -400,7 +403,7 @@ func TestInputShape(t *testing.T) {
 	r, g, err := decodeWith(t, known, Options{InputShapes: map[string][]int64{"in": {-1, 1, 14, 14}}})
 	if err != nil || total(t, r) != 14*14*10+10 {
 		t.Errorf("replaced: %v", err)
-	} else if !strings.Contains(strings.Join(g.Notes, "\n"), "axis 2 set to 14 by --input-shape (the file says 28)") {
+	} else if !strings.Contains(strings.Join(g.Notes, "\n"), "axis 2 set to 14 by the input shape given (the file says 28)") {
 		t.Errorf("notes %q", g.Notes)
 	}
 	for _, c := range []struct {
@@ -572,6 +575,9 @@ def build_model(input_var):
 	if !strings.Contains(strings.Join(g.Notes, "\n"), "built by calling build_model(input_var=<a Theano variable>); the file also defines get_data") {
 		t.Errorf("notes %q", g.Notes)
 	}
+	if a := g.Asks; len(a) != 1 || a[0].Option != "entry" {
+		t.Errorf("asks %+v, want one for the entry point", a)
+	}
 	for _, name := range []string{"input_var", "target_var", "inputvar", "input_vars", "X_sym", "sym_x", "var"} {
 		if !inputVarLike(name) {
 			t.Errorf("%s is an input variable", name)
@@ -598,7 +604,7 @@ func TestInputShapeWithoutBatch(t *testing.T) {
 	if err != nil || total(t, r) != 80 {
 		t.Fatalf("Nx1x28x28: %v", err)
 	}
-	if !strings.Contains(strings.Join(g.Notes, "\n"), "the InputLayer: shape Nx1x28x28 from --input-shape (the whole shape, batch axis first)") {
+	if !strings.Contains(strings.Join(g.Notes, "\n"), "the InputLayer: shape Nx1x28x28 from the input shape given (the whole shape, batch axis first)") {
 		t.Errorf("notes %q", g.Notes)
 	}
 }
