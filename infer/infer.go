@@ -143,10 +143,10 @@ func Node(n *graph.Node) (err error) {
 		want = calc.Add(terms...)
 	}
 	if err := want.Err(); err != nil {
-		return fmt.Errorf("counting parameters: %v", err)
+		return fmt.Errorf("counting parameters: %w", err)
 	}
 	if err := n.Count.Err(); err != nil {
-		return fmt.Errorf("counting parameters: %v", err)
+		return fmt.Errorf("counting parameters: %w", err)
 	}
 	wv, _ := want.Value()
 	if cv, ok := n.Count.Value(); !ok || cv != wv {
@@ -156,10 +156,10 @@ func Node(n *graph.Node) (err error) {
 		n.Note("%s is shared with layer %s and counted there", p.Name, p.Owner.Name)
 	}
 	if err := n.FLOPs.Err(); err != nil {
-		return fmt.Errorf("counting FLOPs: %v", err)
+		return fmt.Errorf("counting FLOPs: %w", err)
 	}
 	if err := n.OtherOps.Err(); err != nil {
-		return fmt.Errorf("counting other operations: %v", err)
+		return fmt.Errorf("counting other operations: %w", err)
 	}
 	for i, v := range n.Outputs {
 		if v.Shape == nil && !unknown {

@@ -125,7 +125,7 @@ func batchFLOPs(batch graph.Dim, perExample ...calc.Expr) calc.Expr {
 // was being computed.
 func check(what string, e calc.Expr) error {
 	if err := e.Err(); err != nil {
-		return fmt.Errorf("%s: %v", what, err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
 }

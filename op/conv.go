@@ -94,13 +94,13 @@ func (c *Conv) geometry(in graph.Shape) (*convGeom, error) {
 	}
 	var err error
 	if geo.k, err = perAxis(c.Kernel, nsp, 0); err != nil {
-		return nil, fmt.Errorf("filter size: %v", err)
+		return nil, fmt.Errorf("filter size: %w", err)
 	}
 	if geo.s, err = perAxis(c.Stride, nsp, 1); err != nil {
-		return nil, fmt.Errorf("stride: %v", err)
+		return nil, fmt.Errorf("stride: %w", err)
 	}
 	if geo.d, err = perAxis(c.Dilation, nsp, 1); err != nil {
-		return nil, fmt.Errorf("dilation: %v", err)
+		return nil, fmt.Errorf("dilation: %w", err)
 	}
 	for i := range geo.k {
 		if geo.k[i] <= 0 || geo.s[i] <= 0 || geo.d[i] <= 0 {
@@ -122,11 +122,11 @@ func (c *Conv) geometry(in graph.Shape) (*convGeom, error) {
 		return nil, fmt.Errorf("groups=%d must divide the input channels (%d) and the filters (%d)", geo.g, geo.cin, c.Filters)
 	}
 	if geo.outPad, err = perAxis(c.OutputPadding, nsp, 0); err != nil {
-		return nil, fmt.Errorf("output padding: %v", err)
+		return nil, fmt.Errorf("output padding: %w", err)
 	}
 	if len(c.OutputSize) > 0 {
 		if geo.want, err = perAxis(c.OutputSize, nsp, 0); err != nil {
-			return nil, fmt.Errorf("output size: %v", err)
+			return nil, fmt.Errorf("output size: %w", err)
 		}
 	}
 	return geo, nil
@@ -155,7 +155,7 @@ func (c *Conv) outShape(n *graph.Node, in graph.Shape, geo *convGeom) (graph.Sha
 				w = geo.want[i]
 			}
 			if e, err = transposedLength(c.Pad.Mode, in[ax], k, s, d, pb, pe, geo.outPad[i], w); err != nil {
-				return nil, fmt.Errorf("%s: %v", axisName(i, nsp), err)
+				return nil, fmt.Errorf("%s: %w", axisName(i, nsp), err)
 			}
 		} else {
 			e = convLength(c.Pad.Mode, in[ax], k, s, d, pb, pe)
@@ -349,7 +349,7 @@ func (c *LocallyConnected) Infer(n *graph.Node) error {
 	}
 	k, err := perAxis(c.Kernel, 2, 0)
 	if err != nil {
-		return fmt.Errorf("filter size: %v", err)
+		return fmt.Errorf("filter size: %w", err)
 	}
 	cin, err := known(in[1], "the number of input channels")
 	if err != nil {

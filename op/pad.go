@@ -66,11 +66,11 @@ func (p Padding) padsFor(i, n int, in graph.Dim, k, s, d int64) (pb, pe int64, e
 	}
 	b, err := perAxis(p.Begin, n, 0)
 	if err != nil {
-		return 0, 0, fmt.Errorf("padding: %v", err)
+		return 0, 0, fmt.Errorf("padding: %w", err)
 	}
 	e, err := perAxis(p.End, n, 0)
 	if err != nil {
-		return 0, 0, fmt.Errorf("padding: %v", err)
+		return 0, 0, fmt.Errorf("padding: %w", err)
 	}
 	return b[i], e[i], nil
 }

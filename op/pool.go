@@ -49,15 +49,15 @@ func (p *Pool) Infer(n *graph.Node) error {
 	nsp := len(in) - 2
 	k, err := perAxis(p.Kernel, nsp, 0)
 	if err != nil {
-		return fmt.Errorf("pool size: %v", err)
+		return fmt.Errorf("pool size: %w", err)
 	}
 	s, err := perAxis(p.Stride, nsp, 0)
 	if err != nil {
-		return fmt.Errorf("stride: %v", err)
+		return fmt.Errorf("stride: %w", err)
 	}
 	d, err := perAxis(p.Dilation, nsp, 1)
 	if err != nil {
-		return fmt.Errorf("dilation: %v", err)
+		return fmt.Errorf("dilation: %w", err)
 	}
 	for i := range s {
 		if s[i] == 0 {
@@ -169,7 +169,7 @@ func (u *Upscale) Infer(n *graph.Node) error {
 	nsp := len(in) - 2
 	f, err := perAxis(u.Factors, nsp, 1)
 	if err != nil {
-		return fmt.Errorf("scale factor: %v", err)
+		return fmt.Errorf("scale factor: %w", err)
 	}
 	out := in.Clone()
 	for i, ax := range u.Layout.spatialAxes(len(in)) {

@@ -123,7 +123,7 @@ func (r *Reshape) Infer(n *graph.Node) error {
 			e = total
 		}
 		if err := e.Err(); err != nil && total.Known() {
-			return fmt.Errorf("cannot reshape %s into (%s): %v", fmtShape(in), strings.Join(shown, ", "), err)
+			return fmt.Errorf("cannot reshape %s into (%s): %w", fmtShape(in), strings.Join(shown, ", "), err)
 		}
 		out[infer] = graph.DimOf(e)
 		n.Why("-1 at position %d: %s", infer, e.Equation())

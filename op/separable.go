@@ -127,13 +127,13 @@ func (s *SeparableConv) Infer(n *graph.Node) error {
 	mid := &graph.Node{Name: n.Name, Type: n.Type, Inputs: n.Inputs, Share: n.Share, Pos: n.Pos}
 	mid.Outputs = []*graph.Value{{Name: n.Name + ":depthwise", Producer: mid}}
 	if err := dw.Infer(mid); err != nil {
-		return fmt.Errorf("depthwise step: %v", err)
+		return fmt.Errorf("depthwise step: %w", err)
 	}
 	pw := &Conv{Layout: s.Layout, Filters: s.Filters, Kernel: []int64{1}, Bias: s.Bias,
 		WeightOrder: s.WeightOrder, WeightRole: "pointwise_kernel", BiasRole: "bias"}
 	last := &graph.Node{Name: n.Name, Type: n.Type, Inputs: mid.Outputs, Outputs: n.Outputs, Share: n.Share, Pos: n.Pos}
 	if err := pw.Infer(last); err != nil {
-		return fmt.Errorf("pointwise step: %v", err)
+		return fmt.Errorf("pointwise step: %w", err)
 	}
 	n.Params = append(append(n.Params, mid.Params...), last.Params...)
 	n.Count = calc.Add(mid.Count, last.Count)

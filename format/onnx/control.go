@@ -195,7 +195,7 @@ func (b *bodyInputs) Infer(n *graph.Node) error {
 			}
 			a, err := normAxis(ax, len(s))
 			if err != nil {
-				return fmt.Errorf("scan input %d: %v", k, err)
+				return fmt.Errorf("scan input %d: %w", k, err)
 			}
 			n.SetOut(i, append(s[:a].Clone(), s[a+1:]...))
 		}

@@ -146,15 +146,15 @@ func outputShape(c *op.Conv, in graph.Shape) error {
 	}
 	s, err := perAxis(c.Stride, nsp, 1)
 	if err != nil {
-		return fmt.Errorf("stride: %v", err)
+		return fmt.Errorf("stride: %w", err)
 	}
 	d, err := perAxis(c.Dilation, nsp, 1)
 	if err != nil {
-		return fmt.Errorf("dilation: %v", err)
+		return fmt.Errorf("dilation: %w", err)
 	}
 	opad, err := perAxis(c.OutputPadding, nsp, 0)
 	if err != nil {
-		return fmt.Errorf("output padding: %v", err)
+		return fmt.Errorf("output padding: %w", err)
 	}
 	c.OutputSize = want
 	if in == nil || len(in) != nsp+2 {

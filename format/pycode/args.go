@@ -124,7 +124,7 @@ func (a *args) int(name string, def int64) (int64, error) {
 		if _, ok := asDataError(err, name); ok {
 			return 0, err
 		}
-		return 0, fmt.Errorf("%s: %s %v", a.fn, name, err)
+		return 0, fmt.Errorf("%s: %s %w", a.fn, name, err)
 	}
 	return n, nil
 }
@@ -152,7 +152,7 @@ func (a *args) ints(name string, n int, def []int64) ([]int64, error) {
 		if _, ok := asDataError(err, name); ok {
 			return nil, err
 		}
-		return nil, fmt.Errorf("%s: %s %v", a.fn, name, err)
+		return nil, fmt.Errorf("%s: %s %w", a.fn, name, err)
 	}
 	return xs, nil
 }
@@ -198,7 +198,7 @@ func toInts(v starlark.Value, n int) ([]int64, error) {
 					de.elem = i + 1
 					return nil, err
 				}
-				return nil, fmt.Errorf("entry %d %v", i, err)
+				return nil, fmt.Errorf("entry %d %w", i, err)
 			}
 			out[i] = x
 		}
@@ -239,7 +239,7 @@ func toShape(v starlark.Value) (graph.Shape, error) {
 				de.elem = i + 1
 				return nil, err
 			}
-			return nil, fmt.Errorf("shape entry %d %v", i, err)
+			return nil, fmt.Errorf("shape entry %d %w", i, err)
 		}
 		if n < 0 {
 			return nil, fmt.Errorf("shape entry %d is negative (%d)", i, n)

@@ -39,7 +39,7 @@ func (a *argvList) Slice(start, end, step int) starlark.Value {
 func (a *argvList) Get(k starlark.Value) (starlark.Value, bool, error) {
 	i, err := starlark.AsInt32(k)
 	if err != nil {
-		return nil, false, fmt.Errorf("list index: %v", err)
+		return nil, false, fmt.Errorf("list index: %w", err)
 	}
 	if i == 0 || i == -1 {
 		return starlark.String(a.file), true, nil

@@ -346,7 +346,7 @@ func (b *builder) finish() (*graph.Graph, error) {
 		g.Outputs = append(g.Outputs, l.node.Outputs[0])
 	}
 	if err := g.Validate(); err != nil {
-		return nil, fmt.Errorf("%s: internal error: %v", b.file, err)
+		return nil, fmt.Errorf("%s: internal error: %w", b.file, err)
 	}
 	return g, nil
 }
@@ -366,7 +366,7 @@ func sourceError(name string, err error) error {
 	if errors.As(err, &rl) && len(rl) > 0 {
 		return &graph.Error{Pos: graph.Pos{File: name, Line: int(rl[0].Pos.Line), Col: int(rl[0].Pos.Col)}, Err: errors.New(rl[0].Msg)}
 	}
-	return fmt.Errorf("%s: %v", name, err)
+	return fmt.Errorf("%s: %w", name, err)
 }
 
 // runError converts an execution error: ours keep their position; a
@@ -387,7 +387,7 @@ func runError(name string, err error, max uint64, files map[string]bool) error {
 	}
 	var ee *starlark.EvalError
 	if !errors.As(err, &ee) {
-		return fmt.Errorf("%s: %v", name, err)
+		return fmt.Errorf("%s: %w", name, err)
 	}
 	pos, msg := pyhost.Locate(name, ee, max, files)
 	return &graph.Error{Pos: pos, Err: errors.New(msg)}

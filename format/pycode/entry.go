@@ -66,7 +66,7 @@ func (b *builder) useOptions(opt Options, prep *pyhost.Source) error {
 		}
 		v, err := parseLiteral(s)
 		if err != nil {
-			return &OptionError{Option: "set", Err: fmt.Errorf("%s: %v", k, err)}
+			return &OptionError{Option: "set", Err: fmt.Errorf("%s: %w", k, err)}
 		}
 		u.sets[k] = v
 		u.setNames = append(u.setNames, k)

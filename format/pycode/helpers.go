@@ -292,7 +292,7 @@ func (b *builder) getOutputShape(th *starlark.Thread, fn *starlark.Builtin, a st
 	}
 	ls, err := layerList(a[0])
 	if err != nil {
-		return nil, fmt.Errorf("get_output_shape %v", err)
+		return nil, fmt.Errorf("get_output_shape %w", err)
 	}
 	var xs []starlark.Value
 	for _, l := range ls {
@@ -309,7 +309,7 @@ func (b *builder) countParams(th *starlark.Thread, fn *starlark.Builtin, a starl
 	}
 	ls, err := layerList(a[0])
 	if err != nil {
-		return nil, fmt.Errorf("count_params %v", err)
+		return nil, fmt.Errorf("count_params %w", err)
 	}
 	tags := map[string]bool{}
 	for _, kv := range kw {
@@ -340,7 +340,7 @@ func (b *builder) getAllLayers(th *starlark.Thread, fn *starlark.Builtin, a star
 	}
 	ls, err := layerList(a[0])
 	if err != nil {
-		return nil, fmt.Errorf("get_all_layers %v", err)
+		return nil, fmt.Errorf("get_all_layers %w", err)
 	}
 	var xs []starlark.Value
 	for _, l := range b.ancestors(ls) {

@@ -1119,7 +1119,7 @@ func (b *builder) customShape(c *call, ins []*layer, v starlark.Value, arg strin
 			}
 			out, err := starlark.Call(th, x, starlark.Tuple{arg}, nil)
 			if err != nil {
-				return nil, fmt.Errorf("output_shape function: %v", err)
+				return nil, fmt.Errorf("output_shape function: %w", err)
 			}
 			return toShape(out)
 		}

@@ -97,7 +97,7 @@ func lookup(roots map[string]starlark.Value, path string) (starlark.Value, error
 		}
 		x, err := m.Attr(p)
 		if err != nil {
-			return nil, fmt.Errorf("cannot import %s: %v", strings.Join(parts[:i+2], "."), err)
+			return nil, fmt.Errorf("cannot import %s: %w", strings.Join(parts[:i+2], "."), err)
 		}
 		v = x
 	}

@@ -171,7 +171,7 @@ func newSlice(_ *starlark.Thread, fn *starlark.Builtin, a starlark.Tuple, kw []s
 		}
 		n, err := toInt(v)
 		if err != nil {
-			return nil, fmt.Errorf("slice index %v", err)
+			return nil, fmt.Errorf("slice index %w", err)
 		}
 		return &n, nil
 	}

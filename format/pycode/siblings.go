@@ -215,7 +215,7 @@ func (s *siblings) run(b *builder, dotted, rel string, pos graph.Pos) (*pyhost.M
 	}
 	src, err := s.dir.Read(rel)
 	if err != nil {
-		return nil, &graph.Error{Pos: pos, Err: fmt.Errorf("cannot import %s: %v", dotted, err)}
+		return nil, &graph.Error{Pos: pos, Err: fmt.Errorf("cannot import %s: %w", dotted, err)}
 	}
 	s.mods[dotted] = nil // loading: a cycle back to it is an error
 	file := rel

@@ -313,7 +313,7 @@ func shapeOf(v *value) (graph.Shape, error) {
 		default:
 			n, err := x.asInt()
 			if err != nil {
-				return nil, fmt.Errorf("axis %d: %v (or null when unknown)", i, err)
+				return nil, fmt.Errorf("axis %d: %w (or null when unknown)", i, err)
 			}
 			if n < 0 {
 				return nil, fmt.Errorf("axis %d: a size must be at least 0, got %d (write null for an unknown size)", i, n)

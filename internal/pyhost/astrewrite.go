@@ -360,7 +360,7 @@ func sliceOp(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, _ []star
 	if a[3] != starlark.None {
 		v, err := starlark.AsInt32(a[3])
 		if err != nil {
-			return nil, fmt.Errorf("invalid slice step: %v", err)
+			return nil, fmt.Errorf("invalid slice step: %w", err)
 		}
 		if v == 0 {
 			return nil, fmt.Errorf("zero is not a valid slice step")
@@ -373,7 +373,7 @@ func sliceOp(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, _ []star
 		}
 		i, err := starlark.AsInt32(v)
 		if err != nil {
-			return 0, fmt.Errorf("invalid %s index: %v", what, err)
+			return 0, fmt.Errorf("invalid %s index: %w", what, err)
 		}
 		if i < 0 {
 			i += n
@@ -445,7 +445,7 @@ func setSlice(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, _ []sta
 		}
 		i, err := starlark.AsInt32(v)
 		if err != nil {
-			return 0, fmt.Errorf("invalid slice index: %v", err)
+			return 0, fmt.Errorf("invalid slice index: %w", err)
 		}
 		if i < 0 {
 			i += n

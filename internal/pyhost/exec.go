@@ -264,7 +264,7 @@ func (r *Run) module(b Binding, pkg string) (starlark.Value, error) {
 		r.mods[file] = nil
 		src, err := r.dir.Read(file)
 		if err != nil {
-			return nil, fmt.Errorf("%s: cannot import %s: %v", r.Name, b.Mod, err)
+			return nil, fmt.Errorf("%s: cannot import %s: %w", r.Name, b.Mod, err)
 		}
 		// Named as the script is: beside it.
 		shown := path.Join(path.Dir(r.Name), file)
@@ -372,7 +372,7 @@ func SourceError(name string, err error) error {
 	if errors.As(err, &rl) && len(rl) > 0 {
 		return &graph.Error{Pos: graph.Pos{File: name, Line: int(rl[0].Pos.Line), Col: int(rl[0].Pos.Col)}, Msg: rl[0].Msg}
 	}
-	return fmt.Errorf("%s: %v", name, err)
+	return fmt.Errorf("%s: %w", name, err)
 }
 
 // undefined is a name the file uses but never binds: an error where it

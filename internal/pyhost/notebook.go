@@ -52,7 +52,7 @@ func NotebookSource(name string, src []byte) ([]byte, *Cells, error) {
 		} `json:"worksheets"`
 	}
 	if err := json.Unmarshal(StripBOM(src), &nb); err != nil {
-		return nil, nil, fmt.Errorf("%s: not a Jupyter notebook: %v", name, err)
+		return nil, nil, fmt.Errorf("%s: not a Jupyter notebook: %w", name, err)
 	}
 	if nb.Nbformat == nil {
 		return nil, nil, fmt.Errorf("%s: not a Jupyter notebook: no nbformat key", name)
@@ -77,7 +77,7 @@ func NotebookSource(name string, src []byte) ([]byte, *Cells, error) {
 		}
 		text, err := cellText(raw)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s: cell %d: %v", name, len(cs.first)+1, err)
+			return nil, nil, fmt.Errorf("%s: cell %d: %w", name, len(cs.first)+1, err)
 		}
 		cs.first = append(cs.first, line)
 		lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")

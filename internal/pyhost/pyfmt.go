@@ -79,13 +79,13 @@ func pyFormat(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, kw []st
 		case 'd', 'i', 'u':
 			n, err := toInt(v)
 			if err != nil {
-				return nil, fmt.Errorf("%% formatting: %s %v", spec, err)
+				return nil, fmt.Errorf("%% formatting: %s %w", spec, err)
 			}
 			x, verb = n, 'd'
 		case 'o', 'x', 'X', 'c':
 			n, err := toInt(v)
 			if err != nil {
-				return nil, fmt.Errorf("%% formatting: %s %v", spec, err)
+				return nil, fmt.Errorf("%% formatting: %s %w", spec, err)
 			}
 			x = n
 		case 'e', 'E', 'f', 'F', 'g', 'G':

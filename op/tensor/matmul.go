@@ -110,7 +110,7 @@ func (m *MatMul) Infer(n *graph.Node) error {
 	}
 	batch, err := Broadcast(a[:len(a)-2], b[:len(b)-2])
 	if err != nil {
-		return fmt.Errorf("the batch axes of %s and %s: %v", fmtShape(n.In(ai)), fmtShape(n.In(bi)), err)
+		return fmt.Errorf("the batch axes of %s and %s: %w", fmtShape(n.In(ai)), fmtShape(n.In(bi)), err)
 	}
 	out := batch.Clone()
 	if !a1 {
@@ -168,7 +168,7 @@ func (e *Einsum) Infer(n *graph.Node) error {
 		}
 		letters, ellAt, err := einsumTerm(t)
 		if err != nil {
-			return fmt.Errorf("equation %q: %v", e.Equation, err)
+			return fmt.Errorf("equation %q: %w", e.Equation, err)
 		}
 		nell := len(s) - len(letters)
 		if ellAt < 0 && nell != 0 || nell < 0 {
@@ -179,7 +179,7 @@ func (e *Einsum) Infer(n *graph.Node) error {
 			if j == ellAt {
 				var err error
 				if ell, err = Broadcast(ell, s[ax:ax+nell]); err != nil {
-					return fmt.Errorf("the ... axes: %v", err)
+					return fmt.Errorf("the ... axes: %w", err)
 				}
 				hasEll = true
 				ax += nell
@@ -201,7 +201,7 @@ func (e *Einsum) Infer(n *graph.Node) error {
 		if ellAt == len(letters) {
 			var err error
 			if ell, err = Broadcast(ell, s[ax:ax+nell]); err != nil {
-				return fmt.Errorf("the ... axes: %v", err)
+				return fmt.Errorf("the ... axes: %w", err)
 			}
 			hasEll = true
 		}
@@ -211,7 +211,7 @@ func (e *Einsum) Infer(n *graph.Node) error {
 	if explicit {
 		l, at, err := einsumTerm(rhs)
 		if err != nil {
-			return fmt.Errorf("equation %q: %v", e.Equation, err)
+			return fmt.Errorf("equation %q: %w", e.Equation, err)
 		}
 		outLetters, outEll = l, at
 	} else {

@@ -258,7 +258,7 @@ func (r *Reshape) Infer(n *graph.Node) error {
 		}
 		d, why, err := quotient(in, rest)
 		if err != nil {
-			return fmt.Errorf("cannot reshape %s into %s: %v", fmtShape(in), elemsText(target), err)
+			return fmt.Errorf("cannot reshape %s into %s: %w", fmtShape(in), elemsText(target), err)
 		}
 		out[infer] = d
 		n.Why("-1 at position %d: %s", infer, why)
