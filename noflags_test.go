@@ -23,7 +23,6 @@ var flagLike = regexp.MustCompile(`(^|[^\w-])--[a-z][a-z-]*`)
 var flagAllowed = map[string]string{
 	// Not yet converted (issue 9): pycode's errors still name
 	// --entry, --set and --input-shape; its tests assert those texts.
-	"format/pycode/data.go":    "pending: dataError's 'give it with --set NAME=VALUE'",
 	"format/pycode/decode.go":  "pending: 'name it with --entry'",
 	"format/pycode/entry.go":   "pending: --entry/--set/--input-shape errors",
 	"format/pycode/options.go": "pending: OptionError prints --OPTION; ParseExpr's file names",

@@ -150,11 +150,13 @@ func (e *UsageError) Is(target error) bool { return target == ErrUsage }
 
 // MissingError is a file that needs a value only the caller can give:
 // What says which in words ("the model type"), Option names the option
-// that gives it as the CLI spells its flag ("model-type"). The message
-// is Err's and names no flag; the CLI adds it.
+// that gives it as the CLI spells its flag ("model-type"), Value what
+// to write after it ("vocab_size=VALUE"; "" when the option alone
+// says it). The message is Err's and names no flag; the CLI adds it.
 type MissingError struct {
 	What   string
 	Option string
+	Value  string
 	Err    error
 }
 

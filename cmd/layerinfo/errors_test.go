@@ -28,6 +28,8 @@ func TestExitCodeFromErrorType(t *testing.T) {
 		{fmt.Errorf("x: %w", layerinfo.ErrUsage), exitUsage, "x: usage error"},
 		{errors.New("usage error: --class does not apply"), exitModel, "usage error: --class does not apply"}, // the text alone decides nothing
 		{&format.MissingError{What: "the model type", Option: "model-type", Err: errors.New("c.json: give the model type")}, exitModel, "c.json: give the model type; --model-type gives it"},
+		{fmt.Errorf("m.py:3:1: %w", &format.MissingError{What: "the value of n", Option: "set", Value: "n=VALUE", Err: errors.New("n = f() (line 2); give the value of n")}),
+			exitModel, "m.py:3:1: n = f() (line 2); give the value of n; --set n=VALUE gives it"},
 		{fmt.Errorf("m: %w", layerinfo.ErrTooLarge), exitModel, "m: memory budget exceeded"},
 	} {
 		code, msg := explainError(c.err)

@@ -242,7 +242,11 @@ func explainError(err error) (code int, msg string) {
 	case errors.Is(err, layerinfo.ErrUsage): // a value that does not parse
 		return exitUsage, err.Error()
 	case errors.As(err, &me) && me.Option != "":
-		return exitModel, err.Error() + "; --" + me.Option + " gives it"
+		flag := "--" + me.Option
+		if me.Value != "" {
+			flag += " " + me.Value
+		}
+		return exitModel, err.Error() + "; " + flag + " gives it"
 	}
 	return exitModel, err.Error()
 }

@@ -9,13 +9,15 @@ import (
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
 
+	"github.com/layerinfo/layerinfo/format"
 	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/internal/pyhost"
 )
 
 // dataError is a size layerinfo cannot compute, usually because it
 // comes from data: it names the argument, the expression and line it
-// came from, and the option that gives it.
+// came from, and what would give it; as a format.MissingError (As) it
+// says which option does, for the CLI to name its flag.
 type dataError struct {
 	arg   string
 	o     *pyhost.Origin // nil: not known yet (call.explain finds the argument's expression)
@@ -38,17 +40,29 @@ func (e *dataError) Error() string {
 	if e.o != nil {
 		s += ": " + e.o.String()
 	}
+	return s + "; give " + e.missing().What
+}
+
+// missing is what would give the value, and the option that takes it.
+func (e *dataError) missing() *format.MissingError {
 	switch {
-	case e.o != nil && e.o.IsVar:
-		return s + fmt.Sprintf("; give it with --set %s=VALUE", e.o.Name)
-	case e.o != nil && e.o.Name != "" && !e.isIn:
-		return s + fmt.Sprintf("; give it with --set %s=VALUE", e.o.Name)
+	case e.o != nil && (e.o.IsVar || e.o.Name != "" && !e.isIn):
+		return &format.MissingError{What: "the value of " + e.o.Name, Option: "set", Value: e.o.Name + "=VALUE", Err: e}
 	case e.isIn && e.input != "":
-		return s + fmt.Sprintf("; give it with --input-shape %s=Nx… (the whole shape, batch first)", e.input)
+		return &format.MissingError{What: "the whole shape of input layer " + e.input + ", batch first", Option: "input-shape", Value: e.input + "=Nx…", Err: e}
 	case e.isIn:
-		return s + "; give it with --input-shape, the whole shape, batch first (e.g. Nx1x28x28)"
+		return &format.MissingError{What: "the InputLayer's whole shape, batch first (e.g. Nx1x28x28)", Option: "input-shape", Value: "Nx…", Err: e}
 	}
-	return s + "; give the size in the file, or bind a name it is computed from with --set NAME=VALUE"
+	return &format.MissingError{What: "the size in the file, or the value of a name it is computed from", Option: "set", Value: "NAME=VALUE", Err: e}
+}
+
+// As makes a dataError a *format.MissingError to errors.As.
+func (e *dataError) As(target any) bool {
+	if t, ok := target.(**format.MissingError); ok {
+		*t = e.missing()
+		return true
+	}
+	return false
 }
 
 // argSrc is where an argument of a layer call is written: its

@@ -9,6 +9,7 @@ import (
 
 	"go.starlark.net/starlark"
 
+	"github.com/layerinfo/layerinfo/format"
 	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/infer"
 	"github.com/layerinfo/layerinfo/internal/pyhost"
@@ -177,7 +178,7 @@ func TestSetOverridesDataSize(t *testing.T) {
 	// A plain assignment is replaced (not run): 26 classes.
 	src := header + "import numpy as np\ny = np.load('y.npy')\nn_classes = len(np.unique(y))\nl = InputLayer((None, 10))\nl = DenseLayer(l, n_classes, name='out')\n"
 	_, _, err = decodeWith(t, src, Options{})
-	if err == nil || !strings.Contains(err.Error(), "n_classes = len(np.unique(y)) (line 5); give it with --set n_classes=VALUE") {
+	if err == nil || !strings.Contains(err.Error(), "n_classes = len(np.unique(y)) (line 5); give the value of n_classes") {
 		t.Errorf("error %v", err)
 	}
 	r, _, err = decodeWith(t, src, Options{Set: map[string]string{"n_classes": "26"}})
@@ -194,15 +195,15 @@ func TestDataSizeMessages(t *testing.T) {
 		{"len of data in the call", header + "vocab = open('v.txt').read().split()\nl = InputLayer((None, 8))\nl = DenseLayer(l, num_units=len(vocab))\n",
 			"model.py:5:5: DenseLayer: num_units comes from data that layerinfo does not read: len(vocab) (line 5)"},
 		{"module-level variable from a library", header + "import numpy as np\nX = np.load('x.npy')\nn_in = X.shape[1]\nl = InputLayer((None, n_in))\n",
-			"shape comes from a value layerinfo does not compute (data, or a library call): n_in = X.shape[1] (line 5); give it with --set n_in=VALUE"},
+			"shape comes from a value layerinfo does not compute (data, or a library call): n_in = X.shape[1] (line 5); give the value of n_in"},
 		{"data-derived input shape", header + "X = load()\nl = InputLayer((None,) + X.shape[1:], name='in')\n",
-			"give it with --input-shape in=Nx… (the whole shape, batch first)"},
+			"give the whole shape of input layer in, batch first"},
 		{"nolearn keyword", "from nolearn.lasagne import NeuralNet\nfrom lasagne import layers\nclasses = sorted(set(open('labels.txt').read().split()))\n" +
 			"net = NeuralNet(layers=[('input', layers.InputLayer), ('output', layers.DenseLayer)],\n    input_shape=(None, 4),\n    output_num_units=len(classes))\n",
-			"num_units comes from data that layerinfo does not read: output_num_units = len(classes) (line 6); give it with --set output_num_units=VALUE"},
+			"num_units comes from data that layerinfo does not read: output_num_units = len(classes) (line 6); give the value of output_num_units"},
 		{"real zero stays a zero", header + "l = InputLayer((None, 3))\nl = DenseLayer(l, len([]))\n", "the number of units must be positive, got 0"},
 		{"loop over data gives placeholder length", header + "n = int(open('n.txt').read())\nl = InputLayer((None, 3))\nl = DenseLayer(l, n)\n",
-			"n = int(open('n.txt').read()) (line 3); give it with --set n=VALUE"},
+			"n = int(open('n.txt').read()) (line 3); give the value of n"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, _, err := decodeWith(t, c.src, Options{})
@@ -210,6 +211,18 @@ func TestDataSizeMessages(t *testing.T) {
 				t.Errorf("error %v\nwant it to contain %q", err, c.want)
 			}
 		})
+	}
+	// The option that gives the value, for the CLI to name its flag; the
+	// message names none.
+	for _, c := range []struct{ src, option, value string }{
+		{header + "import numpy as np\nX = np.load('x.npy')\nn_in = X.shape[1]\nl = InputLayer((None, n_in))\n", "set", "n_in=VALUE"},
+		{header + "X = load()\nl = InputLayer((None,) + X.shape[1:], name='in')\n", "input-shape", "in=Nx…"},
+	} {
+		_, _, err := decodeWith(t, c.src, Options{})
+		var me *format.MissingError
+		if !errors.As(err, &me) || me.Option != c.option || me.Value != c.value || strings.Contains(err.Error(), "--") {
+			t.Errorf("error %v: missing %+v, want option %s %s and no flag in the message", err, me, c.option, c.value)
+		}
 	}
 }
 
@@ -340,7 +353,7 @@ func TestEntryPicksNeuralNet(t *testing.T) {
 	}
 	// net2 without the shape: the data message names the keyword.
 	_, _, err = decodeWith(t, twoNets, Options{Entry: "net2"})
-	if err == nil || !strings.Contains(err.Error(), "input_shape = (None,) + X.shape[1:] (line 27); give it with --input-shape input=Nx…") {
+	if err == nil || !strings.Contains(err.Error(), "input_shape = (None,) + X.shape[1:] (line 27); give the whole shape of input layer input, batch first") {
 		t.Errorf("error %v", err)
 	}
 	// net1, a keyword overridden: 9216*200 + 200 + 200*30 + 30 = 1849430.
@@ -613,7 +626,7 @@ func TestSetMisspelt(t *testing.T) {
 	// The model fails for want of the value: the error says the misspelt
 	// one was not used.
 	_, _, err := decodeWith(t, charRNN, Options{Set: map[string]string{"vocab_sise": "59"}})
-	if err == nil || !strings.HasSuffix(err.Error(), "give it with --set vocab_size=VALUE (--set vocab_sise was not used: did you mean vocab_size?)") {
+	if err == nil || !strings.HasSuffix(err.Error(), "give the value of vocab_size (--set vocab_sise was not used: did you mean vocab_size?)") {
 		t.Errorf("error %v", err)
 	}
 	// The model is whole: the unused value is an error of its own.
@@ -638,7 +651,7 @@ if __name__ == '__main__':
     main()
 `
 	_, _, err := decodeWith(t, src, Options{})
-	if err == nil || !strings.Contains(err.Error(), "vocab_size = len(chars) (line 6); give it with --set vocab_size=VALUE") {
+	if err == nil || !strings.Contains(err.Error(), "vocab_size = len(chars) (line 6); give the value of vocab_size") {
 		t.Errorf("error %v", err)
 	}
 	// 10*27*27 + 27 = 7317.

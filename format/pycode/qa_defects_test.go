@@ -200,7 +200,7 @@ if __name__ == '__main__':
     n = int(sys.argv[1])
     l = lasagne.layers.DenseLayer(lasagne.layers.InputLayer((None, n)), 3)
 `, Options{})
-	if err == nil || !strings.Contains(err.Error(), "n = int(sys.argv[1]) (line 4); give it with --set n=VALUE") {
+	if err == nil || !strings.Contains(err.Error(), "n = int(sys.argv[1]) (line 4); give the value of n") {
 		t.Errorf("got %v, want the argument named", err)
 	}
 	asFoundTotal(t, "model.py", `import sys
