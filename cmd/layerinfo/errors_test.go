@@ -25,6 +25,8 @@ func TestExitCodeFromErrorType(t *testing.T) {
 		{&layerinfo.OptionError{File: "m.safetensors", Option: "set", Format: "safetensors"}, exitUsage, "m.safetensors: --set does not apply to this safetensors file; safetensors takes none of the model options"},
 		{&format.UsageError{Option: "model-type", Err: errors.New(`"lama" is not a model type`)}, exitUsage, `--model-type: "lama" is not a model type`},
 		{&format.UsageError{Err: errors.New("--entry: f is a NeuralNet")}, exitUsage, "--entry: f is a NeuralNet"},
+		{&format.UsageError{Option: "entry", Err: &format.MissingError{What: "the value of n", Option: "set", Value: "n=VALUE", Err: errors.New("f needs its argument n")}},
+			exitUsage, "--entry: f needs its argument n; --set n=VALUE gives it"},
 		{fmt.Errorf("x: %w", layerinfo.ErrUsage), exitUsage, "x: usage error"},
 		{errors.New("usage error: --class does not apply"), exitModel, "usage error: --class does not apply"}, // the text alone decides nothing
 		{&format.MissingError{What: "the model type", Option: "model-type", Err: errors.New("c.json: give the model type")}, exitModel, "c.json: give the model type; --model-type gives it"},

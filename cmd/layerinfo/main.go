@@ -238,17 +238,26 @@ func explainError(err error) (code int, msg string) {
 		}
 		return exitUsage, msg + "; " + oe.Format + " takes --" + strings.Join(oe.Takes, ", --")
 	case errors.As(err, &ue) && ue.Option != "":
-		return exitUsage, "--" + ue.Option + ": " + ue.Err.Error()
+		msg = "--" + ue.Option + ": " + ue.Err.Error()
+		if errors.As(ue.Err, &me) && me.Option != "" {
+			msg += gives(me) // a value another option gives
+		}
+		return exitUsage, msg
 	case errors.Is(err, layerinfo.ErrUsage): // a value that does not parse
 		return exitUsage, err.Error()
 	case errors.As(err, &me) && me.Option != "":
-		flag := "--" + me.Option
-		if me.Value != "" {
-			flag += " " + me.Value
-		}
-		return exitModel, err.Error() + "; " + flag + " gives it"
+		return exitModel, err.Error() + gives(me)
 	}
 	return exitModel, err.Error()
+}
+
+// gives names the flag that gives what me says is missing.
+func gives(me *format.MissingError) string {
+	flag := "--" + me.Option
+	if me.Value != "" {
+		flag += " " + me.Value
+	}
+	return "; " + flag + " gives it"
 }
 
 // flagName is how the report words an option: as its flag.

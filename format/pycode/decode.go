@@ -11,6 +11,7 @@ import (
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
 
+	"github.com/layerinfo/layerinfo/format"
 	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/infer"
 	"github.com/layerinfo/layerinfo/internal/budget"
@@ -313,13 +314,15 @@ func (b *builder) finish() (*graph.Graph, error) {
 	case b.guardErr != nil:
 		return nil, b.guardErr
 	default:
-		msg := "no network found: the file makes no nolearn NeuralNet and no Lasagne layers (if a function builds it, name it with --entry)"
+		msg := "no network found: the file makes no nolearn NeuralNet and no Lasagne layers (if a function builds it, name it as the entry point)"
+		entry := &format.MissingError{What: "the entry point", Option: "entry", Value: "NAME"}
 		fns := b.uncalled()
 		if len(fns) > 0 {
 			// What builds it needs arguments the file does not give.
 			first := fns[0][:strings.LastIndex(fns[0], " (line")]
-			msg = fmt.Sprintf("no network found: the file makes no nolearn NeuralNet and no Lasagne layers when run; what builds one is given its arguments only by a caller the file does not have: %s; name it with --entry, e.g. --entry '%s' (a name in the call stands for data; give sizes with --set NAME=VALUE)",
+			msg = fmt.Sprintf("no network found: the file makes no nolearn NeuralNet and no Lasagne layers when run; what builds one is given its arguments only by a caller the file does not have: %s; name it as the entry point, e.g. %s (a name in the call stands for data; a size from it is given as the value of a name)",
 				strings.Join(fns, ", "), first)
+			entry.Value = "'" + first + "'"
 		}
 		if len(b.skipped) > 0 {
 			msg += "; " + strings.Join(b.skipped, "; ")
@@ -329,7 +332,8 @@ func (b *builder) finish() (*graph.Graph, error) {
 			// (when nothing of the file's would build it).
 			msg += "; " + m[0].Err.Error()
 		}
-		return nil, &graph.Error{Pos: graph.Pos{File: b.file}, Err: errors.New(msg)}
+		entry.Err = errors.New(msg)
+		return nil, &graph.Error{Pos: graph.Pos{File: b.file}, Err: entry}
 	}
 	keep := map[*graph.Node]bool{}
 	for _, l := range model {

@@ -10,6 +10,7 @@ import (
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
 
+	"github.com/layerinfo/layerinfo/format"
 	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/internal/pyhost"
 	"github.com/layerinfo/layerinfo/internal/spell"
@@ -306,13 +307,13 @@ func (b *builder) callEntry(th *starlark.Thread, globals starlark.StringDict, _ 
 		switch x := v.(type) {
 		case *net:
 			if e.call {
-				return &OptionError{Option: "entry", Err: fmt.Errorf("%s is a NeuralNet, not a function: write --entry %s", e.name, e.name)}
+				return &OptionError{Option: "entry", Err: fmt.Errorf("%s is a NeuralNet, not a function: write its name alone, %s", e.name, e.name)}
 			}
 			u.pick = x
 			return nil
 		case *layer:
 			if e.call {
-				return &OptionError{Option: "entry", Err: fmt.Errorf("%s is a layer, not a function: write --entry %s", e.name, e.name)}
+				return &OptionError{Option: "entry", Err: fmt.Errorf("%s is a layer, not a function: write its name alone, %s", e.name, e.name)}
 			}
 			u.out = x
 			return nil
@@ -475,7 +476,7 @@ func (b *builder) callBuilder(th *starlark.Thread, fn *starlark.Function, e *ent
 		v, set := u.sets[p.name]
 		switch {
 		case set && given[p.name]:
-			return &OptionError{Option: "set", Err: fmt.Errorf("%s is also given in --entry %s(…)", p.name, fn.Name())}
+			return &OptionError{Option: "set", Err: fmt.Errorf("%s is also given in the entry call %s(…)", p.name, fn.Name())}
 		case set:
 			kwargs = append(kwargs, starlark.Tuple{starlark.String(p.name), v})
 			u.setUsed[p.name] = true
@@ -485,7 +486,8 @@ func (b *builder) callBuilder(th *starlark.Thread, fn *starlark.Function, e *ent
 			// input_var.shape[0] is a size known when the graph runs.
 			kwargs = append(kwargs, starlark.Tuple{starlark.String(p.name), &pyhost.Opaque{Desc: p.name, Sym: true}})
 		default:
-			return &OptionError{Option: "entry", Err: fmt.Errorf("%s needs its argument %s: give it as --entry '%s(…)' or --set %s=VALUE", fn.Name(), p.name, fn.Name(), p.name)}
+			return &OptionError{Option: "entry", Err: &format.MissingError{What: "the value of " + p.name, Option: "set", Value: p.name + "=VALUE",
+				Err: fmt.Errorf("%s needs its argument %s: give it in the call, '%s(…)', or on its own", fn.Name(), p.name, fn.Name())}}
 		}
 	}
 	args := append(starlark.Tuple{}, e.args...)

@@ -12,15 +12,17 @@ import (
 	"github.com/layerinfo/layerinfo/internal/pyhost"
 )
 
-// OptionError is an option whose value layerinfo cannot use: an --entry
-// or --set that does not parse, a call that does not fit the function.
-// The fix is in the command line, not in the file.
+// OptionError is an option whose value layerinfo cannot use: an entry
+// or a set value that does not parse, a call that does not fit the
+// function. The fix is in the caller's options, not in the file. The
+// message names the option as "option entry"; the CLI, given it as a
+// format.UsageError, names the flag.
 type OptionError struct {
-	Option string // the flag's name: "entry", "set"
+	Option string // the option's name as the CLI spells its flag: "entry", "set"
 	Err    error
 }
 
-func (e *OptionError) Error() string { return "--" + e.Option + ": " + e.Err.Error() }
+func (e *OptionError) Error() string { return "option " + e.Option + ": " + e.Err.Error() }
 func (e *OptionError) Unwrap() error { return e.Err }
 
 // entryCall is a parsed --entry: a name, and when it is written as a
@@ -38,7 +40,7 @@ func parseEntry(s string) (*entryCall, error) {
 	fail := func(format string, a ...any) (*entryCall, error) {
 		return nil, &OptionError{Option: "entry", Err: fmt.Errorf(format, a...)}
 	}
-	e, err := (&syntax.FileOptions{}).ParseExpr("--entry", strings.TrimSpace(s), 0)
+	e, err := (&syntax.FileOptions{}).ParseExpr("entry", strings.TrimSpace(s), 0)
 	if err != nil {
 		return fail("%q is not a name or a call such as 'build_lenet5(None, 10)'", s)
 	}
@@ -107,7 +109,7 @@ func parseEntry(s string) (*entryCall, error) {
 // a size computed from it is reported as such, never taken as a number.
 func entryArg(e syntax.Expr) (starlark.Value, error) {
 	if id, ok := e.(*syntax.Ident); ok && id.Name != "None" && id.Name != "True" && id.Name != "False" {
-		return &pyhost.Opaque{Desc: id.Name, From: &pyhost.Origin{Expr: id.Name + " (an --entry argument)", EntryArg: true}}, nil
+		return &pyhost.Opaque{Desc: id.Name, From: &pyhost.Origin{Expr: id.Name + " (an argument of the entry call)", EntryArg: true}}, nil
 	}
 	return literal(e)
 }
@@ -119,7 +121,7 @@ func parseLiteral(s string) (starlark.Value, error) {
 	if t == "" {
 		return nil, errors.New("the value is empty (write NAME=VALUE, e.g. vocab_size=59)")
 	}
-	e, err := (&syntax.FileOptions{}).ParseExpr("--set", t, 0)
+	e, err := (&syntax.FileOptions{}).ParseExpr("set", t, 0)
 	if err != nil {
 		return nil, fmt.Errorf("%q is not a Python literal such as 59, 0.5, 'same', None or (None, 1, 28, 28)", s)
 	}

@@ -280,9 +280,9 @@ func TestEntry(t *testing.T) {
 		want   string
 		option bool
 	}{
-		{Options{Entry: "build_lenet5"}, "build_lenet5 needs its argument num_classes: give it as --entry 'build_lenet5(…)' or --set num_classes=VALUE", true},
+		{Options{Entry: "build_lenet5"}, "build_lenet5 needs its argument num_classes: give it in the call, 'build_lenet5(…)', or on its own", true},
 		{Options{Entry: "build_lenet5(None, 1, 2)"}, "takes 2 arguments, 3 given", true},
-		{Options{Entry: "build_lenet5(None, 10)", Set: map[string]string{"num_classes": "3"}}, "num_classes is also given in --entry", true},
+		{Options{Entry: "build_lenet5(None, 10)", Set: map[string]string{"num_classes": "3"}}, "num_classes is also given in the entry call", true},
 		{Options{Entry: "build_mpl"}, "the file defines no function, NeuralNet or layer build_mpl (did you mean build_mlp?)", false},
 		{Options{Entry: "N_OUT"}, "N_OUT is int 10, not a function, a NeuralNet or a layer", true},
 	} {
@@ -476,7 +476,7 @@ func TestSet(t *testing.T) {
 	}
 	_, _, err = decodeWith(t, recipes, Options{Set: map[string]string{"n": "relu"}})
 	var oe *OptionError
-	if !errors.As(err, &oe) || !strings.Contains(err.Error(), "--set: n: relu is a name, not a literal") {
+	if !errors.As(err, &oe) || !strings.Contains(err.Error(), "option set: n: relu is a name, not a literal") {
 		t.Errorf("bad literal: %v", err)
 	}
 	_, _, err = decodeWith(t, recipes, Options{Set: map[string]string{"2x": "1"}})
@@ -530,7 +530,7 @@ func TestEntryDataArgument(t *testing.T) {
                      input_shape=input_shape, conv_num_filters=4, conv_filter_size=(3, 3), output_num_units=2)
 `
 	_, _, err := decodeWith(t, src, Options{Entry: "generate_nnet(feats)"})
-	if err == nil || !strings.Contains(err.Error(), "shape comes from data that layerinfo does not read: feats (an --entry argument)") {
+	if err == nil || !strings.Contains(err.Error(), "shape comes from data that layerinfo does not read: feats (an argument of the entry call)") {
 		t.Errorf("error %v", err)
 	}
 	// conv (3*3*3+1)*4 = 112 → 4x49x49 = 9604; 9604*2 + 2 = 19210. 19322.

@@ -1,10 +1,13 @@
 package pycode
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/layerinfo/layerinfo/format"
 )
 
 // Defects found by running real Lasagne/nolearn files as they are
@@ -429,12 +432,12 @@ def NNet(X, y, test):
     net = NeuralNet(layers=[('input', layers.InputLayer), ('output', layers.DenseLayer)],
         input_shape=(None, X.shape[1]), output_num_units=2)
     return net
-`, "NNet(X, y, test) (line 3); name it with --entry, e.g. --entry 'NNet(X, y, test)'"},
+`, "NNet(X, y, test) (line 3); name it as the entry point, e.g. NNet(X, y, test) (a name in the call"},
 		{`from lasagne.layers import InputLayer, DenseLayer
 class CNN:
     def make_cnn(self, X, y):
         return DenseLayer(InputLayer((None, X.shape[1])), 2)
-`, "CNN.make_cnn(X, y) (line 3); name it with --entry, e.g. --entry 'CNN.make_cnn(X, y)'"},
+`, "CNN.make_cnn(X, y) (line 3); name it as the entry point, e.g. CNN.make_cnn(X, y) (a name in the call"},
 	} {
 		_, err := decodeAsFound(t, "model.py", c.src, Options{})
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -448,7 +451,8 @@ class Net(BasicNetwork):
     def setup(self, X):
         return DenseLayer(InputLayer((None, X.shape[1])), 2)
 `, Options{})
-	if err == nil || !strings.Contains(err.Error(), "--entry 'Net.setup(X)'") || strings.Contains(err.Error(), "cannot import") {
+	var me *format.MissingError
+	if !errors.As(err, &me) || me.Option != "entry" || me.Value != "'Net.setup(X)'" || !strings.Contains(err.Error(), "e.g. Net.setup(X)") || strings.Contains(err.Error(), "cannot import") {
 		t.Errorf("got %v, want Net.setup named and no import blamed", err)
 	}
 	// Given so, the data's sizes are named.
