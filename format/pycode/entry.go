@@ -302,7 +302,7 @@ func (b *builder) callEntry(th *starlark.Thread, globals starlark.StringDict, _ 
 			} else if len(names) > 0 {
 				msg += " (it defines " + strings.Join(names, ", ") + ")"
 			}
-			return &graph.Error{Pos: graph.Pos{File: b.file}, Layer: "--entry", Err: fmt.Errorf("%s", msg)}
+			return &graph.Error{Pos: graph.Pos{File: b.file}, Layer: "entry point", Err: fmt.Errorf("%s", msg)}
 		}
 		switch x := v.(type) {
 		case *net:
@@ -555,7 +555,7 @@ func (b *builder) checkUsed() error {
 		if u.setUsed[k] {
 			continue
 		}
-		msg := fmt.Sprintf("--set %s: the file assigns no %s, and no entry function parameter or NeuralNet keyword has that name", k, k)
+		msg := fmt.Sprintf("value given for %s: the file assigns no %s, and no entry function parameter or NeuralNet keyword has that name", k, k)
 		if s := spell.Nearest(k, u.assignedNames()); s != "" {
 			msg += fmt.Sprintf(" (did you mean %s?)", s)
 		}
@@ -577,11 +577,11 @@ func (b *builder) checkUsed() error {
 			}
 		}
 		if k == "" || len(inputs) == 0 {
-			return &graph.Error{Pos: graph.Pos{File: b.file}, Err: fmt.Errorf("--input-shape: the model has no InputLayer to give a shape to")}
+			return &graph.Error{Pos: graph.Pos{File: b.file}, Err: fmt.Errorf("an input shape is given, but the model has no InputLayer to give it to")}
 		}
-		msg := fmt.Sprintf("--input-shape %s: the model has no InputLayer named %s (input layers: %s)", k, k, strings.Join(inputs, ", "))
+		msg := fmt.Sprintf("input shape given for %s: the model has no InputLayer named %s (input layers: %s)", k, k, strings.Join(inputs, ", "))
 		if s := spell.Nearest(k, inputs); s != "" {
-			msg = fmt.Sprintf("--input-shape %s: the model has no InputLayer named %s (did you mean %s?)", k, k, s)
+			msg = fmt.Sprintf("input shape given for %s: the model has no InputLayer named %s (did you mean %s?)", k, k, s)
 		}
 		return &graph.Error{Pos: graph.Pos{File: b.file}, Err: fmt.Errorf("%s", msg)}
 	}
@@ -652,7 +652,7 @@ func (b *builder) inputShape(name string, v starlark.Value, pos graph.Pos, mark 
 		if name != "" {
 			what = "InputLayer " + name
 		}
-		return nil, false, &graph.Error{Pos: pos, Layer: what, Err: fmt.Errorf("--input-shape gives %d axes (%s) but the file's shape %s has %d: give the whole shape, batch axis first (N for None), e.g. %s",
+		return nil, false, &graph.Error{Pos: pos, Layer: what, Err: fmt.Errorf("the input shape given has %d axes (%s) but the file's shape %s has %d: give the whole shape, batch axis first (N for None), e.g. %s",
 			len(s), shapeFlag(s), pyShape(file), len(file), shapeFlag(append(graph.Shape{graph.Unknown()}, s...)))}
 	}
 	for i := range s {
@@ -687,12 +687,12 @@ func (b *builder) hintOptions(err error) error {
 			continue
 		}
 		if s := spell.Nearest(k, u.assignedNames()); s != "" {
-			return fmt.Errorf("%w (--set %s was not used: did you mean %s?)", err, k, s)
+			return fmt.Errorf("%w (the value given for %s was not used: did you mean %s?)", err, k, s)
 		}
 	}
 	for _, bs := range u.blind {
 		if len(bs.shape) > 0 && bs.shape[0].Known() {
-			return fmt.Errorf("%w (--input-shape gave %s the whole shape %s, batch axis first; if it leaves the batch out, write %s)",
+			return fmt.Errorf("%w (the input shape given is %s's whole shape %s, batch axis first; if it leaves the batch out, write %s)",
 				err, bs.layer, shapeFlag(bs.shape), shapeFlag(append(graph.Shape{graph.Unknown()}, bs.shape...)))
 		}
 	}

@@ -423,8 +423,8 @@ func TestInputShape(t *testing.T) {
 		shapes map[string][]int64
 		want   string
 	}{
-		{map[string][]int64{"": {1, 28, 28}}, "--input-shape gives 3 axes (1x28x28) but the file's shape (None, 1, 28, 28) has 4: give the whole shape, batch axis first (N for None), e.g. Nx1x28x28"},
-		{map[string][]int64{"inp": {-1, 1, 28, 28}}, "--input-shape inp: the model has no InputLayer named inp (did you mean in?)"},
+		{map[string][]int64{"": {1, 28, 28}}, "the input shape given has 3 axes (1x28x28) but the file's shape (None, 1, 28, 28) has 4: give the whole shape, batch axis first (N for None), e.g. Nx1x28x28"},
+		{map[string][]int64{"inp": {-1, 1, 28, 28}}, "input shape given for inp: the model has no InputLayer named inp (did you mean in?)"},
 	} {
 		_, _, err := decodeWith(t, known, Options{InputShapes: c.shapes})
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -471,7 +471,7 @@ func TestSet(t *testing.T) {
 		})
 	}
 	_, _, err := decodeWith(t, recipes, Options{Set: map[string]string{"nope": "1"}})
-	if err == nil || !strings.Contains(err.Error(), "--set nope: the file assigns no nope, and no entry function parameter or NeuralNet keyword has that name") {
+	if err == nil || !strings.Contains(err.Error(), "value given for nope: the file assigns no nope, and no entry function parameter or NeuralNet keyword has that name") {
 		t.Errorf("unused: %v", err)
 	}
 	_, _, err = decodeWith(t, recipes, Options{Set: map[string]string{"n": "relu"}})
@@ -609,7 +609,7 @@ func TestInputShapeWithoutBatch(t *testing.T) {
 	src := header + "X = load()\nl = InputLayer((None,) + X.shape[1:])\nl = Conv2DLayer(l, 8, 3)\n"
 	_, _, err := decodeWith(t, src, Options{InputShapes: map[string][]int64{"": {1, 28, 28}}})
 	if err == nil || !strings.Contains(err.Error(), "expected 4 input dimensions") ||
-		!strings.Contains(err.Error(), "(--input-shape gave the InputLayer the whole shape 1x28x28, batch axis first; if it leaves the batch out, write Nx1x28x28)") {
+		!strings.Contains(err.Error(), "(the input shape given is the InputLayer's whole shape 1x28x28, batch axis first; if it leaves the batch out, write Nx1x28x28)") {
 		t.Errorf("error %v", err)
 	}
 	// (3*3*1+1)*8 = 80.
@@ -626,12 +626,12 @@ func TestSetMisspelt(t *testing.T) {
 	// The model fails for want of the value: the error says the misspelt
 	// one was not used.
 	_, _, err := decodeWith(t, charRNN, Options{Set: map[string]string{"vocab_sise": "59"}})
-	if err == nil || !strings.HasSuffix(err.Error(), "give the value of vocab_size (--set vocab_sise was not used: did you mean vocab_size?)") {
+	if err == nil || !strings.HasSuffix(err.Error(), "give the value of vocab_size (the value given for vocab_sise was not used: did you mean vocab_size?)") {
 		t.Errorf("error %v", err)
 	}
 	// The model is whole: the unused value is an error of its own.
 	_, _, err = decodeWith(t, charRNN, Options{Set: map[string]string{"vocab_size": "59", "N_HIDEN": "5"}})
-	if err == nil || !strings.HasSuffix(err.Error(), "model.py: --set N_HIDEN: the file assigns no N_HIDEN, and no entry function parameter or NeuralNet keyword has that name (did you mean N_HIDDEN?)") {
+	if err == nil || !strings.HasSuffix(err.Error(), "model.py: value given for N_HIDEN: the file assigns no N_HIDEN, and no entry function parameter or NeuralNet keyword has that name (did you mean N_HIDDEN?)") {
 		t.Errorf("error %v", err)
 	}
 }

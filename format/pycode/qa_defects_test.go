@@ -145,8 +145,8 @@ net = NeuralNet(layers=[('input', layers.InputLayer), ('output', layers.DenseLay
     input_shape=(None, 9216), output_num_units=30)
 `
 	_, err := decodeAsFound(t, "kfkd.py", src, Options{InputShapes: map[string][]int64{"": {-1, 1, 96, 96}}})
-	if err == nil || !strings.Contains(err.Error(), "--input-shape gives 4 axes") || strings.Contains(err.Error(), "could not be imported") {
-		t.Errorf("got %v, want the --input-shape error alone", err)
+	if err == nil || !strings.Contains(err.Error(), "the input shape given has 4 axes") || strings.Contains(err.Error(), "could not be imported") {
+		t.Errorf("got %v, want the input shape error alone", err)
 	}
 }
 
