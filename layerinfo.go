@@ -37,6 +37,7 @@ import (
 	"github.com/layerinfo/layerinfo/format/onnx"
 	"github.com/layerinfo/layerinfo/format/pycode"
 	"github.com/layerinfo/layerinfo/format/spec"
+	"github.com/layerinfo/layerinfo/format/torchcode"
 	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/infer"
 	"github.com/layerinfo/layerinfo/internal/budget"
@@ -144,12 +145,14 @@ type Options struct {
 	Progress func(done, total int)
 }
 
-// PythonOptions tune the python and notebook formats. The zero value
-// runs the file as it is.
+// PythonOptions tune the python and notebook formats, and (Entry,
+// InputShapes) the pytorch format. The zero value runs the file as it is.
 type PythonOptions struct {
 	// Entry is what builds the model: a function ("build_cnn"), a call
 	// with literal arguments ("build_lenet5(None, 10)"), or the variable
-	// of one of the file's NeuralNets or layers ("net2").
+	// of one of the file's NeuralNets or layers ("net2"); for PyTorch
+	// code, the expression that builds the nn.Module ("resnet50()",
+	// "Net(num_classes=10)").
 	Entry string
 	// Set binds names, NAME → a Python literal ("59", "(None, 1, 28, 28)",
 	// "'same'", "None"): a top-level name of the file takes the value
@@ -281,6 +284,9 @@ func formats(opt Options) []entry {
 		{pycode.Notebook{Options: py}, pyTakes},
 		{hf.Format{Options: opt.HF}, []string{"class", "model-type", "batch", "context"}},
 		{spec.Format{}, nil},
+		// PyTorch code before Lasagne's: a .py that imports torch is
+		// never a Lasagne file (Entry and InputShapes from PythonOptions).
+		{torchcode.Format{Options: torchcode.Options{Entry: opt.Python.Entry, InputShapes: opt.Python.InputShapes}}, []string{"entry", "input-shape"}},
 		{pycode.Python{Options: py}, pyTakes},
 	}
 }

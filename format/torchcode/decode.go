@@ -1,0 +1,347 @@
+package torchcode
+
+import (
+	"fmt"
+	"io/fs"
+	"regexp"
+	"sort"
+	"strings"
+
+	"go.starlark.net/starlark"
+
+	"github.com/layerinfo/layerinfo/format"
+	"github.com/layerinfo/layerinfo/graph"
+	"github.com/layerinfo/layerinfo/internal/budget"
+	"github.com/layerinfo/layerinfo/internal/pyhost"
+	"github.com/layerinfo/layerinfo/op"
+)
+
+// Options tune Decode. The zero value builds the model the file makes at
+// its top level, or its one nn.Module class whose constructor needs no
+// arguments.
+type Options struct {
+	// Entry is the expression that builds the model, in the file's
+	// namespace: "resnet50()", "Net(num_classes=10)", or a top-level
+	// name ("model").
+	Entry string
+	// InputShapes are the shapes of forward's inputs by name ("" the
+	// first), batch first; kept for the forward trace, which is not
+	// done yet.
+	InputShapes map[string][]int64
+	MaxSteps    uint64         // 0: the host's default step limit
+	Dir         fs.FS          // the script's directory: the modules it imports
+	Budget      *budget.Budget // nil: the default budget of a request
+}
+
+// NotTraced is the note every graph of this front-end carries.
+const NotTraced = "the forward pass is not traced yet: output shapes and FLOPs are unknown (the parameters and buffers are those the modules' constructors register, exactly)"
+
+// row is a module that becomes a graph node: its named_modules path.
+type row struct {
+	path string
+	o    *pyhost.Instance
+}
+
+// built is the model the entry made and its rows.
+type built struct {
+	model *pyhost.Instance
+	rows  []row
+	entry string // what built it, for the note
+	notes []string
+}
+
+// Decode runs PyTorch model code and reads the module tree its entry
+// builds into a graph: one node per row module, holding the module's own
+// parameters and buffers.
+func Decode(name string, src []byte, opt Options) (*graph.Graph, error) {
+	b, run, err := build(name, src, opt)
+	if run != nil {
+		defer run.Close()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return b.graph(name, opt.Budget)
+}
+
+func build(name string, src []byte, opt Options) (*built, *pyhost.Run, error) {
+	t, tm := newTorch()
+	run, err := pyhost.Exec(name, src, pyhost.Options{
+		MaxSteps: opt.MaxSteps, Budget: opt.Budget, Dir: opt.Dir,
+		Import: t.importer(tm),
+	})
+	if run == nil {
+		return nil, nil, err
+	}
+	top := err
+	model, entry, err := t.entry(run, src, opt.Entry)
+	if err != nil {
+		if top != nil {
+			return nil, run, top
+		}
+		return nil, run, err
+	}
+	b := &built{model: model, entry: entry}
+	if top != nil {
+		// The model was built; what failed is other top-level code (a
+		// forward call on a tensor the host does not trace yet).
+		b.notes = append(b.notes, fmt.Sprintf("the file's top level stopped (the model is read without it): %v", top))
+	}
+	err = walk(model, func(o *pyhost.Instance, path string) error {
+		m := stateOf(o)
+		owns := false
+		for _, s := range append(append([]slot{}, m.params...), m.buffers...) {
+			owns = owns || s.val != starlark.None
+		}
+		hasChild := false
+		for _, c := range m.children {
+			hasChild = hasChild || c.val != starlark.None
+		}
+		if owns || !hasChild {
+			b.rows = append(b.rows, row{path, o})
+		}
+		return nil
+	})
+	return b, run, err
+}
+
+// importer binds torch and torch.nn to this run's classes, and gives
+// torchvision's model files what they take from torchvision.models._api
+// (WeightsEnum, whose verify(None) is None) so that building a model
+// without weights works; other imports are the host's.
+func (t *torch) importer(tm *pyhost.Module) func(b pyhost.Binding) (starlark.Value, error) {
+	enum := pyhost.NewNative("WeightsEnum", &pyhost.Native{})
+	enum.Set("verify", starlark.NewBuiltin("verify", func(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
+		if len(a) == 0 {
+			return starlark.None, nil
+		}
+		if a[len(a)-1] != starlark.None {
+			return nil, fmt.Errorf("pretrained weights cannot be loaded here: build the model with weights=None")
+		}
+		return starlark.None, nil
+	}))
+	identity := starlark.NewBuiltin("register_model", func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
+		return starlark.NewBuiltin("register_model", func(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
+			if len(a) != 1 {
+				return nil, fmt.Errorf("register_model() decorates one function")
+			}
+			return a[0], nil
+		}), nil
+	})
+	return func(b pyhost.Binding) (starlark.Value, error) {
+		parts := strings.Split(b.Path, ".")
+		if parts[0] == "torch" {
+			var v starlark.Value = tm
+			for _, p := range parts[1:] {
+				h, ok := v.(starlark.HasAttrs)
+				if !ok {
+					return nil, nil
+				}
+				x, err := h.Attr(p)
+				if err != nil || x == nil {
+					return nil, nil
+				}
+				v = x
+			}
+			return v, nil
+		}
+		if strings.HasSuffix(b.Mod, "_api") {
+			switch parts[len(parts)-1] {
+			case "WeightsEnum":
+				return enum, nil
+			case "register_model":
+				return identity, nil
+			}
+		}
+		return nil, nil
+	}
+}
+
+var classRE = regexp.MustCompile(`(?m)^class\s+([A-Za-z_][A-Za-z0-9_]*)`)
+
+// entry finds the model: the entry expression; else the one module the
+// file builds at its top level; else the last nn.Module class of the file
+// whose constructor needs no arguments.
+func (t *torch) entry(run *pyhost.Run, src []byte, expr string) (*pyhost.Instance, string, error) {
+	if expr = strings.TrimSpace(expr); expr != "" {
+		fn, err := starlark.EvalOptions(pyhost.FileOptions, run.Thread, "<entry>", "lambda: "+expr, run.Globals)
+		if err != nil {
+			return nil, "", &format.UsageError{Option: "entry", Err: fmt.Errorf("%s: %v", expr, err)}
+		}
+		v, err := run.Call(fn, nil, nil)
+		if err != nil {
+			return nil, "", err
+		}
+		m, ok := t.isModule(v)
+		if !ok {
+			return nil, "", &format.UsageError{Option: "entry", Err: fmt.Errorf("%s is a %s, not an nn.Module", expr, v.Type())}
+		}
+		return m, expr, nil
+	}
+	// Modules bound at the top level, less those inside another.
+	var tops []string
+	inside := map[*pyhost.Instance]bool{}
+	for _, n := range run.Globals.Keys() {
+		if m, ok := t.isModule(run.Globals[n]); ok {
+			tops = append(tops, n)
+			walk(m, func(o *pyhost.Instance, p string) error {
+				if p != "" {
+					inside[o] = true
+				}
+				return nil
+			})
+		}
+	}
+	var roots []string
+	for _, n := range tops {
+		m, _ := t.isModule(run.Globals[n])
+		if !inside[m] && !contains(roots, run.Globals, m) {
+			roots = append(roots, n)
+		}
+	}
+	switch len(roots) {
+	case 1:
+		m, _ := t.isModule(run.Globals[roots[0]])
+		return m, "the top-level " + roots[0] + " (" + m.Class.Name() + ")", nil
+	case 0:
+	default:
+		sort.Strings(roots)
+		return nil, "", &format.MissingError{What: "which model to read", Option: "entry", Value: roots[0],
+			Err: fmt.Errorf("%s: the file builds several models (%s): say which one is the model", run.Name, strings.Join(roots, ", "))}
+	}
+	// The file's own nn.Module classes, last defined first.
+	var cands []string
+	for _, m := range classRE.FindAllSubmatch(src, -1) {
+		n := string(m[1])
+		c, ok := run.Globals[n].(*pyhost.Class)
+		if !ok || !c.IsSubclass(t.base) || c.Native != nil {
+			continue
+		}
+		cands = append(cands, n)
+	}
+	var noArgs []string
+	for _, n := range cands {
+		if needsNoArgs(run.Globals[n].(*pyhost.Class)) {
+			noArgs = append(noArgs, n)
+		}
+	}
+	if len(noArgs) == 0 {
+		what := "the file defines no nn.Module class"
+		if len(cands) > 0 {
+			what = "every nn.Module class of the file needs constructor arguments (" + strings.Join(cands, ", ") + ")"
+		}
+		return nil, "", &format.MissingError{What: "the expression that builds the model", Option: "entry", Value: "MODEL(...)",
+			Err: fmt.Errorf("%s: no model is built at the top level and %s: say what builds the model", run.Name, what)}
+	}
+	n := noArgs[len(noArgs)-1]
+	v, err := run.Call(run.Globals[n], nil, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	m, ok := t.isModule(v)
+	if !ok {
+		return nil, "", fmt.Errorf("%s: %s() is a %s, not an nn.Module", run.Name, n, v.Type())
+	}
+	return m, n + "(), the last nn.Module class of the file that needs no arguments", nil
+}
+
+func contains(names []string, g starlark.StringDict, m *pyhost.Instance) bool {
+	for _, n := range names {
+		if g[n] == m {
+			return true
+		}
+	}
+	return false
+}
+
+// needsNoArgs reports whether a class of the file can be made with no
+// arguments: its __init__ (or its bases') has defaults for all of them.
+func needsNoArgs(c *pyhost.Class) bool {
+	init, k := c.Lookup("__init__")
+	if init == nil || k.Native != nil {
+		return true
+	}
+	f, ok := init.(*starlark.Function)
+	if !ok {
+		return false
+	}
+	n := f.NumParams()
+	if f.HasKwargs() {
+		n-- // **kwargs, last
+	}
+	if f.HasVarargs() {
+		n-- // *args, before it
+	}
+	for i := 1; i < n; i++ {
+		if f.ParamDefault(i) == nil {
+			return false
+		}
+	}
+	return true
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// graph makes one node per row: the module's own parameters and
+// buffers as parameter values (a tied tensor is one graph.Param, counted
+// at its first row), no known output (the trace will give it), unknown FLOPs.
+func (b *built) graph(name string, bud *budget.Budget) (*graph.Graph, error) {
+	if err := bud.Charge(int64(len(b.rows))*1024, "the graph of the modules"); err != nil {
+		return nil, err
+	}
+	g := &graph.Graph{Name: b.model.Class.Name(), Format: "pytorch", Path: name,
+		Notes: append([]string{"model: " + b.entry, NotTraced}, b.notes...)}
+	params := map[*Tensor]*graph.Param{}
+	names := map[string]bool{}
+	for _, r := range b.rows {
+		m := stateOf(r.o)
+		var ins []*graph.Value
+		for i, list := range [][]slot{m.params, m.buffers} {
+			for _, s := range list {
+				x, ok := s.val.(*Tensor)
+				if !ok {
+					continue
+				}
+				full := s.name
+				if r.path != "" {
+					full = r.path + "." + s.name
+				}
+				if !x.Known {
+					return nil, &graph.Error{Pos: m.pos, Layer: r.path, Msg: fmt.Sprintf("%s %s (%s): its shape is unknown (made from %s), so it cannot be counted", kindOf(i), full, r.o.Class.Name(), x.Desc)}
+				}
+				p := params[x]
+				dt := graph.Float32
+				if s.name == "num_batches_tracked" && i == 1 {
+					dt = graph.Int64
+				}
+				if p == nil {
+					p = &graph.Param{Name: full, Role: s.name, Shape: graph.S(x.Shape...), DType: dt, Trainable: i == 0 && x.Grad}
+					params[x] = p
+				}
+				ins = append(ins, &graph.Value{Name: full, Shape: p.Shape, DType: dt, Param: p})
+			}
+		}
+		n := r.path
+		if n == "" || names[n] {
+			n = r.o.Class.Name()
+			for names[n] {
+				n += "'"
+			}
+		}
+		names[n] = true
+		g.NewNode(n, r.o.Class.Name(), op.Weights{}, ins, 0, m.pos)
+	}
+	return g, nil
+}
+
+func kindOf(i int) string {
+	if i == 0 {
+		return "parameter"
+	}
+	return "buffer"
+}

@@ -1,0 +1,48 @@
+package torchcode
+
+import (
+	"context"
+	"regexp"
+	"strings"
+
+	"github.com/layerinfo/layerinfo/format"
+	"github.com/layerinfo/layerinfo/graph"
+)
+
+// Format is PyTorch model code as a format.Format, with its Options
+// (Entry, InputShapes; the zero value finds the model itself). The
+// directory and the budget come with the input.
+type Format struct{ Options Options }
+
+var _ format.Format = Format{}
+
+func (Format) Name() string { return "pytorch" }
+func (Format) Doc() string {
+	return "PyTorch model code (.py importing torch.nn): modules and their parameters and buffers, exactly; shapes and FLOPs not yet"
+}
+
+// importsTorch matches `import torch`, `import torch.nn as nn`,
+// `from torch import nn`, `from torch.nn import …` at a line's start.
+var importsTorch = regexp.MustCompile(`(?m)^[ \t]*(import[ \t]+torch\b|from[ \t]+torch(\.[A-Za-z_.]+)?[ \t]+import\b)`)
+
+// Sniff: a .py file that imports torch is likely; nothing else is this
+// format's (a Lasagne file never imports torch).
+func (Format) Sniff(name string, head []byte) format.Sure {
+	if strings.HasSuffix(name, ".py") && importsTorch.Match(head) {
+		return format.Likely
+	}
+	return format.No
+}
+
+func (f Format) Decode(ctx context.Context, in format.Input) (*graph.Graph, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	src, err := in.Text()
+	if err != nil {
+		return nil, err
+	}
+	opt := f.Options
+	opt.Dir, opt.Budget = in.Dir, in.Budget
+	return Decode(in.Name, src, opt)
+}

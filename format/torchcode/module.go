@@ -1,0 +1,364 @@
+package torchcode
+
+import (
+	"fmt"
+	"slices"
+
+	"go.starlark.net/starlark"
+
+	"github.com/layerinfo/layerinfo/graph"
+	"github.com/layerinfo/layerinfo/internal/pyhost"
+)
+
+// slot is a name a module registered: a parameter, a buffer or a child
+// module, in the order PyTorch keeps (_parameters, _buffers, _modules).
+type slot struct {
+	name string
+	val  starlark.Value // *Tensor, *pyhost.Instance, or None
+}
+
+// module is the state of an nn.Module instance.
+type module struct {
+	params, buffers, children []slot
+	args                      starlark.Tuple // a torch.nn class's constructor arguments (to copy it)
+	kw                        []starlark.Tuple
+	pos                       graph.Pos // where it was made
+	leaf                      bool      // a torch.nn layer, made again from args to copy it
+}
+
+func (m *module) find(list []slot, name string) int {
+	return slices.IndexFunc(list, func(s slot) bool { return s.name == name })
+}
+
+func set(list *[]slot, name string, v starlark.Value) {
+	for i := range *list {
+		if (*list)[i].name == name {
+			(*list)[i].val = v
+			return
+		}
+	}
+	*list = append(*list, slot{name, v})
+}
+
+func drop(list *[]slot, name string) {
+	*list = slices.DeleteFunc(*list, func(s slot) bool { return s.name == name })
+}
+
+// torch is one run's torch.nn: the classes and what they made.
+type torch struct {
+	classes map[string]*pyhost.Class
+	base    *pyhost.Class // nn.Module
+	made    []*pyhost.Instance
+	files   map[string]bool // the script and its modules, for positions
+}
+
+func stateOf(o *pyhost.Instance) *module {
+	m, _ := o.State.(*module)
+	return m
+}
+
+// isModule reports whether v is an nn.Module.
+func (t *torch) isModule(v starlark.Value) (*pyhost.Instance, bool) {
+	o, ok := v.(*pyhost.Instance)
+	if !ok || stateOf(o) == nil {
+		return nil, false
+	}
+	return o, true
+}
+
+// where is the innermost position of the file (or its modules) on the
+// thread's stack: where a module is made.
+func where(th *starlark.Thread) graph.Pos {
+	cs := th.CallStack()
+	for i := len(cs) - 1; i >= 0; i-- {
+		p := cs[i].Pos
+		if p.Filename() != "<builtin>" && p.Line > 0 {
+			return graph.Pos{File: p.Filename(), Line: int(p.Line), Col: int(p.Col)}
+		}
+	}
+	return graph.Pos{}
+}
+
+// setAttr is nn.Module.__setattr__: a Parameter registers as a parameter,
+// a module as a child, a tensor assigned to a buffer's name replaces it,
+// None clears what the name held.
+func (t *torch) setAttr(o *pyhost.Instance, name string, v starlark.Value) error {
+	m := stateOf(o)
+	if x, ok := v.(*Tensor); ok && x.Param {
+		drop(&m.buffers, name)
+		drop(&m.children, name)
+		set(&m.params, name, v)
+		return nil
+	}
+	if _, ok := t.isModule(v); ok {
+		drop(&m.params, name)
+		drop(&m.buffers, name)
+		set(&m.children, name, v)
+		return nil
+	}
+	switch {
+	case m.find(m.params, name) >= 0:
+		if v != starlark.None {
+			return fmt.Errorf("cannot assign %s as parameter '%s' (torch.nn.Parameter or None expected)", v.Type(), name)
+		}
+		set(&m.params, name, v)
+	case m.find(m.buffers, name) >= 0:
+		if _, ok := v.(*Tensor); ok || v == starlark.None {
+			set(&m.buffers, name, v)
+		} else if _, ok := v.(*pyhost.Opaque); ok {
+			set(&m.buffers, name, &Tensor{Desc: "self." + name})
+		} else {
+			return fmt.Errorf("cannot assign %s as buffer '%s' (torch.Tensor or None expected)", v.Type(), name)
+		}
+	case m.find(m.children, name) >= 0:
+		if v != starlark.None {
+			return fmt.Errorf("cannot assign %s as child module '%s' (torch.nn.Module or None expected)", v.Type(), name)
+		}
+		set(&m.children, name, v)
+	}
+	return nil
+}
+
+// walk visits the module tree as named_modules() does: depth first,
+// children in registration order, each module once (at its first path).
+func walk(root *pyhost.Instance, visit func(o *pyhost.Instance, path string) error) error {
+	seen := map[*pyhost.Instance]bool{}
+	var rec func(o *pyhost.Instance, path string, depth int) error
+	rec = func(o *pyhost.Instance, path string, depth int) error {
+		if seen[o] {
+			return nil
+		}
+		if depth > 1000 {
+			return fmt.Errorf("the module tree is more than 1000 deep")
+		}
+		seen[o] = true
+		if err := visit(o, path); err != nil {
+			return err
+		}
+		for _, c := range stateOf(o).children {
+			x, ok := c.val.(*pyhost.Instance)
+			if !ok {
+				continue
+			}
+			p := c.name
+			if path != "" {
+				p = path + "." + c.name
+			}
+			if err := rec(x, p, depth+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return rec(root, "", 0)
+}
+
+// tensors are the parameters (and buffers) of the tree, each once, as
+// named_parameters() (named_buffers()) lists them.
+func tensors(root *pyhost.Instance, buffers bool) []slot {
+	var out []slot
+	seen := map[*Tensor]bool{}
+	walk(root, func(o *pyhost.Instance, path string) error {
+		list := stateOf(o).params
+		if buffers {
+			list = stateOf(o).buffers
+		}
+		for _, s := range list {
+			x, ok := s.val.(*Tensor)
+			if !ok || seen[x] {
+				continue
+			}
+			seen[x] = true
+			n := s.name
+			if path != "" {
+				n = path + "." + n
+			}
+			out = append(out, slot{n, x})
+		}
+		return nil
+	})
+	return out
+}
+
+func list(vs []starlark.Value) *starlark.List { return starlark.NewList(vs) }
+
+// newBase is nn.Module.
+func (t *torch) newBase() *pyhost.Class {
+	modules := func(named bool) pyhost.Method {
+		return func(_ *starlark.Thread, o *pyhost.Instance, _ starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
+			var out []starlark.Value
+			err := walk(o, func(m *pyhost.Instance, p string) error {
+				if named {
+					out = append(out, starlark.Tuple{starlark.String(p), m})
+				} else {
+					out = append(out, m)
+				}
+				return nil
+			})
+			return list(out), err
+		}
+	}
+	children := func(named bool) pyhost.Method {
+		return func(_ *starlark.Thread, o *pyhost.Instance, _ starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
+			var out []starlark.Value
+			seen := map[starlark.Value]bool{}
+			for _, c := range stateOf(o).children {
+				if c.val == starlark.None || seen[c.val] {
+					continue
+				}
+				seen[c.val] = true
+				if named {
+					out = append(out, starlark.Tuple{starlark.String(c.name), c.val})
+				} else {
+					out = append(out, c.val)
+				}
+			}
+			return list(out), nil
+		}
+	}
+	tensorList := func(buffers, named bool) pyhost.Method {
+		return func(_ *starlark.Thread, o *pyhost.Instance, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+			var out []starlark.Value
+			for _, s := range tensors(o, buffers) {
+				if named {
+					out = append(out, starlark.Tuple{starlark.String(s.name), s.val})
+				} else {
+					out = append(out, s.val)
+				}
+			}
+			return list(out), nil
+		}
+	}
+	self := func(_ *starlark.Thread, o *pyhost.Instance, _ starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
+		return o, nil
+	}
+	none := func(*starlark.Thread, *pyhost.Instance, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
+		return starlark.None, nil
+	}
+	register := func(kind string) pyhost.Method {
+		return func(_ *starlark.Thread, o *pyhost.Instance, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+			var name string
+			var v starlark.Value = starlark.None
+			var persistent starlark.Value = starlark.True
+			params := []any{"name", &name, "tensor?", &v}
+			if kind == "parameter" {
+				params = []any{"name", &name, "param?", &v}
+			} else if kind == "module" {
+				params = []any{"name", &name, "module?", &v}
+			} else {
+				params = append(params, "persistent?", &persistent)
+			}
+			if err := starlark.UnpackArgs("register_"+kind, a, kw, params...); err != nil {
+				return nil, err
+			}
+			m := stateOf(o)
+			switch kind {
+			case "buffer":
+				if _, ok := v.(*Tensor); !ok && v != starlark.None {
+					v = &Tensor{Desc: "buffer " + name}
+				}
+				set(&m.buffers, name, v)
+				o.Store(name, v)
+				return starlark.None, nil
+			case "parameter":
+				if x, ok := v.(*Tensor); ok && !x.Param {
+					return nil, fmt.Errorf("cannot assign %s object to parameter '%s' (torch.nn.Parameter or None required)", v.Type(), name)
+				}
+			}
+			return starlark.None, o.SetField(name, v)
+		}
+	}
+	n := &pyhost.Native{
+		New: func(o *pyhost.Instance) { o.State = &module{} },
+		Init: func(th *starlark.Thread, o *pyhost.Instance, _ starlark.Tuple, _ []starlark.Tuple) error {
+			stateOf(o).pos = where(th)
+			t.made = append(t.made, o)
+			return nil
+		},
+		SetAttr: func(o *pyhost.Instance, name string, v starlark.Value) error { return t.setAttr(o, name, v) },
+		// module(x) runs forward; a torch.nn layer's forward is not
+		// modelled yet, so its result is a tensor of unknown shape.
+		Call: func(th *starlark.Thread, o *pyhost.Instance, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+			if stateOf(o).leaf {
+				return &Tensor{Desc: o.Class.Name() + "(…)"}, nil
+			}
+			f, err := o.Attr("forward")
+			if err != nil {
+				return nil, err
+			}
+			return starlark.Call(th, f, a, kw)
+		},
+		GetAttr: func(o *pyhost.Instance, name string) (starlark.Value, error) {
+			if name == "training" {
+				return starlark.False, nil
+			}
+			return nil, nil
+		},
+		Methods: map[string]pyhost.Method{
+			"modules":            modules(false),
+			"named_modules":      modules(true),
+			"children":           children(false),
+			"named_children":     children(true),
+			"parameters":         tensorList(false, false),
+			"named_parameters":   tensorList(false, true),
+			"buffers":            tensorList(true, false),
+			"named_buffers":      tensorList(true, true),
+			"register_buffer":    register("buffer"),
+			"register_parameter": register("parameter"),
+			"add_module":         register("module"),
+			"register_module":    register("module"),
+			"to":                 self,
+			"cuda":               self,
+			"cpu":                self,
+			"float":              self,
+			"double":             self,
+			"half":               self,
+			"train":              self,
+			"eval":               self,
+			"requires_grad_":     self,
+			"zero_grad":          none,
+			"load_state_dict":    none,
+			"share_memory":       self,
+			"reset_parameters":   none,
+			"_reset_parameters":  none,
+			"_init_weights":      none,
+			"extra_repr": func(*starlark.Thread, *pyhost.Instance, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
+				return starlark.String(""), nil
+			},
+			"apply": func(th *starlark.Thread, o *pyhost.Instance, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+				var fn starlark.Value
+				if err := starlark.UnpackPositionalArgs("apply", a, kw, 1, &fn); err != nil {
+					return nil, err
+				}
+				// Module.apply: children first, then the module itself.
+				var order []*pyhost.Instance
+				var rec func(m *pyhost.Instance, depth int) error
+				rec = func(m *pyhost.Instance, depth int) error {
+					if depth > 1000 {
+						return fmt.Errorf("the module tree is more than 1000 deep")
+					}
+					for _, c := range stateOf(m).children {
+						if x, ok := c.val.(*pyhost.Instance); ok {
+							if err := rec(x, depth+1); err != nil {
+								return err
+							}
+						}
+					}
+					order = append(order, m)
+					return nil
+				}
+				if err := rec(o, 0); err != nil {
+					return nil, err
+				}
+				for _, m := range order {
+					if _, err := starlark.Call(th, fn, starlark.Tuple{m}, nil); err != nil {
+						return nil, err
+					}
+				}
+				return o, nil
+			},
+		},
+	}
+	t.base = pyhost.NewNative("Module", n)
+	return t.base
+}

@@ -1,0 +1,327 @@
+package torchcode
+
+import (
+	"fmt"
+	"strings"
+
+	"go.starlark.net/starlark"
+
+	"github.com/layerinfo/layerinfo/internal/pyhost"
+	"github.com/layerinfo/layerinfo/internal/spell"
+)
+
+// newTorch makes one run's torch: nn.Module, the containers and the
+// torch.nn layers, and the torch module that holds them.
+func newTorch() (*torch, *pyhost.Module) {
+	t := &torch{classes: map[string]*pyhost.Class{}}
+	nn := &pyhost.Module{Name: "torch.nn", Members: starlark.StringDict{
+		"Module":     t.newBase(),
+		"init":       &pyhost.Module{Name: "torch.nn.init", Open: true},
+		"functional": &pyhost.Module{Name: "torch.nn.functional", Open: true},
+		"utils":      &pyhost.Module{Name: "torch.nn.utils", Open: true},
+		"Parameter":  starlark.NewBuiltin("Parameter", parameter),
+	}}
+	nn.Members["parameter"] = &pyhost.Module{Name: "torch.nn.parameter", Members: starlark.StringDict{"Parameter": nn.Members["Parameter"]}}
+	t.classes["Module"] = t.base
+	for name, l := range layers {
+		if name == "NonDynamicallyQuantizableLinear" {
+			continue
+		}
+		t.classes[name] = t.leaf(name, l, t.base)
+	}
+	t.classes["NonDynamicallyQuantizableLinear"] = t.leaf("NonDynamicallyQuantizableLinear", layers["NonDynamicallyQuantizableLinear"], t.classes["Linear"])
+	for _, name := range plain {
+		t.classes[name] = t.leaf(name, layer{}, t.base)
+	}
+	for _, name := range []string{"Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"} {
+		t.classes[name] = t.container(name)
+	}
+	known := make([]string, 0, len(t.classes))
+	for name, c := range t.classes {
+		nn.Members[name] = c
+		known = append(known, name)
+	}
+	// A torch.nn class layerinfo does not model is an error where it is
+	// made, not a module silently left out of the count.
+	unknown := func(name string) starlark.Value {
+		return starlark.NewBuiltin("torch.nn."+name, func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
+			msg := fmt.Sprintf("torch.nn.%s is not supported yet: its parameters cannot be counted", name)
+			if s := spell.Nearest(name, known); s != "" {
+				msg += fmt.Sprintf(" (did you mean nn.%s?)", s)
+			}
+			return nil, fmt.Errorf("%s", msg)
+		})
+	}
+	nnMod := &lazyModule{Module: nn, missing: unknown}
+	tm := &pyhost.Module{Name: "torch", Open: true, Members: starlark.StringDict{"nn": nnMod}}
+	for _, f := range []string{"zeros", "ones", "empty", "randn", "rand", "randint", "full", "eye", "arange", "tensor", "as_tensor",
+		"zeros_like", "ones_like", "empty_like", "randn_like", "rand_like", "full_like",
+		"Tensor", "FloatTensor", "LongTensor", "DoubleTensor", "HalfTensor", "IntTensor", "BoolTensor"} {
+		tm.Members[f] = newTensor(f)
+	}
+	return t, tm
+}
+
+// lazyModule is torch.nn: its members, and for a capitalised name it does
+// not have (a class), a constructor that fails; other names (functions,
+// submodules) are placeholders.
+type lazyModule struct {
+	*pyhost.Module
+	missing func(name string) starlark.Value
+}
+
+func (m *lazyModule) Attr(name string) (starlark.Value, error) {
+	if v, ok := m.Members[name]; ok {
+		return v, nil
+	}
+	if name != "" && name[0] >= 'A' && name[0] <= 'Z' {
+		return m.missing(name), nil
+	}
+	return &pyhost.Opaque{Desc: "torch.nn." + name}, nil
+}
+
+func (m *lazyModule) AttrNames() []string { return m.Module.AttrNames() }
+
+// parameter is nn.Parameter(data, requires_grad=True): a new parameter
+// tensor of data's shape.
+func parameter(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	var data starlark.Value = starlark.None
+	var grad starlark.Value = starlark.True
+	if err := starlark.UnpackArgs("Parameter", a, kw, "data?", &data, "requires_grad?", &grad); err != nil {
+		return nil, err
+	}
+	p := &Tensor{Param: true, Grad: bool(grad.Truth()), Desc: "nn.Parameter(…)"}
+	switch x := data.(type) {
+	case *Tensor:
+		p.Shape, p.Known, p.Desc = x.Shape, x.Known, "nn.Parameter("+x.Desc+")"
+	case starlark.NoneType:
+		p.Shape, p.Known = []int64{0}, true
+	}
+	return p, nil
+}
+
+// leaf is a torch.nn class: its constructor binds the arguments to the
+// signature and registers what l builds.
+func (t *torch) leaf(name string, l layer, base *pyhost.Class) *pyhost.Class {
+	return pyhost.NewNative(name, &pyhost.Native{
+		Init: func(th *starlark.Thread, o *pyhost.Instance, a starlark.Tuple, kw []starlark.Tuple) error {
+			m := stateOf(o)
+			m.args, m.kw, m.pos, m.leaf = a, kw, where(th), true
+			t.made = append(t.made, o)
+			if l.build == nil {
+				return nil
+			}
+			bound, err := bindArgs(name, l.sig, a, kw)
+			if err != nil {
+				return err
+			}
+			b := &builder{th: th, o: o, t: t}
+			if err := l.build(b, bound); err != nil {
+				if !strings.HasPrefix(err.Error(), name) {
+					err = fmt.Errorf("%s: %w", name, err)
+				}
+				return err
+			}
+			return nil
+		},
+	}, base)
+}
+
+// container is Sequential, ModuleList, ModuleDict, ParameterList or
+// ParameterDict: entries named "0", "1", … or by their keys.
+func (t *torch) container(name string) *pyhost.Class {
+	params := strings.HasPrefix(name, "Parameter")
+	add := func(o *pyhost.Instance, key string, v starlark.Value) error {
+		if params {
+			x, ok := v.(*Tensor)
+			if !ok {
+				x = &Tensor{Desc: name + "[" + key + "]"}
+			}
+			if !x.Param {
+				x = &Tensor{Shape: x.Shape, Known: x.Known, Param: true, Grad: true, Desc: x.Desc}
+			}
+			return o.SetField(key, x)
+		}
+		if _, ok := t.isModule(v); !ok && v != starlark.None {
+			return fmt.Errorf("%s: %s is not a Module subclass", name, v.Type())
+		}
+		return o.SetField(key, v)
+	}
+	entries := func(o *pyhost.Instance) []slot {
+		if params {
+			return stateOf(o).params
+		}
+		return stateOf(o).children
+	}
+	addAll := func(o *pyhost.Instance, v starlark.Value) error {
+		switch x := v.(type) {
+		case *starlark.Dict:
+			for _, kv := range x.Items() {
+				k, ok := starlark.AsString(kv[0])
+				if !ok {
+					return fmt.Errorf("%s: a key must be a string, not %s", name, kv[0].Type())
+				}
+				if err := add(o, k, kv[1]); err != nil {
+					return err
+				}
+			}
+			return nil
+		case starlark.Iterable:
+			it := x.Iterate()
+			defer it.Done()
+			var e starlark.Value
+			for it.Next(&e) {
+				if pair, ok := e.(starlark.Tuple); ok && len(pair) == 2 && strings.HasSuffix(name, "Dict") {
+					k, _ := starlark.AsString(pair[0])
+					if err := add(o, k, pair[1]); err != nil {
+						return err
+					}
+					continue
+				}
+				if err := add(o, fmt.Sprint(len(entries(o))), e); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		return fmt.Errorf("%s: %s is not iterable", name, v.Type())
+	}
+	method := func(f func(o *pyhost.Instance, a starlark.Tuple) (starlark.Value, error)) pyhost.Method {
+		return func(_ *starlark.Thread, o *pyhost.Instance, a starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
+			return f(o, a)
+		}
+	}
+	pairs := func(part int) pyhost.Method {
+		return method(func(o *pyhost.Instance, _ starlark.Tuple) (starlark.Value, error) {
+			var out []starlark.Value
+			for _, s := range entries(o) {
+				switch part {
+				case 0:
+					out = append(out, starlark.String(s.name))
+				case 1:
+					out = append(out, s.val)
+				default:
+					out = append(out, starlark.Tuple{starlark.String(s.name), s.val})
+				}
+			}
+			return list(out), nil
+		})
+	}
+	call := func(th *starlark.Thread, o *pyhost.Instance, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+		if name != "Sequential" {
+			return nil, fmt.Errorf("%s is not callable (it has no forward)", name)
+		}
+		if len(a) != 1 || len(kw) > 0 {
+			return nil, fmt.Errorf("Sequential.forward takes one input")
+		}
+		x := a[0]
+		for _, s := range entries(o) {
+			if s.val == starlark.None {
+				continue
+			}
+			var err error
+			if x, err = starlark.Call(th, s.val, starlark.Tuple{x}, nil); err != nil {
+				return nil, err
+			}
+		}
+		return x, nil
+	}
+	return pyhost.NewNative(name, &pyhost.Native{
+		Call: call,
+		Init: func(th *starlark.Thread, o *pyhost.Instance, a starlark.Tuple, kw []starlark.Tuple) error {
+			stateOf(o).pos = where(th)
+			t.made = append(t.made, o)
+			if len(kw) > 0 {
+				return fmt.Errorf("%s() takes no keyword arguments", name)
+			}
+			if name == "Sequential" {
+				if len(a) == 1 {
+					if d, ok := a[0].(*starlark.Dict); ok {
+						return addAll(o, d)
+					}
+				}
+				for _, m := range a {
+					if err := add(o, fmt.Sprint(len(entries(o))), m); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+			if len(a) > 1 {
+				return fmt.Errorf("%s() takes at most one argument (%d given)", name, len(a))
+			}
+			if len(a) == 1 && a[0] != starlark.None {
+				return addAll(o, a[0])
+			}
+			return nil
+		},
+		Methods: map[string]pyhost.Method{
+			"append": method(func(o *pyhost.Instance, a starlark.Tuple) (starlark.Value, error) {
+				if len(a) != 1 {
+					return nil, fmt.Errorf("%s.append takes one argument", name)
+				}
+				return o, add(o, fmt.Sprint(len(entries(o))), a[0])
+			}),
+			"extend": method(func(o *pyhost.Instance, a starlark.Tuple) (starlark.Value, error) {
+				if len(a) != 1 {
+					return nil, fmt.Errorf("%s.extend takes one argument", name)
+				}
+				return o, addAll(o, a[0])
+			}),
+			"update": method(func(o *pyhost.Instance, a starlark.Tuple) (starlark.Value, error) {
+				if len(a) != 1 {
+					return nil, fmt.Errorf("%s.update takes one argument", name)
+				}
+				return starlark.None, addAll(o, a[0])
+			}),
+			"keys":   pairs(0),
+			"values": pairs(1),
+			"items":  pairs(2),
+		},
+	}, t.base)
+}
+
+// deepcopy is copy.deepcopy of a module made of torch.nn classes (what
+// TransformerEncoder does with its layer): each leaf made again with its
+// arguments, containers with copies of their entries; fresh tensors.
+func (t *torch) deepcopy(th *starlark.Thread, o *pyhost.Instance) (*pyhost.Instance, error) {
+	c := o.Class
+	if _, ok := t.classes[c.Name()]; !ok || t.classes[c.Name()] != c {
+		return nil, fmt.Errorf("copying a module of class %s (not a torch.nn class) is not supported yet", c.Name())
+	}
+	m := stateOf(o)
+	if m.leaf {
+		v, err := starlark.Call(th, c, m.args, m.kw)
+		if err != nil {
+			return nil, err
+		}
+		return v.(*pyhost.Instance), nil
+	}
+	v, err := starlark.Call(th, c, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	n := v.(*pyhost.Instance)
+	for _, s := range m.children {
+		x := s.val
+		if ch, ok := x.(*pyhost.Instance); ok {
+			if x, err = t.deepcopy(th, ch); err != nil {
+				return nil, err
+			}
+		}
+		if err := n.SetField(s.name, x); err != nil {
+			return nil, err
+		}
+	}
+	for _, s := range m.params {
+		x := s.val
+		if p, ok := x.(*Tensor); ok {
+			cp := *p
+			x = &cp
+		}
+		if err := n.SetField(s.name, x); err != nil {
+			return nil, err
+		}
+	}
+	return n, nil
+}
