@@ -82,6 +82,9 @@ func build(name string, src []byte, opt Options) (*built, *pyhost.Run, error) {
 		return nil, run, err
 	}
 	b := &built{model: model, entry: entry}
+	for _, sk := range run.Skipped {
+		b.notes = append(b.notes, sk+" (a module it would have made is not counted)")
+	}
 	if top != nil {
 		// The model was built; what failed is other top-level code (a
 		// forward call on a tensor the host does not trace yet).
@@ -157,6 +160,8 @@ func (t *torch) importer(tm *pyhost.Module) func(b pyhost.Binding) (starlark.Val
 	}
 }
 
+var noArgFuncs = regexp.MustCompile(`(?m)^def\s+([A-Za-z_][A-Za-z0-9_]*)\(\s*\)`)
+
 var classRE = regexp.MustCompile(`(?m)^class\s+([A-Za-z_][A-Za-z0-9_]*)`)
 
 // entry finds the model: the entry expression; else the one module the
@@ -219,16 +224,32 @@ func (t *torch) entry(run *pyhost.Run, src []byte, expr string) (*pyhost.Instanc
 		}
 		cands = append(cands, n)
 	}
+	// A class another class of the file uses is a part (a block), not
+	// the model.
+	parts := usedInClasses(src, cands)
 	var noArgs []string
 	for _, n := range cands {
-		if needsNoArgs(run.Globals[n].(*pyhost.Class)) {
+		if !parts[n] && needsNoArgs(run.Globals[n].(*pyhost.Class)) {
 			noArgs = append(noArgs, n)
 		}
 	}
 	if len(noArgs) == 0 {
 		what := "the file defines no nn.Module class"
-		if len(cands) > 0 {
-			what = "every nn.Module class of the file needs constructor arguments (" + strings.Join(cands, ", ") + ")"
+		var roots []string
+		for _, n := range cands {
+			if !parts[n] {
+				roots = append(roots, n)
+			}
+		}
+		if len(roots) > 0 {
+			what = "its nn.Module classes that no other class uses need constructor arguments (" + strings.Join(roots, ", ") + ")"
+		}
+		if fns := noArgFuncs.FindAllSubmatch(src, 20); len(fns) > 0 {
+			var names []string
+			for _, f := range fns {
+				names = append(names, string(f[1])+"()")
+			}
+			what += "; functions of the file that take no arguments: " + strings.Join(names, ", ")
 		}
 		return nil, "", &format.MissingError{What: "the expression that builds the model", Option: "entry", Value: "MODEL(...)",
 			Err: fmt.Errorf("%s: no model is built at the top level and %s: say what builds the model", run.Name, what)}
@@ -243,6 +264,43 @@ func (t *torch) entry(run *pyhost.Run, src []byte, expr string) (*pyhost.Instanc
 		return nil, "", fmt.Errorf("%s: %s() is a %s, not an nn.Module", run.Name, n, v.Type())
 	}
 	return m, n + "(), the last nn.Module class of the file that needs no arguments", nil
+}
+
+// usedInClasses are the names among cands that appear in the body of
+// another top-level class of src.
+func usedInClasses(src []byte, cands []string) map[string]bool {
+	lines := strings.Split(string(src), "\n")
+	type body struct {
+		name string
+		text string
+	}
+	var bodies []body
+	for i := 0; i < len(lines); i++ {
+		m := classRE.FindStringSubmatch(lines[i])
+		if m == nil {
+			continue
+		}
+		j := i + 1
+		for j < len(lines) {
+			l := lines[j]
+			if t := strings.TrimSpace(l); t != "" && !strings.HasPrefix(t, "#") && l[0] != ' ' && l[0] != '\t' {
+				break
+			}
+			j++
+		}
+		bodies = append(bodies, body{m[1], strings.Join(lines[i+1:j], "\n")})
+		i = j - 1
+	}
+	used := map[string]bool{}
+	for _, n := range cands {
+		re := regexp.MustCompile(`\b` + regexp.QuoteMeta(n) + `\b`)
+		for _, b := range bodies {
+			if b.name != n && re.MatchString(b.text) {
+				used[n] = true
+			}
+		}
+	}
+	return used
 }
 
 func contains(names []string, g starlark.StringDict, m *pyhost.Instance) bool {

@@ -307,21 +307,46 @@ func (t *torch) newBase() *pyhost.Class {
 			"register_parameter": register("parameter"),
 			"add_module":         register("module"),
 			"register_module":    register("module"),
-			"to":                 self,
-			"cuda":               self,
-			"cpu":                self,
-			"float":              self,
-			"double":             self,
-			"half":               self,
-			"train":              self,
-			"eval":               self,
-			"requires_grad_":     self,
-			"zero_grad":          none,
-			"load_state_dict":    none,
-			"share_memory":       self,
-			"reset_parameters":   none,
-			"_reset_parameters":  none,
-			"_init_weights":      none,
+			"__setattr__": func(_ *starlark.Thread, o *pyhost.Instance, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+				var name string
+				var v starlark.Value
+				if err := starlark.UnpackPositionalArgs("__setattr__", a, kw, 2, &name, &v); err != nil {
+					return nil, err
+				}
+				return starlark.None, o.SetField(name, v)
+			},
+			"get_submodule": func(_ *starlark.Thread, o *pyhost.Instance, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+				var target string
+				if err := starlark.UnpackPositionalArgs("get_submodule", a, kw, 1, &target); err != nil {
+					return nil, err
+				}
+				var found starlark.Value
+				walk(o, func(m *pyhost.Instance, p string) error {
+					if p == target && found == nil {
+						found = m
+					}
+					return nil
+				})
+				if found == nil {
+					return nil, fmt.Errorf("%s has no submodule %q", o.Class.Name(), target)
+				}
+				return found, nil
+			},
+			"to":                self,
+			"cuda":              self,
+			"cpu":               self,
+			"float":             self,
+			"double":            self,
+			"half":              self,
+			"train":             self,
+			"eval":              self,
+			"requires_grad_":    self,
+			"zero_grad":         none,
+			"load_state_dict":   none,
+			"share_memory":      self,
+			"reset_parameters":  none,
+			"_reset_parameters": none,
+			"_init_weights":     none,
 			"extra_repr": func(*starlark.Thread, *pyhost.Instance, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
 				return starlark.String(""), nil
 			},

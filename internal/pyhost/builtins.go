@@ -75,6 +75,21 @@ func Builtins() starlark.StringDict {
 			}
 			return &Opaque{Desc: "abs(…)"}, nil
 		}),
+		// a @ b (rewriteMatmul): the left operand's __matmul__ when it
+		// has one (a front-end's tensor), else a placeholder.
+		"__matmul__": starlark.NewBuiltin("__matmul__", func(th *starlark.Thread, fn *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+			if len(a) != 2 {
+				return nil, fmt.Errorf("@ takes two operands")
+			}
+			if h, ok := a[0].(starlark.HasAttrs); ok {
+				if m, err := h.Attr("__matmul__"); err == nil && m != nil {
+					if _, callable := m.(starlark.Callable); callable {
+						return starlark.Call(th, m, a[1:], nil)
+					}
+				}
+			}
+			return &Opaque{Desc: a[0].String() + " @ " + a[1].String()}, nil
+		}),
 		"pow": starlark.NewBuiltin("pow", func(th *starlark.Thread, fn *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			if len(a) != 2 {
 				return nil, fmt.Errorf("pow takes two arguments")

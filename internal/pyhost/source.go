@@ -414,6 +414,9 @@ func Prepare(src string, opt PrepareOptions) *Source {
 		if strings.Contains(l, "**") {
 			phys[i] = rewritePow(l)
 		}
+		if strings.Contains(phys[i], "@") && !strings.HasPrefix(strings.TrimSpace(phys[i]), "@") {
+			phys[i] = rewriteMatmul(phys[i])
+		}
 	}
 	s.Text = rewriteExprs(rewriteLambdaTuples(rewriteOutsideStrings(rewriteStrings(strings.Join(phys, "\n")))))
 	return s
@@ -844,12 +847,21 @@ func (s *Source) SkipStmt(line int) (first int, text string, ok bool) {
 // rewritePow turns the binary ** operator, which Starlark lacks, into
 // pow(a, b) where the operands are simple (names, numbers, calls,
 // subscripts, parenthesized expressions); **kwargs unpacking is left alone.
-func rewritePow(line string) string {
+func rewritePow(line string) string { return rewriteBinary(line, "**", "pow") }
+
+// rewriteMatmul turns the binary @ operator (matrix product), which
+// Starlark lacks, into __matmul__(a, b), as rewritePow does **; a
+// decorator (nothing before its @) and @= are left alone.
+func rewriteMatmul(line string) string { return rewriteBinary(line, "@", "__matmul__") }
+
+// rewriteBinary rewrites a op b into fn(a, b) where the operands are
+// simple; an op with no operand before it is not binary and is left.
+func rewriteBinary(line, op, fn string) string {
 	// At most 20 rewrites, each O(len(line)); unpackings are passed over
 	// in one scan from where the last one was (linear: f(**a, **a, …)).
 	from := 0
 	for guard := 0; guard < 20; {
-		k := indexOutsideStrings(line[from:], "**")
+		k := indexOutsideStrings(line[from:], op)
 		if k < 0 {
 			return line
 		}
@@ -858,14 +870,15 @@ func rewritePow(line string) string {
 		for l >= 0 && line[l] == ' ' {
 			l--
 		}
-		if l < 0 || !(IsIdent(line[l]) || line[l] == ')' || line[l] == ']' || line[l] == '.') {
-			// unpacking (f(**kw), {**d}): look further along the line
-			from = i + 2
+		if l < 0 || !(IsIdent(line[l]) || line[l] == ')' || line[l] == ']' || line[l] == '.') || strings.HasPrefix(line[i+len(op):], "=") {
+			// unpacking (f(**kw), {**d}), a decorator, an in-place
+			// operator: look further along the line
+			from = i + len(op)
 			continue
 		}
 		guard++
 		ls := operandStart(line, l)
-		r := i + 2
+		r := i + len(op)
 		for r < len(line) && line[r] == ' ' {
 			r++
 		}
@@ -873,7 +886,7 @@ func rewritePow(line string) string {
 		if ls < 0 || re <= r {
 			return line
 		}
-		line = line[:ls] + "pow(" + line[ls:l+1] + ", " + line[r:re] + ")" + line[re:]
+		line = line[:ls] + fn + "(" + line[ls:l+1] + ", " + line[r:re] + ")" + line[re:]
 		from = 0
 	}
 	return line
