@@ -87,6 +87,9 @@ func (a args) asInt(k string, v starlark.Value) (int64, error) {
 		}
 		return 0, nil
 	}
+	if u := v.Type(); strings.HasPrefix(u, "undefined name ") {
+		return 0, fmt.Errorf("name '%s' is not defined", strings.TrimPrefix(u, "undefined name "))
+	}
 	return 0, fmt.Errorf("%s: %s must be an int, not %s (%v): the parameter shapes depend on it", a.class, k, v.Type(), v)
 }
 

@@ -1,6 +1,7 @@
 package torchcode
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"regexp"
@@ -59,10 +60,30 @@ func Decode(name string, src []byte, opt Options) (*graph.Graph, error) {
 		defer run.Close()
 	}
 	if err != nil {
-		return nil, err
+		return nil, once(err)
 	}
 	return b.graph(name, opt.Budget)
 }
+
+// once is a host error whose message already holds its cause's text
+// without the cause said twice; it still matches the cause.
+func once(err error) error {
+	var ge *graph.Error
+	if errors.As(err, &ge) && ge == err && ge.Err != nil && strings.Contains(ge.Msg, ge.Err.Error()) {
+		return &placed{ge}
+	}
+	return err
+}
+
+type placed struct{ e *graph.Error }
+
+func (p *placed) Error() string {
+	c := *p.e
+	c.Err = nil
+	return c.Error()
+}
+
+func (p *placed) Unwrap() error { return p.e }
 
 func build(name string, src []byte, opt Options) (*built, *pyhost.Run, error) {
 	t, tm := newTorch()
@@ -88,7 +109,7 @@ func build(name string, src []byte, opt Options) (*built, *pyhost.Run, error) {
 	if top != nil {
 		// The model was built; what failed is other top-level code (a
 		// forward call on a tensor the host does not trace yet).
-		b.notes = append(b.notes, fmt.Sprintf("the file's top level stopped (the model is read without it): %v", top))
+		b.notes = append(b.notes, fmt.Sprintf("the file's top level stopped (the model is read without it): %v", once(top)))
 	}
 	err = walk(model, func(o *pyhost.Instance, path string) error {
 		m := stateOf(o)

@@ -111,10 +111,14 @@ func (t *torch) leaf(name string, l layer, base *pyhost.Class) *pyhost.Class {
 			if l.build == nil {
 				return nil
 			}
-			bound, err := bindArgs(name, l.sig, a, kw)
-			if err != nil {
-				return err
+			var bound args
+			if l.sig != nil {
+				var err error
+				if bound, err = bindArgs(name, l.sig, a, kw); err != nil {
+					return err
+				}
 			}
+			bound.class = name
 			b := &builder{th: th, o: o, t: t}
 			if err := l.build(b, bound); err != nil {
 				if !strings.HasPrefix(err.Error(), name) {
