@@ -138,9 +138,14 @@ class P(nn.Module):
 m = P()`, 40 + 9 + 10, 4 + 40 + 5},
 		{"frozen", `
 m = nn.Sequential(nn.Linear(2, 3), nn.Linear(3, 1))
-for p in m[0].parameters() if False else m.parameters():
+for p in m.parameters():
     p.requires_grad = False
-m[0] if False else None`, 0, 9 + 4},
+m[-1].weight.requires_grad = True`, 3, 9 + 1},
+		{"indexing", `
+m = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+d = nn.ModuleDict({"a": nn.Linear(1, 2)})
+m[0].weight = nn.Parameter(torch.zeros(3, 2), requires_grad=False)
+m.add_module("head", d["a"])`, 3 + (3 + 1) + (2 + 2), 6},
 		{"containers", `
 from collections import OrderedDict
 class C(nn.Module):

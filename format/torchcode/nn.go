@@ -171,7 +171,10 @@ func (t *torch) container(name string) *pyhost.Class {
 			}
 			return nil
 		case starlark.Iterable:
-			it := x.Iterate()
+			it := starlark.Iterate(x)
+			if it == nil {
+				return fmt.Errorf("%s: %s is not iterable", name, v.Type())
+			}
 			defer it.Done()
 			var e starlark.Value
 			for it.Next(&e) {
@@ -230,8 +233,31 @@ func (t *torch) container(name string) *pyhost.Class {
 		}
 		return x, nil
 	}
+	getItem := func(o *pyhost.Instance, k starlark.Value) (starlark.Value, error) {
+		es := entries(o)
+		if key, ok := starlark.AsString(k); ok {
+			for _, s := range es {
+				if s.name == key {
+					return s.val, nil
+				}
+			}
+			return nil, fmt.Errorf("%s has no entry %q", name, key)
+		}
+		i, err := starlark.AsInt32(k)
+		if err != nil || strings.HasSuffix(name, "Dict") {
+			return nil, fmt.Errorf("%s indices must be %s, not %s", name, map[bool]string{true: "strings", false: "integers"}[strings.HasSuffix(name, "Dict")], k.Type())
+		}
+		if i < 0 {
+			i += len(es)
+		}
+		if i < 0 || i >= len(es) {
+			return nil, fmt.Errorf("index %v is out of range for %s of %d entries", k, name, len(es))
+		}
+		return es[i].val, nil
+	}
 	return pyhost.NewNative(name, &pyhost.Native{
-		Call: call,
+		Call:    call,
+		GetItem: getItem,
 		Init: func(th *starlark.Thread, o *pyhost.Instance, a starlark.Tuple, kw []starlark.Tuple) error {
 			stateOf(o).pos = where(th)
 			t.made = append(t.made, o)

@@ -54,6 +54,9 @@ type Native struct {
 	Call func(th *starlark.Thread, o *Instance, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error)
 	// Methods are methods of every instance: self.modules(), m.add(…).
 	Methods map[string]Method
+	// GetItem is o[k] (a container's entry); nil: the instance is not
+	// subscriptable unless a class of the file defines __getitem__.
+	GetItem func(o *Instance, k starlark.Value) (starlark.Value, error)
 }
 
 // Method is a Go method of a native class, called with its instance.
@@ -377,6 +380,47 @@ func (o *Instance) AttrNames() []string {
 	names = append(names, o.Class.AttrNames()...)
 	sort.Strings(names)
 	return names
+}
+
+// An instance is a Mapping for o[k] only: not Iterable, because
+// Starlark's builtins (list, sorted, …) call Iterate without checking
+// for nil, so an instance that is not iterable could not say so.
+var _ starlark.Mapping = (*Instance)(nil)
+
+// native is the first class in o's order with a Native that has the
+// hook has reports.
+func (o *Instance) native(has func(*Native) bool) *Native {
+	for _, k := range o.Class.mro {
+		if k.Native != nil && has(k.Native) {
+			return k.Native
+		}
+	}
+	return nil
+}
+
+// fileMethod is a method the file's classes define (not a native one),
+// bound to o.
+func (o *Instance) fileMethod(name string) starlark.Value {
+	if v, k := o.Class.Lookup(name); v != nil && k.Native == nil {
+		return bind(o, v, o.Class.name+"."+name)
+	}
+	return nil
+}
+
+// Get is o[k]: the file's __getitem__, else the native GetItem hook.
+func (o *Instance) Get(k starlark.Value) (starlark.Value, bool, error) {
+	if f := o.fileMethod("__getitem__"); f != nil {
+		v, err := starlark.Call(o.th, f, starlark.Tuple{k}, nil)
+		return v, err == nil, err
+	}
+	if n := o.native(func(n *Native) bool { return n.GetItem != nil }); n != nil {
+		v, err := n.GetItem(o, k)
+		return v, err == nil, err
+	}
+	if o.Class.isOpen() {
+		return &Opaque{Desc: o.Class.name + "[…]"}, true, nil
+	}
+	return nil, false, fmt.Errorf("'%s' object is not subscriptable", o.Class.name)
 }
 
 // CallInternal is o(…): the file's __call__, else the native Call hook.
