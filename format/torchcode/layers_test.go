@@ -141,6 +141,23 @@ m = nn.Sequential(nn.Linear(2, 3), nn.Linear(3, 1))
 for p in m.parameters():
     p.requires_grad = False
 m[-1].weight.requires_grad = True`, 3, 9 + 1},
+		{"positional encoding buffer", `
+import math
+class PositionalEncoding(nn.Module):
+    def __init__(self, d_model, dropout=0.1, max_len=5000):
+        super(PositionalEncoding, self).__init__()
+        self.dropout = nn.Dropout(p=dropout)
+        pe = torch.zeros(max_len, d_model)
+        position = torch.arange(0, max_len, dtype=torch.float).unsqueeze(1)
+        div_term = torch.exp(torch.arange(0, d_model, 2).float() * (-math.log(10000.0) / d_model))
+        pe[:, 0::2] = torch.sin(position * div_term)
+        pe[:, 1::2] = torch.cos(position * div_term)
+        pe = pe.unsqueeze(0).transpose(0, 1)
+        self.register_buffer('pe', pe)
+        self.register_buffer('mask', torch.tril(torch.ones(8, 8)).view(1, 1, 8, 8))
+        self.register_buffer('idx', torch.cat([torch.arange(3), torch.arange(4)]).reshape(-1, 1).expand(-1, 2))
+        self.register_buffer('st', torch.stack([torch.zeros(2, 3), torch.ones(2, 3)], dim=1).flatten(1).permute(1, 0))
+m = PositionalEncoding(20, max_len=100)`, 0, 100*20 + 64 + 7*2 + 12},
 		{"indexing", `
 m = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
 d = nn.ModuleDict({"a": nn.Linear(1, 2)})
@@ -236,6 +253,9 @@ func TestErrors(t *testing.T) {
 		{"import numpy as np\nm = nn.Linear(np.prod(3), 4)", "in_features must be an int"},
 		{"import numpy as np\nclass A(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.w = nn.Parameter(np.zeros(3))\nm = A()", "parameter w (A): its shape is unknown"},
 		{"m = nn.Linear(1 << 40, 1 << 40)", "more than 2^50 elements"},
+		{"class A(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.register_buffer('b', torch.zeros(2, 3).view(4, -1))\nm = A()", "shape [4 -1] is invalid for input of size 6"},
+		{"class A(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.register_buffer('b', torch.zeros(2, 3) + torch.zeros(4))\nm = A()", "the sizes [2 3] and [4] do not broadcast"},
+		{"class A(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.register_buffer('b', torch.zeros(5)[1:])\nm = A()", "m.py:6:49: invalid slice operand Tensor"},
 	} {
 		_, err := Decode("m.py", []byte("import torch\nimport torch.nn as nn\n"+c.src), Options{Entry: "m"})
 		if err == nil || !strings.Contains(err.Error(), c.want) {

@@ -59,6 +59,16 @@ func newTorch() (*torch, *pyhost.Module) {
 		"Tensor", "FloatTensor", "LongTensor", "DoubleTensor", "HalfTensor", "IntTensor", "BoolTensor"} {
 		tm.Members[f] = newTensor(f)
 	}
+	for f := range sameShape {
+		switch f {
+		case "float", "double", "half", "bfloat16", "long", "int", "bool", "to", "type", "cpu", "cuda", "contiguous":
+			continue // dtypes and tensor-only methods: torch.float is a dtype
+		}
+		tm.Members[f] = torchFunc(f)
+	}
+	for _, f := range []string{"cat", "concat", "stack", "outer"} {
+		tm.Members[f] = torchFunc(f)
+	}
 	return t, tm
 }
 

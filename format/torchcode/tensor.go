@@ -32,6 +32,8 @@ type Tensor struct {
 var (
 	_ starlark.HasAttrs    = (*Tensor)(nil)
 	_ starlark.HasSetField = (*Tensor)(nil)
+	_ starlark.HasSetKey   = (*Tensor)(nil)
+	_ starlark.HasUnary    = (*Tensor)(nil)
 )
 
 func (t *Tensor) String() string {
@@ -51,9 +53,22 @@ func (t *Tensor) Hash() (uint32, error) { return pyhost.HashString(t.Desc), nil 
 
 // Binary: arithmetic on a tensor is a tensor of unknown shape (the trace
 // that will know it is the next step).
-func (t *Tensor) Binary(syntax.Token, starlark.Value, starlark.Side) (starlark.Value, error) {
-	return &Tensor{Desc: "an expression of " + t.Desc}, nil
+func (t *Tensor) Binary(op syntax.Token, y starlark.Value, _ starlark.Side) (starlark.Value, error) {
+	return t.binary(op, y)
 }
+
+// Unary: -t, +t, ~t keep the shape.
+func (t *Tensor) Unary(syntax.Token) (starlark.Value, error) {
+	return &Tensor{Shape: t.Shape, Known: t.Known, Desc: "an expression of " + t.Desc}, nil
+}
+
+// Get is t[…]: a tensor of unknown shape (indexing is the trace's).
+func (t *Tensor) Get(starlark.Value) (starlark.Value, bool, error) {
+	return &Tensor{Desc: t.Desc + "[…]"}, true, nil
+}
+
+// SetKey is t[…] = v, which fills values and keeps the shape.
+func (t *Tensor) SetKey(k, v starlark.Value) error { return nil }
 
 // Numel is the element count of a known shape.
 func (t *Tensor) Numel() int64 {
@@ -118,8 +133,14 @@ func (t *Tensor) Attr(name string) (starlark.Value, error) {
 			// in-place initialisation (normal_, zero_, fill_, copy_,
 			// uniform_): no effect on what is counted.
 			return t, nil
-		case name == "detach" || name == "clone" || name == "float" || name == "double" || name == "half" || name == "to" || name == "cpu" || name == "cuda" || name == "contiguous":
+		case sameShape[name]:
 			return &Tensor{Shape: t.Shape, Known: t.Known, Desc: t.Desc}, nil
+		}
+		if r, ok, err := shapeMethod(t, name, a); ok || err != nil {
+			if err != nil {
+				return nil, fmt.Errorf("%s.%s: %w", t.Desc, name, err)
+			}
+			return r, nil
 		}
 		return &Tensor{Desc: t.Desc + "." + name + "(…)"}, nil
 	}), nil
