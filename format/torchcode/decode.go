@@ -359,13 +359,6 @@ func needsNoArgs(c *pyhost.Class) bool {
 	return true
 }
 
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 // graph makes one node per row: the module's own parameters and
 // buffers as parameter values (a tied tensor is one graph.Param, counted
 // at its first row), no known output (the trace will give it), unknown FLOPs.

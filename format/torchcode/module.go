@@ -48,8 +48,6 @@ func drop(list *[]slot, name string) {
 type torch struct {
 	classes map[string]*pyhost.Class
 	base    *pyhost.Class // nn.Module
-	made    []*pyhost.Instance
-	files   map[string]bool // the script and its modules, for positions
 }
 
 func stateOf(o *pyhost.Instance) *module {
@@ -272,7 +270,6 @@ func (t *torch) newBase() *pyhost.Class {
 		New: func(o *pyhost.Instance) { o.State = &module{} },
 		Init: func(th *starlark.Thread, o *pyhost.Instance, _ starlark.Tuple, _ []starlark.Tuple) error {
 			stateOf(o).pos = where(th)
-			t.made = append(t.made, o)
 			return nil
 		},
 		SetAttr: func(o *pyhost.Instance, name string, v starlark.Value) error { return t.setAttr(o, name, v) },

@@ -117,7 +117,6 @@ func (t *torch) leaf(name string, l layer, base *pyhost.Class) *pyhost.Class {
 		Init: func(th *starlark.Thread, o *pyhost.Instance, a starlark.Tuple, kw []starlark.Tuple) error {
 			m := stateOf(o)
 			m.args, m.kw, m.pos, m.leaf = a, kw, where(th), true
-			t.made = append(t.made, o)
 			if l.build == nil {
 				return nil
 			}
@@ -229,7 +228,7 @@ func (t *torch) container(name string) *pyhost.Class {
 			return nil, fmt.Errorf("%s is not callable (it has no forward)", name)
 		}
 		if len(a) != 1 || len(kw) > 0 {
-			return nil, fmt.Errorf("Sequential.forward takes one input")
+			return nil, fmt.Errorf("the forward of a Sequential takes one input")
 		}
 		x := a[0]
 		for _, s := range entries(o) {
@@ -270,7 +269,6 @@ func (t *torch) container(name string) *pyhost.Class {
 		GetItem: getItem,
 		Init: func(th *starlark.Thread, o *pyhost.Instance, a starlark.Tuple, kw []starlark.Tuple) error {
 			stateOf(o).pos = where(th)
-			t.made = append(t.made, o)
 			if len(kw) > 0 {
 				return fmt.Errorf("%s() takes no keyword arguments", name)
 			}
