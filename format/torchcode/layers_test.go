@@ -162,7 +162,13 @@ m = PositionalEncoding(20, max_len=100)`, 0, 100*20 + 64 + 7*2 + 12},
 m = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
 d = nn.ModuleDict({"a": nn.Linear(1, 2)})
 m[0].weight = nn.Parameter(torch.zeros(3, 2), requires_grad=False)
-m.add_module("head", d["a"])`, 3 + (3 + 1) + (2 + 2), 6},
+m.add_module("head", d["a"])
+for layer in m:
+    if isinstance(layer, nn.Linear):
+        nn.init.zeros_(layer.bias)
+assert len(m) == 4 and len(d) == 1 and "a" in d and "b" not in d
+assert [k for k in d] == ["a"] and list(d.keys()) == ["a"]
+m.add_module("n%d" % len(m), nn.Linear(1, 1) if len(list(m.children())) == 4 else None)`, 3 + (3 + 1) + (2 + 2) + 2, 6},
 		{"containers", `
 from collections import OrderedDict
 class C(nn.Module):

@@ -250,7 +250,7 @@ func (t *torch) container(name string) *pyhost.Class {
 					return s.val, nil
 				}
 			}
-			return nil, fmt.Errorf("%s has no entry %q", name, key)
+			return nil, nil // a missing key: k in d is False, d[k] a KeyError
 		}
 		i, err := starlark.AsInt32(k)
 		if err != nil || strings.HasSuffix(name, "Dict") {
@@ -267,6 +267,20 @@ func (t *torch) container(name string) *pyhost.Class {
 	return pyhost.NewNative(name, &pyhost.Native{
 		Call:    call,
 		GetItem: getItem,
+		Len:     func(o *pyhost.Instance) int { return len(entries(o)) },
+		// Sequential, ModuleList, ParameterList iterate their entries;
+		// ModuleDict and ParameterDict their keys, as Python's do.
+		Items: func(o *pyhost.Instance) []starlark.Value {
+			var out []starlark.Value
+			for _, s := range entries(o) {
+				if strings.HasSuffix(name, "Dict") {
+					out = append(out, starlark.String(s.name))
+				} else {
+					out = append(out, s.val)
+				}
+			}
+			return out
+		},
 		Init: func(th *starlark.Thread, o *pyhost.Instance, a starlark.Tuple, kw []starlark.Tuple) error {
 			stateOf(o).pos = where(th)
 			if len(kw) > 0 {

@@ -54,9 +54,14 @@ type Native struct {
 	Call func(th *starlark.Thread, o *Instance, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error)
 	// Methods are methods of every instance: self.modules(), m.add(…).
 	Methods map[string]Method
-	// GetItem is o[k] (a container's entry); nil: the instance is not
-	// subscriptable unless a class of the file defines __getitem__.
+	// GetItem is o[k] (a container's entry), Len len(o), Items what
+	// for x in o visits; nil: the instance is not subscriptable, has no
+	// len, is not iterable, unless a class of the file defines
+	// __getitem__, __len__, __iter__. GetItem's nil value with no error
+	// is a missing key (k in o is False).
 	GetItem func(o *Instance, k starlark.Value) (starlark.Value, error)
+	Len     func(o *Instance) int
+	Items   func(o *Instance) []starlark.Value
 }
 
 // Method is a Go method of a native class, called with its instance.
@@ -382,10 +387,14 @@ func (o *Instance) AttrNames() []string {
 	return names
 }
 
-// An instance is a Mapping for o[k] only: not Iterable, because
-// Starlark's builtins (list, sorted, …) call Iterate without checking
-// for nil, so an instance that is not iterable could not say so.
-var _ starlark.Mapping = (*Instance)(nil)
+// An instance is a Mapping (o[k]) and a Sequence (len, for). Starlark's
+// builtins (list, sorted, …) call Iterate without checking for nil, so
+// iterating an instance that is not iterable cancels the thread with
+// Python's TypeError (see Iterate); len() of it is -1, len's error.
+var (
+	_ starlark.Mapping  = (*Instance)(nil)
+	_ starlark.Sequence = (*Instance)(nil)
+)
 
 // native is the first class in o's order with a Native that has the
 // hook has reports.
@@ -415,12 +424,49 @@ func (o *Instance) Get(k starlark.Value) (starlark.Value, bool, error) {
 	}
 	if n := o.native(func(n *Native) bool { return n.GetItem != nil }); n != nil {
 		v, err := n.GetItem(o, k)
-		return v, err == nil, err
+		return v, v != nil && err == nil, err
 	}
 	if o.Class.isOpen() {
 		return &Opaque{Desc: o.Class.name + "[…]"}, true, nil
 	}
 	return nil, false, fmt.Errorf("'%s' object is not subscriptable", o.Class.name)
+}
+
+// Len is len(o): the file's __len__, else the native Len hook; -1 (no
+// len, which len() reports) otherwise.
+func (o *Instance) Len() int {
+	if f := o.fileMethod("__len__"); f != nil {
+		v, err := starlark.Call(o.th, f, nil, nil)
+		if n, ok := v.(starlark.Int); err == nil && ok {
+			if i, ok := n.Int64(); ok && i >= 0 && i < 1<<31 {
+				return int(i)
+			}
+		}
+		return -1
+	}
+	if n := o.native(func(n *Native) bool { return n.Len != nil }); n != nil {
+		return n.Len(o)
+	}
+	return -1
+}
+
+// Iterate is for x in o: the file's __iter__ (its result iterated), else
+// the native Items; an instance with neither iterates over nothing.
+func (o *Instance) Iterate() starlark.Iterator {
+	if f := o.fileMethod("__iter__"); f != nil {
+		v, err := starlark.Call(o.th, f, nil, nil)
+		if it := starlark.Iterate(v); err == nil && v != o && it != nil {
+			return it
+		}
+	} else if n := o.native(func(n *Native) bool { return n.Items != nil }); n != nil {
+		return starlark.NewList(n.Items(o)).Iterate()
+	}
+	// Not iterable: Python's TypeError, raised by cancelling the thread
+	// (the Iterator interface has no error), at the next step.
+	if o.th != nil {
+		o.th.Cancel(fmt.Sprintf("'%s' object is not iterable", o.Class.name))
+	}
+	return starlark.NewList(nil).Iterate()
 }
 
 // CallInternal is o(…): the file's __call__, else the native Call hook.

@@ -7,16 +7,21 @@ import (
 	"go.starlark.net/starlark"
 )
 
-// TestItems: o[k] on instances — a native container's hook, a file
-// class's __getitem__, and Python's error for an instance with neither.
+// TestItems: o[k], len(o), k in o and for x in o on instances — a native
+// container's hooks, a file class's __getitem__/__len__/__iter__, and
+// Python's errors for an instance with none of them.
 func TestItems(t *testing.T) {
 	box := NewNative("Box", &Native{
 		GetItem: func(o *Instance, k starlark.Value) (starlark.Value, error) {
 			i, err := starlark.AsInt32(k)
 			if err != nil || i < 0 || i > 2 {
-				return nil, err
+				return nil, nil // a missing key
 			}
 			return starlark.MakeInt(10 * i), nil
+		},
+		Len: func(*Instance) int { return 3 },
+		Items: func(*Instance) []starlark.Value {
+			return []starlark.Value{starlark.MakeInt(0), starlark.MakeInt(10), starlark.MakeInt(20)}
 		},
 	})
 	roots := map[string]starlark.Value{"lib": &Module{Name: "lib", Members: starlark.StringDict{"Box": box}}}
@@ -28,19 +33,24 @@ class Seq:
         self.xs = [1, 2, 3, 4]
     def __getitem__(self, i):
         return self.xs[i]
+    def __len__(self):
+        return len(self.xs)
+    def __iter__(self):
+        return self.xs
 b = Sub()
 s = Seq()
-r = [b[1], b[2], s[-1], s[0]]
+r = [b[1], b[2], s[-1], s[0], len(b), [x for x in b], 2 in b, 5 in b, len(s), sorted(s), [x for x in s]]
 `
 	run := execString(t, "items.py", src, roots)
-	if got, want := run.Globals["r"].String(), "[10, 20, 4, 1]"; got != want {
+	if got, want := run.Globals["r"].String(), "[10, 20, 4, 1, 3, [0, 10, 20], True, False, 4, [1, 2, 3, 4], [1, 2, 3, 4]]"; got != want {
 		t.Errorf("r = %s, want %s", got, want)
 	}
 	for _, c := range []struct{ src, want string }{
 		{"class P:\n    pass\np = P()\nx = p[0]\n", "'P' object is not subscriptable"},
 		{"class P:\n    pass\np = P()\nx = len(p)\n", "has no len"},
-		{"class P:\n    pass\np = P()\nfor x in p:\n    pass\n", "not iterable"},
-		{"class P:\n    pass\np = P()\nx = list(p)\n", "want iterable"},
+		{"class P:\n    pass\np = P()\nfor x in p:\n    pass\n", "p.py:4:1: Starlark computation cancelled: 'P' object is not iterable"},
+		{"class P:\n    pass\np = P()\nx = list(p)\n", "p.py:4:9: Starlark computation cancelled: 'P' object is not iterable"},
+		{"class P:\n    pass\np = P()\nx = sorted(p)\n", "'P' object is not iterable"},
 	} {
 		_, err := Exec("p.py", []byte(c.src), Options{})
 		if err == nil || !strings.Contains(err.Error(), c.want) {
