@@ -2,7 +2,9 @@ package pyhost
 
 import (
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 	"sync/atomic"
 
 	"go.starlark.net/starlark"
@@ -258,7 +260,64 @@ func (c *Class) nativeInit(th *starlark.Thread, o *Instance, args starlark.Tuple
 		if c.isOpen() {
 			return nil // a library base the host does not model takes anything
 		}
+		if fields := c.dataFields(); len(fields) > 0 {
+			return initFields(c, o, fields, args, kw)
+		}
 		return fmt.Errorf("%s() takes no arguments", c.name)
+	}
+	return nil
+}
+
+// dataFields are the class attributes of the file's classes in c's
+// order that are data, not functions (bases' first): the fields of a
+// @dataclass, whose decorator the preparation drops with the
+// annotations, leaving name = default.
+func (c *Class) dataFields() []string {
+	var out []string
+	seen := map[string]bool{}
+	for i := len(c.mro) - 1; i >= 0; i-- {
+		k := c.mro[i]
+		if k.Native != nil {
+			continue
+		}
+		for _, n := range k.order {
+			switch k.dict[n].(type) {
+			case *starlark.Function, *decorated, *Class, *starlark.Builtin:
+				continue
+			}
+			if strings.HasPrefix(n, "__") || seen[n] {
+				continue
+			}
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// initFields is a @dataclass's generated __init__: arguments bound to the
+// fields in order, or by name.
+func initFields(c *Class, o *Instance, fields []string, args starlark.Tuple, kw []starlark.Tuple) error {
+	if len(args) > len(fields) {
+		return fmt.Errorf("%s() takes %d positional arguments but %d were given", c.name, len(fields), len(args))
+	}
+	for i, v := range args {
+		if err := o.SetField(fields[i], v); err != nil {
+			return err
+		}
+	}
+	for _, x := range kw {
+		k, _ := starlark.AsString(x[0])
+		i := slices.Index(fields, k)
+		if i < 0 {
+			return fmt.Errorf("%s() got an unexpected keyword argument '%s'", c.name, k)
+		}
+		if i < len(args) {
+			return fmt.Errorf("%s() got multiple values for argument '%s'", c.name, k)
+		}
+		if err := o.SetField(k, x[1]); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -58,3 +58,39 @@ r = [b[1], b[2], s[-1], s[0], len(b), [x for x in b], 2 in b, 5 in b, len(s), so
 		}
 	}
 }
+
+// TestDataclass: a @dataclass's generated __init__ — the decorator and the
+// annotations are dropped by the preparation, the fields stay as class
+// attributes with their defaults; arguments bind to them in order (the
+// bases' first) or by name, as Python's dataclasses do.
+func TestDataclass(t *testing.T) {
+	src := `from dataclasses import dataclass
+@dataclass
+class Base:
+    vocab: int = 100
+@dataclass
+class Config(Base):
+    n_layer: int = 12
+    n_embd: int = 768
+    def width(self):
+        return self.n_embd * 4
+a = Config()
+b = Config(50, 2, n_embd=64)
+r = [a.vocab, a.n_layer, a.width(), b.vocab, b.n_layer, b.n_embd, b.width()]
+`
+	run := execString(t, "dc.py", src, nil)
+	if got, want := run.Globals["r"].String(), "[100, 12, 3072, 50, 2, 64, 256]"; got != want {
+		t.Errorf("r = %s, want %s", got, want)
+	}
+	for _, c := range []struct{ src, want string }{
+		{"class C:\n    n = 1\nc = C(nope=2)\n", "C() got an unexpected keyword argument 'nope'"},
+		{"class C:\n    n = 1\nc = C(1, 2)\n", "C() takes 1 positional arguments but 2 were given"},
+		{"class C:\n    n = 1\nc = C(1, n=2)\n", "multiple values for argument 'n'"},
+		{"class C:\n    def f(self):\n        pass\nc = C(1)\n", "C() takes no arguments"},
+	} {
+		_, err := Exec("c.py", []byte(c.src), Options{})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: %v, want %q", c.src, err, c.want)
+		}
+	}
+}
