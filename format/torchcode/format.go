@@ -25,11 +25,13 @@ func (Format) Doc() string {
 // `from torch import nn`, `from torch.nn import …` at a line's start.
 var importsTorch = regexp.MustCompile(`(?m)^[ \t]*(import[ \t]+torch\b|from[ \t]+torch(\.[A-Za-z_.]+)?[ \t]+import\b)`)
 
-// Sniff: a .py file that imports torch is likely; nothing else is this
-// format's (a Lasagne file never imports torch).
+// Sniff: a .py file that imports torch is certain — a Lasagne file never
+// imports torch, and trying the Lasagne front-end after this one failed
+// only hid this one's error (its complaint about --entry came first);
+// nothing else is this format's.
 func (Format) Sniff(name string, head []byte) format.Sure {
 	if strings.HasSuffix(name, ".py") && importsTorch.Match(head) {
-		return format.Likely
+		return format.Certain
 	}
 	return format.No
 }

@@ -275,10 +275,10 @@ func TestSniff(t *testing.T) {
 		name, head string
 		want       format.Sure
 	}{
-		{"a.py", "import torch\n", format.Likely},
-		{"a.py", "# model\nimport torch.nn as nn\n", format.Likely},
-		{"a.py", "from torch import nn\n", format.Likely},
-		{"a.py", "from torch.nn import Module\n", format.Likely},
+		{"a.py", "import torch\n", format.Certain},
+		{"a.py", "# model\nimport torch.nn as nn\n", format.Certain},
+		{"a.py", "from torch import nn\n", format.Certain},
+		{"a.py", "from torch.nn import Module\n", format.Certain},
 		{"a.py", "import torchvision\n", format.No},
 		{"a.py", "from lasagne.layers import DenseLayer\n", format.No},
 		{"a.py", "x = 'import torch'\n", format.No},
