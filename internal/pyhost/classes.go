@@ -411,11 +411,7 @@ func (o *Instance) Attr(name string) (starlark.Value, error) {
 	case "__class__":
 		return o.Class, nil
 	case "__dict__":
-		d := starlark.NewDict(len(o.names))
-		for _, n := range o.names {
-			d.SetKey(starlark.String(n), o.attrs[n])
-		}
-		return d, nil
+		return &instanceDict{o}, nil
 	}
 	v, _, p := o.lookupProperty(name)
 	if p != nil {
@@ -841,4 +837,75 @@ func dictMerge(th *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, _ []s
 		}
 	}
 	return d, nil
+}
+
+// instanceDict is o.__dict__: a live view, so that o.__dict__[k] = v and
+// o.__dict__.update(d) set o's attributes (through the native hooks, as
+// Python's __dict__ does not; the hooks only register what is set).
+type instanceDict struct{ o *Instance }
+
+var (
+	_ starlark.HasSetKey       = (*instanceDict)(nil)
+	_ starlark.IterableMapping = (*instanceDict)(nil)
+	_ starlark.HasAttrs        = (*instanceDict)(nil)
+)
+
+func (d *instanceDict) snapshot() *starlark.Dict {
+	x := starlark.NewDict(len(d.o.names))
+	for _, n := range d.o.names {
+		x.SetKey(starlark.String(n), d.o.attrs[n])
+	}
+	return x
+}
+func (d *instanceDict) String() string        { return d.snapshot().String() }
+func (d *instanceDict) Type() string          { return "dict" }
+func (d *instanceDict) Freeze()               {}
+func (d *instanceDict) Truth() starlark.Bool  { return len(d.o.names) > 0 }
+func (d *instanceDict) Hash() (uint32, error) { return 0, fmt.Errorf("unhashable type: dict") }
+func (d *instanceDict) Len() int              { return len(d.o.names) }
+func (d *instanceDict) Iterate() starlark.Iterator {
+	return d.snapshot().Iterate()
+}
+func (d *instanceDict) Items() []starlark.Tuple { return d.snapshot().Items() }
+func (d *instanceDict) Get(k starlark.Value) (starlark.Value, bool, error) {
+	s, ok := starlark.AsString(k)
+	if !ok {
+		return nil, false, nil
+	}
+	v, found := d.o.attrs[s]
+	return v, found, nil
+}
+func (d *instanceDict) SetKey(k, v starlark.Value) error {
+	s, ok := starlark.AsString(k)
+	if !ok {
+		return fmt.Errorf("attribute name must be a string, not %s", k.Type())
+	}
+	return d.o.SetField(s, v)
+}
+func (d *instanceDict) AttrNames() []string {
+	return []string{"get", "items", "keys", "update", "values"}
+}
+func (d *instanceDict) Attr(name string) (starlark.Value, error) {
+	if name != "update" {
+		return d.snapshot().Attr(name)
+	}
+	return starlark.NewBuiltin("update", func(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+		if len(a) > 1 {
+			return nil, fmt.Errorf("update expected at most 1 argument, got %d", len(a))
+		}
+		var pairs []starlark.Tuple
+		if len(a) == 1 {
+			m, ok := a[0].(starlark.IterableMapping)
+			if !ok {
+				return nil, fmt.Errorf("__dict__.update needs a dict, not %s", a[0].Type())
+			}
+			pairs = m.Items()
+		}
+		for _, kv := range append(pairs, kw...) {
+			if err := d.SetKey(kv[0], kv[1]); err != nil {
+				return nil, err
+			}
+		}
+		return starlark.None, nil
+	}), nil
 }

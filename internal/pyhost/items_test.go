@@ -76,10 +76,13 @@ class Config(Base):
         return self.n_embd * 4
 a = Config()
 b = Config(50, 2, n_embd=64)
-r = [a.vocab, a.n_layer, a.width(), b.vocab, b.n_layer, b.n_embd, b.width()]
+c = Config()
+c.__dict__.update({"gpt2": dict(n_layer=3, n_embd=8)}["gpt2"])
+c.__dict__["vocab"] = 7
+r = [a.vocab, a.n_layer, a.width(), b.vocab, b.n_layer, b.n_embd, b.width(), c.n_layer, c.width(), c.vocab, sorted(c.__dict__.keys())]
 `
 	run := execString(t, "dc.py", src, nil)
-	if got, want := run.Globals["r"].String(), "[100, 12, 3072, 50, 2, 64, 256]"; got != want {
+	if got, want := run.Globals["r"].String(), "[100, 12, 3072, 50, 2, 64, 256, 3, 32, 7, [\"n_embd\", \"n_layer\", \"vocab\"]]"; got != want {
 		t.Errorf("r = %s, want %s", got, want)
 	}
 	for _, c := range []struct{ src, want string }{
