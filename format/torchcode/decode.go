@@ -152,6 +152,7 @@ func (t *torch) importer(tm *pyhost.Module) func(b pyhost.Binding) (starlark.Val
 			return a[0], nil
 		}), nil
 	})
+	copyMod := copyModule()
 	return func(b pyhost.Binding) (starlark.Value, error) {
 		parts := strings.Split(b.Path, ".")
 		if parts[0] == "torch" {
@@ -166,6 +167,16 @@ func (t *torch) importer(tm *pyhost.Module) func(b pyhost.Binding) (starlark.Val
 					return nil, nil
 				}
 				v = x
+			}
+			return v, nil
+		}
+		if parts[0] == "copy" {
+			var v starlark.Value = copyMod
+			if len(parts) == 2 {
+				v = copyMod.Members[parts[1]]
+			}
+			if v == nil || len(parts) > 2 {
+				return nil, nil
 			}
 			return v, nil
 		}

@@ -158,6 +158,23 @@ class PositionalEncoding(nn.Module):
         self.register_buffer('idx', torch.cat([torch.arange(3), torch.arange(4)]).reshape(-1, 1).expand(-1, 2))
         self.register_buffer('st', torch.stack([torch.zeros(2, 3), torch.ones(2, 3)], dim=1).flatten(1).permute(1, 0))
 m = PositionalEncoding(20, max_len=100)`, 0, 100*20 + 64 + 7*2 + 12},
+		{"clones", `
+import copy
+class Layer(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.a = nn.Linear(d, d)
+        self.b = nn.Linear(d, d, bias=False)
+        self.b.weight = self.a.weight
+        self.norms = [nn.LayerNorm(d)]
+def clones(module, N):
+    return nn.ModuleList([copy.deepcopy(module) for _ in range(N)])
+class Enc(nn.Module):
+    def __init__(self, layer, N):
+        super(Enc, self).__init__()
+        self.layers = clones(layer, N)
+        self.norm = nn.LayerNorm(layer.a.weight.shape[0])
+m = Enc(Layer(4), 3)`, 3*(16+4) + 8, 0},
 		{"indexing", `
 m = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
 d = nn.ModuleDict({"a": nn.Linear(1, 2)})

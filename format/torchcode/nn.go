@@ -333,47 +333,105 @@ func (t *torch) container(name string) *pyhost.Class {
 	}, t.base)
 }
 
-// deepcopy is copy.deepcopy of a module made of torch.nn classes (what
-// TransformerEncoder does with its layer): each leaf made again with its
-// arguments, containers with copies of their entries; fresh tensors.
+// deepcopy is copy.deepcopy of a module (what TransformerEncoder does
+// with its layer, and a file's clones(layer, N)): a blank instance of
+// each class filled with copies of the attributes; tensors are new (a
+// tensor tied inside the copy stays tied in it), other values shared.
 func (t *torch) deepcopy(th *starlark.Thread, o *pyhost.Instance) (*pyhost.Instance, error) {
-	c := o.Class
-	if _, ok := t.classes[c.Name()]; !ok || t.classes[c.Name()] != c {
-		return nil, fmt.Errorf("copying a module of class %s (not a torch.nn class) is not supported yet", c.Name())
-	}
-	m := stateOf(o)
-	if m.leaf {
-		v, err := starlark.Call(th, c, m.args, m.kw)
-		if err != nil {
-			return nil, err
-		}
-		return v.(*pyhost.Instance), nil
-	}
-	v, err := starlark.Call(th, c, nil, nil)
+	v, err := copyValue(th, o, map[starlark.Value]starlark.Value{}, 0)
 	if err != nil {
 		return nil, err
 	}
-	n := v.(*pyhost.Instance)
-	for _, s := range m.children {
-		x := s.val
-		if ch, ok := x.(*pyhost.Instance); ok {
-			if x, err = t.deepcopy(th, ch); err != nil {
+	return v.(*pyhost.Instance), nil
+}
+
+func copyValue(th *starlark.Thread, v starlark.Value, memo map[starlark.Value]starlark.Value, depth int) (starlark.Value, error) {
+	if depth > 1000 {
+		return nil, fmt.Errorf("deepcopy: the value is more than 1000 deep")
+	}
+	switch v.(type) {
+	case *pyhost.Instance, *Tensor, *starlark.List, *starlark.Dict:
+		if c, ok := memo[v]; ok {
+			return c, nil
+		}
+	}
+	rec := func(v starlark.Value) (starlark.Value, error) { return copyValue(th, v, memo, depth+1) }
+	switch x := v.(type) {
+	case *Tensor:
+		c := *x
+		memo[v] = &c
+		return &c, nil
+	case starlark.Tuple:
+		out := make(starlark.Tuple, len(x))
+		for i, e := range x {
+			var err error
+			if out[i], err = rec(e); err != nil {
 				return nil, err
 			}
 		}
-		if err := n.SetField(s.name, x); err != nil {
+		return out, nil
+	case *starlark.List:
+		out := starlark.NewList(nil)
+		memo[v] = out
+		for i := 0; i < x.Len(); i++ {
+			e, err := rec(x.Index(i))
+			if err != nil {
+				return nil, err
+			}
+			out.Append(e)
+		}
+		return out, nil
+	case *starlark.Dict:
+		out := starlark.NewDict(x.Len())
+		memo[v] = out
+		for _, kv := range x.Items() {
+			e, err := rec(kv[1])
+			if err != nil {
+				return nil, err
+			}
+			out.SetKey(kv[0], e)
+		}
+		return out, nil
+	case *pyhost.Instance:
+		n := x.Class.Blank(th)
+		memo[v] = n
+		if m := stateOf(x); m != nil {
+			c := &module{args: m.args, kw: m.kw, pos: m.pos, leaf: m.leaf}
+			for _, part := range []struct{ from, to *[]slot }{{&m.params, &c.params}, {&m.buffers, &c.buffers}, {&m.children, &c.children}} {
+				for _, s := range *part.from {
+					e, err := rec(s.val)
+					if err != nil {
+						return nil, err
+					}
+					*part.to = append(*part.to, slot{s.name, e})
+				}
+			}
+			n.State = c
+		}
+		for _, name := range x.Names() {
+			a, _ := x.Own(name)
+			e, err := rec(a)
+			if err != nil {
+				return nil, err
+			}
+			n.Store(name, e)
+		}
+		return n, nil
+	}
+	return v, nil
+}
+
+// copyModule is Python's copy module: deepcopy copies modules and
+// tensors (copyValue); copy is shallow, which for a module is a deep
+// copy of nothing but itself — modelled as deepcopy, the only use model
+// code has for it being clones of a layer.
+func copyModule() *pyhost.Module {
+	deep := starlark.NewBuiltin("deepcopy", func(th *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+		var x, memo starlark.Value
+		if err := starlark.UnpackPositionalArgs("deepcopy", a, kw, 1, &x, &memo); err != nil {
 			return nil, err
 		}
-	}
-	for _, s := range m.params {
-		x := s.val
-		if p, ok := x.(*Tensor); ok {
-			cp := *p
-			x = &cp
-		}
-		if err := n.SetField(s.name, x); err != nil {
-			return nil, err
-		}
-	}
-	return n, nil
+		return copyValue(th, x, map[starlark.Value]starlark.Value{}, 0)
+	})
+	return &pyhost.Module{Name: "copy", Members: starlark.StringDict{"deepcopy": deep, "copy": deep}}
 }

@@ -225,6 +225,18 @@ func (c *Class) AttrNames() []string {
 	return names
 }
 
+// Blank is an instance of c made without __init__ (the native New hooks
+// run): what copy.deepcopy fills with copies of another's attributes.
+func (c *Class) Blank(th *starlark.Thread) *Instance {
+	o := &Instance{Class: c, attrs: map[string]starlark.Value{}, th: th, id: nextID.Add(1)}
+	for i := len(c.mro) - 1; i >= 0; i-- {
+		if n := c.mro[i].Native; n != nil && n.New != nil {
+			n.New(o)
+		}
+	}
+	return o
+}
+
 // CallInternal makes an instance and runs __init__ with the arguments.
 func (c *Class) CallInternal(th *starlark.Thread, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 	if th.CallStackDepth() > maxDepth {
@@ -232,12 +244,7 @@ func (c *Class) CallInternal(th *starlark.Thread, args starlark.Tuple, kw []star
 		// class would otherwise run the step limit out on a deep stack.
 		return nil, fmt.Errorf("maximum recursion depth exceeded while making %s", c.name)
 	}
-	o := &Instance{Class: c, attrs: map[string]starlark.Value{}, th: th, id: nextID.Add(1)}
-	for i := len(c.mro) - 1; i >= 0; i-- {
-		if n := c.mro[i].Native; n != nil && n.New != nil {
-			n.New(o)
-		}
-	}
+	o := c.Blank(th)
 	init, _ := c.Lookup("__init__")
 	if init == nil {
 		return o, c.nativeInit(th, o, args, kw)
