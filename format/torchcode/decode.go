@@ -86,16 +86,39 @@ func (p *placed) Error() string {
 func (p *placed) Unwrap() error { return p.e }
 
 func build(name string, src []byte, opt Options) (*built, *pyhost.Run, error) {
-	t, tm := newTorch()
-	run, err := pyhost.Exec(name, src, pyhost.Options{
-		MaxSteps: opt.MaxSteps, Budget: opt.Budget, Dir: opt.Dir,
-		Import: t.importer(tm),
-	})
+	exec := func(src []byte) (*torch, *pyhost.Run, error) {
+		t, tm := newTorch()
+		run, err := pyhost.Exec(name, src, pyhost.Options{
+			MaxSteps: opt.MaxSteps, Budget: opt.Budget, Dir: opt.Dir,
+			Import: t.importer(tm),
+		})
+		return t, run, err
+	}
+	t, run, err := exec(src)
 	if run == nil {
 		return nil, nil, err
 	}
 	top := err
 	model, entry, err := t.entry(run, src, opt.Entry)
+	var cut string
+	if err != nil && top != nil {
+		// The top level stopped before the model could be made (demo
+		// or training code before the classes): read the file's
+		// definitions alone.
+		if defs := definitionsOnly(src); string(defs) != string(src) {
+			t2, run2, top2 := exec(defs)
+			if run2 != nil {
+				if m2, e2, err2 := t2.entry(run2, defs, opt.Entry); err2 == nil {
+					run.Close()
+					run, model, entry, err = run2, m2, e2, nil
+					cut = fmt.Sprintf("the file's top level stopped (%v); the model was read from its imports, functions, classes and assignments, its top-level calls and loops left out", once(top))
+					top = top2
+				} else {
+					run2.Close()
+				}
+			}
+		}
+	}
 	if err != nil {
 		if top != nil {
 			return nil, run, top
@@ -103,6 +126,9 @@ func build(name string, src []byte, opt Options) (*built, *pyhost.Run, error) {
 		return nil, run, err
 	}
 	b := &built{model: model, entry: entry}
+	if cut != "" {
+		b.notes = append(b.notes, cut)
+	}
 	for _, sk := range run.Skipped {
 		b.notes = append(b.notes, sk+" (a module it would have made is not counted)")
 	}

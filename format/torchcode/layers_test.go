@@ -307,3 +307,39 @@ func TestSniff(t *testing.T) {
 		}
 	}
 }
+
+// TestDefinitionsOnly: a script whose top level stops (demo code before
+// the model's class) is read again from its definitions, with a note;
+// each line stays where it was.
+func TestDefinitionsOnly(t *testing.T) {
+	src := `import torch.nn as nn
+"""A script: a demo first,
+then the model."""
+def demo(x):
+    return x[0][1]
+demo(True)
+for i in range(3):
+    demo(i)
+print("hello",
+      "world")
+WIDTH = 4
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(WIDTH, 2)
+`
+	g, err := Decode("s.py", []byte(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(g.Nodes) != 1 || g.Nodes[0].Pos.Line != 15 {
+		t.Fatalf("nodes %v", g.Nodes)
+	}
+	if !strings.Contains(strings.Join(g.Notes, "\n"), "s.py:5:") || !strings.Contains(strings.Join(g.Notes, "\n"), "top-level calls and loops left out") {
+		t.Errorf("notes %q", g.Notes)
+	}
+	want := "import torch.nn as nn\n\"\"\"A script: a demo first,\nthen the model.\"\"\"\ndef demo(x):\n    return x[0][1]\n\n\n\n\n\nWIDTH = 4\n"
+	if got := string(definitionsOnly([]byte(src))); !strings.HasPrefix(got, want) {
+		t.Errorf("definitionsOnly:\n%s", got)
+	}
+}
