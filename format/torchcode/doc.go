@@ -12,4 +12,12 @@
 // with requires_grad=False are non-trainable. The forward pass is not
 // traced yet, so output shapes and FLOPs are unknown (null), never
 // guessed; the graph carries a note saying so.
+//
+// The model is the entry expression, else the one module the file builds
+// at its top level, else the last nn.Module class of the file that needs
+// no arguments and that no other class uses. When the top level stops
+// before that (demo code ahead of the classes), the file is read again
+// from its definitions alone (defs.go). Tensors made while building carry
+// their shapes through the arithmetic constructors do (shapes.go), so
+// that a buffer's size is known; what is not known is an error.
 package torchcode
