@@ -285,8 +285,9 @@ func formats(opt Options) []entry {
 		{hf.Format{Options: opt.HF}, []string{"class", "model-type", "batch", "context"}},
 		{spec.Format{}, nil},
 		// PyTorch code before Lasagne's: a .py that imports torch is
-		// never a Lasagne file (Entry and InputShapes from PythonOptions).
-		{torchcode.Format{Options: torchcode.Options{Entry: opt.Python.Entry, InputShapes: opt.Python.InputShapes}}, []string{"entry", "input-shape"}},
+		// never a Lasagne file (Entry and InputShapes from PythonOptions;
+		// Set it refuses with a reason).
+		{torchcode.Format{Options: torchcode.Options{Entry: opt.Python.Entry, InputShapes: opt.Python.InputShapes, Set: opt.Python.Set}}, pyTakes},
 		{pycode.Python{Options: py}, pyTakes},
 	}
 }

@@ -29,9 +29,12 @@ type Options struct {
 	// first), batch first; kept for the forward trace, which is not
 	// done yet.
 	InputShapes map[string][]int64
-	MaxSteps    uint64         // 0: the host's default step limit
-	Dir         fs.FS          // the script's directory: the modules it imports
-	Budget      *budget.Budget // nil: the default budget of a request
+	// Set is refused: names bound before the file runs are the Lasagne
+	// front-end's; a PyTorch model takes its values in Entry.
+	Set      map[string]string
+	MaxSteps uint64         // 0: the host's default step limit
+	Dir      fs.FS          // the script's directory: the modules it imports
+	Budget   *budget.Budget // nil: the default budget of a request
 }
 
 // NotTraced is the note every graph of this front-end carries.
@@ -55,6 +58,9 @@ type built struct {
 // builds into a graph: one node per row module, holding the module's own
 // parameters and buffers.
 func Decode(name string, src []byte, opt Options) (*graph.Graph, error) {
+	if len(opt.Set) > 0 {
+		return nil, &format.UsageError{Option: "set", Err: errors.New("PyTorch code takes no values to bind: give them as the entry's arguments (Net(num_classes=10))")}
+	}
 	b, run, err := build(name, src, opt)
 	if run != nil {
 		defer run.Close()
@@ -62,7 +68,11 @@ func Decode(name string, src []byte, opt Options) (*graph.Graph, error) {
 	if err != nil {
 		return nil, once(err)
 	}
-	return b.graph(name, opt.Budget)
+	g, err := b.graph(name, opt.Budget)
+	if g != nil && len(opt.InputShapes) > 0 {
+		g.Notes = append(g.Notes, "the input shape given is not used yet: it is for the forward trace")
+	}
+	return g, err
 }
 
 // once is a host error whose message already holds its cause's text
