@@ -54,13 +54,7 @@ func (e *Error) Error() string {
 		b.WriteString(e.Layer)
 		b.WriteString(": ")
 	}
-	b.WriteString(e.Msg)
-	if e.Err != nil {
-		if e.Msg != "" {
-			b.WriteString(": ")
-		}
-		b.WriteString(e.Err.Error())
-	}
+	writeCause(&b, e.Msg, e.Err)
 	return b.String()
 }
 
@@ -105,15 +99,20 @@ func (e *OffsetError) Error() string {
 		b.WriteString(e.Path)
 		b.WriteString(": ")
 	}
-	b.WriteString(e.Msg)
-	if e.Err != nil {
-		if e.Msg != "" {
-			b.WriteString(": ")
-		}
-		b.WriteString(e.Err.Error())
-	}
+	writeCause(&b, e.Msg, e.Err)
 	return b.String()
 }
 
 // Unwrap returns the cause.
 func (e *OffsetError) Unwrap() error { return e.Err }
+
+// writeCause writes "msg: err", or whichever of the two there is.
+func writeCause(b *strings.Builder, msg string, err error) {
+	b.WriteString(msg)
+	if err != nil {
+		if msg != "" {
+			b.WriteString(": ")
+		}
+		b.WriteString(err.Error())
+	}
+}

@@ -2,7 +2,6 @@ package pycode
 
 import (
 	"fmt"
-	"math"
 	"strings"
 
 	"go.starlark.net/starlark"
@@ -158,30 +157,12 @@ func (a *args) ints(name string, n int, def []int64) ([]int64, error) {
 }
 
 // toInt converts an integer (or an integral float, as Python 2 division
-// made them) to int64.
+// made them) to int64; a value from data says so.
 func toInt(v starlark.Value) (int64, error) {
-	switch x := v.(type) {
-	case starlark.Int:
-		n, ok := x.Int64()
-		if !ok {
-			return 0, fmt.Errorf("is too large: %s", x)
-		}
-		return n, nil
-	case starlark.Float:
-		f := float64(x)
-		if f == math.Trunc(f) && math.Abs(f) < 1<<62 {
-			return int64(f), nil
-		}
-		return 0, fmt.Errorf("must be a whole number, got %v", f)
-	case starlark.Bool:
-		if x {
-			return 1, nil
-		}
-		return 0, nil
-	case *pyhost.Opaque:
+	if x, ok := v.(*pyhost.Opaque); ok {
 		return 0, &dataError{o: x.From, data: x.From != nil}
 	}
-	return 0, fmt.Errorf("must be an integer, got %s", pyhost.Describe(v))
+	return pyhost.ToInt(v)
 }
 
 // toInts converts an int (repeated n times) or a sequence of n ints.

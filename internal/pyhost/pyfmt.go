@@ -77,13 +77,13 @@ func pyFormat(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, kw []st
 		var x any
 		switch verb {
 		case 'd', 'i', 'u':
-			n, err := toInt(v)
+			n, err := ToInt(v)
 			if err != nil {
 				return nil, fmt.Errorf("%% formatting: %s %w", spec, err)
 			}
 			x, verb = n, 'd'
 		case 'o', 'x', 'X', 'c':
-			n, err := toInt(v)
+			n, err := ToInt(v)
 			if err != nil {
 				return nil, fmt.Errorf("%% formatting: %s %w", spec, err)
 			}

@@ -258,8 +258,9 @@ func Describe(v starlark.Value) string {
 	return fmt.Sprintf("%s %s", v.Type(), v)
 }
 
-// toInt is a whole number of v (an int, a whole float, a bool).
-func toInt(v starlark.Value) (int64, error) {
+// ToInt is a whole number of v (an int, a whole float, a bool): what a
+// size or an index may be.
+func ToInt(v starlark.Value) (int64, error) {
 	switch x := v.(type) {
 	case starlark.Int:
 		n, ok := x.Int64()
