@@ -11,6 +11,7 @@ import (
 	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/infer"
 	"github.com/layerinfo/layerinfo/internal/pyhost"
+	"github.com/layerinfo/layerinfo/internal/textlimit"
 	"github.com/layerinfo/layerinfo/op"
 )
 
@@ -105,6 +106,9 @@ type spec struct {
 
 // add creates the layer's node, infers it, and registers it.
 func (b *builder) add(c *call, s spec) (*layer, error) {
+	if len(b.layers) >= pyhost.MaxInstances {
+		return nil, fmt.Errorf("the script makes more than %s layers; a model may have at most %s", textlimit.Count(pyhost.MaxInstances), textlimit.Count(pyhost.MaxInstances))
+	}
 	b.noteBuilt(c.th)
 	name := c.name
 	named := name != ""

@@ -41,7 +41,8 @@ func (b *builder) tensor(name string, param bool, shape ...int64) {
 		b.err = b.o.SetField(name, x)
 		return
 	}
-	set(&stateOf(b.o).buffers, name, x)
+	m := stateOf(b.o)
+	m.set(&m.buffers, name, x)
 	b.o.Store(name, x)
 }
 
@@ -50,7 +51,8 @@ func (b *builder) tensor(name string, param bool, shape ...int64) {
 func (b *builder) param(name string, shape ...int64)  { b.tensor(name, true, shape...) }
 func (b *builder) buffer(name string, shape ...int64) { b.tensor(name, false, shape...) }
 func (b *builder) none(name string) {
-	set(&stateOf(b.o).params, name, starlark.None)
+	m := stateOf(b.o)
+	m.set(&m.params, name, starlark.None)
 	b.o.Store(name, starlark.None)
 }
 

@@ -22,26 +22,61 @@ type module struct {
 	params, buffers, children []slot
 	args                      starlark.Tuple // a torch.nn class's constructor arguments (to copy it)
 	kw                        []starlark.Tuple
-	pos                       graph.Pos // where it was made
-	leaf                      bool      // a torch.nn layer, made again from args to copy it
+	pos                       graph.Pos                  // where it was made
+	leaf                      bool                       // a torch.nn layer, made again from args to copy it
+	at                        map[*[]slot]map[string]int // the lists' name indexes (index)
 }
 
-func (m *module) find(list []slot, name string) int {
-	return slices.IndexFunc(list, func(s slot) bool { return s.name == name })
-}
+// A module's lists are searched by name; past a few entries (a
+// Sequential of thousands of layers) through an index, so that building
+// one stays linear.
+const indexFrom = 8
 
-func set(list *[]slot, name string, v starlark.Value) {
-	for i := range *list {
-		if (*list)[i].name == name {
-			(*list)[i].val = v
-			return
+// index is where each name stands in one of m's lists, rebuilt when the
+// list changed behind it (drop, or a copy appending directly).
+func (m *module) index(list *[]slot) map[string]int {
+	if m.at == nil {
+		m.at = map[*[]slot]map[string]int{}
+	}
+	ix := m.at[list]
+	if ix == nil || len(ix) != len(*list) {
+		ix = make(map[string]int, len(*list))
+		for i, s := range *list {
+			ix[s.name] = i
 		}
+		m.at[list] = ix
+	}
+	return ix
+}
+
+// find is the position of name in one of m's lists, -1 if absent.
+func (m *module) find(list *[]slot, name string) int {
+	if len(*list) < indexFrom {
+		return slices.IndexFunc(*list, func(s slot) bool { return s.name == name })
+	}
+	if i, ok := m.index(list)[name]; ok && (*list)[i].name == name {
+		return i
+	}
+	return -1
+}
+
+// set gives name the value v in one of m's lists, appending it if new.
+func (m *module) set(list *[]slot, name string, v starlark.Value) {
+	if i := m.find(list, name); i >= 0 {
+		(*list)[i].val = v
+		return
 	}
 	*list = append(*list, slot{name, v})
+	if ix := m.at[list]; ix != nil && len(ix) == len(*list)-1 {
+		ix[name] = len(*list) - 1
+	}
 }
 
-func drop(list *[]slot, name string) {
-	*list = slices.DeleteFunc(*list, func(s slot) bool { return s.name == name })
+// drop removes name from one of m's lists.
+func (m *module) drop(list *[]slot, name string) {
+	if m.find(list, name) >= 0 {
+		*list = slices.DeleteFunc(*list, func(s slot) bool { return s.name == name })
+	}
 }
 
 // torch is one run's torch.nn: the classes and what they made.
@@ -83,36 +118,36 @@ func where(th *starlark.Thread) graph.Pos {
 func (t *torch) setAttr(o *pyhost.Instance, name string, v starlark.Value) error {
 	m := stateOf(o)
 	if x, ok := v.(*Tensor); ok && x.Param {
-		drop(&m.buffers, name)
-		drop(&m.children, name)
-		set(&m.params, name, v)
+		m.drop(&m.buffers, name)
+		m.drop(&m.children, name)
+		m.set(&m.params, name, v)
 		return nil
 	}
 	if _, ok := t.isModule(v); ok {
-		drop(&m.params, name)
-		drop(&m.buffers, name)
-		set(&m.children, name, v)
+		m.drop(&m.params, name)
+		m.drop(&m.buffers, name)
+		m.set(&m.children, name, v)
 		return nil
 	}
 	switch {
-	case m.find(m.params, name) >= 0:
+	case m.find(&m.params, name) >= 0:
 		if v != starlark.None {
 			return fmt.Errorf("cannot assign %s as parameter '%s' (torch.nn.Parameter or None expected)", v.Type(), name)
 		}
-		set(&m.params, name, v)
-	case m.find(m.buffers, name) >= 0:
+		m.set(&m.params, name, v)
+	case m.find(&m.buffers, name) >= 0:
 		if _, ok := v.(*Tensor); ok || v == starlark.None {
-			set(&m.buffers, name, v)
+			m.set(&m.buffers, name, v)
 		} else if _, ok := v.(*pyhost.Opaque); ok {
-			set(&m.buffers, name, &Tensor{Desc: "self." + name})
+			m.set(&m.buffers, name, &Tensor{Desc: "self." + name})
 		} else {
 			return fmt.Errorf("cannot assign %s as buffer '%s' (torch.Tensor or None expected)", v.Type(), name)
 		}
-	case m.find(m.children, name) >= 0:
+	case m.find(&m.children, name) >= 0:
 		if v != starlark.None {
 			return fmt.Errorf("cannot assign %s as child module '%s' (torch.nn.Module or None expected)", v.Type(), name)
 		}
-		set(&m.children, name, v)
+		m.set(&m.children, name, v)
 	}
 	return nil
 }
@@ -255,7 +290,7 @@ func (t *torch) newBase() *pyhost.Class {
 				if _, ok := v.(*Tensor); !ok && v != starlark.None {
 					v = &Tensor{Desc: "buffer " + name}
 				}
-				set(&m.buffers, name, v)
+				m.set(&m.buffers, name, v)
 				o.Store(name, v)
 				return starlark.None, nil
 			case "parameter":

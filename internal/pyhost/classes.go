@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 
 	"go.starlark.net/starlark"
+
+	"github.com/layerinfo/layerinfo/internal/textlimit"
 )
 
 // The object model of classes (PrepareOptions.Classes). A class
@@ -238,11 +240,31 @@ func (c *Class) Blank(th *starlark.Thread) *Instance {
 }
 
 // CallInternal makes an instance and runs __init__ with the arguments.
+// instanceBytes is what making an instance is charged (CallInternal).
+const instanceBytes = 1 << 10
+
+// MaxInstances caps the objects a script makes from classes: a real
+// model has hundreds to a few tens of thousands (torchvision's ResNet-50
+// 161 modules); analysing costs about 10 µs and 2 KB an object, so the cap
+// keeps a run to about a second and 200 MB.
+const MaxInstances = 100_000
+
 func (c *Class) CallInternal(th *starlark.Thread, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 	if th.CallStackDepth() > maxDepth {
 		// Python stops at 1000 frames; an __init__ that makes its own
 		// class would otherwise run the step limit out on a deep stack.
 		return nil, fmt.Errorf("maximum recursion depth exceeded while making %s", c.name)
+	}
+	// An instance with its attributes and a front-end's state costs
+	// about a kilobyte: charged first, so that a million modules made in
+	// a loop are refused before they are made, not after.
+	if err := charge(th, instanceBytes, func() string { return "making " + c.name + " instances" }); err != nil {
+		return nil, err
+	}
+	if m := MemoryOf(th); m != nil {
+		if m.made++; m.made > MaxInstances {
+			return nil, fmt.Errorf("making %s: the script makes more than %s objects (modules, layers, configurations); a model may have at most %s", c.name, textlimit.Count(MaxInstances), textlimit.Count(MaxInstances))
+		}
 	}
 	o := c.Blank(th)
 	init, _ := c.Lookup("__init__")

@@ -36,6 +36,7 @@ type Memory struct {
 	live    int64 // the heap at the last measurement
 	since   int64 // bytes charged since
 	tripped atomic.Bool
+	made    int // instances of classes made (CallInternal)
 }
 
 const memKey = "layerinfo.pycode.memory"
