@@ -7,8 +7,8 @@ Parameters, by hand (weight + bias of each module):
   fc1    Linear(9216, 128)     9216*128 + 128    = 1,179,776
   fc2    Linear(128, 10)       128*10 + 10       =     1,290
   total (model.parameters())                     = 1,200,010
-Buffers: bn's running_mean 64 + running_var 64 + num_batches_tracked 1 = 129
-(non-trainable), so layerinfo reports 1,200,139 in all, 1,200,010 trainable.
+Buffers: bn's running_mean 64 + running_var 64 + num_batches_tracked 1 = 129,
+counted apart from the parameters, as PyTorch does.
 """
 import torch
 import torch.nn as nn

@@ -65,7 +65,11 @@ type Param struct {
 	Shape     Shape
 	DType     DType
 	Trainable bool
-	Owner     *Node // the first node that uses it, where it is counted; set by infer
+	// Buffer marks state a framework keeps apart from its parameters
+	// (PyTorch's register_buffer: BatchNorm's running statistics): it is
+	// counted in buffers, not in params.
+	Buffer bool
+	Owner  *Node // the first node that uses it, where it is counted; set by infer
 	// Bytes is the stored size when it is not elements × DType bits (block
 	// quantized GGUF types); 0 means computed from the DType.
 	Bytes int64

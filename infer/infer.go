@@ -132,6 +132,9 @@ func Node(n *graph.Node) (err error) {
 	want := calc.N(0)
 	terms := make([]calc.Expr, 0, len(fresh))
 	for _, p := range fresh {
+		if p.Buffer {
+			continue // counted apart (stats: buffers)
+		}
 		// A count is never a guess: a parameter must have a known size.
 		numel := p.Numel()
 		if _, ok := numel.Value(); !ok && numel.Err() == nil {

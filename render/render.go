@@ -315,6 +315,10 @@ func totalLines(r *stats.Report) (labels, values []string) {
 	t := r.Totals
 	labels = []string{"Total params:", "  trainable:", "  non-trainable:"}
 	values = []string{Thousands(t.Params), Thousands(t.TrainableParams), Thousands(t.NonTrainableParams)}
+	if t.Buffers > 0 {
+		labels = append(labels, "Buffers:")
+		values = append(values, Thousands(t.Buffers))
+	}
 	switch {
 	case t.ParamBytes == nil:
 		labels = append(labels, "Param memory:")

@@ -139,7 +139,7 @@ func (b *builder) layer(n *graph.Node) Layer {
 func (b *builder) weights(l *Layer, n *graph.Node) {
 	for _, p := range n.Params {
 		c, _ := p.Numel().Value() // known: inference refuses a parameter of unknown size
-		w := Weight{Name: p.Name, Shape: Shape(p.Shape), DType: string(p.DType), Params: c, Trainable: p.Trainable, Bytes: p.Bytes}
+		w := Weight{Name: p.Name, Shape: Shape(p.Shape), DType: string(p.DType), Params: c, Trainable: p.Trainable && !p.Buffer, Buffer: p.Buffer, Bytes: p.Bytes}
 		sized := w.Bytes > 0 || p.DType.Bits() > 0 || c == 0
 		if w.Bytes == 0 {
 			w.Bytes = b.sum.mul(c, int64(p.DType.Bits()), p.Name+" bits") / 8
@@ -147,10 +147,14 @@ func (b *builder) weights(l *Layer, n *graph.Node) {
 		if p.Owner != n && p.Owner != nil {
 			w.SharedWith = p.Owner.Name
 		} else {
-			b.sum.add(&l.Params, c, "the parameters of layer "+n.Name)
-			if p.Trainable {
+			switch {
+			case p.Buffer:
+				b.sum.add(&l.Buffers, c, "the buffers of layer "+n.Name)
+			case p.Trainable:
+				b.sum.add(&l.Params, c, "the parameters of layer "+n.Name)
 				b.sum.add(&l.TrainableParams, c, "the trainable parameters of layer "+n.Name)
-			} else {
+			default:
+				b.sum.add(&l.Params, c, "the parameters of layer "+n.Name)
 				b.sum.add(&l.NonTrainableParams, c, "the non-trainable parameters of layer "+n.Name)
 			}
 			if sized {
@@ -172,6 +176,7 @@ func (b *builder) add(l Layer) {
 	b.sum.add(&r.Totals.Params, l.Params, "total parameters")
 	b.sum.add(&r.Totals.TrainableParams, l.TrainableParams, "total trainable parameters")
 	b.sum.add(&r.Totals.NonTrainableParams, l.NonTrainableParams, "total non-trainable parameters")
+	b.sum.add(&r.Totals.Buffers, l.Buffers, "total buffers")
 	b.paramTerms = append(b.paramTerms, calc.N(l.Params))
 	if l.FLOPs != nil {
 		b.flopTerms = append(b.flopTerms, calc.N(*l.FLOPs))

@@ -305,3 +305,40 @@ func TestThousands(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildBuffers: PyTorch's buffers count apart from the parameters.
+// A BatchNorm2d(64) made by hand: weight and bias 64 + 64 = 128
+// parameters, trainable; running_mean and running_var 64 + 64 and
+// num_batches_tracked 1 = 129 buffer elements. Params 128, trainable
+// 128, non-trainable 0, buffers 129; a report whose buffers total is
+// not the rows' sum does not pass Check.
+func TestBuildBuffers(t *testing.T) {
+	in := &graph.Value{Name: "x", Shape: graph.Shape{graph.Unknown(), graph.D(64)}, DType: graph.Float32}
+	buf := func(name string, dims ...int64) *graph.Param {
+		p := param(name, false, dims...)
+		p.Buffer = true
+		return p
+	}
+	bn := node("bn", "BatchNorm2d", []*graph.Value{in}, graph.Shape{graph.Unknown(), graph.D(64)}, calc.N(0),
+		param("bn.weight", true, 64), param("bn.bias", true, 64), buf("bn.running_mean", 64), buf("bn.running_var", 64), buf("bn.num_batches_tracked"))
+	// What infer leaves: the count of the parameters, buffers apart.
+	bn.Count = calc.Add(calc.N(64), calc.N(64))
+	r, err := Build(&graph.Graph{Name: "m", Format: "pytorch", Path: "m.py", Nodes: []*graph.Node{bn}, Inputs: []*graph.Value{in}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tot := r.Totals
+	if tot.Params != 128 || tot.TrainableParams != 128 || tot.NonTrainableParams != 0 || tot.Buffers != 129 {
+		t.Errorf("totals: params %d, trainable %d, non-trainable %d, buffers %d; want 128, 128, 0, 129", tot.Params, tot.TrainableParams, tot.NonTrainableParams, tot.Buffers)
+	}
+	if l := r.Layers[0]; l.Params != 128 || l.Buffers != 129 || !l.Weights[2].Buffer || l.Weights[2].Trainable {
+		t.Errorf("row: params %d, buffers %d, weights %+v", l.Params, l.Buffers, l.Weights)
+	}
+	if err := r.Check(); err != nil {
+		t.Fatal(err)
+	}
+	r.Totals.Buffers = 128
+	if err := r.Check(); err == nil || !strings.Contains(err.Error(), "buffers") {
+		t.Errorf("Check of a wrong buffers total: %v", err)
+	}
+}

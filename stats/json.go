@@ -118,7 +118,7 @@ func (r *Report) Check() error {
 		return fmt.Errorf("report: schema_version %d, this reader knows %d", r.SchemaVersion, SchemaVersion)
 	}
 	var sum checked
-	var params, trainable, nonTrainable, flops, other int64
+	var params, trainable, nonTrainable, buffers, flops, other int64
 	flopsKnown, hasOther := true, false
 	for i, l := range r.Layers {
 		where := fmt.Sprintf("report: layers[%d] (%s)", i, l.Name)
@@ -128,6 +128,10 @@ func (r *Report) Check() error {
 		sum.add(&params, l.Params, "the layers' parameters")
 		sum.add(&trainable, l.TrainableParams, "the layers' trainable parameters")
 		sum.add(&nonTrainable, l.NonTrainableParams, "the layers' non-trainable parameters")
+		if l.Buffers < 0 {
+			return fmt.Errorf("%s: buffers %d is negative", where, l.Buffers)
+		}
+		sum.add(&buffers, l.Buffers, "the layers' buffers")
 		if l.FLOPs != nil {
 			sum.add(&flops, *l.FLOPs, "the layers' FLOPs")
 		} else {
@@ -152,6 +156,7 @@ func (r *Report) Check() error {
 		{"params", t.Params, params},
 		{"trainable_params", t.TrainableParams, trainable},
 		{"non_trainable_params", t.NonTrainableParams, nonTrainable},
+		{"buffers", t.Buffers, buffers},
 	} {
 		if c.total != c.of {
 			return fmt.Errorf("report: totals.%s is %d, the layers add up to %d", c.what, c.total, c.of)

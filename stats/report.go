@@ -65,11 +65,14 @@ type Layer struct {
 	Params             int64    `json:"params"`
 	TrainableParams    int64    `json:"trainable_params"`
 	NonTrainableParams int64    `json:"non_trainable_params"`
-	FLOPs              *int64   `json:"flops"`
-	Explain            Explain  `json:"explain"`
-	Weights            []Weight `json:"weights,omitempty"`
-	Notes              []string `json:"notes,omitempty"`
-	Position           string   `json:"position,omitempty"`
+	// Buffers is the elements of the layer's buffers (PyTorch's
+	// register_buffer), which params does not count; 0 in formats without.
+	Buffers  int64    `json:"buffers,omitempty"`
+	FLOPs    *int64   `json:"flops"`
+	Explain  Explain  `json:"explain"`
+	Weights  []Weight `json:"weights,omitempty"`
+	Notes    []string `json:"notes,omitempty"`
+	Position string   `json:"position,omitempty"`
 	// Op is the operator (ONNX op_type, domain-qualified when not the
 	// default domain) and Outputs the names of the tensors it produces,
 	// for formats whose nodes are operators on named tensors.
@@ -119,16 +122,19 @@ type Weight struct {
 	DType      string `json:"dtype,omitempty"`
 	Params     int64  `json:"params"`
 	Trainable  bool   `json:"trainable"`
+	Buffer     bool   `json:"buffer,omitempty"`      // a buffer, counted in buffers
 	Bytes      int64  `json:"bytes,omitempty"`       // stored size
 	SharedWith string `json:"shared_with,omitempty"` // the layer where it is counted, when not this one
 }
 
 // Totals sums the rows. Shared parameters count once.
 type Totals struct {
-	Params             int64  `json:"params"`
-	TrainableParams    int64  `json:"trainable_params"`
-	NonTrainableParams int64  `json:"non_trainable_params"`
-	FLOPs              *int64 `json:"flops"`
+	Params             int64 `json:"params"`
+	TrainableParams    int64 `json:"trainable_params"`
+	NonTrainableParams int64 `json:"non_trainable_params"`
+	// Buffers sums the rows' buffers (PyTorch), apart from params.
+	Buffers int64  `json:"buffers,omitempty"`
+	FLOPs   *int64 `json:"flops"`
 	// ParamBytes is the stored size of the parameters; nil when some
 	// tensor's element type has no fixed size (strings).
 	ParamBytes        *int64           `json:"param_bytes"`

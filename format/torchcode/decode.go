@@ -439,7 +439,7 @@ func (b *built) graph(name string, bud *budget.Budget) (*graph.Graph, error) {
 					dt = graph.Int64
 				}
 				if p == nil {
-					p = &graph.Param{Name: full, Role: s.name, Shape: graph.S(x.Shape...), DType: dt, Trainable: i == 0 && x.Grad}
+					p = &graph.Param{Name: full, Role: s.name, Shape: graph.S(x.Shape...), DType: dt, Trainable: i == 0 && x.Grad, Buffer: i == 1}
 					params[x] = p
 				}
 				ins = append(ins, &graph.Value{Name: full, Shape: p.Shape, DType: dt, Param: p})

@@ -30,7 +30,10 @@ func counts(t *testing.T, src, entry string) (params, trainable, nonTrainable in
 	if r.Totals.FLOPs != nil {
 		t.Errorf("%s: FLOPs %d, want unknown", src, *r.Totals.FLOPs)
 	}
-	return r.Totals.Params, r.Totals.TrainableParams, r.Totals.NonTrainableParams
+	// The tables below count state: parameters and buffers, trainable
+	// (requires_grad) or not (frozen parameters and buffers); the report
+	// keeps buffers apart from params.
+	return r.Totals.Params + r.Totals.Buffers, r.Totals.TrainableParams, r.Totals.NonTrainableParams + r.Totals.Buffers
 }
 
 // TestLayers: each layer's parameters and buffers against the formulas of
