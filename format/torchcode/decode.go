@@ -414,7 +414,9 @@ func (b *built) graph(name string, bud *budget.Budget) (*graph.Graph, error) {
 		return nil, err
 	}
 	g := &graph.Graph{Name: b.model.Class.Name(), Format: "pytorch", Path: name,
-		Notes: append([]string{"model: " + b.entry, NotTraced}, b.notes...)}
+		Notes: append([]string{"model: " + b.entry, NotTraced}, b.notes...),
+		// model.parameters(), which torchinfo's summary totals.
+		Prints: graph.Printed{Which: "total", Label: `"Total params" in torchinfo's summary`}}
 	params := map[*Tensor]*graph.Param{}
 	names := map[string]bool{}
 	for _, r := range b.rows {
