@@ -47,9 +47,9 @@ func axisName(i, n int) string {
 	return fmt.Sprintf("spatial axis %d", i)
 }
 
-// perAxis expands a per-axis attribute: empty means def on every axis,
+// PerAxis expands a per-axis attribute: empty means def on every axis,
 // one value means that value on every axis.
-func perAxis(xs []int64, n int, def int64) ([]int64, error) {
+func PerAxis(xs []int64, n int, def int64) ([]int64, error) {
 	switch len(xs) {
 	case 0:
 		out := make([]int64, n)

@@ -93,13 +93,13 @@ func (c *Conv) geometry(in graph.Shape) (*convGeom, error) {
 		return nil, fmt.Errorf("the number of filters must be positive, got %d", c.Filters)
 	}
 	var err error
-	if geo.k, err = perAxis(c.Kernel, nsp, 0); err != nil {
+	if geo.k, err = PerAxis(c.Kernel, nsp, 0); err != nil {
 		return nil, fmt.Errorf("filter size: %w", err)
 	}
-	if geo.s, err = perAxis(c.Stride, nsp, 1); err != nil {
+	if geo.s, err = PerAxis(c.Stride, nsp, 1); err != nil {
 		return nil, fmt.Errorf("stride: %w", err)
 	}
-	if geo.d, err = perAxis(c.Dilation, nsp, 1); err != nil {
+	if geo.d, err = PerAxis(c.Dilation, nsp, 1); err != nil {
 		return nil, fmt.Errorf("dilation: %w", err)
 	}
 	for i := range geo.k {
@@ -121,11 +121,11 @@ func (c *Conv) geometry(in graph.Shape) (*convGeom, error) {
 	if geo.cin%geo.g != 0 || c.Filters%geo.g != 0 {
 		return nil, fmt.Errorf("groups=%d must divide the input channels (%d) and the filters (%d)", geo.g, geo.cin, c.Filters)
 	}
-	if geo.outPad, err = perAxis(c.OutputPadding, nsp, 0); err != nil {
+	if geo.outPad, err = PerAxis(c.OutputPadding, nsp, 0); err != nil {
 		return nil, fmt.Errorf("output padding: %w", err)
 	}
 	if len(c.OutputSize) > 0 {
-		if geo.want, err = perAxis(c.OutputSize, nsp, 0); err != nil {
+		if geo.want, err = PerAxis(c.OutputSize, nsp, 0); err != nil {
 			return nil, fmt.Errorf("output size: %w", err)
 		}
 	}
@@ -347,7 +347,7 @@ func (c *LocallyConnected) Infer(n *graph.Node) error {
 	if err := needRank(in, "a locally connected layer", 4); err != nil {
 		return err
 	}
-	k, err := perAxis(c.Kernel, 2, 0)
+	k, err := PerAxis(c.Kernel, 2, 0)
 	if err != nil {
 		return fmt.Errorf("filter size: %w", err)
 	}

@@ -64,11 +64,11 @@ func (p Padding) padsFor(i, n int, in graph.Dim, k, s, d int64) (pb, pe int64, e
 		}
 		return big, small, nil
 	}
-	b, err := perAxis(p.Begin, n, 0)
+	b, err := PerAxis(p.Begin, n, 0)
 	if err != nil {
 		return 0, 0, fmt.Errorf("padding: %w", err)
 	}
-	e, err := perAxis(p.End, n, 0)
+	e, err := PerAxis(p.End, n, 0)
 	if err != nil {
 		return 0, 0, fmt.Errorf("padding: %w", err)
 	}

@@ -47,15 +47,15 @@ func (p *Pool) Infer(n *graph.Node) error {
 		return fmt.Errorf("pooling needs (batch, channels, spatial…) input, got %s", fmtShape(in))
 	}
 	nsp := len(in) - 2
-	k, err := perAxis(p.Kernel, nsp, 0)
+	k, err := PerAxis(p.Kernel, nsp, 0)
 	if err != nil {
 		return fmt.Errorf("pool size: %w", err)
 	}
-	s, err := perAxis(p.Stride, nsp, 0)
+	s, err := PerAxis(p.Stride, nsp, 0)
 	if err != nil {
 		return fmt.Errorf("stride: %w", err)
 	}
-	d, err := perAxis(p.Dilation, nsp, 1)
+	d, err := PerAxis(p.Dilation, nsp, 1)
 	if err != nil {
 		return fmt.Errorf("dilation: %w", err)
 	}
@@ -167,7 +167,7 @@ func (u *Upscale) Infer(n *graph.Node) error {
 		return fmt.Errorf("upscaling needs (batch, channels, spatial…) input, got %s", fmtShape(in))
 	}
 	nsp := len(in) - 2
-	f, err := perAxis(u.Factors, nsp, 1)
+	f, err := PerAxis(u.Factors, nsp, 1)
 	if err != nil {
 		return fmt.Errorf("scale factor: %w", err)
 	}

@@ -193,7 +193,7 @@ func (b *bodyInputs) Infer(n *graph.Node) error {
 			if k < len(b.ScanAxes) {
 				ax = b.ScanAxes[k]
 			}
-			a, err := normAxis(ax, len(s))
+			a, err := tensor.NormAxis(ax, len(s))
 			if err != nil {
 				return fmt.Errorf("scan input %d: %w", k, err)
 			}
@@ -230,7 +230,7 @@ func (l *loopResults) Infer(n *graph.Node) error {
 	switch {
 	case l.Scan && l.Outer > l.Carried:
 		if s := n.In(l.Carried); s != nil {
-			if a, err := normAxis(l.InAxis, len(s)); err == nil {
+			if a, err := tensor.NormAxis(l.InAxis, len(s)); err == nil {
 				trips = s[a]
 			}
 		}
@@ -271,16 +271,4 @@ func (l *loopResults) Infer(n *graph.Node) error {
 // present reports whether optional input i is given.
 func present(n *graph.Node, i int) bool {
 	return i < len(n.Inputs) && n.Inputs[i] != nil
-}
-
-// normAxis normalizes an axis against rank, with an error naming it.
-func normAxis(axis int64, rank int) (int, error) {
-	a := axis
-	if a < 0 {
-		a += int64(rank)
-	}
-	if a < 0 || a >= int64(rank) {
-		return 0, fmt.Errorf("axis %d is out of range for rank %d", axis, rank)
-	}
-	return int(a), nil
 }

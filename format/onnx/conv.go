@@ -144,15 +144,15 @@ func outputShape(c *op.Conv, in graph.Shape) error {
 	if len(want) != nsp {
 		return fmt.Errorf("output_shape %v has %d entries for %d spatial axes", c.OutputSize, len(want), nsp)
 	}
-	s, err := perAxis(c.Stride, nsp, 1)
+	s, err := op.PerAxis(c.Stride, nsp, 1)
 	if err != nil {
 		return fmt.Errorf("stride: %w", err)
 	}
-	d, err := perAxis(c.Dilation, nsp, 1)
+	d, err := op.PerAxis(c.Dilation, nsp, 1)
 	if err != nil {
 		return fmt.Errorf("dilation: %w", err)
 	}
-	opad, err := perAxis(c.OutputPadding, nsp, 0)
+	opad, err := op.PerAxis(c.OutputPadding, nsp, 0)
 	if err != nil {
 		return fmt.Errorf("output padding: %w", err)
 	}
@@ -177,24 +177,4 @@ func outputShape(c *op.Conv, in graph.Shape) error {
 	c.Pad = op.Padding{Mode: op.PadExplicit, Begin: pb, End: pe}
 	c.OutputSize = nil
 	return nil
-}
-
-// perAxis expands a per-axis attribute: empty means def on every axis,
-// one value means that value on every axis.
-func perAxis(xs []int64, n int, def int64) ([]int64, error) {
-	switch len(xs) {
-	case 0, 1:
-		v := def
-		if len(xs) == 1 {
-			v = xs[0]
-		}
-		out := make([]int64, n)
-		for i := range out {
-			out[i] = v
-		}
-		return out, nil
-	case n:
-		return xs, nil
-	}
-	return nil, fmt.Errorf("%d values given for %d spatial axes", len(xs), n)
 }

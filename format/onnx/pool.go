@@ -44,7 +44,7 @@ func (p *pooled) Infer(n *graph.Node) error {
 	out := n.Outputs[0].Shape
 	switch o := p.Op.(type) {
 	case *op.Pool:
-		if k, err := perAxis(o.Kernel, len(out)-2, 0); err == nil {
+		if k, err := op.PerAxis(o.Kernel, len(out)-2, 0); err == nil {
 			xs := []calc.Expr{}
 			for _, x := range k {
 				xs = append(xs, calc.N(x))

@@ -5,6 +5,7 @@ import (
 
 	"github.com/layerinfo/layerinfo/calc"
 	"github.com/layerinfo/layerinfo/graph"
+	"github.com/layerinfo/layerinfo/op/tensor"
 )
 
 // rnn is ONNX's recurrent family (RNN, GRU, LSTM) with Gates gates (1, 3,
@@ -20,13 +21,13 @@ type rnn struct {
 
 func (r *rnn) Infer(n *graph.Node) error {
 	x, w, rr := n.In(0), n.In(1), n.In(2)
-	if err := needRank(x, "a recurrent layer", 3); err != nil {
+	if err := tensor.NeedRank(x, "a recurrent layer", 3); err != nil {
 		return err
 	}
-	if err := needRank(w, "the input weight W", 3); err != nil {
+	if err := tensor.NeedRank(w, "the input weight W", 3); err != nil {
 		return err
 	}
-	if err := needRank(rr, "the recurrence weight R", 3); err != nil {
+	if err := tensor.NeedRank(rr, "the recurrence weight R", 3); err != nil {
 		return err
 	}
 	seq, batch := x[0], x[1]
@@ -65,28 +66,6 @@ func (r *rnn) Infer(n *graph.Node) error {
 		}
 	}
 	n.Why("%d gates of %d units, %s directions, I = %s", r.Gates, h, dirs, I)
-	n.FLOPs = flopsDims(&batch, seq.Expr(), dirs.Expr(), calc.N(r.Gates), H.Expr(), calc.Paren(calc.Add(I.Expr(), H.Expr())))
+	n.FLOPs = tensor.FlopsDims(&batch, seq.Expr(), dirs.Expr(), calc.N(r.Gates), H.Expr(), calc.Paren(calc.Add(I.Expr(), H.Expr())))
 	return nil
-}
-
-// needRank checks the input rank.
-func needRank(s graph.Shape, what string, rank int) error {
-	if s == nil {
-		return fmt.Errorf("the input shape is unknown")
-	}
-	if len(s) != rank {
-		return fmt.Errorf("%s expects a %d-dimensional input, got shape %s (%d dims)", what, rank, fmtDims(s), len(s))
-	}
-	return nil
-}
-
-// flopsDims is 2*x… as FLOPs with the per-example convention: a leading
-// batch dim that is unknown is left out (FLOPs per example), any other
-// unknown dim makes the count unknown.
-func flopsDims(batch *graph.Dim, xs ...calc.Expr) calc.Expr {
-	f := append([]calc.Expr{calc.N(2)}, xs...)
-	if batch != nil && batch.Known() {
-		f = append(f, calc.N(batch.Size))
-	}
-	return calc.Mul(f...)
 }

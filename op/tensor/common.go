@@ -61,8 +61,8 @@ func fmtShape(s graph.Shape) string {
 	return "(" + s.Join(", ") + ")"
 }
 
-// needRank checks the input rank.
-func needRank(s graph.Shape, what string, rank int) error {
+// NeedRank checks that an input has the given rank.
+func NeedRank(s graph.Shape, what string, rank int) error {
 	if s == nil {
 		return fmt.Errorf("the input shape is unknown")
 	}
@@ -96,10 +96,10 @@ func padded(in graph.Dim, pb, pe int64) calc.Expr {
 	return calc.Add(in.Expr(), calc.N(pb), calc.N(pe))
 }
 
-// flopsDims is 2*x… as FLOPs with the per-example convention: a leading
+// FlopsDims is 2*x… as FLOPs with the per-example convention: a leading
 // batch dim that is unknown is left out (FLOPs per example), any other
 // unknown dim makes the count unknown.
-func flopsDims(batch *graph.Dim, xs ...calc.Expr) calc.Expr {
+func FlopsDims(batch *graph.Dim, xs ...calc.Expr) calc.Expr {
 	f := append([]calc.Expr{calc.N(2)}, xs...)
 	if batch != nil && batch.Known() {
 		f = append(f, calc.N(batch.Size))

@@ -37,7 +37,7 @@ func (c *Compress) Infer(n *graph.Node) error {
 	if c.Axis == nil {
 		n.SetOut(0, graph.Shape{graph.Unknown()})
 	} else {
-		ax, err := normAxis(*c.Axis, len(in))
+		ax, err := NormAxis(*c.Axis, len(in))
 		if err != nil {
 			return err
 		}
@@ -103,7 +103,7 @@ type DepthToSpace struct {
 
 func (d *DepthToSpace) Infer(n *graph.Node) error {
 	in := n.In(0)
-	if err := needRank(in, "DepthToSpace/SpaceToDepth", 4); err != nil {
+	if err := NeedRank(in, "DepthToSpace/SpaceToDepth", 4); err != nil {
 		return err
 	}
 	b := d.Block
@@ -170,10 +170,10 @@ type RoiAlign struct {
 
 func (r *RoiAlign) Infer(n *graph.Node) error {
 	x, rois := n.In(0), n.In(1)
-	if err := needRank(x, "RoiAlign", 4); err != nil {
+	if err := NeedRank(x, "RoiAlign", 4); err != nil {
 		return err
 	}
-	if err := needRank(rois, "RoiAlign's rois", 2); err != nil {
+	if err := NeedRank(rois, "RoiAlign's rois", 2); err != nil {
 		return err
 	}
 	out := graph.Shape{rois[0], x[1], graph.D(max(r.OutH, 1)), graph.D(max(r.OutW, 1))}
@@ -201,7 +201,7 @@ func (c *CenterCropPad) Infer(n *graph.Node) error {
 		}
 	}
 	for _, a := range c.Axes {
-		x, err := normAxis(a, len(in))
+		x, err := NormAxis(a, len(in))
 		if err != nil {
 			return err
 		}

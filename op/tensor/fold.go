@@ -324,8 +324,8 @@ func dimsProduct(ds []graph.Dim) (graph.Dim, calc.Expr) {
 	return graph.Unknown(), e
 }
 
-// normAxis normalizes an axis against rank, with an error naming it.
-func normAxis(axis int64, rank int) (int, error) {
+// NormAxis normalizes an axis against rank, with an error naming it.
+func NormAxis(axis int64, rank int) (int, error) {
 	a := axis
 	if a < 0 {
 		a += int64(rank)

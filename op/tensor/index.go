@@ -24,7 +24,7 @@ func (g *Gather) Infer(n *graph.Node) error {
 	if data == nil || idx == nil {
 		return fmt.Errorf("the input shapes are unknown")
 	}
-	ax, err := normAxis(g.Axis, len(data))
+	ax, err := NormAxis(g.Axis, len(data))
 	if err != nil {
 		return err
 	}
@@ -123,7 +123,7 @@ func (j *Concat) Infer(n *graph.Node) error {
 		return fmt.Errorf("no inputs")
 	}
 	rank := len(ins[0].Shape)
-	ax, err := normAxis(j.Axis, rank)
+	ax, err := NormAxis(j.Axis, rank)
 	if err != nil {
 		return err
 	}
@@ -245,7 +245,7 @@ func (s *Slice) Infer(n *graph.Node) error {
 			switch {
 			case p3 && ok3:
 				for _, a := range axes {
-					if x, err := normAxis(a, r); err == nil {
+					if x, err := NormAxis(a, r); err == nil {
 						out[x] = graph.Unknown()
 					}
 				}
@@ -289,7 +289,7 @@ func (s *Slice) Infer(n *graph.Node) error {
 	}
 	seen := map[int]bool{}
 	for i, a64 := range axes {
-		a, err := normAxis(a64, r)
+		a, err := NormAxis(a64, r)
 		if err != nil {
 			return err
 		}
@@ -377,7 +377,7 @@ func (s *Split) Infer(n *graph.Node) error {
 	if in == nil {
 		return fmt.Errorf("the input shape is unknown")
 	}
-	ax, err := normAxis(s.Axis, len(in))
+	ax, err := NormAxis(s.Axis, len(in))
 	if err != nil {
 		return err
 	}
@@ -511,7 +511,7 @@ func (p *Pad) Infer(n *graph.Node) error {
 			}
 			axes = axes[:0]
 			for _, a := range ax {
-				x, err := normAxis(a, len(in))
+				x, err := NormAxis(a, len(in))
 				if err != nil {
 					return err
 				}

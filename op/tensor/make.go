@@ -182,7 +182,7 @@ func (r *Resize) Infer(n *graph.Node) error {
 		}
 	} else {
 		for _, a := range r.Axes {
-			x, err := normAxis(a, len(in))
+			x, err := NormAxis(a, len(in))
 			if err != nil {
 				return err
 			}
@@ -282,7 +282,7 @@ func (t *TopK) Infer(n *graph.Node) error {
 	if in == nil {
 		return fmt.Errorf("the input shape is unknown")
 	}
-	ax, err := normAxis(t.Axis, len(in))
+	ax, err := NormAxis(t.Axis, len(in))
 	if err != nil {
 		return err
 	}
@@ -322,7 +322,7 @@ func (a *ArgReduce) Infer(n *graph.Node) error {
 	if in == nil {
 		return fmt.Errorf("the input shape is unknown")
 	}
-	ax, err := normAxis(a.Axis, len(in))
+	ax, err := NormAxis(a.Axis, len(in))
 	if err != nil {
 		return err
 	}
@@ -380,7 +380,7 @@ func (r *Reduce) Infer(n *graph.Node) error {
 		}
 	}
 	for _, a64 := range axes {
-		a, err := normAxis(a64, len(in))
+		a, err := NormAxis(a64, len(in))
 		if err != nil {
 			return err
 		}

@@ -23,10 +23,10 @@ type Gemm struct {
 
 func (g *Gemm) Infer(n *graph.Node) error {
 	a, b := n.In(0), n.In(1)
-	if err := needRank(a, "Gemm's A", 2); err != nil {
+	if err := NeedRank(a, "Gemm's A", 2); err != nil {
 		return err
 	}
-	if err := needRank(b, "Gemm's B", 2); err != nil {
+	if err := NeedRank(b, "Gemm's B", 2); err != nil {
 		return err
 	}
 	m, k := a[0], a[1]
@@ -134,7 +134,7 @@ func (m *MatMul) Infer(n *graph.Node) error {
 		lead = &M // a plain matrix product: M is the batch of a linear layer
 	}
 	fl = append(fl, K.Expr(), N.Expr())
-	n.FLOPs = flopsDims(lead, fl...)
+	n.FLOPs = FlopsDims(lead, fl...)
 	if v := n.Inputs[bi]; v.Param != nil {
 		n.Count = v.Param.Numel()
 	}
@@ -261,7 +261,7 @@ func (e *Einsum) Infer(n *graph.Node) error {
 	for _, c := range letters {
 		fl = append(fl, size[c].Expr())
 	}
-	n.FLOPs = flopsDims(nil, fl...)
+	n.FLOPs = FlopsDims(nil, fl...)
 	return nil
 }
 

@@ -104,7 +104,7 @@ func (s *Squeeze) Infer(n *graph.Node) error {
 		}
 	}
 	for _, a64 := range axes {
-		a, err := normAxis(a64, len(in))
+		a, err := NormAxis(a64, len(in))
 		if err != nil {
 			return err
 		}
@@ -150,7 +150,7 @@ func (u *Unsqueeze) Infer(n *graph.Node) error {
 	r := len(in) + len(axes)
 	ins := map[int]bool{}
 	for _, a64 := range axes {
-		a, err := normAxis(a64, r)
+		a, err := NormAxis(a64, r)
 		if err != nil {
 			return err
 		}
@@ -399,7 +399,7 @@ func (t *Transpose) Infer(n *graph.Node) error {
 	out := make(graph.Shape, len(in))
 	np := make([]int, len(in))
 	for i, p := range perm {
-		a, err := normAxis(p, len(in))
+		a, err := NormAxis(p, len(in))
 		if err != nil || used[a] {
 			return fmt.Errorf("perm %v is not a permutation of %d axes", perm, len(in))
 		}
