@@ -1,0 +1,97 @@
+package layerinfo
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"testing"
+
+	"github.com/layerinfo/layerinfo/internal/gen"
+	"github.com/layerinfo/layerinfo/render"
+	"github.com/layerinfo/layerinfo/stats"
+)
+
+// BenchmarkScale times each stage (load: decode and build the graph;
+// analyze: inference and the report; table, json, explain: rendering) on
+// generated models of 10k, 100k and 1M nodes, with ns/node and B/node.
+// The 1M sizes are left out with -short.
+func BenchmarkScale(b *testing.B) {
+	kinds := []struct {
+		name string
+		file string
+		make func(n int) []byte
+	}{
+		{"onnx-dag", "m.onnx", func(n int) []byte { return gen.ONNX(n, true) }},
+		{"onnx-chain", "m.onnx", func(n int) []byte { return gen.ONNX(n, false) }},
+		{"spec", "m.yaml", gen.Spec},
+		{"lasagne", "m.py", gen.Lasagne},
+		{"safetensors", "m.safetensors", gen.Safetensors},
+	}
+	for _, k := range kinds {
+		for _, n := range []int{10_000, 100_000, 1_000_000} {
+			if n > 100_000 && (testing.Short() || k.name == "spec" || k.name == "lasagne") {
+				continue // the spec and Lasagne front-ends refuse more than 100,000 layers
+			}
+			b.Run(fmt.Sprintf("%s/%dk", k.name, n/1000), func(b *testing.B) {
+				scaleStages(b, k.file, k.make(n), n)
+			})
+		}
+	}
+}
+
+func scaleStages(b *testing.B, name string, data []byte, n int) {
+	ctx := context.Background()
+	load := func(b *testing.B) {
+		if _, err := Load(ctx, Bytes(name, data), Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	perNode := func(b *testing.B) {
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/node")
+	}
+	b.Run("load", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			load(b)
+		}
+		perNode(b)
+	})
+	b.Run("analyze", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			b.StopTimer()
+			g, err := Load(ctx, Bytes(name, data), Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			if _, err := Analyze(ctx, g, Options{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		perNode(b)
+	})
+	for _, r := range []struct {
+		name string
+		fn   func(io.Writer, *stats.Report) error
+	}{{"table", render.Table}, {"json", render.JSON}, {"explain", render.Explain}} {
+		b.Run(r.name, func(b *testing.B) {
+			g, err := Load(ctx, Bytes(name, data), Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			rep, err := Analyze(ctx, g, Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				if err := r.fn(io.Discard, rep); err != nil {
+					b.Fatal(err)
+				}
+			}
+			perNode(b)
+		})
+	}
+}
