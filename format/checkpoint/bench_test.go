@@ -1,12 +1,15 @@
 package checkpoint
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/layerinfo/layerinfo/infer"
+	"github.com/layerinfo/layerinfo/internal/budget"
+	"github.com/layerinfo/layerinfo/internal/gen"
 	"github.com/layerinfo/layerinfo/stats"
 )
 
@@ -46,5 +49,28 @@ func BenchmarkSafetensors7B(b *testing.B) {
 		if r, _ := stats.Build(g); r.Totals.Params != 6738415616 {
 			b.Fatalf("params %d", r.Totals.Params)
 		}
+	}
+}
+
+// BenchmarkScaleLoad reads generated safetensors headers of 10k and 100k
+// one-tensor modules into a validated graph (what layerinfo.Load does
+// for them), with ns/node.
+func BenchmarkScaleLoad(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprintf("%dk", n/1000), func(b *testing.B) {
+			data := gen.Safetensors(n)
+			r := bytes.NewReader(data)
+			b.ReportAllocs()
+			for b.Loop() {
+				g, err := Safetensors("m.safetensors", r, int64(len(data)), Options{Budget: budget.New(0)})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := g.Validate(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/node")
+		})
 	}
 }

@@ -106,6 +106,8 @@ type Decoder struct {
 	// the caller will make of it (a report's row), so that a header too
 	// large to report is refused before it is decoded.
 	Reserve int64
+
+	slowOnly bool // tests: read every header with encoding/json
 }
 
 // maxDims caps the dimensions of a tensor's shape (and the entries of
@@ -244,53 +246,10 @@ func (d *Decoder) decode(r io.ReaderAt, size int64, name string) (*File, error) 
 	}
 	f.Tensors = make([]Tensor, 0, entries)
 
-	dec := json.NewDecoder(bytes.NewReader(hdr))
-	dec.UseNumber()
-	tok, err := dec.Token()
-	if err != nil || tok != json.Delim('{') {
-		return nil, fail(8, nil, "header is not a JSON object")
-	}
-	seen := make(map[string]bool, entries)
-	for dec.More() {
-		keyOff := 8 + dec.InputOffset()
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, fail(8+dec.InputOffset(), err, "invalid header JSON")
+	if !d.fastHeader(hdr, f) {
+		if err := d.slowHeader(hdr, f, fail); err != nil {
+			return nil, err
 		}
-		key, _ := tok.(string)
-		if seen[key] {
-			return nil, fail(keyOff, nil, "duplicate header key %q", key)
-		}
-		seen[key] = true
-		valOff := 8 + dec.InputOffset()
-		if key == "__metadata__" {
-			md, err := d.metadata(dec, valOff)
-			if err != nil {
-				var be *budget.Error
-				if errors.As(err, &be) {
-					return nil, err
-				}
-				return nil, fail(valOff, err, "__metadata__ is not a string-to-string map")
-			}
-			f.Metadata = md
-			continue
-		}
-		var tj tensorJSON
-		if err := dec.Decode(&tj); err != nil {
-			return nil, fail(valOff, err, "tensor %q: invalid entry", key)
-		}
-		t, err := makeTensor(key, &tj)
-		if err != nil {
-			return nil, fail(valOff, err, "tensor %q", key)
-		}
-		f.Tensors = append(f.Tensors, t)
-	}
-	if _, err := dec.Token(); err != nil { // closing '}'
-		return nil, fail(8+dec.InputOffset(), err, "invalid header JSON")
-	}
-	rest := hdr[dec.InputOffset():]
-	if len(bytes.TrimLeft(rest, " \t\r\n")) != 0 {
-		return nil, fail(8+dec.InputOffset(), nil, "trailing bytes after header JSON object")
 	}
 
 	// Tensors must tile the data region [0, DataSize) in offset order;
@@ -299,13 +258,21 @@ func (d *Decoder) decode(r io.ReaderAt, size int64, name string) (*File, error) 
 	for i := range f.Tensors {
 		byOffset[i] = &f.Tensors[i]
 	}
-	sort.SliceStable(byOffset, func(i, j int) bool {
-		a, b := byOffset[i], byOffset[j]
+	less := func(a, b *Tensor) bool {
 		if a.Begin != b.Begin {
 			return a.Begin < b.Begin
 		}
 		return a.End < b.End
-	})
+	}
+	// Writers lay tensors out in the header's order: sorting is then
+	// the identity, and is skipped.
+	inOrder := true
+	for i := 1; i < len(byOffset) && inOrder; i++ {
+		inOrder = !less(byOffset[i], byOffset[i-1])
+	}
+	if !inOrder {
+		sort.SliceStable(byOffset, func(i, j int) bool { return less(byOffset[i], byOffset[j]) })
+	}
 	var end int64
 	var last *Tensor
 	for _, t := range byOffset {
@@ -337,6 +304,62 @@ func (d *Decoder) decode(r io.ReaderAt, size int64, name string) (*File, error) 
 		}
 	}
 	return f, nil
+}
+
+// slowHeader reads the header with encoding/json's token stream: the
+// reader of every header the fast path gives up on, and the one whose
+// errors are reported.
+func (d *Decoder) slowHeader(hdr []byte, f *File, fail func(off int64, err error, format string, args ...any) error) error {
+	dec := json.NewDecoder(bytes.NewReader(hdr))
+	dec.UseNumber()
+	tok, err := dec.Token()
+	if err != nil || tok != json.Delim('{') {
+		return fail(8, nil, "header is not a JSON object")
+	}
+	seen := make(map[string]bool, cap(f.Tensors))
+	for dec.More() {
+		keyOff := 8 + dec.InputOffset()
+		tok, err := dec.Token()
+		if err != nil {
+			return fail(8+dec.InputOffset(), err, "invalid header JSON")
+		}
+		key, _ := tok.(string)
+		if seen[key] {
+			return fail(keyOff, nil, "duplicate header key %q", key)
+		}
+		seen[key] = true
+		valOff := 8 + dec.InputOffset()
+		if key == "__metadata__" {
+			md, err := d.metadata(dec, valOff)
+			if err != nil {
+				var be *budget.Error
+				if errors.As(err, &be) {
+					return err
+				}
+				return fail(valOff, err, "__metadata__ is not a string-to-string map")
+			}
+			f.Metadata = md
+			continue
+		}
+		var tj tensorJSON
+		if err := dec.Decode(&tj); err != nil {
+			return fail(valOff, err, "tensor %q: invalid entry", key)
+		}
+		t, err := makeTensor(key, &tj)
+		if err != nil {
+			return fail(valOff, err, "tensor %q", key)
+		}
+		f.Tensors = append(f.Tensors, t)
+	}
+	if _, err := dec.Token(); err != nil { // closing '}'
+		return fail(8+dec.InputOffset(), err, "invalid header JSON")
+	}
+	rest := hdr[dec.InputOffset():]
+	if len(bytes.TrimLeft(rest, " \t\r\n")) != 0 {
+		return fail(8+dec.InputOffset(), nil, "trailing bytes after header JSON object")
+	}
+
+	return nil
 }
 
 // metadata reads the __metadata__ map entry by entry, charging each
@@ -422,34 +445,16 @@ func makeTensor(name string, tj *tensorJSON) (Tensor, error) {
 		return t, errors.New("missing shape")
 	}
 	t.Shape = make([]int64, len(tj.Shape))
-	t.Elements = 1
-	overflow := false
 	for i, s := range tj.Shape {
 		v, err := strconv.ParseInt(string(s), 10, 64)
 		if err != nil || v < 0 {
 			return t, fmt.Errorf("shape[%d] = %s is not a non-negative 64-bit integer", i, s)
 		}
 		t.Shape[i] = v
-		hi, lo := bits.Mul64(uint64(t.Elements), uint64(v))
-		if hi != 0 || lo > math.MaxInt64 {
-			overflow = true
-		}
-		t.Elements = int64(lo)
 	}
-	if overflow {
-		return t, fmt.Errorf("shape %v: element count overflows int64", t.Shape)
+	if err := t.size(); err != nil {
+		return t, err
 	}
-	hi, nbits := bits.Mul64(uint64(t.Elements), uint64(dt.Bits))
-	if hi != 0 {
-		return t, fmt.Errorf("shape %v: byte size overflows", t.Shape)
-	}
-	if nbits%8 != 0 {
-		return t, fmt.Errorf("shape %v of %s: %d bits is not a whole number of bytes", t.Shape, dt.Name, nbits)
-	}
-	if nbits/8 > math.MaxInt64 {
-		return t, fmt.Errorf("shape %v: byte size overflows int64", t.Shape)
-	}
-	t.Bytes = int64(nbits / 8)
 	if len(tj.DataOffsets) != 2 {
 		return t, fmt.Errorf("data_offsets has %d entries, want 2", len(tj.DataOffsets))
 	}
@@ -462,14 +467,47 @@ func makeTensor(name string, tj *tensorJSON) (Tensor, error) {
 		off[i] = v
 	}
 	t.Begin, t.End = off[0], off[1]
+	return t, t.span()
+}
+
+// size sets t's Elements and Bytes from its shape and dtype.
+func (t *Tensor) size() error {
+	t.Elements = 1
+	overflow := false
+	for _, v := range t.Shape {
+		hi, lo := bits.Mul64(uint64(t.Elements), uint64(v))
+		if hi != 0 || lo > math.MaxInt64 {
+			overflow = true
+		}
+		t.Elements = int64(lo)
+	}
+	if overflow {
+		return fmt.Errorf("shape %v: element count overflows int64", t.Shape)
+	}
+	hi, nbits := bits.Mul64(uint64(t.Elements), uint64(t.DType.Bits))
+	if hi != 0 {
+		return fmt.Errorf("shape %v: byte size overflows", t.Shape)
+	}
+	if nbits%8 != 0 {
+		return fmt.Errorf("shape %v of %s: %d bits is not a whole number of bytes", t.Shape, t.DType.Name, nbits)
+	}
+	if nbits/8 > math.MaxInt64 {
+		return fmt.Errorf("shape %v: byte size overflows int64", t.Shape)
+	}
+	t.Bytes = int64(nbits / 8)
+	return nil
+}
+
+// span checks t's data_offsets against its byte size.
+func (t *Tensor) span() error {
 	if t.End < t.Begin {
-		return t, fmt.Errorf("data_offsets [%d, %d]: end before begin", t.Begin, t.End)
+		return fmt.Errorf("data_offsets [%d, %d]: end before begin", t.Begin, t.End)
 	}
 	if t.End-t.Begin != t.Bytes {
-		return t, fmt.Errorf("data_offsets [%d, %d] span %d bytes, but %s%v needs %d",
-			t.Begin, t.End, t.End-t.Begin, dt.Name, t.Shape, t.Bytes)
+		return fmt.Errorf("data_offsets [%d, %d] span %d bytes, but %s%v needs %d",
+			t.Begin, t.End, t.End-t.Begin, t.DType.Name, t.Shape, t.Bytes)
 	}
-	return t, nil
+	return nil
 }
 
 // readErr is the cause of a short read: err, or io.ErrUnexpectedEOF for
