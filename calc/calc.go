@@ -2,7 +2,6 @@ package calc
 
 import (
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 )
@@ -18,91 +17,335 @@ const (
 	precAtom = 3
 )
 
+// kind is what an Expr is: a leaf or the operator that combines its args.
+type kind uint8
+
+const (
+	kZero  kind = iota // never built: empty text
+	kNum               // val
+	kSym               // x.name, value unknown
+	kLabel             // x.name standing for a computed value
+	kParen             // (args[0]), when parens would overflow
+	kAdd               // args[0]+args[1]+…
+	kSub               // args[0]-args[1]
+	kMul               // args[0]*args[1]*…
+	kDiv               // args[0]/args[1], exact
+	kFloor             // floor(args[0]/args[1])
+	kCeil              // ceil(args[0]/args[1])
+	kMax               // max(args[0], args[1])
+	kMin               // min(args[0], args[1])
+)
+
 // Expr is an integer together with the arithmetic that produced it. The
 // zero Expr is unknown with empty text; build expressions with N, Sym and
 // the combinators below.
+//
+// The value and any error are computed when the Expr is built; the text
+// is not: an Expr keeps its operands (a number keeps only its value) and
+// String and Equation write the text when asked. So an expression whose
+// arithmetic is never shown costs one small allocation per combinator and
+// none per number.
 type Expr struct {
-	text  string
-	val   int64
-	known bool
-	err   error
-	prec  int
+	val    int64
+	args   []Expr // the operands of an operator; shared, never modified
+	x      *extra // a Sym's or Label's text, and the error; nil for most
+	kind   kind
+	parens uint8 // Paren applied this many times around the text
+	known  bool
+}
+
+// extra is the rarely present part of an Expr.
+type extra struct {
+	name string
+	err  error
 }
 
 // N is a known integer.
-func N(v int64) Expr {
-	if v < 0 {
-		return Expr{text: "(" + strconv.FormatInt(v, 10) + ")", val: v, known: true, prec: precAtom}
-	}
-	return Expr{text: strconv.FormatInt(v, 10), val: v, known: true, prec: precAtom}
-}
+func N(v int64) Expr { return Expr{kind: kNum, val: v, known: true} }
 
 // Sym is an unknown quantity shown by name, such as a symbolic batch size.
 func Sym(name string) Expr {
 	if name == "" {
 		name = "?"
 	}
-	return Expr{text: name, prec: precAtom}
+	return Expr{kind: kSym, x: &extra{name: name}}
 }
 
 // Value returns the value and whether it is known (false when a symbol is
 // involved or an error occurred).
-func (e Expr) Value() (int64, bool) { return e.val, e.known && e.err == nil }
+func (e Expr) Value() (int64, bool) { return e.val, e.known && e.Err() == nil }
 
 // Known reports whether the value is known.
-func (e Expr) Known() bool { return e.known && e.err == nil }
+func (e Expr) Known() bool { return e.known && e.Err() == nil }
 
 // Err is the first arithmetic error met while building e (overflow, division by zero).
-func (e Expr) Err() error { return e.err }
+func (e Expr) Err() error {
+	if e.x == nil {
+		return nil
+	}
+	return e.x.err
+}
 
 // IsZero reports whether e is the zero Expr (never built).
-func (e Expr) IsZero() bool { return e.text == "" && !e.known && e.err == nil }
+func (e Expr) IsZero() bool { return e.emptyText() && !e.known && e.Err() == nil }
+
+// emptyText reports whether e's text is "".
+func (e Expr) emptyText() bool {
+	return e.parens == 0 && (e.kind == kZero || e.kind == kLabel && e.x.name == "")
+}
 
 // String is the arithmetic with values substituted, without the result.
-func (e Expr) String() string { return e.text }
+func (e Expr) String() string {
+	if e.kind == kNum && e.parens == 0 && e.val >= 0 {
+		return strconv.FormatInt(e.val, 10)
+	}
+	if e.kind == kLabel && e.parens == 0 {
+		return e.x.name
+	}
+	var b strings.Builder
+	b.Grow(e.size())
+	e.write(&b)
+	return b.String()
+}
 
 // Equation is the arithmetic followed by its result, "(5*5*1+1)*32 = 832";
 // just the value when the text is the value itself.
 func (e Expr) Equation() string {
-	if e.err != nil {
-		return e.text + " = error: " + e.err.Error()
+	if err := e.Err(); err != nil {
+		return e.String() + " = error: " + err.Error()
 	}
 	if !e.known {
-		return e.text
+		return e.String()
 	}
-	v := strconv.FormatInt(e.val, 10)
-	if e.text == v || e.text == "("+v+")" {
-		return v
+	var buf [24]byte
+	v := strconv.AppendInt(buf[:0], e.val, 10)
+	if e.kind == kNum && (e.parens == 0 || e.parens == 1 && e.val >= 0) {
+		return string(v) // the text is "v", "(v)" or "(-v)"
 	}
-	return e.text + " = " + v
+	text := e.String()
+	if text == string(v) || len(text) == len(v)+2 && text[0] == '(' && text[len(text)-1] == ')' && text[1:len(text)-1] == string(v) {
+		return string(v)
+	}
+	return text + " = " + string(v)
+}
+
+// prec is the precedence of the outermost operator of e's text.
+func (e Expr) prec() int {
+	if e.parens > 0 {
+		return precAtom
+	}
+	switch e.kind {
+	case kZero:
+		return 0
+	case kAdd, kSub:
+		return precAdd
+	case kMul, kDiv:
+		return precMul
+	}
+	return precAtom
+}
+
+// size is the length of e's text.
+func (e Expr) size() int {
+	n := 2 * int(e.parens)
+	switch e.kind {
+	case kNum:
+		n += numLen(e.val)
+	case kSym, kLabel:
+		n += len(e.x.name)
+	case kParen:
+		n += 2 + e.args[0].size()
+	case kAdd, kMul:
+		min := precAdd
+		if e.kind == kMul {
+			min = precMul
+		}
+		n += len(e.args) - 1
+		for _, a := range e.args {
+			n += wrapSize(a, min)
+		}
+	case kSub:
+		n += 1 + wrapSize(e.args[0], precAdd) + wrapSize(e.args[1], precMul)
+	case kDiv:
+		n += 1 + wrapSize(e.args[0], precMul) + wrapSize(e.args[1], precAtom)
+	case kFloor, kCeil:
+		n += len("floor(/)") + wrapSize(e.args[0], precMul) + wrapSize(e.args[1], precAtom)
+		if e.kind == kCeil {
+			n--
+		}
+	case kMax, kMin:
+		n += len("max(, )") + e.args[0].size() + e.args[1].size()
+	}
+	return n
+}
+
+func wrapSize(e Expr, min int) int {
+	if e.prec() < min {
+		return e.size() + 2
+	}
+	return e.size()
+}
+
+// numLen is the length of v's text: "(-7)" for a negative number.
+func numLen(v int64) int {
+	if v < 0 {
+		if v == -1<<63 {
+			return len("(-9223372036854775808)")
+		}
+		return numLen(-v) + 3
+	}
+	n := 1
+	for v >= 10 {
+		v /= 10
+		n++
+	}
+	return n
+}
+
+// write writes e's text.
+func (e Expr) write(b *strings.Builder) {
+	for range e.parens {
+		b.WriteByte('(')
+	}
+	switch e.kind {
+	case kNum:
+		var buf [24]byte
+		if e.val < 0 {
+			b.WriteByte('(')
+			b.Write(strconv.AppendInt(buf[:0], e.val, 10))
+			b.WriteByte(')')
+		} else {
+			b.Write(strconv.AppendInt(buf[:0], e.val, 10))
+		}
+	case kSym, kLabel:
+		b.WriteString(e.x.name)
+	case kParen:
+		b.WriteByte('(')
+		e.args[0].write(b)
+		b.WriteByte(')')
+	case kAdd, kMul:
+		min, sep := precAdd, byte('+')
+		if e.kind == kMul {
+			min, sep = precMul, '*'
+		}
+		for i, a := range e.args {
+			if i > 0 {
+				b.WriteByte(sep)
+			}
+			wrap(b, a, min)
+		}
+	case kSub:
+		wrap(b, e.args[0], precAdd)
+		b.WriteByte('-')
+		wrap(b, e.args[1], precMul)
+	case kDiv:
+		wrap(b, e.args[0], precMul)
+		b.WriteByte('/')
+		wrap(b, e.args[1], precAtom)
+	case kFloor, kCeil:
+		if e.kind == kFloor {
+			b.WriteString("floor(")
+		} else {
+			b.WriteString("ceil(")
+		}
+		wrap(b, e.args[0], precMul)
+		b.WriteByte('/')
+		wrap(b, e.args[1], precAtom)
+		b.WriteByte(')')
+	case kMax, kMin:
+		if e.kind == kMax {
+			b.WriteString("max(")
+		} else {
+			b.WriteString("min(")
+		}
+		e.args[0].write(b)
+		b.WriteString(", ")
+		e.args[1].write(b)
+		b.WriteByte(')')
+	}
+	for range e.parens {
+		b.WriteByte(')')
+	}
+}
+
+// wrap writes e's text, in parentheses when its operator binds less
+// tightly than min.
+func wrap(b *strings.Builder, e Expr, min int) {
+	if e.prec() < min {
+		b.WriteByte('(')
+		e.write(b)
+		b.WriteByte(')')
+		return
+	}
+	e.write(b)
+}
+
+// exprError is an arithmetic error; its message, which quotes the
+// arithmetic, is written when it is read.
+type exprError struct {
+	e    Expr // the arithmetic that failed (text only)
+	what uint8
+}
+
+const (
+	errOverflow = iota
+	errDivZero
+	errInexact
+)
+
+func (e *exprError) Error() string {
+	switch e.what {
+	case errOverflow:
+		return e.e.String() + ": " + ErrOverflow.Error()
+	case errDivZero:
+		return e.e.String() + ": division by zero"
+	}
+	return e.e.String() + " is not a whole number"
+}
+
+func (e *exprError) Unwrap() error {
+	if e.what == errOverflow {
+		return ErrOverflow
+	}
+	return nil
+}
+
+// failed returns e carrying err.
+func failed(e Expr, err error) Expr {
+	e.x = &extra{err: err}
+	return e
 }
 
 // Paren returns e with its text in parentheses regardless of precedence.
 func Paren(e Expr) Expr {
-	e.text = "(" + e.text + ")"
-	e.prec = precAtom
+	if e.parens == 255 {
+		return Expr{kind: kParen, args: []Expr{e}, val: e.val, known: e.known, x: errOnly(e)}
+	}
+	e.parens++
 	return e
+}
+
+// errOnly is the extra of an Expr built on e: e's error, no text.
+func errOnly(e Expr) *extra {
+	if e.x == nil || e.x.err == nil {
+		return nil
+	}
+	if e.x.name == "" {
+		return e.x
+	}
+	return &extra{err: e.x.err}
 }
 
 // Label replaces the text of e, keeping its value: for showing a computed
 // quantity by the name the user wrote.
 func Label(e Expr, text string) Expr {
-	e.text = text
-	e.prec = precAtom
-	return e
-}
-
-func wrap(e Expr, min int) string {
-	if e.prec < min {
-		return "(" + e.text + ")"
-	}
-	return e.text
+	return Expr{kind: kLabel, val: e.val, known: e.known, x: &extra{name: text, err: e.Err()}}
 }
 
 func firstErr(xs ...Expr) error {
 	for _, x := range xs {
-		if x.err != nil {
-			return x.err
+		if err := x.Err(); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -117,6 +360,12 @@ func allKnown(xs ...Expr) bool {
 	return true
 }
 
+// operands copies a combinator's operands: the caller's slice may be
+// reused.
+func operands(xs ...Expr) []Expr {
+	return append(make([]Expr, 0, len(xs)), xs...)
+}
+
 // Add is a+b+…; with no terms it is 0.
 func Add(xs ...Expr) Expr {
 	if len(xs) == 0 {
@@ -125,28 +374,27 @@ func Add(xs ...Expr) Expr {
 	if len(xs) == 1 {
 		return xs[0]
 	}
-	parts := make([]string, len(xs))
 	var sum int64
-	var err error
+	over := -1
 	for i, x := range xs {
-		parts[i] = wrap(x, precAdd)
-		if err == nil && x.known {
-			r := sum + x.val // wraps; detected below
+		if over < 0 && x.known {
+			r := sum + x.val // wraps; detected here
 			if (x.val > 0 && r < sum) || (x.val < 0 && r > sum) {
-				err = fmt.Errorf("%s: %w", strings.Join(parts[:i+1], "+"), ErrOverflow)
+				over = i
 			}
 			sum = r
 		}
 	}
-	e := Expr{text: strings.Join(parts, "+"), prec: precAdd}
-	e.err = firstErr(xs...)
-	if e.err == nil {
-		e.err = err
+	e := Expr{kind: kAdd, args: operands(xs...)}
+	err := firstErr(xs...)
+	if err == nil && over >= 0 {
+		err = &exprError{e: Expr{kind: kAdd, args: e.args[:over+1]}, what: errOverflow}
 	}
 	if allKnown(xs...) {
 		e.val, e.known = sum, true
 	}
-	if e.err != nil {
+	if err != nil {
+		e = failed(e, err)
 		e.known = false
 	}
 	return e
@@ -154,15 +402,16 @@ func Add(xs ...Expr) Expr {
 
 // Sub is a-b.
 func Sub(a, b Expr) Expr {
-	e := Expr{text: wrap(a, precAdd) + "-" + wrap(b, precMul), prec: precAdd}
-	e.err = firstErr(a, b)
-	if e.err == nil && a.known && b.known {
+	e := Expr{kind: kSub, args: operands(a, b)}
+	if err := firstErr(a, b); err != nil {
+		return failed(e, err)
+	}
+	if a.known && b.known {
 		r := a.val - b.val
 		if (b.val > 0 && r > a.val) || (b.val < 0 && r < a.val) {
-			e.err = fmt.Errorf("%s: %w", e.text, ErrOverflow)
-		} else {
-			e.val, e.known = r, true
+			return failed(e, &exprError{e: e, what: errOverflow})
 		}
+		e.val, e.known = r, true
 	}
 	return e
 }
@@ -175,25 +424,25 @@ func Mul(xs ...Expr) Expr {
 	if len(xs) == 1 {
 		return xs[0]
 	}
-	parts := make([]string, len(xs))
 	var prod int64 = 1
-	var err error
+	over := -1
 	for i, x := range xs {
-		parts[i] = wrap(x, precMul)
-		if err == nil && x.known {
+		if over < 0 && x.known {
 			r, ok := mul64(prod, x.val)
 			if !ok {
-				err = fmt.Errorf("%s: %w", strings.Join(parts[:i+1], "*"), ErrOverflow)
+				over = i
 			}
 			prod = r
 		}
 	}
-	e := Expr{text: strings.Join(parts, "*"), prec: precMul}
-	e.err = firstErr(xs...)
-	if e.err == nil {
-		e.err = err
+	e := Expr{kind: kMul, args: operands(xs...)}
+	if err := firstErr(xs...); err != nil {
+		return failed(e, err)
 	}
-	if e.err == nil && allKnown(xs...) {
+	if over >= 0 {
+		return failed(e, &exprError{e: Expr{kind: kMul, args: e.args[:over+1]}, what: errOverflow})
+	}
+	if allKnown(xs...) {
 		e.val, e.known = prod, true
 	}
 	return e
@@ -210,13 +459,15 @@ func mul64(a, b int64) (int64, bool) {
 	return r, true
 }
 
-func divide(name string, a, b Expr, ceil bool) Expr {
-	e := Expr{text: name + "(" + wrap(a, precMul) + "/" + wrap(b, precAtom) + ")", prec: precAtom}
-	e.err = firstErr(a, b)
-	if e.err == nil && b.known && b.val == 0 {
-		e.err = fmt.Errorf("%s: division by zero", e.text)
+func divide(k kind, a, b Expr, ceil bool) Expr {
+	e := Expr{kind: k, args: operands(a, b)}
+	if err := firstErr(a, b); err != nil {
+		return failed(e, err)
 	}
-	if e.err == nil && a.known && b.known {
+	if b.known && b.val == 0 {
+		return failed(e, &exprError{e: e, what: errDivZero})
+	}
+	if a.known && b.known {
 		q := a.val / b.val
 		r := a.val % b.val
 		if r != 0 && ((r < 0) != (b.val < 0)) {
@@ -231,32 +482,35 @@ func divide(name string, a, b Expr, ceil bool) Expr {
 }
 
 // Floor is floor(a/b).
-func Floor(a, b Expr) Expr { return divide("floor", a, b, false) }
+func Floor(a, b Expr) Expr { return divide(kFloor, a, b, false) }
 
 // Ceil is ceil(a/b).
-func Ceil(a, b Expr) Expr { return divide("ceil", a, b, true) }
+func Ceil(a, b Expr) Expr { return divide(kCeil, a, b, true) }
 
 // Div is an exact division a/b; a remainder is an error.
 func Div(a, b Expr) Expr {
-	e := Expr{text: wrap(a, precMul) + "/" + wrap(b, precAtom), prec: precMul}
-	e.err = firstErr(a, b)
-	if e.err == nil && b.known && b.val == 0 {
-		e.err = fmt.Errorf("%s: division by zero", e.text)
+	e := Expr{kind: kDiv, args: operands(a, b)}
+	if err := firstErr(a, b); err != nil {
+		return failed(e, err)
 	}
-	if e.err == nil && a.known && b.known {
+	if b.known && b.val == 0 {
+		return failed(e, &exprError{e: e, what: errDivZero})
+	}
+	if a.known && b.known {
 		if a.val%b.val != 0 {
-			e.err = fmt.Errorf("%s is not a whole number", e.text)
-		} else {
-			e.val, e.known = a.val/b.val, true
+			return failed(e, &exprError{e: e, what: errInexact})
 		}
+		e.val, e.known = a.val/b.val, true
 	}
 	return e
 }
 
-func pick(name string, a, b Expr, max bool) Expr {
-	e := Expr{text: name + "(" + a.text + ", " + b.text + ")", prec: precAtom}
-	e.err = firstErr(a, b)
-	if e.err == nil && a.known && b.known {
+func pick(k kind, a, b Expr, max bool) Expr {
+	e := Expr{kind: k, args: operands(a, b)}
+	if err := firstErr(a, b); err != nil {
+		return failed(e, err)
+	}
+	if a.known && b.known {
 		v := a.val
 		if (max && b.val > v) || (!max && b.val < v) {
 			v = b.val
@@ -267,7 +521,7 @@ func pick(name string, a, b Expr, max bool) Expr {
 }
 
 // Max is max(a, b).
-func Max(a, b Expr) Expr { return pick("max", a, b, true) }
+func Max(a, b Expr) Expr { return pick(kMax, a, b, true) }
 
 // Min is min(a, b).
-func Min(a, b Expr) Expr { return pick("min", a, b, false) }
+func Min(a, b Expr) Expr { return pick(kMin, a, b, false) }
