@@ -24,11 +24,13 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/internal/budget"
 	"github.com/layerinfo/layerinfo/internal/fileio"
+	"github.com/layerinfo/layerinfo/internal/uniq"
 	"github.com/layerinfo/layerinfo/op"
 	"github.com/layerinfo/layerinfo/stats"
 )
@@ -94,29 +96,54 @@ func build(path, format string, tensors []Tensor, notes []string, b *budget.Budg
 		return nil, err
 	}
 	g := &graph.Graph{Path: path, Format: format, Notes: notes}
-	type module struct {
-		name string
-		ts   []int32 // indices in tensors
+	// Modules in order of their first tensor; a module's tensors are
+	// start[m]:start[m+1] of order.
+	mods := uniq.New(len(tensors))
+	modOf := make([]int32, len(tensors))
+	rank := 0
+	for i := range tensors {
+		m, _ := mods.Add(moduleOf(tensors[i].Name))
+		modOf[i] = int32(m)
+		rank += len(tensors[i].Shape)
 	}
-	var mods []*module
-	byName := map[string]*module{}
-	for i, t := range tensors {
-		m := moduleOf(t.Name)
-		mod := byName[m]
-		if mod == nil {
-			mod = &module{name: m}
-			byName[m] = mod
-			mods = append(mods, mod)
-		}
-		mod.ts = append(mod.ts, int32(i))
+	start := make([]int32, mods.Len()+1)
+	for _, m := range modOf {
+		start[m+1]++
 	}
+	for m := 1; m < len(start); m++ {
+		start[m] += start[m-1]
+	}
+	order := make([]int32, len(tensors))
+	next := slices.Clone(start[:len(start)-1])
+	for i, m := range modOf {
+		order[next[m]] = int32(i)
+		next[m]++
+	}
+	// The graph's values, parameters, shapes and input lists are cut
+	// from one block each.
+	dims := make([]graph.Dim, rank)
+	params := make([]graph.Param, len(tensors))
+	values := make([]graph.Value, len(tensors))
+	inputs := make([]*graph.Value, len(tensors))
+	g.Nodes = make([]*graph.Node, 0, mods.Len())
 	tied := map[string]*graph.Param{}
-	seen := make(map[string]bool, len(mods))
-	for _, m := range mods {
-		ins := make([]*graph.Value, 0, len(m.ts))
-		for _, i := range m.ts {
+	// Module names are distinct; a name made for a module without one
+	// ("#N" after it) may meet another: made holds those names.
+	var made map[string]bool
+	for m := range mods.Len() {
+		ts := order[start[m]:start[m+1]]
+		ins := inputs[start[m]:start[m+1]:start[m+1]]
+		for k, i := range ts {
 			t := &tensors[i]
-			shape := graph.S(t.Shape...)
+			shape := graph.Shape(dims[:len(t.Shape):len(t.Shape)])
+			dims = dims[len(t.Shape):]
+			for j, n := range t.Shape {
+				if n < 0 {
+					shape[j] = graph.Unknown()
+				} else {
+					shape[j] = graph.D(n)
+				}
+			}
 			key := ""
 			if t.Tie != "" {
 				key = t.Tie + "|" + shape.String()
@@ -126,20 +153,27 @@ func build(path, format string, tensors []Tensor, notes []string, b *budget.Budg
 				p = tied[key]
 			}
 			if p == nil {
-				p = &graph.Param{Name: t.Name, Role: lastPart(t.Name), Shape: shape, DType: t.DType, Trainable: trainable(*t), Bytes: t.Bytes}
+				p = &params[i]
+				*p = graph.Param{Name: t.Name, Role: lastPart(t.Name), Shape: shape, DType: t.DType, Trainable: trainable(t), Bytes: t.Bytes}
 				if key != "" {
 					tied[key] = p
 				}
 			}
-			ins = append(ins, &graph.Value{Name: t.Name, Shape: shape, DType: t.DType, Param: p})
+			v := &values[i]
+			*v = graph.Value{Name: t.Name, Shape: shape, DType: t.DType, Param: p}
+			ins[k] = v
 		}
-		name := m.name
-		if name == "" || seen[name] {
+		modName := mods.Key(m)
+		name := modName
+		if name == "" || made[name] {
 			name = fmt.Sprintf("%s#%d", name, len(g.Nodes))
+			if made == nil {
+				made = map[string]bool{}
+			}
+			made[name] = true
 		}
-		seen[name] = true
-		typ := tensors[m.ts[0]].Module
-		for _, i := range m.ts {
+		typ := tensors[ts[0]].Module
+		for _, i := range ts {
 			if tensors[i].Module != typ {
 				typ = ""
 			}
@@ -147,10 +181,14 @@ func build(path, format string, tensors []Tensor, notes []string, b *budget.Budg
 		if typ == "" {
 			typ = "tensors"
 		}
-		g.NewNode(name, typ, op.Weights{}, ins, 0, graph.Pos{File: path, Path: m.name})
+		g.NewNode(name, typ, op.Weights{}, ins, 0, graph.Pos{File: path, Path: modName})
 	}
-	if err := g.Validate(); err != nil {
-		return nil, fmt.Errorf("%s: internal error: %w", path, err)
+	// Module names are distinct, so only a made name can be a node's
+	// name twice; then Validate says which.
+	if made != nil {
+		if err := g.Validate(); err != nil {
+			return nil, fmt.Errorf("%s: internal error: %w", path, err)
+		}
 	}
 	return g, nil
 }
@@ -173,7 +211,7 @@ func lastPart(name string) string {
 
 // trainable guesses what an optimizer would train: not running statistics,
 // not integer tensors.
-func trainable(t Tensor) bool {
+func trainable(t *Tensor) bool {
 	switch t.Train {
 	case Trainable:
 		return true

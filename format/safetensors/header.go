@@ -116,6 +116,8 @@ func (p *scan) word(w string) bool {
 	return false
 }
 
+const maxInt = 1<<63 - 1
+
 // ints reads an array of at most maxDims plain non-negative integers
 // ("0" or digits without a leading zero) that fit in int64, appending
 // them to dst.
@@ -138,7 +140,7 @@ func (p *scan) ints(dst []int64) []int64 {
 		var v int64
 		for p.i < len(p.s) && '0' <= p.s[p.i] && p.s[p.i] <= '9' {
 			d := int64(p.s[p.i] - '0')
-			if v > (1<<63-1-d)/10 {
+			if v >= maxInt/10 && (v > maxInt/10 || d > maxInt%10) {
 				p.bad = true
 				return dst
 			}
@@ -210,12 +212,12 @@ func (d *Decoder) fastEntries(p *scan, f *File, charged *int64) bool {
 				if cap(dims)-len(dims) < maxDims {
 					dims = make([]int64, 0, 4096)
 				}
-				t, ok := p.tensor(key, dims[len(dims):len(dims):cap(dims)])
-				if !ok {
+				f.Tensors = append(f.Tensors, Tensor{})
+				t := &f.Tensors[len(f.Tensors)-1]
+				if !p.tensor(t, key, dims[len(dims):len(dims):cap(dims)]) {
 					return false
 				}
 				dims = dims[:len(dims)+len(t.Shape)]
-				f.Tensors = append(f.Tensors, t)
 			}
 			switch p.next() {
 			case ',':
@@ -233,8 +235,8 @@ func (d *Decoder) fastEntries(p *scan, f *File, charged *int64) bool {
 	return !p.bad && p.i == len(p.s)
 }
 
-// tensor reads one tensor entry, its shape appended to dims.
-func (p *scan) tensor(name string, dims []int64) (Tensor, bool) {
+// tensor reads one tensor entry into t, its shape appended to dims.
+func (p *scan) tensor(t *Tensor, name string, dims []int64) bool {
 	var dtype string
 	var shape, offs []int64
 	var has [3]bool
@@ -270,17 +272,14 @@ func (p *scan) tensor(name string, dims []int64) (Tensor, bool) {
 		p.bad = true
 	}
 	if p.bad || !has[0] || !has[1] || !has[2] || len(offs) != 2 {
-		return Tensor{}, false
+		return false
 	}
 	dt, ok := LookupDType(dtype)
 	if !ok {
-		return Tensor{}, false
+		return false
 	}
-	t := Tensor{Name: name, DType: dt, Shape: shape[:len(shape):len(shape)], Begin: offs[0], End: offs[1]}
-	if t.size() != nil || t.span() != nil {
-		return Tensor{}, false
-	}
-	return t, true
+	*t = Tensor{Name: name, DType: dt, Shape: shape[:len(shape):len(shape)], Begin: offs[0], End: offs[1]}
+	return t.size() == nil && t.span() == nil
 }
 
 // fastMetadata reads the __metadata__ value: null, or an object of
