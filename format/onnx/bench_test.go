@@ -1,11 +1,15 @@
 package onnx
 
 import (
+	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/layerinfo/layerinfo/infer"
+	"github.com/layerinfo/layerinfo/internal/budget"
+	"github.com/layerinfo/layerinfo/internal/gen"
 	"github.com/layerinfo/layerinfo/stats"
 )
 
@@ -144,4 +148,35 @@ func BenchmarkLoadEmbedded(b *testing.B) {
 			f.Close()
 		}
 	})
+}
+
+// BenchmarkLoadScale is the load stage of the root BenchmarkScale without
+// the other front-ends: Load (decode and build) and Validate of generated
+// graphs (internal/gen) of 10k and 100k nodes, read through ReadAt with
+// a budget as layerinfo.Load reads them, per node.
+func BenchmarkLoadScale(b *testing.B) {
+	for _, k := range []struct {
+		name string
+		dag  bool
+	}{{"dag", true}, {"chain", false}} {
+		for _, n := range []int{10_000, 100_000} {
+			data := gen.ONNX(n, k.dag)
+			b.Run(fmt.Sprintf("%s/%dk", k.name, n/1000), func(b *testing.B) {
+				r := bytes.NewReader(data)
+				b.ReportAllocs()
+				nodes := 0
+				for b.Loop() {
+					g, err := Load("m.onnx", r, int64(len(data)), Options{Budget: budget.New(0)})
+					if err != nil {
+						b.Fatal(err)
+					}
+					if err := g.Validate(); err != nil {
+						b.Fatal(err)
+					}
+					nodes = len(g.Nodes)
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(nodes), "ns/node")
+			})
+		}
+	}
 }

@@ -135,6 +135,7 @@ func (d *decoder) graph(f pbwire.Field, path string) (*Graph, error) {
 	}
 	defer func() { d.depth-- }()
 	g := &Graph{Path: path}
+	d.presize(f, g, at)
 	w := pbwire.Fields(f.Pos, f.Pos+f.N)
 	for w.Next(&d.Reader, at) {
 		switch c := w.F; c.Num {
@@ -144,14 +145,14 @@ func (d *decoder) graph(f pbwire.Field, path string) (*Graph, error) {
 			}
 			i := len(g.Nodes)
 			g.Nodes = append(g.Nodes, Node{})
-			w.Err = d.node(c, &g.Nodes[i], path+".node["+strconv.Itoa(i)+"]")
+			w.Err = d.node(c, &g.Nodes[i], d.ElemPath(path, "node", i))
 		case graphName:
 			g.Name, w.Err = d.Str(c, at, "name")
 		case graphInitializer:
 			if err := d.Alloc(sizeTensor, c.Off, nil); err != nil {
 				return nil, err
 			}
-			t, err := d.tensor(c, path+".initializer["+strconv.Itoa(len(g.Initializers))+"]")
+			t, err := d.tensor(c, d.ElemPath(path, "initializer", len(g.Initializers)))
 			if err != nil {
 				return nil, err
 			}
@@ -188,6 +189,59 @@ func (d *decoder) graph(f pbwire.Field, path string) (*Graph, error) {
 	return g, nil
 }
 
+// presize counts the nodes, initializers and inputs of the graph in
+// field f and, when the budget affords what decoding them will charge,
+// makes g's slices (and, for the first graph, the table of names) at
+// their final size instead of growing them a field at a time. The
+// charges are still made one by one as each is decoded, so what is
+// charged, and what a refusal says, are as without it; a file whose
+// nodes the budget would refuse is decoded as before, growing the slices
+// as it goes, and refused at the same node. A malformed field ends the
+// count; the decoding proper reports it.
+func (d *decoder) presize(f pbwire.Field, g *Graph, at *pbwire.Loc) {
+	var nodes, inits, vals int64
+	w := pbwire.Fields(f.Pos, f.Pos+f.N)
+	for w.Next(&d.Reader, at) {
+		switch w.F.Num {
+		case graphNode:
+			nodes++
+		case graphInitializer:
+			inits++
+		case graphInput, graphOutput, graphValueInfo:
+			vals++
+		}
+	}
+	if nodes+inits == 0 || !d.Affords(nodes*(sizeNode+d.rowCost)+inits*sizeTensor+vals*sizeValueInfo) {
+		return
+	}
+	if nodes > 0 {
+		g.Nodes = make([]Node, 0, nodes)
+	}
+	if inits > 0 {
+		g.Initializers = make([]*TensorInfo, 0, inits)
+	}
+	// Names: about one new for each node output, initializer and value.
+	d.ReserveNames(int(nodes + inits + vals))
+}
+
+// presizeInts makes room for the values of repeated int64 field num of
+// the message in field f when they are stored unpacked (one field each,
+// as proto2 writes them), when the budget affords the 8 bytes a value
+// that Int64s will charge; nil otherwise (Int64s then grows the slice).
+func (d *decoder) presizeInts(f pbwire.Field, at *pbwire.Loc, num protowire.Number) []int64 {
+	k := 0
+	w := pbwire.Fields(f.Pos, f.Pos+f.N)
+	for w.Next(&d.Reader, at) {
+		if w.F.Num == num && w.F.Type == protowire.VarintType {
+			k++
+		}
+	}
+	if k == 0 || !d.Affords(8*int64(k)) {
+		return nil
+	}
+	return d.ints.take(k)[:0]
+}
+
 // node decodes the NodeProto in field f into n.
 func (d *decoder) node(f pbwire.Field, n *Node, path string) error {
 	at := &pbwire.Loc{Base: path}
@@ -215,13 +269,13 @@ func (d *decoder) node(f pbwire.Field, n *Node, path string) error {
 		return err
 	}
 	if nin > 0 {
-		n.Inputs = make([]string, 0, nin)
+		n.Inputs = d.strs.take(nin)[:0]
 	}
 	if nout > 0 {
-		n.Outputs = make([]string, 0, nout)
+		n.Outputs = d.strs.take(nout)[:0]
 	}
 	if nattr > 0 {
-		n.Attributes = make([]Attribute, 0, nattr)
+		n.Attributes = d.attrs.take(nattr)[:0]
 	}
 	w = pbwire.Fields(f.Pos, f.Pos+f.N)
 	for w.Next(&d.Reader, at) {
@@ -267,6 +321,9 @@ func (d *decoder) attribute(f pbwire.Field, a *Attribute, path string, i int) er
 		hasS     bool
 	)
 	w := d.Message(f, &at)
+	if w.Err == nil {
+		a.Ints = d.presizeInts(f, &at, attrInts)
+	}
 	for w.Next(&d.Reader, &at) {
 		switch c := w.F; c.Num {
 		case attrName:
@@ -386,7 +443,11 @@ func inferAttrType(a *Attribute, hasF, hasI, hasS bool) AttrType {
 func (d *decoder) tensor(f pbwire.Field, path string) (*TensorInfo, error) {
 	at := &pbwire.Loc{Base: path}
 	w := d.Message(f, at)
-	t := &TensorInfo{Path: path, msgOff: f.Pos, msgEnd: f.Pos + f.N}
+	t := &d.tensors.take(1)[0]
+	*t = TensorInfo{Path: path, msgOff: f.Pos, msgEnd: f.Pos + f.N}
+	if w.Err == nil {
+		t.Dims = d.presizeInts(f, at, tensorDims)
+	}
 	for w.Next(&d.Reader, at) {
 		switch c := w.F; {
 		case isDataField(int32(c.Num)):
@@ -526,6 +587,20 @@ func (d *decoder) typeProto(f pbwire.Field, vi *ValueInfo, outer bool, at *pbwir
 func (d *decoder) shape(f pbwire.Field, at *pbwire.Loc) ([]Dim, error) {
 	w := d.Message(f, at)
 	dims := []Dim{}
+	if w.Err == nil {
+		k := 0
+		cw := pbwire.Fields(f.Pos, f.Pos+f.N)
+		for cw.Next(&d.Reader, at) {
+			if cw.F.Num == shapeDim {
+				k++
+			}
+		}
+		// Each dim is charged as it is read; make room for them at once
+		// when they would all be charged anyway.
+		if k > 0 && d.Affords(int64(k)*sizeDim) {
+			dims = d.dims.take(k)[:0]
+		}
+	}
 	for w.Next(&d.Reader, at) {
 		c := w.F
 		if c.Num != shapeDim {

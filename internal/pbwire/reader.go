@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
+	"unsafe"
 
 	"google.golang.org/protobuf/encoding/protowire"
 
@@ -48,6 +50,72 @@ type Reader struct {
 
 	pending int64             // small charges not yet made
 	names   map[string]string // interned strings (Name)
+	arena   []byte            // the chunk strings are copied into (Keep)
+}
+
+// Arena chunks: the first is small (most inputs are a few KB of names),
+// each next twice the last, up to arenaChunk; a string longer than
+// arenaSolo gets its own allocation.
+const (
+	arenaFirst = 1 << 10
+	arenaChunk = 64 << 10
+	arenaSolo  = 1 << 10
+)
+
+// Keep returns b as a string. Strings are copied into shared chunks (an
+// arena that is only ever appended to), so that the names and paths of a
+// model of a million nodes cost a few hundred allocations, not millions;
+// a chunk stays alive while any of its strings does. It charges nothing:
+// callers charge what they keep.
+func (d *Reader) Keep(b []byte) string {
+	n := len(b)
+	if n == 0 {
+		return ""
+	}
+	if n > arenaSolo {
+		return string(b)
+	}
+	if cap(d.arena)-len(d.arena) < n {
+		d.arena = make([]byte, 0, min(max(2*cap(d.arena), arenaFirst), arenaChunk))
+	}
+	i := len(d.arena)
+	d.arena = append(d.arena, b...)
+	return unsafe.String(&d.arena[i], n)
+}
+
+// ElemPath is base + "." + field + "[" + i + "]" (field + "[" + i + "]"
+// when base is empty), kept in the arena: the path of element i of a
+// repeated field ("graph.node[12]") without an allocation of its own.
+func (d *Reader) ElemPath(base, field string, i int) string {
+	var buf [128]byte
+	b := buf[:0]
+	if base != "" {
+		b = append(b, base...)
+		b = append(b, '.')
+	}
+	b = append(b, field...)
+	b = append(b, '[')
+	b = strconv.AppendInt(b, int64(i), 10)
+	b = append(b, ']')
+	return d.Keep(b)
+}
+
+// Affords reports whether n more bytes fit the budget besides what is
+// charged and pending: a caller that knows it will charge n bytes (one
+// piece at a time, as it decodes) may then allocate them at once, the
+// charges still made as before. With a nil Budget, n is compared with the
+// default limit.
+func (d *Reader) Affords(n int64) bool {
+	return n >= 0 && d.Budget.Used()+d.pending+n <= d.Budget.Limit()
+}
+
+// ReserveNames sizes the table of interned names (Name) for about n
+// distinct names before the first is read; callers make sure, with
+// Affords, that the names it is sized for would be charged anyway.
+func (d *Reader) ReserveNames(n int) {
+	if d.names == nil && n > 0 {
+		d.names = make(map[string]string, n)
+	}
 }
 
 // NewReader reads the size bytes of r (see NewSource).
@@ -309,7 +377,7 @@ func (d *Reader) Str(f Field, at *Loc, name string) (string, error) {
 		if err != nil {
 			return "", d.IOErr(f.Pos, at, err)
 		}
-		return string(b), nil
+		return d.Keep(b), nil
 	}
 	b, err := d.Src.CopyOut(f.Pos, int(f.N))
 	if err != nil {
@@ -337,7 +405,7 @@ func (d *Reader) Name(f Field, at *Loc, name string) (string, error) {
 	if err := d.Alloc(f.N+48, f.Pos, func() string { return "a name" }); err != nil {
 		return "", err
 	}
-	s := string(b)
+	s := d.Keep(b)
 	d.names[s] = s
 	return s, nil
 }
