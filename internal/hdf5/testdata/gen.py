@@ -221,7 +221,11 @@ def make_new(path, libver, userblock=0, many_links=40, big=False):
         # "huge" object of the dense attribute heap.
         if big:
             g = f.create_group("big_attr")
-            g.attrs["model_config"] = json.dumps({"layers": [{"name": "l%04d" % i} for i in range(4000)]})
+            config = json.dumps({"layers": [{"name": "l%04d" % i} for i in range(4000)]})
+            g.attrs["model_config"] = config  # str: a variable-length string in the global heap
+            # bytes (as Keras 2 writes model_config): a fixed-length string of
+            # 76 KB, too large for a header message, so a huge heap object.
+            g.attrs["model_config_bytes"] = np.bytes_(config.encode())
     if userblock:
         with open(path, "r+b") as fh:
             fh.write(b"user block: not HDF5".ljust(userblock, b"\0"))
