@@ -10,43 +10,72 @@ import (
 	"github.com/layerinfo/layerinfo/graph"
 )
 
-// Build makes the report of an inferred graph. Nodes whose inference
-// failed appear with what is known. Every sum is checked: a total past the
-// int64 range is an error (wrapping calc.ErrOverflow), never a wrong
+// Options tune Build. The zero value makes the complete report.
+type Options struct {
+	// NoArithmetic leaves the arithmetic text out: every Layer.Explain
+	// and the Totals.Explain stay empty and Report.NoArithmetic says so,
+	// while every number, shape, note, ask and error is exactly as
+	// without it. For a caller that prints only the numbers (the plain
+	// table), on a graph inferred without arithmetic
+	// (infer.Options.NoArithmetic), where there is no text to copy.
+	NoArithmetic bool
+}
+
+// Build makes the complete report of an inferred graph: BuildWith with
+// the zero Options.
+func Build(g *graph.Graph) (*Report, error) { return BuildWith(g, Options{}) }
+
+// BuildWith makes the report of an inferred graph. Nodes whose inference
+// failed appear with what is known. Every sum is checked: a total past
+// the int64 range is an error (wrapping calc.ErrOverflow), never a wrong
 // number.
 //
-// It runs in phases: one row per node (layer: names, shapes and the
-// arithmetic; weights: the parameters counted where they are owned),
-// each added to the running totals (add); then the totals that need every
-// row (FLOPs, other operations, parameter bytes), the framework's own
-// figure, and the transformer section.
-func Build(g *graph.Graph) (*Report, error) {
+// It runs in phases: a pass that counts what the rows hold, so that
+// the rows, their input names, output tensors, shapes, dims, counts and
+// weights each take one allocation for the whole report (slabs the rows
+// slice into, capacity-limited, so that appending to one row's slice
+// never writes into the next row's); one row per node (layer: names,
+// shapes and the arithmetic; weights: the parameters counted where they
+// are owned), each added to the running totals (add); then the totals
+// that need every row (FLOPs, other operations, parameter bytes), the
+// framework's own figure, and the transformer section. Names are the
+// graph's strings, not copies; positions and joined shape arithmetic
+// share one string.
+func BuildWith(g *graph.Graph, opt Options) (*Report, error) {
 	if g == nil {
 		return nil, fmt.Errorf("no graph")
 	}
 	b := &builder{
-		g: g,
+		g:   g,
+		opt: opt,
 		r: &Report{
 			SchemaVersion: SchemaVersion,
 			Model:         Model{Path: g.Path, Format: g.Format, Name: g.Name, Inputs: tensors(g.Inputs)},
 			Notes:         g.Notes,
 			Asks:          asks(g.Asks),
-			Layers:        make([]Layer, 0, len(g.Nodes)),
+			Layers:        make([]Layer, len(g.Nodes)),
+			NoArithmetic:  opt.NoArithmetic,
 		},
 		flopsKnown: true,
 		bytes:      map[string]int64{},
-		paramTerms: make([]calc.Expr, 0, len(g.Nodes)),
-		flopTerms:  make([]calc.Expr, 0, len(g.Nodes)),
 	}
-	for _, n := range g.Nodes {
-		l := b.layer(n)
-		b.weights(&l, n)
+	b.slabs()
+	for i, n := range g.Nodes {
+		l := &b.r.Layers[i]
+		b.layer(l, n)
+		b.weights(l, n)
 		b.add(l)
 		if b.sum.err != nil {
 			return nil, b.sum.err
 		}
+		if len(b.text) >= textChunk {
+			b.texts()
+		}
 	}
-	b.r.Totals.Explain.Params = sumText(b.paramTerms)
+	b.texts()
+	if !opt.NoArithmetic {
+		b.r.Totals.Explain.Params = sumText(b.r.Layers, paramsOf, b.r.Totals.Params)
+	}
 	steps := []func() error{b.totalFLOPs, b.totalOtherOps, b.paramBytes}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -65,14 +94,129 @@ func Build(g *graph.Graph) (*Report, error) {
 // builder holds what Build accumulates over the rows.
 type builder struct {
 	g   *graph.Graph
+	opt Options
 	r   *Report
 	sum checked
 
-	paramTerms, flopTerms, otherTerms []calc.Expr
-	flopsKnown                        bool
-	unknownFLOPs                      []string         // rows whose FLOPs are unknown
-	bytes                             map[string]int64 // parameter bytes by element type
-	unsized                           []string         // parameters whose element type has no fixed size
+	// The slabs rows take their slices from (see slabs).
+	inputs, outNames []string
+	shapes           []*Shape
+	tensors          []Tensor
+	heads            []Shape
+	dims             []graph.Dim
+	ints             []int64
+	weightSlab       []Weight
+	// text holds the positions and arithmetic of the latest rows; spans
+	// say which field takes which part (texts).
+	text  []byte
+	spans []span
+
+	// The known rows' FLOPs and other operations: how many, their sum
+	// and whether it left the int64 range.
+	flops, other sum
+	flopsKnown   bool
+	unknownFLOPs []string         // rows whose FLOPs are unknown
+	bytes        map[string]int64 // parameter bytes by element type
+	unsized      []string         // parameters whose element type has no fixed size
+}
+
+// sum adds up terms, noting an overflow instead of failing at once: the
+// error is made, with its full text, only when the total is needed.
+type sum struct {
+	n        int
+	v        int64
+	overflow bool
+}
+
+func (s *sum) add(y int64) {
+	s.n++
+	r := s.v + y
+	if (y > 0 && r < s.v) || (y < 0 && r > s.v) {
+		s.overflow = true
+	}
+	s.v = r
+}
+
+// span is the part text[a:b] of builder.text that becomes *dst.
+type span struct {
+	dst  *string
+	a, b int
+}
+
+// opType is the operator of a node whose op has one (ONNX's op_type).
+func opType(n *graph.Node) (string, bool) {
+	o, ok := n.Op.(interface{ OpType() string })
+	if !ok {
+		return "", false
+	}
+	return o.OpType(), true
+}
+
+// slabs counts what the rows will hold and makes each slab once.
+func (b *builder) slabs() {
+	var inputs, outNames, outputs, heads, dims, ints, weights int
+	for _, n := range b.g.Nodes {
+		for _, v := range n.Inputs {
+			if v != nil && v.Param == nil {
+				inputs++
+			}
+		}
+		if _, ok := n.Op.(interface{ OpType() string }); ok {
+			outNames += len(n.Outputs)
+		}
+		outputs += len(n.Outputs)
+		for _, v := range n.Outputs {
+			if v != nil && v.Shape != nil {
+				heads++
+				dims += len(v.Shape)
+			}
+		}
+		weights += len(n.Params)
+		if n.Done {
+			if n.FLOPs.Known() {
+				ints++
+			}
+			if n.OtherOps.Known() {
+				ints++
+			}
+		}
+	}
+	b.inputs = make([]string, inputs)
+	b.outNames = make([]string, outNames)
+	b.shapes = make([]*Shape, outputs)
+	b.tensors = make([]Tensor, outputs)
+	b.heads = make([]Shape, heads)
+	b.dims = make([]graph.Dim, dims)
+	b.ints = make([]int64, ints)
+	b.weightSlab = make([]Weight, weights)
+	b.text = make([]byte, 0, textChunk+textChunk/4)
+}
+
+// take cuts the first n elements off *slab, capacity-limited.
+func take[T any](slab *[]T, n int) []T {
+	s := (*slab)[:n:n]
+	*slab = (*slab)[n:]
+	return s
+}
+
+// count is v in the ints slab.
+func (b *builder) count(v int64) *int64 {
+	p := &b.ints[0]
+	b.ints = b.ints[1:]
+	*p = v
+	return p
+}
+
+// shape is the report's form of a graph shape (ShapeOf) in the slabs.
+func (b *builder) shape(s graph.Shape) *Shape {
+	if s == nil {
+		return nil
+	}
+	h := &b.heads[0]
+	b.heads = b.heads[1:]
+	*h = take(&b.dims, len(s))
+	copy(*h, s)
+	return h
 }
 
 // tensors are values as the report has them, one per value (nil for
@@ -90,103 +234,262 @@ func tensors(vs []*graph.Value) []Tensor {
 	return out
 }
 
-// layer is a node's row without its parameters: names, position, inputs,
-// outputs, FLOPs and other operations, and the arithmetic of each.
-func (b *builder) layer(n *graph.Node) Layer {
-	l := Layer{Name: n.Name, Type: n.Type, Inputs: []string{}, Notes: n.Notes}
+// layer fills a node's row without its parameters: names, position,
+// inputs, outputs, FLOPs and other operations, and the arithmetic of
+// each.
+func (b *builder) layer(l *Layer, n *graph.Node) {
+	l.Name, l.Type, l.Notes = n.Name, n.Type, n.Notes
 	if n.Pos.Line > 0 {
-		l.Position = n.Pos.String()
+		a := len(b.text)
+		b.text = appendPos(b.text, n.Pos)
+		b.spans = append(b.spans, span{&l.Position, a, len(b.text)})
 	}
-	if o, ok := n.Op.(interface{ OpType() string }); ok {
-		l.Op = o.OpType()
-		for _, v := range n.Outputs {
-			l.Outputs = append(l.Outputs, v.Name)
+	if op, ok := opType(n); ok {
+		l.Op = op
+		if len(n.Outputs) > 0 {
+			l.Outputs = take(&b.outNames, len(n.Outputs))
+			for i, v := range n.Outputs {
+				l.Outputs[i] = v.Name
+			}
 		}
 	}
+	k := 0
 	for _, v := range n.Inputs {
 		if v != nil && v.Param == nil {
-			l.Inputs = append(l.Inputs, v.Name)
+			k++
+		}
+	}
+	l.Inputs = take(&b.inputs, k)
+	k = 0
+	for _, v := range n.Inputs {
+		if v != nil && v.Param == nil {
+			l.Inputs[k] = v.Name
+			k++
 		}
 	}
 	if len(n.Outputs) > 0 {
-		l.OutputShapes = make([]*Shape, len(n.Outputs))
-		l.Tensors = tensors(n.Outputs)
-		for i := range l.Tensors {
+		l.OutputShapes = take(&b.shapes, len(n.Outputs))
+		l.Tensors = take(&b.tensors, len(n.Outputs))
+		for i, v := range n.Outputs {
+			if v != nil {
+				l.Tensors[i] = Tensor{Name: v.Name, Shape: b.shape(v.Shape), DType: string(v.DType)}
+			}
 			l.OutputShapes[i] = l.Tensors[i].Shape
 		}
 	}
-	l.Explain.OutputShape = strings.Join(n.ShapeWhy, "; ")
-	if n.Done {
-		l.Explain.Params = n.Count.Equation()
-		if l.Explain.Params == "" {
+	arith := !b.opt.NoArithmetic
+	if arith {
+		switch len(n.ShapeWhy) {
+		case 0:
+		case 1:
+			l.Explain.OutputShape = n.ShapeWhy[0]
+		default:
+			a := len(b.text)
+			for i, s := range n.ShapeWhy {
+				if i > 0 {
+					b.text = append(b.text, "; "...)
+				}
+				b.text = append(b.text, s...)
+			}
+			b.spans = append(b.spans, span{&l.Explain.OutputShape, a, len(b.text)})
+		}
+	}
+	if n.Done && arith {
+		if !b.equation(&l.Explain.Params, n.Count) {
 			l.Explain.Params = "0"
 		}
 	}
 	if v, ok := n.FLOPs.Value(); ok && n.Done {
-		l.FLOPs = &v
-		l.Explain.FLOPs = n.FLOPs.Equation()
+		l.FLOPs = b.count(v)
+		if arith {
+			b.equation(&l.Explain.FLOPs, n.FLOPs)
+		}
 	}
 	if v, ok := n.OtherOps.Value(); ok && n.Done {
-		l.OtherOps = &v
-		l.Explain.OtherOps = n.OtherOps.Equation()
+		l.OtherOps = b.count(v)
+		if arith {
+			b.equation(&l.Explain.OtherOps, n.OtherOps)
+		}
 	}
-	return l
+}
+
+// equation makes *dst e.Equation(), in the text; false when that is
+// empty.
+func (b *builder) equation(dst *string, e calc.Expr) bool {
+	a := len(b.text)
+	b.text = appendEquation(b.text, e)
+	if len(b.text) == a {
+		return false
+	}
+	b.spans = append(b.spans, span{dst, a, len(b.text)})
+	return true
+}
+
+// appendEquation appends e.Equation() without making it a string of its
+// own: the arithmetic, then " = " and the value unless the text is the
+// value (or it in parentheses); " = error: …" after an error; the text
+// alone for an unknown value.
+func appendEquation(dst []byte, e calc.Expr) []byte {
+	text := e.String()
+	if err := e.Err(); err != nil {
+		dst = append(dst, text...)
+		dst = append(dst, " = error: "...)
+		return append(dst, err.Error()...)
+	}
+	v, ok := e.Value()
+	if !ok {
+		return append(dst, text...)
+	}
+	a := len(dst)
+	dst = strconv.AppendInt(dst, v, 10)
+	num := dst[a:]
+	if text == string(num) || len(text) == len(num)+2 && text[0] == '(' && text[len(text)-1] == ')' && text[1:len(text)-1] == string(num) {
+		return dst
+	}
+	dst = append(dst[:a], text...)
+	dst = append(dst, " = "...)
+	return strconv.AppendInt(dst, v, 10)
+}
+
+// appendPos appends p.String() (for a position with a line).
+func appendPos(dst []byte, p graph.Pos) []byte {
+	dst = append(dst, p.File...)
+	if p.Cell > 0 {
+		dst = append(dst, ": cell "...)
+		dst = strconv.AppendInt(dst, int64(p.Cell), 10)
+		dst = append(dst, " line "...)
+		return strconv.AppendInt(dst, int64(p.Line), 10)
+	}
+	dst = append(dst, ':')
+	dst = strconv.AppendInt(dst, int64(p.Line), 10)
+	if p.Col > 0 {
+		dst = append(dst, ':')
+		dst = strconv.AppendInt(dst, int64(p.Col), 10)
+	}
+	return dst
+}
+
+// textChunk is the size of text made one string at a time: a few
+// hundred rows' positions and arithmetic, so that the text is made
+// without growing a buffer the size of the whole report.
+const textChunk = 32 << 10
+
+// texts makes the text one string and gives the rows their parts of it;
+// the text starts again empty.
+func (b *builder) texts() {
+	if len(b.spans) == 0 {
+		return
+	}
+	s := string(b.text)
+	for _, sp := range b.spans {
+		*sp.dst = s[sp.a:sp.b]
+	}
+	b.text, b.spans = b.text[:0], b.spans[:0]
 }
 
 // weights lists the node's parameters and counts those it owns (a
 // parameter is counted at its Owner, the first node that uses it), with
 // their stored bytes by element type.
 func (b *builder) weights(l *Layer, n *graph.Node) {
-	for _, p := range n.Params {
-		c, _ := p.Numel().Value() // known: inference refuses a parameter of unknown size
-		w := Weight{Name: p.Name, Shape: Shape(p.Shape), DType: string(p.DType), Params: c, Trainable: p.Trainable && !p.Buffer, Buffer: p.Buffer, Bytes: p.Bytes}
+	if len(n.Params) == 0 {
+		return
+	}
+	l.Weights = take(&b.weightSlab, len(n.Params))
+	for i, p := range n.Params {
+		c := numel(p.Shape) // known: inference refuses a parameter of unknown size
+		w := &l.Weights[i]
+		*w = Weight{Name: p.Name, Shape: Shape(p.Shape), DType: string(p.DType), Params: c, Trainable: p.Trainable && !p.Buffer, Buffer: p.Buffer, Bytes: p.Bytes}
 		sized := w.Bytes > 0 || p.DType.Bits() > 0 || c == 0
 		if w.Bytes == 0 {
-			w.Bytes = b.sum.mul(c, int64(p.DType.Bits()), p.Name+" bits") / 8
+			w.Bytes = b.sum.mul(c, int64(p.DType.Bits()), p.Name, " bits") / 8
 		}
 		if p.Owner != n && p.Owner != nil {
 			w.SharedWith = p.Owner.Name
-		} else {
-			switch {
-			case p.Buffer:
-				b.sum.add(&l.Buffers, c, "the buffers of layer "+n.Name)
-			case p.Trainable:
-				b.sum.add(&l.Params, c, "the parameters of layer "+n.Name)
-				b.sum.add(&l.TrainableParams, c, "the trainable parameters of layer "+n.Name)
-			default:
-				b.sum.add(&l.Params, c, "the parameters of layer "+n.Name)
-				b.sum.add(&l.NonTrainableParams, c, "the non-trainable parameters of layer "+n.Name)
-			}
-			if sized {
-				v := b.bytes[string(p.DType)]
-				b.sum.add(&v, w.Bytes, "the "+string(p.DType)+" parameter bytes")
-				b.bytes[string(p.DType)] = v
-			} else {
-				b.unsized = append(b.unsized, p.Name)
-			}
+			continue
 		}
-		l.Weights = append(l.Weights, w)
+		switch {
+		case p.Buffer:
+			b.sum.add(&l.Buffers, c, "the buffers of layer ", n.Name)
+		case p.Trainable:
+			b.sum.add(&l.Params, c, "the parameters of layer ", n.Name)
+			b.sum.add(&l.TrainableParams, c, "the trainable parameters of layer ", n.Name)
+		default:
+			b.sum.add(&l.Params, c, "the parameters of layer ", n.Name)
+			b.sum.add(&l.NonTrainableParams, c, "the non-trainable parameters of layer ", n.Name)
+		}
+		if sized {
+			v := b.bytes[string(p.DType)]
+			b.sum.add(&v, w.Bytes, "the ", string(p.DType), " parameter bytes")
+			b.bytes[string(p.DType)] = v
+		} else {
+			b.unsized = append(b.unsized, p.Name)
+		}
 	}
 }
 
-// add appends the row and adds it to the totals.
-func (b *builder) add(l Layer) {
-	r := b.r
-	r.Layers = append(r.Layers, l)
-	b.sum.add(&r.Totals.Params, l.Params, "total parameters")
-	b.sum.add(&r.Totals.TrainableParams, l.TrainableParams, "total trainable parameters")
-	b.sum.add(&r.Totals.NonTrainableParams, l.NonTrainableParams, "total non-trainable parameters")
-	b.sum.add(&r.Totals.Buffers, l.Buffers, "total buffers")
-	b.paramTerms = append(b.paramTerms, calc.N(l.Params))
+// numel is the element count of a shape, p.Numel()'s value without its
+// arithmetic: 0 when a dim is unknown or the product leaves the int64
+// range (neither passes inference), 1 for a scalar.
+func numel(s graph.Shape) int64 {
+	n := int64(1)
+	for _, d := range s {
+		if !d.Known() {
+			return 0
+		}
+		if d.Size != 0 && n > math.MaxInt64/d.Size {
+			return 0
+		}
+		n *= d.Size
+	}
+	return n
+}
+
+// add adds the row to the totals.
+func (b *builder) add(l *Layer) {
+	t := &b.r.Totals
+	b.sum.add(&t.Params, l.Params, "total parameters")
+	b.sum.add(&t.TrainableParams, l.TrainableParams, "total trainable parameters")
+	b.sum.add(&t.NonTrainableParams, l.NonTrainableParams, "total non-trainable parameters")
+	b.sum.add(&t.Buffers, l.Buffers, "total buffers")
 	if l.FLOPs != nil {
-		b.flopTerms = append(b.flopTerms, calc.N(*l.FLOPs))
+		b.flops.add(*l.FLOPs)
 	} else {
 		b.flopsKnown = false
 		b.unknownFLOPs = append(b.unknownFLOPs, l.Name)
 	}
 	if l.OtherOps != nil {
-		b.otherTerms = append(b.otherTerms, calc.N(*l.OtherOps))
+		b.other.add(*l.OtherOps)
 	}
+}
+
+// paramsOf, flopsOf and otherOf pick a row's term of a total: its value
+// and whether the row has one.
+func paramsOf(l *Layer) (int64, bool) { return l.Params, true }
+
+func flopsOf(l *Layer) (int64, bool) {
+	if l.FLOPs == nil {
+		return 0, false
+	}
+	return *l.FLOPs, true
+}
+
+func otherOf(l *Layer) (int64, bool) {
+	if l.OtherOps == nil {
+		return 0, false
+	}
+	return *l.OtherOps, true
+}
+
+// terms are the rows' terms of a total as calc expressions, for the
+// error of a total that overflows (calc words it).
+func terms(rows []Layer, of func(*Layer) (int64, bool)) []calc.Expr {
+	var ts []calc.Expr
+	for i := range rows {
+		if v, ok := of(&rows[i]); ok {
+			ts = append(ts, calc.N(v))
+		}
+	}
+	return ts
 }
 
 // totalFLOPs sums the rows' FLOPs when all are known. Otherwise the total
@@ -195,20 +498,21 @@ func (b *builder) add(l Layer) {
 func (b *builder) totalFLOPs() error {
 	r := b.r
 	if b.flopsKnown {
-		f := calc.Add(b.flopTerms...)
-		if err := f.Err(); err != nil {
-			return fmt.Errorf("total FLOPs: %w", err)
+		if b.flops.overflow {
+			return fmt.Errorf("total FLOPs: %w", calc.Add(terms(r.Layers, flopsOf)...).Err())
 		}
-		if v, ok := f.Value(); ok {
-			r.Totals.FLOPs = &v
-			r.Totals.Explain.FLOPs = sumText(b.flopTerms)
+		v := b.flops.v
+		r.Totals.FLOPs = &v
+		if !b.opt.NoArithmetic {
+			r.Totals.Explain.FLOPs = sumText(r.Layers, flopsOf, v)
 		}
 		return nil
 	}
-	if len(b.flopTerms) == 0 {
+	if b.flops.n == 0 {
 		return nil
 	}
-	if v, ok := calc.Add(b.flopTerms...).Value(); ok {
+	if !b.flops.overflow {
+		v := b.flops.v
 		r.Totals.FLOPsLowerBound = &v
 	}
 	msg := fmt.Sprintf("FLOPs are unknown for %d layer(s) (%s)", len(b.unknownFLOPs), firstNames(b.unknownFLOPs))
@@ -224,16 +528,16 @@ func (b *builder) totalFLOPs() error {
 
 // totalOtherOps sums ONNX's other operations, when some row counts them.
 func (b *builder) totalOtherOps() error {
-	if len(b.otherTerms) == 0 {
+	if b.other.n == 0 {
 		return nil
 	}
-	o := calc.Add(b.otherTerms...)
-	if err := o.Err(); err != nil {
-		return fmt.Errorf("total other operations: %w", err)
+	if b.other.overflow {
+		return fmt.Errorf("total other operations: %w", calc.Add(terms(b.r.Layers, otherOf)...).Err())
 	}
-	if v, ok := o.Value(); ok {
-		b.r.Totals.OtherOps = &v
-		b.r.Totals.Explain.OtherOps = sumText(b.otherTerms)
+	v := b.other.v
+	b.r.Totals.OtherOps = &v
+	if !b.opt.NoArithmetic {
+		b.r.Totals.Explain.OtherOps = sumText(b.r.Layers, otherOf, v)
 	}
 	return nil
 }
@@ -308,12 +612,36 @@ func firstNames(names []string) string {
 	return strings.Join(names[:5], ", ") + fmt.Sprintf(" and %d more", len(names)-5)
 }
 
-// sumText is "a+b+c = total", or the total alone for one term.
-func sumText(terms []calc.Expr) string {
-	if len(terms) == 0 {
-		return "0"
+// sumText is how a total adds up, as calc writes a sum of the rows'
+// terms: "a+b+c = total", the total alone for one term, "0" for none
+// (a negative term in parentheses).
+func sumText(rows []Layer, of func(*Layer) (int64, bool), total int64) string {
+	var buf []byte
+	n := 0
+	for i := range rows {
+		v, ok := of(&rows[i])
+		if !ok {
+			continue
+		}
+		if n == 0 {
+			buf = make([]byte, 0, 8*len(rows)+24)
+		} else {
+			buf = append(buf, '+')
+		}
+		n++
+		if v < 0 {
+			buf = append(buf, '(')
+			buf = strconv.AppendInt(buf, v, 10)
+			buf = append(buf, ')')
+		} else {
+			buf = strconv.AppendInt(buf, v, 10)
+		}
 	}
-	return calc.Add(terms...).Equation()
+	if n <= 1 {
+		return strconv.FormatInt(total, 10)
+	}
+	buf = append(buf, " = "...)
+	return string(strconv.AppendInt(buf, total, 10))
 }
 
 // Thousands formats n with commas, for numbers in notes: 217706 →
@@ -340,23 +668,25 @@ func Thousands(n int64) string {
 // checked adds and multiplies int64s, keeping the first overflow.
 type checked struct{ err error }
 
-func (c *checked) add(x *int64, y int64, what string) {
+// add adds y to *x. What the sum is, for the error, is given in parts
+// (what ...string), joined only when it overflows.
+func (c *checked) add(x *int64, y int64, what ...string) {
 	if c.err != nil {
 		return
 	}
 	if (y > 0 && *x > math.MaxInt64-y) || (y < 0 && *x < math.MinInt64-y) {
-		c.err = fmt.Errorf("%s: %d+%d: %w", what, *x, y, calc.ErrOverflow)
+		c.err = fmt.Errorf("%s: %d+%d: %w", strings.Join(what, ""), *x, y, calc.ErrOverflow)
 		return
 	}
 	*x += y
 }
 
-func (c *checked) mul(x, y int64, what string) int64 {
+func (c *checked) mul(x, y int64, what ...string) int64 {
 	if c.err != nil {
 		return 0
 	}
 	if x != 0 && y != 0 && (x*y/y != x || (x == -1 && y == math.MinInt64) || (y == -1 && x == math.MinInt64)) {
-		c.err = fmt.Errorf("%s: %d*%d: %w", what, x, y, calc.ErrOverflow)
+		c.err = fmt.Errorf("%s: %d*%d: %w", strings.Join(what, ""), x, y, calc.ErrOverflow)
 		return 0
 	}
 	return x * y

@@ -20,6 +20,12 @@ type Report struct {
 	// Transformer is the memory and per-token FLOPs section of a
 	// transformer read from its configuration (nil otherwise).
 	Transformer *Transformer `json:"transformer,omitempty"`
+	// NoArithmetic is true for a report built without its arithmetic
+	// (Options.NoArithmetic): every Explain text is empty, not missing
+	// arithmetic to print, and the renderers that print arithmetic
+	// (render.Explain, render.JSON) refuse the report. It is not part
+	// of the JSON.
+	NoArithmetic bool `json:"-"`
 }
 
 // Model says what was read.
