@@ -63,6 +63,9 @@ func (g *Group) object() (*object, error) {
 // group tracks it, else by name.
 func (g *Group) links() ([]link, error) {
 	f := g.f
+	if links, ok := f.links[g.addr]; ok {
+		return links, nil
+	}
 	o, err := g.object()
 	if err != nil {
 		return nil, err
@@ -113,6 +116,7 @@ func (g *Group) links() ([]link, error) {
 		}
 	}
 	sortLinks(links, ordered)
+	f.links[g.addr] = links
 	return links, nil
 }
 

@@ -107,12 +107,14 @@ func (f *File) fractalHeap(addr uint64, from int64) (*fheap, error) {
 	return h, nil
 }
 
+// rowSize is the size of the blocks of row r of the doubling table, 0 when
+// it would pass 2^62 (no file has such blocks; the caller refuses it).
 func (h *fheap) rowSize(r int) uint64 {
 	if r == 0 {
 		return h.startBlock
 	}
-	if r-1 >= 63 {
-		return 1 << 63
+	if r-1 >= 62 || h.startBlock > (1<<62)>>(r-1) {
+		return 0
 	}
 	return h.startBlock << (r - 1)
 }
@@ -181,6 +183,9 @@ func (f *File) managed(h *fheap, off, n uint64, at int64) ([]byte, error) {
 			rel := off - iOff
 			row, start := -1, uint64(0)
 			for r := 0; r < nrows; r++ {
+				if h.rowSize(r) == 0 || h.rowSize(r) > (1<<62)/uint64(h.width) {
+					return nil, f.errf(at, "fractal heap row %d of blocks past 2^62 bytes", r)
+				}
 				span := h.rowSize(r) * uint64(h.width)
 				if rel < start+span {
 					row = r

@@ -66,6 +66,7 @@ type File struct {
 	heaps   map[uint64]*fheap  // fractal heap headers by address
 	gcols   map[uint64][]byte  // global heap collections by address
 	iblocks map[uint64][]byte  // fractal heap indirect blocks by address
+	links   map[uint64][]link  // groups' links by object header address, sorted
 }
 
 func (f *File) errf(off int64, format string, args ...any) *Error {
@@ -89,7 +90,7 @@ func (f *File) read(addr uint64, n int64, what string, from int64) ([]byte, erro
 		return nil, f.errf(from, "%s: undefined address", what)
 	}
 	off := f.abs(addr)
-	if n < 0 || off >= f.size || n > f.size-off {
+	if n < 0 || off > f.size || n > f.size-off {
 		return nil, f.errf(from, "%s at 0x%x (%d bytes) is past the end of the file (%d bytes)", what, uint64(off), n, f.size)
 	}
 	if err := f.b.Charge(n, what); err != nil {
