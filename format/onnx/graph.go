@@ -78,7 +78,6 @@ func Build(name string, m *Model, r io.ReaderAt, opt Options) (*graph.Graph, err
 		m:        m,
 		r:        r,
 		g:        &graph.Graph{Name: m.Graph.Name, Format: "onnx", Path: name, Prints: graph.Printed{}},
-		names:    map[string]bool{},
 		next:     map[string]int{},
 		funcs:    map[string]*Function{},
 		bnStats:  map[string]bool{},
@@ -87,7 +86,22 @@ func Build(name string, m *Model, r io.ReaderAt, opt Options) (*graph.Graph, err
 		budget:   opt.Budget,
 		reserved: opt.reserved,
 	}
-	b.maxNodes = min(MaxNodes, 64*countNodes(m)+100000)
+	b.nodeSlab.max = 256
+	b.valueSlab.max = 1024
+	b.ptrSlab.max = 4096
+	b.opSlab.max = 1024
+	b.paramSlab.max = 512
+	b.dimSlab.max = 2048
+	count := countNodes(m)
+	b.maxNodes = min(MaxNodes, 64*count+100000)
+	// The node list and the name tables at their size, when the budget
+	// affords the rows of the nodes (charged as each list is built).
+	hint := 0
+	if k := min(count, MaxNodes); b.budget.Used()+int64(max(k-b.reserved, 0))*RowCost <= b.budget.Limit() {
+		hint = k
+		b.g.Nodes = make([]*graph.Node, 0, k)
+	}
+	b.names = make(map[string]bool, hint)
 	if b.opset == 0 {
 		b.opset = 1
 	}
@@ -106,7 +120,14 @@ func Build(name string, m *Model, r io.ReaderAt, opt Options) (*graph.Graph, err
 			b.declared[vi.Name] = vi.Shape
 		}
 	}
-	root := &scope{vals: map[string]*graph.Value{}}
+	vals := 0
+	if hint > 0 {
+		vals = len(m.Graph.Initializers) + len(m.Graph.Inputs)
+		for i := range m.Graph.Nodes {
+			vals += len(m.Graph.Nodes[i].Outputs)
+		}
+	}
+	root := &scope{vals: make(map[string]*graph.Value, vals)}
 	b.root = root
 	if err := b.initializers(m.Graph, root); err != nil {
 		return nil, err
@@ -167,6 +188,39 @@ type builder struct {
 	maxNodes   int
 	budget     *budget.Budget
 	reserved   int // nodes whose rows are charged already
+
+	// Shared chunks the graph's nodes, values, parameters and shapes are
+	// cut from (see slab): a few hundred allocations for a million nodes.
+	nodeSlab  slab[graph.Node]
+	valueSlab slab[graph.Value]
+	ptrSlab   slab[*graph.Value]
+	opSlab    slab[nodeOp]
+	paramSlab slab[graph.Param]
+	dimSlab   slab[graph.Dim]
+}
+
+// values is a slice of n value pointers; never nil, as make made it.
+func (b *builder) values(n int) []*graph.Value {
+	if n == 0 {
+		return []*graph.Value{}
+	}
+	return b.ptrSlab.take(n)
+}
+
+// shape is graph.S(dims...) cut from the builder's chunks.
+func (b *builder) shape(dims []int64) graph.Shape {
+	if len(dims) == 0 {
+		return graph.Shape{}
+	}
+	s := graph.Shape(b.dimSlab.take(len(dims)))
+	for i, n := range dims {
+		if n < 0 {
+			s[i] = graph.Unknown()
+		} else {
+			s[i] = graph.D(n)
+		}
+	}
+	return s
 }
 
 // countNodes counts the nodes a model holds: its graph's, its subgraphs'
@@ -241,22 +295,8 @@ func (b *builder) scanBN(g *Graph, depth int) {
 
 // initializers makes a parameter value of each initializer of g.
 func (b *builder) initializers(g *Graph, sc *scope) error {
-	add := func(t *TensorInfo, dims []int64, name string) error {
-		n, ok := numElements(dims)
-		if !ok {
-			return fmt.Errorf("%s: %s: initializer %q has invalid dims %v", b.file, t.Path, name, dims)
-		}
-		_ = n
-		dt := dtypeOf(t.DataType)
-		p := &graph.Param{Name: name, Shape: graph.S(dims...), DType: dt,
-			Trainable: t.DataType.IsFloat() && !b.bnStats[name]}
-		v := &graph.Value{Name: name, Shape: graph.S(dims...), DType: dt, Param: p}
-		b.readConst(t, v, n)
-		sc.vals[name] = v
-		return nil
-	}
 	for _, t := range g.Initializers {
-		if err := add(t, t.Dims, t.Name); err != nil {
+		if err := b.initializer(t, t.Dims, t.Name, sc); err != nil {
 			return err
 		}
 	}
@@ -265,7 +305,7 @@ func (b *builder) initializers(g *Graph, sc *scope) error {
 		if s.Values == nil {
 			continue
 		}
-		if err := add(s.Values, s.Dims, s.Name()); err != nil {
+		if err := b.initializer(s.Values, s.Dims, s.Name(), sc); err != nil {
 			return err
 		}
 		sc.vals[s.Name()].Const = nil
@@ -273,10 +313,29 @@ func (b *builder) initializers(g *Graph, sc *scope) error {
 	return nil
 }
 
+// initializer makes the parameter value of initializer t in sc. The
+// parameter and its value share one shape: neither is changed in place.
+func (b *builder) initializer(t *TensorInfo, dims []int64, name string, sc *scope) error {
+	n, ok := numElements(dims)
+	if !ok {
+		return fmt.Errorf("%s: %s: initializer %q has invalid dims %v", b.file, t.Path, name, dims)
+	}
+	dt := dtypeOf(t.DataType)
+	shape := b.shape(dims)
+	p := &b.paramSlab.take(1)[0]
+	*p = graph.Param{Name: name, Shape: shape, DType: dt,
+		Trainable: t.DataType.IsFloat() && (len(b.bnStats) == 0 || !b.bnStats[name])}
+	v := &b.valueSlab.take(1)[0]
+	*v = graph.Value{Name: name, Shape: shape, DType: dt, Param: p}
+	b.readConst(t, v, n)
+	sc.vals[name] = v
+	return nil
+}
+
 // readConst keeps the values of a small integer tensor (and of a tiny
 // floating-point one, such as Resize's scales) for constant folding.
 func (b *builder) readConst(t *TensorInfo, v *graph.Value, n int64) {
-	if b.r == nil || t.IsExternal() || n > tensor.MaxConst {
+	if b.r == nil || t.IsExternal() || n > tensor.MaxConst || t.unreadable(tensor.MaxConst) {
 		return
 	}
 	if t.DataType.IsFloat() {
@@ -375,7 +434,11 @@ func (b *builder) uniqueName(base string) string {
 		base = "node"
 	}
 	name := base
-	if b.names[name] {
+	// One map operation for the usual unique name: the set only ever
+	// holds true, so a name was taken when setting it does not grow it.
+	had := len(b.names)
+	b.names[name] = true
+	if len(b.names) == had {
 		// The smallest free suffix: those below next[base] are all taken
 		// (names are never freed), so a model of a million unnamed nodes
 		// is named in linear time.
@@ -388,8 +451,8 @@ func (b *builder) uniqueName(base string) string {
 			}
 		}
 		b.next[base] = k
+		b.names[name] = true
 	}
-	b.names[name] = true
 	return name
 }
 
@@ -403,7 +466,11 @@ func (b *builder) nodes(list []Node, sc *scope, prefix string, opset int64, call
 	outs := make([][]*graph.Value, len(list))
 	for i := range list {
 		nd := &list[i]
-		outs[i] = make([]*graph.Value, len(nd.Outputs))
+		outs[i] = b.values(len(nd.Outputs))
+		var made []graph.Value
+		if len(nd.Outputs) > 0 {
+			made = b.valueSlab.take(len(nd.Outputs))
+		}
 		for j, name := range nd.Outputs {
 			if name != "" {
 				if v, ok := sc.reserved[name]; ok {
@@ -417,7 +484,8 @@ func (b *builder) nodes(list []Node, sc *scope, prefix string, opset int64, call
 			if call != nil && name != "" {
 				vname = prefix + name
 			}
-			v := &graph.Value{Name: vname}
+			v := &made[j]
+			v.Name = vname
 			outs[i][j] = v
 			if name == "" {
 				continue
@@ -497,7 +565,7 @@ func (b *builder) node(nd *Node, outs []*graph.Value, sc *scope, prefix string, 
 		base = nd.OpType
 	}
 	name := b.uniqueName(prefix + base)
-	ins := make([]*graph.Value, len(nd.Inputs))
+	ins := b.values(len(nd.Inputs))
 	for i, in := range nd.Inputs {
 		ins[i] = b.resolve(in, sc)
 	}
@@ -505,7 +573,7 @@ func (b *builder) node(nd *Node, outs []*graph.Value, sc *scope, prefix string, 
 	if call != nil {
 		depth = call.depth
 	}
-	if f := b.funcs[funcKey(nd.Domain, nd.OpType, nd.Overload)]; f != nil && !(isDefaultDomain(nd.Domain) && b.knownOp(nd.OpType)) {
+	if f := b.function(nd); f != nil && !(isDefaultDomain(nd.Domain) && b.knownOp(nd.OpType)) {
 		if depth < maxInline {
 			return b.inline(nd, f, ins, outs, name, depth)
 		}
@@ -531,17 +599,33 @@ func (b *builder) knownOp(t string) bool {
 	return !u
 }
 
+// function is the model-local function a node calls, or nil.
+func (b *builder) function(nd *Node) *Function {
+	if len(b.funcs) == 0 {
+		return nil
+	}
+	return b.funcs[funcKey(nd.Domain, nd.OpType, nd.Overload)]
+}
+
 // add appends a graph node for nd.
 func (b *builder) add(nd *Node, name string, o graph.Op, min int, ins, outs []*graph.Value) *graph.Node {
-	n := &graph.Node{Name: name, Type: opName(nd), Inputs: ins, Outputs: outs,
-		Pos: graph.Pos{File: b.file, Path: nd.Path}}
-	w := &nodeOp{op: o, opType: opName(nd), min: min}
-	for _, v := range outs {
+	typ := opName(nd)
+	n := &b.nodeSlab.take(1)[0]
+	n.Name, n.Type, n.Inputs, n.Outputs = name, typ, ins, outs
+	n.Pos = graph.Pos{File: b.file, Path: nd.Path}
+	w := &b.opSlab.take(1)[0]
+	*w = nodeOp{op: o, opType: typ, min: min}
+	for i, v := range outs {
 		v.Producer = n
+		if len(b.declared) == 0 {
+			continue
+		}
 		if d, ok := b.declared[v.Name]; ok {
-			w.declared = append(w.declared, d)
-		} else {
-			w.declared = append(w.declared, nil)
+			if w.declared == nil {
+				// nil for the outputs without a declared shape
+				w.declared = make([][]Dim, len(outs))
+			}
+			w.declared[i] = d
 		}
 	}
 	n.Op = w

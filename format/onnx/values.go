@@ -63,6 +63,35 @@ func (t *TensorInfo) err(off int64, format string, args ...any) error {
 	return &graph.OffsetError{Offset: off, Path: path, Msg: fmt.Sprintf(format, args...)}
 }
 
+// unreadable reports, without reading or making an error, that bits would
+// fail before reading anything: the tests of bits that need no I/O.
+// Build asks it of every small initializer, most of which hold no data
+// (weights left out) and would otherwise cost an error message each.
+func (t *TensorInfo) unreadable(limit int) bool {
+	if limit <= 0 {
+		limit = DefaultValueLimit
+	}
+	if t.DataLocation == External {
+		return true
+	}
+	switch t.DataType {
+	case Float, Double, Float16, BFloat16, Int8, Uint8, Int16, Uint16, Int32, Uint32, Int64, Uint64, Bool:
+	default:
+		return true
+	}
+	n, ok := t.NumElements()
+	if !ok || n > int64(limit) {
+		return true
+	}
+	switch t.DataField {
+	case NoData:
+		return n != 0
+	case RawData:
+		return t.Length != n*int64(t.DataType.Size())
+	}
+	return t.DataField != t.DataType.info().field
+}
+
 // bits reads the tensor's elements as little-endian bit patterns of the
 // element width.
 func (t *TensorInfo) bits(r io.ReaderAt, limit int) ([]uint64, error) {
