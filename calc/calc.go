@@ -468,17 +468,22 @@ func divide(k kind, a, b Expr, ceil bool) Expr {
 		return failed(e, &exprError{e: e, what: errDivZero})
 	}
 	if a.known && b.known {
-		q := a.val / b.val
-		r := a.val % b.val
-		if r != 0 && ((r < 0) != (b.val < 0)) {
-			q-- // floor toward -inf
-		}
-		if ceil && r != 0 {
-			q++
-		}
-		e.val, e.known = q, true
+		e.val, e.known = quotient(a.val, b.val, ceil), true
 	}
 	return e
+}
+
+// quotient is floor(a/b), or ceil(a/b); b is not 0.
+func quotient(a, b int64, ceil bool) int64 {
+	q := a / b
+	r := a % b
+	if r != 0 && ((r < 0) != (b < 0)) {
+		q-- // floor toward -inf
+	}
+	if ceil && r != 0 {
+		q++
+	}
+	return q
 }
 
 // Floor is floor(a/b).
@@ -525,3 +530,97 @@ func Max(a, b Expr) Expr { return pick(kMax, a, b, true) }
 
 // Min is min(a, b).
 func Min(a, b Expr) Expr { return pick(kMin, a, b, false) }
+
+// Terse builds expressions as the package's functions do when false.
+// When true it keeps only values: a combination whose value is known and
+// free of error is the plain number N(v), without text or allocation;
+// any other (unknown, or an error) is built in full. It serves callers
+// that show no arithmetic (graph.Node.NoArithmetic). The value, Known,
+// Err and IsZero of what it builds are those of the full expression; the
+// text is not (an expression built on a bare value shows the number, as
+// does an error's message quoting it), so a caller that must show an
+// error builds again without Terse (infer does).
+type Terse bool
+
+// Add is Add(xs...).
+func (t Terse) Add(xs ...Expr) Expr {
+	if bool(t) {
+		var sum int64
+		ok := true
+		for _, x := range xs {
+			if !x.plain() {
+				ok = false
+				break
+			}
+			r := sum + x.val
+			if (x.val > 0 && r < sum) || (x.val < 0 && r > sum) {
+				ok = false
+				break
+			}
+			sum = r
+		}
+		if ok {
+			return N(sum)
+		}
+	}
+	return Add(xs...)
+}
+
+// Sub is Sub(a, b).
+func (t Terse) Sub(a, b Expr) Expr {
+	if bool(t) && a.plain() && b.plain() {
+		r := a.val - b.val
+		if !((b.val > 0 && r > a.val) || (b.val < 0 && r < a.val)) {
+			return N(r)
+		}
+	}
+	return Sub(a, b)
+}
+
+// Mul is Mul(xs...).
+func (t Terse) Mul(xs ...Expr) Expr {
+	if bool(t) {
+		prod := int64(1)
+		ok := true
+		for _, x := range xs {
+			if !x.plain() {
+				ok = false
+				break
+			}
+			if prod, ok = mul64(prod, x.val); !ok {
+				break
+			}
+		}
+		if ok {
+			return N(prod)
+		}
+	}
+	return Mul(xs...)
+}
+
+// Floor is Floor(a, b).
+func (t Terse) Floor(a, b Expr) Expr {
+	if bool(t) && a.plain() && b.plain() && b.val != 0 {
+		return N(quotient(a.val, b.val, false))
+	}
+	return Floor(a, b)
+}
+
+// Ceil is Ceil(a, b).
+func (t Terse) Ceil(a, b Expr) Expr {
+	if bool(t) && a.plain() && b.plain() && b.val != 0 {
+		return N(quotient(a.val, b.val, true))
+	}
+	return Ceil(a, b)
+}
+
+// Div is Div(a, b).
+func (t Terse) Div(a, b Expr) Expr {
+	if bool(t) && a.plain() && b.plain() && b.val != 0 && a.val%b.val == 0 {
+		return N(a.val / b.val)
+	}
+	return Div(a, b)
+}
+
+// plain reports whether e's value is known and free of error.
+func (e Expr) plain() bool { return e.known && (e.x == nil || e.x.err == nil) }

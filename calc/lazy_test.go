@@ -18,9 +18,12 @@ import (
 func TestLazyText(t *testing.T) {
 	rng := rand.New(rand.NewSource(15))
 	for i := range 20000 {
-		e, r := randomExpr(rng, 4)
+		e, r, terse := randomExpr(rng, 4)
 		if err := sameExpr(e, r); err != nil {
 			t.Fatalf("tree %d: %v", i, err)
+		}
+		if err := sameValue(terse, e); err != nil {
+			t.Fatalf("tree %d, Terse: %v", i, err)
 		}
 	}
 }
@@ -65,84 +68,96 @@ func sameExpr(e Expr, r ref) error {
 	return nil
 }
 
+// sameValue compares what Terse keeps: value, knowledge, error or not,
+// zero or not.
+func sameValue(t, e Expr) error {
+	tv, tok := t.Value()
+	ev, eok := e.Value()
+	if tv != ev && eok || tok != eok || t.Known() != e.Known() || t.IsZero() != e.IsZero() || (t.Err() == nil) != (e.Err() == nil) {
+		return fmt.Errorf("%s: %d (%v, zero %v, error %v), want %d (%v, zero %v, error %v)",
+			e, tv, tok, t.IsZero(), t.Err(), ev, eok, e.IsZero(), e.Err())
+	}
+	if e.Err() != nil && errors.Is(t.Err(), ErrOverflow) != errors.Is(e.Err(), ErrOverflow) {
+		return fmt.Errorf("%s: errors.Is(ErrOverflow) differs", e)
+	}
+	return nil
+}
+
 var interesting = []int64{0, 1, 2, 3, 7, 10, 32, 100, 1 << 31, 1 << 40, 1 << 62,
 	math.MaxInt64, math.MaxInt64 - 1, math.MinInt64, math.MinInt64 + 1, -1, -2, -7, -100}
 
-// randomExpr builds the same random tree both ways.
-func randomExpr(rng *rand.Rand, depth int) (Expr, ref) {
+// randomExpr builds the same random tree both ways, and a third time
+// with Terse(true).
+func randomExpr(rng *rand.Rand, depth int) (Expr, ref, Expr) {
+	const tt = Terse(true)
 	leaf := depth == 0 || rng.Intn(4) == 0
 	if leaf {
 		switch rng.Intn(8) {
 		case 0:
 			name := []string{"", "N", "batch", "seq_len"}[rng.Intn(4)]
-			return Sym(name), rSym(name)
+			return Sym(name), rSym(name), Sym(name)
 		case 1:
-			return Expr{}, ref{}
+			return Expr{}, ref{}, Expr{}
 		case 2:
 			v := rng.Int63n(1000) - 500
-			return N(v), rN(v)
+			return N(v), rN(v), N(v)
 		default:
 			v := interesting[rng.Intn(len(interesting))]
-			return N(v), rN(v)
+			return N(v), rN(v), N(v)
 		}
 	}
-	sub := func() (Expr, ref) { return randomExpr(rng, depth-1) }
+	sub := func() (Expr, ref, Expr) { return randomExpr(rng, depth-1) }
 	switch rng.Intn(12) {
-	case 0, 1:
+	case 0, 1, 2, 3:
 		k := rng.Intn(6)
-		es, rs := make([]Expr, k), make([]ref, k)
+		es, rs, ts := make([]Expr, k), make([]ref, k), make([]Expr, k)
 		for i := range k {
-			es[i], rs[i] = sub()
+			es[i], rs[i], ts[i] = sub()
 		}
-		e, r := Add(es...), rAdd(rs...)
+		var e, t Expr
+		var r ref
+		if rng.Intn(2) == 0 {
+			e, r, t = Add(es...), rAdd(rs...), tt.Add(ts...)
+		} else {
+			e, r, t = Mul(es...), rMul(rs...), tt.Mul(ts...)
+		}
 		if k > 0 {
 			es[0], rs[0] = N(99), rN(99) // the operands are copied
 		}
-		return e, r
-	case 2, 3:
-		k := rng.Intn(6)
-		es, rs := make([]Expr, k), make([]ref, k)
-		for i := range k {
-			es[i], rs[i] = sub()
-		}
-		e, r := Mul(es...), rMul(rs...)
-		if k > 0 {
-			es[0], rs[0] = N(99), rN(99)
-		}
-		return e, r
+		return e, r, t
 	case 4:
-		a, ra := sub()
-		b, rb := sub()
-		return Sub(a, b), rSub(ra, rb)
+		a, ra, ta := sub()
+		b, rb, tb := sub()
+		return Sub(a, b), rSub(ra, rb), tt.Sub(ta, tb)
 	case 5:
-		a, ra := sub()
-		b, rb := sub()
-		return Div(a, b), rDiv(ra, rb)
+		a, ra, ta := sub()
+		b, rb, tb := sub()
+		return Div(a, b), rDiv(ra, rb), tt.Div(ta, tb)
 	case 6:
-		a, ra := sub()
-		b, rb := sub()
-		return Floor(a, b), rFloor(ra, rb)
+		a, ra, ta := sub()
+		b, rb, tb := sub()
+		return Floor(a, b), rFloor(ra, rb), tt.Floor(ta, tb)
 	case 7:
-		a, ra := sub()
-		b, rb := sub()
-		return Ceil(a, b), rCeil(ra, rb)
+		a, ra, ta := sub()
+		b, rb, tb := sub()
+		return Ceil(a, b), rCeil(ra, rb), tt.Ceil(ta, tb)
 	case 8:
-		a, ra := sub()
-		b, rb := sub()
+		a, ra, ta := sub()
+		b, rb, tb := sub()
 		if rng.Intn(2) == 0 {
-			return Max(a, b), rMax(ra, rb)
+			return Max(a, b), rMax(ra, rb), Max(ta, tb)
 		}
-		return Min(a, b), rMin(ra, rb)
+		return Min(a, b), rMin(ra, rb), Min(ta, tb)
 	case 9:
-		a, ra := sub()
-		return Paren(a), rParen(ra)
+		a, ra, ta := sub()
+		return Paren(a), rParen(ra), Paren(ta)
 	case 10:
-		a, ra := sub()
+		a, ra, ta := sub()
 		text := []string{"", "output_size 7", "x", "(5)"}[rng.Intn(4)]
-		return Label(a, text), rLabel(ra, text)
+		return Label(a, text), rLabel(ra, text), Label(ta, text)
 	}
-	a, ra := sub()
-	return Paren(Paren(a)), rParen(rParen(ra))
+	a, ra, ta := sub()
+	return Paren(Paren(a)), rParen(rParen(ra)), Paren(Paren(ta))
 }
 
 // ref is the eager Expr the lazy one must match, text built at once.
@@ -413,6 +428,7 @@ func TestAllocs(t *testing.T) {
 		"Sub":   {func() { sink = Sub(a, b) }, 1},
 		"Floor": {func() { sink = Floor(a, b) }, 1},
 		"Max":   {func() { sink = Max(a, b) }, 1},
+		"Terse": {func() { sink = Terse(true).Mul(Terse(true).Add(a, b), Terse(true).Floor(a, b), b) }, 0},
 	} {
 		if got := testing.AllocsPerRun(100, c.f); got > c.want {
 			t.Errorf("%s: %v allocations, want %v", name, got, c.want)
