@@ -25,10 +25,17 @@ type Options struct {
 	// namespace: "resnet50()", "Net(num_classes=10)", or a top-level
 	// name ("model").
 	Entry string
-	// InputShapes are the shapes of forward's inputs by name ("" the
-	// first), batch first; kept for the forward trace, which is not
-	// done yet.
+	// InputShapes are the shapes of forward's inputs, batch first, by
+	// forward's parameter name, or by position: "" the first, "#2" the
+	// second, …; a negative size is the symbolic batch N.
 	InputShapes map[string][]int64
+	// InputTypes are their element types by torch's names ("long",
+	// "bool"), same keys; float by default.
+	InputTypes map[string]string
+	// Call is the expression that runs the model when forward needs
+	// more than tensors: m is the model, x the first input, the other
+	// inputs by their names ("m(x, m.init_hidden(1))").
+	Call string
 	// Set is refused: names bound before the file runs are the Lasagne
 	// front-end's; a PyTorch model takes its values in Entry.
 	Set      map[string]string
@@ -37,8 +44,9 @@ type Options struct {
 	Budget   *budget.Budget // nil: the default budget of a request
 }
 
-// NotTraced is the note every graph of this front-end carries.
-const NotTraced = "the forward pass is not traced yet: output shapes and FLOPs are unknown (the parameters and buffers are those the modules' constructors register, exactly)"
+// NotTraced is the note of a graph read without an input to trace
+// forward on.
+const NotTraced = "no input to trace forward on: output shapes and FLOPs are unknown (the parameters and buffers are those the modules' constructors register, exactly)"
 
 // row is a module that becomes a graph node: its named_modules path.
 type row struct {
@@ -48,6 +56,7 @@ type row struct {
 
 // built is the model the entry made and its rows.
 type built struct {
+	t     *torch
 	model *pyhost.Instance
 	rows  []row
 	entry string // what built it, for the note
@@ -68,11 +77,40 @@ func Decode(name string, src []byte, opt Options) (*graph.Graph, error) {
 	if err != nil {
 		return nil, once(err)
 	}
-	g, err := b.graph(name, opt.Budget)
-	if g != nil && len(opt.InputShapes) > 0 {
-		g.Notes = append(g.Notes, "the input shape given is not used yet: it is for the forward trace")
+	ins, from, err := b.inputs(opt)
+	if err != nil {
+		return nil, err
 	}
-	return g, err
+	if ins == nil && strings.TrimSpace(opt.Call) == "" {
+		g, err := b.graph(name, opt.Budget)
+		if g != nil {
+			g.AddAsk(graph.Ask{What: "the shape of forward's input", Option: "input-shape", Value: "…"})
+		}
+		return g, err
+	}
+	g, _, err := b.trace(run, b.t, name, opt, ins, from)
+	if err != nil {
+		var p *Partial
+		if errors.As(err, &p) {
+			p.Err = once(p.Err)
+			return nil, p
+		}
+		return nil, once(err)
+	}
+	return g, nil
+}
+
+// inputs are what forward is traced on: the shapes given, else the
+// input the file feeds the model; nil when there is none.
+func (b *built) inputs(opt Options) ([]traceInput, string, error) {
+	if len(opt.InputShapes) > 0 {
+		ins, err := givenInputs(b.model, opt)
+		return ins, "given", err
+	}
+	if ins, from, ok := b.t.fedInputs(b.model); ok {
+		return ins, from, nil
+	}
+	return nil, "", nil
 }
 
 // once is a host error whose message already holds its cause's text
@@ -120,7 +158,7 @@ func build(name string, src []byte, opt Options) (*built, *pyhost.Run, error) {
 			if run2 != nil {
 				if m2, e2, err2 := t2.entry(run2, defs, opt.Entry); err2 == nil {
 					run.Close()
-					run, model, entry, err = run2, m2, e2, nil
+					run, model, entry, err, t = run2, m2, e2, nil, t2
 					cut = fmt.Sprintf("the file's top level stopped (%v); the model was read from its imports, functions, classes and assignments, its top-level calls and loops left out", once(top))
 					top = top2
 				} else {
@@ -135,7 +173,7 @@ func build(name string, src []byte, opt Options) (*built, *pyhost.Run, error) {
 		}
 		return nil, run, err
 	}
-	b := &built{model: model, entry: entry}
+	b := &built{t: t, model: model, entry: entry}
 	if cut != "" {
 		b.notes = append(b.notes, cut)
 	}

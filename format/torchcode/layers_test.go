@@ -279,8 +279,8 @@ func TestErrors(t *testing.T) {
 		{"import numpy as np\nm = nn.Linear(np.prod(3), 4)", "in_features must be an int"},
 		{"import numpy as np\nclass A(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.w = nn.Parameter(np.zeros(3))\nm = A()", "parameter w (A): its shape is unknown"},
 		{"m = nn.Linear(1 << 40, 1 << 40)", "more than 2^50 elements"},
-		{"class A(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.register_buffer('b', torch.zeros(2, 3).view(4, -1))\nm = A()", "shape [4 -1] is invalid for input of size 6"},
-		{"class A(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.register_buffer('b', torch.zeros(2, 3) + torch.zeros(4))\nm = A()", "the sizes [2 3] and [4] do not broadcast"},
+		{"class A(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.register_buffer('b', torch.zeros(2, 3).view(4, -1))\nm = A()", "shape [4, -1] is invalid for input of size 6 (2*3): 6 does not divide by 4"},
+		{"class A(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.register_buffer('b', torch.zeros(2, 3) + torch.zeros(4))\nm = A()", "shapes [2, 3] and [4] do not broadcast"},
 		{"class A(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.register_buffer('b', torch.zeros(5)[1:])\nm = A()", "m.py:6:49: invalid slice operand Tensor"},
 	} {
 		_, err := Decode("m.py", []byte("import torch\nimport torch.nn as nn\n"+c.src), Options{Entry: "m"})

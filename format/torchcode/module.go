@@ -24,6 +24,7 @@ type module struct {
 	kw                        []starlark.Tuple
 	pos                       graph.Pos                  // where it was made
 	leaf                      bool                       // a torch.nn layer, made again from args to copy it
+	kind                      string                     // the torch.nn class whose forward it has ("Conv2d"), "" for nn.Module
 	at                        map[*[]slot]map[string]int // the lists' name indexes (index)
 }
 
@@ -83,6 +84,7 @@ func (m *module) drop(list *[]slot, name string) {
 type torch struct {
 	classes map[string]*pyhost.Class
 	base    *pyhost.Class // nn.Module
+	fed     []fedCall     // module calls the file makes outside a trace, with tensors of known shape
 }
 
 func stateOf(o *pyhost.Instance) *module {
@@ -308,18 +310,8 @@ func (t *torch) newBase() *pyhost.Class {
 			return nil
 		},
 		SetAttr: func(o *pyhost.Instance, name string, v starlark.Value) error { return t.setAttr(o, name, v) },
-		// module(x) runs forward; a torch.nn layer's forward is not
-		// modelled yet, so its result is a tensor of unknown shape.
-		Call: func(th *starlark.Thread, o *pyhost.Instance, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			if stateOf(o).leaf {
-				return &Tensor{Desc: o.Class.Name() + "(…)"}, nil
-			}
-			f, err := o.Attr("forward")
-			if err != nil {
-				return nil, err
-			}
-			return starlark.Call(th, f, a, kw)
-		},
+		// module(x) runs forward (trace.go).
+		Call: t.call,
 		GetAttr: func(o *pyhost.Instance, name string) (starlark.Value, error) {
 			if name == "training" {
 				return starlark.False, nil

@@ -17,7 +17,7 @@ func newTorch() (*torch, *pyhost.Module) {
 	nn := &pyhost.Module{Name: "torch.nn", Members: starlark.StringDict{
 		"Module":     t.newBase(),
 		"init":       &pyhost.Module{Name: "torch.nn.init", Open: true},
-		"functional": &pyhost.Module{Name: "torch.nn.functional", Open: true},
+		"functional": &pyhost.Module{Name: "torch.nn.functional", Open: true, Members: functional()},
 		"utils":      &pyhost.Module{Name: "torch.nn.utils", Open: true},
 		"Parameter":  starlark.NewBuiltin("Parameter", parameter),
 	}}
@@ -59,16 +59,7 @@ func newTorch() (*torch, *pyhost.Module) {
 		"Tensor", "FloatTensor", "LongTensor", "DoubleTensor", "HalfTensor", "IntTensor", "BoolTensor"} {
 		tm.Members[f] = newTensor(f)
 	}
-	for f := range sameShape {
-		switch f {
-		case "float", "double", "half", "bfloat16", "long", "int", "bool", "to", "type", "cpu", "cuda", "contiguous":
-			continue // dtypes and tensor-only methods: torch.float is a dtype
-		}
-		tm.Members[f] = torchFunc(f)
-	}
-	for _, f := range []string{"cat", "concat", "stack", "outer"} {
-		tm.Members[f] = torchFunc(f)
-	}
+	torchMembers(tm.Members)
 	return t, tm
 }
 
@@ -116,7 +107,7 @@ func (t *torch) leaf(name string, l layer, base *pyhost.Class) *pyhost.Class {
 	return pyhost.NewNative(name, &pyhost.Native{
 		Init: func(th *starlark.Thread, o *pyhost.Instance, a starlark.Tuple, kw []starlark.Tuple) error {
 			m := stateOf(o)
-			m.args, m.kw, m.pos, m.leaf = a, kw, where(th), true
+			m.args, m.kw, m.pos, m.leaf, m.kind = a, kw, where(th), true, name
 			if l.build == nil {
 				return nil
 			}
@@ -223,24 +214,13 @@ func (t *torch) container(name string) *pyhost.Class {
 			return list(out), nil
 		})
 	}
+	// A subclass of a container may define forward (densenet's
+	// _DenseBlock is a ModuleDict); a plain one has none but Sequential.
 	call := func(th *starlark.Thread, o *pyhost.Instance, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-		if name != "Sequential" {
-			return nil, fmt.Errorf("%s is not callable (it has no forward)", name)
+		if name == "Sequential" || pyForward(o) != nil {
+			return t.call(th, o, a, kw)
 		}
-		if len(a) != 1 || len(kw) > 0 {
-			return nil, fmt.Errorf("the forward of a Sequential takes one input")
-		}
-		x := a[0]
-		for _, s := range entries(o) {
-			if s.val == starlark.None {
-				continue
-			}
-			var err error
-			if x, err = starlark.Call(th, s.val, starlark.Tuple{x}, nil); err != nil {
-				return nil, err
-			}
-		}
-		return x, nil
+		return nil, fmt.Errorf("%s is not callable (it has no forward)", name)
 	}
 	getItem := func(o *pyhost.Instance, k starlark.Value) (starlark.Value, error) {
 		es := entries(o)
@@ -283,6 +263,7 @@ func (t *torch) container(name string) *pyhost.Class {
 		},
 		Init: func(th *starlark.Thread, o *pyhost.Instance, a starlark.Tuple, kw []starlark.Tuple) error {
 			stateOf(o).pos = where(th)
+			stateOf(o).kind = name
 			if len(kw) > 0 {
 				return fmt.Errorf("%s() takes no keyword arguments", name)
 			}
@@ -396,7 +377,7 @@ func copyValue(th *starlark.Thread, v starlark.Value, memo map[starlark.Value]st
 		n := x.Class.Blank(th)
 		memo[v] = n
 		if m := stateOf(x); m != nil {
-			c := &module{args: m.args, kw: m.kw, pos: m.pos, leaf: m.leaf}
+			c := &module{args: m.args, kw: m.kw, pos: m.pos, leaf: m.leaf, kind: m.kind}
 			for _, part := range []struct{ from, to *[]slot }{{&m.params, &c.params}, {&m.buffers, &c.buffers}, {&m.children, &c.children}} {
 				for _, s := range *part.from {
 					e, err := rec(s.val)

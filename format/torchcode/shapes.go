@@ -2,10 +2,59 @@ package torchcode
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"go.starlark.net/starlark"
-	"go.starlark.net/syntax"
+
+	"github.com/layerinfo/layerinfo/internal/pyhost"
 )
+
+func slicesContains(xs []int, x int) bool { return slices.Contains(xs, x) }
+
+// flatten is torch.flatten(t, start, end): the axes start..end become one
+// (a 0-d tensor becomes 1-d), the product kept for messages.
+func flatten(t *Tensor, start, end int64) (*Tensor, error) {
+	n := int64(len(t.Shape))
+	if n == 0 {
+		return derive(t, []int64{1}, t.Desc), nil
+	}
+	if start < 0 {
+		start += n
+	}
+	if end < 0 {
+		end += n
+	}
+	if start < 0 || start >= n || end < 0 || end >= n {
+		return nil, fmt.Errorf("flatten: dimension out of range for a tensor of %d dimensions", n)
+	}
+	if start > end {
+		return nil, fmt.Errorf("flatten() has invalid args: start_dim cannot come after end_dim")
+	}
+	p := int64(1)
+	var parts []string
+	for _, x := range t.Shape[start : end+1] {
+		if x < 0 || p < 0 {
+			p = -1
+		} else {
+			p *= x
+		}
+		parts = append(parts, dimText(x))
+	}
+	s := append(append(append([]int64{}, t.Shape[:start]...), p), t.Shape[end+1:]...)
+	r := derive(t, s, t.Desc)
+	if len(parts) > 1 {
+		r.how = strings.Join(parts, "*") + " after flatten"
+	}
+	return r, nil
+}
+
+func dimText(d int64) string {
+	if d < 0 {
+		return "N"
+	}
+	return fmt.Sprint(d)
+}
 
 // Shapes of the tensor arithmetic a constructor does before it registers
 // a buffer (a positional-encoding table: arange, unsqueeze, an
@@ -26,9 +75,35 @@ var sameShape = map[string]bool{
 
 // shapeMethod is t.name(a…) for the methods that change a shape; ok is
 // false when name is not one of them or a size is not a known int.
-func shapeMethod(t *Tensor, name string, a starlark.Tuple) (*Tensor, bool, error) {
+func shapeMethod(t *Tensor, name string, a starlark.Tuple, kw []starlark.Tuple) (*Tensor, bool, error) {
 	if !t.Known {
 		return nil, false, nil
+	}
+	if len(kw) > 0 {
+		// dim=, start_dim=, end_dim=, dim0=, dim1=: as positions.
+		order := map[string][]string{"unsqueeze": {"dim"}, "squeeze": {"dim"}, "transpose": {"dim0", "dim1"},
+			"swapaxes": {"axis0", "axis1"}, "flatten": {"start_dim", "end_dim"}}[name]
+		if order == nil {
+			return nil, false, nil
+		}
+		b := append(starlark.Tuple{}, a...)
+		for i, k := range order {
+			if v := argOf(nil, kw, -1, k); v != nil {
+				for len(b) <= i {
+					b = append(b, nil)
+				}
+				b[i] = v
+			}
+		}
+		if name == "flatten" && len(b) > 0 && b[0] == nil {
+			b[0] = starlark.MakeInt(0)
+		}
+		for _, v := range b {
+			if v == nil {
+				return nil, false, nil
+			}
+		}
+		a = b
 	}
 	s := append([]int64{}, t.Shape...)
 	n := len(s)
@@ -46,7 +121,7 @@ func shapeMethod(t *Tensor, name string, a starlark.Tuple) (*Tensor, bool, error
 		return d, nil
 	}
 	out := func(s []int64) (*Tensor, bool, error) {
-		return &Tensor{Shape: s, Known: true, Desc: t.Desc + "." + name + "(…)"}, true, nil
+		return derive(t, s, t.Desc+"."+name+"(…)"), true, nil
 	}
 	switch name {
 	case "unsqueeze":
@@ -59,21 +134,25 @@ func shapeMethod(t *Tensor, name string, a starlark.Tuple) (*Tensor, bool, error
 		}
 		return out(append(s[:d:d], append([]int64{1}, s[d:]...)...))
 	case "squeeze":
-		var r []int64
-		for i, x := range s {
-			keep := x != 1
-			if len(a) == 1 {
-				d, err := dim(a[0], n)
-				if err != nil {
-					return nil, false, err
-				}
-				keep = keep || i != d
+		// torch: squeezing a dim whose size is not 1 keeps it.
+		var drop []int
+		if len(a) >= 1 {
+			ds, err := dimsOf(a[0], n)
+			if err != nil {
+				return nil, false, err
 			}
-			if keep {
-				r = append(r, x)
-			}
+			drop = ds
+		} else {
+			drop, _ = dimsOf(nil, n)
 		}
-		return out(append([]int64{}, r...))
+		r := []int64{}
+		for i, x := range s {
+			if x == 1 && slicesContains(drop, i) {
+				continue
+			}
+			r = append(r, x)
+		}
+		return out(r)
 	case "transpose", "swapaxes":
 		if len(a) != 2 {
 			return nil, false, nil
@@ -103,47 +182,90 @@ func shapeMethod(t *Tensor, name string, a starlark.Tuple) (*Tensor, bool, error
 			r[i] = s[d]
 		}
 		return out(r)
+	case "movedim", "moveaxis":
+		if len(a) != 2 {
+			return nil, false, nil
+		}
+		i, err1 := dim(a[0], n)
+		j, err2 := dim(a[1], n)
+		if err := first(err1, err2); err != nil {
+			return nil, false, err
+		}
+		x := s[i]
+		r := append(append([]int64{}, s[:i]...), s[i+1:]...)
+		r = append(r[:j], append([]int64{x}, r[j:]...)...)
+		return out(r)
+	case "unflatten":
+		if len(a) != 2 {
+			return nil, false, nil
+		}
+		i, err := dim(a[0], n)
+		if err != nil {
+			return nil, false, err
+		}
+		part := derive(t, []int64{s[i]}, t.Desc)
+		sub, ok, err := reshape(part, starlark.Tuple{a[1]}, func(x []int64) (*Tensor, bool, error) { return derive(t, x, ""), true, nil })
+		if err != nil || !ok {
+			return nil, ok, err
+		}
+		return out(append(append(append([]int64{}, s[:i]...), sub.Shape...), s[i+1:]...))
 	case "view", "reshape":
+		if len(a) == 1 {
+			if _, isStr := a[0].(starlark.String); isStr {
+				return nil, false, nil // view(dtype)
+			}
+			if _, isOp := a[0].(*pyhost.Opaque); isOp {
+				return nil, false, nil
+			}
+		}
 		return reshape(t, a, out)
 	case "flatten":
-		start, end := 0, n-1
-		var err error
+		start, end := int64(0), int64(-1)
 		if len(a) > 0 {
-			if start, err = dim(a[0], n); err != nil {
+			d, err := starlark.AsInt32(a[0])
+			if err != nil {
 				return nil, false, err
 			}
+			start = int64(d)
 		}
 		if len(a) > 1 {
-			if end, err = dim(a[1], n); err != nil {
+			d, err := starlark.AsInt32(a[1])
+			if err != nil {
 				return nil, false, err
 			}
+			end = int64(d)
 		}
-		if n == 0 {
-			return out([]int64{1})
-		}
-		p := int64(1)
-		for _, x := range s[start : end+1] {
-			p *= x
-		}
-		return out(append(append(append([]int64{}, s[:start]...), p), s[end+1:]...))
-	case "expand":
+		r, err := flatten(t, start, end)
+		return r, err == nil, err
+	case "expand", "broadcast_to":
 		sizes, ok, _ := sizeArgsSigned(a)
-		if !ok || len(sizes) < n {
+		if !ok {
 			return nil, false, nil
+		}
+		if len(sizes) < n {
+			return nil, false, fmt.Errorf("the number of sizes provided (%d) must be greater or equal to the number of dimensions in the tensor (%d)", len(sizes), n)
 		}
 		r := make([]int64, len(sizes))
 		for i := range sizes {
 			j := i - (len(sizes) - n)
 			r[i] = sizes[i]
-			if sizes[i] == -1 && j >= 0 {
+			switch {
+			case sizes[i] == -1 && j >= 0:
 				r[i] = s[j]
+			case sizes[i] == -1:
+				return nil, false, fmt.Errorf("-1 is not allowed in a leading, non-existing dimension")
+			case j >= 0 && s[j] != 1 && s[j] != sizes[i] && s[j] >= 0:
+				return nil, false, fmt.Errorf("the expanded size of the tensor (%d) must match the existing size (%d) at non-singleton dimension %d; target sizes %v, tensor sizes %s", sizes[i], s[j], i, sizes, shapeText(s))
 			}
 		}
 		return out(r)
 	case "repeat":
 		reps, ok, _ := sizeArgs(a)
-		if !ok || len(reps) < n {
+		if !ok {
 			return nil, false, nil
+		}
+		if len(reps) < n {
+			return nil, false, fmt.Errorf("number of dimensions of repeat dims (%d) can not be smaller than number of dimensions of tensor (%d)", len(reps), n)
 		}
 		r := make([]int64, len(reps))
 		for i := range reps {
@@ -186,6 +308,14 @@ func sizeArgsSigned(a starlark.Tuple) ([]int64, bool, error) {
 	return out, true, nil
 }
 
+func dimTexts(s []int64) []string {
+	out := make([]string, len(s))
+	for i, d := range s {
+		out[i] = dimText(d)
+	}
+	return out
+}
+
 func reshape(t *Tensor, a starlark.Tuple, out func([]int64) (*Tensor, bool, error)) (*Tensor, bool, error) {
 	sizes, ok, _ := sizeArgsSigned(a)
 	if !ok {
@@ -202,15 +332,24 @@ func reshape(t *Tensor, a starlark.Tuple, out func([]int64) (*Tensor, bool, erro
 		}
 		p *= d
 	}
+	for _, d := range t.Shape {
+		if d < 0 {
+			return nil, false, nil // the symbolic batch: the result's sizes are not all known
+		}
+	}
 	if infer >= 0 {
 		if p == 0 || total%p != 0 {
-			return nil, false, fmt.Errorf("shape %v is invalid for input of size %d", sizes, total)
+			return nil, false, fmt.Errorf("shape %s is invalid for input of size %d (%s): %d does not divide by %d", sizesText(sizes), total, strings.Join(dimTexts(t.Shape), "*"), total, p)
 		}
 		sizes[infer] = total / p
 	} else if p != total {
-		return nil, false, fmt.Errorf("shape %v is invalid for input of size %d", sizes, total)
+		return nil, false, fmt.Errorf("shape %s is invalid for input of size %d (%s): it holds %d", sizesText(sizes), total, strings.Join(dimTexts(t.Shape), "*"), p)
 	}
-	return out(sizes)
+	r, ok, err := out(sizes)
+	if r != nil && len(sizes) > 0 && len(sizes) < len(t.Shape) {
+		r.how = fmt.Sprintf("%s after view", strings.Join(dimTexts(t.Shape[len(sizes)-1:]), "*"))
+	}
+	return r, ok, err
 }
 
 // broadcast is the shape of an elementwise operation of a and b.
@@ -237,104 +376,7 @@ func broadcast(a, b []int64) ([]int64, error) {
 	return r, nil
 }
 
-// binary is t op y: a number keeps t's shape, a tensor broadcasts.
-func (t *Tensor) binary(op syntax.Token, y starlark.Value) (starlark.Value, error) {
-	unknown := &Tensor{Desc: "an expression of " + t.Desc}
-	switch x := y.(type) {
-	case starlark.Int, starlark.Float, starlark.Bool:
-		if t.Known {
-			return &Tensor{Shape: t.Shape, Known: true, Desc: unknown.Desc}, nil
-		}
-	case *Tensor:
-		if t.Known && x.Known {
-			s, err := broadcast(t.Shape, x.Shape)
-			if err != nil {
-				return nil, err
-			}
-			return &Tensor{Shape: s, Known: true, Desc: unknown.Desc}, nil
-		}
-	}
-	return unknown, nil
-}
-
-// torchFunc is torch.name(x, …) for the functions whose result shape is
-// known from their operands: elementwise ones, cat, stack, outer.
-func torchFunc(name string) *starlark.Builtin {
-	return starlark.NewBuiltin("torch."+name, func(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-		unknown := &Tensor{Desc: "torch." + name + "(…)"}
-		if len(a) == 0 {
-			return unknown, nil
-		}
-		switch name {
-		case "cat", "concat", "stack":
-			return catStack(name, a, kw, unknown)
-		case "outer":
-			x, ok1 := a[0].(*Tensor)
-			y, ok2 := a[len(a)-1].(*Tensor)
-			if ok1 && ok2 && x.Known && y.Known && len(x.Shape) == 1 && len(y.Shape) == 1 {
-				return &Tensor{Shape: []int64{x.Shape[0], y.Shape[0]}, Known: true, Desc: unknown.Desc}, nil
-			}
-			return unknown, nil
-		}
-		if x, ok := a[0].(*Tensor); ok && x.Known {
-			return &Tensor{Shape: x.Shape, Known: true, Desc: unknown.Desc}, nil
-		}
-		return unknown, nil
-	})
-}
-
-func catStack(name string, a starlark.Tuple, kw []starlark.Tuple, unknown *Tensor) (starlark.Value, error) {
-	var ts []*Tensor
-	it := starlark.Iterate(a[0])
-	if it == nil {
-		return unknown, nil
-	}
-	defer it.Done()
-	var v starlark.Value
-	for it.Next(&v) {
-		x, ok := v.(*Tensor)
-		if !ok || !x.Known {
-			return unknown, nil
-		}
-		ts = append(ts, x)
-	}
-	if len(ts) == 0 {
-		return unknown, nil
-	}
-	var d starlark.Value = starlark.MakeInt(0)
-	if len(a) > 1 {
-		d = a[1]
-	}
-	for _, x := range kw {
-		if k, _ := starlark.AsString(x[0]); k == "dim" {
-			d = x[1]
-		}
-	}
-	rank := len(ts[0].Shape)
-	if name == "stack" {
-		rank++
-	}
-	i, err := starlark.AsInt32(d)
-	if err != nil {
-		return unknown, nil
-	}
-	if i < 0 {
-		i += rank
-	}
-	if i < 0 || i >= rank {
-		return nil, fmt.Errorf("torch.%s: dimension %v out of range", name, d)
-	}
-	s := append([]int64{}, ts[0].Shape...)
-	if name == "stack" {
-		s = append(s[:i:i], append([]int64{int64(len(ts))}, s[i:]...)...)
-		return &Tensor{Shape: s, Known: true, Desc: unknown.Desc}, nil
-	}
-	s[i] = 0
-	for _, x := range ts {
-		if len(x.Shape) != len(s) {
-			return unknown, nil
-		}
-		s[i] += x.Shape[i]
-	}
-	return &Tensor{Shape: s, Known: true, Desc: unknown.Desc}, nil
+// sizesText is sizes as given to view: [4, -1].
+func sizesText(s []int64) string {
+	return strings.ReplaceAll(fmt.Sprint(s), " ", ", ")
 }

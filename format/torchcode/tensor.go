@@ -5,7 +5,8 @@ import (
 	"strings"
 
 	"go.starlark.net/starlark"
-	"go.starlark.net/syntax"
+
+	"github.com/layerinfo/layerinfo/graph"
 
 	"github.com/layerinfo/layerinfo/internal/pyhost"
 )
@@ -22,11 +23,17 @@ const (
 // tensor's: a module that takes another's weight shares this value, and
 // it is counted once.
 type Tensor struct {
-	Shape []int64 // nil: unknown (Known false)
+	Shape []int64 // nil: unknown (Known false); -1: the symbolic batch N
 	Known bool
 	Param bool
 	Grad  bool   // requires_grad
 	Desc  string // what made it, for messages
+
+	// Set while forward is traced.
+	DType graph.DType    // "": float32
+	src   []*graph.Value // the graph values its data comes from
+	how   string         // how its last size was derived ("64*16*16 after flatten"), for messages
+	tr    *tracer        // the trace it belongs to
 }
 
 var (
@@ -51,22 +58,6 @@ func (t *Tensor) Freeze()               {}
 func (t *Tensor) Truth() starlark.Bool  { return true }
 func (t *Tensor) Hash() (uint32, error) { return pyhost.HashString(t.Desc), nil }
 
-// Binary: arithmetic on a tensor is a tensor of unknown shape (the trace
-// that will know it is the next step).
-func (t *Tensor) Binary(op syntax.Token, y starlark.Value, _ starlark.Side) (starlark.Value, error) {
-	return t.binary(op, y)
-}
-
-// Unary: -t, +t, ~t keep the shape.
-func (t *Tensor) Unary(syntax.Token) (starlark.Value, error) {
-	return &Tensor{Shape: t.Shape, Known: t.Known, Desc: "an expression of " + t.Desc}, nil
-}
-
-// Get is t[…]: a tensor of unknown shape (indexing is the trace's).
-func (t *Tensor) Get(starlark.Value) (starlark.Value, bool, error) {
-	return &Tensor{Desc: t.Desc + "[…]"}, true, nil
-}
-
 // SetKey is t[…] = v, which fills values and keeps the shape.
 func (t *Tensor) SetKey(k, v starlark.Value) error { return nil }
 
@@ -77,73 +68,6 @@ func (t *Tensor) Numel() int64 {
 		n *= d
 	}
 	return n
-}
-
-func (t *Tensor) AttrNames() []string {
-	return []string{"data", "dim", "numel", "requires_grad", "shape", "size"}
-}
-
-func (t *Tensor) Attr(name string) (starlark.Value, error) {
-	switch name {
-	case "requires_grad":
-		return starlark.Bool(t.Grad), nil
-	case "data":
-		return t, nil
-	case "shape":
-		if !t.Known {
-			return &pyhost.Opaque{Desc: t.Desc + ".shape"}, nil
-		}
-		return ints(t.Shape), nil
-	case "ndim":
-		if !t.Known {
-			return &pyhost.Opaque{Desc: t.Desc + ".ndim"}, nil
-		}
-		return starlark.MakeInt(len(t.Shape)), nil
-	}
-	return starlark.NewBuiltin("Tensor."+name, func(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
-		switch {
-		case name == "size" || name == "dim" || name == "numel":
-			if !t.Known {
-				return &pyhost.Opaque{Desc: t.Desc + "." + name + "()"}, nil
-			}
-			switch name {
-			case "dim":
-				return starlark.MakeInt(len(t.Shape)), nil
-			case "numel":
-				return starlark.MakeInt64(t.Numel()), nil
-			}
-			if len(a) == 1 {
-				i, err := starlark.AsInt32(a[0])
-				if err != nil {
-					return nil, err
-				}
-				if i < 0 {
-					i += len(t.Shape)
-				}
-				if i < 0 || i >= len(t.Shape) {
-					return nil, fmt.Errorf("dimension %d out of range for a tensor of %d dimensions", i, len(t.Shape))
-				}
-				return starlark.MakeInt64(t.Shape[i]), nil
-			}
-			return ints(t.Shape), nil
-		case name == "requires_grad_":
-			t.Grad = len(a) == 0 || bool(a[0].Truth())
-			return t, nil
-		case strings.HasSuffix(name, "_") || name == "detach" && !t.Param:
-			// in-place initialisation (normal_, zero_, fill_, copy_,
-			// uniform_): no effect on what is counted.
-			return t, nil
-		case sameShape[name]:
-			return &Tensor{Shape: t.Shape, Known: t.Known, Desc: t.Desc}, nil
-		}
-		if r, ok, err := shapeMethod(t, name, a); ok || err != nil {
-			if err != nil {
-				return nil, fmt.Errorf("%s.%s: %w", t.Desc, name, err)
-			}
-			return r, nil
-		}
-		return &Tensor{Desc: t.Desc + "." + name + "(…)"}, nil
-	}), nil
 }
 
 // SetField: p.requires_grad = False freezes a parameter; p.data = … keeps it.
@@ -215,7 +139,27 @@ func kwBool(kw []starlark.Tuple, k string, def bool) bool {
 
 // newTensor is torch.zeros and its kind: a tensor of the shape given.
 func newTensor(name string) *starlark.Builtin {
-	return starlark.NewBuiltin("torch."+name, func(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	return starlark.NewBuiltin("torch."+name, func(th *starlark.Thread, b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+		v, err := makeTensor(name, a, kw)
+		if x, ok := v.(*Tensor); ok && err == nil {
+			x.tr = tracing(th)
+			for _, d := range kwValues(kw, "dtype") {
+				if dt, ok := dtypeArg(d); ok {
+					x.DType = dt
+				}
+			}
+			if len(a) > 0 && strings.HasSuffix(name, "_like") && x.DType == "" {
+				if o, ok := a[0].(*Tensor); ok {
+					x.DType = o.DType
+				}
+			}
+		}
+		return v, err
+	})
+}
+
+func makeTensor(name string, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	{
 		desc := "torch." + name + "(…)"
 		switch name {
 		case "full":
@@ -240,7 +184,11 @@ func newTensor(name string) *starlark.Builtin {
 				return nil, fmt.Errorf("torch.%s() needs data", name)
 			}
 			s, ok := dataShape(a[0])
-			return &Tensor{Shape: s, Known: ok, Grad: kwBool(kw, "requires_grad", false), Desc: desc}, nil
+			x := &Tensor{Shape: s, Known: ok, Grad: kwBool(kw, "requires_grad", false), Desc: desc}
+			if isIntData(a[0]) {
+				x.DType = graph.Int64
+			}
+			return x, nil
 		case "Tensor", "FloatTensor", "LongTensor", "DoubleTensor", "HalfTensor", "IntTensor", "BoolTensor":
 			if len(a) == 1 {
 				switch a[0].(type) {
@@ -255,7 +203,7 @@ func newTensor(name string) *starlark.Builtin {
 			return nil, fmt.Errorf("torch.%s: %w", name, err)
 		}
 		return &Tensor{Shape: s, Known: ok, Grad: kwBool(kw, "requires_grad", false), Desc: desc}, nil
-	})
+	}
 }
 
 // arange's length: arange(end), arange(start, end[, step]) of ints.
@@ -277,7 +225,7 @@ func arange(a starlark.Tuple, desc string) (starlark.Value, error) {
 		return nil, fmt.Errorf("torch.arange: step must be nonzero")
 	}
 	n := (end - start + step - sign(step)) / step
-	return &Tensor{Shape: []int64{max(n, 0)}, Known: true, Desc: desc}, nil
+	return &Tensor{Shape: []int64{max(n, 0)}, Known: true, Desc: desc, DType: graph.Int64}, nil
 }
 
 func sign(x int64) int64 {
@@ -316,4 +264,28 @@ func dataShape(v starlark.Value) ([]int64, bool) {
 		v = first
 	}
 	return nil, false
+}
+
+// isIntData reports whether nested lists hold ints only (torch.tensor's
+// type is then long).
+func isIntData(v starlark.Value) bool {
+	for depth := 0; depth <= maxDims; depth++ {
+		switch x := v.(type) {
+		case *starlark.List:
+			if x.Len() == 0 {
+				return false
+			}
+			v = x.Index(0)
+		case starlark.Tuple:
+			if len(x) == 0 {
+				return false
+			}
+			v = x[0]
+		case starlark.Int:
+			return true
+		default:
+			return false
+		}
+	}
+	return false
 }

@@ -21,9 +21,19 @@ type Classifier interface {
 // the helpers the rewritten source calls (__pyfmt__, __unpack__, …).
 func Builtins() starlark.StringDict {
 	return starlark.StringDict{
-		"xrange":        starlark.Universe["range"],
-		"__pyfmt__":     starlark.NewBuiltin("%", pyFormat),
-		"__nd__":        &Opaque{Desc: "a multi-axis index"},
+		"xrange":    starlark.Universe["range"],
+		"__pyfmt__": starlark.NewBuiltin("%", pyFormat),
+		"__nd__":    &Opaque{Desc: "a multi-axis index"},
+		"__ndx__": starlark.NewBuiltin("__ndx__", func(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
+			return &Index{Items: append(starlark.Tuple{}, a...)}, nil
+		}),
+		"__sl__": starlark.NewBuiltin("__sl__", func(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
+			if len(a) != 3 {
+				return nil, fmt.Errorf("internal error: __sl__ takes 3 arguments")
+			}
+			return &Slice{Lo: a[0], Hi: a[1], Step: a[2]}, nil
+		}),
+		"__ellipsis__":  &Opaque{Desc: "Ellipsis"},
 		"__unpack__":    starlark.NewBuiltin("__unpack__", unpack),
 		"__cmp__":       starlark.NewBuiltin("__cmp__", compare),
 		"__slice__":     starlark.NewBuiltin("__slice__", sliceOp),

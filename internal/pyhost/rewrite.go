@@ -75,7 +75,13 @@ func rewriteExprs(src string) string {
 		case (c == ')' || c == ']' || c == '}') && len(stack) > 1:
 			stack = stack[:len(stack)-1]
 			switch {
-			case f.subscript && f.comma && f.colon:
+			case f.subscript && len(ins) == f.ins0 && (f.comma && f.colon || bytes.Contains(out[f.start:], []byte("..."))):
+				// A multi-axis index keeps its items: x[:, :t, None]
+				// is x[__ndx__(__sl__(None, None, None), __sl__(None, t, None), None)].
+				if nd, ok := ndIndex(string(out[f.start:])); ok {
+					out = append(out[:f.start], nd...)
+					break
+				}
 				lines := bytes.Count(out[f.start:], []byte("\n"))
 				out, ins = out[:f.start], ins[:f.ins0]
 				out = append(out, "__nd__"...)
@@ -553,3 +559,97 @@ func reorderArgs(content string) string {
 }
 
 var keywordArg = regexp.MustCompile(`^\w+\s*=[^=]`)
+
+// ndIndex is the text of a multi-axis index as a call of __ndx__ whose
+// arguments are its items, a slice lo:hi:step as __sl__(lo, hi, step)
+// and ... as __ellipsis__, every newline kept; ok is false when the
+// text is not one it can split (a string or bracket left open).
+func ndIndex(text string) (string, bool) {
+	var items []string
+	depth, start := 0, 0
+	for i := 0; i < len(text); i++ {
+		switch c := text[i]; c {
+		case '"', '\'':
+			j := stringEnd(text, i)
+			if j <= i {
+				return "", false
+			}
+			i = j - 1
+		case '(', '[', '{':
+			depth++
+		case ')', ']', '}':
+			depth--
+		case ',':
+			if depth == 0 {
+				items = append(items, text[start:i])
+				start = i + 1
+			}
+		case '#':
+			return "", false
+		}
+	}
+	if depth != 0 {
+		return "", false
+	}
+	items = append(items, text[start:])
+	var b strings.Builder
+	b.WriteString("__ndx__(")
+	for k, it := range items {
+		if k > 0 {
+			b.WriteByte(',')
+		}
+		if strings.TrimSpace(it) == "" && k == len(items)-1 && k > 0 {
+			b.WriteString(it) // a trailing comma
+			continue
+		}
+		// Colons at depth 0 split a slice.
+		var parts []string
+		d, from := 0, 0
+		for i := 0; i < len(it); i++ {
+			switch it[i] {
+			case '"', '\'':
+				i = stringEnd(it, i) - 1
+			case '(', '[', '{':
+				d++
+			case ')', ']', '}':
+				d--
+			case ':':
+				if d == 0 {
+					parts = append(parts, it[from:i])
+					from = i + 1
+				}
+			}
+		}
+		parts = append(parts, it[from:])
+		part := func(p string) string {
+			if strings.TrimSpace(p) == "" {
+				return "None" + strings.Repeat("\n", strings.Count(p, "\n"))
+			}
+			if strings.TrimSpace(p) == "..." {
+				return strings.Replace(p, "...", "__ellipsis__", 1)
+			}
+			return p
+		}
+		if len(parts) == 1 {
+			b.WriteString(part(parts[0]))
+			continue
+		}
+		if len(parts) > 3 {
+			return "", false
+		}
+		b.WriteString("__sl__(")
+		for j := 0; j < 3; j++ {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			if j < len(parts) {
+				b.WriteString(part(parts[j]))
+			} else {
+				b.WriteString("None")
+			}
+		}
+		b.WriteByte(')')
+	}
+	b.WriteByte(')')
+	return b.String(), true
+}

@@ -287,3 +287,23 @@ func ToInt(v starlark.Value) (int64, error) {
 func StripBOM(src []byte) []byte {
 	return []byte(strings.TrimPrefix(string(src), "\ufeff"))
 }
+
+// Index is a multi-axis index, x[a, b:c, None, ...]: its items, a slice
+// as a *Slice and ... as the Opaque "Ellipsis". It prints as the
+// placeholder it replaced, so data code indexed with it reads the same.
+type Index struct{ Items starlark.Tuple }
+
+func (x *Index) String() string        { return "a multi-axis index" }
+func (x *Index) Type() string          { return "tuple" }
+func (x *Index) Freeze()               {}
+func (x *Index) Truth() starlark.Bool  { return true }
+func (x *Index) Hash() (uint32, error) { return 0, fmt.Errorf("unhashable: a multi-axis index") }
+
+// Slice is lo:hi:step inside a multi-axis index.
+type Slice struct{ Lo, Hi, Step starlark.Value }
+
+func (s *Slice) String() string        { return "slice" }
+func (s *Slice) Type() string          { return "slice" }
+func (s *Slice) Freeze()               {}
+func (s *Slice) Truth() starlark.Bool  { return true }
+func (s *Slice) Hash() (uint32, error) { return 0, fmt.Errorf("unhashable: slice") }
