@@ -83,13 +83,25 @@ func buildDense(a *attrs) (graph.Op, []string) {
 	return &op.Linear{Units: units, From: -1, Bias: bias, WeightRole: "kernel", BiasRole: "bias"}, roles(bias, "kernel")
 }
 
-// roles lists the parameter roles of a kernel-and-bias layer.
+// roles lists the parameter roles of a kernel-and-bias layer. Lists of
+// roles are only read: the common ones are shared.
 func roles(bias bool, kernel ...string) []string {
+	if len(kernel) == 1 && kernel[0] == "kernel" {
+		if bias {
+			return kernelBias
+		}
+		return kernelOnly
+	}
 	if bias {
 		return append(kernel, "bias")
 	}
 	return kernel
 }
+
+var (
+	kernelBias = []string{"kernel", "bias"}
+	kernelOnly = []string{"kernel"}
+)
 
 func buildFlatten(a *attrs) (graph.Op, []string) {
 	start := a.optInt("start")

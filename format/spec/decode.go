@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/op"
@@ -37,6 +38,24 @@ type decoder struct {
 	errs    errList
 	entries []*entry // graph inputs, then layers, in source order
 	byName  map[string]*entry
+	attrs   attrs  // buildLayer's, reused
+	text    []byte // where str cuts strings from
+	scratch []byte
+}
+
+// str returns b as a string cut from a block of text shared with other
+// strings: the many short strings of layer paths and made names cost
+// no allocation each. Nothing writes to a block's bytes once cut.
+func (d *decoder) str(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if cap(d.text)-len(d.text) < len(b) {
+		d.text = make([]byte, 0, max(4096, len(b)))
+	}
+	start := len(d.text)
+	d.text = append(d.text, b...)
+	return unsafe.String(&d.text[start], len(b))
 }
 
 // entry is a node to be: a graph input declared at the top, or a layer.
@@ -53,6 +72,9 @@ type entry struct {
 	inputs   []ref
 	given    bool // inputs were given explicitly
 	node     *graph.Node
+	ord      int      // in decoder.entries
+	srcs     []*entry // the entries whose outputs node.Inputs are, in order
+	one      [1]*entry
 }
 
 // ref is a layer name written in the spec, with where it is written.
@@ -128,7 +150,8 @@ func (d *decoder) decode(root *value) (*graph.Graph, error) {
 		return nil, err
 	}
 
-	for _, e := range d.entries {
+	for i, e := range d.entries {
+		e.ord = i
 		e.node = g.NewNode(e.name, e.typeName, e.op, nil, 1, d.pos(e.at, e.path))
 	}
 	d.wire()
@@ -143,9 +166,8 @@ func (d *decoder) decode(root *value) (*graph.Graph, error) {
 	if err := d.errs.err(); err != nil {
 		return nil, err
 	}
-	if err := g.Validate(); err != nil {
-		return nil, &Error{Pos: graph.Pos{File: d.file}, Msg: fmt.Sprintf("internal error (please report): %v", err)}
-	}
+	// layerinfo.Load validates the graph (graph.Validate); the tests
+	// and the fuzz test validate what Decode returns.
 	return g, nil
 }
 
@@ -283,7 +305,8 @@ func (d *decoder) readLayers(root *value) {
 			return
 		}
 		e := &all[i]
-		*e = entry{v: v, at: v, index: i, path: "layers[" + strconv.Itoa(i) + "]"}
+		d.scratch = append(strconv.AppendInt(append(d.scratch[:0], "layers["...), int64(i), 10), ']')
+		*e = entry{v: v, at: v, index: i, path: d.str(d.scratch)}
 		if v.kind != kMap {
 			d.errs.add(d.errAt(v, "%s: a layer is a mapping such as {type: dense, units: 10}, got %s", e.path, v.describe()))
 			continue
@@ -330,15 +353,16 @@ func (d *decoder) readLayers(root *value) {
 		layers = append(layers, e)
 	}
 	// Unnamed layers are named after their type: conv2d_1, conv2d_2, ….
-	next := map[string]int{}
+	next := map[*layerType]int{}
 	for _, e := range layers {
 		if e.name != "" {
 			continue
 		}
 		for {
-			next[e.typeName]++
-			name := fmt.Sprintf("%s_%d", e.typeName, next[e.typeName])
-			if _, taken := d.byName[name]; !taken {
+			next[e.typ]++
+			d.scratch = strconv.AppendInt(append(append(d.scratch[:0], e.typeName...), '_'), int64(next[e.typ]), 10)
+			if _, taken := d.byName[string(d.scratch)]; !taken {
+				name := d.str(d.scratch)
 				e.name = name
 				d.byName[name] = e
 				break
@@ -382,7 +406,9 @@ func (d *decoder) buildLayer(e *entry) {
 		}
 		d.errs.add(d.layerErr(e, k, "%s", msg))
 	}
-	a := &attrs{d: d, e: e, meant: meant}
+	// One attrs serves every layer: builders keep nothing of it.
+	a := &d.attrs
+	*a = attrs{d: d, e: e, meant: meant, errs: a.errs[:0]}
 	o, rs := t.build(a)
 	if !a.bool("trainable", true) {
 		if x, ok := o.(*extended); ok {

@@ -13,6 +13,7 @@ import (
 func (d *decoder) wire() {
 	var prev *entry
 	var inputs []*entry
+	var block []*graph.Value
 	for _, e := range d.entries {
 		if e.typ == nil {
 			inputs = append(inputs, e)
@@ -38,7 +39,8 @@ func (d *decoder) wire() {
 				srcs = append(srcs, src)
 			}
 		case prev != nil:
-			srcs = []*entry{prev}
+			e.one[0] = prev
+			srcs = e.one[:]
 		case len(inputs) == 1:
 			srcs = inputs
 		case len(inputs) == 0:
@@ -62,8 +64,19 @@ func (d *decoder) wire() {
 			d.errs.add(d.layerErr(e, v, "%s", msg))
 			continue
 		}
-		for _, s := range srcs {
-			e.node.Inputs = append(e.node.Inputs, s.node.Outputs[0])
+		if len(srcs) == 0 {
+			continue
+		}
+		e.srcs = srcs
+		// The input lists are cut from one block (cap limited, so that
+		// an append makes a list its own).
+		n := len(srcs)
+		if len(block) < n {
+			block = make([]*graph.Value, max(n, 1024))
+		}
+		e.node.Inputs, block = block[:n:n], block[n:]
+		for i, s := range srcs {
+			e.node.Inputs[i] = s.node.Outputs[0]
 		}
 	}
 }
@@ -238,19 +251,17 @@ func roleList(e *entry) string {
 // cycles reports a cycle through inputs and weight sharing, which would
 // leave the layers in it without an order to compute them in.
 func (d *decoder) cycles() error {
-	index := make(map[*graph.Node]*entry, len(d.entries))
-	for _, e := range d.entries {
-		index[e.node] = e
-	}
+	var sharer map[*graph.Node]*entry // made only when a layer shares
 	deps := func(e *entry) []*entry {
-		var out []*entry
-		for _, v := range e.node.Inputs {
-			if p := index[v.Producer]; p != nil {
-				out = append(out, p)
-			}
+		if len(e.node.Share) == 0 {
+			return e.srcs
 		}
+		if sharer == nil {
+			sharer = d.byNode()
+		}
+		out := slices.Clone(e.srcs)
 		for _, role := range sortedRoles(e.node.Share) {
-			if p := index[e.node.Share[role].Node]; p != nil {
+			if p := sharer[e.node.Share[role].Node]; p != nil {
 				out = append(out, p)
 			}
 		}
@@ -261,27 +272,28 @@ func (d *decoder) cycles() error {
 		active
 		done
 	)
-	state := make(map[*entry]int, len(d.entries))
+	state := make([]uint8, len(d.entries))
 	type frame struct {
 		e    *entry
 		next []*entry
 	}
+	var stack []frame
 	for _, start := range d.entries {
-		if state[start] != unseen {
+		if state[start.ord] != unseen {
 			continue
 		}
-		stack := []frame{{start, deps(start)}}
-		state[start] = active
+		stack = append(stack[:0], frame{start, deps(start)})
+		state[start.ord] = active
 		for len(stack) > 0 {
 			top := &stack[len(stack)-1]
 			if len(top.next) == 0 {
-				state[top.e] = done
+				state[top.e.ord] = done
 				stack = stack[:len(stack)-1]
 				continue
 			}
 			nx := top.next[0]
 			top.next = top.next[1:]
-			switch state[nx] {
+			switch state[nx.ord] {
 			case active:
 				// The cycle is nx … top.e → nx; report it from the
 				// layer written first.
@@ -306,12 +318,21 @@ func (d *decoder) cycles() error {
 				}
 				return d.layerErr(cyc[0], nil, "the layers form a cycle (each takes the next as input or shares its weights): %s", strings.Join(names, " ← "))
 			case unseen:
-				state[nx] = active
+				state[nx.ord] = active
 				stack = append(stack, frame{nx, deps(nx)})
 			}
 		}
 	}
 	return nil
+}
+
+// byNode maps the entries' nodes to the entries.
+func (d *decoder) byNode() map[*graph.Node]*entry {
+	m := make(map[*graph.Node]*entry, len(d.entries))
+	for _, e := range d.entries {
+		m[e.node] = e
+	}
+	return m
 }
 
 func sortedRoles(m map[string]graph.Ref) []string {
@@ -350,14 +371,14 @@ func (d *decoder) outputs(root *value, g *graph.Graph) {
 			outs = append(outs, e)
 		}
 	} else {
-		used := map[*graph.Node]bool{}
+		used := make([]bool, len(d.entries))
 		for _, e := range d.entries {
-			for _, in := range e.node.Inputs {
-				used[in.Producer] = true
+			for _, src := range e.srcs {
+				used[src.ord] = true
 			}
 		}
 		for _, e := range d.entries {
-			if !used[e.node] {
+			if !used[e.ord] {
 				outs = append(outs, e)
 			}
 		}
@@ -367,30 +388,27 @@ func (d *decoder) outputs(root *value, g *graph.Graph) {
 	}
 	// Layers that lead to no output still count, as a framework counts
 	// modules it never calls; say so.
-	reach := map[*graph.Node]bool{}
-	var todo []*graph.Node
-	for _, e := range outs {
-		todo = append(todo, e.node)
-	}
+	var sharer map[*graph.Node]*entry // made only when a layer shares
+	reach := make([]bool, len(d.entries))
+	todo := slices.Clone(outs)
 	for len(todo) > 0 {
-		n := todo[len(todo)-1]
+		e := todo[len(todo)-1]
 		todo = todo[:len(todo)-1]
-		if reach[n] {
+		if reach[e.ord] {
 			continue
 		}
-		reach[n] = true
-		for _, in := range n.Inputs {
-			if in.Producer != nil {
-				todo = append(todo, in.Producer)
+		reach[e.ord] = true
+		todo = append(todo, e.srcs...)
+		for _, r := range e.node.Share {
+			if sharer == nil {
+				sharer = d.byNode()
 			}
-		}
-		for _, r := range n.Share {
-			todo = append(todo, r.Node)
+			todo = append(todo, sharer[r.Node])
 		}
 	}
 	var dead []string
 	for _, e := range d.entries {
-		if !reach[e.node] {
+		if !reach[e.ord] {
 			dead = append(dead, e.name)
 		}
 	}

@@ -1,7 +1,6 @@
 package spec
 
 import (
-	"slices"
 	"strconv"
 )
 
@@ -295,8 +294,8 @@ func (mb *mapBuilder) done() *value {
 	p := mb.p
 	if len(p.keyStack) > mb.base {
 		mb.v.elems = p.newElems()
-		mb.v.keys = slices.Clone(p.keyStack[mb.base:])
-		mb.v.vals = slices.Clone(p.valStack[mb.base:])
+		mb.v.keys = p.ptrs(p.keyStack[mb.base:])
+		mb.v.vals = p.ptrs(p.valStack[mb.base:])
 		p.keyStack, p.valStack = p.keyStack[:mb.base], p.valStack[:mb.base]
 	}
 	return mb.v
@@ -307,7 +306,7 @@ func (mb *mapBuilder) done() *value {
 func (p *yparser) endList(v *value, base int) *value {
 	if len(p.listStack) > base {
 		v.elems = p.newElems()
-		v.list = slices.Clone(p.listStack[base:])
+		v.list = p.ptrs(p.listStack[base:])
 		p.listStack = p.listStack[:base]
 	}
 	return v

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -33,10 +34,12 @@ type yparser struct {
 	// (mapBuilder, endList).
 	listStack, keyStack, valStack []*value
 
-	slab     []value // values are cut from here, a few hundred at a time
-	slabSize int
-	elemSlab []elems
-	docs     int // document markers seen
+	slab        []value // values are cut from here, a few hundred at a time
+	slabSize    int
+	elemSlab    []elems
+	ptrSlab     []*value // where ptrs cuts short collections from
+	ptrSlabSize int
+	docs        int // document markers seen
 
 	emptyValues int // "key:" and "-" with no value on their line or below
 	// Where go-yaml put a document: the ':' of a block mapping's first
@@ -111,6 +114,25 @@ func (p *yparser) newElems() *elems {
 	e := &p.elemSlab[0]
 	p.elemSlab = p.elemSlab[1:]
 	return e
+}
+
+// ptrs copies a collection's elements out of a stack: short ones into
+// a block shared with others (a mapping of a few keys costs no
+// allocation of its own), long ones into their own slice.
+func (p *yparser) ptrs(src []*value) []*value {
+	n := len(src)
+	if n > 64 {
+		return slices.Clone(src)
+	}
+	if len(p.ptrSlab) < n {
+		// Blocks grow with the file, as the value slabs do.
+		p.ptrSlabSize = min(max(2*p.ptrSlabSize, 64), 1024)
+		p.ptrSlab = make([]*value, p.ptrSlabSize)
+	}
+	out := p.ptrSlab[:n:n]
+	p.ptrSlab = p.ptrSlab[n:]
+	copy(out, src)
+	return out
 }
 
 // push appends v to a stack, doubling its capacity when full: append
