@@ -34,6 +34,7 @@ import (
 	"github.com/layerinfo/layerinfo/format"
 	"github.com/layerinfo/layerinfo/format/checkpoint"
 	"github.com/layerinfo/layerinfo/format/hf"
+	"github.com/layerinfo/layerinfo/format/keras"
 	"github.com/layerinfo/layerinfo/format/onnx"
 	"github.com/layerinfo/layerinfo/format/pycode"
 	"github.com/layerinfo/layerinfo/format/spec"
@@ -281,6 +282,7 @@ func formats(opt Options) []entry {
 		{checkpoint.SafetensorsFormat{}, nil},
 		{checkpoint.TorchFormat{}, nil},
 		{onnx.Format{Options: onnx.Options{InputShapes: opt.ONNX.InputShapes}}, []string{"input-shape"}},
+		{keras.Format{}, nil}, // .h5, .keras, and model JSON with a Keras class_name
 		{pycode.Notebook{Options: py}, pyTakes},
 		{hf.Format{Options: opt.HF}, []string{"class", "model-type", "batch", "context"}},
 		{spec.Format{}, nil},

@@ -33,16 +33,21 @@ func TestNotAModel(t *testing.T) {
 		}
 	}
 	for name, data := range map[string]string{
-		"saved_model.pb": "\x08\x01\x12\x10",   // starts as an ONNX ModelProto does
-		"model.keras":    "PK\x03\x04\x14\x00", // a zip, as a torch.save file is
+		"saved_model.pb": "\x08\x01\x12\x10", // starts as an ONNX ModelProto does
 	} {
 		_, err := Load(t.Context(), Bytes(name, []byte(data)), Options{})
 		if err == nil || !errors.Is(err, ErrUnrecognized) || !strings.Contains(err.Error(), "which layerinfo does not read") {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
+	// Keras files are read since issue 11: a broken one is the Keras
+	// reader's error, at its byte offset.
 	_, err := Load(t.Context(), Bytes("model.h5", []byte("\x89HDF\r\n\x1a\n\x00\x00\x00\x00")), Options{})
-	if err == nil || !errors.Is(err, ErrUnrecognized) || !strings.HasPrefix(err.Error(), "model.h5 is an HDF5 file (Keras .h5 weights or model), which layerinfo does not read") {
+	if err == nil || !strings.HasPrefix(err.Error(), "model.h5: offset ") {
 		t.Errorf("hdf5: %v", err)
+	}
+	_, err = Load(t.Context(), Bytes("model.keras", []byte("PK\x03\x04\x14\x00")), Options{})
+	if err == nil || !strings.HasPrefix(err.Error(), "model.keras: ") || !strings.Contains(err.Error(), "zip") {
+		t.Errorf("keras zip: %v", err)
 	}
 }

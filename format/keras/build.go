@@ -177,6 +177,15 @@ func (d *decoder) graphOf(m *model, nested bool) (*graph.Graph, error) {
 
 // node makes the graph node of call k of layer l.
 func (d *decoder) node(g *graph.Graph, l *layer, k int, ins []*graph.Value, outs int) (*graph.Node, error) {
+	// Every node is charged, and counted against the cap: a model
+	// nested in a model, each called twice, makes nodes without end.
+	d.nodes++
+	if d.nodes > maxLayers {
+		return nil, d.errAt(l.entry, l, "more than %d layer calls (nested models called many times over)", maxLayers)
+	}
+	if err := d.b.Charge(layerCost, "a Keras layer call"); err != nil {
+		return nil, err
+	}
 	name := l.name
 	if k > 0 {
 		name = fmt.Sprintf("%s[%d]", l.name, k) // Keras's own notation for node k

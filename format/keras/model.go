@@ -32,6 +32,7 @@ type decoder struct {
 	weights weightSource // the file's weights, by layer; nil for a JSON file
 	notes   []string
 	layers  int // layers made, capped
+	nodes   int // layer calls made, capped
 	// keras2 is a Keras 1/2, tf.keras or TF.js file (not Keras 3's
 	// layout); resetAfter is GRU's reset_after when the config omits
 	// it: True since Keras 2.3/TF 2, False in TF.js and before.
