@@ -8,6 +8,7 @@ import (
 
 	"go.starlark.net/starlark"
 
+	"github.com/layerinfo/layerinfo/calc"
 	"github.com/layerinfo/layerinfo/format"
 	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/internal/budget"
@@ -335,7 +336,7 @@ func (b *built) finish(tr *tracer, g *graph.Graph) error {
 		if name == "" {
 			name = r.o.Class.Name()
 		}
-		g.NewNode(tr.unique(name), r.o.Class.Name(), unknownOp{"not called by forward"}, fresh, 0, stateOf(r.o).pos)
+		g.NewNode(tr.unique(name), r.o.Class.Name(), notCalled{}, fresh, 0, stateOf(r.o).pos)
 		idle = append(idle, name)
 	}
 	if len(idle) > 0 {
@@ -380,4 +381,14 @@ func (t *torch) fedInputs(model *pyhost.Instance) ([]traceInput, string, bool) {
 		return ins, from, true
 	}
 	return pick(func(o *pyhost.Instance) bool { return o.Class == model.Class })
+}
+
+// notCalled is a module forward did not call: it holds its tensors, has
+// no output and did no work.
+type notCalled struct{}
+
+func (notCalled) Infer(n *graph.Node) error {
+	n.Note("not called by forward")
+	n.FLOPs = calc.N(0)
+	return nil
 }
