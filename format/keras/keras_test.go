@@ -1,0 +1,164 @@
+package keras
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/layerinfo/layerinfo/graph"
+	"github.com/layerinfo/layerinfo/infer"
+	"github.com/layerinfo/layerinfo/internal/budget"
+	"github.com/layerinfo/layerinfo/stats"
+)
+
+type row struct {
+	name, shape         string
+	params, nonTrainable int64
+}
+
+func check(t *testing.T, r *stats.Report, total, trainable, nonTrainable int64, rows []row) {
+	t.Helper()
+	if r.Totals.Params != total || r.Totals.TrainableParams != trainable || r.Totals.NonTrainableParams != nonTrainable {
+		t.Errorf("totals %d (%d trainable, %d not), want %d (%d, %d)", r.Totals.Params, r.Totals.TrainableParams, r.Totals.NonTrainableParams, total, trainable, nonTrainable)
+	}
+	if len(r.Layers) != len(rows) {
+		var names []string
+		for _, l := range r.Layers {
+			names = append(names, l.Name)
+		}
+		t.Fatalf("rows %v, want %d", names, len(rows))
+	}
+	for i, w := range rows {
+		l := r.Layers[i]
+		if l.Name != w.name || reportShapeText(l) != w.shape || l.Params != w.params || l.NonTrainableParams != w.nonTrainable {
+			t.Errorf("row %d: %s %s %d (%d non-trainable), want %s %s %d (%d)", i, l.Name, reportShapeText(l), l.Params, l.NonTrainableParams, w.name, w.shape, w.params, w.nonTrainable)
+		}
+	}
+}
+
+func analyseFile(t *testing.T, path string) *stats.Report {
+	t.Helper()
+	return analyse(t, path)
+}
+
+// A Keras 3 functional model with a nested Sequential called on two
+// inputs (one row, its weights once), a shared Dense, and a frozen
+// head. Worked by hand:
+//
+//	enc_dense1 8*16+16 = 144; enc_bn 4*16 = 64 (32 moving statistics);
+//	enc_dense2 16*4+4 = 68: encoder 276, of which 32 non-trainable;
+//	proj 4*3 = 12 (no bias); head (3+3)*2+2 = 14, frozen.
+//	Total 302; trainable 244+12 = 256; non-trainable 32+14 = 46.
+func TestKeras3NestedShared(t *testing.T) {
+	r := analyseFile(t, "testdata/keras3_siamese.json")
+	check(t, r, 302, 256, 46, []row{
+		{"input_a", "(None, 8)", 0, 0},
+		{"input_b", "(None, 8)", 0, 0},
+		{"encoder", "(None, 4)", 276, 32},
+		{"encoder[1]", "(None, 4)", 0, 0},
+		{"proj", "(None, 3)", 12, 0},
+		{"proj[1]", "(None, 3)", 0, 0},
+		{"concat", "(None, 6)", 0, 0},
+		{"head", "(None, 2)", 14, 14},
+	})
+}
+
+// A tf.keras 2.13 Sequential with an explicit InputLayer, a GRU whose
+// config leaves reset_after out (True since TF 2), a Bidirectional
+// LSTM merged by sum, and a frozen Dense. By hand:
+//
+//	embed 50*8 = 400; gru 3*6*(8+6) + 2*3*6 = 288;
+//	bi 2*(4*4*(6+4) + 4*4) = 352; out 4*3+3 = 15, frozen.
+//	Total 1055; non-trainable 15.
+func TestKeras2Sequential(t *testing.T) {
+	r := analyseFile(t, "testdata/keras2_text.json")
+	check(t, r, 1055, 1040, 15, []row{
+		{"embed", "(None, 10, 8)", 400, 0},
+		{"gru", "(None, 10, 6)", 288, 0},
+		{"bi", "(None, 4)", 352, 0},
+		{"out", "(None, 3)", 15, 15},
+	})
+}
+
+func decodeString(src string) (*graph.Graph, error) {
+	return DecodeJSON("m.json", []byte(src), budget.New(64<<20))
+}
+
+func TestErrorsNameLineAndLayer(t *testing.T) {
+	for _, c := range []struct{ src, want string }{
+		{"{\"class_name\": \"Sequential\",\n \"config\": {\"layers\": [\n  {\"class_name\": \"Dense\", \"config\": {\"name\": \"d1\", \"units\": \"ten\"}}]}}",
+			`m.json:3:61: layer d1 (Dense): units: want a whole number, got a string`},
+		{"{\"class_name\": \"Sequential\", \"config\": {\"layers\": [}",
+			"m.json:1:52: JSON: unexpected '}', expecting a value"},
+		{`{"class_name": "Conv2D", "config": {}}`,
+			"m.json:1:1: not a Keras model"},
+		{`{"class_name": "Functional", "config": {"layers": [{"class_name": "Dense", "name": "d", "config": {"units": 2}, "inbound_nodes": [[["nowhere", 0, 0, {}]]]}], "input_layers": [], "output_layers": [["d", 0, 0]]}}`,
+			"m.json:1:132: layer d (Dense): input from layer nowhere, which the model does not have"},
+	} {
+		_, err := decodeString(c.src)
+		if err == nil || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("%q:\n got %v\nwant %s", c.src, err, c.want)
+		}
+	}
+}
+
+// An unknown class leaves its outputs unknown and the layers before it
+// analysed; a layer after it whose weights depend on its output is
+// noted, not guessed.
+func TestUnknownClass(t *testing.T) {
+	g, err := decodeString(`{"class_name": "Sequential", "config": {"layers": [
+		{"class_name": "Dense", "config": {"name": "a", "units": 4, "batch_input_shape": [null, 3]}},
+		{"class_name": "MyFancyLayer", "config": {"name": "x"}},
+		{"class_name": "Dropout", "config": {"name": "drop", "rate": 0.5}},
+		{"class_name": "Dense", "config": {"name": "b", "units": 2}}]}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := infer.Run(g, infer.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := stats.Build(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Layers[0].Params != 16 || r.Layers[1].OutputShapes[0] != nil {
+		t.Errorf("a: %d params; x: %v", r.Layers[0].Params, r.Layers[1].OutputShapes)
+	}
+	notes := strings.Join(r.Layers[1].Notes, " ") + " | " + strings.Join(r.Layers[3].Notes, " ")
+	if !strings.Contains(notes, "MyFancyLayer is not known") || !strings.Contains(notes, "not counted") {
+		t.Errorf("notes: %s", notes)
+	}
+}
+
+func TestBudget(t *testing.T) {
+	src := `{"class_name": "Sequential", "config": {"layers": [` + strings.Repeat(`[0,0,0,0,0,0,0,0],`, 20000) + `0]}}`
+	_, err := DecodeJSON("m.json", []byte(src), budget.New(1<<20))
+	if !errors.Is(err, budget.ErrExceeded) {
+		t.Errorf("a 1 MiB budget: %v", err)
+	}
+	deep := strings.Repeat("[", 100000) + strings.Repeat("]", 100000)
+	if _, err := DecodeJSON("m.json", []byte(deep), nil); err == nil || !strings.Contains(err.Error(), "nested more than") {
+		t.Errorf("deep nesting: %v", err)
+	}
+}
+
+func TestSniff(t *testing.T) {
+	f := Format{}
+	for _, c := range []struct {
+		name, head string
+		want       string
+	}{
+		{"m.json", `{"class_name": "Sequential", "config": {}}`, "likely"},
+		{"model.json", `{"format": "layers-model", "modelTopology": {"class_name": "Model"`, "likely"},
+		{"m.h5", "\x89HDF\r\n\x1a\n", "certain"},
+		{"m.keras", "PK\x03\x04", "certain"},
+		{"x.zip", "PK\x03\x04\x14\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x0d\x00\x00\x00metadata.json", "likely"},
+		{"x.pt", "PK\x03\x04\x14\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x0c\x00\x00\x00archive/data", "no"},
+		{"config.json", `{"model_type": "bert"}`, "no"},
+		{"spec.json", `{"layers": [{"type": "dense"}]}`, "no"},
+	} {
+		if got := f.Sniff(c.name, []byte(c.head)).String(); got != c.want {
+			t.Errorf("%s: %s, want %s", c.name, got, c.want)
+		}
+	}
+}
