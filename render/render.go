@@ -1,7 +1,6 @@
 package render
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -9,13 +8,6 @@ import (
 
 	"github.com/layerinfo/layerinfo/stats"
 )
-
-// JSON writes the report as indented JSON (schema_version 1).
-func JSON(w io.Writer, r *stats.Report) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r)
-}
 
 // Thousands formats n with commas: 217706 → "217,706".
 func Thousands(n int64) string { return stats.Thousands(n) }
