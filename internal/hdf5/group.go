@@ -27,6 +27,13 @@ func (k Kind) String() string {
 	return "other"
 }
 
+func (k Kind) article() string {
+	if k == KindOther {
+		return "a committed datatype or an object of another kind"
+	}
+	return "a " + k.String()
+}
+
 // Member is a link of a group.
 type Member struct {
 	Name string
@@ -313,7 +320,7 @@ func (g *Group) Group(name string) (*Group, error) {
 		return nil, err
 	}
 	if o.kind() != KindGroup {
-		return nil, &Error{Offset: g.f.abs(addr), Msg: path + " is a " + o.kind().String() + ", not a group"}
+		return nil, &Error{Offset: g.f.abs(addr), Msg: path + " is " + o.kind().article() + ", not a group"}
 	}
 	return &Group{f: g.f, path: path, addr: addr}, nil
 }
@@ -326,7 +333,7 @@ func (g *Group) Dataset(name string) (*Dataset, error) {
 		return nil, err
 	}
 	if o.kind() != KindDataset {
-		return nil, &Error{Offset: g.f.abs(addr), Msg: path + " is a " + o.kind().String() + ", not a dataset"}
+		return nil, &Error{Offset: g.f.abs(addr), Msg: path + " is " + o.kind().article() + ", not a dataset"}
 	}
 	return g.f.dataset(o, path)
 }

@@ -162,6 +162,9 @@ func (f *File) managed(h *fheap, off, n uint64, at int64) ([]byte, error) {
 	if n > h.maxDirect {
 		return nil, f.errf(at, "heap object of %d bytes, larger than a direct block (%d)", n, h.maxDirect)
 	}
+	if h.filterLen > 0 {
+		return nil, f.errf(at, "fractal heap with I/O filters (compressed blocks): not supported")
+	}
 	if h.root == undef {
 		return nil, f.errf(at, "heap object in an empty heap")
 	}
