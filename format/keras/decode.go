@@ -28,6 +28,11 @@ func decodeJSON(file string, src []byte, b *budget.Budget, w weightSource) (*gra
 		}
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
+	if w == nil {
+		if m := v.get("weightsManifest"); m != nil && m.k == jArr {
+			w = manifestWeights(m)
+		}
+	}
 	d := &decoder{src: s, b: b, weights: w}
 	root, version := d.modelObject(v)
 	if root == nil {
@@ -106,4 +111,59 @@ func (d *decoder) attachWeights(m *model, path []pathElem) {
 			l.fileWeights, l.hasWeights = ws, true
 		}
 	}
+}
+
+// tfjsWeights is a TF.js model.json's weightsManifest: every weight's
+// name ("dense_Dense1/kernel") and shape, grouped by the layer its name
+// starts with.
+type tfjsWeights map[string][]fileWeight
+
+func manifestWeights(m *value) tfjsWeights {
+	w := tfjsWeights{}
+	for _, group := range m.arr {
+		ws := group.get("weights")
+		if ws == nil || ws.k != jArr {
+			continue
+		}
+		for _, e := range ws.arr {
+			name, shape := e.get("name"), e.get("shape")
+			if name == nil || name.k != jStr || shape == nil || shape.k != jArr || len(shape.arr) > 32 {
+				continue
+			}
+			s := make(graph.Shape, len(shape.arr))
+			ok := true
+			for i, d := range shape.arr {
+				n, isInt := d.int()
+				if !isInt || n < 0 {
+					ok = false
+					break
+				}
+				s[i] = graph.D(n)
+			}
+			if !ok {
+				continue
+			}
+			layer, role := name.s, name.s
+			if i := strings.IndexByte(name.s, '/'); i > 0 {
+				layer = name.s[:i]
+			}
+			if i := strings.LastIndexByte(name.s, '/'); i >= 0 {
+				role = name.s[i+1:]
+			}
+			dt := graph.Float32
+			if t := e.get("dtype"); t != nil && t.k == jStr {
+				dt = h5DType(t.s)
+			}
+			w[layer] = append(w[layer], fileWeight{name: name.s, role: role, shape: s, dtype: dt, trainable: trainableName(role)})
+		}
+	}
+	return w
+}
+
+func (w tfjsWeights) layerWeights(chain []pathElem) ([]fileWeight, bool) {
+	ws, ok := w[chain[len(chain)-1].l.name]
+	if !ok && len(chain) == 1 && weightless[chain[0].l.class] {
+		return nil, true
+	}
+	return ws, ok
 }

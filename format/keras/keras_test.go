@@ -12,7 +12,7 @@ import (
 )
 
 type row struct {
-	name, shape         string
+	name, shape          string
 	params, nonTrainable int64
 }
 
@@ -161,4 +161,63 @@ func TestSniff(t *testing.T) {
 			t.Errorf("%s: %s, want %s", c.name, got, c.want)
 		}
 	}
+}
+
+func analyseString(t *testing.T, src string) *stats.Report {
+	t.Helper()
+	g, err := decodeString(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if err := infer.Run(g, infer.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := stats.Build(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// tf.keras's TFOpLambda layers (x * 2.0, x + y on Keras tensors) keep
+// the dataflow: d 4*3+3 = 15, out 3*2+2 = 8.
+func TestTFOpLambda(t *testing.T) {
+	r := analyseString(t, `{"class_name": "Functional", "config": {"name": "m", "layers": [
+	 {"class_name": "InputLayer", "name": "x", "config": {"batch_input_shape": [null, 4], "name": "x"}, "inbound_nodes": []},
+	 {"class_name": "Dense", "name": "d", "config": {"name": "d", "units": 3}, "inbound_nodes": [[["x", 0, 0, {}]]]},
+	 {"class_name": "TFOpLambda", "name": "tf.math.multiply", "config": {"name": "tf.math.multiply", "function": "math.multiply"}, "inbound_nodes": [["d", 0, 0, {"y": 2.0, "name": null}]]},
+	 {"class_name": "TFOpLambda", "name": "tf.__operators__.add", "config": {"name": "tf.__operators__.add", "function": "__operators__.add"}, "inbound_nodes": [["tf.math.multiply", 0, 0, {"y": ["d", 0, 0], "name": null}]]},
+	 {"class_name": "Dense", "name": "out", "config": {"name": "out", "units": 2}, "inbound_nodes": [[["tf.__operators__.add", 0, 0, {}]]]}],
+	 "input_layers": [["x", 0, 0]], "output_layers": [["out", 0, 0]]}, "keras_version": "2.13.1"}`)
+	check(t, r, 23, 23, 0, []row{
+		{"x", "(None, 4)", 0, 0},
+		{"d", "(None, 3)", 15, 0},
+		{"tf.math.multiply", "(None, 3)", 0, 0},
+		{"tf.__operators__.add", "(None, 3)", 0, 0},
+		{"out", "(None, 2)", 8, 0},
+	})
+}
+
+// A TF.js model.json: the weightsManifest gives the weights of a layer
+// layerinfo does not know and of the layer after it, whose input is
+// unknown: d 4*3+3 = 15; my 3*5 = 15 (the manifest's); out (5, 2) and
+// (2,) from the manifest, 12. Total 42.
+func TestTFJSManifest(t *testing.T) {
+	r := analyseString(t, `{"format": "layers-model", "modelTopology": {"keras_version": "tfjs-layers 4.22.0",
+	 "model_config": {"class_name": "Sequential", "config": {"name": "s", "layers": [
+	  {"class_name": "Dense", "config": {"name": "d", "units": 3, "batch_input_shape": [null, 4]}},
+	  {"class_name": "MyLayer", "config": {"name": "my"}},
+	  {"class_name": "Dense", "config": {"name": "out", "units": 2}}]}}},
+	 "weightsManifest": [{"paths": ["group1-shard1of1.bin"], "weights": [
+	  {"name": "d/kernel", "shape": [4, 3], "dtype": "float32"}, {"name": "d/bias", "shape": [3], "dtype": "float32"},
+	  {"name": "my/w", "shape": [3, 5], "dtype": "float32"},
+	  {"name": "out/kernel", "shape": [5, 2], "dtype": "float32"}, {"name": "out/bias", "shape": [2], "dtype": "float32"}]}]}`)
+	check(t, r, 42, 42, 0, []row{
+		{"d", "(None, 3)", 15, 0},
+		{"my", "?", 15, 0},
+		{"out", "?", 12, 0},
+	})
 }

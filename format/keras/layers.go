@@ -50,6 +50,9 @@ func init() {
 		"CuDNNLSTM":              rnn("CuDNNLSTM"),
 		"CuDNNGRU":               rnn("CuDNNGRU"),
 		"Bidirectional":          bidirectional,
+		"ConvLSTM1D":             convLSTM(1),
+		"ConvLSTM2D":             convLSTM(2),
+		"ConvLSTM3D":             convLSTM(3),
 		"TimeDistributed":        timeDistributed,
 		"MultiHeadAttention":     multiHeadAttention,
 		"Attention":              attention(false),
@@ -131,11 +134,25 @@ func init() {
 	}
 	weightless["Lambda"] = true
 	weightless["TFOpLambda"] = true
+	weightless["TFOpLambda"] = true
 	weightless["SlicingOpLambda"] = true
 }
 
 // builderFor reads layer l's config into its builder.
 func (d *decoder) builderFor(l *layer) (builder, int, error) {
+	if m := l.entry.get("module"); m != nil && m.k == jStr && strings.HasPrefix(m.s, "keras.src.ops") {
+		// Keras 3: an operation of keras.ops on Keras tensors (x + y,
+		// ops.relu(x)) in a functional model; not a layer, no weights.
+		return opBuilder(l, strings.ToLower(l.class)), 1, nil
+	}
+	if l.class == "TFOpLambda" {
+		// tf.keras 2.4+: a TensorFlow function called on Keras tensors.
+		fn := ""
+		if f := l.cfg.get("function"); f != nil && f.k == jStr {
+			fn = f.s
+		}
+		return opBuilder(l, fn), 1, nil
+	}
 	fn := classes[l.class]
 	if fn == nil {
 		return d.unknownClass(l), 1, nil
@@ -520,5 +537,46 @@ func cropping(rank int) classFn {
 		}
 		before, after := spatialPads(layout, b, a)
 		return fixed(&op.Cropping{Before: before, After: after}), 1
+	}
+}
+
+// Elementwise operations of functional models that are not layers:
+// tf.keras's TFOpLambda functions ("math.multiply",
+// "__operators__.add") and Keras 3's keras.ops classes (lower-cased).
+var (
+	unaryOps  = map[string]bool{}
+	binaryOps = map[string]bool{}
+)
+
+func init() {
+	for _, s := range []string{"relu", "relu6", "sigmoid", "tanh", "softmax", "log_softmax", "exp", "log",
+		"sqrt", "rsqrt", "square", "abs", "negative", "silu", "swish", "gelu", "elu", "selu", "softplus",
+		"softsign", "hard_sigmoid", "hard_silu", "leaky_relu", "sign", "floor", "ceil", "round", "erf",
+		"identity", "clip_by_value", "clip", "cast", "stop_gradient", "l2_normalize", "reciprocal", "sin", "cos"} {
+		unaryOps[s] = true
+	}
+	for _, s := range []string{"add", "subtract", "multiply", "truediv", "divide", "true_divide", "maximum",
+		"minimum", "pow", "power", "floordiv", "floor_divide", "mod", "squared_difference", "truedivide",
+		"floordivide", "squareddifference"} {
+		binaryOps[s] = true
+	}
+}
+
+// opBuilder models an elementwise operation by its function's last
+// name part; others are unknown.
+func opBuilder(l *layer, fn string) builder {
+	name := fn
+	if i := strings.LastIndexAny(name, "."); i >= 0 {
+		name = name[i+1:]
+	}
+	name = strings.TrimSuffix(strings.TrimPrefix(name, "__"), "__")
+	return func(n *graph.Node) (graph.Op, error) {
+		switch {
+		case unaryOps[name] && len(n.Inputs) == 1:
+			return op.Identity{}, nil
+		case unaryOps[name] || binaryOps[name]:
+			return &op.Merge{Broadcast: true}, nil
+		}
+		return nil, graph.Unknownf("%s %q is not modelled: its output is unknown", l.class, fn)
 	}
 }

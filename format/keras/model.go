@@ -412,7 +412,13 @@ func (d *decoder) calls(l *layer) ([]call, error) {
 				}
 			}
 		case jArr: // Keras 2: a list of [name, node, tensor, kwargs]
-			for _, r := range node.arr {
+			refs := node.arr
+			if len(refs) > 0 && refs[0].k == jStr {
+				// tf.keras 2.4+ writes a call on one tensor with
+				// keyword arguments (TFOpLambda's) as that one entry.
+				refs = []*value{node}
+			}
+			for _, r := range refs {
 				ref, err := d.keras2Ref(r, l)
 				if err != nil {
 					return nil, err

@@ -265,3 +265,47 @@ func attention(additive bool) classFn {
 		return fixed(o), 1
 	}
 }
+
+// convLSTM is ConvLSTM1D/2D/3D: an LSTM whose products are
+// convolutions; the recurrent one is 'same' with stride 1.
+func convLSTM(rank int) classFn {
+	return func(c *conf) (builder, int) {
+		k := c.ints("kernel_size", rank, nil)
+		if k == nil {
+			c.fail(c.v("kernel_size"), "kernel_size is missing")
+			return nil, 1
+		}
+		d := c.ints("dilation_rate", rank, nil)
+		f := c.pos("filters", 0)
+		o := &op.ConvRecurrent{Gates: 4, OnlyFinal: !c.bool("return_sequences", false), Conv: op.Conv{
+			Layout: c.layout(), Filters: f, Kernel: k, Stride: c.ints("strides", rank, nil), Dilation: d,
+			Pad: c.padding(k, d, false), Bias: c.bool("use_bias", true), WeightOrder: op.KernelInOut,
+			WeightRole: "kernel",
+		}}
+		outs := 1
+		if c.bool("return_state", false) {
+			outs = 3
+		}
+		return fixed(&convStates{Op: o, extra: outs - 1}), outs
+	}
+}
+
+// convStates sets a ConvLSTM's returned states: one step's output each.
+type convStates struct {
+	graph.Op
+	extra int
+}
+
+func (s *convStates) Infer(n *graph.Node) error {
+	if err := s.Op.Infer(n); err != nil {
+		return err
+	}
+	out := n.Outputs[0].Shape
+	if s.extra > 0 && n.In(0) != nil && len(out) == len(n.In(0)) {
+		out = append(graph.Shape{out[0]}, out[2:]...) // every step returned: a state is one
+	}
+	for i := 1; i <= s.extra && i < len(n.Outputs); i++ {
+		n.SetOut(i, out.Clone())
+	}
+	return nil
+}
