@@ -1,8 +1,9 @@
 package render
 
 import (
-	"encoding/csv"
 	"io"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/layerinfo/layerinfo/stats"
 )
@@ -12,26 +13,58 @@ import (
 // non_trainable_params, flops, and other_ops for an ONNX report; for a
 // checkpoint module, tensors and bytes instead of type, shapes and
 // FLOPs). Numbers are plain digits, an unknown one is "?"; there are no
-// totals.
+// totals. Fields are quoted as encoding/csv quotes them.
 func CSV(w io.Writer, r *stats.Report) error {
-	rows := LayerRows(r)
-	cw := csv.NewWriter(w)
-	head := make([]string, len(rows.Columns))
-	for i, c := range rows.Columns {
-		head[i] = c.Key
-	}
-	if err := cw.Write(head); err != nil {
-		return err
-	}
-	for _, row := range rows.Rows {
-		line := make([]string, len(row))
-		for i, c := range row {
-			line[i] = c.Plain
+	cs := columns(r, weightsOnly(r))
+	ew := newWriter(w)
+	for k, c := range cs {
+		if k > 0 {
+			ew.buf = append(ew.buf, ',')
 		}
-		if err := cw.Write(line); err != nil {
-			return err
+		ew.buf = appendCSVField(ew.buf, []byte(c.Key))
+	}
+	ew.buf = append(ew.buf, '\n')
+	var cell []byte
+	for i := range r.Layers {
+		l := &r.Layers[i]
+		for k, c := range cs {
+			if k > 0 {
+				ew.buf = append(ew.buf, ',')
+			}
+			cell = appendCell(cell[:0], c.id, i, l, true)
+			ew.buf = appendCSVField(ew.buf, cell)
+		}
+		ew.buf = append(ew.buf, '\n')
+		ew.spill()
+	}
+	return ew.flush()
+}
+
+// appendCSVField appends a field as encoding/csv's Writer writes it with
+// its defaults (comma, LF): in double quotes, quotes doubled, when it
+// holds a comma, a quote, CR or LF, begins with a space character or is
+// `\.`; as it is otherwise.
+func appendCSVField(dst, f []byte) []byte {
+	quote := string(f) == `\.`
+	for _, c := range f {
+		if c == ',' || c == '"' || c == '\r' || c == '\n' {
+			quote = true
+			break
 		}
 	}
-	cw.Flush()
-	return cw.Error()
+	if !quote && len(f) > 0 {
+		r, _ := utf8.DecodeRune(f)
+		quote = unicode.IsSpace(r)
+	}
+	if !quote {
+		return append(dst, f...)
+	}
+	dst = append(dst, '"')
+	for _, c := range f {
+		if c == '"' {
+			dst = append(dst, '"')
+		}
+		dst = append(dst, c)
+	}
+	return append(dst, '"')
 }

@@ -1,7 +1,9 @@
 package render
 
 import (
+	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/layerinfo/layerinfo/stats"
@@ -13,62 +15,17 @@ import (
 func Explain(w io.Writer, r *stats.Report) error { return ExplainWith(w, r, Options{}) }
 
 // ExplainWith is Explain with options (Width does not apply: nothing is
-// cut).
+// cut). A report built without its arithmetic (stats.Options.NoArithmetic)
+// is refused (ErrNoArithmetic).
 func ExplainWith(w io.Writer, r *stats.Report, opt Options) error {
-	ew := &errWriter{w: w}
+	if r.NoArithmetic {
+		return fmt.Errorf("explain: %w", ErrNoArithmetic)
+	}
+	ew := newWriter(w)
 	ew.printf("%s (%s)\n", r.Model.Path, r.Model.Format)
-	for i, l := range r.Layers {
-		ew.printf("\n[%d] %s  %s", i, l.Name, l.Type)
-		if len(l.Inputs) > 0 {
-			ew.printf("  ← %s", strings.Join(l.Inputs, ", "))
-		}
-		if l.Position != "" {
-			ew.printf("  (%s)", l.Position)
-		}
-		ew.printf("\n")
-		shapes := make([]string, len(l.OutputShapes))
-		for j, s := range l.OutputShapes {
-			shapes[j] = pyShape(s)
-		}
-		ew.printf("  output  %s\n", strings.Join(shapes, ", "))
-		for _, why := range splitWhy(l.Explain.OutputShape) {
-			ew.printf("          %s\n", why)
-		}
-		if len(l.Weights) > 0 {
-			var ws []string
-			for _, wt := range l.Weights {
-				s := wt.Name + " " + pyDims(wt.Shape)
-				switch {
-				case wt.SharedWith != "":
-					s += " shared, counted at " + wt.SharedWith
-				case !wt.Trainable:
-					s += " non-trainable"
-				}
-				ws = append(ws, s)
-			}
-			ew.printf("  params  %s\n", l.Explain.Params)
-			if len(ws) <= 3 {
-				ew.printf("          %s\n", strings.Join(ws, ", "))
-			} else {
-				for _, w := range ws {
-					ew.printf("          %s\n", w)
-				}
-			}
-		} else {
-			ew.printf("  params  %s\n", orZero(l.Explain.Params))
-		}
-		for _, n := range l.Notes {
-			ew.printf("  note    %s\n", n)
-		}
-		switch {
-		case l.FLOPs == nil:
-			ew.printf("  FLOPs   unknown\n")
-		case *l.FLOPs != 0:
-			ew.printf("  FLOPs   %s\n", l.Explain.FLOPs)
-		}
-		if l.OtherOps != nil && *l.OtherOps != 0 {
-			ew.printf("  other   %s\n", l.Explain.OtherOps)
-		}
+	for i := range r.Layers {
+		ew.buf = appendExplained(ew.buf, i, &r.Layers[i])
+		ew.spill()
 	}
 	t := r.Totals
 	ew.printf("\nTotal params = %s\n", t.Explain.Params)
@@ -93,14 +50,115 @@ func ExplainWith(w io.Writer, r *stats.Report, opt Options) error {
 		ew.printf("note: %s\n", a)
 	}
 	transformerSection(ew, r, true, opt)
-	return ew.err
+	return ew.flush()
 }
 
-func splitWhy(s string) []string {
-	if s == "" {
-		return nil
+// appendExplained appends a layer's part of the explanation: a heading
+// line (index, name, type, inputs, position), the output shapes as
+// Python prints them and how each size was derived, the parameters'
+// arithmetic and tensors, the notes, the FLOPs' and other operations'
+// arithmetic.
+func appendExplained(b []byte, i int, l *stats.Layer) []byte {
+	const (
+		indent = "          "
+		sep    = "; "
+	)
+	b = append(b, "\n["...)
+	b = strconv.AppendInt(b, int64(i), 10)
+	b = append(b, "] "...)
+	b = append(b, l.Name...)
+	b = append(b, "  "...)
+	b = append(b, l.Type...)
+	for k, in := range l.Inputs {
+		if k == 0 {
+			b = append(b, "  ← "...)
+		} else {
+			b = append(b, ", "...)
+		}
+		b = append(b, in...)
 	}
-	return strings.Split(s, "; ")
+	if l.Position != "" {
+		b = append(b, "  ("...)
+		b = append(b, l.Position...)
+		b = append(b, ')')
+	}
+	b = append(b, "\n  output  "...)
+	for k, s := range l.OutputShapes {
+		if k > 0 {
+			b = append(b, ", "...)
+		}
+		if s == nil {
+			b = append(b, "(unknown)"...)
+		} else {
+			b = appendPyDims(b, *s)
+		}
+	}
+	b = append(b, '\n')
+	for why := l.Explain.OutputShape; why != ""; {
+		line, rest, more := strings.Cut(why, sep)
+		b = append(b, indent...)
+		b = append(b, line...)
+		b = append(b, '\n')
+		if !more {
+			break
+		}
+		why = rest
+		if why == "" { // a trailing "; " ends with an empty line, as strings.Split has it
+			b = append(b, indent...)
+			b = append(b, '\n')
+		}
+	}
+	b = append(b, "  params  "...)
+	if len(l.Weights) > 0 {
+		b = append(b, l.Explain.Params...)
+		b = append(b, '\n')
+		for k := range l.Weights {
+			switch {
+			case len(l.Weights) > 3:
+				b = append(b, indent...)
+			case k == 0:
+				b = append(b, indent...)
+			default:
+				b = append(b, ", "...)
+			}
+			wt := &l.Weights[k]
+			b = append(b, wt.Name...)
+			b = append(b, ' ')
+			b = appendPyDims(b, wt.Shape)
+			switch {
+			case wt.SharedWith != "":
+				b = append(b, " shared, counted at "...)
+				b = append(b, wt.SharedWith...)
+			case !wt.Trainable:
+				b = append(b, " non-trainable"...)
+			}
+			if len(l.Weights) > 3 || k == len(l.Weights)-1 {
+				b = append(b, '\n')
+			}
+		}
+	} else {
+		b = append(b, orZero(l.Explain.Params)...)
+		b = append(b, '\n')
+	}
+	for _, n := range l.Notes {
+		b = append(b, "  note    "...)
+		b = append(b, n...)
+		b = append(b, '\n')
+	}
+	switch {
+	case l.FLOPs == nil:
+		b = append(b, "  FLOPs   unknown\n"...)
+	case *l.FLOPs != 0:
+		b = append(b, "  FLOPs   "...)
+		b = append(b, l.Explain.FLOPs...)
+		b = append(b, '\n')
+	}
+	if l.OtherOps != nil && *l.OtherOps != 0 {
+		b = append(b, "  other   "...)
+		b = append(b, l.Explain.OtherOps...)
+		b = append(b, '\n')
+	}
+	return b
 }
 
 func orZero(s string) string {

@@ -16,15 +16,16 @@ func Markdown(w io.Writer, r *stats.Report) error { return MarkdownWith(w, r, Op
 // MarkdownWith is Markdown with options (Width does not apply: nothing
 // is cut).
 func MarkdownWith(w io.Writer, r *stats.Report, opt Options) error {
-	rows := LayerRows(r, tableKeys(weightsOnly(r))...)
-	ew := &errWriter{w: w}
+	modules := weightsOnly(r)
+	cs := pick(columns(r, modules), tableKeys(modules)...)
+	ew := newWriter(w)
 	ew.printf("**%s** (%s)\n\n", mdEscape(r.Model.Path), mdEscape(r.Model.Format))
 	if note := axesNote(r); note != "" {
 		ew.printf("%s\n\n", mdEscape(note))
 	}
-	head := make([]string, len(rows.Columns))
-	rule := make([]string, len(rows.Columns))
-	for i, c := range rows.Columns {
+	head := make([]string, len(cs))
+	rule := make([]string, len(cs))
+	for i, c := range cs {
 		head[i] = mdEscape(c.Title)
 		rule[i] = "---"
 		if c.Right {
@@ -33,12 +34,19 @@ func MarkdownWith(w io.Writer, r *stats.Report, opt Options) error {
 	}
 	ew.printf("| %s |\n", strings.Join(head, " | "))
 	ew.printf("|%s|\n", strings.Join(rule, "|"))
-	for _, row := range rows.Rows {
-		cells := make([]string, len(row))
-		for i, c := range row {
-			cells[i] = mdEscape(c.Text)
+	var cell []byte
+	for i := range r.Layers {
+		l := &r.Layers[i]
+		ew.buf = append(ew.buf, "| "...)
+		for k, c := range cs {
+			if k > 0 {
+				ew.buf = append(ew.buf, " | "...)
+			}
+			cell = appendCell(cell[:0], c.id, i, l, false)
+			ew.buf = appendMDEscaped(ew.buf, cell)
 		}
-		ew.printf("| %s |\n", strings.Join(cells, " | "))
+		ew.buf = append(ew.buf, " |\n"...)
+		ew.spill()
 	}
 	ew.printf("\n")
 	labels, values := totalLines(r)
@@ -58,7 +66,7 @@ func MarkdownWith(w io.Writer, r *stats.Report, opt Options) error {
 	for _, a := range askLines(r, opt) {
 		ew.printf("\nNote: %s\n", mdEscape(a))
 	}
-	return ew.err
+	return ew.flush()
 }
 
 // mdEscape keeps text literal in Markdown: the characters that would end
@@ -67,3 +75,20 @@ func MarkdownWith(w io.Writer, r *stats.Report, opt Options) error {
 var mdEscape = strings.NewReplacer(
 	`\`, `\\`, "|", `\|`, "*", `\*`, "_", `\_`, "`", "\\`", "<", "&lt;", "[", `\[`, "]", `\]`, "\n", " ", "\r", " ",
 ).Replace
+
+// appendMDEscaped is mdEscape appended, for a cell.
+func appendMDEscaped(dst, s []byte) []byte {
+	for _, c := range s {
+		switch c {
+		case '\\', '|', '*', '_', '`', '[', ']':
+			dst = append(dst, '\\', c)
+		case '<':
+			dst = append(dst, "&lt;"...)
+		case '\n', '\r':
+			dst = append(dst, ' ')
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}

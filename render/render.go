@@ -1,8 +1,10 @@
 package render
 
 import (
+	"bytes"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -16,48 +18,35 @@ func Thousands(n int64) string { return stats.Thousands(n) }
 // the rank is unknown. An anonymous unknown leading axis (Lasagne's and
 // Keras's None batch) is written N; named dims keep their names; the
 // table's header note says what they stand for.
-func shapeText(s *stats.Shape) string {
-	if s == nil {
-		return "?"
-	}
-	return dimsText(*s)
-}
-
-func dimsText(s stats.Shape) string {
-	if len(s) == 0 {
-		return "scalar"
-	}
-	parts := make([]string, len(s))
-	for i, d := range s {
-		switch {
-		case d.Known() || d.Name != "":
-			parts[i] = d.String()
-		case i == 0:
-			parts[i] = "N"
-		default:
-			parts[i] = "?"
-		}
-	}
-	return strings.Join(parts, "x")
-}
+func shapeText(s *stats.Shape) string { return string(appendShape(nil, s, false)) }
 
 // pyShape is a shape as Python prints it: (None, 32, 24, 24).
 func pyShape(s *stats.Shape) string {
 	if s == nil {
 		return "(unknown)"
 	}
-	return pyDims(*s)
+	return string(appendPyDims(nil, *s))
 }
 
-func pyDims(s stats.Shape) string {
-	parts := make([]string, len(s))
+func appendPyDims(dst []byte, s stats.Shape) []byte {
+	dst = append(dst, '(')
 	for i, d := range s {
-		parts[i] = d.String()
+		if i > 0 {
+			dst = append(dst, ", "...)
+		}
+		switch {
+		case d.Known():
+			dst = strconv.AppendInt(dst, d.Size, 10)
+		case d.Name != "":
+			dst = append(dst, d.Name...)
+		default:
+			dst = append(dst, "None"...)
+		}
 	}
-	if len(parts) == 1 {
-		return "(" + parts[0] + ",)"
+	if len(s) == 1 {
+		dst = append(dst, ',')
 	}
-	return "(" + strings.Join(parts, ", ") + ")"
+	return append(dst, ')')
 }
 
 func flopsText(f *int64) string {
@@ -105,72 +94,97 @@ func askLines(r *stats.Report, opt Options) []string {
 func Table(w io.Writer, r *stats.Report) error { return TableWith(w, r, Options{}) }
 
 // TableWith is Table with options.
+//
+// It makes no string per cell: a first pass sizes the columns from each
+// cell formatted into a reused buffer, a second formats them again into
+// the line it writes; the whole output goes through one buffer.
 func TableWith(w io.Writer, r *stats.Report, opt Options) error {
-	rows := LayerRows(r, tableKeys(weightsOnly(r))...)
-	head := make(Row, len(rows.Columns))
-	right := make([]bool, len(rows.Columns))
-	for i, c := range rows.Columns {
-		head[i], right[i] = same(c.Title), c.Right
+	modules := weightsOnly(r)
+	cs := pick(columns(r, modules), tableKeys(modules)...)
+	t := table{width: make([]int, len(cs)), right: make([]bool, len(cs))}
+	for k, c := range cs {
+		t.width[k], t.right[k] = runeLen(c.Title), c.Right
 	}
-	width := columnWidths(head, rows.Rows, right, opt.Width)
-	ew := &errWriter{w: w}
-	var b strings.Builder
-	line := func(cells Row) {
-		b.Reset()
-		for i, cell := range cells {
-			c := cut(cell.Text, width[i])
-			pad := width[i] - runeLen(c)
-			if i > 0 {
-				b.WriteString("  ")
-			}
-			switch {
-			case right[i]:
-				spaces(&b, pad)
-				b.WriteString(c)
-			case i == len(cells)-1:
-				b.WriteString(c)
-			default:
-				b.WriteString(c)
-				spaces(&b, pad)
-			}
+	var cell []byte
+	for i := range r.Layers {
+		l := &r.Layers[i]
+		for k, c := range cs {
+			cell = appendCell(cell[:0], c.id, i, l, false)
+			t.width[k] = max(t.width[k], cellLen(cell))
 		}
-		ew.printf("%s\n", strings.TrimRight(b.String(), " "))
 	}
+	narrow(t.width, t.right, opt.Width)
+	ew := newWriter(w)
 	ew.printf("%s (%s)\n", r.Model.Path, r.Model.Format)
 	if note := axesNote(r); note != "" {
 		ew.printf("%s\n", note)
 	}
 	ew.printf("\n")
-	line(head)
-	rule := make(Row, len(head))
-	for i := range head {
-		rule[i] = same(strings.Repeat("-", width[i]))
+	for k, c := range cs {
+		t.cell(k, []byte(c.Title))
 	}
-	line(rule)
-	for _, row := range rows.Rows {
-		line(row)
+	t.endLine(ew)
+	for k := range cs {
+		t.cell(k, bytes.Repeat([]byte("-"), t.width[k]))
+	}
+	t.endLine(ew)
+	for i := range r.Layers {
+		l := &r.Layers[i]
+		for k, c := range cs {
+			cell = appendCell(cell[:0], c.id, i, l, false)
+			t.cell(k, cell)
+		}
+		t.endLine(ew)
 	}
 	ew.printf("\n")
 	totals(ew, r, opt)
 	transformerSection(ew, r, false, opt)
-	return ew.err
+	return ew.flush()
 }
 
-// columnWidths sizes each column to its widest cell, then, while the
-// table is wider than limit (when positive), narrows the widest text
-// column (never a right-aligned number) down to a floor of 8.
-func columnWidths(head Row, rows []Row, right []bool, limit int) []int {
-	width := make([]int, len(head))
-	for i, h := range head {
-		width[i] = runeLen(h.Text)
+// table lays out lines of cells: columns of the given widths, two
+// spaces apart, numbers (right) aligned right, text left and cut with
+// "…" to its column's width; no trailing spaces.
+type table struct {
+	width     []int
+	right     []bool
+	line, cut []byte
+}
+
+func (t *table) cell(k int, c []byte) {
+	n := cellLen(c)
+	if n > t.width[k] {
+		t.cut = cutCell(append(t.cut[:0], c...), t.width[k])
+		c, n = t.cut, t.width[k]
 	}
-	for _, row := range rows {
-		for i, c := range row {
-			width[i] = max(width[i], runeLen(c.Text))
-		}
+	pad := t.width[k] - n
+	if k > 0 {
+		t.line = append(t.line, ' ', ' ')
 	}
+	switch {
+	case t.right[k]:
+		t.line = appendSpaces(t.line, pad)
+		t.line = append(t.line, c...)
+	case k == len(t.width)-1:
+		t.line = append(t.line, c...)
+	default:
+		t.line = append(t.line, c...)
+		t.line = appendSpaces(t.line, pad)
+	}
+}
+
+func (t *table) endLine(ew *errWriter) {
+	t.line = append(bytes.TrimRight(t.line, " "), '\n')
+	ew.write(t.line)
+	t.line = t.line[:0]
+}
+
+// narrow, while the table is wider than limit (when positive), narrows
+// the widest text column (never a right-aligned number) down to a floor
+// of 8.
+func narrow(width []int, right []bool, limit int) {
 	if limit <= 0 {
-		return width
+		return
 	}
 	const floor = 8
 	for {
@@ -183,7 +197,7 @@ func columnWidths(head Row, rows []Row, right []bool, limit int) []int {
 			}
 		}
 		if total <= limit || widest < 0 {
-			return width
+			return
 		}
 		// Narrow the widest text column to the next widest's width
 		// or just enough to fit, whichever is less narrowing.
@@ -197,22 +211,34 @@ func columnWidths(head Row, rows []Row, right []bool, limit int) []int {
 	}
 }
 
-// cut shortens s to n runes, ending it with "…" when it was longer.
-func cut(s string, n int) string {
-	if runeLen(s) <= n {
-		return s
+// cutCell shortens c, in place, to n characters, the last of them "…"
+// (c is longer).
+func cutCell(c []byte, n int) []byte {
+	k := 0
+	for i := 0; i < n-1; i++ {
+		_, size := utf8.DecodeRune(c[k:])
+		k += size
 	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
+	return append(c[:k], "…"...)
+}
+
+// cellLen is the width of a cell: its characters.
+func cellLen(c []byte) int {
+	for _, b := range c {
+		if b >= utf8.RuneSelf {
+			return utf8.RuneCount(c)
+		}
+	}
+	return len(c)
 }
 
 func runeLen(s string) int { return utf8.RuneCountInString(s) }
 
-// spaces writes n spaces.
-func spaces(b *strings.Builder, n int) {
+func appendSpaces(dst []byte, n int) []byte {
 	for range n {
-		b.WriteByte(' ')
+		dst = append(dst, ' ')
 	}
+	return dst
 }
 
 // axesNote says, under the table's title, what the sizes the model leaves
@@ -268,7 +294,7 @@ func weightsOnly(r *stats.Report) bool {
 	return len(r.Layers) > 0
 }
 
-func sharedOnly(l stats.Layer) bool {
+func sharedOnly(l *stats.Layer) bool {
 	if len(l.Weights) == 0 {
 		return false
 	}
@@ -358,15 +384,44 @@ func bytesText(b int64) string {
 	return fmt.Sprintf("%.2f %ciB (%s bytes)", float64(b)/float64(div), "KMGTP"[exp], Thousands(b))
 }
 
+// errWriter is the text renderers' output: what they print collects in
+// a buffer written out by chunks (not a write per line to an unbuffered
+// writer); the first write error stops the rest and is returned by
+// flush.
 type errWriter struct {
 	w   io.Writer
+	buf []byte
 	err error
 }
 
+// writerChunk is how much text is written out at a time.
+const writerChunk = 32 << 10
+
+func newWriter(w io.Writer) *errWriter { return &errWriter{w: w, buf: make([]byte, 0, 4<<10)} }
+
 func (e *errWriter) printf(format string, args ...any) {
-	if e.err == nil {
-		_, e.err = fmt.Fprintf(e.w, format, args...)
+	e.buf = fmt.Appendf(e.buf, format, args...)
+	e.spill()
+}
+
+func (e *errWriter) write(p []byte) {
+	e.buf = append(e.buf, p...)
+	e.spill()
+}
+
+func (e *errWriter) spill() {
+	if len(e.buf) >= writerChunk {
+		e.flush()
 	}
+}
+
+// flush writes out what is buffered; the first error.
+func (e *errWriter) flush() error {
+	if e.err == nil && len(e.buf) > 0 {
+		_, e.err = e.w.Write(e.buf)
+	}
+	e.buf = e.buf[:0]
+	return e.err
 }
 
 // printsLine names the figure the framework itself would print.

@@ -62,33 +62,58 @@ func tableKeys(modules bool) []string {
 	return []string{"index", "name", "type", "output_shapes", "params", "flops"}
 }
 
-// column is a column and how a layer's cell in it is made.
+// colID says which value a column holds (appendCell).
+type colID uint8
+
+const (
+	cIndex colID = iota
+	cName
+	cType
+	cOutput
+	cTensors
+	cParams
+	cTrainable
+	cNonTrainable
+	cFLOPs
+	cOtherOps
+	cBytes
+)
+
+// column is a column and which value its cells hold.
 type column struct {
 	Column
-	cell func(i int, l stats.Layer) Cell
+	id colID
 }
 
 // columns are every column of the report's rows.
 func columns(r *stats.Report, modules bool) []column {
-	idx := column{colIndex, func(i int, _ stats.Layer) Cell { return same(strconv.Itoa(i)) }}
-	name := column{colName, func(_ int, l stats.Layer) Cell { return same(l.Name) }}
-	par := column{colParams, func(_ int, l stats.Layer) Cell { return params(l) }}
-	tr := column{colTrainable, func(_ int, l stats.Layer) Cell { return count(l.TrainableParams) }}
-	ntr := column{colNonTrainable, func(_ int, l stats.Layer) Cell { return count(l.NonTrainableParams) }}
+	idx, name := column{colIndex, cIndex}, column{colName, cName}
+	par, tr, ntr := column{colParams, cParams}, column{colTrainable, cTrainable}, column{colNonTrainable, cNonTrainable}
 	if modules {
 		name.Column = colModule
-		return []column{idx, name,
-			{colTensors, func(_ int, l stats.Layer) Cell { return same(tensorsText(l)) }},
-			par, tr, ntr,
-			{colBytes, func(_ int, l stats.Layer) Cell { return count(ownBytes(l)) }}}
+		return []column{idx, name, {colTensors, cTensors}, par, tr, ntr, {colBytes, cBytes}}
 	}
-	cs := []column{idx, name,
-		{colType, func(_ int, l stats.Layer) Cell { return same(l.Type) }},
-		{colOutput, func(_ int, l stats.Layer) Cell { return shapesCell(l.OutputShapes) }},
-		par, tr, ntr,
-		{colFLOPs, func(_ int, l stats.Layer) Cell { return maybe(l.FLOPs) }}}
+	cs := []column{idx, name, {colType, cType}, {colOutput, cOutput}, par, tr, ntr, {colFLOPs, cFLOPs}}
 	if r.Totals.OtherOps != nil {
-		cs = append(cs, column{colOtherOps, func(_ int, l stats.Layer) Cell { return maybe(l.OtherOps) }})
+		cs = append(cs, column{colOtherOps, cOtherOps})
+	}
+	return cs
+}
+
+// pick is the columns of the given keys, in that order (keys with no
+// column are left out); every column without keys.
+func pick(all []column, keys ...string) []column {
+	if len(keys) == 0 {
+		return all
+	}
+	var cs []column
+	for _, k := range keys {
+		for _, c := range all {
+			if c.Key == k {
+				cs = append(cs, c)
+				break
+			}
+		}
 	}
 	return cs
 }
@@ -101,50 +126,177 @@ func columns(r *stats.Report, modules bool) []column {
 // cells of the asked columns are made.
 func LayerRows(r *stats.Report, keys ...string) Rows {
 	t := Rows{Modules: weightsOnly(r)}
-	all := columns(r, t.Modules)
-	cs := all
-	if len(keys) > 0 {
-		cs = nil
-		for _, k := range keys {
-			for _, c := range all {
-				if c.Key == k {
-					cs = append(cs, c)
-					break
-				}
-			}
-		}
-	}
+	cs := pick(columns(r, t.Modules), keys...)
 	for _, c := range cs {
 		t.Columns = append(t.Columns, c.Column)
 	}
 	t.Rows = make([]Row, len(r.Layers))
 	cells := make([]Cell, len(r.Layers)*len(cs)) // one allocation for every row
-	for i, l := range r.Layers {
+	var buf []byte
+	for i := range r.Layers {
+		l := &r.Layers[i]
 		row := cells[i*len(cs) : (i+1)*len(cs) : (i+1)*len(cs)]
 		for j, c := range cs {
-			row[j] = c.cell(i, l)
+			buf = appendCell(buf[:0], c.id, i, l, false)
+			text := string(buf)
+			n := len(buf)
+			if buf = appendCell(buf, c.id, i, l, true); string(buf[n:]) == text {
+				row[j] = same(text)
+			} else {
+				row[j] = Cell{text, string(buf[n:])}
+			}
 		}
 		t.Rows[i] = row
 	}
 	return t
 }
 
-// tensorsText lists a checkpoint module's tensors: the last part of the
-// name, shape, element type, and where a shared one is counted.
-func tensorsText(l stats.Layer) string {
-	ts := make([]string, len(l.Weights))
-	for i, w := range l.Weights {
-		ts[i] = w.Name[strings.LastIndexByte(w.Name, '.')+1:] + " " + dimsText(w.Shape) + " " + w.DType
+// appendCell appends the cell of layer i in a column: as people read it
+// (217,706; "0 (shared)"; N for an open leading axis), or, plain, as
+// programs read it (217706; 0; ?). Both are "?" where the report does
+// not know the value.
+func appendCell(dst []byte, id colID, i int, l *stats.Layer, plain bool) []byte {
+	switch id {
+	case cIndex:
+		return strconv.AppendInt(dst, int64(i), 10)
+	case cName:
+		return append(dst, l.Name...)
+	case cType:
+		return append(dst, l.Type...)
+	case cOutput:
+		// The output shapes joined by ", ": in the text an open
+		// leading axis is N (the table's note says so), plain "?".
+		for j, s := range l.OutputShapes {
+			if j > 0 {
+				dst = append(dst, ", "...)
+			}
+			dst = appendShape(dst, s, plain)
+		}
+		return dst
+	case cTensors:
+		return appendTensors(dst, l)
+	case cParams:
+		if !plain && l.Params == 0 && sharedOnly(l) {
+			return append(dst, "0 (shared)"...) // every weight it uses is counted at another layer
+		}
+		return appendCount(dst, l.Params, plain)
+	case cTrainable:
+		return appendCount(dst, l.TrainableParams, plain)
+	case cNonTrainable:
+		return appendCount(dst, l.NonTrainableParams, plain)
+	case cFLOPs:
+		return appendMaybe(dst, l.FLOPs, plain)
+	case cOtherOps:
+		return appendMaybe(dst, l.OtherOps, plain)
+	case cBytes:
+		return appendCount(dst, ownBytes(l), plain)
+	}
+	return dst
+}
+
+// appendTensors lists a checkpoint module's tensors: the last part of
+// the name, shape, element type, and where a shared one is counted.
+func appendTensors(dst []byte, l *stats.Layer) []byte {
+	for i := range l.Weights {
+		w := &l.Weights[i]
+		if i > 0 {
+			dst = append(dst, ", "...)
+		}
+		dst = append(dst, w.Name[strings.LastIndexByte(w.Name, '.')+1:]...)
+		dst = append(dst, ' ')
+		dst = appendDims(dst, w.Shape, false)
+		dst = append(dst, ' ')
+		dst = append(dst, w.DType...)
 		if w.SharedWith != "" {
-			ts[i] += " (shared with " + w.SharedWith + ")"
+			dst = append(dst, " (shared with "...)
+			dst = append(dst, w.SharedWith...)
+			dst = append(dst, ')')
 		}
 	}
-	return strings.Join(ts, ", ")
+	return dst
+}
+
+// appendCount is a count: with thousands separators, or plain digits.
+func appendCount(dst []byte, n int64, plain bool) []byte {
+	if plain {
+		return strconv.AppendInt(dst, n, 10)
+	}
+	return appendThousands(dst, n)
+}
+
+// appendMaybe is a count that may be unknown ("?").
+func appendMaybe(dst []byte, n *int64, plain bool) []byte {
+	if n == nil {
+		return append(dst, '?')
+	}
+	return appendCount(dst, *n, plain)
+}
+
+// appendThousands is Thousands appended: 217706 → 217,706.
+func appendThousands(dst []byte, n int64) []byte {
+	a := len(dst)
+	dst = strconv.AppendInt(dst, n, 10)
+	digits := len(dst) - a
+	if n < 0 {
+		digits--
+	}
+	commas := (digits - 1) / 3
+	if commas == 0 {
+		return dst
+	}
+	// Spread the digits out from the right, a comma every three.
+	for range commas {
+		dst = append(dst, 0)
+	}
+	src, out := len(dst)-commas-1, len(dst)-1
+	for k := 0; k < digits; k++ {
+		if k > 0 && k%3 == 0 {
+			dst[out] = ','
+			out--
+		}
+		dst[out] = dst[src]
+		src--
+		out--
+	}
+	return dst
+}
+
+// appendShape is a shape for a cell: dims joined by "x", "scalar" for a
+// scalar, "?" when even the rank is unknown; named dims by their names;
+// an unknown anonymous dim "?", except a leading one in the text, N (the
+// batch size, which the table's header note explains).
+func appendShape(dst []byte, s *stats.Shape, plain bool) []byte {
+	if s == nil {
+		return append(dst, '?')
+	}
+	return appendDims(dst, *s, plain)
+}
+
+func appendDims(dst []byte, s stats.Shape, plain bool) []byte {
+	if len(s) == 0 {
+		return append(dst, "scalar"...)
+	}
+	for i, d := range s {
+		if i > 0 {
+			dst = append(dst, 'x')
+		}
+		switch {
+		case d.Known():
+			dst = strconv.AppendInt(dst, d.Size, 10)
+		case d.Name != "":
+			dst = append(dst, d.Name...)
+		case i == 0 && !plain:
+			dst = append(dst, 'N')
+		default:
+			dst = append(dst, '?')
+		}
+	}
+	return dst
 }
 
 // ownBytes are the stored bytes of the tensors a module counts (not the
 // shared ones).
-func ownBytes(l stats.Layer) int64 {
+func ownBytes(l *stats.Layer) int64 {
 	var b int64
 	for _, w := range l.Weights {
 		if w.SharedWith == "" {
@@ -152,29 +304,6 @@ func ownBytes(l stats.Layer) int64 {
 		}
 	}
 	return b
-}
-
-// shapesCell is the output shapes joined by ", ": in the text an open
-// leading axis is N (the table's note says so), in the plain form "?".
-func shapesCell(shapes []*stats.Shape) Cell {
-	if len(shapes) == 1 {
-		return shapeCell(shapes[0])
-	}
-	text := make([]string, len(shapes))
-	plain := make([]string, len(shapes))
-	for j, s := range shapes {
-		c := shapeCell(s)
-		text[j], plain[j] = c.Text, c.Plain
-	}
-	return Cell{strings.Join(text, ", "), strings.Join(plain, ", ")}
-}
-
-func shapeCell(s *stats.Shape) Cell {
-	text := shapeText(s)
-	if s != nil && len(*s) > 0 && !(*s)[0].Known() && (*s)[0].Name == "" {
-		return Cell{text, plainShape(s)} // differ only in an open leading axis
-	}
-	return same(text)
 }
 
 // Select is the rows with the columns of the given keys, in that order;
@@ -203,48 +332,3 @@ func (t Rows) Select(keys ...string) Rows {
 
 func same(s string) Cell { return Cell{s, s} }
 
-func count(n int64) Cell {
-	p := strconv.FormatInt(n, 10)
-	if n > -1000 && n < 1000 {
-		return same(p) // no separator to add
-	}
-	return Cell{Thousands(n), p}
-}
-
-// maybe is a count that may be unknown.
-func maybe(n *int64) Cell {
-	if n == nil {
-		return same("?")
-	}
-	return count(*n)
-}
-
-// params is a layer's parameter count; "0 (shared)" in the text when
-// every weight it uses is counted at another layer.
-func params(l stats.Layer) Cell {
-	c := count(l.Params)
-	if l.Params == 0 && sharedOnly(l) {
-		c.Text = "0 (shared)"
-	}
-	return c
-}
-
-// plainShape is a shape for programs: dims joined by "x", "?" for each
-// unknown dim and for an unknown rank, names for named dims, "scalar"
-// for a scalar.
-func plainShape(s *stats.Shape) string {
-	if s == nil {
-		return "?"
-	}
-	if len(*s) == 0 {
-		return "scalar"
-	}
-	parts := make([]string, len(*s))
-	for i, d := range *s {
-		parts[i] = d.String()
-		if !d.Known() && d.Name == "" {
-			parts[i] = "?"
-		}
-	}
-	return strings.Join(parts, "x")
-}
