@@ -331,4 +331,3 @@ func (t Rows) Select(keys ...string) Rows {
 }
 
 func same(s string) Cell { return Cell{s, s} }
-
