@@ -3,6 +3,7 @@ package pycode
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"go.starlark.net/starlark"
@@ -47,6 +48,8 @@ type builder struct {
 	// file and name, and each file's globals once it has run.
 	classByName map[string]*userClass
 	globalsOf   map[string]starlark.StringDict
+	prefixes    map[string]string // autoName's, by class
+	mark        uint32            // ancestors' current visit mark (layer.mark)
 }
 
 func newBuilder(file string) *builder {
@@ -79,7 +82,24 @@ func (b *builder) callerPos(th *starlark.Thread) graph.Pos {
 // autoName is nolearn's and layerinfo's name for an unnamed layer: the
 // class name in lower case without "layer", and its index.
 func autoName(class string, index int) string {
-	return fmt.Sprintf("%s%d", strings.ReplaceAll(strings.ToLower(class), "layer", ""), index)
+	return autoPrefix(class) + strconv.Itoa(index)
+}
+
+func autoPrefix(class string) string {
+	return strings.ReplaceAll(strings.ToLower(class), "layer", "")
+}
+
+// autoName is the package's autoName with the class's prefix made once.
+func (b *builder) autoName(class string, index int) string {
+	p, ok := b.prefixes[class]
+	if !ok {
+		if b.prefixes == nil {
+			b.prefixes = map[string]string{}
+		}
+		p = autoPrefix(class)
+		b.prefixes[class] = p
+	}
+	return p + strconv.Itoa(index)
 }
 
 // uniqueName keeps names unique as the graph needs; Lasagne allows
@@ -113,7 +133,7 @@ func (b *builder) add(c *call, s spec) (*layer, error) {
 	name := c.name
 	named := name != ""
 	if !named {
-		name = autoName(c.class, len(b.layers))
+		name = b.autoName(c.class, len(b.layers))
 	}
 	name = b.uniqueName(name)
 	var ins []*graph.Value
@@ -128,7 +148,7 @@ func (b *builder) add(c *call, s spec) (*layer, error) {
 		}
 		n.Share[role] = graph.Ref{Node: r.layer.node, Role: r.role, Transposed: r.transposed}
 	}
-	l := &layer{b: b, node: n, class: c.class, nonlin: s.nonlin, attrs: c.attrs(), named: named}
+	l := &layer{b: b, node: n, class: c.class, nonlin: s.nonlin, args: c.a, named: named}
 	b.layers = append(b.layers, l)
 	b.byNode[n] = l
 	if err := b.infer(l); err != nil {
@@ -156,7 +176,7 @@ func (b *builder) layerOf(v *graph.Value) *layer {
 // call is one layer constructor call being evaluated.
 type call struct {
 	b     *builder // nil for layers made implicitly (a shape tuple as incoming)
-	src   map[string]argSrc
+	src   argSrcs
 	th    *starlark.Thread
 	class string
 	a     *args
@@ -188,11 +208,11 @@ func (c *call) fail(format string, args ...any) error {
 	return &graph.Error{Pos: c.pos, Layer: c.what(), Err: fmt.Errorf(format, args...)}
 }
 
-// attrs are the constructor's keyword arguments as layer attributes
+// attrsOf is the constructor's keyword arguments as layer attributes
 // (l.num_units, l.filter_size, …).
-func (c *call) attrs() starlark.StringDict {
+func attrsOf(a *args) starlark.StringDict {
 	d := starlark.StringDict{}
-	for k, v := range c.a.vals {
+	for k, v := range a.vals {
 		if k != "incoming" && k != "incomings" {
 			d[k] = v
 		}

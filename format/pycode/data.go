@@ -79,39 +79,82 @@ type netArgs struct {
 }
 
 // argSources finds the expressions of a layer call's arguments: the
-// NeuralNet keywords <layer>_<arg>, or the call's own arguments.
-func (b *builder) argSources(th *starlark.Thread, ps []param) map[string]argSrc {
-	src := map[string]argSrc{}
+// NeuralNet keywords <layer>_<arg>, or the call's own arguments. Only
+// where they are is found now; they are listed when a message first
+// asks (argSrcs.get): most calls never do.
+func (b *builder) argSources(th *starlark.Thread, ps []param) argSrcs {
 	if na := b.netArgs; na.info != nil {
-		for k, e := range na.info.kwExpr {
-			if p, ok := strings.CutPrefix(k, na.layer+"_"); ok {
-				src[p] = argSrc{expr: e, key: k}
-			}
-		}
-		return src
+		return argSrcs{na: na}
 	}
 	u := b.given
 	if u == nil || th.CallStackDepth() < 2 {
-		return src
+		return argSrcs{}
 	}
 	call, ok := u.exprs[th.CallFrame(1).Pos]
 	if !ok {
-		return src
+		return argSrcs{}
+	}
+	return argSrcs{call: call, ps: ps}
+}
+
+// argSrcs are a call's argument expressions by parameter name.
+type argSrcs struct {
+	na   netArgs          // the NeuralNet keywords of the layer, or
+	call *syntax.CallExpr // the layer's call
+	ps   []param
+	m    map[string]argSrc
+	made bool
+}
+
+func (s *argSrcs) get(name string) (argSrc, bool) {
+	s.make()
+	a, ok := s.m[name]
+	return a, ok
+}
+
+func (s *argSrcs) set(name string, a argSrc) {
+	s.make()
+	if s.m == nil {
+		s.m = map[string]argSrc{}
+	}
+	s.m[name] = a
+}
+
+func (s *argSrcs) make() {
+	if s.made {
+		return
+	}
+	s.made = true
+	put := func(k string, a argSrc) {
+		if s.m == nil {
+			s.m = map[string]argSrc{}
+		}
+		s.m[k] = a
+	}
+	if na := s.na; na.info != nil {
+		for k, e := range na.info.kwExpr {
+			if p, ok := strings.CutPrefix(k, na.layer+"_"); ok {
+				put(p, argSrc{expr: e, key: k})
+			}
+		}
+		return
+	}
+	if s.call == nil {
+		return
 	}
 	i := 0
-	for _, a := range call.Args {
+	for _, a := range s.call.Args {
 		if bin, ok := a.(*syntax.BinaryExpr); ok && bin.Op == syntax.EQ {
 			if id, ok := bin.X.(*syntax.Ident); ok {
-				src[id.Name] = argSrc{expr: bin.Y}
+				put(id.Name, argSrc{expr: bin.Y})
 			}
 			continue
 		}
-		if i < len(ps) {
-			src[ps[i].name] = argSrc{expr: a}
+		if i < len(s.ps) {
+			put(s.ps[i].name, argSrc{expr: a})
 		}
 		i++
 	}
-	return src
 }
 
 // explain completes a dataError with the argument's expression and the
@@ -123,7 +166,7 @@ func (c *call) explain(de *dataError) {
 	if c.b == nil || c.b.given == nil {
 		return
 	}
-	s, ok := c.src[de.arg]
+	s, ok := c.src.get(de.arg)
 	if !ok {
 		return
 	}

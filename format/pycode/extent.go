@@ -67,7 +67,10 @@ func (b *builder) noteBuilt(th *starlark.Thread) {
 	if th == nil {
 		return
 	}
-	for _, fr := range th.CallStack() {
+	// Outermost first, as th.CallStack() lists them, without making
+	// the whole stack for every layer.
+	for d := th.CallStackDepth() - 1; d >= 0; d-- {
+		fr := th.CallFrame(d)
 		if fr.Name == "<toplevel>" && fr.Pos.Filename() == b.file {
 			b.built = max(b.built, int(fr.Pos.Line))
 			return

@@ -234,30 +234,65 @@ func (b *builder) dropoutVariant(th *starlark.Thread, fn *starlark.Builtin, a st
 	return b.make(th, "DropoutLayer", a, kwargs(kw).with("shared_axes", nil))
 }
 
-// ancestors lists a layer and every layer it depends on, inputs first.
+// newMark is a layer mark no layer has yet.
+func (b *builder) newMark() uint32 {
+	b.mark++
+	if b.mark == 0 { // wrapped: clear the old marks
+		for _, l := range b.layers {
+			l.mark = 0
+		}
+		b.mark = 1
+	}
+	return b.mark
+}
+
+// ancestors lists a layer and every layer it depends on, inputs first:
+// a depth-first walk, each layer after its inputs and then the layers it
+// shares parameters with. The walk keeps its own stack (a chain of
+// 100,000 layers is as deep) and marks the layers it has seen.
 func (b *builder) ancestors(outs []*layer) []*layer {
-	seen := map[*layer]bool{}
+	mark := b.newMark()
 	var order []*layer
-	var visit func(l *layer)
-	visit = func(l *layer) {
-		if seen[l] {
-			return
-		}
-		seen[l] = true
-		for _, v := range l.node.Inputs {
-			if in := b.layerOf(v); in != nil {
-				visit(in)
-			}
-		}
+	type frame struct {
+		l      *layer
+		in     int      // the next of l's inputs to visit
+		shares []*layer // then these (made when l shares)
+	}
+	var stack []frame
+	push := func(l *layer) {
+		l.mark = mark
+		f := frame{l: l}
 		for _, r := range l.node.Share {
 			if s := b.byNode[r.Node]; s != nil {
-				visit(s)
+				f.shares = append(f.shares, s)
 			}
 		}
-		order = append(order, l)
+		stack = append(stack, f)
 	}
-	for _, l := range outs {
-		visit(l)
+	for _, out := range outs {
+		if out.mark == mark {
+			continue
+		}
+		stack = stack[:0]
+		push(out)
+		for len(stack) > 0 {
+			top := &stack[len(stack)-1]
+			var next *layer
+			switch {
+			case top.in < len(top.l.node.Inputs):
+				next = b.layerOf(top.l.node.Inputs[top.in])
+				top.in++
+			case len(top.shares) > 0:
+				next, top.shares = top.shares[0], top.shares[1:]
+			default:
+				order = append(order, top.l)
+				stack = stack[:len(stack)-1]
+				continue
+			}
+			if next != nil && next.mark != mark {
+				push(next)
+			}
+		}
 	}
 	return order
 }

@@ -21,6 +21,20 @@ type class struct {
 	// the builder reads itself (border_mode).
 	old   map[string]string
 	build func(b *builder, c *call) (*layer, error)
+
+	// What every call reads of sig, extra and old, made once with the
+	// table (lasagneClasses): nil in a class made elsewhere.
+	ps      []param
+	kws     []string
+	renames map[string]string
+}
+
+// params is the class's parsed signature.
+func (k class) params() []param {
+	if k.ps != nil {
+		return k.ps
+	}
+	return sig(k.sig)
 }
 
 // Keywords of Lasagne before 0.1 (lasagne/layers/*.py at Lasagne's git
@@ -159,6 +173,10 @@ func lasagneClasses() map[string]class {
 		"LocallyConnected2DLayer": {sig: "incoming, num_filters, filter_size, stride=, pad=, untie_biases=, W=, b=, nonlinearity=, flip_filters=, channelwise=",
 			build: (*builder).local},
 	}
+	for name, k := range m {
+		k.ps, k.kws, k.renames = sig(k.sig), k.keywords(), k.oldNames()
+		m[name] = k
+	}
 	return m
 }
 
@@ -210,15 +228,19 @@ func (k *layerClass) CallInternal(th *starlark.Thread, a starlark.Tuple, kw []st
 	if err != nil {
 		return nil, &graph.Error{Pos: pos, Layer: c.what(), Err: err}
 	}
-	bound, err := bind(k.name, sig(k.cls.sig), k.cls.keywords(), a, kw)
+	kws := k.cls.kws
+	if kws == nil {
+		kws = k.cls.keywords()
+	}
+	bound, err := bind(k.name, k.cls.params(), kws, a, kw)
 	if err != nil {
 		return nil, &graph.Error{Pos: pos, Layer: c.what(), Err: fmt.Errorf("%s", strings.TrimPrefix(err.Error(), k.name+" "))}
 	}
 	c.a = bound
-	c.src = k.b.argSources(th, sig(k.cls.sig))
+	c.src = k.b.argSources(th, k.cls.params())
 	for _, o := range c.old {
-		if s, ok := c.src[o.old]; ok && o.now != "" {
-			c.src[o.now] = s
+		if s, ok := c.src.get(o.old); ok && o.now != "" {
+			c.src.set(o.now, s)
 		}
 	}
 	l, err := k.cls.build(k.b, c)
@@ -248,6 +270,23 @@ func (k class) keywords() []string {
 	return kws
 }
 
+// oldNames are the old keywords of the class and today's name of each:
+// its own, and the first parameter's name until January 2015
+// (input_layer, or input_layers for merge layers).
+func (k class) oldNames() map[string]string {
+	old := k.old
+	if ps := k.params(); len(ps) > 0 && (ps[0].name == "incoming" || ps[0].name == "incomings") {
+		old = map[string]string{"input_layer": "incoming"}
+		if ps[0].name == "incomings" {
+			old = map[string]string{"input_layers": "incomings"}
+		}
+		for o, now := range k.old {
+			old[o] = now
+		}
+	}
+	return old
+}
+
 // oldKw is a keyword of Lasagne before 0.1 a call used.
 type oldKw struct {
 	old, now string // now is "" for one the builder reads (border_mode)
@@ -258,19 +297,21 @@ type oldKw struct {
 // today, remembering which were used; the old and the new name of one
 // parameter together are refused as Python refuses a duplicate.
 func (c *call) renameOld(k class, npos int, kw []starlark.Tuple) ([]starlark.Tuple, error) {
-	old := k.old
-	// Until January 2015 a layer's first parameter was input_layer
-	// (input_layers for merge layers).
-	if ps := sig(k.sig); len(ps) > 0 && (ps[0].name == "incoming" || ps[0].name == "incomings") {
-		old = map[string]string{"input_layer": "incoming"}
-		if ps[0].name == "incomings" {
-			old = map[string]string{"input_layers": "incomings"}
-		}
-		for o, now := range k.old {
-			old[o] = now
-		}
+	old := k.renames
+	if old == nil {
+		old = k.oldNames()
 	}
 	if len(old) == 0 {
+		return kw, nil
+	}
+	used := false
+	for _, kv := range kw {
+		if _, isOld := old[string(kv[0].(starlark.String))]; isOld {
+			used = true
+			break
+		}
+	}
+	if !used {
 		return kw, nil
 	}
 	var out []starlark.Tuple
@@ -286,7 +327,7 @@ func (c *call) renameOld(k class, npos int, kw []starlark.Tuple) ([]starlark.Tup
 			out = append(out, kv)
 			continue
 		}
-		for i, p := range sig(k.sig) {
+		for i, p := range k.params() {
 			if p.name == now && i < npos {
 				return nil, fmt.Errorf("got multiple values for argument %s (given by position and as %s, its name before Lasagne 0.1)", now, name)
 			}

@@ -17,8 +17,10 @@ type layer struct {
 	node   *graph.Node
 	class  string              // Lasagne class name
 	nonlin bool                // has a nonlinearity attribute (Conv, Dense, …)
-	attrs  starlark.StringDict // constructor arguments visible as attributes
+	attrs  starlark.StringDict // constructor arguments visible as attributes (see attrsOf)
+	args   *args               // the arguments attrs is made of when first asked
 	named  bool                // the script gave the name (helpers derive names only from given ones)
+	mark   uint32              // builder.ancestors has visited it in the walk marked so
 }
 
 var (
@@ -73,6 +75,7 @@ func (l *layer) Attr(name string) (starlark.Value, error) {
 	if p := l.node.ParamByRole(name); p != nil {
 		return &paramRef{layer: l, role: name}, nil
 	}
+	l.makeAttrs()
 	if v, ok := l.attrs[name]; ok {
 		return v, nil
 	}
@@ -81,11 +84,21 @@ func (l *layer) Attr(name string) (starlark.Value, error) {
 	return &pyhost.Opaque{Desc: l.node.Name + "." + name}, nil
 }
 
+// makeAttrs makes the layer's attributes of its constructor's arguments
+// (call.attrs) when first asked: most layers are never asked.
+func (l *layer) makeAttrs() {
+	if l.args != nil {
+		l.attrs = attrsOf(l.args)
+		l.args = nil
+	}
+}
+
 // SetField is an assignment to a layer's attribute, as Lasagne's
 // batch_norm and scripts' own versions of it make (layer.nonlinearity =
 // identity; layer.b = None): b = None drops the bias; every value is
 // read back by later accesses.
 func (l *layer) SetField(name string, v starlark.Value) error {
+	l.makeAttrs()
 	switch name {
 	case "b":
 		if v == starlark.None {
@@ -105,6 +118,7 @@ func (l *layer) SetField(name string, v starlark.Value) error {
 }
 
 func (l *layer) AttrNames() []string {
+	l.makeAttrs()
 	names := []string{"name", "output_shape", "input_shape", "input_layer", "params"}
 	for _, p := range l.node.Params {
 		names = append(names, p.Role)
