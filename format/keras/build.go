@@ -417,7 +417,7 @@ func (o *nestedOp) Infer(n *graph.Node) error {
 			n.Params = append(n.Params, p)
 		}
 		if v, ok := in.Count.Value(); ok && v > 0 {
-			counts = append(counts, calc.Label(calc.N(v), in.Name))
+			counts = append(counts, calc.N(v))
 		}
 		if in.FLOPs.Known() {
 			flops = append(flops, in.FLOPs)

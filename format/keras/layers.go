@@ -41,6 +41,7 @@ func init() {
 		"BatchNormalization":     batchNorm,
 		"LayerNormalization":     layerNorm,
 		"GroupNormalization":     groupNorm,
+		"RMSNormalization":       rmsNorm,
 		"Normalization":          normalization,
 		"Concatenate":            concatenate,
 		"Dot":                    dot,
@@ -122,7 +123,7 @@ func init() {
 	}
 	for name := range classes {
 		switch name {
-		case "Dense", "Embedding", "BatchNormalization", "LayerNormalization", "GroupNormalization",
+		case "Dense", "Embedding", "BatchNormalization", "LayerNormalization", "GroupNormalization", "RMSNormalization",
 			"Normalization", "Bidirectional", "TimeDistributed", "MultiHeadAttention", "Attention",
 			"AdditiveAttention", "PReLU":
 			continue
@@ -306,6 +307,13 @@ func layerNorm(c *conf) (builder, int) {
 	return fixed(&op.Norm{Axes: axes, Params: ps, What: "layer normalization"}), 1
 }
 
+// rmsNorm is Keras 3's RMSNormalization: one scale per position of
+// the axes.
+func rmsNorm(c *conf) (builder, int) {
+	axes := c.axes("axis", -1)
+	return fixed(&op.Norm{Axes: axes, Params: []op.ParamSpec{{Role: "scale", Trainable: true}}, What: "RMS normalization"}), 1
+}
+
 func groupNorm(c *conf) (builder, int) {
 	axes := c.axes("axis", -1)
 	groups := c.pos("groups", 32)
@@ -323,11 +331,16 @@ func groupNorm(c *conf) (builder, int) {
 // non-trainable weights unless the config gives them as constants.
 func normalization(c *conf) (builder, int) {
 	axes := c.axes("axis", -1)
+	if v := c.v("axis"); v != nil && v.k == jNull {
+		axes = nil // axis=None: one mean and variance for everything
+	}
 	if !c.v("mean").isNull() && !c.v("variance").isNull() {
 		return identity, 1
 	}
+	// Keras 2 and 3 alike: mean and variance over the kept axes and a
+	// scalar count, none of them trainable.
 	ps := []op.ParamSpec{{Role: "mean"}, {Role: "variance"}}
-	return fixed(&op.Standardize{Axes: axes, Params: ps, Count: c.d.keras2}), 1
+	return fixed(&op.Standardize{Axes: axes, Params: ps, Count: true}), 1
 }
 
 func concatenate(c *conf) (builder, int) {
