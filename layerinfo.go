@@ -162,8 +162,16 @@ type PythonOptions struct {
 	Set map[string]string
 	// InputShapes fixes the shapes of Lasagne InputLayers (nolearn's
 	// input_shape) by layer name; "" names the first. A shape is the
-	// whole shape, batch axis first; a negative size is None.
+	// whole shape, batch axis first; a negative size is None. For
+	// PyTorch code they are forward's inputs, by parameter name or by
+	// position ("" the first, "#2" the second, …).
 	InputShapes map[string][]int64
+	// InputTypes are PyTorch inputs' tensor types ("long", "bool"),
+	// keyed as InputShapes; float by default.
+	InputTypes map[string]string
+	// Call is the expression that runs a PyTorch model when forward
+	// needs more than tensors (m the model, x the first input).
+	Call string
 }
 
 // ONNXOptions tune the onnx format. The zero value keeps the model's
@@ -199,6 +207,7 @@ func (o Options) given() []string {
 	add("set", len(o.Python.Set) > 0)
 	add("input-shape", len(o.Python.InputShapes) > 0)
 	add("input-shape", len(o.ONNX.InputShapes) > 0)
+	add("call", o.Python.Call != "")
 	add("class", o.HF.Class != "")
 	add("model-type", o.HF.ModelType != "")
 	add("batch", o.HF.Batch != 0)
@@ -289,7 +298,7 @@ func formats(opt Options) []entry {
 		// PyTorch code before Lasagne's: a .py that imports torch is
 		// never a Lasagne file (Entry and InputShapes from PythonOptions;
 		// Set it refuses with a reason).
-		{torchcode.Format{Options: torchcode.Options{Entry: opt.Python.Entry, InputShapes: opt.Python.InputShapes, Set: opt.Python.Set}}, pyTakes},
+		{torchcode.Format{Options: torchcode.Options{Entry: opt.Python.Entry, InputShapes: opt.Python.InputShapes, InputTypes: opt.Python.InputTypes, Call: opt.Python.Call, Set: opt.Python.Set}}, append(pyTakes[:3:3], "call")},
 		{pycode.Python{Options: py}, pyTakes},
 	}
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/layerinfo/layerinfo"
 	"github.com/layerinfo/layerinfo/format"
+	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/internal/budget"
 	"github.com/layerinfo/layerinfo/internal/progress"
 	"github.com/layerinfo/layerinfo/render"
@@ -81,7 +82,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	format := fs.String("format", "", "input format (default: detected): "+strings.Join(layerinfo.FormatNames(), ", "))
 	entry := fs.String("entry", "", "Python code: what builds the model, `NAME`: a function (build_cnn), a call with literal arguments\n('build_lenet5(None, 10)'), a class or a method\n(Model._setup_network), or the variable of one of the file's NeuralNets or layers (net2)")
 	var inputShapes shapesFlag
-	fs.Var(&inputShapes, "input-shape", "ONNX and Python: the whole shape of an input, batch axis first, N for an unknown batch,\n`[NAME=]SHAPE`: input=8x3x224x224, or just Nx1x28x28 for the first input (NAME: an ONNX input,\na Lasagne InputLayer's name); repeatable")
+	fs.Var(&inputShapes, "input-shape", "ONNX and Python: the whole shape of an input, batch axis first, N for an unknown batch,\n`[NAME=]SHAPE[:TYPE]`: input=8x3x224x224, or just Nx1x28x28 for the first input (NAME: an ONNX input,\na Lasagne InputLayer's name, a PyTorch forward's parameter); PyTorch: repeatable in forward's\norder, TYPE a tensor type (1x128:long); repeatable")
+	call := fs.String("call", "", "PyTorch code: the `EXPR` that runs the model when forward needs more than tensors:\nm is the model, x the first input, other inputs by name ('m(x, m.init_hidden(1))')")
 	var sets setsFlag
 	fs.Var(&sets, "set", "Python code: give a value the file cannot know, `NAME=VALUE` with VALUE a Python literal\n(59, 0.5, 'same', None, (None, 1, 28, 28)): NAME takes it instead of its assignments, at\nmodule level or in a function (vocab_size = len(chars) is not run), else the entry\nfunction's parameter or the NeuralNet keyword NAME; repeatable")
 	class := fs.String("class", "", "transformers config: the model class to build, e.g. BertForMaskedLM, LlamaModel (default: the config's architectures)")
@@ -190,13 +192,22 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	bar.Stage("reading " + in.Name)
 	opt := layerinfo.Options{
 		Format:    *format,
-		Python:    layerinfo.PythonOptions{Entry: *entry, Set: sets.m, InputShapes: inputShapes.m},
+		Python:    layerinfo.PythonOptions{Entry: *entry, Set: sets.m, InputShapes: inputShapes.m, InputTypes: inputShapes.types, Call: *call},
 		ONNX:      layerinfo.ONNXOptions{InputShapes: inputShapes.m},
 		HF:        layerinfo.HFOptions{Class: *class, ModelType: *modelType, Batch: *batch, Context: *contextLen},
 		MaxMemory: limit,
 		Progress:  bar.Update,
 	}
 	g, err := layerinfo.Load(ctx, in, opt)
+	var partial interface{ PartialGraph() *graph.Graph }
+	if errors.As(err, &partial) && partial.PartialGraph() != nil {
+		// A shape bug found while tracing: the rows before it, then
+		// the error (exit 1).
+		if r, aerr := layerinfo.Analyze(ctx, partial.PartialGraph(), opt); aerr == nil {
+			bar.Stop()
+			report(stdout, stderr, r, *asJSON, *explain, *wide)
+		}
+	}
 	if err == nil {
 		bar.Stage("inferring shapes")
 		var r *stats.Report
@@ -288,7 +299,8 @@ func report(stdout, stderr io.Writer, r *stats.Report, asJSON, explain, wide boo
 // shapesFlag collects --input-shape values: name=1x3x224x224, or a shape
 // alone for the first input.
 type shapesFlag struct {
-	m map[string][]int64
+	m     map[string][]int64
+	types map[string]string // a tensor type after a colon (1x128:long)
 }
 
 func (s *shapesFlag) String() string { return "" }
@@ -297,6 +309,17 @@ func (s *shapesFlag) Set(v string) error {
 	name, dims := "", v
 	if i := strings.LastIndexByte(v, '='); i >= 0 {
 		name, dims = v[:i], v[i+1:]
+	}
+	typ := ""
+	if i := strings.LastIndexByte(dims, ':'); i >= 0 {
+		dims, typ = dims[:i], strings.TrimSpace(dims[i+1:])
+	}
+	if name == "" && s.m != nil {
+		// Shapes without names follow forward's order (PyTorch): the
+		// second is #2.
+		if _, dup := s.m[""]; dup {
+			name = fmt.Sprintf("#%d", len(s.m)+1)
+		}
 	}
 	var shape []int64
 	for _, part := range strings.FieldsFunc(dims, func(r rune) bool { return r == 'x' || r == 'X' || r == ',' }) {
@@ -321,6 +344,12 @@ func (s *shapesFlag) Set(v string) error {
 		return fmt.Errorf("the shape of %q is given twice", name)
 	}
 	s.m[name] = shape
+	if typ != "" {
+		if s.types == nil {
+			s.types = map[string]string{}
+		}
+		s.types[name] = typ
+	}
 	return nil
 }
 
