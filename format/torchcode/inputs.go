@@ -283,7 +283,8 @@ func (b *built) trace(run *pyhost.Run, t *torch, name string, opt Options, ins [
 		if tr.fail != nil {
 			err = tr.fail
 		}
-		b.finish(tr, g)
+		tr.called = map[*pyhost.Instance]bool{} // what forward did not reach is counted all the same
+		b.finish(tr, g, true)
 		return g, tr, &Partial{Graph: g, Err: err}
 	}
 	for _, x := range tensorsIn(out) {
@@ -295,7 +296,7 @@ func (b *built) trace(run *pyhost.Run, t *torch, name string, opt Options, ins [
 			}
 		}
 	}
-	if err := b.finish(tr, g); err != nil {
+	if err := b.finish(tr, g, false); err != nil {
 		return nil, tr, err
 	}
 	return g, tr, nil
@@ -313,7 +314,7 @@ func contains2(vs []*graph.Value, v *graph.Value) bool {
 // finish adds a node for each row module forward did not call whose
 // tensors no call used (googlenet's auxiliary heads in eval mode): they
 // count, as model.parameters() counts them.
-func (b *built) finish(tr *tracer, g *graph.Graph) error {
+func (b *built) finish(tr *tracer, g *graph.Graph, stopped bool) error {
 	var idle []string
 	for _, r := range b.rows {
 		if tr.called[r.o] {
@@ -339,7 +340,9 @@ func (b *built) finish(tr *tracer, g *graph.Graph) error {
 		g.NewNode(tr.unique(name), r.o.Class.Name(), notCalled{}, fresh, 0, stateOf(r.o).pos)
 		idle = append(idle, name)
 	}
-	if len(idle) > 0 {
+	if len(idle) > 0 && stopped {
+		g.Notes = append(g.Notes, fmt.Sprintf("forward stopped at an error: the parameters of %d modules it did not reach are counted, as model.parameters() counts them: %s", len(idle), clipList(idle, 8)))
+	} else if len(idle) > 0 {
 		g.Notes = append(g.Notes, fmt.Sprintf("%d modules with parameters are not called by forward (counted, as model.parameters() counts them): %s", len(idle), clipList(idle, 8)))
 	}
 	return nil
