@@ -103,6 +103,7 @@ func (d *decoder) model(size int64) (*Model, error) {
 	if m.Graph == nil {
 		return nil, &graph.OffsetError{Offset: size, Path: "model", Msg: "model has no graph"}
 	}
+	m.names = d.Interned()
 	return m, nil
 }
 
@@ -277,16 +278,24 @@ func (d *decoder) node(f pbwire.Field, n *Node, path string) error {
 	if nattr > 0 {
 		n.Attributes = d.attrs.take(nattr)[:0]
 	}
+	if nin+nout > 0 {
+		n.ids = d.ids.take(nin + nout)
+	}
 	w = pbwire.Fields(f.Pos, f.Pos+f.N)
 	for w.Next(&d.Reader, at) {
-		var s string
+		var (
+			s  string
+			id int32
+		)
 		switch c := w.F; c.Num {
 		case nodeInput:
-			if s, w.Err = d.Name(c, at, "input"); w.Err == nil {
+			if s, id, w.Err = d.NameID(c, at, "input"); w.Err == nil {
+				n.ids[len(n.Inputs)] = id
 				n.Inputs = append(n.Inputs, s)
 			}
 		case nodeOutput:
-			if s, w.Err = d.Name(c, at, "output"); w.Err == nil {
+			if s, id, w.Err = d.NameID(c, at, "output"); w.Err == nil {
+				n.ids[nin+len(n.Outputs)] = id // after all the inputs
 				n.Outputs = append(n.Outputs, s)
 			}
 		case nodeName:
@@ -463,7 +472,7 @@ func (d *decoder) tensor(f pbwire.Field, path string) (*TensorInfo, error) {
 		case c.Num == tensorDataType:
 			t.DataType, w.Err = pbwire.Enum[DataType](&d.Reader, c, at, "data_type")
 		case c.Num == tensorName:
-			t.Name, w.Err = d.Name(c, at, "name")
+			t.Name, t.nameID, w.Err = d.NameID(c, at, "name")
 		case c.Num == tensorExternalData:
 			eat := at.Elem("external_data", len(t.ExternalData))
 			kv, err := d.entry(c, &eat)
@@ -509,7 +518,7 @@ func (d *decoder) valueInfo(f pbwire.Field, at *pbwire.Loc) (ValueInfo, error) {
 	for w.Next(&d.Reader, at) {
 		switch c := w.F; c.Num {
 		case valueInfoName:
-			vi.Name, w.Err = d.Name(c, at, "name")
+			vi.Name, vi.nameID, w.Err = d.NameID(c, at, "name")
 		case valueInfoType:
 			tat := at.Child("type")
 			w.Err = d.typeProto(c, &vi, true, &tat)

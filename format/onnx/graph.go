@@ -10,6 +10,7 @@ import (
 
 	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/internal/budget"
+	"github.com/layerinfo/layerinfo/internal/pbwire"
 	"github.com/layerinfo/layerinfo/op/tensor"
 	"github.com/layerinfo/layerinfo/stats"
 )
@@ -120,14 +121,12 @@ func Build(name string, m *Model, r io.ReaderAt, opt Options) (*graph.Graph, err
 			b.declared[vi.Name] = vi.Shape
 		}
 	}
-	vals := 0
-	if hint > 0 {
-		vals = len(m.Graph.Initializers) + len(m.Graph.Inputs)
-		for i := range m.Graph.Nodes {
-			vals += len(m.Graph.Nodes[i].Outputs)
-		}
+	root := &scope{vals: map[string]*graph.Value{}}
+	if m.names != nil {
+		// The decoder's names index the main graph's values.
+		root.syms = m.names
+		root.byID = make([]*graph.Value, len(m.names.List))
 	}
-	root := &scope{vals: make(map[string]*graph.Value, vals)}
 	b.root = root
 	if err := b.initializers(m.Graph, root); err != nil {
 		return nil, err
@@ -139,7 +138,7 @@ func Build(name string, m *Model, r io.ReaderAt, opt Options) (*graph.Graph, err
 		return nil, err
 	}
 	for _, vi := range m.Graph.Outputs {
-		if v := root.lookup(vi.Name); v != nil && (v.Producer != nil || v.Param == nil) {
+		if v := root.lookupID(vi.Name, vi.nameID); v != nil && (v.Producer != nil || v.Param == nil) {
 			b.g.Outputs = append(b.g.Outputs, v)
 		}
 	}
@@ -257,11 +256,51 @@ type scope struct {
 	// reserved are values made before their producer is built (function
 	// outputs bound to the caller's), claimed by the node producing them.
 	reserved map[string]*graph.Value
+	// byID holds, by id, the values of the names the decoder interned
+	// (syms): the main graph's scope of a decoded model, where a name is
+	// found by its id instead of a hash lookup; vals holds the others.
+	byID []*graph.Value
+	syms *pbwire.Names
 }
 
-func (s *scope) lookup(name string) *graph.Value {
+// key is the id under which byID keeps name: id, the one the decoder
+// gave the name, when it is that name's (a node changed after decoding
+// may hold any), else the table's; -1 when the name is not in byID.
+func (s *scope) key(name string, id int32) int32 {
+	if s.byID == nil {
+		return -1
+	}
+	if id >= 0 && int(id) < len(s.syms.List) && s.syms.List[id] == name {
+		return id
+	}
+	return s.syms.ID(name)
+}
+
+// get is the value of name in this scope alone; id as for key.
+func (s *scope) get(name string, id int32) (*graph.Value, bool) {
+	if k := s.key(name, id); k >= 0 {
+		v := s.byID[k]
+		return v, v != nil
+	}
+	v, ok := s.vals[name]
+	return v, ok
+}
+
+// set makes name (id as for key) refer to v in this scope.
+func (s *scope) set(name string, id int32, v *graph.Value) {
+	if k := s.key(name, id); k >= 0 {
+		s.byID[k] = v
+		return
+	}
+	s.vals[name] = v
+}
+
+func (s *scope) lookup(name string) *graph.Value { return s.lookupID(name, -1) }
+
+// lookupID finds name (id as for key) here or in an enclosing scope.
+func (s *scope) lookupID(name string, id int32) *graph.Value {
 	for ; s != nil; s = s.up {
-		if v, ok := s.vals[name]; ok {
+		if v, ok := s.get(name, id); ok {
 			return v
 		}
 	}
@@ -296,7 +335,7 @@ func (b *builder) scanBN(g *Graph, depth int) {
 // initializers makes a parameter value of each initializer of g.
 func (b *builder) initializers(g *Graph, sc *scope) error {
 	for _, t := range g.Initializers {
-		if err := b.initializer(t, t.Dims, t.Name, sc); err != nil {
+		if err := b.initializer(t, t.Dims, t.Name, t.nameID, sc); err != nil {
 			return err
 		}
 	}
@@ -305,17 +344,19 @@ func (b *builder) initializers(g *Graph, sc *scope) error {
 		if s.Values == nil {
 			continue
 		}
-		if err := b.initializer(s.Values, s.Dims, s.Name(), sc); err != nil {
+		if err := b.initializer(s.Values, s.Dims, s.Name(), s.Values.nameID, sc); err != nil {
 			return err
 		}
-		sc.vals[s.Name()].Const = nil
+		if v, _ := sc.get(s.Name(), s.Values.nameID); v != nil {
+			v.Const = nil
+		}
 	}
 	return nil
 }
 
 // initializer makes the parameter value of initializer t in sc. The
 // parameter and its value share one shape: neither is changed in place.
-func (b *builder) initializer(t *TensorInfo, dims []int64, name string, sc *scope) error {
+func (b *builder) initializer(t *TensorInfo, dims []int64, name string, id int32, sc *scope) error {
 	n, ok := numElements(dims)
 	if !ok {
 		return fmt.Errorf("%s: %s: initializer %q has invalid dims %v", b.file, t.Path, name, dims)
@@ -328,7 +369,7 @@ func (b *builder) initializer(t *TensorInfo, dims []int64, name string, sc *scop
 	v := &b.valueSlab.take(1)[0]
 	*v = graph.Value{Name: name, Shape: shape, DType: dt, Param: p}
 	b.readConst(t, v, n)
-	sc.vals[name] = v
+	sc.set(name, id, v)
 	return nil
 }
 
@@ -375,7 +416,7 @@ func shapeOf(dims []Dim) graph.Shape {
 func (b *builder) inputs(g *Graph, sc *scope, opt Options) error {
 	used := map[string]bool{}
 	for i, vi := range g.Inputs {
-		if _, ok := sc.vals[vi.Name]; ok {
+		if _, ok := sc.get(vi.Name, vi.nameID); ok {
 			continue // an initializer: its value is the default, and it counts as a parameter
 		}
 		v := &graph.Value{Name: vi.Name, Shape: shapeOf(vi.Shape), DType: dtypeOf(vi.ElemType)}
@@ -404,7 +445,7 @@ func (b *builder) inputs(g *Graph, sc *scope, opt Options) error {
 			}
 			v.Shape = shape
 		}
-		sc.vals[vi.Name] = v
+		sc.set(vi.Name, vi.nameID, v)
 		b.g.Inputs = append(b.g.Inputs, v)
 		if v.Shape == nil {
 			b.g.Notes = append(b.g.Notes, fmt.Sprintf("input %s has no declared shape: what depends on it is unknown", vi.Name))
@@ -415,7 +456,7 @@ func (b *builder) inputs(g *Graph, sc *scope, opt Options) error {
 		if !used[name] {
 			var names []string
 			for _, vi := range g.Inputs {
-				if _, ok := sc.vals[vi.Name]; ok && sc.vals[vi.Name].Param == nil {
+				if v, ok := sc.get(vi.Name, vi.nameID); ok && v.Param == nil {
 					names = append(names, vi.Name)
 				}
 			}
@@ -472,11 +513,12 @@ func (b *builder) nodes(list []Node, sc *scope, prefix string, opset int64, call
 			made = b.valueSlab.take(len(nd.Outputs))
 		}
 		for j, name := range nd.Outputs {
+			id := nd.id(len(nd.Inputs) + j)
 			if name != "" {
 				if v, ok := sc.reserved[name]; ok {
 					delete(sc.reserved, name)
 					outs[i][j] = v
-					sc.vals[name] = v
+					sc.set(name, id, v)
 					continue
 				}
 			}
@@ -490,11 +532,11 @@ func (b *builder) nodes(list []Node, sc *scope, prefix string, opset int64, call
 			if name == "" {
 				continue
 			}
-			if _, dup := sc.vals[name]; dup {
+			if _, dup := sc.get(name, id); dup {
 				b.g.Notes = append(b.g.Notes, fmt.Sprintf("%s: value %q is defined twice; the first definition is used", nd.Path, name))
 				continue
 			}
-			sc.vals[name] = v
+			sc.set(name, id, v)
 		}
 	}
 	if err := b.charge(len(list)); err != nil {
@@ -533,15 +575,18 @@ type callCtx struct {
 }
 
 // resolve finds the value an input name refers to.
-func (b *builder) resolve(name string, sc *scope) *graph.Value {
+func (b *builder) resolve(name string, sc *scope) *graph.Value { return b.resolveID(name, -1, sc) }
+
+// resolveID is resolve of a name with its id (scope.key).
+func (b *builder) resolveID(name string, id int32, sc *scope) *graph.Value {
 	if name == "" {
 		return nil
 	}
-	if v := sc.lookup(name); v != nil {
+	if v := sc.lookupID(name, id); v != nil {
 		return v
 	}
 	v := &graph.Value{Name: name}
-	b.root.vals[name] = v
+	b.root.set(name, id, v)
 	b.g.Inputs = append(b.g.Inputs, v)
 	b.unresolved = append(b.unresolved, name)
 	return v
@@ -567,7 +612,7 @@ func (b *builder) node(nd *Node, outs []*graph.Value, sc *scope, prefix string, 
 	name := b.uniqueName(prefix + base)
 	ins := b.values(len(nd.Inputs))
 	for i, in := range nd.Inputs {
-		ins[i] = b.resolve(in, sc)
+		ins[i] = b.resolveID(in, nd.id(i), sc)
 	}
 	depth := 0
 	if call != nil {

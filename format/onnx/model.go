@@ -1,6 +1,10 @@
 package onnx
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/layerinfo/layerinfo/internal/pbwire"
+)
 
 // MaxDepth is how deeply messages may nest: subgraphs within subgraphs, and
 // types within types. Deeper input is rejected.
@@ -19,6 +23,10 @@ type Model struct {
 	Graph         *Graph
 	Functions     []Function
 	MetadataProps KeyValues
+
+	// names are the value names the decoder interned; the ids kept with
+	// nodes, tensors and value infos index them (see Build).
+	names *pbwire.Names
 }
 
 // Opset returns the imported version of an operator-set domain, treating ""
@@ -79,6 +87,19 @@ type Node struct {
 	Path string
 	// Offset is the byte offset of the NodeProto's contents in the file.
 	Offset int64
+
+	// ids are the ids of Inputs then Outputs among the model's interned
+	// names, -1 for an empty one; nil for a node not decoded.
+	ids []int32
+}
+
+// id is the interned id of input i (of output i - len(Inputs) past
+// them), -1 when unknown. Build checks it against the name.
+func (n *Node) id(i int) int32 {
+	if i < len(n.ids) {
+		return n.ids[i]
+	}
+	return -1
 }
 
 // Attr returns the attribute called name, or nil.
@@ -159,6 +180,8 @@ type ValueInfo struct {
 	// Shape is nil when the type has no shape (unknown rank); a scalar has
 	// a non-nil empty shape.
 	Shape []Dim
+
+	nameID int32 // Name's interned id (Node.ids), checked before use
 }
 
 // TypeKind says which member of TypeProto's value oneof is set.

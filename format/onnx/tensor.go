@@ -207,6 +207,7 @@ type TensorInfo struct {
 	Path string
 
 	msgOff, msgEnd int64 // the TensorProto's contents, to re-read typed fields
+	nameID         int32 // Name's interned id (Node.ids), checked before use
 }
 
 // NumElements returns the product of the dims (1 for a scalar); ok is

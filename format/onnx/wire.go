@@ -24,6 +24,7 @@ type decoder struct {
 
 	// Shared chunks for the small slices of nodes, tensors and shapes.
 	strs    slab[string]
+	ids     slab[int32]
 	attrs   slab[Attribute]
 	ints    slab[int64]
 	dims    slab[Dim]
@@ -39,6 +40,7 @@ func newDecoder(r io.ReaderAt, size int64, window int, b *budget.Budget) *decode
 	}
 	d := &decoder{Reader: pbwire.NewReader(r, size, mem, window)}
 	d.strs.max = 4096
+	d.ids.max = 8192
 	d.attrs.max = 256
 	d.ints.max = 4096
 	d.dims.max = 1024

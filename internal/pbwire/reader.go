@@ -48,9 +48,35 @@ type Reader struct {
 	// the budget refuses it ("the model's nodes, names and attributes").
 	Contents string
 
-	pending int64             // small charges not yet made
-	names   map[string]string // interned strings (Name)
-	arena   []byte            // the chunk strings are copied into (Keep)
+	pending int64  // small charges not yet made
+	names   *Names // interned strings (Name)
+	arena   []byte // the chunk strings are copied into (Keep)
+}
+
+// Names is the table of the strings Name interned: each has an id, its
+// index in List, in the order they were first read.
+type Names struct {
+	IDs  map[string]int32
+	List []string
+}
+
+// ID is the id of s, or -1 when s was not interned.
+func (t *Names) ID(s string) int32 {
+	if t == nil {
+		return -1
+	}
+	if id, ok := t.IDs[s]; ok {
+		return id
+	}
+	return -1
+}
+
+// Interned is the table of the strings Name interned (nil before the
+// first).
+func (d *Reader) Interned() *Names { return d.names }
+
+func (d *Reader) initNames(n int) {
+	d.names = &Names{IDs: make(map[string]int32, n), List: make([]string, 0, n)}
 }
 
 // Arena chunks: the first is small (most inputs are a few KB of names),
@@ -114,7 +140,7 @@ func (d *Reader) Affords(n int64) bool {
 // Affords, that the names it is sized for would be charged anyway.
 func (d *Reader) ReserveNames(n int) {
 	if d.names == nil && n > 0 {
-		d.names = make(map[string]string, n)
+		d.initNames(n)
 	}
 }
 
@@ -389,25 +415,54 @@ func (d *Reader) Str(f Field, at *Loc, name string) (string, error) {
 // Name is Str for strings that recur (a value named once by its producer
 // and again by each consumer): each distinct one is kept once.
 func (d *Reader) Name(f Field, at *Loc, name string) (string, error) {
-	if f.Type != protowire.BytesType || f.N == 0 || !d.Src.fits(f.N) {
-		return d.Str(f, at, name)
+	s, _, err := d.NameID(f, at, name)
+	return s, err
+}
+
+// NameID is Name, and the string's id in the table of interned names
+// (Interned); -1 for the empty string. A string too long for the window
+// is read and charged as Str reads it, each time, and interned too, so
+// that its ids are the same however the input is read.
+func (d *Reader) NameID(f Field, at *Loc, name string) (string, int32, error) {
+	if f.Type != protowire.BytesType || f.N == 0 {
+		s, err := d.Str(f, at, name)
+		return s, -1, err
+	}
+	if d.names == nil {
+		d.initNames(0)
+	}
+	if !d.Src.fits(f.N) {
+		s, err := d.Str(f, at, name)
+		if err != nil {
+			return "", -1, err
+		}
+		if id, ok := d.names.IDs[s]; ok {
+			return d.names.List[id], id, nil
+		}
+		return s, d.intern(s), nil
 	}
 	b, err := d.Src.View(f.Pos, int(f.N))
 	if err != nil {
-		return "", d.IOErr(f.Pos, at, err)
+		return "", -1, d.IOErr(f.Pos, at, err)
 	}
-	if s, ok := d.names[string(b)]; ok {
-		return s, nil
-	}
-	if d.names == nil {
-		d.names = make(map[string]string)
+	if id, ok := d.names.IDs[string(b)]; ok {
+		return d.names.List[id], id, nil
 	}
 	if err := d.Alloc(f.N+48, f.Pos, func() string { return "a name" }); err != nil {
-		return "", err
+		return "", -1, err
 	}
 	s := d.Keep(b)
-	d.names[s] = s
-	return s, nil
+	return s, d.intern(s), nil
+}
+
+func (d *Reader) intern(s string) int32 {
+	if len(d.names.List) >= math.MaxInt32 {
+		return -1 // kept, not interned
+	}
+	id := int32(len(d.names.List))
+	d.names.IDs[s] = id
+	d.names.List = append(d.names.List, s)
+	return id
 }
 
 // Strs appends the value of a repeated string field.

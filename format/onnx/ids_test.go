@@ -1,0 +1,129 @@
+package onnx
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/layerinfo/layerinfo/graph"
+	"github.com/layerinfo/layerinfo/internal/gen"
+)
+
+// graphText writes out a graph's structure: every node with its inputs
+// (by name and producer) and outputs, the graph's inputs, outputs and
+// notes.
+func graphText(g *graph.Graph) string {
+	var b strings.Builder
+	val := func(v *graph.Value) string {
+		switch {
+		case v == nil:
+			return "-"
+		case v.Producer != nil:
+			return v.Name + "<" + v.Producer.Name
+		case v.Param != nil:
+			return fmt.Sprintf("%s=param%v", v.Name, v.Param.Shape)
+		}
+		return v.Name + fmt.Sprintf("%v", v.Shape)
+	}
+	for _, n := range g.Nodes {
+		fmt.Fprintf(&b, "%s %s %s:", n.Name, n.Type, n.Pos)
+		for _, v := range n.Inputs {
+			b.WriteString(" " + val(v))
+		}
+		b.WriteString(" ->")
+		for _, v := range n.Outputs {
+			b.WriteString(" " + val(v))
+		}
+		b.WriteByte('\n')
+	}
+	for _, v := range g.Inputs {
+		b.WriteString("in " + val(v) + "\n")
+	}
+	for _, v := range g.Outputs {
+		b.WriteString("out " + val(v) + "\n")
+	}
+	for _, s := range g.Notes {
+		b.WriteString("note " + s + "\n")
+	}
+	return b.String()
+}
+
+// TestBuildByID checks that finding values by the decoder's name ids
+// builds the graph that finding them by name builds: on every reference
+// model, the generated DAG and the control-flow and function models,
+// Build of the decoded model and of the same model without its table of
+// names (as a model made in Go is) give the same graph.
+func TestBuildByID(t *testing.T) {
+	models := map[string][]byte{
+		"dag":      gen.ONNX(2000, true),
+		"control":  controlModel(),
+		"function": functionModel(),
+	}
+	if _, err := os.Stat(referenceDir); err == nil {
+		for _, path := range fixtures(t) {
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			models[path] = b
+		}
+	}
+	for name, data := range models {
+		r := bytes.NewReader(data)
+		m, err := Decode(r, int64(len(data)))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if m.names == nil {
+			t.Fatalf("%s: no interned names", name)
+		}
+		g1, err := Build("m.onnx", m, r, Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		plain := *m
+		plain.names = nil
+		g2, err := Build("m.onnx", &plain, r, Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if a, b := graphText(g1), graphText(g2); a != b {
+			t.Errorf("%s: by id and by name differ:\n%s\n----\n%s", name, a, b)
+		}
+	}
+}
+
+// TestBuildChangedNames: a decoded model whose names are changed before
+// Build (the ids kept with the nodes then name other values) is built by
+// its names.
+func TestBuildChangedNames(t *testing.T) {
+	data := gen.ONNX(40, true)
+	r := bytes.NewReader(data)
+	m, err := Decode(r, int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodes := m.Graph.Nodes
+	// Node 7 (an Add) now takes node 1's output, by a name that is a copy
+	// of the interned one; node 6's input becomes a name defined nowhere.
+	nodes[7].Inputs[0] = strings.Clone(nodes[1].Outputs[0])
+	nodes[6].Inputs[0] = "nowhere"
+	g, err := Build("m.onnx", m, r, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if p := g.Nodes[7].Inputs[0].Producer; p == nil || p.Name != nodes[1].Name {
+		t.Errorf("node 7's input 0 comes from %v, want %s", p, nodes[1].Name)
+	}
+	if v := g.Nodes[6].Inputs[0]; v.Producer != nil || v.Name != "nowhere" {
+		t.Errorf("node 6's input 0 is %s from %v, want nowhere from outside", v.Name, v.Producer)
+	}
+	if !strings.Contains(strings.Join(g.Notes, "\n"), "defined nowhere in the model and have unknown shapes: nowhere") {
+		t.Errorf("notes: %q", g.Notes)
+	}
+}
