@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/internal/gen"
@@ -125,5 +126,20 @@ func TestBuildChangedNames(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(g.Notes, "\n"), "defined nowhere in the model and have unknown shapes: nowhere") {
 		t.Errorf("notes: %q", g.Notes)
+	}
+}
+
+// TestChargedSizes: what decoding charges for each message stays what
+// the budget's messages were written against (the sizes on 64-bit
+// systems before nodes, tensors and value infos kept name ids), so that
+// a tight budget refuses a file at the same node with the same words.
+func TestChargedSizes(t *testing.T) {
+	if unsafe.Sizeof(uintptr(0)) != 8 {
+		t.Skip("the sizes are those of 64-bit systems")
+	}
+	got := [...]int64{sizeNode, sizeAttribute, sizeTensor, sizeValueInfo, sizeDim, sizeGraph}
+	want := [...]int64{160, 240, 136, 48, 32, 184}
+	if got != want {
+		t.Errorf("charged sizes (node, attribute, tensor, value info, dim, graph) = %v, want %v", got, want)
 	}
 }
