@@ -116,6 +116,19 @@ func (b *builder) uniqueName(name string) string {
 	}
 }
 
+// claimName is uniqueName, taking the name it returns: one map
+// operation for a name not taken yet.
+func (b *builder) claimName(name string) string {
+	n := len(b.names)
+	b.names[name] = true
+	if len(b.names) > n {
+		return name
+	}
+	name = b.uniqueName(name)
+	b.names[name] = true
+	return name
+}
+
 // spec is what a class builder decided: the op and the inputs.
 type spec struct {
 	op     graph.Op
@@ -135,13 +148,12 @@ func (b *builder) add(c *call, s spec) (*layer, error) {
 	if !named {
 		name = b.autoName(c.class, len(b.layers))
 	}
-	name = b.uniqueName(name)
+	name = b.claimName(name)
 	var ins []*graph.Value
 	for _, l := range s.inputs {
 		ins = append(ins, l.node.Outputs[0])
 	}
 	n := b.g.NewNode(name, c.class, s.op, ins, 1, c.pos)
-	b.names[name] = true
 	for role, r := range s.share {
 		if n.Share == nil {
 			n.Share = map[string]graph.Ref{}

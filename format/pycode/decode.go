@@ -288,16 +288,16 @@ func (b *builder) finish() (*graph.Graph, error) {
 		g.Format = "nolearn"
 		g.Prints = graph.Printed{Which: "trainable", Label: "learnable parameters"}
 	case len(layers) > 0:
-		consumed := map[*graph.Node]bool{}
+		consumed := b.newMark() // the layers some layer takes as input
 		for _, l := range layers {
 			for _, v := range l.node.Inputs {
-				if v.Producer != nil {
-					consumed[v.Producer] = true
+				if p := b.layerOf(v); p != nil {
+					p.mark = consumed
 				}
 			}
 		}
 		for _, l := range layers {
-			if !consumed[l.node] {
+			if l.mark != consumed {
 				outs = append(outs, l)
 			}
 		}
