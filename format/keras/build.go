@@ -9,6 +9,10 @@ import (
 	"github.com/layerinfo/layerinfo/infer"
 )
 
+// maxCalls caps the layer calls of a model, nested models' included
+// (a model called twice in a model called twice… grows exponentially).
+const maxCalls = 1 << 18
+
 // builder makes a layer's op when its node is inferred, from the config
 // read at decode time and the input shapes then known (a depthwise
 // convolution's channels, a TimeDistributed layer's inner shape).
@@ -180,8 +184,8 @@ func (d *decoder) node(g *graph.Graph, l *layer, k int, ins []*graph.Value, outs
 	// Every node is charged, and counted against the cap: a model
 	// nested in a model, each called twice, makes nodes without end.
 	d.nodes++
-	if d.nodes > maxLayers {
-		return nil, d.errAt(l.entry, l, "more than %d layer calls (nested models called many times over)", maxLayers)
+	if d.nodes > maxCalls {
+		return nil, d.errAt(l.entry, l, "more than %d layer calls (nested models called many times over)", maxCalls)
 	}
 	if err := d.b.Charge(layerCost, "a Keras layer call"); err != nil {
 		return nil, err

@@ -49,9 +49,14 @@ type member struct {
 // (a model in a wrapper in a model, initializers, tensors in nodes).
 const maxDepth = 512
 
-// valueCost is what one value costs in memory beyond its text, charged
-// before it is made.
-const valueCost = 96
+// valueCost is what one value costs in memory beyond its text (the
+// struct in its 96-byte size class and the garbage of growing lists),
+// charged before it is made; elemCost is a list entry's or an object
+// member's share of its slice, growth included.
+const (
+	valueCost = 128
+	elemCost  = 24
+)
 
 // chargeChunk batches charges: one atomic add per 256 KiB of tree.
 const chargeChunk = 256 << 10
@@ -74,7 +79,8 @@ type parser struct {
 
 // parseJSON reads one JSON value filling src (whitespace around it).
 func parseJSON(src []byte, b *budget.Budget) (*value, error) {
-	p := &parser{src: src, b: b}
+	// The text itself, read whole by the caller, is charged with the tree.
+	p := &parser{src: src, b: b, pending: int64(len(src))}
 	v, err := p.value(0)
 	if err == nil {
 		p.ws()
@@ -179,7 +185,7 @@ func (p *parser) value(depth int) (*value, error) {
 			if err != nil {
 				return nil, err
 			}
-			if err := p.charge(32); err != nil {
+			if err := p.charge(elemCost + 24); err != nil {
 				return nil, err
 			}
 			v.obj = append(v.obj, member{key, val})
@@ -207,7 +213,7 @@ func (p *parser) value(depth int) (*value, error) {
 			if err != nil {
 				return nil, err
 			}
-			if err := p.charge(8); err != nil {
+			if err := p.charge(elemCost); err != nil {
 				return nil, err
 			}
 			v.arr = append(v.arr, el)
