@@ -62,6 +62,29 @@ func TestReferenceFLOPs(t *testing.T) {
 			if *r.Totals.FLOPs != ref.TorchFLOPs {
 				t.Errorf("FLOPs %d, FlopCounterMode %d (%+d)", *r.Totals.FLOPs, ref.TorchFLOPs, *r.Totals.FLOPs-ref.TorchFLOPs)
 			}
+			// With the batch left symbolic (N), every row's first axis
+			// is N and the FLOPs are per example: the same total.
+			sym := append([]int64{-1}, ref.Input[1:]...)
+			g, err = Decode(filepath.Base(path), src, Options{Entry: e.Entry, Dir: os.DirFS(filepath.Dir(path)), InputShapes: map[string][]int64{"": sym}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := infer.Run(g, infer.Options{}); err != nil {
+				t.Fatal(err)
+			}
+			for _, n := range g.Nodes {
+				for _, v := range n.Outputs {
+					if v.Shape == nil || len(v.Shape) == 0 || v.Shape[0].Known() {
+						t.Errorf("batch N: row %s has output %v", n.Name, v.Shape)
+					}
+				}
+			}
+			if r, err = stats.Build(g); err != nil {
+				t.Fatal(err)
+			}
+			if r.Totals.FLOPs == nil || *r.Totals.FLOPs != ref.TorchFLOPs {
+				t.Errorf("batch N: FLOPs per example %v, FlopCounterMode %d at batch 1", r.Totals.FLOPs, ref.TorchFLOPs)
+			}
 		})
 	}
 }

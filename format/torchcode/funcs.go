@@ -54,9 +54,26 @@ func mergeSrc(a, b []*graph.Value) []*graph.Value {
 // placeholder for the batch N.
 func dimValue(d int64) starlark.Value {
 	if d < 0 {
-		return &pyhost.Opaque{Desc: "N", Sym: true}
+		return batchN{}
 	}
 	return starlark.MakeInt64(d)
+}
+
+// batchN is the symbolic batch size N as forward reads it (x.size(0)):
+// given back as a size (view(N, -1), torch.zeros(N, 10)) it is the
+// batch axis again; arithmetic on it is a placeholder.
+type batchN struct{}
+
+func (batchN) String() string        { return "N" }
+func (batchN) Type() string          { return "int" }
+func (batchN) Freeze()               {}
+func (batchN) Truth() starlark.Bool  { return true }
+func (batchN) Hash() (uint32, error) { return pyhost.HashString("N"), nil }
+func (batchN) Binary(op syntax.Token, y starlark.Value, side starlark.Side) (starlark.Value, error) {
+	if _, ok := y.(batchN); ok && (op == syntax.EQL || op == syntax.NEQ) {
+		return starlark.Bool(op == syntax.EQL), nil
+	}
+	return &pyhost.Opaque{Desc: "an expression of the batch size N", Sym: true}, nil
 }
 
 func sizeTuple(s []int64) starlark.Tuple {

@@ -295,6 +295,10 @@ func sizeArgsSigned(a starlark.Tuple) ([]int64, bool, error) {
 	}
 	var out []int64
 	for _, v := range a {
+		if _, isN := v.(batchN); isN {
+			out = append(out, symBatch)
+			continue
+		}
 		i, ok := v.(starlark.Int)
 		if !ok {
 			return nil, false, nil
@@ -307,6 +311,10 @@ func sizeArgsSigned(a starlark.Tuple) ([]int64, bool, error) {
 	}
 	return out, true, nil
 }
+
+// symBatch marks the symbolic batch N among sizes that may hold -1
+// (view's inferred size).
+const symBatch = -2
 
 func dimTexts(s []int64) []string {
 	out := make([]string, len(s))
@@ -321,20 +329,41 @@ func reshape(t *Tensor, a starlark.Tuple, out func([]int64) (*Tensor, bool, erro
 	if !ok {
 		return nil, false, nil
 	}
-	total, p, infer := t.Numel(), int64(1), -1
+	// The symbolic batch N cancels: as many N in the sizes as in the
+	// input, the rest of the arithmetic on the known sizes.
+	total, p, infer := int64(1), int64(1), -1
+	nIn, nOut := 0, 0
+	for _, d := range t.Shape {
+		if d < 0 {
+			nIn++
+		} else {
+			total *= d
+		}
+	}
 	for i, d := range sizes {
-		if d == -1 {
+		switch d {
+		case -1:
 			if infer >= 0 {
 				return nil, false, fmt.Errorf("only one dimension can be inferred")
 			}
 			infer = i
 			continue
+		case symBatch:
+			nOut++
+			continue
 		}
 		p *= d
 	}
-	for _, d := range t.Shape {
-		if d < 0 {
-			return nil, false, nil // the symbolic batch: the result's sizes are not all known
+	if nIn != nOut {
+		// view(-1, k) of an N-batch: N*total/k is not a size layerinfo
+		// writes; the result is unknown.
+		return nil, false, nil
+	}
+	restore := func() {
+		for i := range sizes {
+			if sizes[i] == symBatch {
+				sizes[i] = -1
+			}
 		}
 	}
 	if infer >= 0 {
@@ -342,7 +371,8 @@ func reshape(t *Tensor, a starlark.Tuple, out func([]int64) (*Tensor, bool, erro
 			return nil, false, fmt.Errorf("shape %s is invalid for input of size %d (%s): %d does not divide by %d", sizesText(sizes), total, strings.Join(dimTexts(t.Shape), "*"), total, p)
 		}
 		sizes[infer] = total / p
-	} else if p != total {
+		restore()
+	} else if restore(); p != total {
 		return nil, false, fmt.Errorf("shape %s is invalid for input of size %d (%s): it holds %d", sizesText(sizes), total, strings.Join(dimTexts(t.Shape), "*"), p)
 	}
 	r, ok, err := out(sizes)
@@ -369,6 +399,8 @@ func broadcast(a, b []int64) ([]int64, error) {
 			r[i] = x
 		case x == 1:
 			r[i] = y
+		case x < 0 || y < 0:
+			r[i] = -1 // the symbolic batch against a size: N
 		default:
 			return nil, fmt.Errorf("the sizes %v and %v do not broadcast", a, b)
 		}

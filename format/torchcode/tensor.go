@@ -110,6 +110,10 @@ func sizeArgs(a starlark.Tuple) (shape []int64, ok bool, err error) {
 	shape = []int64{}
 	n := int64(1)
 	for _, v := range a {
+		if _, isN := v.(batchN); isN {
+			shape = append(shape, -1) // the symbolic batch
+			continue
+		}
 		i, isInt := v.(starlark.Int)
 		if !isInt {
 			return nil, false, nil
