@@ -46,6 +46,9 @@ func (d *decoder) graphOf(m *model, nested bool) (*graph.Graph, error) {
 			if err != nil {
 				return nil, err
 			}
+			if lo, ok := n.Op.(*layerOp); ok {
+				lo.recorded = []graph.Shape{d.builtShape(l)}
+			}
 			prev = n.Outputs[0]
 		}
 		if !m.hasInput && len(m.layers) > 0 {
@@ -158,12 +161,16 @@ func (d *decoder) graphOf(m *model, nested bool) (*graph.Graph, error) {
 		return n.Outputs[r.tensor], nil
 	}
 	for _, p := range todo {
+		lo, _ := p.n.Op.(*layerOp)
 		for _, r := range p.c.ins {
 			v, err := resolve(r, p.l)
 			if err != nil {
 				return nil, err
 			}
 			p.n.Inputs = append(p.n.Inputs, v)
+			if lo != nil {
+				lo.recorded = append(lo.recorded, r.shape)
+			}
 		}
 		if len(p.n.Inputs) == 0 {
 			return nil, d.errAt(p.c.at, p.l, "the layer is called on no tensor")
@@ -219,10 +226,20 @@ func (d *decoder) node(g *graph.Graph, l *layer, k int, ins []*graph.Value, outs
 // weights once, and the file's weights when there is a file.
 type layerOp struct {
 	l *layer
+	// recorded are the input shapes Keras 3 wrote for this call (a
+	// __keras_tensor__'s shape, a layer's build_config): used when an
+	// input's shape is unknown, after a layer layerinfo does not model.
+	recorded []graph.Shape
 }
 
 func (o *layerOp) Infer(n *graph.Node) error {
 	l := o.l
+	for i, v := range n.Inputs {
+		if v != nil && v.Shape == nil && i < len(o.recorded) && o.recorded[i] != nil {
+			v.Shape = o.recorded[i].Clone()
+			n.Note("input %d: its shape %s is the one the file records for this call", i, shapeText(v.Shape))
+		}
+	}
 	var err error
 	for i := range n.Inputs {
 		if n.In(i) == nil {
@@ -451,4 +468,20 @@ func (o *nestedOp) Infer(n *graph.Node) error {
 	}
 	n.Why("model %s: %d layers", o.l.name, len(o.g.Nodes))
 	return nil
+}
+
+func shapeText(s graph.Shape) string { return "(" + s.Join(", ") + ")" }
+
+// builtShape is the input shape of a Keras 3 layer's build_config, when
+// it is one shape.
+func (d *decoder) builtShape(l *layer) graph.Shape {
+	v := l.entry.get("build_config").get("input_shape")
+	if v == nil || v.k != jArr || len(v.arr) == 0 || v.arr[0].k == jArr {
+		return nil
+	}
+	s, err := d.shapeOf(v, l, "build_config.input_shape")
+	if err != nil {
+		return nil
+	}
+	return s
 }

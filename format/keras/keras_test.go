@@ -221,3 +221,25 @@ func TestTFJSManifest(t *testing.T) {
 		{"out", "?", 12, 0},
 	})
 }
+
+// Keras 3 records the shape of every tensor a layer is called on: after
+// a custom layer (unknown here) the next layer's input is the file's
+// record, so its weights are counted: (6+1)*2 = 14, with 4*3+3 = 15
+// before the custom layer.
+func TestKeras3RecordedShapes(t *testing.T) {
+	kt := func(layer string, shape string) string {
+		return `{"class_name": "__keras_tensor__", "config": {"shape": ` + shape + `, "dtype": "float32", "keras_history": ["` + layer + `", 0, 0]}}`
+	}
+	r := analyseString(t, `{"module": "keras.src.models.functional", "class_name": "Functional", "config": {"name": "m", "trainable": true, "layers": [
+	 {"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, 4], "dtype": "float32", "name": "x"}, "registered_name": null, "name": "x", "inbound_nodes": []},
+	 {"module": "keras.layers", "class_name": "Dense", "config": {"name": "d", "units": 3}, "registered_name": null, "name": "d", "inbound_nodes": [{"args": [`+kt("x", "[null, 4]")+`], "kwargs": {}}]},
+	 {"module": "my_layers", "class_name": "Expand", "config": {"name": "e"}, "registered_name": "Custom>Expand", "name": "e", "inbound_nodes": [{"args": [`+kt("d", "[null, 3]")+`], "kwargs": {}}]},
+	 {"module": "keras.layers", "class_name": "Dense", "config": {"name": "out", "units": 2}, "registered_name": null, "name": "out", "inbound_nodes": [{"args": [`+kt("e", "[null, 6]")+`], "kwargs": {}}]}],
+	 "input_layers": [["x", 0, 0]], "output_layers": [["out", 0, 0]]}, "registered_name": "Functional"}`)
+	check(t, r, 29, 29, 0, []row{
+		{"x", "(None, 4)", 0, 0},
+		{"d", "(None, 3)", 15, 0},
+		{"e", "(None, 6)", 0, 0},
+		{"out", "(None, 2)", 14, 0},
+	})
+}

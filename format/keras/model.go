@@ -176,6 +176,16 @@ func (d *decoder) refList(v *value, what string) ([]*value, error) {
 	if v.isNull() {
 		return nil, nil
 	}
+	if v.k == jObj { // Keras 3 models built on a dict of inputs
+		var out []*value
+		for _, m := range v.obj {
+			out = append(out, m.val)
+		}
+		v = &value{k: jArr, off: v.off, arr: out}
+		if len(out) == 1 && out[0].k == jArr && len(out[0].arr) > 0 && out[0].arr[0].k == jStr {
+			return out, nil
+		}
+	}
 	if v.k != jArr {
 		return nil, d.errAt(v, nil, "%s: want a list of [layer, node, tensor], got %s", what, kindOf(v))
 	}
@@ -375,6 +385,7 @@ type tensorRef struct {
 	node   int
 	tensor int
 	at     *value
+	shape  graph.Shape // the tensor's shape as Keras 3 records it (nil: not recorded)
 }
 
 // call is one inbound node of a layer: the tensors it was called on.
@@ -490,6 +501,11 @@ func (d *decoder) keras3Tensors(v *value, l *layer, out *[]tensorRef, depth int)
 		ref, err := d.keras2Ref(h, l)
 		if err != nil {
 			return err
+		}
+		if sv := v.get("config").get("shape"); sv != nil && sv.k == jArr {
+			if s, err := d.shapeOf(sv, l, "shape"); err == nil {
+				ref.shape = s
+			}
 		}
 		*out = append(*out, ref)
 	}
