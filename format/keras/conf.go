@@ -16,7 +16,45 @@ type conf struct {
 	err error
 }
 
-func (c *conf) v(key string) *value { return c.cfg.get(key) }
+func (c *conf) v(key string) *value {
+	if v := c.cfg.get(key); v != nil {
+		return v
+	}
+	// Keras 1's names for the same settings.
+	for _, old := range keras1Keys[key] {
+		if v := c.cfg.get(old); v != nil {
+			return v
+		}
+	}
+	if key == "kernel_size" {
+		// Keras 1: nb_row, nb_col (2D), kernel_dim1..3 (3D).
+		for _, keys := range [][]string{{"nb_row", "nb_col"}, {"kernel_dim1", "kernel_dim2", "kernel_dim3"}} {
+			arr := &value{k: jArr, off: c.cfg.off}
+			for _, k := range keys {
+				if v := c.cfg.get(k); v != nil {
+					arr.arr = append(arr.arr, v)
+				}
+			}
+			if len(arr.arr) == len(keys) {
+				return arr
+			}
+		}
+	}
+	return nil
+}
+
+// keras1Keys are Keras 1's config keys for Keras 2's.
+var keras1Keys = map[string][]string{
+	"units":         {"output_dim"},
+	"filters":       {"nb_filter"},
+	"kernel_size":   {"filter_length"},
+	"strides":       {"subsample", "subsample_length", "stride"},
+	"padding":       {"border_mode"},
+	"dilation_rate": {"atrous_rate", "dilation_rate"},
+	"pool_size":     {"pool_length"},
+	"data_format":   {"dim_ordering"},
+	"use_bias":      {"bias"},
+}
 
 func (c *conf) fail(v *value, format string, args ...any) {
 	if c.err == nil {
@@ -130,9 +168,9 @@ func (c *conf) bool(key string, def bool) bool {
 // image_data_format default).
 func (c *conf) layout() op.Layout {
 	switch s := c.str("data_format", "channels_last"); strings.ToLower(s) {
-	case "channels_last", "":
+	case "channels_last", "", "tf", "default":
 		return op.ChannelsLast
-	case "channels_first":
+	case "channels_first", "th":
 		return op.ChannelsFirst
 	default:
 		c.fail(c.v("data_format"), "data_format: %q is not channels_last or channels_first", s)

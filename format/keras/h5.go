@@ -178,7 +178,7 @@ func weightOf(name string, ds *hdf5.Dataset) fileWeight {
 // trains it: not a moving statistic nor a counter.
 func trainableName(role string) bool {
 	switch role {
-	case "moving_mean", "moving_variance", "moving_stddev", "renorm_mean", "renorm_stddev",
+	case "moving_mean", "moving_variance", "moving_stddev", "renorm_mean", "renorm_stddev", "running_mean", "running_std",
 		"count", "mean", "variance", "seed_generator_state", "iteration", "iterations":
 		return false
 	}

@@ -243,3 +243,21 @@ func TestKeras3RecordedShapes(t *testing.T) {
 		{"out", "(None, 2)", 14, 0},
 	})
 }
+
+// Keras 1's names (nb_filter, nb_row, border_mode, dim_ordering "th",
+// output_dim) and its Sequential config as a bare list: channels first,
+// (3*3*1+1)*32 = 320, 28-3+1 = 26 pooled to 13, 32*13*13 = 5,408 into
+// (5408+1)*10 = 54,090. Total 54,410.
+func TestKeras1Names(t *testing.T) {
+	r := analyseString(t, `{"class_name": "Sequential", "keras_version": "1.2.2", "config": [
+	 {"class_name": "Convolution2D", "config": {"name": "c1", "nb_filter": 32, "nb_row": 3, "nb_col": 3, "border_mode": "valid", "subsample": [1, 1], "dim_ordering": "th", "bias": true, "batch_input_shape": [null, 1, 28, 28]}},
+	 {"class_name": "MaxPooling2D", "config": {"name": "p", "pool_size": [2, 2], "strides": [2, 2], "border_mode": "valid", "dim_ordering": "th"}},
+	 {"class_name": "Flatten", "config": {"name": "f"}},
+	 {"class_name": "Dense", "config": {"name": "d", "output_dim": 10}}]}`)
+	check(t, r, 54410, 54410, 0, []row{
+		{"c1", "(None, 32, 26, 26)", 320, 0},
+		{"p", "(None, 32, 13, 13)", 0, 0},
+		{"f", "(None, 5408)", 0, 0},
+		{"d", "(None, 10)", 54090, 0},
+	})
+}

@@ -108,6 +108,7 @@ func init() {
 		"Convolution1D": "Conv1D", "Convolution2D": "Conv2D", "Convolution3D": "Conv3D",
 		"Convolution2DTranspose": "Conv2DTranspose", "Convolution3DTranspose": "Conv3DTranspose",
 		"Deconvolution2D": "Conv2DTranspose", "Deconvolution3D": "Conv3DTranspose",
+		"AtrousConvolution1D": "Conv1D", "AtrousConvolution2D": "Conv2D",
 		"SeparableConvolution1D": "SeparableConv1D", "SeparableConvolution2D": "SeparableConv2D",
 		"MaxPool1D": "MaxPooling1D", "MaxPool2D": "MaxPooling2D", "MaxPool3D": "MaxPooling3D",
 		"AvgPool1D": "AveragePooling1D", "AvgPool2D": "AveragePooling2D", "AvgPool3D": "AveragePooling3D",
