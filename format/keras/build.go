@@ -68,8 +68,13 @@ func (d *decoder) graphOf(m *model, nested bool) (*graph.Graph, error) {
 	nodes := map[key]*graph.Node{}
 	allCalls := map[*layer][]call{}
 	maxTensor := map[string]int{}
+	minNode, maxNode := map[string]int{}, map[string]int{}
 	note := func(r tensorRef) {
 		maxTensor[r.layer] = max(maxTensor[r.layer], r.tensor+1)
+		if m, ok := minNode[r.layer]; !ok || r.node < m {
+			minNode[r.layer] = r.node
+		}
+		maxNode[r.layer] = max(maxNode[r.layer], r.node)
 	}
 	for _, l := range m.layers {
 		cs, err := d.calls(l)
@@ -142,7 +147,17 @@ func (d *decoder) graphOf(m *model, nested bool) (*graph.Graph, error) {
 			todo = append(todo, pending{n, l, c})
 		}
 	}
+	// A model used as a layer was built on its own inputs first: tf.keras
+	// (and Keras 3) skip that node when saving, but count it in the
+	// indices, so its calls are 1, 2, … against inbound_nodes 0, 1, ….
+	shift := map[string]int{}
+	for _, l := range m.layers {
+		if n := len(allCalls[l]); l.model != nil && n > 0 && minNode[l.name] >= 1 && maxNode[l.name] == n {
+			shift[l.name] = 1
+		}
+	}
 	resolve := func(r tensorRef, l *layer) (*graph.Value, error) {
+		r.node -= shift[r.layer]
 		n := nodes[key{r.layer, r.node}]
 		if n == nil && r.node > 0 && nodes[key{r.layer, 0}] != nil && nodes[key{r.layer, 1}] == nil {
 			// A model nested in another counts its own inner call as

@@ -261,3 +261,29 @@ func TestKeras1Names(t *testing.T) {
 		{"d", "(None, 10)", 54090, 0},
 	})
 }
+
+// tf.keras counts a nested model's own construction as its node 0 and
+// skips it when saving: the outer model calls it as nodes 1 and 2,
+// which are inbound_nodes 0 and 1. ed: 4*3+3 = 15, once.
+func TestKeras2NestedNodeIndex(t *testing.T) {
+	r := analyseString(t, `{"class_name": "Functional", "keras_version": "2.13.1", "config": {"name": "outer", "layers": [
+	 {"class_name": "InputLayer", "name": "a", "config": {"batch_input_shape": [null, 4], "name": "a"}, "inbound_nodes": []},
+	 {"class_name": "InputLayer", "name": "b", "config": {"batch_input_shape": [null, 4], "name": "b"}, "inbound_nodes": []},
+	 {"class_name": "Functional", "name": "enc", "config": {"name": "enc", "layers": [
+	   {"class_name": "InputLayer", "name": "ei", "config": {"batch_input_shape": [null, 4], "name": "ei"}, "inbound_nodes": []},
+	   {"class_name": "Dense", "name": "ed", "config": {"name": "ed", "units": 3}, "inbound_nodes": [[["ei", 0, 0, {}]]]}],
+	   "input_layers": [["ei", 0, 0]], "output_layers": [["ed", 0, 0]]},
+	  "inbound_nodes": [[["a", 0, 0, {}]], [["b", 0, 0, {}]]]},
+	 {"class_name": "Concatenate", "name": "cat", "config": {"name": "cat", "axis": -1}, "inbound_nodes": [[["enc", 1, 0, {}], ["enc", 2, 0, {}]]]}],
+	 "input_layers": [["a", 0, 0], ["b", 0, 0]], "output_layers": [["cat", 0, 0]]}}`)
+	check(t, r, 15, 15, 0, []row{
+		{"a", "(None, 4)", 0, 0},
+		{"b", "(None, 4)", 0, 0},
+		{"enc", "(None, 3)", 15, 0},
+		{"enc[1]", "(None, 3)", 0, 0},
+		{"cat", "(None, 6)", 0, 0},
+	})
+	if in := r.Layers[4].Inputs; len(in) != 2 || in[0] == in[1] {
+		t.Errorf("cat's inputs %v: want both calls of enc", in)
+	}
+}

@@ -215,13 +215,22 @@ func (d *decoder) sequentialInput(m *model, cfg *value) error {
 		return nil
 	}
 	if len(m.layers) > 0 {
-		s, dt, ok, err := d.declaredShape(m.layers[0])
-		if err != nil {
-			return err
-		}
-		if ok {
-			m.inputShape, m.inputDType, m.hasInput = s, dt, true
-			return nil
+		first := m.layers[0]
+		if sub := first.model; sub != nil {
+			// A model first: its own input.
+			if s, ok := sub.declaredInput(d); ok {
+				m.inputShape, m.inputDType, m.hasInput = s, graph.Float32, true
+				return nil
+			}
+		} else {
+			s, dt, ok, err := d.declaredShape(first)
+			if err != nil {
+				return err
+			}
+			if ok {
+				m.inputShape, m.inputDType, m.hasInput = s, dt, true
+				return nil
+			}
 		}
 	}
 	if cfg != nil && cfg.k == jObj {
@@ -513,3 +522,18 @@ func (d *decoder) keras3Tensors(v *value, l *layer, out *[]tensorRef, depth int)
 }
 
 var errNoInput = errors.New("no input")
+
+// declaredInput is the input shape a model declares: a Sequential's, or
+// a functional model's first InputLayer's.
+func (m *model) declaredInput(d *decoder) (graph.Shape, bool) {
+	if m.sequential {
+		return m.inputShape, m.hasInput
+	}
+	for _, l := range m.layers {
+		if l.class == "InputLayer" {
+			s, _, ok, err := d.declaredShape(l)
+			return s, ok && err == nil
+		}
+	}
+	return nil, false
+}
