@@ -209,8 +209,11 @@ func (d *Dot) Infer(n *graph.Node) error {
 // each projection a kernel over the last axis and a bias per head.
 type MultiHeadAttention struct {
 	Heads, KeyDim, ValueDim int64
-	Out                     []int64 // output feature axes; empty: the query's last axis
-	Bias                    bool
+	// KVHeads, when set, is the number of key and value heads, fewer
+	// than the query's (grouped-query attention); 0 means Heads.
+	KVHeads int64
+	Out     []int64 // output feature axes; empty: the query's last axis
+	Bias    bool
 }
 
 func (m *MultiHeadAttention) Infer(n *graph.Node) error {
@@ -253,27 +256,31 @@ func (m *MultiHeadAttention) Infer(n *graph.Node) error {
 	}
 	outShape := graph.S(out...)
 	var counts []calc.Expr
-	proj := func(name string, in, dim int64) error {
-		if _, err := n.Param(name+"/kernel", graph.S(in, h, dim), true); err != nil {
+	kvh := h
+	if m.KVHeads > 0 {
+		kvh = m.KVHeads
+	}
+	proj := func(name string, in, heads, dim int64) error {
+		if _, err := n.Param(name+"/kernel", graph.S(in, heads, dim), true); err != nil {
 			return err
 		}
-		c := calc.Mul(calc.N(in), calc.N(h), calc.N(dim))
+		c := calc.Mul(calc.N(in), calc.N(heads), calc.N(dim))
 		if m.Bias {
-			if _, err := n.Param(name+"/bias", graph.S(h, dim), true); err != nil {
+			if _, err := n.Param(name+"/bias", graph.S(heads, dim), true); err != nil {
 				return err
 			}
-			c = calc.Add(c, calc.Mul(calc.N(h), calc.N(dim)))
+			c = calc.Add(c, calc.Mul(calc.N(heads), calc.N(dim)))
 		}
 		counts = append(counts, c)
 		return nil
 	}
-	if err := proj("query", dq, kd); err != nil {
+	if err := proj("query", dq, h, kd); err != nil {
 		return err
 	}
-	if err := proj("key", dk, kd); err != nil {
+	if err := proj("key", dk, kvh, kd); err != nil {
 		return err
 	}
-	if err := proj("value", dv, vd); err != nil {
+	if err := proj("value", dv, kvh, vd); err != nil {
 		return err
 	}
 	if _, err := n.Param("attention_output/kernel", append(graph.S(h, vd), outShape...), true); err != nil {
@@ -296,8 +303,8 @@ func (m *MultiHeadAttention) Infer(n *graph.Node) error {
 	tq, tk := q[1:len(q)-1].Numel(), k[1:len(k)-1].Numel()
 	per := calc.Add(
 		calc.Mul(tq, calc.N(dq), calc.N(h), calc.N(kd)),
-		calc.Mul(tk, calc.N(dk), calc.N(h), calc.N(kd)),
-		calc.Mul(tk, calc.N(dv), calc.N(h), calc.N(vd)),
+		calc.Mul(tk, calc.N(dk), calc.N(kvh), calc.N(kd)),
+		calc.Mul(tk, calc.N(dv), calc.N(kvh), calc.N(vd)),
 		calc.Mul(tq, calc.N(h), calc.N(vd), outShape.Numel()),
 		calc.Mul(tq, tk, calc.N(h), calc.N(kd)),
 		calc.Mul(tq, tk, calc.N(h), calc.N(vd)),

@@ -287,3 +287,33 @@ func TestKeras2NestedNodeIndex(t *testing.T) {
 		t.Errorf("cat's inputs %v: want both calls of enc", in)
 	}
 }
+
+// Attention layers by the formulas of Keras's docs, on a (None, 5, 8)
+// sequence attending to itself:
+//
+//	MultiHeadAttention(num_heads=2, key_dim=3): query, key and value
+//	(8*2*3 + 2*3) each, output 2*3*8 + 8: 3*54 + 56 = 218.
+//	GroupedQueryAttention(head_dim=4, 4 query heads, 2 key/value heads):
+//	query 8*4*4 + 4*4 = 144, key and value 8*2*4 + 2*4 = 72 each, output
+//	4*4*8 + 8 = 136: 424.
+//	Attention(use_scale=True): one scalar; AdditiveAttention: one scale
+//	per feature, 8. RNN(LSTMCell(4)) on it: 4*4*(8+4) + 4*4 = 208.
+func TestAttentionLayers(t *testing.T) {
+	call2 := func(a, b string) string { return `[[["` + a + `", 0, 0, {}], ["` + b + `", 0, 0, {}]]]` }
+	r := analyseString(t, `{"class_name": "Functional", "keras_version": "2.15.0", "config": {"name": "m", "layers": [
+	 {"class_name": "InputLayer", "name": "x", "config": {"batch_input_shape": [null, 5, 8], "name": "x"}, "inbound_nodes": []},
+	 {"class_name": "MultiHeadAttention", "name": "mha", "config": {"name": "mha", "num_heads": 2, "key_dim": 3, "value_dim": null, "use_bias": true, "output_shape": null}, "inbound_nodes": [["x", 0, 0, {"value": ["x", 0, 0]}]]},
+	 {"class_name": "GroupedQueryAttention", "name": "gqa", "config": {"name": "gqa", "head_dim": 4, "num_query_heads": 4, "num_key_value_heads": 2}, "inbound_nodes": `+call2("mha", "mha")+`},
+	 {"class_name": "Attention", "name": "att", "config": {"name": "att", "use_scale": true}, "inbound_nodes": `+call2("gqa", "x")+`},
+	 {"class_name": "AdditiveAttention", "name": "add_att", "config": {"name": "add_att"}, "inbound_nodes": `+call2("att", "x")+`},
+	 {"class_name": "RNN", "name": "rnn", "config": {"name": "rnn", "cell": {"class_name": "LSTMCell", "config": {"name": "c", "units": 4}}, "return_sequences": false}, "inbound_nodes": [[["add_att", 0, 0, {}]]]}],
+	 "input_layers": [["x", 0, 0]], "output_layers": [["rnn", 0, 0]]}}`)
+	check(t, r, 218+424+1+8+208, 218+424+1+8+208, 0, []row{
+		{"x", "(None, 5, 8)", 0, 0},
+		{"mha", "(None, 5, 8)", 218, 0},
+		{"gqa", "(None, 5, 8)", 424, 0},
+		{"att", "(None, 5, 8)", 1, 0},
+		{"add_att", "(None, 5, 8)", 8, 0},
+		{"rnn", "(None, 4)", 208, 0},
+	})
+}

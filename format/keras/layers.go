@@ -51,6 +51,8 @@ func init() {
 		"CuDNNLSTM":              rnn("CuDNNLSTM"),
 		"CuDNNGRU":               rnn("CuDNNGRU"),
 		"Bidirectional":          bidirectional,
+		"GroupedQueryAttention":  groupedQueryAttention,
+		"RNN":                    rnnOfCell,
 		"ConvLSTM1D":             convLSTM(1),
 		"ConvLSTM2D":             convLSTM(2),
 		"ConvLSTM3D":             convLSTM(3),
@@ -61,6 +63,7 @@ func init() {
 		"PReLU":                  prelu,
 		"Resizing":               resizing,
 		"CenterCrop":             resizing,
+		"RandomCrop":             resizing,
 		"Conv1D":                 conv(1, false),
 		"Conv2D":                 conv(2, false),
 		"Conv3D":                 conv(3, false),
@@ -125,7 +128,7 @@ func init() {
 	for name := range classes {
 		switch name {
 		case "Dense", "Embedding", "BatchNormalization", "LayerNormalization", "GroupNormalization", "RMSNormalization",
-			"Normalization", "Bidirectional", "TimeDistributed", "MultiHeadAttention", "Attention",
+			"Normalization", "Bidirectional", "TimeDistributed", "MultiHeadAttention", "Attention", "GroupedQueryAttention",
 			"AdditiveAttention", "PReLU":
 			continue
 		}

@@ -2,6 +2,7 @@ package keras
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/layerinfo/layerinfo/calc"
 	"github.com/layerinfo/layerinfo/graph"
@@ -308,4 +309,43 @@ func (s *convStates) Infer(n *graph.Node) error {
 		n.SetOut(i, out.Clone())
 	}
 	return nil
+}
+
+// groupedQueryAttention is Keras 3's GroupedQueryAttention: query heads
+// num_query_heads, key and value heads num_key_value_heads, each of
+// head_dim.
+func groupedQueryAttention(c *conf) (builder, int) {
+	hd := c.pos("head_dim", 0)
+	return fixed(&op.MultiHeadAttention{Heads: c.pos("num_query_heads", 0), KVHeads: c.pos("num_key_value_heads", 0),
+		KeyDim: hd, ValueDim: hd, Bias: c.bool("use_bias", true)}), 1
+}
+
+// rnnOfCell is the generic RNN layer wrapping one cell (LSTMCell,
+// GRUCell, SimpleRNNCell): the same weights as the layer of that cell.
+func rnnOfCell(c *conf) (builder, int) {
+	cell := c.sub("cell")
+	if cell == nil {
+		return nil, 1
+	}
+	class := strings.TrimSuffix(cell.class, "Cell")
+	switch class {
+	case "LSTM", "GRU", "SimpleRNN":
+	default:
+		return func(*graph.Node) (graph.Op, error) {
+			return nil, graph.Unknownf("an RNN of %s is not modelled: its output is unknown", cell.class)
+		}, 1
+	}
+	cc := &conf{d: c.d, l: cell, cfg: cell.cfg}
+	s := readRNN(cc, class, "")
+	if cc.err != nil {
+		c.err = cc.err
+		return nil, 1
+	}
+	s.sequences, s.state = c.bool("return_sequences", false), c.bool("return_state", false)
+	o := &op.Recurrent{Units: s.units, Params: s.params, OnlyFinal: !s.sequences}
+	outs := 1
+	if s.state {
+		outs += s.stateCount
+	}
+	return fixed(&states{Op: o, units: s.units, extra: outs - 1}), outs
 }
