@@ -2,6 +2,7 @@ package graph
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/layerinfo/layerinfo/calc"
 )
@@ -115,6 +116,17 @@ type Node struct {
 	// normalization, softmax, pooling), one per operation; the zero Expr
 	// when the op does not define it.
 	OtherOps calc.Expr
+
+	// NoArithmetic says that nobody will read the arithmetic text: Why
+	// records nothing, and an op may skip building what it would only
+	// show (shapes written out for ShapeWhy). Every number, shape, note
+	// and error stays the same. Set by infer (Options.NoArithmetic)
+	// before the op runs.
+	NoArithmetic bool
+	// Index is the node's position in its graph's Nodes, kept by
+	// infer.Order so that it finds producers without a map; it is only
+	// trusted when Graph.Nodes[Index] is the node.
+	Index int
 }
 
 // In is the shape of input i (nil when unknown).
@@ -135,9 +147,26 @@ func (n *Node) SetOut(i int, s Shape) {
 	}
 }
 
-// Why records a line of the output-size arithmetic.
+// Why records a line of the output-size arithmetic (nothing under
+// NoArithmetic).
 func (n *Node) Why(format string, args ...any) {
+	if n.NoArithmetic {
+		return
+	}
 	n.ShapeWhy = append(n.ShapeWhy, fmt.Sprintf(format, args...))
+}
+
+// Terse is how the node's op builds arithmetic it would only show:
+// calc.Terse(NoArithmetic).
+func (n *Node) Terse() calc.Terse { return calc.Terse(n.NoArithmetic) }
+
+// WhyText records a line of the output-size arithmetic already written
+// out: for ops that build it without fmt (nothing under NoArithmetic).
+func (n *Node) WhyText(line string) {
+	if n.NoArithmetic {
+		return
+	}
+	n.ShapeWhy = append(n.ShapeWhy, line)
 }
 
 // Remark records a front-end's note about the node (inference keeps it).
@@ -222,14 +251,35 @@ type Printed struct {
 // NewNode appends a node with fresh output values named after it (one
 // output named like the node, more outputs suffixed ":1", ":2", …).
 func (g *Graph) NewNode(name, typ string, op Op, inputs []*Value, outputs int, pos Pos) *Node {
-	n := &Node{Name: name, Type: typ, Op: op, Inputs: inputs, Pos: pos}
-	for i := 0; i < outputs; i++ {
-		vn := name
-		if i > 0 {
-			vn = fmt.Sprintf("%s:%d", name, i)
-		}
-		n.Outputs = append(n.Outputs, &Value{Name: vn, Producer: n})
+	var n *Node
+	if outputs == 1 {
+		// The usual node: the node, its value and the Outputs slice in
+		// one allocation.
+		one := &struct {
+			n   Node
+			v   Value
+			out [1]*Value
+		}{}
+		n, one.out[0] = &one.n, &one.v
+		n.Outputs = one.out[:]
+		one.v = Value{Name: name, Producer: n}
+	} else {
+		n = &Node{}
 	}
+	if outputs > 1 {
+		vals := make([]Value, outputs)
+		n.Outputs = make([]*Value, outputs)
+		for i := range vals {
+			vn := name
+			if i > 0 {
+				vn = name + ":" + strconv.Itoa(i)
+			}
+			vals[i] = Value{Name: vn, Producer: n}
+			n.Outputs[i] = &vals[i]
+		}
+	}
+	n.Name, n.Type, n.Op, n.Inputs, n.Pos = name, typ, op, inputs, pos
+	n.Index = len(g.Nodes)
 	g.Nodes = append(g.Nodes, n)
 	return n
 }

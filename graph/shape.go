@@ -2,7 +2,6 @@ package graph
 
 import (
 	"strconv"
-	"strings"
 
 	"github.com/layerinfo/layerinfo/calc"
 )
@@ -122,23 +121,50 @@ func (s Shape) Join(sep string) string {
 	if len(s) == 0 {
 		return "scalar"
 	}
-	parts := make([]string, len(s))
-	for i, d := range s {
-		parts[i] = d.String()
+	var buf [64]byte
+	return string(s.AppendJoin(buf[:0], sep))
+}
+
+// AppendJoin appends the dims joined with a separator (Join) to b.
+func (s Shape) AppendJoin(b []byte, sep string) []byte {
+	if len(s) == 0 {
+		return append(b, "scalar"...)
 	}
-	return strings.Join(parts, sep)
+	for i, d := range s {
+		if i > 0 {
+			b = append(b, sep...)
+		}
+		b = d.Append(b)
+	}
+	return b
+}
+
+// Append appends the dim's text (String) to b.
+func (d Dim) Append(b []byte) []byte {
+	switch {
+	case d.Known():
+		return strconv.AppendInt(b, d.Size, 10)
+	case d.Name != "":
+		return append(b, d.Name...)
+	}
+	return append(b, "None"...)
 }
 
 // Numel is the number of elements as an expression ("32*1*5*5").
-func (s Shape) Numel() calc.Expr {
+func (s Shape) Numel() calc.Expr { return s.NumelWith(false) }
+
+// NumelWith is Numel built with t: a bare count when t is true and every
+// dim is known (calc.Terse; for nodes under NoArithmetic).
+func (s Shape) NumelWith(t calc.Terse) calc.Expr {
 	if len(s) == 0 {
 		return calc.N(1)
 	}
-	xs := make([]calc.Expr, len(s))
-	for i, d := range s {
-		xs[i] = d.Expr()
+	var buf [8]calc.Expr // calc.Mul copies its operands
+	xs := buf[:0]
+	for _, d := range s {
+		xs = append(xs, d.Expr())
 	}
-	return calc.Mul(xs...)
+	return t.Mul(xs...)
 }
 
 // Axis normalizes a possibly negative axis index against rank; ok is false

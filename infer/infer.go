@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/layerinfo/layerinfo/calc"
 	"github.com/layerinfo/layerinfo/graph"
@@ -44,6 +45,10 @@ type Options struct {
 	// Context, when set, is checked between nodes: once it is done, Run
 	// returns its error.
 	Context context.Context
+	// NoArithmetic skips the arithmetic text nobody will read: nodes get
+	// no ShapeWhy and ops build no explanation (graph.Node.NoArithmetic).
+	// Every number, shape, note and error is the same as without it.
+	NoArithmetic bool
 }
 
 // Run infers every node of g. Nodes run in a stable topological order
@@ -64,6 +69,7 @@ func Run(g *graph.Graph, opt Options) error {
 		if opt.Progress != nil {
 			opt.Progress(i, len(order))
 		}
+		n.NoArithmetic = opt.NoArithmetic
 		if err := Node(n); err != nil {
 			e := &Error{Node: n, Err: err}
 			if !opt.KeepGoing {
@@ -95,10 +101,19 @@ func Node(n *graph.Node) (err error) {
 			return fmt.Errorf("input %d (%s) is unknown because layer %s failed", i, v.Name, v.Producer.Name)
 		}
 	}
-	n.Params, n.ShapeWhy, n.Notes = nil, nil, append([]string(nil), n.Remarks...)
-	n.Count, n.FLOPs, n.OtherOps = calc.Expr{}, calc.Expr{}, calc.Expr{}
+	err = run(n)
+	if err != nil || n.Count.Err() != nil || n.FLOPs.Err() != nil || n.OtherOps.Err() != nil {
+		if n.NoArithmetic {
+			// Under NoArithmetic an op may keep bare values where the
+			// arithmetic was (calc.Terse), and an error's message quotes
+			// the arithmetic: run the op again with it, for the message.
+			n.NoArithmetic = false
+			err = run(n)
+			n.NoArithmetic, n.ShapeWhy = true, nil
+		}
+	}
 	unknown := false
-	if err := n.Op.Infer(n); err != nil {
+	if err != nil {
 		// An op that cannot work out its outputs (an unsupported
 		// operator, unknown input shapes) leaves them unknown; the rest
 		// of the graph is still analysed and the FLOPs are unknown.
@@ -116,24 +131,59 @@ func Node(n *graph.Node) (err error) {
 			n.Params = append(n.Params, v.Param)
 		}
 	}
-	var fresh, shared []*graph.Param
+	shared := 0
 	for _, p := range n.Params {
 		if p.Owner == nil {
 			p.Owner = n
 		}
-		if p.Owner == n {
-			fresh = append(fresh, p)
-		} else {
-			shared = append(shared, p)
+		if p.Owner != n {
+			shared++
 		}
 	}
-	// The op's own formula stands when it counts exactly the fresh
-	// parameters; otherwise (sharing) show the fresh tensors one by one.
+	if err := countParams(n); err != nil {
+		return err
+	}
+	for _, p := range n.Params {
+		if shared > 0 && p.Owner != n {
+			n.Note("%s is shared with layer %s and counted there", p.Name, p.Owner.Name)
+		}
+	}
+	if err := n.FLOPs.Err(); err != nil {
+		return fmt.Errorf("counting FLOPs: %w", err)
+	}
+	if err := n.OtherOps.Err(); err != nil {
+		return fmt.Errorf("counting other operations: %w", err)
+	}
+	for i, v := range n.Outputs {
+		if v.Shape == nil && !unknown {
+			return fmt.Errorf("output %d has no shape (op %T did not set it)", i, n.Op)
+		}
+	}
+	n.Done = true
+	return nil
+}
+
+// countParams sets n.Count to the parameters first counted at n: the
+// op's own formula when it counts exactly those, otherwise (sharing) the
+// fresh tensors one by one.
+func countParams(n *graph.Node) error {
+	// The usual case: every size known and no overflow, and the op's
+	// formula agrees; then the sum is not written as an expression.
+	if sum, ok := freshSum(n); ok && n.Count.Err() == nil {
+		if cv, ok := n.Count.Value(); ok && cv == sum {
+			return nil
+		}
+		if n.NoArithmetic {
+			n.Count = calc.N(sum) // the value of the sum below, without its text
+			return nil
+		}
+	}
 	want := calc.N(0)
-	terms := make([]calc.Expr, 0, len(fresh))
-	for _, p := range fresh {
-		if p.Buffer {
-			continue // counted apart (stats: buffers)
+	var buf [8]calc.Expr
+	terms := buf[:0]
+	for _, p := range n.Params {
+		if p.Owner != n || p.Buffer {
+			continue // counted elsewhere, or apart (stats: buffers)
 		}
 		// A count is never a guess: a parameter must have a known size.
 		numel := p.Numel()
@@ -155,22 +205,41 @@ func Node(n *graph.Node) (err error) {
 	if cv, ok := n.Count.Value(); !ok || cv != wv {
 		n.Count = want
 	}
-	for _, p := range shared {
-		n.Note("%s is shared with layer %s and counted there", p.Name, p.Owner.Name)
-	}
-	if err := n.FLOPs.Err(); err != nil {
-		return fmt.Errorf("counting FLOPs: %w", err)
-	}
-	if err := n.OtherOps.Err(); err != nil {
-		return fmt.Errorf("counting other operations: %w", err)
-	}
-	for i, v := range n.Outputs {
-		if v.Shape == nil && !unknown {
-			return fmt.Errorf("output %d has no shape (op %T did not set it)", i, n.Op)
-		}
-	}
-	n.Done = true
 	return nil
+}
+
+// freshSum is the number of elements of the parameters first counted at
+// n, without arithmetic text; ok is false when a size is unknown or the
+// sum overflows (countParams then says which).
+func freshSum(n *graph.Node) (int64, bool) {
+	var sum int64
+	for _, p := range n.Params {
+		if p.Owner != n || p.Buffer {
+			continue
+		}
+		numel := int64(1)
+		for _, d := range p.Shape {
+			if !d.Known() {
+				return 0, false
+			}
+			if d.Size != 0 && numel > math.MaxInt64/d.Size {
+				return 0, false
+			}
+			numel *= d.Size
+		}
+		if sum > math.MaxInt64-numel {
+			return 0, false
+		}
+		sum += numel
+	}
+	return sum, true
+}
+
+// run resets what inference fills in and runs n's op.
+func run(n *graph.Node) error {
+	n.Params, n.ShapeWhy, n.Notes = nil, nil, append([]string(nil), n.Remarks...)
+	n.Count, n.FLOPs, n.OtherOps = calc.Expr{}, calc.Expr{}, calc.Expr{}
+	return n.Op.Infer(n)
 }
 
 func contains(ps []*graph.Param, p *graph.Param) bool {

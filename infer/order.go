@@ -19,43 +19,63 @@ import (
 // arrays, not a slice per node or a box per push.
 func Order(g *graph.Graph) ([]*graph.Node, error) {
 	n := len(g.Nodes)
-	index := make(map[*graph.Node]int, n)
+	// A node's index is kept on the node (graph.Node.Index), trusted
+	// when Nodes[Index] is the node: a producer outside g (a stale index,
+	// another graph's node) is no dependency.
 	for i, nd := range g.Nodes {
-		index[nd] = i
+		nd.Index = i
 	}
-	// Every dependency as an edge from a producer to a user, in one pass
-	// over the map; pending counts a node's dependencies (a producer read
-	// twice counts twice, and is released twice).
-	type edge struct{ from, to int }
-	var edges []edge
-	pending := make([]int, n)
-	outs := make([]int, n+1) // users of node j: users[outs[j]:outs[j+1]]
-	dep := func(i int, m *graph.Node) {
-		if j, ok := index[m]; ok && j != i {
-			edges = append(edges, edge{j, i})
-			pending[i]++
-			outs[j+1]++
-		}
+	index := func(m *graph.Node) (int, bool) {
+		j := m.Index
+		return j, j >= 0 && j < n && g.Nodes[j] == m
 	}
-	for i, nd := range g.Nodes {
+	// Every dependency as an edge from a producer to a user, counted in
+	// a first pass and filed in a second; pending counts a node's
+	// dependencies (a producer read twice counts twice, and is released
+	// twice).
+	pending := make([]int32, n)
+	outs := make([]int32, n+1) // users of node j: users[outs[j]:outs[j+1]]
+	inOrder := true            // every producer comes before its users
+	edges := 0
+	deps := func(i int, visit func(j int)) {
+		nd := g.Nodes[i]
 		for _, v := range nd.Inputs {
 			if v != nil && v.Producer != nil {
-				dep(i, v.Producer)
+				if j, ok := index(v.Producer); ok && j != i {
+					visit(j)
+				}
 			}
 		}
 		for _, r := range nd.Share {
-			dep(i, r.Node)
+			if j, ok := index(r.Node); ok && j != i {
+				visit(j)
+			}
 		}
+	}
+	for i := range n {
+		deps(i, func(j int) {
+			pending[i]++
+			outs[j+1]++
+			edges++
+			inOrder = inOrder && j < i
+		})
+	}
+	if inOrder {
+		// Source order is already an order: Kahn's algorithm taking the
+		// lowest ready index would give it back unchanged.
+		return append([]*graph.Node(nil), g.Nodes...), nil
 	}
 	for j := range n {
 		outs[j+1] += outs[j]
 	}
-	users := make([]int, len(edges))
-	fill := make([]int, n)
+	users := make([]int32, edges)
+	fill := make([]int32, n)
 	copy(fill, outs[:n])
-	for _, e := range edges {
-		users[fill[e.from]] = e.to
-		fill[e.from]++
+	for i := range n {
+		deps(i, func(j int) {
+			users[fill[j]] = int32(i)
+			fill[j]++
+		})
 	}
 
 	var ready minHeap
@@ -71,7 +91,7 @@ func Order(g *graph.Graph) ([]*graph.Node, error) {
 		for _, u := range users[outs[i]:outs[i+1]] {
 			pending[u]--
 			if pending[u] == 0 {
-				ready.push(u)
+				ready.push(int(u))
 			}
 		}
 	}

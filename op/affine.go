@@ -157,6 +157,10 @@ func (c *Custom) Infer(n *graph.Node) error {
 type Weights struct{}
 
 func (Weights) Infer(n *graph.Node) error {
-	n.FLOPs = calc.Sym("?")
+	n.FLOPs = unknownFLOPs
 	return nil
 }
+
+// unknownFLOPs is the FLOPs of a node whose computation is not known
+// (an Expr is immutable: one serves every node).
+var unknownFLOPs = calc.Sym("?")

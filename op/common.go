@@ -24,8 +24,10 @@ func (l Layout) channelAxis(rank int) int {
 }
 
 // spatialAxes are the axes after batch that are not the channel axis.
-func (l Layout) spatialAxes(rank int) []int {
-	var axes []int
+func (l Layout) spatialAxes(rank int) []int { return l.appendSpatialAxes(nil, rank) }
+
+// appendSpatialAxes appends the spatial axes (spatialAxes) to axes.
+func (l Layout) appendSpatialAxes(axes []int, rank int) []int {
 	for i := 1; i < rank; i++ {
 		if i != l.channelAxis(rank) {
 			axes = append(axes, i)
@@ -66,7 +68,40 @@ func PerAxis(xs []int64, n int, def int64) ([]int64, error) {
 	case n:
 		return xs, nil
 	}
-	return nil, fmt.Errorf("%d values given for %d spatial axes", len(xs), n)
+	return nil, perAxisError(xs, n)
+}
+
+func perAxisError(xs []int64, n int) error {
+	return fmt.Errorf("%d values given for %d spatial axes", len(xs), n)
+}
+
+// perAxisInto is PerAxis writing into dst when it is long enough.
+func perAxisInto(dst, xs []int64, n int, def int64) ([]int64, error) {
+	if len(xs) > 1 || len(dst) < n {
+		return PerAxis(xs, n, def)
+	}
+	v := def
+	if len(xs) == 1 {
+		v = xs[0]
+	}
+	dst = dst[:n]
+	for i := range dst {
+		dst[i] = v
+	}
+	return dst, nil
+}
+
+// perAxisAt is PerAxis(xs, n, def)[i].
+func perAxisAt(xs []int64, n, i int, def int64) (int64, error) {
+	switch len(xs) {
+	case 0:
+		return def, nil
+	case 1:
+		return xs[0], nil
+	case n:
+		return xs[i], nil
+	}
+	return 0, perAxisError(xs, n)
 }
 
 // needRank checks the input rank.
@@ -115,10 +150,17 @@ func known(d graph.Dim, what string) (int64, error) {
 // batchFLOPs multiplies a per-example FLOP count by the batch size when it
 // is known; an unknown batch leaves the count per example.
 func batchFLOPs(batch graph.Dim, perExample ...calc.Expr) calc.Expr {
+	return batchFLOPsWith(false, batch, perExample...)
+}
+
+// batchFLOPsWith is batchFLOPs built with t (calc.Terse).
+func batchFLOPsWith(t calc.Terse, batch graph.Dim, perExample ...calc.Expr) calc.Expr {
+	var buf [16]calc.Expr // the combinators copy their operands
+	xs := append(append(buf[:0], calc.N(2)), perExample...)
 	if batch.Known() {
-		return calc.Mul(append(append([]calc.Expr{calc.N(2)}, perExample...), calc.N(batch.Size))...)
+		xs = append(xs, calc.N(batch.Size))
 	}
-	return calc.Mul(append([]calc.Expr{calc.N(2)}, perExample...)...)
+	return t.Mul(xs...)
 }
 
 // check turns an expression's arithmetic error into an error naming what

@@ -2,6 +2,8 @@ package op
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
 
 	"github.com/layerinfo/layerinfo/calc"
 	"github.com/layerinfo/layerinfo/graph"
@@ -60,6 +62,13 @@ type convGeom struct {
 	g, cin  int64
 }
 
+// geomBuf holds a convGeom's per-axis values for up to 3 spatial axes,
+// so that the usual convolution allocates none of them.
+type geomBuf struct {
+	axes [3]int
+	vals [4][3]int64
+}
+
 func (c *Conv) Infer(n *graph.Node) error {
 	in := n.In(0)
 	if in == nil {
@@ -68,65 +77,71 @@ func (c *Conv) Infer(n *graph.Node) error {
 	if len(in) < 3 {
 		return fmt.Errorf("a convolution needs (batch, channels, spatial…) input, got %s", fmtShape(in))
 	}
-	geo, err := c.geometry(in)
+	var buf geomBuf
+	geo, err := c.geometry(in, &buf)
 	if err != nil {
 		return err
 	}
-	out, err := c.outShape(n, in, geo)
+	out, err := c.outShape(n, in, &geo)
 	if err != nil {
 		return err
 	}
 	n.SetOut(0, out)
-	if err := c.params(n, geo, out); err != nil {
+	if err := c.params(n, &geo, out); err != nil {
 		return err
 	}
-	c.flops(n, geo, in, out)
+	c.flops(n, &geo, in, out)
 	return nil
 }
 
-// geometry checks and expands the attributes for input in.
-func (c *Conv) geometry(in graph.Shape) (*convGeom, error) {
+// geometry checks and expands the attributes for input in, using buf's
+// storage where it fits.
+func (c *Conv) geometry(in graph.Shape, buf *geomBuf) (convGeom, error) {
+	var geo convGeom
 	rank := len(in)
 	nsp := rank - 2
-	geo := &convGeom{caxis: c.Layout.channelAxis(rank), spatial: c.Layout.spatialAxes(rank)}
+	geo.caxis = c.Layout.channelAxis(rank)
+	geo.spatial = c.Layout.appendSpatialAxes(buf.axes[:0], rank)
 	if c.Filters <= 0 {
-		return nil, fmt.Errorf("the number of filters must be positive, got %d", c.Filters)
+		return geo, fmt.Errorf("the number of filters must be positive, got %d", c.Filters)
 	}
 	var err error
-	if geo.k, err = PerAxis(c.Kernel, nsp, 0); err != nil {
-		return nil, fmt.Errorf("filter size: %w", err)
+	if geo.k, err = perAxisInto(buf.vals[0][:], c.Kernel, nsp, 0); err != nil {
+		return geo, fmt.Errorf("filter size: %w", err)
 	}
-	if geo.s, err = PerAxis(c.Stride, nsp, 1); err != nil {
-		return nil, fmt.Errorf("stride: %w", err)
+	if geo.s, err = perAxisInto(buf.vals[1][:], c.Stride, nsp, 1); err != nil {
+		return geo, fmt.Errorf("stride: %w", err)
 	}
-	if geo.d, err = PerAxis(c.Dilation, nsp, 1); err != nil {
-		return nil, fmt.Errorf("dilation: %w", err)
+	if geo.d, err = perAxisInto(buf.vals[2][:], c.Dilation, nsp, 1); err != nil {
+		return geo, fmt.Errorf("dilation: %w", err)
 	}
 	for i := range geo.k {
 		if geo.k[i] <= 0 || geo.s[i] <= 0 || geo.d[i] <= 0 {
-			return nil, fmt.Errorf("filter size, stride and dilation must be positive, got %v, %v, %v", geo.k, geo.s, geo.d)
+			return geo, fmt.Errorf("filter size, stride and dilation must be positive, got %v, %v, %v",
+				slices.Clone(geo.k), slices.Clone(geo.s), slices.Clone(geo.d))
 		}
 	}
 	geo.g = c.Groups
 	if geo.g == 0 {
 		geo.g = 1
 	}
-	geo.cin, err = known(in[geo.caxis], "the number of input channels")
-	if err != nil && c.InChannels > 0 {
-		geo.cin, err = c.InChannels, nil
-	}
-	if err != nil {
-		return nil, err
+	if d := in[geo.caxis]; d.Known() {
+		geo.cin = d.Size
+	} else if c.InChannels > 0 {
+		geo.cin = c.InChannels
+	} else {
+		_, err := known(d, "the number of input channels")
+		return geo, err
 	}
 	if geo.cin%geo.g != 0 || c.Filters%geo.g != 0 {
-		return nil, fmt.Errorf("groups=%d must divide the input channels (%d) and the filters (%d)", geo.g, geo.cin, c.Filters)
+		return geo, fmt.Errorf("groups=%d must divide the input channels (%d) and the filters (%d)", geo.g, geo.cin, c.Filters)
 	}
-	if geo.outPad, err = PerAxis(c.OutputPadding, nsp, 0); err != nil {
-		return nil, fmt.Errorf("output padding: %w", err)
+	if geo.outPad, err = perAxisInto(buf.vals[3][:], c.OutputPadding, nsp, 0); err != nil {
+		return geo, fmt.Errorf("output padding: %w", err)
 	}
 	if len(c.OutputSize) > 0 {
 		if geo.want, err = PerAxis(c.OutputSize, nsp, 0); err != nil {
-			return nil, fmt.Errorf("output size: %w", err)
+			return geo, fmt.Errorf("output size: %w", err)
 		}
 	}
 	return geo, nil
@@ -135,12 +150,15 @@ func (c *Conv) geometry(in graph.Shape) (*convGeom, error) {
 // outShape is the output shape, each spatial length with its arithmetic.
 func (c *Conv) outShape(n *graph.Node, in graph.Shape, geo *convGeom) (graph.Shape, error) {
 	nsp := len(geo.spatial)
+	t := n.Terse()
 	out := in.Clone()
 	out[geo.caxis] = graph.D(c.Filters)
-	if c.WeightsGiven {
-		n.Why("channels: %d filters (the weight's)", c.Filters)
-	} else {
-		n.Why("channels: num_filters = %d", c.Filters)
+	if !n.NoArithmetic {
+		if c.WeightsGiven {
+			n.WhyText("channels: " + strconv.FormatInt(c.Filters, 10) + " filters (the weight's)")
+		} else {
+			n.WhyText("channels: num_filters = " + strconv.FormatInt(c.Filters, 10))
+		}
 	}
 	for i, ax := range geo.spatial {
 		k, s, d := geo.k[i], geo.s[i], geo.d[i]
@@ -158,7 +176,7 @@ func (c *Conv) outShape(n *graph.Node, in graph.Shape, geo *convGeom) (graph.Sha
 				return nil, fmt.Errorf("%s: %w", axisName(i, nsp), err)
 			}
 		} else {
-			e = convLength(c.Pad.Mode, in[ax], k, s, d, pb, pe)
+			e = convLength(t, c.Pad.Mode, in[ax], k, s, d, pb, pe)
 		}
 		if err := check(axisName(i, nsp), e); err != nil {
 			return nil, err
@@ -168,7 +186,9 @@ func (c *Conv) outShape(n *graph.Node, in graph.Shape, geo *convGeom) (graph.Sha
 				axisName(i, nsp), e.Equation(), k, d, in[ax], pb, pe)
 		}
 		out[ax] = graph.DimOf(e)
-		n.Why("%s: %s", axisName(i, nsp), e.Equation())
+		if !n.NoArithmetic {
+			n.WhyText(axisName(i, nsp) + ": " + e.Equation())
+		}
 	}
 	return out, nil
 }
@@ -179,13 +199,15 @@ func (c *Conv) outShape(n *graph.Node, in graph.Shape, geo *convGeom) (graph.Sha
 // same number of elements).
 func (c *Conv) params(n *graph.Node, geo *convGeom, out graph.Shape) error {
 	cin, g := geo.cin, geo.g
+	t := n.Terse()
 	if !c.WeightsGiven {
 		if _, err := n.Param(roleOr(c.WeightRole, "W"), c.weightShape(geo), true); err != nil {
 			return err
 		}
 	}
-	perFilter := calc.Mul(append(kernelExprs(geo.k), fanIn(cin, g))...)
-	n.Count = calc.Mul(perFilter, calc.N(c.Filters))
+	var buf [8]calc.Expr
+	perFilter := t.Mul(append(appendKernel(buf[:0], geo.k), fanIn(t, cin, g))...)
+	n.Count = t.Mul(perFilter, calc.N(c.Filters))
 	if !c.Bias {
 		return nil
 	}
@@ -209,7 +231,7 @@ func (c *Conv) params(n *graph.Node, geo *convGeom, out graph.Shape) error {
 			return err
 		}
 	}
-	n.Count = calc.Mul(calc.Paren(calc.Add(perFilter, calc.N(1))), calc.N(c.Filters))
+	n.Count = t.Mul(calc.Paren(t.Add(perFilter, calc.N(1))), calc.N(c.Filters))
 	return nil
 }
 
@@ -240,29 +262,35 @@ func (c *Conv) flops(n *graph.Node, geo *convGeom, in, out graph.Shape) {
 	if c.Transposed {
 		pos = in
 	}
-	fl := append(kernelExprs(geo.k), fanIn(geo.cin, geo.g), calc.N(c.Filters))
+	t := n.Terse()
+	var buf [12]calc.Expr
+	fl := append(appendKernel(buf[:0], geo.k), fanIn(t, geo.cin, geo.g), calc.N(c.Filters))
 	for _, ax := range geo.spatial {
 		fl = append(fl, pos[ax].Expr())
 	}
-	n.FLOPs = batchFLOPs(in[0], fl...)
+	n.FLOPs = batchFLOPsWith(t, in[0], fl...)
 	if c.WeightsGiven && c.Bias {
-		n.OtherOps = out.Numel() // the bias additions
+		n.OtherOps = out.NumelWith(t) // the bias additions
 	}
 }
 
 // kernelExprs are the kernel sizes as expressions.
 func kernelExprs(k []int64) []calc.Expr {
-	kx := make([]calc.Expr, len(k))
-	for i := range k {
-		kx[i] = calc.N(k[i])
+	return appendKernel(make([]calc.Expr, 0, len(k)), k)
+}
+
+// appendKernel appends the kernel sizes as expressions.
+func appendKernel(xs []calc.Expr, k []int64) []calc.Expr {
+	for _, v := range k {
+		xs = append(xs, calc.N(v))
 	}
-	return kx
+	return xs
 }
 
 // fanIn is the input channels each filter sees: C_in, or C_in/g.
-func fanIn(cin, g int64) calc.Expr {
+func fanIn(t calc.Terse, cin, g int64) calc.Expr {
 	if g != 1 {
-		return calc.Div(calc.N(cin), calc.N(g))
+		return t.Div(calc.N(cin), calc.N(g))
 	}
 	return calc.N(cin)
 }
@@ -278,21 +306,21 @@ func roleOr(role, def string) string {
 // pooling window along one axis:
 // floor((in + pb + pe - d*(k-1) - 1)/s) + 1, written as simply as the
 // values allow ("28-(5-1)" when stride is 1 and there is no padding).
-func convLength(mode PadMode, in graph.Dim, k, s, d, pb, pe int64) calc.Expr {
+func convLength(t calc.Terse, mode PadMode, in graph.Dim, k, s, d, pb, pe int64) calc.Expr {
 	if mode == PadSameEnd || mode == PadSameBegin {
 		if s == 1 {
 			return in.Expr()
 		}
-		return calc.Ceil(in.Expr(), calc.N(s))
+		return t.Ceil(in.Expr(), calc.N(s))
 	}
-	x := padded(in, pb, pe)
+	x := padded(t, in, pb, pe)
 	if s == 1 {
-		return calc.Sub(x, span(k, d))
+		return t.Sub(x, span(t, k, d))
 	}
 	if d == 1 {
-		return calc.Add(calc.Floor(calc.Sub(x, calc.N(k)), calc.N(s)), calc.N(1))
+		return t.Add(t.Floor(t.Sub(x, calc.N(k)), calc.N(s)), calc.N(1))
 	}
-	return calc.Add(calc.Floor(calc.Sub(calc.Sub(x, span(k, d)), calc.N(1)), calc.N(s)), calc.N(1))
+	return t.Add(t.Floor(t.Sub(t.Sub(x, span(t, k, d)), calc.N(1)), calc.N(s)), calc.N(1))
 }
 
 // transposedLength is the output length of a transposed convolution,
@@ -322,7 +350,7 @@ func transposedLength(mode PadMode, in graph.Dim, k, s, d, pb, pe, opad, want in
 	if d == 1 {
 		x = calc.Add(x, calc.N(k))
 	} else {
-		x = calc.Add(x, span(k, d), calc.N(1))
+		x = calc.Add(x, span(false, k, d), calc.N(1))
 	}
 	if opad != 0 {
 		x = calc.Add(x, calc.N(opad))

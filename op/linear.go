@@ -43,36 +43,42 @@ func (l *Linear) Infer(n *graph.Node) error {
 	if from < 0 || from >= to || to > len(in) {
 		return fmt.Errorf("cannot contract axes [%d, %d) of input %s", l.From, l.To, fmtShape(in))
 	}
-	var axes []int
 	for a := from; a < to; a++ {
-		axes = append(axes, a)
-		if _, err := known(in[a], fmt.Sprintf("input axis %d", a)); err != nil {
+		if !in[a].Known() {
+			_, err := known(in[a], fmt.Sprintf("input axis %d", a))
 			return err
 		}
 	}
-	fan := dimsExpr(in, axes)
+	t := n.Terse()
+	fan := in[from:to].NumelWith(t)
 	if err := check("input features", fan); err != nil {
 		return err
 	}
 	features, _ := fan.Value()
-	out := append(append(in[:from].Clone(), graph.D(l.Units)), in[to:]...)
+	out := make(graph.Shape, 0, len(in)-(to-from)+1)
+	out = append(append(append(out, in[:from]...), graph.D(l.Units)), in[to:]...)
 	n.SetOut(0, out)
-	if to-from > 1 {
-		n.Why("axes %d..%d flattened into %s features, mapped to %d units", from, to-1, fan.Equation(), l.Units)
-	} else {
-		n.Why("axis %d: %s features mapped to %d units", from, in[from], l.Units)
+	if !n.NoArithmetic {
+		if to-from > 1 {
+			n.Why("axes %d..%d flattened into %s features, mapped to %d units", from, to-1, fan.Equation(), l.Units)
+		} else {
+			n.Why("axis %d: %s features mapped to %d units", from, in[from], l.Units)
+		}
 	}
 
-	wshape := graph.S(features, l.Units)
+	// The weight's shape and, when there is one, the bias's: one block.
+	shapes := make(graph.Shape, 3)
+	wshape, bshape := shapes[:2:2], shapes[2:3:3]
+	wshape[0], wshape[1] = graph.D(features), graph.D(l.Units)
 	if l.OutIn {
-		wshape = graph.S(l.Units, features)
+		wshape[0], wshape[1] = wshape[1], wshape[0]
 	}
 	if _, err := n.Param(roleOr(l.WeightRole, "W"), wshape, true); err != nil {
 		return err
 	}
-	n.Count = calc.Mul(fan, calc.N(l.Units))
+	n.Count = t.Mul(fan, calc.N(l.Units))
 	if l.Bias {
-		bshape := graph.S(l.Units)
+		bshape[0] = graph.D(l.Units)
 		if l.UntiedBias {
 			for _, d := range in[to:] {
 				if _, err := known(d, "the trailing axes (biases are untied)"); err != nil {
@@ -87,21 +93,22 @@ func (l *Linear) Infer(n *graph.Node) error {
 		if l.UntiedBias {
 			n.Count = calc.Add(n.Count, bshape.Numel())
 		} else {
-			n.Count = calc.Mul(calc.Paren(calc.Add(fan, calc.N(1))), calc.N(l.Units))
+			n.Count = t.Mul(calc.Paren(t.Add(fan, calc.N(1))), calc.N(l.Units))
 		}
 	}
 
 	// FLOPs: features*Units multiply-adds per kept position.
-	fl := []calc.Expr{fan, calc.N(l.Units)}
+	var buf [12]calc.Expr
+	fl := append(buf[:0], calc.N(2), fan, calc.N(l.Units))
 	for a := 1; a < len(in); a++ {
 		if a < from || a >= to {
 			fl = append(fl, in[a].Expr())
 		}
 	}
 	if from == 0 {
-		n.FLOPs = calc.Mul(append([]calc.Expr{calc.N(2)}, fl...)...)
+		n.FLOPs = t.Mul(fl...)
 	} else {
-		n.FLOPs = batchFLOPs(in[0], fl...)
+		n.FLOPs = batchFLOPsWith(t, in[0], fl[1:]...)
 	}
 	return nil
 }

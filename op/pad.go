@@ -64,33 +64,33 @@ func (p Padding) padsFor(i, n int, in graph.Dim, k, s, d int64) (pb, pe int64, e
 		}
 		return big, small, nil
 	}
-	b, err := PerAxis(p.Begin, n, 0)
+	b, err := perAxisAt(p.Begin, n, i, 0)
 	if err != nil {
 		return 0, 0, fmt.Errorf("padding: %w", err)
 	}
-	e, err := PerAxis(p.End, n, 0)
+	e, err := perAxisAt(p.End, n, i, 0)
 	if err != nil {
 		return 0, 0, fmt.Errorf("padding: %w", err)
 	}
-	return b[i], e[i], nil
+	return b, e, nil
 }
 
 // padded is in+pb+pe written compactly: "28", "28+2*2", "28+1+2".
-func padded(in graph.Dim, pb, pe int64) calc.Expr {
+func padded(t calc.Terse, in graph.Dim, pb, pe int64) calc.Expr {
 	switch {
 	case pb == 0 && pe == 0:
 		return in.Expr()
 	case pb == pe:
-		return calc.Add(in.Expr(), calc.Mul(calc.N(2), calc.N(pb)))
+		return t.Add(in.Expr(), t.Mul(calc.N(2), calc.N(pb)))
 	}
-	return calc.Add(in.Expr(), calc.N(pb), calc.N(pe))
+	return t.Add(in.Expr(), calc.N(pb), calc.N(pe))
 }
 
 // span is the extent of a dilated kernel minus one, d*(k-1): "(5-1)".
-func span(k, d int64) calc.Expr {
-	km1 := calc.Paren(calc.Sub(calc.N(k), calc.N(1)))
+func span(t calc.Terse, k, d int64) calc.Expr {
+	km1 := calc.Paren(t.Sub(calc.N(k), calc.N(1)))
 	if d == 1 {
 		return km1
 	}
-	return calc.Mul(calc.N(d), km1)
+	return t.Mul(calc.N(d), km1)
 }

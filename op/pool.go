@@ -78,7 +78,7 @@ func (p *Pool) Infer(n *graph.Node) error {
 				return fmt.Errorf("%s: padding %d+%d must be smaller than the pool size %d", axisName(i, nsp), pb, pe, k[i])
 			}
 		}
-		e := poolLength(p.Rounding, p.Pad.Mode, in[ax], k[i], s[i], d[i], pb, pe)
+		e := poolLength(n.Terse(), p.Rounding, p.Pad.Mode, in[ax], k[i], s[i], d[i], pb, pe)
 		if err := check(axisName(i, nsp), e); err != nil {
 			return err
 		}
@@ -86,7 +86,9 @@ func (p *Pool) Infer(n *graph.Node) error {
 			return fmt.Errorf("%s: %s: the pool of size %d does not fit the input of size %s", axisName(i, nsp), e.Equation(), k[i], in[ax])
 		}
 		out[ax] = graph.DimOf(e)
-		n.Why("%s: %s", axisName(i, nsp), e.Equation())
+		if !n.NoArithmetic {
+			n.WhyText(axisName(i, nsp) + ": " + e.Equation())
+		}
 	}
 	n.SetOut(0, out)
 	zeroFLOPs(n)
@@ -94,16 +96,16 @@ func (p *Pool) Infer(n *graph.Node) error {
 }
 
 // poolLength is the pooled length along one axis under a rounding rule.
-func poolLength(r Rounding, mode PadMode, in graph.Dim, k, s, d, pb, pe int64) calc.Expr {
+func poolLength(t calc.Terse, r Rounding, mode PadMode, in graph.Dim, k, s, d, pb, pe int64) calc.Expr {
 	if mode == PadSameEnd || mode == PadSameBegin || r == Floor {
-		return convLength(mode, in, k, s, d, pb, pe)
+		return convLength(t, mode, in, k, s, d, pb, pe)
 	}
-	x := padded(in, pb, pe)
+	x := padded(false, in, pb, pe)
 	var top calc.Expr // the numerator of the window count
 	if d == 1 {
 		top = calc.Sub(x, calc.N(k))
 	} else {
-		top = calc.Sub(calc.Sub(x, span(k, d)), calc.N(1))
+		top = calc.Sub(calc.Sub(x, span(false, k, d)), calc.N(1))
 	}
 	switch r {
 	case KeepPartial:
@@ -121,7 +123,7 @@ func poolLength(r Rounding, mode PadMode, in graph.Dim, k, s, d, pb, pe int64) c
 		}
 		return out
 	}
-	return convLength(mode, in, k, s, d, pb, pe)
+	return convLength(t, mode, in, k, s, d, pb, pe)
 }
 
 // GlobalPool pools every spatial axis to one value per channel.
@@ -178,7 +180,9 @@ func (u *Upscale) Infer(n *graph.Node) error {
 		}
 		e := calc.Mul(in[ax].Expr(), calc.N(f[i]))
 		out[ax] = graph.DimOf(e)
-		n.Why("%s: %s", axisName(i, nsp), e.Equation())
+		if !n.NoArithmetic {
+			n.WhyText(axisName(i, nsp) + ": " + e.Equation())
+		}
 	}
 	n.SetOut(0, out)
 	zeroFLOPs(n)

@@ -206,7 +206,7 @@ func (p *ZeroPad) Infer(n *graph.Node) error {
 		if p.Before[a] == 0 && p.After[a] == 0 {
 			continue
 		}
-		e := padded(in[a], p.Before[a], p.After[a])
+		e := padded(false, in[a], p.Before[a], p.After[a])
 		out[a] = graph.DimOf(e)
 		if v, ok := e.Value(); ok && v < 0 {
 			return fmt.Errorf("axis %d: %s is negative", a, e.Equation())

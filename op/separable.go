@@ -124,14 +124,14 @@ func (s *SeparableConv) Infer(n *graph.Node) error {
 	}}
 	// The two steps run on stand-in nodes that share n's inputs, outputs
 	// and weight sharing, so each is exactly the Conv it describes.
-	mid := &graph.Node{Name: n.Name, Type: n.Type, Inputs: n.Inputs, Share: n.Share, Pos: n.Pos}
+	mid := &graph.Node{Name: n.Name, Type: n.Type, Inputs: n.Inputs, Share: n.Share, Pos: n.Pos, NoArithmetic: n.NoArithmetic}
 	mid.Outputs = []*graph.Value{{Name: n.Name + ":depthwise", Producer: mid}}
 	if err := dw.Infer(mid); err != nil {
 		return fmt.Errorf("depthwise step: %w", err)
 	}
 	pw := &Conv{Layout: s.Layout, Filters: s.Filters, Kernel: []int64{1}, Bias: s.Bias,
 		WeightOrder: s.WeightOrder, WeightRole: "pointwise_kernel", BiasRole: "bias"}
-	last := &graph.Node{Name: n.Name, Type: n.Type, Inputs: mid.Outputs, Outputs: n.Outputs, Share: n.Share, Pos: n.Pos}
+	last := &graph.Node{Name: n.Name, Type: n.Type, Inputs: mid.Outputs, Outputs: n.Outputs, Share: n.Share, Pos: n.Pos, NoArithmetic: n.NoArithmetic}
 	if err := pw.Infer(last); err != nil {
 		return fmt.Errorf("pointwise step: %w", err)
 	}

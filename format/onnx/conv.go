@@ -2,7 +2,6 @@ package onnx
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/op"
@@ -74,62 +73,70 @@ type conv struct {
 }
 
 func (c *conv) Infer(n *graph.Node) error {
-	cc, err := c.fromWeight(n)
-	if err != nil {
+	var cc op.Conv
+	if err := c.fromWeight(n, &cc); err != nil {
 		return err
 	}
 	return cc.Infer(n)
 }
 
-// fromWeight is the op.Conv for node n with the kernel taken from the
-// weight input.
-func (c *conv) fromWeight(n *graph.Node) (*op.Conv, error) {
+// fromWeight sets cc to the op.Conv for node n with the kernel taken from
+// the weight input.
+func (c *conv) fromWeight(n *graph.Node, cc *op.Conv) error {
 	w := n.In(c.weight)
 	if w == nil {
-		return nil, fmt.Errorf("the weight (input %d) is missing", c.weight)
+		return fmt.Errorf("the weight (input %d) is missing", c.weight)
 	}
 	if len(w) < 3 {
-		return nil, fmt.Errorf("the weight %s must have (out, in, kernel…) axes", fmtDims(w))
+		return fmt.Errorf("the weight %s must have (out, in, kernel…) axes", fmtDims(w))
 	}
 	for a, d := range w {
 		if !d.Known() {
-			return nil, fmt.Errorf("axis %d of the weight %s must be known", a, fmtDims(w))
+			return fmt.Errorf("axis %d of the weight %s must be known", a, fmtDims(w))
 		}
 	}
 	if in := n.In(0); in != nil && len(in) != len(w) {
-		return nil, fmt.Errorf("input %s and weight %s have different ranks", fmtDims(in), fmtDims(w))
+		return fmt.Errorf("input %s and weight %s have different ranks", fmtDims(in), fmtDims(w))
 	}
 	g := c.Groups
 	if g <= 0 {
 		g = 1
 	}
-	cc := c.Conv
+	*cc = c.Conv
 	cc.Layout = op.ChannelsFirst
 	if c.Transposed {
 		cc.Filters, cc.InChannels = w[1].Size*g, w[0].Size
 	} else {
 		cc.Filters, cc.InChannels = w[0].Size, w[1].Size*g
 	}
-	k := make([]int64, len(w)-2)
-	for i, d := range w[2:] {
-		k[i] = d.Size
+	// The kernel_shape attribute, when given, must be the weight's; then
+	// it serves as the kernel as it is.
+	same := len(c.Kernel) == len(w)-2
+	for i := 0; same && i < len(c.Kernel); i++ {
+		same = c.Kernel[i] == w[2+i].Size
 	}
-	if len(c.Kernel) > 0 && !slices.Equal(c.Kernel, k) {
-		return nil, fmt.Errorf("kernel_shape %v differs from the weight's %v", c.Kernel, k)
+	if !same {
+		k := make([]int64, len(w)-2)
+		for i, d := range w[2:] {
+			k[i] = d.Size
+		}
+		if len(c.Kernel) > 0 {
+			return fmt.Errorf("kernel_shape %v differs from the weight's %v", c.Kernel, k)
+		}
+		cc.Kernel = k
 	}
-	cc.Kernel = k
 	if c.Transposed && len(c.OutputSize) > 0 {
-		if err := outputShape(&cc, n.In(0)); err != nil {
-			return nil, err
+		if err := outputShape(cc, n.In(0)); err != nil {
+			return err
 		}
 	}
 	if in := n.In(0); in != nil && in[1].Known() && in[1].Size != cc.InChannels {
 		if c.Transposed {
-			return nil, fmt.Errorf("the input has %d channels but the weight %s expects %d", in[1].Size, fmtDims(w), cc.InChannels)
+			return fmt.Errorf("the input has %d channels but the weight %s expects %d", in[1].Size, fmtDims(w), cc.InChannels)
 		}
-		return nil, fmt.Errorf("the input has %d channels but the weight %s with group=%d expects %d", in[1].Size, fmtDims(w), g, cc.InChannels)
+		return fmt.Errorf("the input has %d channels but the weight %s with group=%d expects %d", in[1].Size, fmtDims(w), g, cc.InChannels)
 	}
-	return &cc, nil
+	return nil
 }
 
 // outputShape applies ConvTranspose's output_shape: the padding is

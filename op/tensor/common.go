@@ -11,6 +11,12 @@ import (
 // Broadcast is the numpy broadcast of shapes: axes aligned from the end,
 // size 1 stretches to the other size.
 func Broadcast(shapes ...graph.Shape) (graph.Shape, error) {
+	return broadcastInto(nil, shapes...)
+}
+
+// broadcastInto is Broadcast writing the result into out's storage when
+// its capacity allows.
+func broadcastInto(out graph.Shape, shapes ...graph.Shape) (graph.Shape, error) {
 	rank := 0
 	for _, s := range shapes {
 		if s == nil {
@@ -20,7 +26,11 @@ func Broadcast(shapes ...graph.Shape) (graph.Shape, error) {
 			rank = len(s)
 		}
 	}
-	out := make(graph.Shape, rank)
+	if out != nil && cap(out) >= rank {
+		out = out[:rank]
+	} else { // never nil: a scalar is Shape{}
+		out = make(graph.Shape, rank)
+	}
 	for i := range out {
 		out[i] = graph.D(1)
 	}
@@ -43,22 +53,34 @@ func Broadcast(shapes ...graph.Shape) (graph.Shape, error) {
 }
 
 func shapesText(ss []graph.Shape) string {
-	t := ""
+	var buf [128]byte
+	return string(appendShapes(buf[:0], ss))
+}
+
+// appendShapes appends the shapes as shapesText writes them.
+func appendShapes(b []byte, ss []graph.Shape) []byte {
 	for i, s := range ss {
 		if i > 0 {
-			t += ", "
+			b = append(b, ", "...)
 		}
-		t += fmtShape(s)
+		b = appendShape(b, s)
 	}
-	return t
+	return b
 }
 
 // fmtShape writes a shape the way Python would print it: (None, 1, 28, 28).
 func fmtShape(s graph.Shape) string {
+	var buf [64]byte
+	return string(appendShape(buf[:0], s))
+}
+
+// appendShape appends the shape as fmtShape writes it.
+func appendShape(b []byte, s graph.Shape) []byte {
 	if s == nil {
-		return "(unknown)"
+		return append(b, "(unknown)"...)
 	}
-	return "(" + s.Join(", ") + ")"
+	b = append(b, '(')
+	return append(s.AppendJoin(b, ", "), ')')
 }
 
 // NeedRank checks that an input has the given rank.
@@ -100,9 +122,15 @@ func padded(in graph.Dim, pb, pe int64) calc.Expr {
 // batch dim that is unknown is left out (FLOPs per example), any other
 // unknown dim makes the count unknown.
 func FlopsDims(batch *graph.Dim, xs ...calc.Expr) calc.Expr {
-	f := append([]calc.Expr{calc.N(2)}, xs...)
+	return flopsDimsWith(false, batch, xs...)
+}
+
+// flopsDimsWith is FlopsDims built with t (calc.Terse).
+func flopsDimsWith(t calc.Terse, batch *graph.Dim, xs ...calc.Expr) calc.Expr {
+	var buf [16]calc.Expr // the combinators copy their operands
+	f := append(append(buf[:0], calc.N(2)), xs...)
 	if batch != nil && batch.Known() {
 		f = append(f, calc.N(batch.Size))
 	}
-	return calc.Mul(f...)
+	return t.Mul(f...)
 }

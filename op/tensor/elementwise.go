@@ -24,7 +24,8 @@ type Elementwise struct {
 }
 
 func (e *Elementwise) Infer(n *graph.Node) error {
-	var shapes []graph.Shape
+	var buf [4]graph.Shape
+	shapes := buf[:0]
 	for _, v := range n.Inputs {
 		if v != nil {
 			if v.Shape == nil {
@@ -41,7 +42,11 @@ func (e *Elementwise) Infer(n *graph.Node) error {
 		return err
 	}
 	for i := range n.Outputs {
-		n.SetOut(i, out.Clone())
+		if i == 0 {
+			n.SetOut(i, out) // out is this op's own; the others get copies
+		} else {
+			n.SetOut(i, out.Clone())
+		}
 	}
 	dt := e.outType(n)
 	if dt != "" {
@@ -49,14 +54,19 @@ func (e *Elementwise) Infer(n *graph.Node) error {
 			v.DType = dt
 		}
 	}
-	if len(shapes) > 1 {
-		n.Why("%s of %s broadcast: %s", e.Func, shapesText(shapes), fmtShape(out))
-	} else {
-		n.Why("same shape as the input")
+	if !n.NoArithmetic {
+		if len(shapes) > 1 {
+			var text [160]byte
+			b := append(text[:0], e.Func.String()...)
+			b = append(appendShapes(append(b, " of "...), shapes), " broadcast: "...)
+			n.WhyText(string(appendShape(b, out)))
+		} else {
+			n.WhyText("same shape as the input")
+		}
 	}
 	zeroFLOPs(n)
 	if e.Cost > 0 {
-		n.OtherOps = perElement(e.Cost, out)
+		n.OtherOps = perElementWith(n.Terse(), e.Cost, out)
 	}
 	if len(n.Outputs) == 1 {
 		if t := e.fold(n, out, dt); t != nil {

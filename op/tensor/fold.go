@@ -289,11 +289,14 @@ func product(shape []int64) int64 {
 }
 
 // perElement is an operation count of k per element of s: "3*1*64*56*56".
-func perElement(k int64, s graph.Shape) calc.Expr {
+func perElement(k int64, s graph.Shape) calc.Expr { return perElementWith(false, k, s) }
+
+// perElementWith is perElement built with t (calc.Terse).
+func perElementWith(t calc.Terse, k int64, s graph.Shape) calc.Expr {
 	if k == 1 {
-		return s.Numel()
+		return s.NumelWith(t)
 	}
-	return calc.Mul(calc.N(k), s.Numel())
+	return t.Mul(calc.N(k), s.NumelWith(t))
 }
 
 // dimsProduct is the product of dims as a dim, with its arithmetic: known

@@ -108,11 +108,14 @@ func (m *MatMul) Infer(n *graph.Node) error {
 	if !K.Known() {
 		K = K2
 	}
-	batch, err := Broadcast(a[:len(a)-2], b[:len(b)-2])
+	// The output is the broadcast batch axes, then M and N: one shape,
+	// the batch axes written in place.
+	out := make(graph.Shape, 0, max(len(a), len(b)))
+	batch, err := broadcastInto(out, a[:len(a)-2], b[:len(b)-2])
 	if err != nil {
 		return fmt.Errorf("the batch axes of %s and %s: %w", fmtShape(n.In(ai)), fmtShape(n.In(bi)), err)
 	}
-	out := batch.Clone()
+	out = batch[: len(batch) : len(batch)+2]
 	if !a1 {
 		out = append(out, M)
 	}
@@ -120,8 +123,11 @@ func (m *MatMul) Infer(n *graph.Node) error {
 		out = append(out, N)
 	}
 	n.SetOut(0, out)
-	n.Why("%s × %s: batch %s, M = %s, K = %s, N = %s", fmtShape(n.In(ai)), fmtShape(n.In(bi)), fmtShape(batch), M, K, N)
-	var fl []calc.Expr
+	if !n.NoArithmetic {
+		n.Why("%s × %s: batch %s, M = %s, K = %s, N = %s", fmtShape(n.In(ai)), fmtShape(n.In(bi)), fmtShape(batch), M, K, N)
+	}
+	var buf [12]calc.Expr
+	fl := buf[:0]
 	var lead *graph.Dim
 	switch {
 	case len(batch) > 0:
@@ -134,9 +140,10 @@ func (m *MatMul) Infer(n *graph.Node) error {
 		lead = &M // a plain matrix product: M is the batch of a linear layer
 	}
 	fl = append(fl, K.Expr(), N.Expr())
-	n.FLOPs = FlopsDims(lead, fl...)
+	t := n.Terse()
+	n.FLOPs = flopsDimsWith(t, lead, fl...)
 	if v := n.Inputs[bi]; v.Param != nil {
-		n.Count = v.Param.Numel()
+		n.Count = v.Param.Shape.NumelWith(t)
 	}
 	return nil
 }
