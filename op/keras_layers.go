@@ -362,3 +362,42 @@ func (a *DotAttention) Infer(n *graph.Node) error {
 	n.FLOPs = batchFLOPs(q[0], calc.Paren(per))
 	return nil
 }
+
+// Einsum is a dense layer written as an einsum of the input with a
+// kernel (Keras EinsumDense): the front-end resolves the equation into
+// the output shape, the kernel's and the bias's shapes, and the sizes of
+// every index the einsum runs over (its multiply-adds are their product).
+type Einsum struct {
+	Equation string
+	Out      graph.Shape
+	Kernel   graph.Shape
+	Bias     graph.Shape // nil: no bias
+	Indices  graph.Shape // every distinct index's size, the batch's included
+}
+
+func (e *Einsum) Infer(n *graph.Node) error {
+	for i, d := range e.Kernel {
+		if _, err := known(d, fmt.Sprintf("kernel axis %d of %s", i, e.Equation)); err != nil {
+			return err
+		}
+	}
+	if _, err := n.Param("kernel", e.Kernel.Clone(), true); err != nil {
+		return err
+	}
+	n.Count = e.Kernel.Numel()
+	if e.Bias != nil {
+		for i, d := range e.Bias {
+			if _, err := known(d, fmt.Sprintf("bias axis %d of %s", i, e.Equation)); err != nil {
+				return err
+			}
+		}
+		if _, err := n.Param("bias", e.Bias.Clone(), true); err != nil {
+			return err
+		}
+		n.Count = calc.Add(n.Count, e.Bias.Numel())
+	}
+	n.SetOut(0, e.Out.Clone())
+	n.Why("%s: %s", e.Equation, fmtShape(e.Out))
+	n.FLOPs = calc.Mul(calc.N(2), e.Indices.Numel())
+	return nil
+}

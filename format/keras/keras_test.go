@@ -317,3 +317,23 @@ func TestAttentionLayers(t *testing.T) {
 		{"rnn", "(None, 4)", 208, 0},
 	})
 }
+
+// EinsumDense as Keras resolves its equation: "abc,cd->abd" with
+// output_shape (None, 16) and a bias on d: kernel (8, 16), bias (16,):
+// 144, the sequence axis None as given; "...b,bc->...c" (left elided)
+// to 4 with a bias on c: (16, 4) and (4,): 68, FLOPs 2*5*16*4 = 640
+// per example.
+func TestEinsumDense(t *testing.T) {
+	r := analyseString(t, `{"class_name": "Sequential", "config": {"name": "s", "layers": [
+	 {"class_name": "EinsumDense", "config": {"name": "e1", "equation": "abc,cd->abd", "output_shape": [null, 16], "bias_axes": "d", "batch_input_shape": [null, 5, 8]}},
+	 {"class_name": "Reshape", "config": {"name": "r", "target_shape": [5, 16]}},
+	 {"class_name": "EinsumDense", "config": {"name": "e2", "equation": "...b,bc->...c", "output_shape": 4, "bias_axes": "c"}}]}}`)
+	check(t, r, 212, 212, 0, []row{
+		{"e1", "(None, None, 16)", 144, 0},
+		{"r", "(None, 5, 16)", 0, 0},
+		{"e2", "(None, 5, 4)", 68, 0},
+	})
+	if f := r.Layers[2].FLOPs; f == nil || *f != 640 {
+		t.Errorf("e2 FLOPs %v, want 640", f)
+	}
+}

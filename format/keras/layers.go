@@ -53,6 +53,7 @@ func init() {
 		"Bidirectional":          bidirectional,
 		"GroupedQueryAttention":  groupedQueryAttention,
 		"RNN":                    rnnOfCell,
+		"EinsumDense":            einsumDense,
 		"ConvLSTM1D":             convLSTM(1),
 		"ConvLSTM2D":             convLSTM(2),
 		"ConvLSTM3D":             convLSTM(3),
@@ -128,7 +129,7 @@ func init() {
 	for name := range classes {
 		switch name {
 		case "Dense", "Embedding", "BatchNormalization", "LayerNormalization", "GroupNormalization", "RMSNormalization",
-			"Normalization", "Bidirectional", "TimeDistributed", "MultiHeadAttention", "Attention", "GroupedQueryAttention",
+			"Normalization", "Bidirectional", "TimeDistributed", "MultiHeadAttention", "Attention", "GroupedQueryAttention", "EinsumDense",
 			"AdditiveAttention", "PReLU":
 			continue
 		}
