@@ -40,18 +40,48 @@ func sig(s string) []param {
 // args are bound call arguments by parameter name.
 type args struct {
 	fn   string // the callee, for messages
-	vals map[string]starlark.Value
+	vals argVals
+}
+
+// argVals are arguments by name: a call's few, kept in a list (a map per
+// call cost more than the lookups it saves).
+type argVals []argVal
+
+type argVal struct {
+	name string
+	v    starlark.Value
+}
+
+// lookup returns the argument named name.
+func (vs argVals) lookup(name string) (starlark.Value, bool) {
+	for i := range vs {
+		if vs[i].name == name {
+			return vs[i].v, true
+		}
+	}
+	return nil, false
+}
+
+// set gives the argument named name the value v.
+func (vs *argVals) set(name string, v starlark.Value) {
+	for i := range *vs {
+		if (*vs)[i].name == name {
+			(*vs)[i].v = v
+			return
+		}
+	}
+	*vs = append(*vs, argVal{name, v})
 }
 
 // bind matches positional and keyword arguments to a signature as Python
 // does, allowing the extra keywords given (Lasagne's Layer takes name=).
 func bind(fn string, ps []param, extra []string, a starlark.Tuple, kw []starlark.Tuple) (*args, error) {
-	out := &args{fn: fn, vals: map[string]starlark.Value{}}
+	out := &args{fn: fn, vals: make(argVals, 0, len(a)+len(kw))}
 	if len(a) > len(ps) {
 		return nil, fmt.Errorf("%s takes at most %d positional arguments (%d given)", fn, len(ps), len(a))
 	}
 	for i, v := range a {
-		out.vals[ps[i].name] = v
+		out.vals.set(ps[i].name, v)
 	}
 	for _, kv := range kw {
 		k := string(kv[0].(starlark.String))
@@ -77,13 +107,13 @@ func bind(fn string, ps []param, extra []string, a starlark.Tuple, kw []starlark
 			}
 			return nil, fmt.Errorf("%s", msg)
 		}
-		if _, dup := out.vals[k]; dup {
+		if _, dup := out.vals.lookup(k); dup {
 			return nil, fmt.Errorf("%s got multiple values for argument %q", fn, k)
 		}
-		out.vals[k] = kv[1]
+		out.vals.set(k, kv[1])
 	}
 	for _, p := range ps {
-		if _, ok := out.vals[p.name]; p.required && !ok {
+		if _, ok := out.vals.lookup(p.name); p.required && !ok {
 			return nil, fmt.Errorf("%s is missing the required argument %q", fn, p.name)
 		}
 	}
@@ -91,17 +121,20 @@ func bind(fn string, ps []param, extra []string, a starlark.Tuple, kw []starlark
 }
 
 // get returns the argument or nil.
-func (a *args) get(name string) starlark.Value { return a.vals[name] }
+func (a *args) get(name string) starlark.Value {
+	v, _ := a.vals.lookup(name)
+	return v
+}
 
 // isNone reports whether the argument was given as None.
 func (a *args) isNone(name string) bool {
-	v, ok := a.vals[name]
+	v, ok := a.vals.lookup(name)
 	return ok && v == starlark.None
 }
 
 // str returns a string argument, or def.
 func (a *args) str(name, def string) (string, error) {
-	v, ok := a.vals[name]
+	v, ok := a.vals.lookup(name)
 	if !ok || v == starlark.None {
 		return def, nil
 	}
@@ -114,7 +147,7 @@ func (a *args) str(name, def string) (string, error) {
 
 // int returns an integer argument, or def when absent.
 func (a *args) int(name string, def int64) (int64, error) {
-	v, ok := a.vals[name]
+	v, ok := a.vals.lookup(name)
 	if !ok {
 		return def, nil
 	}
@@ -130,7 +163,7 @@ func (a *args) int(name string, def int64) (int64, error) {
 
 // bool returns a boolean argument, or def.
 func (a *args) bool(name string, def bool) bool {
-	v, ok := a.vals[name]
+	v, ok := a.vals.lookup(name)
 	if !ok {
 		return def
 	}
@@ -142,7 +175,7 @@ func (a *args) bool(name string, def bool) bool {
 
 // ints returns an int or a tuple of n ints (one int means all n), or def.
 func (a *args) ints(name string, n int, def []int64) ([]int64, error) {
-	v, ok := a.vals[name]
+	v, ok := a.vals.lookup(name)
 	if !ok || v == starlark.None {
 		return def, nil
 	}

@@ -224,9 +224,9 @@ func (c *call) fail(format string, args ...any) error {
 // (l.num_units, l.filter_size, …).
 func attrsOf(a *args) starlark.StringDict {
 	d := starlark.StringDict{}
-	for k, v := range a.vals {
-		if k != "incoming" && k != "incomings" {
-			d[k] = v
+	for _, kv := range a.vals {
+		if kv.name != "incoming" && kv.name != "incomings" {
+			d[kv.name] = kv.v
 		}
 	}
 	return d
@@ -240,7 +240,7 @@ func (b *builder) incoming(c *call, arg string) (*layer, error) {
 	case *layer:
 		return x, nil
 	case starlark.Tuple, *starlark.List:
-		ic := &call{th: c.th, class: "InputLayer", a: &args{fn: "InputLayer", vals: map[string]starlark.Value{"shape": v}}, pos: c.pos}
+		ic := &call{th: c.th, class: "InputLayer", a: &args{fn: "InputLayer", vals: argVals{{"shape", v}}}, pos: c.pos}
 		if c.name != "" {
 			ic.name = c.name + "_input"
 		}
@@ -278,7 +278,7 @@ func (b *builder) incomings(c *call, arg string) ([]*layer, error) {
 		l, ok := x.(*layer)
 		if !ok {
 			if pyhost.IsSequence(x) {
-				sub := &call{th: c.th, class: c.class, a: &args{fn: c.a.fn, vals: map[string]starlark.Value{arg: x}}, pos: c.pos, name: ""}
+				sub := &call{th: c.th, class: c.class, a: &args{fn: c.a.fn, vals: argVals{{arg, x}}}, pos: c.pos, name: ""}
 				il, err := b.incoming(sub, arg)
 				if err != nil {
 					return nil, err

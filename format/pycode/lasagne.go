@@ -78,7 +78,7 @@ func lasagneClasses() map[string]class {
 		k.old = oldPool
 		k.build = func(b *builder, c *call) (*layer, error) {
 			ignore := true
-			if _, given := c.a.vals["ignore_border"]; !given && len(c.old) > 0 {
+			if _, given := c.a.vals.lookup("ignore_border"); !given && len(c.old) > 0 {
 				ignore = false
 				c.note("ignore_border not given: False, the default of Lasagne before 0.1, whose pooling took %s (a partial last pooling region is kept)", c.oldNames())
 			}
@@ -1227,11 +1227,11 @@ func (b *builder) transformer(c *call) (*layer, error) {
 // custom makes a layer of a class the script defined: only possible when
 // the call says its output shape.
 func (b *builder) custom(th *starlark.Thread, k *userClass, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-	c := &call{th: th, class: k.name, pos: b.callerPos(th), a: &args{fn: k.name, vals: map[string]starlark.Value{}}}
+	c := &call{th: th, class: k.name, pos: b.callerPos(th), a: &args{fn: k.name}}
 	var shape starlark.Value
 	for _, kv := range kw {
 		key := string(kv[0].(starlark.String))
-		c.a.vals[key] = kv[1]
+		c.a.vals.set(key, kv[1])
 		switch key {
 		case "name":
 			if s, ok := kv[1].(starlark.String); ok {
@@ -1248,7 +1248,8 @@ func (b *builder) custom(th *starlark.Thread, k *userClass, a starlark.Tuple, kw
 		}
 	}
 	for _, key := range []string{"incoming", "incomings"} {
-		switch x := c.a.vals[key].(type) {
+		x, _ := c.a.vals.lookup(key)
+		switch x := x.(type) {
 		case *layer:
 			ins = append(ins, x)
 		case starlark.Indexable:
