@@ -17,6 +17,10 @@
 //     must tile the data region from 0 without gaps or overlaps, and (unless
 //     Decoder.SkipSizeCheck is set, for header-only copies) the data region
 //     must end exactly at the end of the file.
+//   - The JSON header means what encoding/json makes of it: a small
+//     scanner (header.go) reads headers of the usual form without
+//     encoding/json's token stream, and gives every other header, and
+//     every error, to encoding/json (FuzzFastHeader compares the two).
 //   - Errors are *graph.OffsetError, of the form "file: offset N: what",
 //     where the offset is a byte offset in the file (for JSON errors, in
 //     the file, not the header).
