@@ -20,7 +20,9 @@ func FuzzDecodeJSON(f *testing.F) {
 		if filepath.Ext(filepath.Base(p[:len(p)-5])) == ".expected" {
 			continue
 		}
-		if data, err := os.ReadFile(p); err == nil {
+		// Small seeds only: the engine minimizes every new input it finds
+		// from its seed, and a 50 KB seed takes it minutes.
+		if data, err := os.ReadFile(p); err == nil && len(data) <= 8<<10 {
 			f.Add(data)
 		}
 	}
