@@ -144,6 +144,14 @@ type Options struct {
 	// Progress, when set, is told how far Analyze has got: after each
 	// node, done of total.
 	Progress func(done, total int)
+	// NoArithmetic leaves the arithmetic text out of Analyze: inference
+	// builds none (infer.Options.NoArithmetic) and the report's Explain
+	// texts stay empty (stats.Options.NoArithmetic), while every number,
+	// shape, note and error is as without it. For a caller that prints
+	// only the numbers (the command line's plain table), it saves the
+	// time and memory of the text; render.Explain and render.JSON refuse
+	// such a report. The zero value makes the complete report.
+	NoArithmetic bool
 }
 
 // PythonOptions tune the python and notebook formats, and (Entry,
@@ -516,10 +524,10 @@ func Analyze(ctx context.Context, g *graph.Graph, opt Options) (*stats.Report, e
 	if err := g.Validate(); err != nil {
 		return nil, fmt.Errorf("%s: the %s reader made an invalid graph (please report): %w", g.Path, g.Format, err)
 	}
-	if err := infer.Run(g, infer.Options{Progress: opt.Progress, Context: ctx}); err != nil {
+	if err := infer.Run(g, infer.Options{Progress: opt.Progress, Context: ctx, NoArithmetic: opt.NoArithmetic}); err != nil {
 		return nil, err
 	}
-	r, err := stats.Build(g)
+	r, err := stats.BuildWith(g, stats.Options{NoArithmetic: opt.NoArithmetic})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", g.Path, err)
 	}

@@ -198,6 +198,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		MaxMemory: limit,
 		Progress:  bar.Update,
 	}
+	// The plain table prints no arithmetic: leave it out of the analysis.
+	opt.NoArithmetic = !*asJSON && !*explain
 	g, err := layerinfo.Load(ctx, in, opt)
 	var partial interface{ PartialGraph() *graph.Graph }
 	if errors.As(err, &partial) && partial.PartialGraph() != nil {
