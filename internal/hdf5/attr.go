@@ -14,7 +14,8 @@ import (
 // or []int64 (integers, booleans, enumerations), float64 or []float64
 // (floats): a single value for a scalar dataspace, a flat slice in C order
 // for a simple one. It is nil for a null dataspace, and for a type this
-// reader does not decode: then DType ends in " (not decoded)".
+// reader does not decode: then DType ends in " (not decoded)". Values are
+// decoded once per object and shared between calls: do not modify them.
 type Attribute struct {
 	Name  string
 	Shape []int64 // nil for a null dataspace; empty for a scalar
@@ -29,7 +30,27 @@ type attrEntry struct {
 
 // attrs lists the attributes of o in h5py's order: creation order when the
 // object tracks it, else by name.
+// The attributes are decoded once per object; callers get a copy of the
+// list (the values themselves are shared: callers must not modify them).
 func (f *File) attrs(o *object) ([]Attribute, error) {
+	if err := f.loadAttrs(o); err != nil {
+		return nil, err
+	}
+	return slices.Clone(o.attrs), nil
+}
+
+func (f *File) loadAttrs(o *object) error {
+	if o.attrs == nil {
+		list, err := f.readAttrs(o)
+		if err != nil {
+			return err
+		}
+		o.attrs = list
+	}
+	return nil
+}
+
+func (f *File) readAttrs(o *object) ([]Attribute, error) {
 	var list []attrEntry
 	ordered := o.attrCorder
 	for i := range o.msgs {
@@ -89,16 +110,23 @@ func (f *File) attrs(o *object) ([]Attribute, error) {
 }
 
 func (f *File) attr(o *object, name string) (*Attribute, error) {
-	list, err := f.attrs(o)
-	if err != nil {
+	if err := f.loadAttrs(o); err != nil {
 		return nil, err
 	}
-	for i := range list {
-		if list[i].Name == name {
-			return &list[i], nil
+	if o.attrIndex == nil {
+		o.attrIndex = make(map[string]int, len(o.attrs))
+		for i, a := range o.attrs {
+			if _, dup := o.attrIndex[a.Name]; !dup {
+				o.attrIndex[a.Name] = i
+			}
 		}
 	}
-	return nil, nil
+	i, ok := o.attrIndex[name]
+	if !ok {
+		return nil, nil
+	}
+	a := o.attrs[i]
+	return &a, nil
 }
 
 // denseAttrs reads attributes in dense storage: the name index (a v2

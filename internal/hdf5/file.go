@@ -21,7 +21,7 @@ const signature = "\x89HDF\r\n\x1a\n"
 func Open(r io.ReaderAt, size int64, opt Options) (*File, error) {
 	f := &File{r: r, size: size, b: opt.Budget,
 		objects: map[uint64]*object{}, heaps: map[uint64]*fheap{},
-		gcols: map[uint64][]byte{}, iblocks: map[uint64][]byte{}, links: map[uint64][]link{}, pages: map[int64][]byte{}}
+		gcols: map[uint64][]byte{}, iblocks: map[uint64]iblock{}, links: map[uint64][]link{}, pages: map[int64][]byte{}}
 	base := int64(-1)
 	var sig [8]byte
 	for off := int64(0); off+8 <= size; {

@@ -240,6 +240,11 @@ func (f *File) managed(h *fheap, off, n uint64, at int64) ([]byte, error) {
 	return f.read(block+(off-blockOff), int64(n), "heap object", at)
 }
 
+type iblock struct {
+	nrows   int
+	entries []uint64
+}
+
 // indirect reads (once) an indirect block and returns its child addresses:
 // direct blocks first, then indirect blocks, row by row.
 func (f *File) indirect(h *fheap, addr uint64, nrows int, from int64) ([]uint64, error) {
@@ -256,18 +261,17 @@ func (f *File) indirect(h *fheap, addr uint64, nrows int, from int64) ([]uint64,
 	if n > maxNode {
 		return nil, f.errf(from, "fractal heap indirect block of %d bytes", n)
 	}
-	p, ok := f.iblocks[addr]
-	if !ok {
-		var err error
-		p, err = f.read(addr, n, "fractal heap indirect block", from)
-		if err != nil {
-			return nil, err
+	if ib, ok := f.iblocks[addr]; ok {
+		if ib.nrows != nrows {
+			return nil, f.errf(from, "fractal heap indirect block at 0x%x read with %d rows and %d", f.abs(addr), ib.nrows, nrows)
 		}
-		f.iblocks[addr] = p
+		return ib.entries, nil
 	}
-	if int64(len(p)) != n {
-		return nil, f.errf(from, "fractal heap indirect block at 0x%x read with %d rows and %d", f.abs(addr), nrows, (len(p)-4-5-f.so-h.offSize)/max(1, dsize))
+	p, err := f.read(addr, n, "fractal heap indirect block", from)
+	if err != nil {
+		return nil, err
 	}
+	defer f.release(p)
 	d := f.dec(p, addr)
 	d.sig("FHIB")
 	d.u8("indirect block version")
@@ -287,6 +291,7 @@ func (f *File) indirect(h *fheap, addr uint64, nrows int, from int64) ([]uint64,
 	if d.err != nil {
 		return nil, d.err
 	}
+	f.iblocks[addr] = iblock{nrows, entries}
 	return entries, nil
 }
 

@@ -36,6 +36,9 @@ type object struct {
 	attrCorder  bool // attribute creation order is tracked
 	hasCorder   bool // messages carry creation order fields
 	headerBytes int64
+
+	attrs     []Attribute    // decoded on first use, in h5py's order
+	attrIndex map[string]int // attrs by name
 }
 
 func (o *object) find(typ uint16) *message {

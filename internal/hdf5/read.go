@@ -65,7 +65,7 @@ type File struct {
 	objects map[uint64]*object // parsed object headers by address
 	heaps   map[uint64]*fheap  // fractal heap headers by address
 	gcols   map[uint64][]byte  // global heap collections by address
-	iblocks map[uint64][]byte  // fractal heap indirect blocks by address
+	iblocks map[uint64]iblock  // fractal heap indirect blocks by address
 	links   map[uint64][]link  // groups' links by object header address, sorted
 	pages   map[int64][]byte   // the page cache of read
 }

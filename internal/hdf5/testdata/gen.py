@@ -5,8 +5,9 @@ members in h5py's order with their kind, every dataset's shape and dtype,
 every attribute's shape, dtype and value). The Go tests compare the reader
 with that JSON, never with the reader's own output.
 
-Run:  /usr/bin/python3 gen.py [outdir]   (Debian python3-h5py; outdir defaults
-to this directory; hdf5_test.go's TestRegenerated runs it into a temporary one)
+Run:  /usr/bin/python3 gen.py [outdir [large]]   (Debian python3-h5py; outdir
+defaults to this directory; hdf5_test.go's TestRegenerated runs it into a
+temporary one, and TestLarge with "large" for the deep structures)
 """
 import hashlib
 import json
@@ -231,7 +232,33 @@ def make_new(path, libver, userblock=0, many_links=40, big=False):
             fh.write(b"user block: not HDF5".ljust(userblock, b"\0"))
 
 
+def make_large(path):
+    """Deep structures, too large to commit (2 MB; TestLarge writes it into a
+    temporary directory): 20,000 links and 12,000 attributes in dense storage,
+    whose fractal heaps nest indirect blocks (more than 512 KB of objects)
+    and whose name indexes are v2 B-trees of depth 2 and 3."""
+    with h5py.File(path, "w", libver="latest") as f:
+        g = f.create_group("links")
+        d = f.create_dataset("target", data=np.zeros(1, dtype=np.float32))
+        for i in range(20000):
+            g["link_with_a_long_name_%08d" % ((i * 7919) % 20000)] = d
+        a = f.create_group("attrs")
+        for i in range(12000):
+            a.attrs["attribute_with_a_long_name_%08d" % ((i * 7919) % 12000)] = np.int64(i)
+
+
 def main():
+    if len(sys.argv) > 2 and sys.argv[2] == "large":
+        files = {"large.h5": make_large}
+        expected = {"h5py": h5py.version.version, "hdf5": h5py.version.hdf5_version, "files": {}}
+        for name, make in files.items():
+            p = os.path.join(OUT, name)
+            make(p)
+            with h5py.File(p, "r") as f:
+                expected["files"][name] = {"superblock": 3, "userblock": 0, "objects": describe(f)}
+        with open(os.path.join(OUT, "expected.json"), "w") as fh:
+            json.dump(expected, fh)
+        return
     files = {
         "earliest.h5": lambda p: make_old(p, many_links=400),
         "earliest_k.h5": lambda p: make_old(p, istore_k=64),  # superblock v1
