@@ -226,6 +226,9 @@ func (h *h5File) weightsOnly(root *hdf5.Group) (*graph.Graph, error) {
 		}
 	}
 	if a == nil {
+		if layers, err := root.Group("layers"); err == nil {
+			return h.weights3Only(g, layers)
+		}
 		return nil, &graph.OffsetError{File: h.name, Offset: -1, Path: "/", Msg: "an HDF5 file without Keras's model_config or layer_names attributes: not a Keras model or weights file"}
 	}
 	var names []string
@@ -435,4 +438,81 @@ var (
 func snakeCase(s string) string {
 	s = snake1.ReplaceAllString(s, "${1}_${2}")
 	return strings.ToLower(snake2.ReplaceAllString(s, "${1}_${2}"))
+}
+
+// weights3Only is a Keras 3 weights file (save_weights("x.weights.h5"),
+// the layout of a .keras archive's model.weights.h5): layers/<class>[_N]
+// groups, each with its numbered variables, nested models' inside. Its
+// variables have no names: a batch normalization's last two (the moving
+// statistics) and a Normalization's are counted non-trainable by their
+// layer's class, every other as trainable.
+func (h *h5File) weights3Only(g *graph.Graph, layers *hdf5.Group) (*graph.Graph, error) {
+	kw := &kerasWeights{h: h, layers: layers}
+	used := map[string]bool{}
+	var walk func(grp *hdf5.Group, prefix string, depth int) error
+	walk = func(grp *hdf5.Group, prefix string, depth int) error {
+		if depth > 16 {
+			return nil
+		}
+		ms, err := grp.Members()
+		if err != nil {
+			return h.wrap(grp.Path(), err)
+		}
+		for _, m := range ms {
+			if m.Kind != hdf5.KindGroup {
+				continue
+			}
+			lg, err := grp.Group(m.Name)
+			if err != nil {
+				return h.wrap(grp.Path()+"/"+m.Name, err)
+			}
+			name := m.Name
+			if vg, err := lg.Group("vars"); err == nil {
+				if a, err := vg.Attr("name"); err == nil && a != nil {
+					if s, ok := a.Value.(string); ok && s != "" {
+						name = s
+					}
+				}
+			}
+			if sub, err := lg.Group("layers"); err == nil {
+				if err := walk(sub, prefix+name+"/", depth+1); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := h.b.Charge(layerCost, "a Keras layer"); err != nil {
+				return err
+			}
+			var ws []fileWeight
+			if err := kw.collect(lg, name, &ws, 0); err != nil {
+				return err
+			}
+			class := strings.TrimRight(m.Name, "0123456789")
+			class = strings.TrimSuffix(class, "_")
+			var ins []*graph.Value
+			for i, w := range ws {
+				train := true
+				switch {
+				case class == "batch_normalization" && i >= len(ws)-2,
+					class == "normalization":
+					train = false
+				}
+				pn := fmt.Sprintf("%s%s/%d", prefix, name, i)
+				p := &graph.Param{Name: pn, Role: strconv.Itoa(i), Shape: w.shape, DType: w.dtype, Trainable: train}
+				ins = append(ins, &graph.Value{Name: pn, Shape: w.shape, DType: w.dtype, Param: p})
+			}
+			nodeName := prefix + name
+			for k := 2; used[nodeName]; k++ {
+				nodeName = fmt.Sprintf("%s%s#%d", prefix, name, k)
+			}
+			used[nodeName] = true
+			g.NewNode(nodeName, class, op.Weights{}, ins, 0, graph.Pos{File: h.name, Path: lg.Path()})
+		}
+		return nil
+	}
+	if err := walk(layers, "", 0); err != nil {
+		return nil, err
+	}
+	g.Notes = append(g.Notes, "Keras 3 weights only (save_weights): the file has no architecture, so there are no shapes or FLOPs, and its variables have no names: a batch normalization's moving statistics and a Normalization's are counted non-trainable by the layer's class, every other variable as trainable")
+	return g, nil
 }

@@ -1,8 +1,11 @@
 package keras
 
 import (
+	"archive/zip"
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -256,5 +259,49 @@ func TestReferenceWeightsOnly(t *testing.T) {
 				t.Errorf("layer %s weight %d: %s %s, want %s %s", wl.Name, j, gw.Name, shapeOfWeight(gw), ww.Name, dimsText(ww.Shape))
 			}
 		}
+	}
+}
+
+// TestReferenceKeras3WeightsOnly: the model.weights.h5 of a .keras
+// archive is what Keras 3's save_weights writes; alone it gives every
+// layer's variables, adding up to the model's totals (the moving
+// statistics told by the layers' class).
+func TestReferenceKeras3WeightsOnly(t *testing.T) {
+	path := filepath.Join(refDir, "resnet_mini.keras")
+	z, err := zip.OpenReader(path)
+	if err != nil {
+		t.Skipf("no Keras reference data at %s (the shared reference folder is beside the checkout)", refDir)
+	}
+	defer z.Close()
+	var data []byte
+	for _, f := range z.File {
+		if f.Name == "model.weights.h5" {
+			rc, err := f.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, err = io.ReadAll(rc)
+			rc.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var want refModel
+	loadRef(t, filepath.Join(refDir, "resnet_mini.expected.json"), &want)
+	g, err := DecodeH5("resnet_mini.weights.h5", bytes.NewReader(data), int64(len(data)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := infer.Run(g, infer.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := stats.Build(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Totals.Params != want.Total || r.Totals.NonTrainableParams != want.NonTrainable || len(r.Layers) != len(want.Layers) {
+		t.Errorf("%d params (%d non-trainable) in %d layers, Keras %d (%d) in %d", r.Totals.Params, r.Totals.NonTrainableParams, len(r.Layers),
+			want.Total, want.NonTrainable, len(want.Layers))
 	}
 }
