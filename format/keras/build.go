@@ -287,7 +287,7 @@ func (o *layerOp) Infer(n *graph.Node) error {
 			l.params = n.Params
 			return err
 		}
-		if !weightless[l.class] {
+		if !weightless[l.class] && !l.isOp {
 			n.Note("its parameters, if any, depend on what is unknown and are not counted")
 		}
 		return err

@@ -149,6 +149,7 @@ func (d *decoder) builderFor(l *layer) (builder, int, error) {
 	if m := l.entry.get("module"); m != nil && m.k == jStr && strings.HasPrefix(m.s, "keras.src.ops") {
 		// Keras 3: an operation of keras.ops on Keras tensors (x + y,
 		// ops.relu(x)) in a functional model; not a layer, no weights.
+		l.isOp = true
 		return opBuilder(l, strings.ToLower(l.class)), 1, nil
 	}
 	if l.class == "TFOpLambda" {
@@ -157,6 +158,7 @@ func (d *decoder) builderFor(l *layer) (builder, int, error) {
 		if f := l.cfg.get("function"); f != nil && f.k == jStr {
 			fn = f.s
 		}
+		l.isOp = true
 		return opBuilder(l, fn), 1, nil
 	}
 	fn := classes[l.class]

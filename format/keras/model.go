@@ -70,6 +70,7 @@ type layer struct {
 	// fileWeights are the file's weights for this layer (nil: none read).
 	fileWeights []fileWeight
 	hasWeights  bool
+	isOp        bool   // an operation on tensors, not a layer: no weights
 	parent      string // the enclosing model's name, for messages ("" at the top)
 }
 

@@ -110,12 +110,14 @@ func bidirectional(c *conf) (builder, int) {
 		return nil, 1
 	}
 	ic := &conf{d: c.d, l: inner, cfg: inner.cfg}
-	fw := readRNN(ic, inner.class, "forward_"+inner.name+"/")
+	// Keras 3 writes the forward layer itself ("forward_lstm") and the
+	// backward one; Keras 2 the wrapped layer ("lstm").
+	fw := readRNN(ic, inner.class, "forward_"+trimPrefix(inner.name, "forward_")+"/")
 	if ic.err != nil {
 		c.err = ic.err
 		return nil, 1
 	}
-	bwName := inner.name
+	bwName := trimPrefix(inner.name, "forward_")
 	bc := ic
 	if b := c.v("backward_layer"); b != nil && b.k == jObj {
 		bl := c.sub("backward_layer")
