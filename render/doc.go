@@ -9,4 +9,12 @@
 // open batch axis) and the plain value programs read (217706), both "?"
 // where the report does not know. A new tabular renderer asks LayerRows
 // for its columns by key and writes the cells; it computes nothing.
+//
+// The renderers stream: cells are appended into reused buffers and the
+// output is written by chunks, so that their cost follows the report's
+// size with no allocation per row. JSON writes exactly encoding/json's
+// bytes (its tests compare the two). A report built without its
+// arithmetic (stats.Options.NoArithmetic) renders as a table, Markdown
+// or CSV exactly as the complete one; Explain and JSON refuse it
+// (ErrNoArithmetic).
 package render

@@ -21,6 +21,14 @@
 //     a renderer draws edges and a diff follows the dataflow.
 //   - Every sum is checked: past the int64 range is an error wrapping
 //     calc.ErrOverflow, never a wrong number.
+//   - Built with Options.NoArithmetic, a report has every number, shape,
+//     name, note and ask of the complete one and no arithmetic text:
+//     every Explain is empty and Report.NoArithmetic says so.
+//
+// Build makes a report in a few allocations whatever its size: the rows'
+// slices (input names, output tensors and shapes, dims, counts, weights)
+// are cut from one slab each, capacity-limited so that appending to one
+// row's never writes into the next; names are the graph's own strings.
 //
 // The package uses the standard library only.
 package stats
