@@ -272,6 +272,14 @@ func (d *decoder) declaredShape(l *layer) (graph.Shape, graph.DType, bool, error
 		}
 		return append(graph.Shape{batch}, s...), dt, true, nil
 	}
+	if inner := c.get("layer"); inner != nil && inner.k == jObj && inner.get("config") != nil {
+		// A wrapper (Bidirectional, TimeDistributed) around a layer
+		// given the input shape.
+		il := &layer{class: className(inner), name: l.name, entry: inner, cfg: inner.get("config")}
+		if s, dt, ok, err := d.declaredShape(il); ok || err != nil {
+			return s, dt, ok, err
+		}
+	}
 	if v := c.get("input_dim"); !v.isNull() && l.class != "Embedding" {
 		n, ok := v.int()
 		if !ok || n <= 0 {
