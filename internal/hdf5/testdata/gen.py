@@ -191,6 +191,8 @@ def make_old(path, userblock=0, istore_k=None, many_links=40):
         common(f, many_links)
         f["named_type"] = np.dtype("<f4")
         f.create_dataset("uses_named_type", (2,), dtype=f["named_type"])
+        # An attribute whose datatype is shared: stored in /named_type.
+        f["types"].attrs.create("typed_attr", np.float32(1.5), dtype=f["named_type"])
     if userblock:
         with open(path, "r+b") as fh:
             fh.write(b"user block: not HDF5".ljust(userblock, b"\0"))
@@ -201,6 +203,8 @@ def make_new(path, libver, userblock=0, many_links=40, big=False):
         common(f, many_links)
         f["named_type"] = np.dtype("<f4")
         f.create_dataset("uses_named_type", (2,), dtype=f["named_type"])
+        # An attribute whose datatype is shared: stored in /named_type.
+        f["types"].attrs.create("typed_attr", np.float32(1.5), dtype=f["named_type"])
         # Link creation order tracked, compact and dense.
         o = f.create_group("ordered", track_order=True)
         for n in ["zeta", "alpha", "mid", "beta"]:
