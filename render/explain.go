@@ -28,16 +28,16 @@ func ExplainWith(w io.Writer, r *stats.Report, opt Options) error {
 		ew.spill()
 	}
 	t := r.Totals
-	ew.printf("\nTotal params = %s\n", t.Explain.Params)
+	ew.str("\nTotal params = ", t.Explain.Params, "\n")
 	ew.printf("  trainable %s + non-trainable %s = %s\n", Thousands(t.TrainableParams), Thousands(t.NonTrainableParams), Thousands(t.Params))
 	if t.FLOPs != nil {
-		ew.printf("FLOPs%s = %s\n", perExample(r), t.Explain.FLOPs)
+		ew.str("FLOPs", perExample(r), " = ", t.Explain.FLOPs, "\n")
 		ew.printf("  (2 per multiply-add of conv, linear and matmul work, bias excluded: PyTorch FlopCounterMode's convention)\n")
 	} else {
 		ew.printf("FLOPs: unknown for some layers\n")
 	}
 	if t.OtherOps != nil {
-		ew.printf("Other operations = %s\n", t.Explain.OtherOps)
+		ew.str("Other operations = ", t.Explain.OtherOps, "\n")
 		ew.printf("  (elementwise, normalization, softmax and pooling work, one per operation, not in FLOPs)\n")
 	}
 	if line := printsLine(r); line != "" {

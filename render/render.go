@@ -409,6 +409,21 @@ func (e *errWriter) write(p []byte) {
 	e.spill()
 }
 
+// str writes strings; one longer than a chunk (a total's arithmetic
+// over every row) goes to w as it is, not through the buffer.
+func (e *errWriter) str(ss ...string) {
+	for _, s := range ss {
+		if len(s) < writerChunk {
+			e.buf = append(e.buf, s...)
+			continue
+		}
+		if e.flush() == nil {
+			_, e.err = io.WriteString(e.w, s)
+		}
+	}
+	e.spill()
+}
+
 func (e *errWriter) spill() {
 	if len(e.buf) >= writerChunk {
 		e.flush()
