@@ -240,6 +240,11 @@ func (f *File) messages(o *object, d *dec, end int, version int, cont func(a, n 
 		if len(o.msgs) >= maxMessages {
 			return f.errf(start, "object header has more than %d messages", maxMessages)
 		}
+		if len(o.msgs)%1024 == 0 { // the message list's memory, ahead
+			if err := f.b.Charge(1024*64, "object header messages"); err != nil {
+				return &Error{Offset: start, Msg: "object header messages", Err: err}
+			}
+		}
 		o.msgs = append(o.msgs, m)
 	}
 	return d.err

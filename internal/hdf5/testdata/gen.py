@@ -125,6 +125,15 @@ def common(f, many_links):
     f.attrs["empty"] = np.array([], dtype=np.float64)
     f.attrs["null"] = h5py.Empty("f4")
     f.attrs["bool"] = np.bool_(True)
+    f.attrs["f16"] = np.float16(-1.5)
+    f.attrs["be_i32"] = np.array([1, -2], dtype=">i4")
+    # Fixed-length strings padded with spaces and NUL-terminated (C's).
+    for name, pad in [("space_padded", h5py.h5t.STR_SPACEPAD), ("nul_terminated", h5py.h5t.STR_NULLTERM)]:
+        tid = h5py.h5t.C_S1.copy()
+        tid.set_size(8)
+        tid.set_strpad(pad)
+        aid = h5py.h5a.create(f.id, name.encode(), tid, h5py.h5s.create(h5py.h5s.SCALAR))
+        aid.write(np.array(b"abc", dtype="S8"))
 
     g = f.create_group("model_weights")
     g.attrs["layer_names"] = np.array([b"dense", b"dense_1"])
