@@ -23,6 +23,19 @@
 //   - dataspaces (scalar, simple, null) and datatypes (all classes parsed;
 //     names as numpy gives them: "float32", "|S10", "object").
 //
+// Not supported (an error names what, where): messages shared through the
+// shared object header message table of the superblock extension, fractal
+// heaps with I/O filters, sizes of offsets or lengths other than 2, 4 and 8
+// bytes, and external links (reported, not followed). Attribute values of
+// compound, array, reference, opaque and variable-length sequence types, and
+// unsigned 64-bit values past int64, are not decoded (Value nil, DType
+// "… (not decoded)"). Fractal heap direct blocks are not checksummed: only
+// the object asked for is read from them.
+//
+// Metadata is read through a cache of 4 KiB pages; object headers, group
+// links and attributes are decoded once per File. A File is not safe for
+// concurrent use.
+//
 // Invariants: every size and count a file declares is checked against the
 // file's size and fixed caps, and charged to the budget, before anything is
 // allocated for it; B-tree, heap and continuation chains that loop are
