@@ -878,3 +878,31 @@ func sliceLength(s *pyhost.Slice, n int64) int64 {
 	}
 	return (lo - hi - step - 1) / -step
 }
+
+// Index is t[i] on the first axis (a Sliceable's element).
+func (t *Tensor) Index(i int) starlark.Value {
+	v, _, err := t.Get(starlark.MakeInt(i))
+	if err != nil {
+		return unknownFrom(t.Desc+"[…]", t)
+	}
+	return v
+}
+
+// Iterate is for row in t: its first axis, at most 10,000 rows.
+func (t *Tensor) Iterate() starlark.Iterator { return &rows{t: t, n: min(t.Len(), 10000)} }
+
+type rows struct {
+	t    *Tensor
+	i, n int
+}
+
+func (r *rows) Next(p *starlark.Value) bool {
+	if r.i >= r.n {
+		return false
+	}
+	*p = r.t.Index(r.i)
+	r.i++
+	return true
+}
+
+func (r *rows) Done() {}

@@ -161,6 +161,17 @@ class PositionalEncoding(nn.Module):
         self.register_buffer('idx', torch.cat([torch.arange(3), torch.arange(4)]).reshape(-1, 1).expand(-1, 2))
         self.register_buffer('st', torch.stack([torch.zeros(2, 3), torch.ones(2, 3)], dim=1).flatten(1).permute(1, 0))
 m = PositionalEncoding(20, max_len=100)`, 0, 100*20 + 64 + 7*2 + 12},
+		// Slices: [2:, ::2] of 10x8 is 8x4 = 32; [..., 1:3] of 3x4x5 is
+		// 3x4x2 = 24; [None, :, None] of 6 is 1x6x1 = 6; [-1] of 5x2 is 2.
+		{"slices", `
+class S(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.register_buffer('a', torch.zeros(10, 8)[2:, ::2])
+        self.register_buffer('b', torch.zeros(3, 4, 5)[..., 1:3])
+        self.register_buffer('c', torch.zeros(6)[None, :, None])
+        self.register_buffer('d', torch.zeros(5, 2)[-1])
+m = S()`, 0, 32 + 24 + 6 + 2},
 		{"clones", `
 import copy
 class Layer(nn.Module):
@@ -281,7 +292,7 @@ func TestErrors(t *testing.T) {
 		{"m = nn.Linear(1 << 40, 1 << 40)", "more than 2^50 elements"},
 		{"class A(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.register_buffer('b', torch.zeros(2, 3).view(4, -1))\nm = A()", "shape [4, -1] is invalid for input of size 6 (2*3): 6 does not divide by 4"},
 		{"class A(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.register_buffer('b', torch.zeros(2, 3) + torch.zeros(4))\nm = A()", "shapes [2, 3] and [4] do not broadcast"},
-		{"class A(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.register_buffer('b', torch.zeros(5)[1:])\nm = A()", "m.py:6:49: invalid slice operand Tensor"},
+		{"class A(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.register_buffer('b', torch.zeros(5, 2)[7])\nm = A()", "index 7 is out of bounds for dimension 0 with size 5"},
 	} {
 		_, err := Decode("m.py", []byte("import torch\nimport torch.nn as nn\n"+c.src), Options{Entry: "m"})
 		if err == nil || !strings.Contains(err.Error(), c.want) {

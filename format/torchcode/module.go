@@ -339,6 +339,15 @@ func (t *torch) newBase() *pyhost.Class {
 				}
 				return starlark.None, o.SetField(name, v)
 			},
+			// self.__getattr__('level_%d' % i): nn.Module's lookup of its
+			// parameters, buffers and children.
+			"__getattr__": func(_ *starlark.Thread, o *pyhost.Instance, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+				var name string
+				if err := starlark.UnpackPositionalArgs("__getattr__", a, kw, 1, &name); err != nil {
+					return nil, err
+				}
+				return o.Attr(name)
+			},
 			"get_submodule": func(_ *starlark.Thread, o *pyhost.Instance, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 				var target string
 				if err := starlark.UnpackPositionalArgs("get_submodule", a, kw, 1, &target); err != nil {

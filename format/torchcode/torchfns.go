@@ -642,6 +642,12 @@ func torchMembers(m starlark.StringDict) {
 		m[n] = builtin("torch."+n, matmulF)
 	}
 	m["einsum"] = builtin("torch.einsum", einsumF)
+	m["outer"] = builtin("torch.outer", outerF)
+	m["ger"] = builtin("torch.ger", outerF)
+	m["polar"] = builtin("torch.polar", method0Same)
+	m["complex"] = builtin("torch.complex", method0Same)
+	m["view_as_complex"] = builtin("torch.view_as_complex", complexF(true))
+	m["view_as_real"] = builtin("torch.view_as_real", complexF(false))
 	m["where"] = builtin("torch.where", whereF)
 	for _, n := range []string{"relu", "sigmoid", "tanh", "softmax", "log_softmax"} {
 		m[n] = builtin("torch."+n, activation)
@@ -733,4 +739,57 @@ func functional() starlark.StringDict {
 		m[n] = builtin("F."+n, lossF)
 	}
 	return m
+}
+
+// outerF is torch.outer(a, b): (len(a), len(b)).
+func outerF(th *starlark.Thread, fn string, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	x, err := tensorArg(fn, a, kw, 0, "input")
+	if err != nil {
+		return nil, err
+	}
+	y, err := tensorArg(fn, a, kw, 1, "vec2")
+	if err != nil {
+		return nil, err
+	}
+	if !x.Known || !y.Known || len(x.Shape) != 1 || len(y.Shape) != 1 {
+		return unknownFrom(fn+"(…)", x, y), nil
+	}
+	r := unknownFrom(fn+"(…)", x, y)
+	r.Shape, r.Known = []int64{x.Shape[0], y.Shape[0]}, true
+	return r, nil
+}
+
+// method0Same is torch.polar(abs, angle) and its kind: the shape of the
+// operands broadcast.
+func method0Same(th *starlark.Thread, fn string, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	x, err := tensorArg(fn, a, kw, 0, "abs")
+	if err != nil {
+		return nil, err
+	}
+	y, err := tensorArg(fn, a, kw, 1, "angle")
+	if err != nil {
+		return nil, err
+	}
+	return binary(th, syntax.PLUS, x, y, false)
+}
+
+// complexF is view_as_complex (the last axis of 2 is the pair) and
+// view_as_real (a last axis of 2 is added).
+func complexF(toComplex bool) torchFn {
+	return func(th *starlark.Thread, fn string, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+		x, err := tensorArg(fn, a, kw, 0, "input")
+		if err != nil {
+			return nil, err
+		}
+		if !x.Known {
+			return unknownFrom(fn+"(…)", x), nil
+		}
+		if toComplex {
+			if len(x.Shape) == 0 || x.Shape[len(x.Shape)-1] != 2 {
+				return nil, x.fail(th, fmt.Sprintf("%s: the last dimension must have size 2, the input is %s", fn, shapeText(x.Shape)))
+			}
+			return derive(x, append([]int64{}, x.Shape[:len(x.Shape)-1]...), fn), nil
+		}
+		return derive(x, append(append([]int64{}, x.Shape...), 2), fn), nil
+	}
 }

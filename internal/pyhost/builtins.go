@@ -118,6 +118,21 @@ func Builtins() starlark.StringDict {
 			}
 			fx, ok1 := starlark.AsFloat(a[0])
 			fy, ok2 := starlark.AsFloat(a[1])
+			// x ** t of a front-end's value (a tensor) is its operator.
+			if h, ok := a[0].(starlark.HasBinary); ok && !ok1 {
+				if _, isOp := a[0].(*Opaque); !isOp {
+					if v, err := h.Binary(syntax.STARSTAR, a[1], starlark.Left); v != nil || err != nil {
+						return v, err
+					}
+				}
+			}
+			if h, ok := a[1].(starlark.HasBinary); ok && !ok2 {
+				if _, isOp := a[1].(*Opaque); !isOp {
+					if v, err := h.Binary(syntax.STARSTAR, a[0], starlark.Right); v != nil || err != nil {
+						return v, err
+					}
+				}
+			}
 			if !ok1 || !ok2 {
 				return &Opaque{Desc: "pow(…)"}, nil
 			}

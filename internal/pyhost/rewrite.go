@@ -532,7 +532,7 @@ func reorderArgs(content string) string {
 		}
 		return 0
 	}
-	star, late := false, false
+	star, late, after := false, false, false
 	for _, it := range items {
 		if strings.TrimSpace(it) == "*" {
 			return content // a def's keyword-only marker: parameters stay in order
@@ -542,7 +542,49 @@ func reorderArgs(content string) string {
 			star = true
 		case 1:
 			late = late || star
+		case 0:
+			after = after || star
 		}
+	}
+	if after {
+		// f(*a, x, y) (Python 3.5's unpacking followed by positional
+		// arguments): the items from the first * on become one
+		// unpacking, *(list(a) + [x, y]).
+		var seq []string
+		first := -1
+		for i, it := range items {
+			switch kind(it) {
+			case 2:
+				if first < 0 {
+					first = i
+				}
+				t := strings.TrimLeft(it, " \t\r\n\\")
+				lead := it[:len(it)-len(t)]
+				seq = append(seq, lead+"list("+t[1:]+")")
+			case 0:
+				if first >= 0 {
+					seq = append(seq, "["+it+"]")
+				}
+			}
+		}
+		var out []string
+		for i, it := range items {
+			if kind(it) == 0 && (first < 0 || i < first) {
+				out = append(out, it)
+			}
+		}
+		out = append(out, "*("+strings.Join(seq, "+")+")")
+		for k := 1; k <= 4; k++ {
+			if k == 2 {
+				continue
+			}
+			for _, it := range items {
+				if kind(it) == k {
+					out = append(out, it)
+				}
+			}
+		}
+		return strings.Join(out, ",")
 	}
 	if !late {
 		return content

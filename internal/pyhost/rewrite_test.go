@@ -64,3 +64,21 @@ func TestRewriteMatmul(t *testing.T) {
 		t.Errorf("y = %v, want a placeholder", run.Globals["y"])
 	}
 }
+
+// Multi-axis indices keep their items (x[:, :t, None], x[..., 0]), line
+// for line; f(*a, x) becomes one unpacking.
+func TestRewriteIndexAndUnpacking(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"y = x[:, :t, :]\n", "y = x[__ndx__(__sl__(None,None,None),__sl__(None,t,None),__sl__(None,None,None))]\n"},
+		{"y = x[..., 0]\n", "y = x[__ndx__(__ellipsis__, 0)]\n"},
+		{"y = x[None, 1::2]\n", "y = x[__ndx__(None,__sl__( 1,None,2))]\n"},
+		{"y = x[:,\n  f(a, b):]\n", "y = x[__ndx__(__sl__(None,None,None),__sl__(\n  f(a, b),None,None))]\n"},
+		{"y = d[1]\n", "y = d[1]\n"},
+		{"z = v.reshape(*s[:-1], -1, 2)\n", "z = v.reshape(*(list(s[:-1])+[ -1]+[ 2]))\n"},
+		{"z = f(a, *b, c, k=1)\n", "z = f(a,*( list(b)+[ c]), k=1)\n"},
+	} {
+		if got := rewriteExprs(c.in); got != c.want {
+			t.Errorf("rewriteExprs(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
