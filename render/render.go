@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -109,8 +110,11 @@ func TableWith(w io.Writer, r *stats.Report, opt Options) error {
 	for i := range r.Layers {
 		l := &r.Layers[i]
 		for k, c := range cs {
-			cell = appendCell(cell[:0], c.id, i, l, false)
-			t.width[k] = max(t.width[k], cellLen(cell))
+			n, made := cellWidth(cell[:0], c.id, i, l)
+			if made != nil {
+				cell = made
+			}
+			t.width[k] = max(t.width[k], n)
 		}
 	}
 	narrow(t.width, t.right, opt.Width)
@@ -131,8 +135,7 @@ func TableWith(w io.Writer, r *stats.Report, opt Options) error {
 	for i := range r.Layers {
 		l := &r.Layers[i]
 		for k, c := range cs {
-			cell = appendCell(cell[:0], c.id, i, l, false)
-			t.cell(k, cell)
+			t.layerCell(k, c.id, i, l)
 		}
 		t.endLine(ew)
 	}
@@ -169,6 +172,36 @@ func (t *table) cell(k int, c []byte) {
 		t.line = append(t.line, c...)
 	default:
 		t.line = append(t.line, c...)
+		t.line = appendSpaces(t.line, pad)
+	}
+}
+
+// layerCell is cell with layer i's cell in column k, written straight
+// into the line unless it must be cut.
+func (t *table) layerCell(k int, id colID, i int, l *stats.Layer) {
+	n, text := cellWidth(t.cut[:0], id, i, l)
+	if n > t.width[k] {
+		if text == nil {
+			text = appendCell(t.cut[:0], id, i, l, false)
+		}
+		t.cut = text
+		t.cell(k, text)
+		return
+	}
+	pad := t.width[k] - n
+	if k > 0 {
+		t.line = append(t.line, ' ', ' ')
+	}
+	if t.right[k] {
+		t.line = appendSpaces(t.line, pad)
+	}
+	if text != nil {
+		t.line = append(t.line, text...)
+		t.cut = text
+	} else {
+		t.line = appendCell(t.line, id, i, l, false)
+	}
+	if !t.right[k] && k < len(t.width)-1 {
 		t.line = appendSpaces(t.line, pad)
 	}
 }
@@ -220,6 +253,78 @@ func cutCell(c []byte, n int) []byte {
 		k += size
 	}
 	return append(c[:k], "…"...)
+}
+
+// cellWidth is the width of appendCell's text of a cell, worked out
+// without writing it where that is simple (names, counts); otherwise the
+// text is appended to buf and returned too (nil when not made).
+func cellWidth(buf []byte, id colID, i int, l *stats.Layer) (int, []byte) {
+	switch id {
+	case cIndex:
+		return countLen(int64(i)), nil
+	case cName:
+		return strLen(l.Name), nil
+	case cType:
+		return strLen(l.Type), nil
+	case cParams:
+		if l.Params == 0 && sharedOnly(l) {
+			return len("0 (shared)"), nil
+		}
+		return thousandsLen(l.Params), nil
+	case cTrainable:
+		return thousandsLen(l.TrainableParams), nil
+	case cNonTrainable:
+		return thousandsLen(l.NonTrainableParams), nil
+	case cFLOPs, cOtherOps:
+		v := l.FLOPs
+		if id == cOtherOps {
+			v = l.OtherOps
+		}
+		if v == nil {
+			return 1, nil
+		}
+		return thousandsLen(*v), nil
+	case cBytes:
+		return thousandsLen(ownBytes(l)), nil
+	}
+	buf = appendCell(buf, id, i, l, false)
+	return cellLen(buf), buf
+}
+
+// countLen is the number of characters of n in digits (and sign).
+func countLen(n int64) int {
+	k := 1
+	if n < 0 {
+		k++
+		if n == math.MinInt64 {
+			return 20
+		}
+		n = -n
+	}
+	for ; n >= 10; n /= 10 {
+		k++
+	}
+	return k
+}
+
+// thousandsLen is the number of characters of Thousands(n).
+func thousandsLen(n int64) int {
+	k := countLen(n)
+	digits := k
+	if n < 0 {
+		digits--
+	}
+	return k + (digits-1)/3
+}
+
+// strLen is the width of a string: its characters.
+func strLen(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return utf8.RuneCountInString(s)
+		}
+	}
+	return len(s)
 }
 
 // cellLen is the width of a cell: its characters.
@@ -397,7 +502,9 @@ type errWriter struct {
 // writerChunk is how much text is written out at a time.
 const writerChunk = 32 << 10
 
-func newWriter(w io.Writer) *errWriter { return &errWriter{w: w, buf: make([]byte, 0, 4<<10)} }
+func newWriter(w io.Writer) *errWriter {
+	return &errWriter{w: w, buf: make([]byte, 0, writerChunk+writerChunk/4)}
+}
 
 func (e *errWriter) printf(format string, args ...any) {
 	e.buf = fmt.Appendf(e.buf, format, args...)

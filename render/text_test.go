@@ -101,3 +101,26 @@ func TestTableNoAllocsPerRow(t *testing.T) {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// TestCellWidth: the width the table works out for a cell is that of
+// the cell's text, in characters, for every column.
+func TestCellWidth(t *testing.T) {
+	r := smallNet()
+	big, neg := int64(math.MaxInt64), int64(math.MinInt64)
+	for _, n := range []int64{0, 9, 10, 999, 1000, -1, -999, -1000, -1234567, big, neg, neg + 1} {
+		r.Layers = append(r.Layers, stats.Layer{Name: "é" + strconv.FormatInt(n, 10), Type: "t→", Params: n, TrainableParams: n, NonTrainableParams: -n, FLOPs: &n, OtherOps: &n,
+			Weights: []stats.Weight{{Name: "w", Bytes: n}}})
+	}
+	for i := range r.Layers {
+		l := &r.Layers[i]
+		for _, c := range append(columns(r, false), columns(r, true)...) {
+			for _, index := range []int{i, i * 1000003, -i} {
+				text := appendCell(nil, c.id, index, l, false)
+				n, made := cellWidth(nil, c.id, index, l)
+				if want := cellLen(text); n != want || made != nil && string(made) != string(text) {
+					t.Errorf("row %d, %s: width %d (%q), text %q of %d", i, c.Key, n, made, text, want)
+				}
+			}
+		}
+	}
+}
