@@ -63,6 +63,8 @@ Examples:
   layerinfo char_rnn.py --set vocab_size=59     a size the script reads from data
   layerinfo lenet.py --entry 'build_lenet5(None, 10)'   the build function, with arguments
   layerinfo kfkd.py --entry net2 --input-shape Nx1x96x96   the second NeuralNet, its input
+  layerinfo resnet.py --entry 'resnet50()' --input-shape 1x3x224x224   PyTorch forward traced
+  layerinfo lm.py --input-shape 2x64:long --call 'm(x, m.init_hidden(2))'   token ids, a hidden state
   layerinfo config.json --context 4096 --batch 8    KV cache and FLOPs at that size
   layerinfo model.safetensors.index.json        every shard's tensors, from headers
   cat model.yaml | layerinfo -
