@@ -170,7 +170,12 @@ func (b *builder) add(c *call, s spec) (*layer, error) {
 }
 
 // infer (re)runs inference of one layer, as Lasagne does when it is made.
+// The script reads shapes and counts, never the arithmetic, and
+// layerinfo.Analyze infers every node again: the layer is inferred
+// without arithmetic text (graph.Node.NoArithmetic; an error is worded
+// as with it), and finish clears the flag.
 func (b *builder) infer(l *layer) error {
+	l.node.NoArithmetic = true
 	if err := infer.Node(l.node); err != nil {
 		return &infer.Error{Node: l.node, Err: err}
 	}

@@ -344,6 +344,7 @@ func (b *builder) finish() (*graph.Graph, error) {
 	nodes := make([]*graph.Node, 0, len(model))
 	for _, l := range b.layers {
 		if l.mark == mark {
+			l.node.NoArithmetic = false // as builder.infer found it
 			nodes = append(nodes, l.node)
 		}
 	}
