@@ -31,16 +31,17 @@ func Build(g *graph.Graph) (*Report, error) { return BuildWith(g, Options{}) }
 // number.
 //
 // It runs in phases: a pass that counts what the rows hold, so that
-// the rows, their input names, output tensors, shapes, dims, counts and
+// the rows, their input names, output tensors, shapes, counts and
 // weights each take one allocation for the whole report (slabs the rows
 // slice into, capacity-limited, so that appending to one row's slice
 // never writes into the next row's); one row per node (layer: names,
 // shapes and the arithmetic; weights: the parameters counted where they
 // are owned), each added to the running totals (add); then the totals
 // that need every row (FLOPs, other operations, parameter bytes), the
-// framework's own figure, and the transformer section. Names are the
-// graph's strings, not copies; positions and joined shape arithmetic
-// share one string.
+// framework's own figure, and the transformer section. Names and dims
+// are the graph's, not copies (the report reads them; nothing changes
+// them once inferred); positions and arithmetic are cut from shared
+// strings.
 func BuildWith(g *graph.Graph, opt Options) (*Report, error) {
 	if g == nil {
 		return nil, fmt.Errorf("no graph")
@@ -103,7 +104,6 @@ type builder struct {
 	shapes           []*Shape
 	tensors          []Tensor
 	heads            []Shape
-	dims             []graph.Dim
 	ints             []int64
 	weightSlab       []Weight
 	// text holds the positions and arithmetic of the latest rows; spans
@@ -154,7 +154,7 @@ func opType(n *graph.Node) (string, bool) {
 
 // slabs counts what the rows will hold and makes each slab once.
 func (b *builder) slabs() {
-	var inputs, outNames, outputs, heads, dims, ints, weights int
+	var inputs, outNames, outputs, heads, ints, weights int
 	for _, n := range b.g.Nodes {
 		for _, v := range n.Inputs {
 			if v != nil && v.Param == nil {
@@ -168,7 +168,6 @@ func (b *builder) slabs() {
 		for _, v := range n.Outputs {
 			if v != nil && v.Shape != nil {
 				heads++
-				dims += len(v.Shape)
 			}
 		}
 		weights += len(n.Params)
@@ -186,7 +185,6 @@ func (b *builder) slabs() {
 	b.shapes = make([]*Shape, outputs)
 	b.tensors = make([]Tensor, outputs)
 	b.heads = make([]Shape, heads)
-	b.dims = make([]graph.Dim, dims)
 	b.ints = make([]int64, ints)
 	b.weightSlab = make([]Weight, weights)
 	b.text = make([]byte, 0, textChunk+textChunk/4)
@@ -207,15 +205,17 @@ func (b *builder) count(v int64) *int64 {
 	return p
 }
 
-// shape is the report's form of a graph shape (ShapeOf) in the slabs.
+// shape is the report's form of a graph shape (ShapeOf), its header in
+// the slab and its dims the graph's own, which nothing changes once
+// inferred (Weight.Shape shares them likewise): capacity-limited, so
+// that appending to the report's copies them first.
 func (b *builder) shape(s graph.Shape) *Shape {
 	if s == nil {
 		return nil
 	}
 	h := &b.heads[0]
 	b.heads = b.heads[1:]
-	*h = take(&b.dims, len(s))
-	copy(*h, s)
+	*h = Shape(s[:len(s):len(s)])
 	return h
 }
 

@@ -26,9 +26,11 @@
 //     every Explain is empty and Report.NoArithmetic says so.
 //
 // Build makes a report in a few allocations whatever its size: the rows'
-// slices (input names, output tensors and shapes, dims, counts, weights)
-// are cut from one slab each, capacity-limited so that appending to one
-// row's never writes into the next; names are the graph's own strings.
+// slices (input names, output tensors and shapes, counts, weights) are
+// cut from one slab each, capacity-limited so that appending to one
+// row's never writes into the next. Names and shape dims are the
+// graph's own (read-only, as the graph's are once inferred): change a
+// report's shape by replacing it, not by writing into its dims.
 //
 // The package uses the standard library only.
 package stats
