@@ -18,7 +18,7 @@ var _ format.Format = Format{}
 
 func (Format) Name() string { return "pytorch" }
 func (Format) Doc() string {
-	return "PyTorch model code (.py importing torch.nn): modules and their parameters and buffers, exactly; shapes and FLOPs not yet"
+	return "PyTorch model code (.py importing torch.nn): modules and their parameters and buffers, exactly; shapes and FLOPs from forward traced on the input shape"
 }
 
 // importsTorch matches `import torch`, `import torch.nn as nn`,
