@@ -127,7 +127,14 @@ type Node struct {
 	// infer.Order so that it finds producers without a map; it is only
 	// trusted when Graph.Nodes[Index] is the node.
 	Index int
+	// Arena, when set (infer.Run sets one for a whole run), supplies the
+	// parameters, parameter lists and output shapes the op makes.
+	Arena *Arena
 }
+
+// NewShape is a shape of rank dims for the node's op to fill (from the
+// Arena when there is one; its capacity is its length; never nil).
+func (n *Node) NewShape(rank int) Shape { return n.Arena.Shape(rank) }
 
 // In is the shape of input i (nil when unknown).
 func (n *Node) In(i int) Shape {
@@ -153,7 +160,7 @@ func (n *Node) Why(format string, args ...any) {
 	if n.NoArithmetic {
 		return
 	}
-	n.ShapeWhy = append(n.ShapeWhy, fmt.Sprintf(format, args...))
+	n.WhyText(fmt.Sprintf(format, args...))
 }
 
 // Terse is how the node's op builds arithmetic it would only show:
@@ -165,6 +172,9 @@ func (n *Node) Terse() calc.Terse { return calc.Terse(n.NoArithmetic) }
 func (n *Node) WhyText(line string) {
 	if n.NoArithmetic {
 		return
+	}
+	if n.ShapeWhy == nil {
+		n.ShapeWhy = make([]string, 0, 4) // a convolution has 3 lines
 	}
 	n.ShapeWhy = append(n.ShapeWhy, line)
 }
@@ -198,16 +208,26 @@ func (n *Node) Param(role string, shape Shape, trainable bool) (*Param, error) {
 		if !p.Shape.Equal(want) {
 			return nil, fmt.Errorf("%s is shared with %s, whose shape %s differs from the %s this layer needs", role, p.Name, p.Shape, want)
 		}
-		n.Params = append(n.Params, p)
+		n.AddParam(p)
 		return p, nil
 	}
 	dt := Float32
 	if len(n.Inputs) > 0 && n.Inputs[0] != nil && n.Inputs[0].DType.IsFloat() {
 		dt = n.Inputs[0].DType
 	}
-	p := &Param{Name: n.Name + "." + role, Role: role, Shape: shape, DType: dt, Trainable: trainable}
-	n.Params = append(n.Params, p)
+	p := n.Arena.Param()
+	*p = Param{Name: n.Name + "." + role, Role: role, Shape: shape, DType: dt, Trainable: trainable}
+	n.AddParam(p)
 	return p, nil
+}
+
+// AddParam appends p to n.Params; a first list is made with room for a
+// second parameter (a weight and a bias), from the Arena when there is one.
+func (n *Node) AddParam(p *Param) {
+	if n.Params == nil {
+		n.Params = n.Arena.ParamList(2)
+	}
+	n.Params = append(n.Params, p)
 }
 
 // ParamByRole finds one of the node's parameters by its role.
@@ -282,4 +302,74 @@ func (g *Graph) NewNode(name, typ string, op Op, inputs []*Value, outputs int, p
 	n.Index = len(g.Nodes)
 	g.Nodes = append(g.Nodes, n)
 	return n
+}
+
+// Arena hands out what inference makes for every node (parameters,
+// parameter lists, output shapes) from blocks, so that a large graph
+// costs an allocation per block rather than several per node. infer.Run
+// sets one on the nodes it runs (Node.Arena). Pieces are never freed one
+// by one: a block lives as long as any of its pieces. A nil *Arena makes
+// each piece with its own allocation. An Arena is not safe for
+// concurrent use.
+type Arena struct {
+	params []Param
+	lists  []*Param
+	dims   []Dim
+}
+
+const (
+	arenaParams = 64  // parameters per block (~6 KB)
+	arenaLists  = 256 // parameter pointers per block (2 KB)
+	arenaDims   = 512 // dims per block (12 KB)
+)
+
+// Param is a new zero Param.
+func (a *Arena) Param() *Param {
+	if a == nil {
+		return new(Param)
+	}
+	if len(a.params) == 0 {
+		a.params = make([]Param, arenaParams)
+	}
+	p := &a.params[0]
+	a.params = a.params[1:]
+	return p
+}
+
+// ParamList is an empty parameter list with room for n (appending past
+// that copies it).
+func (a *Arena) ParamList(n int) []*Param {
+	if a == nil || n > arenaLists/8 {
+		return make([]*Param, 0, n)
+	}
+	if len(a.lists) < n {
+		a.lists = make([]*Param, arenaLists)
+	}
+	l := a.lists[:0:n]
+	a.lists = a.lists[n:]
+	return l
+}
+
+// Shape is a new shape of rank dims (each D(0)), never nil, its capacity
+// its length (appending copies it).
+func (a *Arena) Shape(rank int) Shape {
+	if a == nil || rank == 0 || rank > arenaDims/8 {
+		return make(Shape, rank)
+	}
+	if len(a.dims) < rank {
+		a.dims = make([]Dim, arenaDims)
+	}
+	s := a.dims[:rank:rank]
+	a.dims = a.dims[rank:]
+	return s
+}
+
+// Clone is s.Clone() from the arena.
+func (a *Arena) Clone(s Shape) Shape {
+	if s == nil {
+		return nil
+	}
+	c := a.Shape(len(s))
+	copy(c, s)
+	return c
 }

@@ -60,6 +60,7 @@ func Run(g *graph.Graph, opt Options) error {
 		return err
 	}
 	var errs []error
+	arena := new(graph.Arena)
 	for i, n := range order {
 		if opt.Context != nil {
 			if err := opt.Context.Err(); err != nil {
@@ -69,8 +70,10 @@ func Run(g *graph.Graph, opt Options) error {
 		if opt.Progress != nil {
 			opt.Progress(i, len(order))
 		}
-		n.NoArithmetic = opt.NoArithmetic
-		if err := Node(n); err != nil {
+		n.NoArithmetic, n.Arena = opt.NoArithmetic, arena
+		err := Node(n)
+		n.Arena = nil
+		if err != nil {
 			e := &Error{Node: n, Err: err}
 			if !opt.KeepGoing {
 				return e
@@ -126,6 +129,17 @@ func Node(n *graph.Node) (err error) {
 		n.FLOPs, n.OtherOps = calc.Expr{}, calc.Expr{}
 	}
 	// Parameters fed as inputs (ONNX initializers) belong to the node too.
+	if n.Params == nil {
+		k := 0
+		for _, v := range n.Inputs {
+			if v != nil && v.Param != nil {
+				k++
+			}
+		}
+		if k > 0 {
+			n.Params = n.Arena.ParamList(k)
+		}
+	}
 	for _, v := range n.Inputs {
 		if v != nil && v.Param != nil && !contains(n.Params, v.Param) {
 			n.Params = append(n.Params, v.Param)

@@ -151,7 +151,7 @@ func (c *Conv) geometry(in graph.Shape, buf *geomBuf) (convGeom, error) {
 func (c *Conv) outShape(n *graph.Node, in graph.Shape, geo *convGeom) (graph.Shape, error) {
 	nsp := len(geo.spatial)
 	t := n.Terse()
-	out := in.Clone()
+	out := n.Arena.Clone(in)
 	out[geo.caxis] = graph.D(c.Filters)
 	if !n.NoArithmetic {
 		if c.WeightsGiven {

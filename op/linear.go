@@ -2,6 +2,7 @@ package op
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/layerinfo/layerinfo/calc"
 	"github.com/layerinfo/layerinfo/graph"
@@ -55,19 +56,23 @@ func (l *Linear) Infer(n *graph.Node) error {
 		return err
 	}
 	features, _ := fan.Value()
-	out := make(graph.Shape, 0, len(in)-(to-from)+1)
+	out := n.NewShape(len(in) - (to - from) + 1)[:0]
 	out = append(append(append(out, in[:from]...), graph.D(l.Units)), in[to:]...)
 	n.SetOut(0, out)
 	if !n.NoArithmetic {
 		if to-from > 1 {
 			n.Why("axes %d..%d flattened into %s features, mapped to %d units", from, to-1, fan.Equation(), l.Units)
 		} else {
-			n.Why("axis %d: %s features mapped to %d units", from, in[from], l.Units)
+			// "axis %d: %s features mapped to %d units"
+			var text [96]byte
+			b := append(strconv.AppendInt(append(text[:0], "axis "...), int64(from), 10), ": "...)
+			b = append(in[from].Append(b), " features mapped to "...)
+			n.WhyText(string(append(strconv.AppendInt(b, l.Units, 10), " units"...)))
 		}
 	}
 
 	// The weight's shape and, when there is one, the bias's: one block.
-	shapes := make(graph.Shape, 3)
+	shapes := n.NewShape(3)
 	wshape, bshape := shapes[:2:2], shapes[2:3:3]
 	wshape[0], wshape[1] = graph.D(features), graph.D(l.Units)
 	if l.OutIn {

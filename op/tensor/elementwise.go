@@ -37,7 +37,11 @@ func (e *Elementwise) Infer(n *graph.Node) error {
 	if len(shapes) == 0 {
 		return fmt.Errorf("%s needs at least one input", e.Func)
 	}
-	out, err := Broadcast(shapes...)
+	rank := 0
+	for _, s := range shapes {
+		rank = max(rank, len(s))
+	}
+	out, err := broadcastInto(n.NewShape(rank), shapes...)
 	if err != nil {
 		return err
 	}

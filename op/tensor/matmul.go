@@ -110,7 +110,7 @@ func (m *MatMul) Infer(n *graph.Node) error {
 	}
 	// The output is the broadcast batch axes, then M and N: one shape,
 	// the batch axes written in place.
-	out := make(graph.Shape, 0, max(len(a), len(b)))
+	out := n.NewShape(max(len(a), len(b)))[:0]
 	batch, err := broadcastInto(out, a[:len(a)-2], b[:len(b)-2])
 	if err != nil {
 		return fmt.Errorf("the batch axes of %s and %s: %w", fmtShape(n.In(ai)), fmtShape(n.In(bi)), err)
@@ -124,7 +124,14 @@ func (m *MatMul) Infer(n *graph.Node) error {
 	}
 	n.SetOut(0, out)
 	if !n.NoArithmetic {
-		n.Why("%s × %s: batch %s, M = %s, K = %s, N = %s", fmtShape(n.In(ai)), fmtShape(n.In(bi)), fmtShape(batch), M, K, N)
+		// "%s × %s: batch %s, M = %s, K = %s, N = %s"
+		var text [160]byte
+		b := append(appendShape(text[:0], n.In(ai)), " × "...)
+		b = append(appendShape(b, n.In(bi)), ": batch "...)
+		b = append(appendShape(b, batch), ", M = "...)
+		b = append(M.Append(b), ", K = "...)
+		b = append(K.Append(b), ", N = "...)
+		n.WhyText(string(N.Append(b)))
 	}
 	var buf [12]calc.Expr
 	fl := buf[:0]
