@@ -10,36 +10,43 @@ import (
 	"github.com/layerinfo/layerinfo/internal/budget"
 )
 
+// decoded is what a reader made of a header.
+type decoded struct {
+	f    *File
+	err  error
+	used int64 // bytes left charged to the budget
+}
+
 // decodeBoth reads hdr as a header-only file through the fast path (with
 // the slow one behind it) and through encoding/json alone.
-func decodeBoth(hdr []byte, limit int64) (fast, slow *File, fastErr, slowErr error, fastUsed, slowUsed int64) {
+func decodeBoth(hdr []byte, limit int64) (fast, slow decoded) {
 	data := append(lenPrefix(uint64(len(hdr)), ""), hdr...)
 	for _, slowOnly := range []bool{false, true} {
 		b := budget.New(limit)
 		d := Decoder{SkipSizeCheck: true, Budget: b, slowOnly: slowOnly}
 		f, err := d.Decode(bytes.NewReader(data), int64(len(data)))
 		if slowOnly {
-			slow, slowErr, slowUsed = f, err, b.Used()
+			slow = decoded{f, err, b.Used()}
 		} else {
-			fast, fastErr, fastUsed = f, err, b.Used()
+			fast = decoded{f, err, b.Used()}
 		}
 	}
-	return
+	return fast, slow
 }
 
 // sameDecode fails unless both readers give the same file, error and
 // budget use.
 func sameDecode(t *testing.T, hdr []byte, limit int64) {
 	t.Helper()
-	fast, slow, fe, se, fu, su := decodeBoth(hdr, limit)
-	if fmt.Sprint(fe) != fmt.Sprint(se) {
-		t.Fatalf("header %q:\nfast error %v\nslow error %v", hdr, fe, se)
+	fast, slow := decodeBoth(hdr, limit)
+	if fmt.Sprint(fast.err) != fmt.Sprint(slow.err) {
+		t.Fatalf("header %q:\nfast error %v\nslow error %v", hdr, fast.err, slow.err)
 	}
-	if !reflect.DeepEqual(fast, slow) {
-		t.Fatalf("header %q:\nfast %+v\nslow %+v", hdr, fast, slow)
+	if !reflect.DeepEqual(fast.f, slow.f) {
+		t.Fatalf("header %q:\nfast %+v\nslow %+v", hdr, fast.f, slow.f)
 	}
-	if fu != su {
-		t.Fatalf("header %q: fast path charged %d, slow %d", hdr, fu, su)
+	if fast.used != slow.used {
+		t.Fatalf("header %q: fast path charged %d, slow %d", hdr, fast.used, slow.used)
 	}
 }
 
