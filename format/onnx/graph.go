@@ -295,8 +295,6 @@ func (s *scope) set(name string, id int32, v *graph.Value) {
 	s.vals[name] = v
 }
 
-func (s *scope) lookup(name string) *graph.Value { return s.lookupID(name, -1) }
-
 // lookupID finds name (id as for key) here or in an enclosing scope.
 func (s *scope) lookupID(name string, id int32) *graph.Value {
 	for ; s != nil; s = s.up {
