@@ -324,7 +324,7 @@ func (d *Decoder) tensorInfo(rd *reader, align int64) (Tensor, error) {
 		return t, err
 	}
 	dimsAt := rd.off
-	nd, err := rd.u32("n_dims of " + name)
+	nd, err := rd.u32Of("n_dims", name)
 	if err != nil {
 		return t, err
 	}
@@ -336,7 +336,7 @@ func (d *Decoder) tensorInfo(rd *reader, align int64) (Tensor, error) {
 	t.Elements = 1
 	overflow := false
 	for j := range t.Ne {
-		x, err := rd.u64("dimension of " + name)
+		x, err := rd.u64Of("dimension", name)
 		if err != nil {
 			return t, err
 		}
@@ -353,7 +353,7 @@ func (d *Decoder) tensorInfo(rd *reader, align int64) (Tensor, error) {
 		return t, rd.errf(dimsAt, "tensor %q: shape %v: element count overflows int64", name, t.Shape)
 	}
 	typeAt := rd.off
-	ty, err := rd.u32("type of " + name)
+	ty, err := rd.u32Of("type", name)
 	if err != nil {
 		return t, err
 	}
@@ -376,7 +376,7 @@ func (d *Decoder) tensorInfo(rd *reader, align int64) (Tensor, error) {
 	}
 	t.Bytes = int64(lo)
 	offAt := rd.off
-	off, err := rd.u64("offset of " + name)
+	off, err := rd.u64Of("offset", name)
 	if err != nil {
 		return t, err
 	}

@@ -101,12 +101,46 @@ func (rd *reader) u64(what string) (uint64, error) {
 	return rd.order.Uint64(b), nil
 }
 
+// buffered returns the next n bytes when the window holds them (and
+// advances), else nil: what a read of n bytes would return without an
+// error or a read of the file.
+func (rd *reader) buffered(n int64) []byte {
+	if n > rd.remaining() || rd.off < rd.bufAt || rd.off+n > rd.bufAt+int64(len(rd.buf)) {
+		return nil
+	}
+	i := rd.off - rd.bufAt
+	rd.off += n
+	return rd.buf[i : i+n]
+}
+
+// u32Of is u32(what + " of " + name), the description made only when
+// the window must be refilled (or the read fails).
+func (rd *reader) u32Of(what, name string) (uint32, error) {
+	if b := rd.buffered(4); b != nil {
+		return rd.order.Uint32(b), nil
+	}
+	return rd.u32(what + " of " + name)
+}
+
+// u64Of is u64(what + " of " + name), as u32Of.
+func (rd *reader) u64Of(what, name string) (uint64, error) {
+	if b := rd.buffered(8); b != nil {
+		return rd.order.Uint64(b), nil
+	}
+	return rd.u64(what + " of " + name)
+}
+
 // str reads a GGUF string (uint64 length, bytes) of at most max bytes.
 func (rd *reader) str(max int64, what string) (string, error) {
 	at := rd.off
-	n, err := rd.u64(what + " length")
-	if err != nil {
-		return "", err
+	var n uint64
+	if b := rd.buffered(8); b != nil {
+		n = rd.order.Uint64(b)
+	} else {
+		var err error
+		if n, err = rd.u64(what + " length"); err != nil {
+			return "", err
+		}
 	}
 	if n > uint64(max) {
 		return "", rd.errf(at, "%s length %d exceeds limit %d", what, n, max)
