@@ -97,6 +97,17 @@ func (f *File) read(addr uint64, n int64, what string, from int64) ([]byte, erro
 	if err := f.b.Charge(n, what); err != nil {
 		return nil, &Error{Offset: off, Msg: what, Err: err}
 	}
+	if o := off % pageSize; n <= pageSize-o {
+		// Within one page: the cached page itself (never written to).
+		page, err := f.page(off / pageSize)
+		if err != nil {
+			return nil, &Error{Offset: off, Msg: "reading " + what, Err: err}
+		}
+		if int64(len(page)) < o+n {
+			return nil, &Error{Offset: off, Msg: "reading " + what, Err: io.ErrUnexpectedEOF}
+		}
+		return page[o : o+n : o+n], nil
+	}
 	p := make([]byte, n)
 	if n > pageSize {
 		if _, err := f.r.ReadAt(p, off); err != nil && !(errors.Is(err, io.EOF) && n == 0) {
@@ -240,7 +251,7 @@ func (d *dec) addr(what string) uint64 {
 func (d *dec) length(what string) uint64 { return d.uint(d.f.sl, what) }
 
 func (d *dec) sig(s string) {
-	p := d.bytes(len(s), s+" signature")
+	p := d.bytes(len(s), "signature")
 	if d.err == nil && string(p) != s {
 		d.p -= len(s)
 		d.fail("expected signature %q, found %q", s, p)
