@@ -401,3 +401,70 @@ func (e *Einsum) Infer(n *graph.Node) error {
 	n.FLOPs = calc.Mul(calc.N(2), e.Indices.Numel())
 	return nil
 }
+
+// GetItem is Python's x[...] on a tensor: one entry per axis from the
+// first (the batch's included), each an index (the axis goes), a slice,
+// a new axis of size 1, or the ellipsis (the axes it stands for kept).
+type GetItem struct {
+	Items []Item
+}
+
+// Item is one entry of a GetItem.
+type Item struct {
+	Slice    Slice // Index or Start/Stop/Step; Axis is ignored
+	NewAxis  bool
+	Ellipsis bool
+}
+
+func (g *GetItem) Infer(n *graph.Node) error {
+	in := n.In(0)
+	if in == nil {
+		return fmt.Errorf("the input shape is unknown")
+	}
+	used := 0
+	for _, it := range g.Items {
+		if !it.NewAxis && !it.Ellipsis {
+			used++
+		}
+	}
+	if used > len(in) {
+		return fmt.Errorf("%d indices for a tensor of %d axes %s", used, len(in), fmtShape(in))
+	}
+	var out graph.Shape
+	ax := 0
+	for _, it := range g.Items {
+		switch {
+		case it.Ellipsis:
+			k := len(in) - used
+			out = append(out, in[ax:ax+k]...)
+			ax += k
+			used = len(in) // a second ellipsis stands for nothing
+		case it.NewAxis:
+			out = append(out, graph.D(1))
+		case it.Slice.Index != nil:
+			if d := in[ax]; d.Known() && (*it.Slice.Index >= d.Size || *it.Slice.Index < -d.Size) {
+				return fmt.Errorf("index %d is out of range for axis %d of size %d", *it.Slice.Index, ax, d.Size)
+			}
+			ax++
+		default:
+			step := it.Slice.Step
+			if step == 0 {
+				step = 1
+			}
+			d := in[ax]
+			if d.Known() {
+				out = append(out, graph.D(sliceLen(d.Size, it.Slice.Start, it.Slice.Stop, step)))
+			} else if it.Slice.Start == nil && it.Slice.Stop == nil && step == 1 {
+				out = append(out, d)
+			} else {
+				out = append(out, graph.Unknown())
+			}
+			ax++
+		}
+	}
+	out = append(out, in[ax:]...)
+	n.SetOut(0, out)
+	n.Why("indexed: %s", fmtShape(out))
+	zeroFLOPs(n)
+	return nil
+}

@@ -337,3 +337,22 @@ func TestEinsumDense(t *testing.T) {
 		t.Errorf("e2 FLOPs %v, want 640", f)
 	}
 }
+
+// tf.keras's SlicingOpLambda: x[:, 0] of (None, 5, 8) is (None, 8), and
+// the Dense after it (8+1)*3 = 27; x[..., 2:6] keeps (None, 5) and gives 4.
+func TestSlicingOpLambda(t *testing.T) {
+	r := analyseString(t, `{"class_name": "Functional", "keras_version": "2.13.1", "config": {"name": "m", "layers": [
+	 {"class_name": "InputLayer", "name": "x", "config": {"batch_input_shape": [null, 5, 8], "name": "x"}, "inbound_nodes": []},
+	 {"class_name": "SlicingOpLambda", "name": "tf.__operators__.getitem", "config": {"name": "tf.__operators__.getitem", "function": "__operators__.getitem"},
+	  "inbound_nodes": [["x", 0, 0, {"slice_spec": {"class_name": "__tuple__", "items": [{"start": null, "stop": null, "step": null}, 0]}}]]},
+	 {"class_name": "Dense", "name": "d", "config": {"name": "d", "units": 3}, "inbound_nodes": [[["tf.__operators__.getitem", 0, 0, {}]]]},
+	 {"class_name": "SlicingOpLambda", "name": "tf.__operators__.getitem_1", "config": {"name": "tf.__operators__.getitem_1", "function": "__operators__.getitem"},
+	  "inbound_nodes": [["x", 0, 0, {"slice_spec": {"class_name": "__tuple__", "items": [{"class_name": "__ellipsis__"}, {"start": 2, "stop": 6, "step": null}]}}]]}],
+	 "input_layers": [["x", 0, 0]], "output_layers": [["d", 0, 0], ["tf.__operators__.getitem_1", 0, 0]]}}`)
+	check(t, r, 27, 27, 0, []row{
+		{"x", "(None, 5, 8)", 0, 0},
+		{"tf.__operators__.getitem", "(None, 8)", 0, 0},
+		{"d", "(None, 3)", 27, 0},
+		{"tf.__operators__.getitem_1", "(None, 5, 4)", 0, 0},
+	})
+}

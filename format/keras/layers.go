@@ -152,6 +152,12 @@ func (d *decoder) builderFor(l *layer) (builder, int, error) {
 		l.isOp = true
 		return opBuilder(l, strings.ToLower(l.class)), 1, nil
 	}
+	if l.class == "SlicingOpLambda" {
+		// tf.keras: x[...] on a Keras tensor; the slice in the call's
+		// keyword argument slice_spec.
+		l.isOp = true
+		return d.slicing(l), 1, nil
+	}
 	if l.class == "TFOpLambda" {
 		// tf.keras 2.4+: a TensorFlow function called on Keras tensors.
 		fn := ""
@@ -599,4 +605,93 @@ func opBuilder(l *layer, fn string) builder {
 		}
 		return nil, graph.Unknownf("%s %q is not modelled: its output is unknown", l.class, fn)
 	}
+}
+
+// slicing reads a SlicingOpLambda's slice_spec from its (first) call:
+// {"class_name": "__tuple__", "items": [...]} of slices
+// ({"start", "stop", "step"}), integers, null (a new axis) and the
+// ellipsis, or one of them alone.
+func (d *decoder) slicing(l *layer) builder {
+	unknown := func(*graph.Node) (graph.Op, error) {
+		return nil, graph.Unknownf("SlicingOpLambda: the slice is not in the call, so the output is unknown")
+	}
+	nodes := l.entry.get("inbound_nodes")
+	if nodes == nil || nodes.k != jArr || len(nodes.arr) == 0 {
+		return unknown
+	}
+	var spec *value
+	var find func(v *value, depth int)
+	find = func(v *value, depth int) {
+		if v == nil || spec != nil || depth > 6 {
+			return
+		}
+		switch v.k {
+		case jObj:
+			if s := v.get("slice_spec"); s != nil {
+				spec = s
+				return
+			}
+			for _, m := range v.obj {
+				find(m.val, depth+1)
+			}
+		case jArr:
+			for _, e := range v.arr {
+				find(e, depth+1)
+			}
+		}
+	}
+	find(nodes.arr[0], 0)
+	if spec == nil {
+		return unknown
+	}
+	items := []*value{spec}
+	if className(spec) == "__tuple__" || spec.k == jArr {
+		if it := spec.get("items"); it != nil && it.k == jArr {
+			items = it.arr
+		} else if spec.k == jArr {
+			items = spec.arr
+		}
+	}
+	if len(items) > 64 {
+		return unknown
+	}
+	var g op.GetItem
+	for _, it := range items {
+		var item op.Item
+		num := func(v *value) (*int64, bool) {
+			if v.isNull() {
+				return nil, true
+			}
+			n, ok := v.int()
+			return &n, ok
+		}
+		switch {
+		case it.k == jNull:
+			item.NewAxis = true
+		case it.k == jNum:
+			n, ok := it.int()
+			if !ok {
+				return unknown
+			}
+			item.Slice.Index = &n
+		case className(it) == "__ellipsis__":
+			item.Ellipsis = true
+		case it.k == jObj && (it.get("start") != nil || it.get("stop") != nil || it.get("step") != nil):
+			var ok1, ok2, ok3 bool
+			item.Slice.Start, ok1 = num(it.get("start"))
+			item.Slice.Stop, ok2 = num(it.get("stop"))
+			var step *int64
+			step, ok3 = num(it.get("step"))
+			if !ok1 || !ok2 || !ok3 || step != nil && *step == 0 {
+				return unknown
+			}
+			if step != nil {
+				item.Slice.Step = *step
+			}
+		default:
+			return unknown
+		}
+		g.Items = append(g.Items, item)
+	}
+	return fixed(&g)
 }
