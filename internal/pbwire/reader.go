@@ -3,6 +3,7 @@ package pbwire
 import (
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"math"
 	"strconv"
@@ -55,9 +56,45 @@ type Reader struct {
 
 // Names is the table of the strings Name interned: each has an id, its
 // index in List, in the order they were first read.
+//
+// The index is an open-addressing table of 8-byte slots (32 bits of a
+// string's hash, its id + 1), at most 3/4 full: a third of the memory of
+// a map[string]int32 of as many entries, and a lookup mostly one cache
+// line. The hash is seeded once per process (maphash), so that a file
+// cannot choose names that collide.
 type Names struct {
-	IDs  map[string]int32
-	List []string
+	List  []string
+	slots []uint64
+}
+
+// namesSeed seeds the hash of Names: random, and the same for every table
+// of the process, so that equal inputs make equal tables.
+var namesSeed = maphash.MakeSeed()
+
+func newNames(n int) *Names {
+	size := 16
+	for size*3 < n*4 {
+		size *= 2
+	}
+	return &Names{List: make([]string, 0, n), slots: make([]uint64, size)}
+}
+
+// find returns the id of the string whose hash is h and that eq accepts,
+// or -1 and the empty slot where it would go.
+func (t *Names) find(h uint64, eq func(string) bool) (int32, int) {
+	mask := len(t.slots) - 1
+	tag := h << 32
+	for i := int(h>>32) & mask; ; i = (i + 1) & mask {
+		e := t.slots[i]
+		if e == 0 {
+			return -1, i
+		}
+		if e&^(1<<32-1) == tag {
+			if id := int32(uint32(e) - 1); eq(t.List[id]) {
+				return id, i
+			}
+		}
+	}
 }
 
 // ID is the id of s, or -1 when s was not interned.
@@ -65,19 +102,45 @@ func (t *Names) ID(s string) int32 {
 	if t == nil {
 		return -1
 	}
-	if id, ok := t.IDs[s]; ok {
-		return id
+	id, _ := t.find(maphash.String(namesSeed, s), func(x string) bool { return x == s })
+	return id
+}
+
+// add interns s, which is not in the table, at the empty slot i that
+// find returned for its hash h; -1 when the table is full.
+func (t *Names) add(s string, h uint64, i int) int32 {
+	if len(t.List) >= math.MaxInt32-1 {
+		return -1 // kept, not interned
 	}
-	return -1
+	id := int32(len(t.List))
+	t.List = append(t.List, s)
+	if 4*len(t.List) > 3*len(t.slots) {
+		t.grow()
+		_, i = t.find(h, func(string) bool { return false })
+	}
+	t.slots[i] = h<<32 | uint64(id+1)
+	return id
+}
+
+// grow doubles the slots and places the strings again.
+func (t *Names) grow() {
+	t.slots = make([]uint64, 2*len(t.slots))
+	mask := len(t.slots) - 1
+	for id, s := range t.List[:len(t.List)-1] {
+		h := maphash.String(namesSeed, s)
+		i := int(h>>32) & mask
+		for t.slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		t.slots[i] = h<<32 | uint64(id+1)
+	}
 }
 
 // Interned is the table of the strings Name interned (nil before the
 // first).
 func (d *Reader) Interned() *Names { return d.names }
 
-func (d *Reader) initNames(n int) {
-	d.names = &Names{IDs: make(map[string]int32, n), List: make([]string, 0, n)}
-}
+func (d *Reader) initNames(n int) { d.names = newNames(n) }
 
 // Arena chunks: the first is small (most inputs are a few KB of names),
 // each next twice the last, up to arenaChunk; a string longer than
@@ -436,33 +499,27 @@ func (d *Reader) NameID(f Field, at *Loc, name string) (string, int32, error) {
 		if err != nil {
 			return "", -1, err
 		}
-		if id, ok := d.names.IDs[s]; ok {
+		h := maphash.String(namesSeed, s)
+		id, i := d.names.find(h, func(x string) bool { return x == s })
+		if id >= 0 {
 			return d.names.List[id], id, nil
 		}
-		return s, d.intern(s), nil
+		return s, d.names.add(s, h, i), nil
 	}
 	b, err := d.Src.View(f.Pos, int(f.N))
 	if err != nil {
 		return "", -1, d.IOErr(f.Pos, at, err)
 	}
-	if id, ok := d.names.IDs[string(b)]; ok {
+	h := maphash.Bytes(namesSeed, b)
+	id, i := d.names.find(h, func(x string) bool { return x == string(b) })
+	if id >= 0 {
 		return d.names.List[id], id, nil
 	}
 	if err := d.Alloc(f.N+48, f.Pos, func() string { return "a name" }); err != nil {
 		return "", -1, err
 	}
 	s := d.Keep(b)
-	return s, d.intern(s), nil
-}
-
-func (d *Reader) intern(s string) int32 {
-	if len(d.names.List) >= math.MaxInt32 {
-		return -1 // kept, not interned
-	}
-	id := int32(len(d.names.List))
-	d.names.IDs[s] = id
-	d.names.List = append(d.names.List, s)
-	return id
+	return s, d.names.add(s, h, i), nil
 }
 
 // Strs appends the value of a repeated string field.
