@@ -202,7 +202,7 @@ func convFwd(nd int, transposed bool) fwdFunc {
 			return one(c.unknownIn(x, 1))
 		}
 		if len(x.Shape) != nd+2 {
-			return nil, c.fail("input has shape %s: a %s takes (batch, channels, %s) input", shapeText(x.Shape), modName(c), spatialNames(nd))
+			return nil, c.fail("input has shape %s: %s takes (batch, channels, %s) input", shapeText(x.Shape), modName(c), spatialNames(nd))
 		}
 		if x.Shape[1] != in {
 			return nil, c.fail("input has %d channels%s, in_channels is %d — %s(%d, %d, …) would fit", x.Shape[1], how(x), in, modName(c), x.Shape[1], out)

@@ -19,12 +19,21 @@ import (
 
 // derive is a tensor made from t with shape s (its data from t's).
 func derive(t *Tensor, s []int64, desc string) *Tensor {
-	return &Tensor{Shape: s, Known: true, DType: t.DType, src: t.src, tr: t.tr, Desc: desc}
+	return &Tensor{Shape: s, Known: true, DType: t.DType, src: t.src, tr: t.tr, Desc: clipDesc(desc)}
+}
+
+// clipDesc keeps a tensor's description short: a loop that adds to a
+// tensor would otherwise grow it with every step.
+func clipDesc(d string) string {
+	if len(d) <= 80 {
+		return d
+	}
+	return d[:77] + "…"
 }
 
 // unknownFrom is a tensor of unknown shape made from ts.
 func unknownFrom(desc string, ts ...*Tensor) *Tensor {
-	x := &Tensor{Desc: desc}
+	x := &Tensor{Desc: clipDesc(desc)}
 	for _, t := range ts {
 		x.src = mergeSrc(x.src, t.src)
 		if x.tr == nil {
@@ -657,7 +666,7 @@ func broadcastError(a, b []int64) error {
 // binary is an elementwise operation of x and y (a tensor, or a number
 // when y is nil): the broadcast shape, bool for a comparison.
 func binary(th *starlark.Thread, _ syntax.Token, x, y *Tensor, compare bool) (starlark.Value, error) {
-	r := unknownFrom("an expression of "+x.Desc, x, y)
+	r := unknownFrom(exprOf(x), x, y)
 	if x.Known && y.Known {
 		s, err := broadcast(x.Shape, y.Shape)
 		if err != nil {
@@ -683,7 +692,7 @@ func (t *Tensor) Binary(op syntax.Token, y starlark.Value, side starlark.Side) (
 	compare := op == syntax.EQL || op == syntax.NEQ || op == syntax.LT || op == syntax.GT || op == syntax.LE || op == syntax.GE
 	switch x := y.(type) {
 	case starlark.Int, starlark.Float, starlark.Bool:
-		r := unknownFrom("an expression of "+t.Desc, t)
+		r := unknownFrom(exprOf(t), t)
 		r.Shape, r.Known = t.Shape, t.Known
 		if _, isF := x.(starlark.Float); isF && !dtypeOf(t).IsFloat() {
 			r.DType = graph.Float32
@@ -701,7 +710,7 @@ func (t *Tensor) Binary(op syntax.Token, y starlark.Value, side starlark.Side) (
 		}
 		return binary(nil, op, t, x, compare)
 	case *pyhost.Opaque:
-		return unknownFrom("an expression of "+t.Desc, t), nil
+		return unknownFrom(exprOf(t), t), nil
 	}
 	return nil, nil
 }
@@ -906,3 +915,11 @@ func (r *rows) Next(p *starlark.Value) bool {
 }
 
 func (r *rows) Done() {}
+
+// exprOf describes arithmetic on t.
+func exprOf(t *Tensor) string {
+	if strings.HasPrefix(t.Desc, "an expression of ") {
+		return t.Desc
+	}
+	return "an expression of " + t.Desc
+}

@@ -181,7 +181,7 @@ func givenInputs(o *pyhost.Instance, opt Options) ([]traceInput, error) {
 				return nil, &format.UsageError{Option: "input-shape", Err: fmt.Errorf("forward has no parameter %q (its parameters: %s)", key, strings.Join(names, ", "))}
 			}
 		}
-		if i >= len(names) && len(names) > 0 {
+		if i >= len(names) {
 			return nil, &format.UsageError{Option: "input-shape", Err: fmt.Errorf("%d shapes given, forward takes %d inputs (%s)", i+1, len(names), strings.Join(names, ", "))}
 		}
 		if _, dup := byPos[i]; dup {
