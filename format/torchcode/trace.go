@@ -29,7 +29,7 @@ import (
 const traceKey = "torchcode.trace"
 
 // maxTraceNodes bounds the nodes of one trace (a forward loop without end).
-const maxTraceNodes = 200000
+const maxTraceNodes = 100000
 
 // tracer is one forward pass.
 type tracer struct {
