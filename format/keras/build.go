@@ -3,6 +3,7 @@ package keras
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/layerinfo/layerinfo/calc"
 	"github.com/layerinfo/layerinfo/graph"
@@ -198,7 +199,150 @@ func (d *decoder) graphOf(m *model, nested bool) (*graph.Graph, error) {
 		}
 		g.Outputs = append(g.Outputs, v)
 	}
+	var groups [][]*graph.Node
+	for _, l := range m.layers {
+		if n := len(allCalls[l]); n > 1 && l.class != "InputLayer" {
+			calls := make([]*graph.Node, n)
+			for k := range calls {
+				calls[k] = nodes[key{l.name, k}]
+			}
+			groups = append(groups, calls)
+		}
+	}
+	mergeCalls(g, groups)
 	return g, nil
+}
+
+// mergeCalls makes the calls of each shared layer one node, as
+// model.summary() shows a layer once whatever its calls: the node takes
+// every call's inputs and gives every call's outputs, and its op infers
+// each call in turn. When one call feeds another (a layer applied to its
+// own output) one node cannot be ordered, and the calls stay apart.
+func mergeCalls(g *graph.Graph, groups [][]*graph.Node) {
+	if len(groups) == 0 {
+		return
+	}
+	orig := append([]*graph.Node(nil), g.Nodes...)
+	drop := map[*graph.Node]bool{}
+	merged := map[*graph.Node]*graph.Node{}
+	for _, calls := range groups {
+		first := calls[0]
+		m := &graph.Node{Name: first.Name, Type: first.Type, Pos: first.Pos}
+		op := &callsOp{}
+		for k, c := range calls {
+			m.Inputs = append(m.Inputs, c.Inputs...)
+			m.Outputs = append(m.Outputs, c.Outputs...)
+			op.ops = append(op.ops, c.Op)
+			op.ins = append(op.ins, len(c.Inputs))
+			op.outs = append(op.outs, len(c.Outputs))
+			for _, r := range c.Remarks {
+				if !strings.HasPrefix(r, "call ") {
+					m.Remarks = append(m.Remarks, r)
+				}
+			}
+			if k > 0 {
+				drop[c] = true
+			}
+		}
+		m.Op = op
+		m.Remark("called %d times: one layer, its weights counted once", len(calls))
+		merged[first] = m
+	}
+	var out []*graph.Node
+	for _, n := range g.Nodes {
+		if drop[n] {
+			continue
+		}
+		if m := merged[n]; m != nil {
+			n = m
+		}
+		out = append(out, n)
+	}
+	for _, m := range merged {
+		for _, v := range m.Outputs {
+			v.Producer = m
+		}
+	}
+	g.Nodes = out
+	selfFed := false
+	for _, m := range merged {
+		for _, v := range m.Inputs {
+			selfFed = selfFed || v != nil && v.Producer == m
+		}
+	}
+	if _, err := infer.Order(g); err == nil && !selfFed {
+		return
+	}
+	// A call feeds another: back to one node per call.
+	g.Nodes = orig
+	for _, n := range orig {
+		for _, v := range n.Outputs {
+			v.Producer = n
+		}
+	}
+}
+
+// callsOp infers each call of a shared layer on its own inputs: the
+// weights (the same for every call) once, the FLOPs of all calls.
+type callsOp struct {
+	ops       []graph.Op
+	ins, outs []int
+}
+
+func (c *callsOp) Infer(n *graph.Node) error {
+	in, out := 0, 0
+	var unknown error
+	var flops []calc.Expr
+	flopsKnown := true
+	seen := map[*graph.Param]bool{}
+	notes := map[string]bool{}
+	for k, o := range c.ops {
+		sc := &graph.Node{Name: n.Name, Type: n.Type, Pos: n.Pos, Inputs: n.Inputs[in : in+c.ins[k]]}
+		for j := 0; j < c.outs[k]; j++ {
+			sc.Outputs = append(sc.Outputs, &graph.Value{Name: n.Outputs[out+j].Name, Producer: sc})
+		}
+		err := o.Infer(sc)
+		var u *graph.UnknownError
+		switch {
+		case err == nil:
+		case errors.As(err, &u):
+			unknown = err
+		default:
+			return fmt.Errorf("call %d: %w", k+1, err)
+		}
+		for j, v := range sc.Outputs {
+			n.Outputs[out+j].Shape, n.Outputs[out+j].DType = v.Shape, v.DType
+		}
+		if n.Count.IsZero() && len(sc.Params) > 0 {
+			n.Count = sc.Count
+		}
+		for _, p := range sc.Params {
+			if !seen[p] {
+				seen[p] = true
+				n.Params = append(n.Params, p)
+			}
+		}
+		if sc.FLOPs.Known() {
+			flops = append(flops, sc.FLOPs)
+		} else {
+			flopsKnown = false
+		}
+		for _, w := range sc.ShapeWhy {
+			n.Why("call %d: %s", k+1, w)
+		}
+		for _, t := range sc.Notes {
+			if !notes[t] {
+				notes[t] = true
+				n.Notes = append(n.Notes, t)
+			}
+		}
+		in += c.ins[k]
+		out += c.outs[k]
+	}
+	if flopsKnown && len(flops) > 0 {
+		n.FLOPs = calc.Add(flops...)
+	}
+	return unknown
 }
 
 // node makes the graph node of call k of layer l.

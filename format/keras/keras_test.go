@@ -42,7 +42,8 @@ func analyseFile(t *testing.T, path string) *stats.Report {
 }
 
 // A Keras 3 functional model with a nested Sequential called on two
-// inputs (one row, its weights once), a shared Dense, and a frozen
+// inputs and a shared Dense (each one row, as model.summary() shows a
+// layer, with both calls' outputs and its weights once), and a frozen
 // head. Worked by hand:
 //
 //	enc_dense1 8*16+16 = 144; enc_bn 4*16 = 64 (32 moving statistics);
@@ -54,10 +55,8 @@ func TestKeras3NestedShared(t *testing.T) {
 	check(t, r, 302, 256, 46, []row{
 		{"input_a", "(None, 8)", 0, 0},
 		{"input_b", "(None, 8)", 0, 0},
-		{"encoder", "(None, 4)", 276, 32},
-		{"encoder[1]", "(None, 4)", 0, 0},
-		{"proj", "(None, 3)", 12, 0},
-		{"proj[1]", "(None, 3)", 0, 0},
+		{"encoder", "(None, 4) (None, 4)", 276, 32},
+		{"proj", "(None, 3) (None, 3)", 12, 0},
 		{"concat", "(None, 6)", 0, 0},
 		{"head", "(None, 2)", 14, 14},
 	})
@@ -279,11 +278,10 @@ func TestKeras2NestedNodeIndex(t *testing.T) {
 	check(t, r, 15, 15, 0, []row{
 		{"a", "(None, 4)", 0, 0},
 		{"b", "(None, 4)", 0, 0},
-		{"enc", "(None, 3)", 15, 0},
-		{"enc[1]", "(None, 3)", 0, 0},
+		{"enc", "(None, 3) (None, 3)", 15, 0},
 		{"cat", "(None, 6)", 0, 0},
 	})
-	if in := r.Layers[4].Inputs; len(in) != 2 || in[0] == in[1] {
+	if in := r.Layers[3].Inputs; len(in) != 2 || in[0] == in[1] {
 		t.Errorf("cat's inputs %v: want both calls of enc", in)
 	}
 }
@@ -354,5 +352,20 @@ func TestSlicingOpLambda(t *testing.T) {
 		{"tf.__operators__.getitem", "(None, 8)", 0, 0},
 		{"d", "(None, 3)", 27, 0},
 		{"tf.__operators__.getitem_1", "(None, 5, 4)", 0, 0},
+	})
+}
+
+// A layer applied to its own output (d(d(x))) cannot be one node: its
+// calls stay rows of their own, the second sharing the first's weights:
+// (4+1)*4 = 20 once.
+func TestSharedLayerOnItsOwnOutput(t *testing.T) {
+	r := analyseString(t, `{"class_name": "Functional", "keras_version": "2.13.1", "config": {"name": "m", "layers": [
+	 {"class_name": "InputLayer", "name": "x", "config": {"batch_input_shape": [null, 4], "name": "x"}, "inbound_nodes": []},
+	 {"class_name": "Dense", "name": "d", "config": {"name": "d", "units": 4}, "inbound_nodes": [[["x", 0, 0, {}]], [["d", 0, 0, {}]]]}],
+	 "input_layers": [["x", 0, 0]], "output_layers": [["d", 1, 0]]}}`)
+	check(t, r, 20, 20, 0, []row{
+		{"x", "(None, 4)", 0, 0},
+		{"d", "(None, 4)", 20, 0},
+		{"d[1]", "(None, 4)", 0, 0},
 	})
 }
