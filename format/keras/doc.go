@@ -17,13 +17,15 @@
 // trainable: false, or in a model that is, making every weight of it
 // non-trainable.
 //
-// A functional model becomes one node per layer call: a layer called
-// twice is two nodes, the second sharing the first's weights, so that the
-// weights count once (Keras's own rule). A model used as a layer is one
-// node holding every weight of it (model.summary() shows it as one row
-// with its total), its graph inferred inside the node. Rows follow
-// model.layers: a Sequential's implicit InputLayer is not one, a
-// functional model's inputs are.
+// Rows follow model.layers, as model.summary() does: a Sequential's
+// implicit InputLayer is not one, a functional model's inputs are. A
+// layer called several times (a shared layer) is one node that takes
+// every call's inputs, gives every call's outputs and holds its weights
+// once (Keras's own rule); only a layer applied to its own output keeps
+// a node per call, the later ones sharing the first's weights. A model
+// used as a layer is one node holding every weight of it (model.summary()
+// shows it as one row with its total), its graph inferred inside the
+// node.
 //
 // An unknown class (a custom layer) keeps its name, its outputs are
 // unknown and the rest of the model is analysed; a layer after it whose
