@@ -111,7 +111,9 @@ func (w *h5Weights) layerWeights(chain []pathElem) ([]fileWeight, bool) {
 		return ws, true
 	}
 	// A layer of a nested model: the weights of the nested model's
-	// group whose names are in the layer's scope.
+	// group whose names are in the layer's scope. None found is not
+	// "no weights" (TensorFlow may have named the variables otherwise):
+	// the config's then stand.
 	inner := chain[len(chain)-1].l.name
 	var out []fileWeight
 	for _, fw := range ws {
@@ -123,7 +125,7 @@ func (w *h5Weights) layerWeights(chain []pathElem) ([]fileWeight, bool) {
 			}
 		}
 	}
-	return out, true
+	return out, len(out) > 0
 }
 
 // groupWeights reads a layer group's weight_names and the shapes of the
