@@ -788,6 +788,14 @@ func (t *Tensor) Get(k starlark.Value) (starlark.Value, bool, error) {
 			out = append(out, sliceLength(x, t.Shape[ax]))
 			ax++
 			continue
+		case *starlark.List:
+			// x[:, [-1], :]: the axis keeps as many entries as the list.
+			if ax >= len(t.Shape) {
+				return nil, false, fmt.Errorf("too many indices for a tensor of %d dimensions", len(t.Shape))
+			}
+			out = append(out, int64(x.Len()))
+			ax++
+			continue
 		case *Tensor:
 			if !x.Known {
 				return unknownFrom(t.Desc+"[…]", t), true, nil

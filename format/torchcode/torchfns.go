@@ -44,6 +44,13 @@ func fnCall(th *starlark.Thread, fn string, inner graph.Op, ins []*Tensor, nOut 
 		}
 		return tr.functional(th, fn, inner, ins, owned, nOut)
 	}
+	out, _, err := detached(fn, inner, ins, nOut)
+	return out, err
+}
+
+// detached applies inner to ins on a node of no graph: the outputs and
+// the FLOPs.
+func detached(fn string, inner graph.Op, ins []*Tensor, nOut int) ([]*Tensor, calc.Expr, error) {
 	n := &graph.Node{Name: fn, Type: fn, Op: &traced{inner: inner}}
 	for _, x := range ins {
 		n.Op.(*traced).ins = append(n.Op.(*traced).ins, value(x))
@@ -52,7 +59,7 @@ func fnCall(th *starlark.Thread, fn string, inner graph.Op, ins []*Tensor, nOut 
 		n.Outputs = append(n.Outputs, &graph.Value{Name: fn, Producer: n})
 	}
 	if err := infer.Node(n); err != nil {
-		return nil, fmt.Errorf("%s: %v", fn, err)
+		return nil, calc.Expr{}, fmt.Errorf("%s: %v", fn, err)
 	}
 	out := make([]*Tensor, nOut)
 	for i, v := range n.Outputs {
@@ -62,7 +69,7 @@ func fnCall(th *starlark.Thread, fn string, inner graph.Op, ins []*Tensor, nOut 
 		}
 		out[i] = x
 	}
-	return out, nil
+	return out, n.FLOPs, nil
 }
 
 func oneT(outs []*Tensor, err error) (starlark.Value, error) {

@@ -42,8 +42,13 @@ type tracer struct {
 	calls  []traceCall
 	called map[*pyhost.Instance]bool
 	stack  []string // the paths of the modules whose forward runs
-	fail   error    // the first shape error, as the user sees it
-	bud    *budget.Budget
+	// rowWork, beside stack, is the FLOPs of the functional calls made
+	// directly in a row module's Python forward (a LayerNorm of the
+	// file calling F.layer_norm): the row's, not rows of their own;
+	// nil for other modules.
+	rowWork []*[]calc.Expr
+	fail    error // the first shape error, as the user sees it
+	bud     *budget.Budget
 }
 
 // traceCall is one row module call, in call order (for tests and notes).
@@ -319,6 +324,24 @@ func (tr *tracer) shapeError(th *starlark.Thread, layer, msg string) error {
 // functional adds a row for a functional call that does work (F.relu,
 // F.max_pool2d, torch.matmul) inside the current module.
 func (tr *tracer) functional(th *starlark.Thread, fn string, inner graph.Op, ins []*Tensor, owned []*graph.Value, nOut int) ([]*Tensor, error) {
+	if k := len(tr.rowWork); k > 0 && tr.rowWork[k-1] != nil {
+		// Inside a row module's own forward: its work is the row's.
+		outs, flops, err := detached(fn, inner, ins, nOut)
+		if err != nil {
+			layer := "layer " + tr.here() + ": " + fn
+			return nil, tr.shapeError(th, layer, err.Error())
+		}
+		if !flops.IsZero() {
+			*tr.rowWork[k-1] = append(*tr.rowWork[k-1], flops)
+		}
+		for _, x := range outs {
+			for _, y := range ins {
+				x.src = mergeSrc(x.src, y.src)
+			}
+			x.tr = tr
+		}
+		return outs, nil
+	}
 	name := fn
 	if h := tr.here(); h != "" {
 		name = h + "/" + fn
@@ -452,7 +475,11 @@ func (tr *tracer) call(th *starlark.Thread, o *pyhost.Instance, a starlark.Tuple
 	}
 	tr.called[o] = true
 	tr.stack = append(tr.stack, path)
-	defer func() { tr.stack = tr.stack[:len(tr.stack)-1] }()
+	tr.rowWork = append(tr.rowWork, nil)
+	defer func() {
+		tr.stack = tr.stack[:len(tr.stack)-1]
+		tr.rowWork = tr.rowWork[:len(tr.rowWork)-1]
+	}()
 	c := &fcall{tr: tr, th: th, o: o, path: path, pos: where(th)}
 	fwd := pyForward(o)
 	if fwd == nil {
@@ -483,6 +510,8 @@ func (tr *tracer) call(th *starlark.Thread, o *pyhost.Instance, a starlark.Tuple
 	n := tr.g.NewNode(tr.unique(c.name()), o.Class.Name(), nil, nil, 0, c.pos)
 	at := len(tr.calls)
 	tr.calls = append(tr.calls, traceCall{path, o.Class.Name(), n})
+	work := &[]calc.Expr{}
+	tr.rowWork[len(tr.rowWork)-1] = work
 	out, err := starlark.Call(th, fwd, a, kw)
 	if err != nil {
 		tr.drop(n)
@@ -495,6 +524,9 @@ func (tr *tracer) call(th *starlark.Thread, o *pyhost.Instance, a starlark.Tuple
 	}
 	op := &traced{inner: &fixed{why: "what its forward returns"}, owned: owned}
 	f := op.inner.(*fixed)
+	if len(*work) > 0 {
+		f.flops = calc.Add(*work...)
+	}
 	for _, x := range res {
 		if x.Known {
 			f.outs = append(f.outs, gshape(x.Shape))
