@@ -1,0 +1,91 @@
+package keras
+
+import "testing"
+
+// More layers, each worked by hand from Keras's formulas (channels last):
+//
+//	sep1 SeparableConv1D(8, 3) on (None, 20, 4): depthwise 3*4*1 = 12,
+//	  pointwise 4*8 = 32, bias 8: 52; length 20-3+1 = 18.
+//	dw1 DepthwiseConv1D(3, depth_multiplier=2, padding same): 3*8*2 +
+//	  16 = 64; (None, 18, 16).
+//	ct1 Conv1DTranspose(4, 3, strides=2): (18-1)*2 + max(3, 2) = 37;
+//	  3*4*16 + 4 = 196 (kernel (3, 4, 16)).
+//	up1 UpSampling1D(2): 74. crop1 Cropping1D((1, 3)): 70.
+//	zp1 ZeroPadding1D(2): 74. gmp GlobalMaxPooling1D(keepdims): (None, 1, 4).
+func TestMoreLayers1D(t *testing.T) {
+	r := analyseString(t, `{"class_name": "Sequential", "config": {"name": "s", "layers": [
+	 {"class_name": "SeparableConv1D", "config": {"name": "sep1", "filters": 8, "kernel_size": 3, "batch_input_shape": [null, 20, 4]}},
+	 {"class_name": "DepthwiseConv1D", "config": {"name": "dw1", "kernel_size": 3, "depth_multiplier": 2, "padding": "same"}},
+	 {"class_name": "Conv1DTranspose", "config": {"name": "ct1", "filters": 4, "kernel_size": 3, "strides": 2}},
+	 {"class_name": "UpSampling1D", "config": {"name": "up1", "size": 2}},
+	 {"class_name": "Cropping1D", "config": {"name": "crop1", "cropping": [1, 3]}},
+	 {"class_name": "ZeroPadding1D", "config": {"name": "zp1", "padding": 2}},
+	 {"class_name": "GlobalMaxPooling1D", "config": {"name": "gmp", "keepdims": true}}]}}`)
+	check(t, r, 52+64+196, 52+64+196, 0, []row{
+		{"sep1", "(None, 18, 8)", 52, 0},
+		{"dw1", "(None, 18, 16)", 64, 0},
+		{"ct1", "(None, 37, 4)", 196, 0},
+		{"up1", "(None, 74, 4)", 0, 0},
+		{"crop1", "(None, 70, 4)", 0, 0},
+		{"zp1", "(None, 74, 4)", 0, 0},
+		{"gmp", "(None, 1, 4)", 0, 0},
+	})
+}
+
+// 3D and channels first, by hand:
+//
+//	c3 Conv3D(4, (3, 3, 3), strides 2, same) on (None, 9, 9, 9, 2):
+//	  ceil(9/2) = 5 each; 3*3*3*2*4 + 4 = 220.
+//	p3 MaxPooling3D(2): floor((5-2)/2)+1 = 2. up3 UpSampling3D(2): 4.
+//	zp3 ZeroPadding3D(1): 6. ct3 Conv3DTranspose(2, 2, strides 2, same):
+//	  12; 2*2*2*4*2 + 2 = 66 (kernel (2, 2, 2, 2, 4)).
+//	gap GlobalAveragePooling3D: (None, 2).
+func TestMoreLayers3D(t *testing.T) {
+	r := analyseString(t, `{"class_name": "Sequential", "config": {"name": "s", "layers": [
+	 {"class_name": "Conv3D", "config": {"name": "c3", "filters": 4, "kernel_size": [3, 3, 3], "strides": [2, 2, 2], "padding": "same", "batch_input_shape": [null, 9, 9, 9, 2]}},
+	 {"class_name": "MaxPooling3D", "config": {"name": "p3", "pool_size": [2, 2, 2]}},
+	 {"class_name": "UpSampling3D", "config": {"name": "up3", "size": [2, 2, 2]}},
+	 {"class_name": "ZeroPadding3D", "config": {"name": "zp3", "padding": [1, 1, 1]}},
+	 {"class_name": "Conv3DTranspose", "config": {"name": "ct3", "filters": 2, "kernel_size": 2, "strides": 2, "padding": "same"}},
+	 {"class_name": "GlobalAveragePooling3D", "config": {"name": "gap"}}]}}`)
+	check(t, r, 220+66, 220+66, 0, []row{
+		{"c3", "(None, 5, 5, 5, 4)", 220, 0},
+		{"p3", "(None, 2, 2, 2, 4)", 0, 0},
+		{"up3", "(None, 4, 4, 4, 4)", 0, 0},
+		{"zp3", "(None, 6, 6, 6, 4)", 0, 0},
+		{"ct3", "(None, 12, 12, 12, 2)", 66, 0},
+		{"gap", "(None, 2)", 0, 0},
+	})
+	if w := r.Layers[4].Weights[0].Shape; len(w) != 5 || w[3].Size != 2 || w[4].Size != 4 {
+		t.Errorf("ct3 kernel %v, want (2, 2, 2, 2, 4)", w)
+	}
+}
+
+// Channels first and recurrent variants, by hand:
+//
+//	cf Conv2D(6, 3, data_format channels_first) on (None, 3, 10, 10):
+//	  (None, 6, 8, 8), 3*3*3*6 + 6 = 168; bn BatchNormalization(axis=1,
+//	  center=False): gamma 6 + moving 12 = 18, 12 non-trainable.
+//	td TimeDistributed(Dense(5)) after Reshape((6, 64)): (None, 6, 5),
+//	  (64+1)*5 = 325.
+//	bi Bidirectional(GRU(4, return_sequences, reset_after), ave): one
+//	  direction 3*4*(5+4) + 2*3*4 = 132, both 264; (None, 6, 4).
+//	lstm LSTM(3, return_state): 4*3*(4+3) + 4*3 = 96; outputs (None, 3)
+//	  three times.
+func TestMoreLayersRecurrent(t *testing.T) {
+	r := analyseString(t, `{"class_name": "Sequential", "config": {"name": "s", "layers": [
+	 {"class_name": "Conv2D", "config": {"name": "cf", "filters": 6, "kernel_size": 3, "data_format": "channels_first", "batch_input_shape": [null, 3, 10, 10]}},
+	 {"class_name": "BatchNormalization", "config": {"name": "bn", "axis": 1, "center": false}},
+	 {"class_name": "Reshape", "config": {"name": "rs", "target_shape": [6, 64]}},
+	 {"class_name": "TimeDistributed", "config": {"name": "td", "layer": {"class_name": "Dense", "config": {"name": "inner", "units": 5}}}},
+	 {"class_name": "Bidirectional", "config": {"name": "bi", "merge_mode": "ave", "layer": {"class_name": "GRU", "config": {"name": "gru", "units": 4, "return_sequences": true, "reset_after": true}}}},
+	 {"class_name": "LSTM", "config": {"name": "lstm", "units": 3, "return_state": true}}]}}`)
+	check(t, r, 168+18+325+264+96, 168+6+325+264+96, 12, []row{
+		{"cf", "(None, 6, 8, 8)", 168, 0},
+		{"bn", "(None, 6, 8, 8)", 18, 12},
+		{"rs", "(None, 6, 64)", 0, 0},
+		{"td", "(None, 6, 5)", 325, 0},
+		{"bi", "(None, 6, 4)", 264, 0},
+		{"lstm", "(None, 3) (None, 3) (None, 3)", 96, 0},
+	})
+}
