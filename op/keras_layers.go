@@ -468,3 +468,59 @@ func (g *GetItem) Infer(n *graph.Node) error {
 	zeroFLOPs(n)
 	return nil
 }
+
+// Unshared is a convolution whose filters are not shared across output
+// positions (Keras 2's LocallyConnected1D/2D, implementation 1): the
+// output's geometry is Conv's, the kernel (positions, k…*C_in, filters)
+// and the bias (spatial out…, filters).
+type Unshared struct {
+	Conv Conv // geometry and filters; WeightOrder and roles ignored
+}
+
+func (u *Unshared) Infer(n *graph.Node) error {
+	in := n.In(0)
+	if in == nil {
+		return fmt.Errorf("the input shape is unknown")
+	}
+	step := &graph.Node{Name: n.Name, Type: n.Type, Pos: n.Pos, Inputs: n.Inputs}
+	step.Outputs = []*graph.Value{{Name: n.Name, Producer: step}}
+	c := u.Conv
+	c.Bias = false
+	if err := c.Infer(step); err != nil {
+		return err
+	}
+	out := step.Outputs[0].Shape
+	n.SetOut(0, out.Clone())
+	n.ShapeWhy = append(n.ShapeWhy, step.ShapeWhy...)
+	rank := len(in)
+	cin, err := known(in[c.Layout.channelAxis(rank)], "the number of input channels")
+	if err != nil {
+		return err
+	}
+	var pos graph.Shape
+	for _, ax := range c.Layout.spatialAxes(rank) {
+		if _, err := known(out[ax], "the output size (filters are not shared)"); err != nil {
+			return err
+		}
+		pos = append(pos, out[ax])
+	}
+	k, _ := PerAxis(c.Kernel, rank-2, 0)
+	window := cin
+	for _, v := range k {
+		window *= v
+	}
+	positions := pos.Numel()
+	np, _ := positions.Value()
+	if _, err := n.Param("kernel", graph.S(np, window, c.Filters), true); err != nil {
+		return err
+	}
+	n.Count = calc.Mul(positions, calc.N(window), calc.N(c.Filters))
+	if u.Conv.Bias {
+		if _, err := n.Param("bias", append(pos.Clone(), graph.D(c.Filters)), true); err != nil {
+			return err
+		}
+		n.Count = calc.Add(n.Count, calc.Mul(positions, calc.N(c.Filters)))
+	}
+	n.FLOPs = batchFLOPs(in[0], positions, calc.N(window), calc.N(c.Filters))
+	return nil
+}

@@ -54,6 +54,8 @@ func init() {
 		"GroupedQueryAttention":  groupedQueryAttention,
 		"RNN":                    rnnOfCell,
 		"EinsumDense":            einsumDense,
+		"LocallyConnected1D":     locallyConnected(1),
+		"LocallyConnected2D":     locallyConnected(2),
 		"ConvLSTM1D":             convLSTM(1),
 		"ConvLSTM2D":             convLSTM(2),
 		"ConvLSTM3D":             convLSTM(3),
@@ -128,7 +130,7 @@ func init() {
 	}
 	for name := range classes {
 		switch name {
-		case "Dense", "Embedding", "BatchNormalization", "LayerNormalization", "GroupNormalization", "RMSNormalization",
+		case "LocallyConnected1D", "LocallyConnected2D", "Dense", "Embedding", "BatchNormalization", "LayerNormalization", "GroupNormalization", "RMSNormalization",
 			"Normalization", "Bidirectional", "TimeDistributed", "MultiHeadAttention", "Attention", "GroupedQueryAttention", "EinsumDense",
 			"AdditiveAttention", "PReLU":
 			continue
@@ -694,4 +696,24 @@ func (d *decoder) slicing(l *layer) builder {
 		g.Items = append(g.Items, item)
 	}
 	return fixed(&g)
+}
+
+// locallyConnected is Keras 2's LocallyConnected1D/2D with its default
+// implementation 1; the others keep a masked or sparse kernel of another
+// size and are left unknown.
+func locallyConnected(rank int) classFn {
+	return func(c *conf) (builder, int) {
+		if impl := c.int("implementation", 1); impl != 1 {
+			return func(*graph.Node) (graph.Op, error) {
+				return nil, graph.Unknownf("LocallyConnected with implementation %d is not modelled: its output is unknown", impl)
+			}, 1
+		}
+		k := c.ints("kernel_size", rank, nil)
+		if k == nil {
+			c.fail(c.v("kernel_size"), "kernel_size is missing")
+			return nil, 1
+		}
+		return fixed(&op.Unshared{Conv: op.Conv{Layout: c.layout(), Filters: c.pos("filters", 0), Kernel: k,
+			Stride: c.ints("strides", rank, nil), Pad: c.padding(k, nil, false), Bias: c.bool("use_bias", true)}}), 1
+	}
 }

@@ -89,3 +89,22 @@ func TestMoreLayersRecurrent(t *testing.T) {
 		{"lstm", "(None, 3) (None, 3) (None, 3)", 96, 0},
 	})
 }
+
+// Keras 2's LocallyConnected2D(4, 3) on (None, 6, 6, 2): 4x4 positions,
+// kernel (16, 3*3*2, 4) = 1,152, bias (4, 4, 4) = 64: 1,216.
+// LocallyConnected1D(3, 2, strides 2) on (None, 8, 5): 4 positions,
+// kernel (4, 2*5, 3) = 120, bias (4, 3) = 12: 132.
+func TestLocallyConnected(t *testing.T) {
+	r := analyseString(t, `{"class_name": "Functional", "keras_version": "2.13.1", "config": {"name": "m", "layers": [
+	 {"class_name": "InputLayer", "name": "x", "config": {"batch_input_shape": [null, 6, 6, 2], "name": "x"}, "inbound_nodes": []},
+	 {"class_name": "LocallyConnected2D", "name": "lc2", "config": {"name": "lc2", "filters": 4, "kernel_size": [3, 3], "strides": [1, 1], "padding": "valid", "implementation": 1}, "inbound_nodes": [[["x", 0, 0, {}]]]},
+	 {"class_name": "InputLayer", "name": "y", "config": {"batch_input_shape": [null, 8, 5], "name": "y"}, "inbound_nodes": []},
+	 {"class_name": "LocallyConnected1D", "name": "lc1", "config": {"name": "lc1", "filters": 3, "kernel_size": [2], "strides": [2]}, "inbound_nodes": [[["y", 0, 0, {}]]]}],
+	 "input_layers": [["x", 0, 0], ["y", 0, 0]], "output_layers": [["lc2", 0, 0], ["lc1", 0, 0]]}}`)
+	check(t, r, 1216+132, 1216+132, 0, []row{
+		{"x", "(None, 6, 6, 2)", 0, 0},
+		{"lc2", "(None, 4, 4, 4)", 1216, 0},
+		{"y", "(None, 8, 5)", 0, 0},
+		{"lc1", "(None, 4, 3)", 132, 0},
+	})
+}
