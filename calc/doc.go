@@ -11,5 +11,12 @@
 // carried by the Expr (see Err), never a wrapped value. Unknown quantities
 // (a symbolic batch size) are written by name and make the value unknown.
 //
+// The value, and any error, is computed when an Expr is built; the text
+// is not: an Expr keeps its operands and String, Equation and an error's
+// message write the text when asked, so arithmetic nobody reads costs one
+// small allocation per combinator and none per number. Terse goes further
+// for callers that show no arithmetic at all (inference under
+// NoArithmetic): known, error-free results are kept as bare numbers.
+//
 // The package uses the standard library only.
 package calc
