@@ -3,12 +3,15 @@ package onnx
 import (
 	"bytes"
 	"fmt"
+	"errors"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"unsafe"
 
 	"github.com/layerinfo/layerinfo/graph"
+	"github.com/layerinfo/layerinfo/internal/budget"
 	"github.com/layerinfo/layerinfo/internal/gen"
 )
 
@@ -141,5 +144,28 @@ func TestChargedSizes(t *testing.T) {
 	want := [...]int64{160, 240, 136, 48, 32, 184}
 	if got != want {
 		t.Errorf("charged sizes (node, attribute, tensor, value info, dim, graph) = %v, want %v", got, want)
+	}
+}
+
+// TestPresizeWithinBudget: a graph of a million empty nodes (2 MB of
+// file) under a 4 MiB budget is refused at the node the budget stops, as
+// when nodes were appended one by one, without first making room for all
+// of them (160 MB of decoded nodes, 2 GB with their rows).
+func TestPresizeWithinBudget(t *testing.T) {
+	var g pb
+	for range 1_000_000 {
+		g = g.bytes(graphNode, nil)
+	}
+	model := pb{}.int(modelIRVersion, 8).msg(modelGraph, g)
+	var m0, m1 runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m0)
+	_, err := Load("big.onnx", bytes.NewReader(model), int64(len(model)), Options{Budget: budget.New(4 << 20)})
+	runtime.ReadMemStats(&m1)
+	if !errors.Is(err, budget.ErrExceeded) || !strings.Contains(err.Error(), "the graph and report of more than 1,") {
+		t.Fatalf("got %v, want the budget refusing the nodes", err)
+	}
+	if a := m1.TotalAlloc - m0.TotalAlloc; a > 64<<20 {
+		t.Errorf("%d MB allocated under a 4 MiB budget", a>>20)
 	}
 }
