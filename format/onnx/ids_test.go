@@ -2,8 +2,8 @@ package onnx
 
 import (
 	"bytes"
-	"fmt"
 	"errors"
+	"fmt"
 	"os"
 	"runtime"
 	"strings"
