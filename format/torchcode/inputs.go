@@ -153,7 +153,6 @@ type traceInput struct {
 	name  string // forward's parameter
 	shape []int64
 	dtype graph.DType
-	value starlark.Value // the file's own value (a fed call), else nil
 }
 
 // givenInputs are the inputs the options give, in forward's order.

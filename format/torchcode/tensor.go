@@ -82,13 +82,6 @@ func (t *Tensor) SetField(name string, v starlark.Value) error {
 	return fmt.Errorf("cannot set Tensor.%s", name)
 }
 
-func ints(s []int64) starlark.Tuple {
-	out := make(starlark.Tuple, len(s))
-	for i, d := range s {
-		out[i] = starlark.MakeInt64(d)
-	}
-	return out
-}
 
 // sizeArgs reads a size given as torch.zeros does: sizes as arguments, or
 // one tuple or list of them. ok is false when a size is not a known int.

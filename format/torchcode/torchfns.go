@@ -424,9 +424,7 @@ func normF(th *starlark.Thread, fn string, a starlark.Tuple, kw []starlark.Tuple
 		return unknownFrom(fn+"(…)", x), nil
 	}
 	ins := []*Tensor{x}
-	for _, t := range tensorsIn(a[min(1, len(a)):]...) {
-		ins = append(ins, t)
-	}
+	ins = append(ins, tensorsIn(a[min(1, len(a)):]...)...)
 	for _, p := range kw {
 		ins = append(ins, tensorsIn(p[1])...)
 	}
@@ -514,7 +512,6 @@ func catF(th *starlark.Thread, fn string, a starlark.Tuple, kw []starlark.Tuple)
 		return r, nil
 	}
 	s[i] = 0
-	var parts []string
 	for k, x := range ts {
 		if len(x.Shape) == 1 && x.Shape[0] == 0 {
 			continue // torch.cat skips empty 1-d tensors
@@ -532,7 +529,6 @@ func catF(th *starlark.Thread, fn string, a starlark.Tuple, kw []starlark.Tuple)
 		} else {
 			s[i] = -1
 		}
-		parts = append(parts, dimText(x.Shape[i]))
 	}
 	r.Shape, r.Known = s, true
 	return r, nil
