@@ -82,7 +82,6 @@ func (t *Tensor) SetField(name string, v starlark.Value) error {
 	return fmt.Errorf("cannot set Tensor.%s", name)
 }
 
-
 // sizeArgs reads a size given as torch.zeros does: sizes as arguments, or
 // one tuple or list of them. ok is false when a size is not a known int.
 func sizeArgs(a starlark.Tuple) (shape []int64, ok bool, err error) {
