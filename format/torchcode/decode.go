@@ -139,6 +139,9 @@ func build(name string, src []byte, opt Options) (*built, *pyhost.Run, error) {
 		run, err := pyhost.Exec(name, src, pyhost.Options{
 			MaxSteps: opt.MaxSteps, Budget: opt.Budget, Dir: opt.Dir,
 			Import: t.importer(tm),
+			// The file is read as a module: its if __name__ ==
+			// "__main__": block (training, a demo) is skipped.
+			ModuleName: "model",
 		})
 		return t, run, err
 	}
