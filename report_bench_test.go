@@ -2,7 +2,6 @@ package layerinfo
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"runtime"
 	"testing"
@@ -92,5 +91,4 @@ func reportStages(b *testing.B, name string, data []byte, n int) {
 			perNode(b)
 		})
 	}
-	_ = fmt.Sprint
 }
