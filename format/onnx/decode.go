@@ -206,15 +206,19 @@ func (d *decoder) graph(f pbwire.Field, path string) (*Graph, error) {
 // count; the decoding proper reports it.
 func (d *decoder) presize(f pbwire.Field, g *Graph, at *pbwire.Loc) {
 	var nodes, inits, vals int64
-	w := pbwire.Fields(f.Pos, f.Pos+f.N)
-	for w.Next(&d.Reader, at) {
-		switch w.F.Num {
-		case graphNode:
-			nodes++
-		case graphInitializer:
-			inits++
-		case graphInput, graphOutput, graphValueInfo:
-			vals++
+	if c, ok := d.CountFields(f, [5]protowire.Number{graphNode, graphInitializer, graphInput, graphOutput, graphValueInfo}, false); ok {
+		nodes, inits, vals = int64(c[0]), int64(c[1]), int64(c[2]+c[3]+c[4])
+	} else {
+		w := pbwire.Fields(f.Pos, f.Pos+f.N)
+		for w.Next(&d.Reader, at) {
+			switch w.F.Num {
+			case graphNode:
+				nodes++
+			case graphInitializer:
+				inits++
+			case graphInput, graphOutput, graphValueInfo:
+				vals++
+			}
 		}
 	}
 	if nodes+inits == 0 || !d.Affords(nodes*(sizeNode+d.rowCost)+inits*sizeTensor+vals*sizeValueInfo) {
@@ -235,11 +239,15 @@ func (d *decoder) presize(f pbwire.Field, g *Graph, at *pbwire.Loc) {
 // as proto2 writes them), when the budget affords the 8 bytes a value
 // that Int64s will charge; nil otherwise (Int64s then grows the slice).
 func (d *decoder) presizeInts(f pbwire.Field, at *pbwire.Loc, num protowire.Number) []int64 {
-	k := 0
-	w := pbwire.Fields(f.Pos, f.Pos+f.N)
-	for w.Next(&d.Reader, at) {
-		if w.F.Num == num && w.F.Type == protowire.VarintType {
-			k++
+	c, ok := d.CountFields(f, [5]protowire.Number{num}, true)
+	k := c[0]
+	if !ok {
+		k = 0
+		w := pbwire.Fields(f.Pos, f.Pos+f.N)
+		for w.Next(&d.Reader, at) {
+			if w.F.Num == num && w.F.Type == protowire.VarintType {
+				k++
+			}
 		}
 	}
 	if k == 0 || !d.Affords(8*int64(k)) {
@@ -255,21 +263,27 @@ func (d *decoder) node(f pbwire.Field, n *Node, path string) error {
 		return err
 	}
 	n.Path, n.Offset = path, f.Pos
-	// Count the repeated fields first to size their slices exactly.
+	// Count the repeated fields first to size their slices exactly: in
+	// one view of the message when it can be, else with a walk, which
+	// reports a malformed field before anything is charged.
 	var nin, nout, nattr int
 	w := pbwire.Fields(f.Pos, f.Pos+f.N)
-	for w.Next(&d.Reader, at) {
-		switch w.F.Num {
-		case nodeInput:
-			nin++
-		case nodeOutput:
-			nout++
-		case nodeAttribute:
-			nattr++
+	if c, ok := d.CountFields(f, [5]protowire.Number{nodeInput, nodeOutput, nodeAttribute}, false); ok {
+		nin, nout, nattr = c[0], c[1], c[2]
+	} else {
+		for w.Next(&d.Reader, at) {
+			switch w.F.Num {
+			case nodeInput:
+				nin++
+			case nodeOutput:
+				nout++
+			case nodeAttribute:
+				nattr++
+			}
 		}
-	}
-	if w.Err != nil {
-		return w.Err
+		if w.Err != nil {
+			return w.Err
+		}
 	}
 	if err := d.Alloc(16*int64(nin+nout)+sizeAttribute*int64(nattr), f.Pos, nil); err != nil {
 		return err

@@ -630,3 +630,42 @@ func grow[T any](s []T, n int) []T {
 	}
 	return append(make([]T, 0, len(s)+n), s...)
 }
+
+// CountFields counts the fields of the message in length-delimited field
+// f whose numbers are nums[i] (0: none; of wire type varint only, when
+// varints),
+// into counts[i], reading the message's bytes in one view without making
+// a Field of each: a first pass that sizes what the walk proper fills.
+// ok is false when the message is not in view at once, or holds a field
+// that Next would refuse (a group, a bad tag or length); the caller then
+// counts with a Walker, which stops where Next does.
+func (d *Reader) CountFields(f Field, nums [5]protowire.Number, varints bool) (counts [5]int, ok bool) {
+	if f.Type != protowire.BytesType || !d.Src.fits(f.N) {
+		return counts, false
+	}
+	b, err := d.Src.View(f.Pos, int(f.N))
+	if err != nil {
+		return counts, false
+	}
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 || typ == protowire.StartGroupType || typ == protowire.EndGroupType {
+			return counts, false
+		}
+		b = b[n:]
+		m := protowire.ConsumeFieldValue(num, typ, b)
+		if m < 0 {
+			return counts, false
+		}
+		b = b[m:]
+		if varints && typ != protowire.VarintType {
+			continue
+		}
+		for i, want := range nums {
+			if num == want && want != 0 {
+				counts[i]++
+			}
+		}
+	}
+	return counts, true
+}
