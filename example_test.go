@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -96,6 +97,30 @@ func ExampleAnalyze_table() {
 	//   non-trainable:                          0
 	// Param memory:        2.70 KiB (2,760 bytes)
 	// FLOPs (per example):                  2,432
+}
+
+// Without the arithmetic (what the command line asks for when it prints
+// the plain table): the same numbers as the complete report — the conv's
+// 40 parameters and 1,152 FLOPs worked out above tinySpec — no
+// explanation text, and a report the explanation refuses.
+func ExampleAnalyze_noArithmetic() {
+	ctx := context.Background()
+	opt := layerinfo.Options{NoArithmetic: true}
+	g, err := layerinfo.Load(ctx, layerinfo.Bytes("tiny.yaml", []byte(tinySpec)), opt)
+	if err != nil {
+		log.Fatal(err)
+	}
+	r, err := layerinfo.Analyze(ctx, g, opt)
+	if err != nil {
+		log.Fatal(err)
+	}
+	conv := r.Layers[1]
+	fmt.Println(conv.Name, conv.Params, *conv.FLOPs, conv.Explain == stats.Explain{})
+	err = render.Explain(io.Discard, r)
+	fmt.Println(errors.Is(err, render.ErrNoArithmetic))
+	// Output:
+	// conv 40 1152 true
+	// true
 }
 
 // The JSON report reads back into a stats.Report, its totals checked
