@@ -88,3 +88,38 @@ func FuzzWalk(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCountFields: when CountFields counts a message, the walk finds the
+// same fields and no error; when it declines, nothing is promised.
+func FuzzCountFields(f *testing.F) {
+	f.Add([]byte{})
+	f.Add([]byte(msg{}.bytes(1, []byte("x")).bytes(1, []byte("w")).bytes(2, []byte("y")).bytes(5, msg{}.bytes(1, []byte("k")))))
+	f.Add([]byte(msg{}.fixed32(4, 7).bytes(2, packedFloats(1, 2, 3))))
+	f.Add([]byte{0x08, 0x01, 0x08, 0x02, 0x0b, 0x0c})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		d := NewReader(bytes.NewReader(b), int64(len(b)), b, 0)
+		whole := Field{Type: protowire.BytesType, Pos: 0, N: int64(len(b))}
+		nums := [5]protowire.Number{1, 2, 5}
+		for _, varints := range []bool{false, true} {
+			got, ok := d.CountFields(whole, nums, varints)
+			if !ok {
+				continue
+			}
+			var want [5]int
+			w := Fields(0, int64(len(b)))
+			for w.Next(&d, &Loc{}) {
+				for i, n := range nums {
+					if n != 0 && w.F.Num == n && (!varints || w.F.Type == protowire.VarintType) {
+						want[i]++
+					}
+				}
+			}
+			if w.Err != nil {
+				t.Fatalf("CountFields counted a message the walk refuses: %v", w.Err)
+			}
+			if got != want {
+				t.Fatalf("CountFields %v, walk %v (varints %v)", got, want, varints)
+			}
+		}
+	})
+}
