@@ -20,6 +20,15 @@
 //   - Decoding never panics, and strings returned are copies: nothing
 //     refers to the input's memory once a walk is over.
 //
+// For inputs of a million fields, nothing is allocated per field: strings
+// are copied into shared chunks (Keep, ElemPath), names that recur are
+// interned once with an id (Name, NameID, Names: a table of 8-byte slots,
+// not a map), and a caller that sizes its slices in a first pass counts
+// fields in one view of the message (CountFields) rather than walking it.
+// Affords tells a caller whether memory it is about to charge piece by
+// piece may be made at once, so that what is charged, and where a tight
+// budget refuses, does not depend on how the caller allocates.
+//
 // The package builds on google.golang.org/protobuf/encoding/protowire
 // (varints, tags, wire types), which it wraps with bounds, budgets and
 // positions.
