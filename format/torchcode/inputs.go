@@ -238,6 +238,7 @@ func (b *built) trace(run *pyhost.Run, t *torch, name string, opt Options, ins [
 		Notes:  append([]string{"model: " + b.entry}, b.notes...),
 		Prints: graph.Printed{Which: "total", Label: `"Total params" in torchinfo's summary`}}
 	tr := newTracer(t, run.Thread, g, opt.Budget)
+	tr.root = b.model
 	walk(b.model, func(o *pyhost.Instance, p string) error {
 		tr.paths[o] = p
 		return nil

@@ -49,6 +49,7 @@ type tracer struct {
 	rowWork []*[]calc.Expr
 	fail    error // the first shape error, as the user sees it
 	bud     *budget.Budget
+	root    *pyhost.Instance // the model (nil for a trace while the file builds)
 }
 
 // traceCall is one row module call, in call order (for tests and notes).
@@ -234,9 +235,14 @@ func (tr *tracer) tensorParam(x *Tensor) *graph.Value {
 		return &graph.Value{Name: p.Name, Shape: p.Shape, DType: p.DType, Param: p}
 	}
 	var found *graph.Value
-	for o, path := range tr.paths {
+	if tr.root == nil {
+		return nil
+	}
+	// In named_modules() order, so that a tied tensor is always named
+	// by its first module.
+	walk(tr.root, func(o *pyhost.Instance, path string) error {
 		if found != nil {
-			break
+			return nil
 		}
 		m := stateOf(o)
 		for i, list := range [][]slot{m.params, m.buffers} {
@@ -250,7 +256,8 @@ func (tr *tracer) tensorParam(x *Tensor) *graph.Value {
 				}
 			}
 		}
-	}
+		return nil
+	})
 	return found
 }
 
