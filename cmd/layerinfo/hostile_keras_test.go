@@ -15,13 +15,13 @@ func init() {
 		// 40 levels of a functional model calling the one inside it
 		// twice: 2^40 layer calls, refused by the budget or the cap on
 		// layer calls, never built.
-		hostileCase{name: "keras nested models called twice", code: 1,
-			want: `layer calls|needs more than`,
+		hostileCase{name: "keras nested models called twice", code: 1, maxMiB: 128,
+			want: `layer calls|needs more than 128 MiB`,
 			make: func(t *testing.T, dir string) []string {
-				return []string{writeFile(t, dir, "nested.json", []byte(nestedKeras(40)))}
+				return []string{"--max-memory", "128MiB", writeFile(t, dir, "nested.json", []byte(nestedKeras(40)))}
 			}},
-		// Thirty million numbers in a layer's config: every value is
-		// charged before it is made.
+		// Thirty million numbers in a layer's config: every value (and
+		// the text) is charged before it is made.
 		hostileCase{name: "keras JSON of tiny values", code: 1, maxMiB: 256,
 			want: `needs more than 256 MiB \(offset \d+: the Keras model's JSON tree`,
 			make: func(t *testing.T, dir string) []string {
