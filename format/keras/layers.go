@@ -286,6 +286,9 @@ func lambda(c *conf) (builder, int) {
 			return nil, graph.Unknownf("Lambda: its function is Python code and the config gives no output_shape, so its output is unknown")
 		}
 		in := n.In(0)
+		if len(in) == 0 {
+			return nil, fmt.Errorf("a Lambda's output_shape needs a batched input, got %v", in)
+		}
 		out := append(graph.Shape{in[0]}, s...)
 		return &op.Custom{Shape: out, Why: "the Lambda's output_shape"}, nil
 	}, 1
