@@ -355,8 +355,14 @@ func reshape(t *Tensor, a starlark.Tuple, out func([]int64) (*Tensor, bool, erro
 		p *= d
 	}
 	if nIn != nOut {
-		// view(-1, k) of an N-batch: N*total/k is not a size layerinfo
-		// writes; the result is unknown.
+		// view(-1, C*H*W) of an N-batch: the inferred size is N when
+		// the rest hold one example; N*k otherwise, which is not a
+		// size layerinfo writes, so the result is unknown.
+		if nIn == 1 && nOut == 0 && infer >= 0 && p > 0 && total == p {
+			sizes[infer] = -1
+			r, ok, err := out(sizes)
+			return r, ok, err
+		}
 		return nil, false, nil
 	}
 	restore := func() {
