@@ -8,6 +8,7 @@ import (
 	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/internal/spell"
 	"github.com/layerinfo/layerinfo/op"
+	"github.com/layerinfo/layerinfo/op/tensor"
 )
 
 // A layer class's reader: it reads the config (errors at the config's
@@ -167,6 +168,9 @@ func (d *decoder) builderFor(l *layer) (builder, int, error) {
 			fn = f.s
 		}
 		l.isOp = true
+		if b := d.tfShapeOp(l, fn); b != nil {
+			return b, 1, nil
+		}
 		return opBuilder(l, fn), 1, nil
 	}
 	fn := classes[l.class]
@@ -719,4 +723,95 @@ func locallyConnected(rank int) classFn {
 		return fixed(&op.Unshared{Conv: op.Conv{Layout: c.layout(), Filters: c.pos("filters", 0), Kernel: k,
 			Stride: c.ints("strides", rank, nil), Pad: c.padding(k, nil, false), Bias: c.bool("use_bias", true)}}), 1
 	}
+}
+
+// callKwargs is the keyword arguments of a layer's first call: the
+// fourth entry of a Keras 2 reference, or a Keras 3 node's kwargs.
+func callKwargs(l *layer) *value {
+	nodes := l.entry.get("inbound_nodes")
+	if nodes == nil || nodes.k != jArr || len(nodes.arr) == 0 {
+		return nil
+	}
+	node := nodes.arr[0]
+	if kw := node.get("kwargs"); kw != nil {
+		return kw
+	}
+	refs := node.arr
+	if len(refs) > 0 && refs[0].k == jStr {
+		refs = []*value{node}
+	}
+	if len(refs) > 0 && len(refs[0].arr) > 3 && refs[0].arr[3].k == jObj {
+		return refs[0].arr[3]
+	}
+	return nil
+}
+
+// tfShapeOp models TensorFlow's shape functions called on Keras tensors
+// (tf.keras TFOpLambda): reductions, expand_dims, transpose and reshape,
+// from the call's keyword arguments; nil when fn is none of them or its
+// arguments are not literal.
+func (d *decoder) tfShapeOp(l *layer, fn string) builder {
+	kw := callKwargs(l)
+	name := fn
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		name = name[i+1:]
+	}
+	ints := func(v *value) ([]int64, bool) {
+		switch {
+		case v == nil:
+			return nil, false
+		case v.k == jNum:
+			n, ok := v.int()
+			return []int64{n}, ok
+		case v.k == jArr && len(v.arr) <= 32:
+			var out []int64
+			for _, e := range v.arr {
+				if e.isNull() {
+					out = append(out, -1)
+					continue
+				}
+				n, ok := e.int()
+				if !ok {
+					return nil, false
+				}
+				out = append(out, n)
+			}
+			return out, true
+		}
+		return nil, false
+	}
+	reductions := map[string]tensor.Reduction{"reduce_sum": tensor.ReduceSum, "reduce_mean": tensor.ReduceMean,
+		"reduce_max": tensor.ReduceMax, "reduce_min": tensor.ReduceMin, "reduce_prod": tensor.ReduceProd}
+	if f, ok := reductions[name]; ok {
+		var axes []int64
+		if a := kw.get("axis"); !a.isNull() {
+			if axes, ok = ints(a); !ok {
+				return nil
+			}
+		}
+		keep := false
+		if k := kw.get("keepdims"); k != nil && k.k == jBool {
+			keep = k.b
+		}
+		return fixed(&tensor.Reduce{Func: f, Axes: axes, KeepDims: keep})
+	}
+	switch name {
+	case "expand_dims":
+		if axes, ok := ints(kw.get("axis")); ok && len(axes) == 1 {
+			return fixed(&tensor.Unsqueeze{Axes: axes})
+		}
+	case "transpose":
+		if perm, ok := ints(kw.get("perm")); ok {
+			return fixed(&tensor.Transpose{Perm: perm})
+		}
+	case "reshape":
+		if shape, ok := ints(kw.get("shape")); ok {
+			t := make([]op.ReshapeDim, len(shape))
+			for i, v := range shape {
+				t[i] = op.Literal(v)
+			}
+			return fixed(&op.Reshape{Target: t})
+		}
+	}
+	return nil
 }

@@ -108,3 +108,30 @@ func TestLocallyConnected(t *testing.T) {
 		{"lc1", "(None, 4, 3)", 132, 0},
 	})
 }
+
+// TensorFlow shape functions on Keras tensors (TFOpLambda), from the
+// call's keyword arguments: tf.reshape(x, [-1, 4, 6]) of (None, 24);
+// tf.transpose(perm=[0, 2, 1]): (None, 6, 4); tf.expand_dims(axis=1):
+// (None, 1, 6, 4); tf.reduce_mean(axis=[1, 2]): (None, 4); the Dense
+// after it (4+1)*2 = 10.
+func TestTFShapeFunctions(t *testing.T) {
+	op := func(name, fn, from, kw string) string {
+		return `{"class_name": "TFOpLambda", "name": "` + name + `", "config": {"name": "` + name + `", "function": "` + fn + `"}, "inbound_nodes": [["` + from + `", 0, 0, ` + kw + `]]}`
+	}
+	r := analyseString(t, `{"class_name": "Functional", "keras_version": "2.13.1", "config": {"name": "m", "layers": [
+	 {"class_name": "InputLayer", "name": "x", "config": {"batch_input_shape": [null, 24], "name": "x"}, "inbound_nodes": []},
+	 `+op("tf.reshape", "reshape", "x", `{"shape": [-1, 4, 6], "name": null}`)+`,
+	 `+op("tf.compat.v1.transpose", "compat.v1.transpose", "tf.reshape", `{"perm": [0, 2, 1], "name": null}`)+`,
+	 `+op("tf.expand_dims", "expand_dims", "tf.compat.v1.transpose", `{"axis": 1, "name": null}`)+`,
+	 `+op("tf.math.reduce_mean", "math.reduce_mean", "tf.expand_dims", `{"axis": [1, 2], "keepdims": false, "name": null}`)+`,
+	 {"class_name": "Dense", "name": "d", "config": {"name": "d", "units": 2}, "inbound_nodes": [[["tf.math.reduce_mean", 0, 0, {}]]]}],
+	 "input_layers": [["x", 0, 0]], "output_layers": [["d", 0, 0]]}}`)
+	check(t, r, 10, 10, 0, []row{
+		{"x", "(None, 24)", 0, 0},
+		{"tf.reshape", "(None, 4, 6)", 0, 0},
+		{"tf.compat.v1.transpose", "(None, 6, 4)", 0, 0},
+		{"tf.expand_dims", "(None, 1, 6, 4)", 0, 0},
+		{"tf.math.reduce_mean", "(None, 4)", 0, 0},
+		{"d", "(None, 2)", 10, 0},
+	})
+}
