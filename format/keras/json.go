@@ -81,6 +81,9 @@ type parser struct {
 func parseJSON(src []byte, b *budget.Budget) (*value, error) {
 	// The text itself, read whole by the caller, is charged with the tree.
 	p := &parser{src: src, b: b, pending: int64(len(src))}
+	if len(src) >= 3 && string(src[:3]) == "\ufeff" {
+		p.i = 3 // a byte order mark, as some editors write
+	}
 	v, err := p.value(0)
 	if err == nil {
 		p.ws()
