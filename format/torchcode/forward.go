@@ -746,3 +746,112 @@ func product(xs ...int64) calc.Expr {
 	}
 	return calc.Mul(es...)
 }
+
+func init() {
+	forwards["ChannelShuffle"] = sameFwd
+	forwards["GLU"] = func(c *fcall, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+		x, err := c.input(a, kw, "input")
+		if err != nil {
+			return nil, err
+		}
+		ar, err := c.ctor("GLU")
+		if err != nil {
+			return nil, err
+		}
+		d := ar.v["dim"]
+		if d == nil {
+			d = starlark.MakeInt(-1)
+		}
+		if !x.Known {
+			return one(c.unknownIn(x, 1))
+		}
+		i, err := axis(d, len(x.Shape))
+		if err != nil {
+			return nil, c.fail("%v", err)
+		}
+		s := append([]int64{}, x.Shape...)
+		if s[i] >= 0 && s[i]%2 != 0 {
+			return nil, c.fail("halving dimension must be even, but dimension %d is size %d", i, s[i])
+		}
+		if s[i] > 0 {
+			s[i] /= 2
+		}
+		return one(c.row(&fixed{outs: []graph.Shape{gshape(s)}, why: fmt.Sprintf("axis %d halved", i)}, []*Tensor{x}, 1))
+	}
+	forwards["Unflatten"] = func(c *fcall, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+		x, err := c.input(a, kw, "input")
+		if err != nil {
+			return nil, err
+		}
+		ar, err := c.ctor("Unflatten")
+		if err != nil {
+			return nil, err
+		}
+		if !x.Known {
+			return one(c.unknownIn(x, 1))
+		}
+		r, ok, err := shapeMethod(x, "unflatten", starlark.Tuple{ar.v["dim"], ar.v["unflattened_size"]}, nil)
+		if err != nil {
+			return nil, c.fail("%v", err)
+		}
+		if !ok {
+			return one(c.unknownIn(x, 1))
+		}
+		return one(c.row(&fixed{outs: []graph.Shape{gshape(r.Shape)}, why: "unflattened to " + shapeText(r.Shape)}, []*Tensor{x}, 1))
+	}
+	forwards["CosineSimilarity"] = func(c *fcall, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+		ar, err := c.ctor("CosineSimilarity")
+		if err != nil {
+			return nil, err
+		}
+		x, ok1 := argOf(a, kw, 0, "x1").(*Tensor)
+		y, ok2 := argOf(a, kw, 1, "x2").(*Tensor)
+		if !ok1 || !ok2 {
+			return nil, c.fail("forward() takes two tensors")
+		}
+		if !x.Known || !y.Known {
+			return one(c.row(unknownOp{"an input's shape is unknown"}, []*Tensor{x, y}, 1))
+		}
+		s, err := broadcast(x.Shape, y.Shape)
+		if err != nil {
+			return nil, c.fail("%v", broadcastError(x.Shape, y.Shape))
+		}
+		d := ar.v["dim"]
+		if d == nil {
+			d = starlark.MakeInt(1)
+		}
+		i, err := axis(d, len(s))
+		if err != nil {
+			return nil, c.fail("%v", err)
+		}
+		s = append(s[:i:i], s[i+1:]...)
+		return one(c.row(&fixed{outs: []graph.Shape{gshape(s)}, why: fmt.Sprintf("similarity along axis %d", i)}, []*Tensor{x, y}, 1))
+	}
+	forwards["Bilinear"] = func(c *fcall, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+		ar, err := c.ctor("Bilinear")
+		if err != nil {
+			return nil, err
+		}
+		in1, err1 := ar.int("in1_features", 0)
+		in2, err2 := ar.int("in2_features", 0)
+		out, err3 := ar.int("out_features", 0)
+		if err := first(err1, err2, err3); err != nil {
+			return nil, c.fail("%v", err)
+		}
+		x, ok1 := argOf(a, kw, 0, "input1").(*Tensor)
+		y, ok2 := argOf(a, kw, 1, "input2").(*Tensor)
+		if !ok1 || !ok2 {
+			return nil, c.fail("forward() takes two tensors")
+		}
+		if !x.Known || !y.Known {
+			return one(c.row(unknownOp{"an input's shape is unknown"}, []*Tensor{x, y}, 1))
+		}
+		if len(x.Shape) == 0 || len(y.Shape) == 0 || x.Shape[len(x.Shape)-1] != in1 || y.Shape[len(y.Shape)-1] != in2 {
+			return nil, c.fail("inputs have shapes %s and %s, in1_features is %d and in2_features %d", shapeText(x.Shape), shapeText(y.Shape), in1, in2)
+		}
+		lead := x.Shape[:len(x.Shape)-1]
+		s := append(append([]int64{}, lead...), out)
+		return one(c.row(&fixed{outs: []graph.Shape{gshape(s)}, flops: product(append(append([]int64{}, lead...), in1, in2, out)...),
+			why: fmt.Sprintf("%d×%d features to %d", in1, in2, out)}, []*Tensor{x, y}, 1))
+	}
+}
