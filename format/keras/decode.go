@@ -70,7 +70,7 @@ func (d *decoder) modelObject(v *value) (*value, string) {
 		if kv := v.get("keras_version"); kv != nil && kv.k == jStr {
 			version = kv.s
 		}
-		if isModelClass(className(v)) && v.get("config") != nil {
+		if isModel(v) {
 			return v, version
 		}
 		switch {

@@ -109,6 +109,18 @@ func className(v *value) string {
 	return s
 }
 
+// isModel says whether an entry is a model: a model class, or a class
+// of the file's own (a registered subclass of Sequential or Functional)
+// whose config has a model's layers and outputs.
+func isModel(v *value) bool {
+	if isModelClass(className(v)) {
+		return v.get("config") != nil
+	}
+	cfg := v.get("config")
+	l := cfg.get("layers")
+	return l != nil && l.k == jArr && (cfg.get("output_layers") != nil || cfg.get("build_input_shape") != nil) && classes[className(v)] == nil
+}
+
 // parseModel reads a model object ({"class_name": "Sequential", "config": …}).
 func (d *decoder) parseModel(v *value, train bool, parent string) (*model, error) {
 	if v == nil || v.k != jObj {
@@ -119,10 +131,10 @@ func (d *decoder) parseModel(v *value, train bool, parent string) (*model, error
 	if m.class == "" {
 		return nil, d.errAt(v, nil, "the model has no class_name")
 	}
-	if !isModelClass(m.class) {
+	if !isModel(v) {
 		return nil, d.errAt(v.get("class_name"), nil, "the model's class %s is not Sequential or a functional Model", m.class)
 	}
-	m.sequential = m.class == "Sequential"
+	m.sequential = m.class == "Sequential" || !isModelClass(m.class) && v.get("config").get("output_layers") == nil
 	var list *value
 	switch {
 	case cfg != nil && cfg.k == jArr: // Keras 1 and 2.0–2.1: a Sequential's config is its layer list
@@ -373,7 +385,7 @@ func (d *decoder) parseLayer(e *value, i int, train bool, m *model) (*layer, err
 	if t := l.cfg.get("trainable"); t != nil && t.k == jBool && !t.b {
 		l.train = false
 	}
-	if isModelClass(l.class) && l.cfg.k != jStr {
+	if isModel(e) && l.cfg.k != jStr {
 		sub, err := d.parseModel(e, l.train, l.name)
 		if err != nil {
 			return nil, err

@@ -135,3 +135,21 @@ func TestTFShapeFunctions(t *testing.T) {
 		{"d", "(None, 2)", 10, 0},
 	})
 }
+
+// A registered subclass of Functional (a class of the file's own whose
+// config is a model's) is read as the model it is: (3+1)*2 = 8 inside,
+// frozen by trainable: false.
+func TestModelSubclassAsModel(t *testing.T) {
+	r := analyseString(t, `{"module": "keras.src.models.functional", "class_name": "Functional", "config": {"name": "m", "layers": [
+	 {"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, 3], "name": "x"}, "name": "x", "inbound_nodes": []},
+	 {"module": "my_models", "class_name": "TinyNet", "registered_name": "Custom>TinyNet", "name": "tiny", "config": {"name": "tiny", "trainable": false, "layers": [
+	   {"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, 3], "name": "ti"}, "name": "ti", "inbound_nodes": []},
+	   {"module": "keras.layers", "class_name": "Dense", "config": {"name": "td", "units": 2}, "name": "td", "inbound_nodes": [{"args": [{"class_name": "__keras_tensor__", "config": {"shape": [null, 3], "keras_history": ["ti", 0, 0]}}], "kwargs": {}}]}],
+	   "input_layers": [["ti", 0, 0]], "output_layers": [["td", 0, 0]]},
+	  "inbound_nodes": [{"args": [{"class_name": "__keras_tensor__", "config": {"shape": [null, 3], "keras_history": ["x", 0, 0]}}], "kwargs": {}}]}],
+	 "input_layers": [["x", 0, 0]], "output_layers": [["tiny", 1, 0]]}}`)
+	check(t, r, 8, 0, 8, []row{
+		{"x", "(None, 3)", 0, 0},
+		{"tiny", "(None, 2)", 8, 8},
+	})
+}

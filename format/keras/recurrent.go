@@ -176,7 +176,7 @@ func timeDistributed(c *conf) (builder, int) {
 	if inner == nil {
 		return nil, 1
 	}
-	if isModelClass(inner.class) {
+	if isModel(inner.entry) {
 		return func(*graph.Node) (graph.Op, error) {
 			return nil, graph.Unknownf("TimeDistributed of a model is not modelled: its output is unknown")
 		}, 1
