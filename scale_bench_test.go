@@ -12,7 +12,9 @@ import (
 )
 
 // BenchmarkScale times each stage (load: decode and build the graph;
-// analyze: inference and the report; table, json, explain: rendering) on
+// analyze: inference and the report without arithmetic text, as the table
+// needs them; analyze-full: with it, as JSON and --explain need them;
+// table, json, explain: rendering) on
 // generated models of 10k, 100k and 1M nodes, with ns/node and B/node.
 // The 1M sizes are left out with -short.
 func BenchmarkScale(b *testing.B) {
@@ -56,31 +58,41 @@ func scaleStages(b *testing.B, name string, data []byte, n int) {
 		}
 		perNode(b)
 	})
-	b.Run("analyze", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			b.StopTimer()
-			g, err := Load(ctx, Bytes(name, data), Options{})
-			if err != nil {
-				b.Fatal(err)
+	for _, a := range []struct {
+		name string
+		opt  Options
+	}{{"analyze", Options{NoArithmetic: true}}, {"analyze-full", Options{}}} {
+		b.Run(a.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				b.StopTimer()
+				g, err := Load(ctx, Bytes(name, data), Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				if _, err := Analyze(ctx, g, a.opt); err != nil {
+					b.Fatal(err)
+				}
 			}
-			b.StartTimer()
-			if _, err := Analyze(ctx, g, Options{}); err != nil {
-				b.Fatal(err)
-			}
-		}
-		perNode(b)
-	})
+			perNode(b)
+		})
+	}
 	for _, r := range []struct {
 		name string
 		fn   func(io.Writer, *stats.Report) error
-	}{{"table", render.Table}, {"json", render.JSON}, {"explain", render.Explain}} {
+		opt  Options
+	}{
+		{"table", render.Table, Options{NoArithmetic: true}},
+		{"json", render.JSON, Options{}},
+		{"explain", render.Explain, Options{}},
+	} {
 		b.Run(r.name, func(b *testing.B) {
 			g, err := Load(ctx, Bytes(name, data), Options{})
 			if err != nil {
 				b.Fatal(err)
 			}
-			rep, err := Analyze(ctx, g, Options{})
+			rep, err := Analyze(ctx, g, r.opt)
 			if err != nil {
 				b.Fatal(err)
 			}
