@@ -28,19 +28,37 @@ func (g *Graph) Validate() error {
 // names another node's output as its own (the first loop), a value is
 // some node's output exactly when its Producer is a node of g that lists
 // it, so membership in g's node set replaces problems' set of produced
-// values; a node's own links are checked in place.
+// values; a node's own links are checked in place. When every node's
+// Index is its position (NewNode and the ONNX builder keep it), a node
+// is in g when g.Nodes[n.Index] is n, and no set of nodes is made.
 func (g *Graph) valid() bool {
 	names := newNameSet(len(g.Nodes))
-	nodes := newPtrSet[Node](len(g.Nodes))
+	indexed := true
 	for i, n := range g.Nodes {
-		if n == nil || n.Name == "" || n.Op == nil || !names.add(g.Nodes, i) || !nodes.add(n) {
+		if n == nil || n.Name == "" || n.Op == nil || !names.add(g.Nodes, i) {
 			return false
 		}
+		indexed = indexed && n.Index == i
 		for _, v := range n.Outputs {
 			if v == nil || v.Producer != n {
 				return false
 			}
 		}
+	}
+	var nodes ptrSet[Node]
+	if !indexed {
+		nodes = newPtrSet[Node](len(g.Nodes))
+		for _, n := range g.Nodes {
+			if !nodes.add(n) { // the same node twice
+				return false
+			}
+		}
+	}
+	inGraph := func(n *Node) bool {
+		if indexed {
+			return n.Index >= 0 && n.Index < len(g.Nodes) && g.Nodes[n.Index] == n
+		}
+		return nodes.has(n)
 	}
 	var external ptrSet[Value]
 	isExternal := func(v *Value) bool {
@@ -62,7 +80,7 @@ func (g *Graph) valid() bool {
 	}
 	produced := func(v *Value) bool {
 		p := v.Producer
-		if p == nil || !nodes.has(p) {
+		if p == nil || !inGraph(p) {
 			return false
 		}
 		for _, o := range p.Outputs {
@@ -79,7 +97,7 @@ func (g *Graph) valid() bool {
 			}
 		}
 		for _, r := range n.Share {
-			if r.Node == nil || !nodes.has(r.Node) {
+			if r.Node == nil || !inGraph(r.Node) {
 				return false
 			}
 		}

@@ -50,7 +50,7 @@ func randomGraph(r *rand.Rand, n int) *Graph {
 		if nd == nil || other == nil {
 			continue
 		}
-		switch r.IntN(11) {
+		switch r.IntN(13) {
 		case 0:
 			nd.Name = other.Name // duplicate (or unchanged)
 		case 1:
@@ -79,6 +79,13 @@ func randomGraph(r *rand.Rand, n int) *Graph {
 			g.Nodes[r.IntN(len(g.Nodes))] = nil
 		case 10:
 			g.Nodes = append(g.Nodes, nd) // the same node twice
+		case 11:
+			nd.Index = other.Index // a stale index: the node set is made
+		case 12:
+			// a node of another graph whose index is a position in this one
+			stray := &Node{Name: "stray", Index: other.Index}
+			stray.Outputs = []*Value{{Name: "s", Producer: stray}}
+			nd.Inputs = append(nd.Inputs, stray.Outputs[0])
 		}
 	}
 	return g

@@ -672,6 +672,7 @@ func (b *builder) add(nd *Node, name string, o graph.Op, min int, ins, outs []*g
 		}
 	}
 	n.Op = w
+	n.Index = len(b.g.Nodes)
 	b.g.Nodes = append(b.g.Nodes, n)
 	return n
 }
