@@ -94,3 +94,24 @@ func TestForwards(t *testing.T) {
 		}
 	}
 }
+
+// TestSuperForward: a file's subclass of a torch.nn layer whose forward
+// calls super().forward(x) is one row, with the layer's FLOPs
+// (2*4*3*5 = 120) and parameters (4*3+3 = 15).
+func TestSuperForward(t *testing.T) {
+	src := "import torch\nimport torch.nn as nn\nclass Scaled(nn.Linear):\n    def forward(self, x):\n        return super().forward(x) * 2\nclass M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.a = Scaled(4, 3)\n    def forward(self, x):\n        return self.a(x)\n"
+	g, err := Decode("m.py", []byte(src), Options{InputShapes: map[string][]int64{"": {5, 4}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := infer.Run(g, infer.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := stats.Build(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Layers) != 1 || r.Layers[0].Name != "a" || r.Totals.Params != 15 || r.Totals.FLOPs == nil || *r.Totals.FLOPs != 120 {
+		t.Errorf("%d rows, params %d, FLOPs %v; want one row a, 15, 120", len(r.Layers), r.Totals.Params, r.Totals.FLOPs)
+	}
+}

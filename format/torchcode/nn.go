@@ -105,6 +105,8 @@ func parameter(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, kw []s
 // signature and registers what l builds.
 func (t *torch) leaf(name string, l layer, base *pyhost.Class) *pyhost.Class {
 	return pyhost.NewNative(name, &pyhost.Native{
+		// super().forward(x) in a file's subclass (class MyConv(nn.Conv2d)).
+		Methods: map[string]pyhost.Method{"forward": superForward},
 		Init: func(th *starlark.Thread, o *pyhost.Instance, a starlark.Tuple, kw []starlark.Tuple) error {
 			m := stateOf(o)
 			m.args, m.kw, m.pos, m.leaf, m.kind = a, kw, where(th), true, name

@@ -115,6 +115,9 @@ func (o *traced) Infer(n *graph.Node) error {
 	// infer, tied ones once). Their shapes must agree.
 	made := n.Params
 	n.Params = nil
+	if o.owned == nil {
+		return err // a shape computed apart (detached): its parameters are counted at its row
+	}
 	for _, p := range made {
 		var mine *graph.Param
 		for _, v := range o.owned {
@@ -573,6 +576,26 @@ type fcall struct {
 	o    *pyhost.Instance
 	path string
 	pos  graph.Pos
+	// absorb: the torch.nn forward runs inside the module's own row (a
+	// subclass's forward calling super().forward(x)): its work is that
+	// row's, no node of its own.
+	absorb bool
+}
+
+// superForward is a torch.nn class's forward called as a method
+// (super().forward(x) in a file's subclass), during the trace.
+func superForward(th *starlark.Thread, o *pyhost.Instance, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	tr := tracing(th)
+	kind := stateOf(o).kind
+	f := forwards[kind]
+	if tr == nil || f == nil {
+		return &Tensor{Desc: o.Class.Name() + ".forward(…)"}, nil
+	}
+	path := tr.paths[o]
+	c := &fcall{tr: tr, th: th, o: o, path: path, pos: where(th)}
+	k := len(tr.rowWork)
+	c.absorb = k > 0 && tr.rowWork[k-1] != nil && tr.here() == path
+	return f(c, a, kw)
 }
 
 func (c *fcall) name() string {
@@ -590,6 +613,23 @@ func (c *fcall) fail(format string, args ...any) error {
 // row makes this call's node: inner applied to ins, the module's
 // tensors its parameters.
 func (c *fcall) row(inner graph.Op, ins []*Tensor, nOut int) ([]*Tensor, error) {
+	if c.absorb {
+		outs, flops, err := detached(c.o.Class.Name(), inner, ins, nOut)
+		if err != nil {
+			return nil, c.fail("%v", err)
+		}
+		w := c.tr.rowWork[len(c.tr.rowWork)-1]
+		if !flops.IsZero() {
+			*w = append(*w, flops)
+		}
+		for _, x := range outs {
+			for _, y := range ins {
+				x.src = mergeSrc(x.src, y.src)
+			}
+			x.tr = c.tr
+		}
+		return outs, nil
+	}
 	owned, err := c.tr.owned(c.o, c.path)
 	if err != nil {
 		return nil, err
