@@ -436,3 +436,96 @@ func TestAllocs(t *testing.T) {
 	}
 	_ = sink
 }
+
+// FuzzLazy reads bytes as a little stack program building expressions
+// three ways (lazy, the eager ref, Terse) and compares them as
+// TestLazyText does.
+func FuzzLazy(f *testing.F) {
+	f.Add([]byte{0, 5, 0, 3, 10, 0, 2, 11})
+	f.Add([]byte{1, 0, 7, 12, 0, 0, 13, 14})
+	f.Add([]byte{2, 255, 2, 255, 11, 15, 16})
+	f.Fuzz(func(t *testing.T, prog []byte) {
+		if len(prog) > 64 {
+			return
+		}
+		const tt = Terse(true)
+		var es, ts []Expr
+		var rs []ref
+		push := func(e Expr, r ref, x Expr) { es, rs, ts = append(es, e), append(rs, r), append(ts, x) }
+		pop := func() (Expr, ref, Expr) {
+			if len(es) == 0 {
+				return N(1), rN(1), N(1)
+			}
+			k := len(es) - 1
+			e, r, x := es[k], rs[k], ts[k]
+			es, rs, ts = es[:k], rs[:k], ts[:k]
+			return e, r, x
+		}
+		for i := 0; i < len(prog); i++ {
+			op := prog[i] % 18
+			arg := byte(0)
+			if op < 3 && i+1 < len(prog) {
+				i++
+				arg = prog[i]
+			}
+			switch op {
+			case 0:
+				v := int64(int8(arg))
+				push(N(v), rN(v), N(v))
+			case 1:
+				v := interesting[int(arg)%len(interesting)]
+				push(N(v), rN(v), N(v))
+			case 2:
+				name := []string{"", "N", "batch"}[int(arg)%3]
+				push(Sym(name), rSym(name), Sym(name))
+			case 3:
+				push(Expr{}, ref{}, Expr{})
+			case 4:
+				e, r, x := pop()
+				push(Paren(e), rParen(r), Paren(x))
+			case 5:
+				e, r, x := pop()
+				push(Label(e, "L"), rLabel(r, "L"), Label(x, "L"))
+			case 6, 7, 8, 9:
+				k := int(op) - 5 // 1..4 operands
+				var ea, xa [4]Expr
+				var ra [4]ref
+				for j := k - 1; j >= 0; j-- {
+					ea[j], ra[j], xa[j] = pop()
+				}
+				if op%2 == 0 {
+					push(Add(ea[:k]...), rAdd(ra[:k]...), tt.Add(xa[:k]...))
+				} else {
+					push(Mul(ea[:k]...), rMul(ra[:k]...), tt.Mul(xa[:k]...))
+				}
+			default:
+				b, rb, xb := pop()
+				a, ra, xa := pop()
+				switch op {
+				case 10, 11:
+					push(Sub(a, b), rSub(ra, rb), tt.Sub(xa, xb))
+				case 12:
+					push(Div(a, b), rDiv(ra, rb), tt.Div(xa, xb))
+				case 13:
+					push(Floor(a, b), rFloor(ra, rb), tt.Floor(xa, xb))
+				case 14:
+					push(Ceil(a, b), rCeil(ra, rb), tt.Ceil(xa, xb))
+				case 15:
+					push(Max(a, b), rMax(ra, rb), Max(xa, xb))
+				case 16:
+					push(Min(a, b), rMin(ra, rb), Min(xa, xb))
+				default:
+					push(Add(), rAdd(), tt.Add())
+				}
+			}
+		}
+		for i := range es {
+			if err := sameExpr(es[i], rs[i]); err != nil {
+				t.Fatal(err)
+			}
+			if err := sameValue(ts[i], es[i]); err != nil {
+				t.Fatalf("Terse: %v", err)
+			}
+		}
+	})
+}
