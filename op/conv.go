@@ -274,11 +274,6 @@ func (c *Conv) flops(n *graph.Node, geo *convGeom, in, out graph.Shape) {
 	}
 }
 
-// kernelExprs are the kernel sizes as expressions.
-func kernelExprs(k []int64) []calc.Expr {
-	return appendKernel(make([]calc.Expr, 0, len(k)), k)
-}
-
 // appendKernel appends the kernel sizes as expressions.
 func appendKernel(xs []calc.Expr, k []int64) []calc.Expr {
 	for _, v := range k {
