@@ -116,6 +116,12 @@ type Node struct {
 	// normalization, softmax, pooling), one per operation; the zero Expr
 	// when the op does not define it.
 	OtherOps calc.Expr
+	// Uncounted says that the node's parameters cannot be known (a
+	// layer of a class layerinfo does not know whose input shape is
+	// unknown, with no weights file to tell): its count is unknown,
+	// not 0, and so are the totals. Set by the op; infer clears it
+	// before the op runs.
+	Uncounted bool
 
 	// NoArithmetic says that nobody will read the arithmetic text: Why
 	// records nothing, and an op may skip building what it would only

@@ -253,6 +253,7 @@ func freshSum(n *graph.Node) (int64, bool) {
 func run(n *graph.Node) error {
 	n.Params, n.ShapeWhy, n.Notes = nil, nil, append([]string(nil), n.Remarks...)
 	n.Count, n.FLOPs, n.OtherOps = calc.Expr{}, calc.Expr{}, calc.Expr{}
+	n.Uncounted = false
 	return n.Op.Infer(n)
 }
 

@@ -29,7 +29,11 @@ func ExplainWith(w io.Writer, r *stats.Report, opt Options) error {
 	}
 	t := r.Totals
 	ew.str("\nTotal params = ", t.Explain.Params, "\n")
-	ew.printf("  trainable %s + non-trainable %s = %s\n", Thousands(t.TrainableParams), Thousands(t.NonTrainableParams), Thousands(t.Params))
+	if t.ParamsUnknown {
+		ew.printf("  unknown: some layers' parameters cannot be counted (see the notes)\n")
+	} else {
+		ew.printf("  trainable %s + non-trainable %s = %s\n", Thousands(t.TrainableParams), Thousands(t.NonTrainableParams), Thousands(t.Params))
+	}
 	if t.FLOPs != nil {
 		ew.str("FLOPs", perExample(r), " = ", t.Explain.FLOPs, "\n")
 		ew.printf("  (2 per multiply-add of conv, linear and matmul work, bias excluded: PyTorch FlopCounterMode's convention)\n")

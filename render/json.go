@@ -164,6 +164,20 @@ func (j *jsonWriter) key(name string) {
 
 func (j *jsonWriter) null() { j.buf = append(j.buf, "null"...) }
 
+// params writes the three parameter counts of a row or the totals, null
+// when unknown (stats.Layer.ParamsUnknown, Totals.ParamsUnknown).
+func (j *jsonWriter) params(unknown bool, params, trainable, nonTrainable int64) {
+	for i, k := range [...]string{"params", "trainable_params", "non_trainable_params"} {
+		j.key(k)
+		switch {
+		case unknown:
+			j.null()
+		default:
+			j.int([...]int64{params, trainable, nonTrainable}[i])
+		}
+	}
+}
+
 func (j *jsonWriter) int(v int64) { j.buf = strconv.AppendInt(j.buf, v, 10) }
 
 func (j *jsonWriter) intPtr(v *int64) {
@@ -307,12 +321,7 @@ func (j *jsonWriter) layer(l *stats.Layer) {
 		}
 		j.end(']')
 	}
-	j.key("params")
-	j.int(l.Params)
-	j.key("trainable_params")
-	j.int(l.TrainableParams)
-	j.key("non_trainable_params")
-	j.int(l.NonTrainableParams)
+	j.params(l.ParamsUnknown, l.Params, l.TrainableParams, l.NonTrainableParams)
 	if l.Buffers != 0 {
 		j.key("buffers")
 		j.int(l.Buffers)
@@ -376,12 +385,7 @@ func (j *jsonWriter) weight(w *stats.Weight) {
 
 func (j *jsonWriter) totals(t *stats.Totals) {
 	j.begin('{')
-	j.key("params")
-	j.int(t.Params)
-	j.key("trainable_params")
-	j.int(t.TrainableParams)
-	j.key("non_trainable_params")
-	j.int(t.NonTrainableParams)
+	j.params(t.ParamsUnknown, t.Params, t.TrainableParams, t.NonTrainableParams)
 	if t.Buffers != 0 {
 		j.key("buffers")
 		j.int(t.Buffers)
@@ -415,6 +419,10 @@ func (j *jsonWriter) totals(t *stats.Totals) {
 	if t.FLOPsLowerBound != nil {
 		j.key("flops_lower_bound")
 		j.int(*t.FLOPsLowerBound)
+	}
+	if t.ParamsLowerBound != nil {
+		j.key("params_lower_bound")
+		j.int(*t.ParamsLowerBound)
 	}
 	if t.OtherOps != nil {
 		j.key("other_ops")

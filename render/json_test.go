@@ -137,6 +137,12 @@ func randomReport(seed uint64) *stats.Report {
 	r := &stats.Report{}
 	fill(rnd, reflect.ValueOf(r).Elem(), 0)
 	r.NoArithmetic = false
+	// Unknown parameter counts are written null, which encoding/json
+	// cannot know (TestJSONParamsUnknown checks them).
+	r.Totals.ParamsUnknown = false
+	for i := range r.Layers {
+		r.Layers[i].ParamsUnknown = false
+	}
 	if seed%25 == 0 && len(r.Layers) > 0 { // longer reports, for the chunked writes
 		for len(r.Layers) < 3000 {
 			r.Layers = append(r.Layers, r.Layers...)
@@ -197,5 +203,46 @@ func TestJSONLongString(t *testing.T) {
 		for _, s := range []string{long, "a" + long, "ab" + long, "\xe2" + long} {
 			sameJSON(t, &stats.Report{Notes: []string{s}, Layers: []stats.Layer{{Name: s}}})
 		}
+	}
+}
+
+// TestJSONParamsUnknown: a row's and the totals' unknown parameter counts
+// are null, the others as they are; the report reads back with them
+// unknown.
+func TestJSONParamsUnknown(t *testing.T) {
+	r := &stats.Report{SchemaVersion: stats.SchemaVersion, Layers: []stats.Layer{
+		{Name: "a", Params: 10, TrainableParams: 10},
+		{Name: "b", ParamsUnknown: true},
+	}}
+	lb := int64(10)
+	r.Totals.ParamsUnknown, r.Totals.ParamsLowerBound = true, &lb
+	var buf bytes.Buffer
+	if err := JSON(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Layers []map[string]any
+		Totals map[string]any
+	}
+	if err := json.Unmarshal(buf.Bytes(), &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"params", "trainable_params", "non_trainable_params"} {
+		if v, ok := m.Layers[1][k]; !ok || v != nil {
+			t.Errorf("layers[1].%s = %v, want null", k, v)
+		}
+		if v, ok := m.Totals[k]; !ok || v != nil {
+			t.Errorf("totals.%s = %v, want null", k, v)
+		}
+	}
+	if m.Layers[0]["params"] != float64(10) || m.Totals["params_lower_bound"] != float64(10) {
+		t.Errorf("known counts: layers[0].params %v, totals.params_lower_bound %v, want 10", m.Layers[0]["params"], m.Totals["params_lower_bound"])
+	}
+	var back stats.Report
+	if err := json.Unmarshal(buf.Bytes(), &back); err != nil {
+		t.Fatal(err)
+	}
+	if !back.Layers[1].ParamsUnknown || back.Layers[0].ParamsUnknown || !back.Totals.ParamsUnknown || back.Layers[0].Params != 10 {
+		t.Errorf("read back: %+v / %+v / totals %+v", back.Layers[0], back.Layers[1], back.Totals)
 	}
 }

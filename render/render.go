@@ -266,6 +266,12 @@ func cellWidth(buf []byte, id colID, i int, l *stats.Layer) (int, []byte) {
 		return strLen(l.Name), nil
 	case cType:
 		return strLen(l.Type), nil
+	case cParams, cTrainable, cNonTrainable:
+		if l.ParamsUnknown {
+			return 1, nil
+		}
+	}
+	switch id {
 	case cParams:
 		if l.Params == 0 && sharedOnly(l) {
 			return len("0 (shared)"), nil
@@ -438,6 +444,9 @@ func totalLines(r *stats.Report) (labels, values []string) {
 	t := r.Totals
 	labels = []string{"Total params:", "  trainable:", "  non-trainable:"}
 	values = []string{Thousands(t.Params), Thousands(t.TrainableParams), Thousands(t.NonTrainableParams)}
+	if t.ParamsUnknown {
+		values = []string{"?", "?", "?"}
+	}
 	if t.Buffers > 0 {
 		labels = append(labels, "Buffers:")
 		values = append(values, Thousands(t.Buffers))

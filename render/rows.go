@@ -175,6 +175,12 @@ func appendCell(dst []byte, id colID, i int, l *stats.Layer, plain bool) []byte 
 		return dst
 	case cTensors:
 		return appendTensors(dst, l)
+	case cParams, cTrainable, cNonTrainable:
+		if l.ParamsUnknown {
+			return appendMaybe(dst, nil, plain)
+		}
+	}
+	switch id {
 	case cParams:
 		if !plain && l.Params == 0 && sharedOnly(l) {
 			return append(dst, "0 (shared)"...) // every weight it uses is counted at another layer

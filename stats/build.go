@@ -74,8 +74,12 @@ func BuildWith(g *graph.Graph, opt Options) (*Report, error) {
 		}
 	}
 	b.texts()
+	b.unknownParams()
 	if !opt.NoArithmetic {
 		b.r.Totals.Explain.Params = sumText(b.r.Layers, paramsOf, b.r.Totals.Params)
+		if b.r.Totals.ParamsUnknown {
+			b.r.Totals.Explain.Params = "?"
+		}
 	}
 	steps := []func() error{b.totalFLOPs, b.totalOtherOps, b.paramBytes}
 	for _, step := range steps {
@@ -116,6 +120,7 @@ type builder struct {
 	flops, other sum
 	flopsKnown   bool
 	unknownFLOPs []string         // rows whose FLOPs are unknown
+	uncounted    []string         // rows whose parameters are unknown
 	bytes        map[string]int64 // parameter bytes by element type
 	unsized      []string         // parameters whose element type has no fixed size
 }
@@ -294,7 +299,11 @@ func (b *builder) layer(l *Layer, n *graph.Node) {
 			b.spans = append(b.spans, span{&l.Explain.OutputShape, a, len(b.text)})
 		}
 	}
-	if n.Done && arith {
+	l.ParamsUnknown = n.Uncounted
+	switch {
+	case n.Uncounted && arith:
+		l.Explain.Params = "?"
+	case n.Done && arith:
 		if !b.equation(&l.Explain.Params, n.Count) {
 			l.Explain.Params = "0"
 		}
@@ -451,6 +460,9 @@ func (b *builder) add(l *Layer) {
 	b.sum.add(&t.TrainableParams, l.TrainableParams, "total trainable parameters")
 	b.sum.add(&t.NonTrainableParams, l.NonTrainableParams, "total non-trainable parameters")
 	b.sum.add(&t.Buffers, l.Buffers, "total buffers")
+	if l.ParamsUnknown {
+		b.uncounted = append(b.uncounted, l.Name)
+	}
 	if l.FLOPs != nil {
 		b.flops.add(*l.FLOPs)
 	} else {
@@ -549,6 +561,9 @@ func (b *builder) paramBytes() error {
 	if len(b.bytes) > 0 {
 		t.ParamBytesByDType = b.bytes
 	}
+	if t.ParamsUnknown {
+		return nil // unknown parameters have unknown bytes (their note says so)
+	}
 	if len(b.unsized) > 0 {
 		b.note(fmt.Sprintf("parameter memory is unknown: %d tensor(s) have an element type of unknown size (%s)", len(b.unsized), firstNames(b.unsized)))
 		return nil
@@ -564,11 +579,24 @@ func (b *builder) paramBytes() error {
 	return nil
 }
 
+// unknownParams makes the totals of parameters unknown when some row's
+// are — never a silent zero: the counts made stay as a lower bound, and a
+// note names the rows.
+func (b *builder) unknownParams() {
+	if len(b.uncounted) == 0 {
+		return
+	}
+	t := &b.r.Totals
+	v := t.Params
+	t.ParamsUnknown, t.ParamsLowerBound = true, &v
+	b.note(fmt.Sprintf("parameters are unknown for %d layer(s) (%s), so the totals are too; the other layers hold %s", len(b.uncounted), firstNames(b.uncounted), Thousands(v)))
+}
+
 // prints is the figure the framework itself would print, when the format
-// says which.
+// says which and it is known.
 func (b *builder) prints() {
 	g, r := b.g, b.r
-	if g.Prints.Which == "" {
+	if g.Prints.Which == "" || r.Totals.ParamsUnknown {
 		return
 	}
 	p := &Prints{Label: g.Prints.Label, Which: "params", Value: r.Totals.Params}

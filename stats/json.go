@@ -69,11 +69,21 @@ func (s *Shape) UnmarshalJSON(b []byte) error {
 // element types are not in the JSON and stay "".
 func (l *Layer) UnmarshalJSON(b []byte) error {
 	type plain Layer // without the methods, so that this is not called again
-	var p plain
+	var p struct {
+		plain
+		Params             *int64 `json:"params"`
+		TrainableParams    *int64 `json:"trainable_params"`
+		NonTrainableParams *int64 `json:"non_trainable_params"`
+	}
 	if err := json.Unmarshal(b, &p); err != nil {
 		return err
 	}
-	*l = Layer(p)
+	*l = Layer(p.plain)
+	var err error
+	l.Params, l.TrainableParams, l.NonTrainableParams, l.ParamsUnknown, err = readParams("layer "+l.Name, p.Params, p.TrainableParams, p.NonTrainableParams)
+	if err != nil {
+		return err
+	}
 	l.Tensors = nil
 	if len(l.OutputShapes) > 0 {
 		l.Tensors = make([]Tensor, len(l.OutputShapes))
@@ -85,6 +95,38 @@ func (l *Layer) UnmarshalJSON(b []byte) error {
 		}
 	}
 	return nil
+}
+
+// readParams reads the three parameter counts of a row or the totals
+// (the fields of the JSON, which shadow the struct's own), null together
+// when unknown.
+func readParams(where string, params, trainable, nonTrainable *int64) (p, t, nt int64, unknown bool, err error) {
+	switch {
+	case params == nil && trainable == nil && nonTrainable == nil:
+		return 0, 0, 0, true, nil
+	case params == nil || trainable == nil || nonTrainable == nil:
+		return 0, 0, 0, false, fmt.Errorf("report: %s: params, trainable_params and non_trainable_params are null (unknown) together or not at all", where)
+	}
+	return *params, *trainable, *nonTrainable, false, nil
+}
+
+// UnmarshalJSON reads the totals; null parameter counts are unknown
+// (ParamsUnknown).
+func (t *Totals) UnmarshalJSON(b []byte) error {
+	type plain Totals
+	var p struct {
+		plain
+		Params             *int64 `json:"params"`
+		TrainableParams    *int64 `json:"trainable_params"`
+		NonTrainableParams *int64 `json:"non_trainable_params"`
+	}
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	*t = Totals(p.plain)
+	var err error
+	t.Params, t.TrainableParams, t.NonTrainableParams, t.ParamsUnknown, err = readParams("totals", p.Params, p.TrainableParams, p.NonTrainableParams)
+	return err
 }
 
 // UnmarshalJSON reads a report and checks it (Check): a report whose
@@ -119,8 +161,9 @@ func (r *Report) Check() error {
 	}
 	var sum checked
 	var params, trainable, nonTrainable, buffers, flops, other int64
-	flopsKnown, hasOther := true, false
+	flopsKnown, hasOther, paramsKnown := true, false, true
 	for i, l := range r.Layers {
+		paramsKnown = paramsKnown && !l.ParamsUnknown
 		where := fmt.Sprintf("report: layers[%d] (%s)", i, l.Name)
 		if err := checkCounts(where, l.Params, l.TrainableParams, l.NonTrainableParams, l.FLOPs, l.OtherOps); err != nil {
 			return err
@@ -149,6 +192,14 @@ func (r *Report) Check() error {
 	if err := checkCounts("report: totals", t.Params, t.TrainableParams, t.NonTrainableParams, t.FLOPs, t.OtherOps); err != nil {
 		return err
 	}
+	switch {
+	case paramsKnown && t.ParamsUnknown:
+		return fmt.Errorf("report: totals.params is null, but every layer's is known (they add up to %d)", params)
+	case !paramsKnown && !t.ParamsUnknown:
+		return fmt.Errorf("report: totals.params is %d, but some layer's is null (unknown)", t.Params)
+	case !paramsKnown && t.ParamsLowerBound != nil && *t.ParamsLowerBound != params:
+		return fmt.Errorf("report: totals.params_lower_bound is %d, the known layers add up to %d", *t.ParamsLowerBound, params)
+	}
 	for _, c := range []struct {
 		what      string
 		total, of int64
@@ -158,6 +209,9 @@ func (r *Report) Check() error {
 		{"non_trainable_params", t.NonTrainableParams, nonTrainable},
 		{"buffers", t.Buffers, buffers},
 	} {
+		if t.ParamsUnknown && c.what != "buffers" {
+			continue
+		}
 		if c.total != c.of {
 			return fmt.Errorf("report: totals.%s is %d, the layers add up to %d", c.what, c.total, c.of)
 		}
@@ -198,7 +252,9 @@ func (r *Report) Check() error {
 			return fmt.Errorf("report: asks[%d] has no what or no option", i)
 		}
 	}
-	if p := r.Model.Prints; p != nil {
+	if p := r.Model.Prints; p != nil && t.ParamsUnknown {
+		return fmt.Errorf("report: model.framework_prints is given, but totals.params is null (unknown)")
+	} else if p != nil {
 		want, ok := map[string]int64{"params": t.Params, "trainable_params": t.TrainableParams}[p.Which]
 		switch {
 		case !ok:

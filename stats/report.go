@@ -73,12 +73,18 @@ type Layer struct {
 	NonTrainableParams int64    `json:"non_trainable_params"`
 	// Buffers is the elements of the layer's buffers (PyTorch's
 	// register_buffer), which params does not count; 0 in formats without.
-	Buffers  int64    `json:"buffers,omitempty"`
-	FLOPs    *int64   `json:"flops"`
-	Explain  Explain  `json:"explain"`
-	Weights  []Weight `json:"weights,omitempty"`
-	Notes    []string `json:"notes,omitempty"`
-	Position string   `json:"position,omitempty"`
+	Buffers int64 `json:"buffers,omitempty"`
+	// ParamsUnknown says that the layer's parameters cannot be known
+	// (graph.Node.Uncounted: a layer of a class layerinfo does not know,
+	// or one whose weights depend on a shape that is unknown): Params,
+	// TrainableParams and NonTrainableParams are 0 and mean nothing; the
+	// JSON writes them null and the text "?".
+	ParamsUnknown bool     `json:"-"`
+	FLOPs         *int64   `json:"flops"`
+	Explain       Explain  `json:"explain"`
+	Weights       []Weight `json:"weights,omitempty"`
+	Notes         []string `json:"notes,omitempty"`
+	Position      string   `json:"position,omitempty"`
 	// Op is the operator (ONNX op_type, domain-qualified when not the
 	// default domain) and Outputs the names of the tensors it produces,
 	// for formats whose nodes are operators on named tensors.
@@ -149,6 +155,13 @@ type Totals struct {
 	// FLOPsLowerBound is the sum over the layers whose FLOPs are known,
 	// given when some are not (and flops is null).
 	FLOPsLowerBound *int64 `json:"flops_lower_bound,omitempty"`
+	// ParamsUnknown says that some layer's parameters are unknown
+	// (Layer.ParamsUnknown), so the totals of parameters are too: the
+	// JSON writes params, trainable_params and non_trainable_params null
+	// and ParamsLowerBound has what the other layers add up to; the text
+	// writes "?".
+	ParamsUnknown    bool   `json:"-"`
+	ParamsLowerBound *int64 `json:"params_lower_bound,omitempty"`
 	// OtherOps sums the layers' OtherOps (ONNX's count, see
 	// Layer.OtherOps), when some layer has one.
 	OtherOps *int64 `json:"other_ops,omitempty"`

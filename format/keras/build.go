@@ -432,7 +432,8 @@ func (o *layerOp) Infer(n *graph.Node) error {
 			return err
 		}
 		if !weightless[l.class] && !l.isOp {
-			n.Note("its parameters, if any, depend on what is unknown and are not counted")
+			n.Note("its parameters, if any, depend on what is unknown: they are not known")
+			n.Uncounted = true
 		}
 		return err
 	}

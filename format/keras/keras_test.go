@@ -124,8 +124,16 @@ func TestUnknownClass(t *testing.T) {
 		t.Errorf("a: %d params; x: %v", r.Layers[0].Params, r.Layers[1].OutputShapes)
 	}
 	notes := strings.Join(r.Layers[1].Notes, " ") + " | " + strings.Join(r.Layers[3].Notes, " ")
-	if !strings.Contains(notes, "MyFancyLayer is not known") || !strings.Contains(notes, "not counted") {
+	if !strings.Contains(notes, "MyFancyLayer is not known") || !strings.Contains(notes, "not known") {
 		t.Errorf("notes: %s", notes)
+	}
+	// Their parameters are unknown, not 0, and so are the totals; the
+	// known rows stay as a lower bound.
+	if !r.Layers[1].ParamsUnknown || r.Layers[2].ParamsUnknown || !r.Layers[3].ParamsUnknown {
+		t.Errorf("params unknown: x %v, drop %v, b %v; want true, false, true", r.Layers[1].ParamsUnknown, r.Layers[2].ParamsUnknown, r.Layers[3].ParamsUnknown)
+	}
+	if !r.Totals.ParamsUnknown || r.Totals.ParamsLowerBound == nil || *r.Totals.ParamsLowerBound != 16 || r.Totals.ParamBytes != nil || r.Model.Prints != nil {
+		t.Errorf("totals: unknown %v, lower bound %v, bytes %v, prints %v; want true, 16, nil, nil", r.Totals.ParamsUnknown, r.Totals.ParamsLowerBound, r.Totals.ParamBytes, r.Model.Prints)
 	}
 }
 
