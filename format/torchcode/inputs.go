@@ -129,6 +129,10 @@ func forwardParams(o *pyhost.Instance) (names []string, required int) {
 	}
 	fn, ok := f.(*starlark.Function)
 	if !ok {
+		// A torch.nn module as the model: its forward's parameters.
+		if names := goParams[stateOf(o).kind]; names != nil {
+			return names, 1
+		}
 		return []string{"input"}, 1
 	}
 	n := fn.NumParams()
@@ -394,4 +398,20 @@ func (notCalled) Infer(n *graph.Node) error {
 	n.Note("not called by forward")
 	n.FLOPs = calc.N(0)
 	return nil
+}
+
+// goParams are the forward parameters of torch.nn modules that take
+// more than one input.
+var goParams = map[string][]string{
+	"Transformer":             {"src", "tgt", "src_mask", "tgt_mask", "memory_mask"},
+	"TransformerDecoder":      {"tgt", "memory", "tgt_mask", "memory_mask"},
+	"TransformerDecoderLayer": {"tgt", "memory", "tgt_mask", "memory_mask"},
+	"TransformerEncoder":      {"src", "mask", "src_key_padding_mask"},
+	"TransformerEncoderLayer": {"src", "src_mask", "src_key_padding_mask"},
+	"MultiheadAttention":      {"query", "key", "value"},
+	"Bilinear":                {"input1", "input2"},
+	"CosineSimilarity":        {"x1", "x2"},
+	"RNN":                     {"input", "hx"},
+	"GRU":                     {"input", "hx"},
+	"LSTM":                    {"input", "hx"},
 }
