@@ -179,9 +179,6 @@ func (n *Node) WhyText(line string) {
 	if n.NoArithmetic {
 		return
 	}
-	if n.ShapeWhy == nil {
-		n.ShapeWhy = make([]string, 0, 4) // a convolution has 3 lines
-	}
 	n.ShapeWhy = append(n.ShapeWhy, line)
 }
 
