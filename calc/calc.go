@@ -122,11 +122,18 @@ func (e Expr) Equation() string {
 	if e.kind == kNum && (e.parens == 0 || e.parens == 1 && e.val >= 0) {
 		return string(v) // the text is "v", "(v)" or "(-v)"
 	}
-	text := e.String()
+	// The text and " = v" in one allocation.
+	var b strings.Builder
+	n := e.size()
+	b.Grow(n + len(" = ") + len(v))
+	e.write(&b)
+	text := b.String()
 	if text == string(v) || len(text) == len(v)+2 && text[0] == '(' && text[len(text)-1] == ')' && text[1:len(text)-1] == string(v) {
 		return string(v)
 	}
-	return text + " = " + string(v)
+	b.WriteString(" = ")
+	b.Write(v)
+	return b.String()
 }
 
 // prec is the precedence of the outermost operator of e's text.
