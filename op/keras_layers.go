@@ -105,7 +105,7 @@ type PReLU struct {
 
 func (p *PReLU) Infer(n *graph.Node) error {
 	in := n.In(0)
-	if in == nil || len(in) < 2 {
+	if len(in) < 2 {
 		return fmt.Errorf("PReLU needs a batched input, got %s", fmtShape(in))
 	}
 	shape := in[1:].Clone()

@@ -74,7 +74,6 @@ type parser struct {
 	i       int
 	b       *budget.Budget
 	pending int64
-	err     error // a budget error
 }
 
 // parseJSON reads one JSON value filling src (whitespace around it).
@@ -450,12 +449,4 @@ func (v *value) int() (int64, bool) {
 		return 0, false
 	}
 	return int64(f), true
-}
-
-func (v *value) float() (float64, bool) {
-	if v == nil || v.k != jNum {
-		return 0, false
-	}
-	f, err := strconv.ParseFloat(v.s, 64)
-	return f, err == nil
 }

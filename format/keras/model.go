@@ -1,7 +1,6 @@
 package keras
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -541,8 +540,6 @@ func (d *decoder) keras3Tensors(v *value, l *layer, out *[]tensorRef, depth int)
 	}
 	return nil
 }
-
-var errNoInput = errors.New("no input")
 
 // declaredInput is the input shape a model declares: a Sequential's, or
 // a functional model's first InputLayer's.

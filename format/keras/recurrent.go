@@ -196,7 +196,7 @@ type timeDist struct {
 
 func (t *timeDist) Infer(n *graph.Node) error {
 	in := n.In(0)
-	if in == nil || len(in) < 3 {
+	if len(in) < 3 {
 		return fmt.Errorf("TimeDistributed needs a (batch, time, …) input, got %v", in)
 	}
 	step := &graph.Node{Name: n.Name, Type: t.class, Pos: n.Pos}
@@ -210,7 +210,7 @@ func (t *timeDist) Infer(n *graph.Node) error {
 		return fmt.Errorf("the wrapped %s: %w", t.class, err)
 	}
 	out := step.Outputs[0].Shape
-	if out == nil || len(out) < 1 {
+	if len(out) < 1 {
 		return fmt.Errorf("the wrapped %s has no output shape", t.class)
 	}
 	n.SetOut(0, append(graph.Shape{out[0], in[1]}, out[1:]...))
