@@ -375,6 +375,7 @@ func rewriteLambdaTuples(src string) string {
 		return src
 	}
 	var out strings.Builder
+	out.Grow(len(src) + len(src)/16)
 	at := 0
 	for _, e := range edits {
 		out.WriteString(src[at:e.start])

@@ -250,6 +250,7 @@ func splatDicts(text string) string {
 		return text
 	}
 	var out strings.Builder
+	out.Grow(len(text) + len(text)/16)
 	last, skipTo := 0, -1
 	scanCode(text, func(i int, c byte) bool {
 		if i < skipTo {

@@ -241,6 +241,7 @@ func needsPyFmt(lit string) bool {
 // where the literal needs Python's full %-formatting.
 func rewriteFormat(src string) string {
 	var out strings.Builder
+	out.Grow(len(src) + len(src)/16)
 	i := 0
 	for i < len(src) {
 		c := src[i]
@@ -289,6 +290,7 @@ func rewriteFormat(src string) string {
 // joined with + in parentheses ('fc' '%d' % 7 → ('fc' + '%d') % 7).
 func rewriteStrings(src string) string {
 	var out strings.Builder
+	out.Grow(len(src) + len(src)/16)
 	// literal finds a string literal (with its prefix) at i.
 	literal := func(i int) (prefix string, end int, ok bool) {
 		j := i
@@ -302,7 +304,12 @@ func rewriteStrings(src string) string {
 	}
 	write := func(prefix, lit string) {
 		if strings.ContainsAny(prefix, "fF") {
-			p := strings.NewReplacer("f", "", "F", "").Replace(prefix)
+			p := strings.Map(func(r rune) rune {
+				if r == 'f' || r == 'F' {
+					return -1
+				}
+				return r
+			}, prefix)
 			out.WriteString(p + fstring(lit, strings.ContainsAny(prefix, "rR")))
 		} else {
 			out.WriteString(prefix + lit)
