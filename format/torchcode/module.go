@@ -104,9 +104,8 @@ func (t *torch) isModule(v starlark.Value) (*pyhost.Instance, bool) {
 // where is the innermost position of the file (or its modules) on the
 // thread's stack: where a module is made.
 func where(th *starlark.Thread) graph.Pos {
-	cs := th.CallStack()
-	for i := len(cs) - 1; i >= 0; i-- {
-		p := cs[i].Pos
+	for depth := range th.CallStackDepth() { // innermost first, without copying the stack
+		p := th.CallFrame(depth).Pos
 		if p.Filename() != "<builtin>" && p.Line > 0 {
 			return graph.Pos{File: p.Filename(), Line: int(p.Line), Col: int(p.Col)}
 		}
