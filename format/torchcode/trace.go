@@ -286,7 +286,12 @@ func (tr *tracer) node(name, typ string, pos graph.Pos, inner graph.Op, ins []*T
 	}
 	edges = append(edges, owned...)
 	n := tr.g.NewNode(tr.unique(name), typ, op, edges, nOut, pos)
-	if err := infer.Node(n); err != nil {
+	// The trace reads shapes only, and layerinfo.Analyze infers every
+	// node again: no arithmetic text now (an error is worded as with it).
+	n.NoArithmetic = true
+	err := infer.Node(n)
+	n.NoArithmetic = false
+	if err != nil {
 		tr.drop(n)
 		return nil, err
 	}
