@@ -180,12 +180,8 @@ func modName(c *fcall) string { return "nn." + stateOf(c.o).kind }
 
 func convFwd(nd int, transposed bool) fwdFunc {
 	return func(c *fcall, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-		x, err := c.input(a, kw, "input")
-		if err != nil {
-			return nil, err
-		}
 		kind := stateOf(c.o).kind
-		ar, err := c.ctor(kind)
+		x, ar, err := c.start(a, kw, kind)
 		if err != nil {
 			return nil, err
 		}
@@ -249,11 +245,7 @@ func how(x *Tensor) string {
 }
 
 func linearFwd(c *fcall, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-	x, err := c.input(a, kw, "input")
-	if err != nil {
-		return nil, err
-	}
-	ar, err := c.ctor("Linear")
+	x, ar, err := c.start(a, kw, "Linear")
 	if err != nil {
 		return nil, err
 	}
@@ -276,12 +268,8 @@ func linearFwd(c *fcall, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value,
 
 func normFwd(chArg string, axis int) fwdFunc {
 	return func(c *fcall, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-		x, err := c.input(a, kw, "input")
-		if err != nil {
-			return nil, err
-		}
 		kind := stateOf(c.o).kind
-		ar, err := c.ctor(kind)
+		x, ar, err := c.start(a, kw, kind)
 		if err != nil {
 			return nil, err
 		}
@@ -336,12 +324,8 @@ func rankWords(rs []int) string {
 }
 
 func layerNormFwd(c *fcall, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-	x, err := c.input(a, kw, "input")
-	if err != nil {
-		return nil, err
-	}
 	kind := stateOf(c.o).kind
-	ar, err := c.ctor(kind)
+	x, ar, err := c.start(a, kw, kind)
 	if err != nil {
 		return nil, err
 	}
@@ -380,11 +364,7 @@ func equal(a, b []int64) bool {
 }
 
 func embeddingFwd(c *fcall, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-	x, err := c.input(a, kw, "input")
-	if err != nil {
-		return nil, err
-	}
-	ar, err := c.ctor("Embedding")
+	x, ar, err := c.start(a, kw, "Embedding")
 	if err != nil {
 		return nil, err
 	}
@@ -404,12 +384,8 @@ func embeddingFwd(c *fcall, a starlark.Tuple, kw []starlark.Tuple) (starlark.Val
 
 func poolFwd(nd int, mode string) fwdFunc {
 	return func(c *fcall, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-		x, err := c.input(a, kw, "input")
-		if err != nil {
-			return nil, err
-		}
 		kind := stateOf(c.o).kind
-		ar, err := c.ctor(kind)
+		x, ar, err := c.start(a, kw, kind)
 		if err != nil {
 			return nil, err
 		}
@@ -463,12 +439,8 @@ func poolOp(nd int, mode string, ar args) (*op.Pool, error) {
 
 func adaptiveFwd(nd int, mode string) fwdFunc {
 	return func(c *fcall, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-		x, err := c.input(a, kw, "input")
-		if err != nil {
-			return nil, err
-		}
 		kind := stateOf(c.o).kind
-		ar, err := c.ctor(kind)
+		x, ar, err := c.start(a, kw, kind)
 		if err != nil {
 			return nil, err
 		}
@@ -534,11 +506,7 @@ func adaptive(tr *tracer, th *starlark.Thread, nd int, mode string, x *Tensor, s
 }
 
 func flattenFwd(c *fcall, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-	x, err := c.input(a, kw, "input")
-	if err != nil {
-		return nil, err
-	}
-	ar, err := c.ctor("Flatten")
+	x, ar, err := c.start(a, kw, "Flatten")
 	if err != nil {
 		return nil, err
 	}
@@ -649,12 +617,8 @@ func resized(x *Tensor, size, scale starlark.Value) ([]int64, string, error) {
 
 func padFwd(nd int) fwdFunc {
 	return func(c *fcall, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-		x, err := c.input(a, kw, "input")
-		if err != nil {
-			return nil, err
-		}
 		kind := stateOf(c.o).kind
-		ar, err := c.ctor(kind)
+		x, ar, err := c.start(a, kw, kind)
 		if err != nil {
 			return nil, err
 		}
@@ -695,12 +659,8 @@ func padded(s []int64, p []int64) ([]int64, error) {
 
 func pixelShuffleFwd(un bool) fwdFunc {
 	return func(c *fcall, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-		x, err := c.input(a, kw, "input")
-		if err != nil {
-			return nil, err
-		}
 		kind := stateOf(c.o).kind
-		ar, err := c.ctor(kind)
+		x, ar, err := c.start(a, kw, kind)
 		if err != nil {
 			return nil, err
 		}

@@ -31,12 +31,8 @@ func argOf(a starlark.Tuple, kw []starlark.Tuple, i int, name string) starlark.V
 
 func rnnFwd(gates int64) fwdFunc {
 	return func(c *fcall, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-		x, err := c.input(a, kw, "input")
-		if err != nil {
-			return nil, err
-		}
 		kind := stateOf(c.o).kind
-		ar, err := c.ctor(kind)
+		x, ar, err := c.start(a, kw, kind)
 		if err != nil {
 			return nil, err
 		}
@@ -125,12 +121,8 @@ func rnnFwd(gates int64) fwdFunc {
 
 func cellFwd(gates int64) fwdFunc {
 	return func(c *fcall, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-		x, err := c.input(a, kw, "input")
-		if err != nil {
-			return nil, err
-		}
 		kind := stateOf(c.o).kind
-		ar, err := c.ctor(kind)
+		x, ar, err := c.start(a, kw, kind)
 		if err != nil {
 			return nil, err
 		}

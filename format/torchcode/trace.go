@@ -664,6 +664,17 @@ func (c *fcall) has(name string) bool {
 }
 
 // ctor is the module's constructor arguments bound to its signature.
+// start reads a module call's input (the argument named input) and the
+// constructor arguments of its kind, as most forwards begin.
+func (c *fcall) start(a starlark.Tuple, kw []starlark.Tuple, kind string) (*Tensor, args, error) {
+	x, err := c.input(a, kw, "input")
+	if err != nil {
+		return nil, args{}, err
+	}
+	ar, err := c.ctor(kind)
+	return x, ar, err
+}
+
 func (c *fcall) ctor(kind string) (args, error) {
 	m := stateOf(c.o)
 	sig := layers[kind].sig
