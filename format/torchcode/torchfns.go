@@ -257,12 +257,22 @@ func intsSigned(v starlark.Value) ([]int64, bool) {
 	return out, true
 }
 
-func linearF(th *starlark.Thread, fn string, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-	x, err := tensorArg(fn, a, kw, 0, "input")
+// tensorPair reads the first two tensor arguments of fn, named first and
+// second when given by keyword.
+func tensorPair(fn string, a starlark.Tuple, kw []starlark.Tuple, first, second string) (*Tensor, *Tensor, error) {
+	x, err := tensorArg(fn, a, kw, 0, first)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	w, err := tensorArg(fn, a, kw, 1, "weight")
+	y, err := tensorArg(fn, a, kw, 1, second)
+	if err != nil {
+		return nil, nil, err
+	}
+	return x, y, nil
+}
+
+func linearF(th *starlark.Thread, fn string, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	x, w, err := tensorPair(fn, a, kw, "input", "weight")
 	if err != nil {
 		return nil, err
 	}
@@ -398,11 +408,7 @@ func sdpaF(th *starlark.Thread, fn string, a starlark.Tuple, kw []starlark.Tuple
 }
 
 func embeddingF(th *starlark.Thread, fn string, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-	x, err := tensorArg(fn, a, kw, 0, "input")
-	if err != nil {
-		return nil, err
-	}
-	w, err := tensorArg(fn, a, kw, 1, "weight")
+	x, w, err := tensorPair(fn, a, kw, "input", "weight")
 	if err != nil {
 		return nil, err
 	}
@@ -432,11 +438,7 @@ func normF(th *starlark.Thread, fn string, a starlark.Tuple, kw []starlark.Tuple
 }
 
 func similarityF(th *starlark.Thread, fn string, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-	x, err := tensorArg(fn, a, kw, 0, "x1")
-	if err != nil {
-		return nil, err
-	}
-	y, err := tensorArg(fn, a, kw, 1, "x2")
+	x, y, err := tensorPair(fn, a, kw, "x1", "x2")
 	if err != nil {
 		return nil, err
 	}
@@ -746,11 +748,7 @@ func functional() starlark.StringDict {
 
 // outerF is torch.outer(a, b): (len(a), len(b)).
 func outerF(th *starlark.Thread, fn string, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-	x, err := tensorArg(fn, a, kw, 0, "input")
-	if err != nil {
-		return nil, err
-	}
-	y, err := tensorArg(fn, a, kw, 1, "vec2")
+	x, y, err := tensorPair(fn, a, kw, "input", "vec2")
 	if err != nil {
 		return nil, err
 	}
@@ -765,11 +763,7 @@ func outerF(th *starlark.Thread, fn string, a starlark.Tuple, kw []starlark.Tupl
 // method0Same is torch.polar(abs, angle) and its kind: the shape of the
 // operands broadcast.
 func method0Same(th *starlark.Thread, fn string, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-	x, err := tensorArg(fn, a, kw, 0, "abs")
-	if err != nil {
-		return nil, err
-	}
-	y, err := tensorArg(fn, a, kw, 1, "angle")
+	x, y, err := tensorPair(fn, a, kw, "abs", "angle")
 	if err != nil {
 		return nil, err
 	}
