@@ -20,22 +20,7 @@ RUNS=${RUNS:-5}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
-PY=""
-for p in python3 /usr/bin/python3; do
-	if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import onnx' 2>/dev/null; then
-		PY=$p
-		break
-	fi
-done
-if [ -z "$PY" ]; then
-	echo "installing Debian's python3-onnx (apt-get install -y python3-onnx)" >&2
-	if apt-get install -y python3-onnx >/dev/null 2>&1 && /usr/bin/python3 -c 'import onnx' 2>/dev/null; then
-		PY=/usr/bin/python3
-	else
-		echo "apt-get install -y python3-onnx failed (not root, or no network): timing layerinfo alone" >&2
-	fi
-fi
-[ -n "$PY" ] && echo "python: $("$PY" -c 'import sys, onnx; print(sys.version.split()[0], "onnx", onnx.__version__)')"
+. bench/pyonnx.sh
 
 go build -o "$WORK/layerinfo" ./cmd/layerinfo
 go build -o "$WORK/runstat" ./bench/runstat
