@@ -355,7 +355,16 @@ func encoderLayerFwd(c *fcall, a starlark.Tuple, kw []starlark.Tuple) (starlark.
 		}
 		return c.sub("dropout1", starlark.Tuple{first0(y)})
 	}
-	ff := func(x starlark.Value) (starlark.Value, error) {
+	ff := c.feedForward("dropout2")
+	return residual(c, x, ar.bool("norm_first", false), []string{"norm1", "norm2"}, sa, ff)
+}
+
+// residual is a Transformer layer's blocks: x + block(norm(x)) each with
+// norm_first, else norm(x + block(x)).
+// feedForward is a Transformer layer's feed-forward block: linear1, the
+// activation, dropout, linear2, then the dropout named last.
+func (c *fcall) feedForward(last string) func(starlark.Value) (starlark.Value, error) {
+	return func(x starlark.Value) (starlark.Value, error) {
 		y, err := c.sub("linear1", starlark.Tuple{x})
 		if err == nil {
 			y, err = c.activation(y)
@@ -367,15 +376,12 @@ func encoderLayerFwd(c *fcall, a starlark.Tuple, kw []starlark.Tuple) (starlark.
 			y, err = c.sub("linear2", starlark.Tuple{y})
 		}
 		if err == nil {
-			y, err = c.sub("dropout2", starlark.Tuple{y})
+			y, err = c.sub(last, starlark.Tuple{y})
 		}
 		return y, err
 	}
-	return residual(c, x, ar.bool("norm_first", false), []string{"norm1", "norm2"}, sa, ff)
 }
 
-// residual is a Transformer layer's blocks: x + block(norm(x)) each with
-// norm_first, else norm(x + block(x)).
 func residual(c *fcall, x starlark.Value, normFirst bool, norms []string, blocks ...func(starlark.Value) (starlark.Value, error)) (starlark.Value, error) {
 	for i, blk := range blocks {
 		if normFirst {
@@ -431,22 +437,7 @@ func decoderLayerFwd(c *fcall, a starlark.Tuple, kw []starlark.Tuple) (starlark.
 		}
 		return c.sub("dropout2", starlark.Tuple{first0(y)})
 	}
-	ff := func(x starlark.Value) (starlark.Value, error) {
-		y, err := c.sub("linear1", starlark.Tuple{x})
-		if err == nil {
-			y, err = c.activation(y)
-		}
-		if err == nil {
-			y, err = c.sub("dropout", starlark.Tuple{y})
-		}
-		if err == nil {
-			y, err = c.sub("linear2", starlark.Tuple{y})
-		}
-		if err == nil {
-			y, err = c.sub("dropout3", starlark.Tuple{y})
-		}
-		return y, err
-	}
+	ff := c.feedForward("dropout3")
 	return residual(c, x, ar.bool("norm_first", false), []string{"norm1", "norm2", "norm3"}, sa, ca, ff)
 }
 
