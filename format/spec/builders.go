@@ -424,7 +424,7 @@ func buildEmbedding(a *attrs) (graph.Op, []string) {
 
 func buildDropout(a *attrs) (graph.Op, []string) {
 	if v := a.get("rate"); v != nil {
-		x := v.f
+		x := v.float()
 		if v.kind == kInt {
 			x = float64(v.i)
 		}

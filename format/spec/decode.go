@@ -86,7 +86,7 @@ type ref struct {
 func (d *decoder) pos(v *value, path string) graph.Pos {
 	p := graph.Pos{File: d.file, Path: path}
 	if v != nil {
-		p.Line, p.Col = v.line, v.col
+		p.Line, p.Col = v.line, int(v.col)
 	}
 	return p
 }

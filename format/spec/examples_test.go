@@ -280,7 +280,7 @@ func toAny(v *value) any {
 	case kInt:
 		return v.i
 	case kFloat:
-		return v.f
+		return v.float()
 	case kString:
 		return v.s
 	case kList:

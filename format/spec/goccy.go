@@ -187,7 +187,7 @@ func (c *converter) conv(n ast.Node, depth int) (*value, error) {
 		return nil, c.errAt(n.GetToken(), "more than %s values once aliases are expanded (a spec may have at most %s)", textlimit.Count(maxValues), textlimit.Count(maxValues))
 	}
 	l, col := c.nodePos(n)
-	v := &value{line: l, col: col}
+	v := &value{line: l, col: int32(col)}
 	switch x := n.(type) {
 	case *ast.NullNode:
 		v.kind = kNull
@@ -202,22 +202,22 @@ func (c *converter) conv(n ast.Node, depth int) (*value, error) {
 			if i <= math.MaxInt64 {
 				v.kind, v.i = kInt, int64(i)
 			} else {
-				v.kind, v.f = kFloat, float64(i)
+				v.kind, v.i = kFloat, floatBits(float64(i))
 			}
 		default:
 			f, err := strconv.ParseFloat(strings.ReplaceAll(v.s, "_", ""), 64)
 			if err != nil {
 				v.kind = kString // a number go-yaml could not read: report it as written
 			} else {
-				v.kind, v.f = kFloat, f
+				v.kind, v.i = kFloat, floatBits(f)
 			}
 		}
 	case *ast.FloatNode:
-		v.kind, v.f, v.s = kFloat, x.Value, tokenText(x)
+		v.kind, v.i, v.s = kFloat, floatBits(x.Value), tokenText(x)
 	case *ast.InfinityNode:
-		v.kind, v.f, v.s = kFloat, x.Value, tokenText(x)
+		v.kind, v.i, v.s = kFloat, floatBits(x.Value), tokenText(x)
 	case *ast.NanNode:
-		v.kind, v.f, v.s = kFloat, math.NaN(), tokenText(x)
+		v.kind, v.i, v.s = kFloat, floatBits(math.NaN()), tokenText(x)
 	case *ast.StringNode:
 		v.kind, v.s = kString, x.Value
 	case *ast.LiteralNode:
@@ -233,7 +233,7 @@ func (c *converter) conv(n ast.Node, depth int) (*value, error) {
 				return nil, err
 			}
 			if ev.line == 0 {
-				ev.line, ev.col = l, col
+				ev.line, ev.col = l, int32(col)
 			}
 			v.list = append(v.list, ev)
 		}
@@ -248,7 +248,7 @@ func (c *converter) conv(n ast.Node, depth int) (*value, error) {
 			return nil, err
 		}
 		if av.line == 0 {
-			av.line, av.col = l, col
+			av.line, av.col = l, int32(col)
 		}
 		if x.Name != nil {
 			c.anchors[tokenText(x.Name)] = av
@@ -284,7 +284,7 @@ func (c *converter) conv(n ast.Node, depth int) (*value, error) {
 			tv = &value{kind: kString, s: s, line: tv.line, col: tv.col}
 		}
 		if tv.line == 0 {
-			tv.line, tv.col = l, col
+			tv.line, tv.col = l, int32(col)
 		}
 		return tv, nil
 	default:
@@ -345,7 +345,7 @@ func (c *converter) mapping(v *value, entries []*ast.MappingValueNode, depth int
 		}
 		if i, ok := index[key.s]; ok {
 			k := v.keys[i]
-			return nil, &Error{Pos: graph.Pos{File: c.file, Line: key.line, Col: key.col}, Msg: fmt.Sprintf("YAML: key %q is given twice (first at %d:%d)", clip(key.s, 60), k.line, k.col)}
+			return nil, &Error{Pos: graph.Pos{File: c.file, Line: key.line, Col: int(key.col)}, Msg: fmt.Sprintf("YAML: key %q is given twice (first at %d:%d)", clip(key.s, 60), k.line, k.col)}
 		}
 		index[key.s] = len(v.keys)
 		v.keys = append(v.keys, key)

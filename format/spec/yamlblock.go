@@ -234,21 +234,21 @@ func (p *yparser) addEntry(mb *mapBuilder, k, val *value) error {
 		case kList:
 			for _, m := range val.list {
 				if m.kind != kMap {
-					return p.errAt(k.line, k.col, "YAML: << merges mappings, got %s in its list", m.describe())
+					return p.errAt(k.line, int(k.col), "YAML: << merges mappings, got %s in its list", m.describe())
 				}
 				mb.merged = append(mb.merged, m)
 			}
 		default:
-			return p.errAt(k.line, k.col, "YAML: << merges a mapping, got %s", val.describe())
+			return p.errAt(k.line, int(k.col), "YAML: << merges a mapping, got %s", val.describe())
 		}
 		return nil
 	}
 	if i, ok := mb.find(k.s); ok {
 		first := mb.keys()[i]
-		return p.errAt(k.line, k.col, "YAML: key %q is given twice (first at %d:%d)", clip(k.s, 60), first.line, first.col)
+		return p.errAt(k.line, int(k.col), "YAML: key %q is given twice (first at %d:%d)", clip(k.s, 60), first.line, first.col)
 	}
 	if len(mb.keys()) >= maxMapKeys {
-		return p.errAt(k.line, k.col, "more than %s keys in one mapping", thousands(maxMapKeys))
+		return p.errAt(k.line, int(k.col), "more than %s keys in one mapping", thousands(maxMapKeys))
 	}
 	mb.add(k, val)
 	return nil
@@ -315,7 +315,7 @@ func (p *yparser) endList(v *value, base int) *value {
 // blockMap reads a block mapping indented by m whose first key k has been
 // read; p.i is on the ':' after it.
 func (p *yparser) blockMap(m int, k *value, depth int) (*value, error) {
-	v, err := p.newValue(kMap, k.line, k.col)
+	v, err := p.newValue(kMap, k.line, int(k.col))
 	if err != nil {
 		return nil, err
 	}

@@ -38,10 +38,10 @@ func tree(b *strings.Builder, v *value, pos bool) {
 	case kInt:
 		fmt.Fprintf(b, "int %d %q", v.i, v.s)
 	case kFloat:
-		if math.IsNaN(v.f) {
+		if math.IsNaN(v.float()) {
 			fmt.Fprintf(b, "float NaN %q", v.s)
 		} else {
-			fmt.Fprintf(b, "float %v %q", v.f, v.s)
+			fmt.Fprintf(b, "float %v %q", v.float(), v.s)
 		}
 	case kString:
 		if pos {

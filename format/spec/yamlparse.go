@@ -165,7 +165,7 @@ func (p *yparser) newValue(k kind, line, col int) (*value, error) {
 	}
 	v := &p.slab[0]
 	p.slab = p.slab[1:]
-	v.kind, v.line, v.col = k, line, col
+	v.kind, v.line, v.col = k, line, int32(col)
 	if k == kList || k == kMap {
 		v.elems = &noElems // until endList or mapBuilder.done gives it its own
 	}
@@ -303,7 +303,7 @@ func (p *yparser) parse() (*value, error) {
 			return nil, err
 		}
 		if root != nil {
-			line, col := v.line, v.col
+			line, col := v.line, int(v.col)
 			if p.docLine > 0 {
 				line, col = p.docLine, p.docCol
 			}

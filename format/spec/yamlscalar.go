@@ -30,13 +30,13 @@ func resolvePlain(v *value, text string) {
 		v.kind, v.b, v.s = kBool, false, ""
 		return
 	case ".inf", ".Inf", ".INF":
-		v.kind, v.f = kFloat, math.Inf(1)
+		v.kind, v.i = kFloat, floatBits(math.Inf(1))
 		return
 	case "-.inf", "-.Inf", "-.INF":
-		v.kind, v.f = kFloat, math.Inf(-1)
+		v.kind, v.i = kFloat, floatBits(math.Inf(-1))
 		return
 	case ".nan", ".NaN", ".NAN":
-		v.kind, v.f = kFloat, math.NaN()
+		v.kind, v.i = kFloat, floatBits(math.NaN())
 		return
 	}
 	v.kind = kString
@@ -77,7 +77,7 @@ func resolvePlain(v *value, text string) {
 	switch {
 	case base == 0:
 		if f, err := strconv.ParseFloat(num, 64); err == nil {
-			v.kind, v.f = kFloat, f
+			v.kind, v.i = kFloat, floatBits(f)
 		}
 	case neg:
 		if i, err := strconv.ParseInt(num, base, 64); err == nil {
@@ -88,7 +88,7 @@ func resolvePlain(v *value, text string) {
 			if u <= math.MaxInt64 {
 				v.kind, v.i = kInt, int64(u)
 			} else {
-				v.kind, v.f = kFloat, float64(u)
+				v.kind, v.i = kFloat, floatBits(float64(u))
 			}
 		}
 	}
