@@ -22,7 +22,6 @@ import (
 	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/internal/budget"
 	"github.com/layerinfo/layerinfo/internal/progress"
-	"github.com/layerinfo/layerinfo/render"
 	"github.com/layerinfo/layerinfo/stats"
 )
 
@@ -47,11 +46,17 @@ detected from the name and the content; --format overrides it.
 
 Formats:
 %s
-Output:
-  (default)   a table: index, name, type, output size, parameters, FLOPs, totals
-  --explain   the arithmetic of every output size, parameter count and FLOP
-              count with the values substituted, e.g. (5*5*1+1)*32 = 832
-  --json      the report as JSON (schema_version 1) for scripts
+Output (-o FORMAT, to standard output or --out FILE):
+  table       (default) index, name, type, output size, parameters, FLOPs, totals
+  json        the report as JSON (schema_version 1) for scripts; --json is -o json
+  markdown    a GitHub table with the totals, to paste into a pull request or README
+  csv         one row per layer after a header row, plain numbers, no totals
+  dot         a Graphviz graph: layers with type, shape and params, edges with
+              tensor shapes (layerinfo -o dot m.onnx | dot -Tsvg > m.svg)
+  mermaid     a Mermaid "graph TD" that GitHub draws in a ` + "```mermaid" + ` block
+  --explain   with table or markdown: the arithmetic of every output size,
+              parameter count and FLOP count with the values substituted,
+              e.g. (5*5*1+1)*32 = 832
 
 FLOPs count 2 per multiply-add of convolution, linear and matrix-multiply
 work, bias excluded (PyTorch FlopCounterMode's convention); with an unknown
@@ -80,7 +85,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	version := fs.Bool("version", false, "print the version and exit")
 	timeout := fs.Duration("timeout", 20*time.Second, "stop a run that takes longer (`DURATION`: 20s, 2m; 0 for no limit): a file that makes layerinfo compute without end is an error, exit 1")
 	maxMemory := fs.String("max-memory", "1GiB", "the memory one run may use (`SIZE`: 512MiB, 2GiB); a file that needs more is an error, exit 1")
-	asJSON := fs.Bool("json", false, "print the report as JSON")
+	asJSON := fs.Bool("json", false, "print the report as JSON (the same as -o json)")
+	var output outputFlag
+	fs.Var(&output, "o", "the output `FORMAT`: "+strings.Join(outputs, ", ")+" (see Output above)")
+	fs.Var(&output, "output", "the output `FORMAT` (the same as -o)")
+	outFile := fs.String("out", "", "write the output to `FILE` instead of standard output (made only when the model reads without error)")
 	format := fs.String("format", "", "input format (default: detected): "+strings.Join(layerinfo.FormatNames(), ", "))
 	entry := fs.String("entry", "", "Python code: what builds the model, `NAME`: a function (build_cnn), a call with literal arguments\n('build_lenet5(None, 10)'), a class or a method\n(Model._setup_network), or the variable of one of the file's NeuralNets or layers (net2)")
 	var inputShapes shapesFlag
@@ -135,8 +144,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case len(files) > 1:
 		return usageErr("one model file at a time, got %d: %s", len(files), strings.Join(files, " "))
 	}
-	if *explain && *asJSON {
-		return usageErr("--explain and --json cannot be combined (the JSON report has the explanations)")
+	outName, err := chooseOutput(output, *asJSON, *explain)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	if *outFile != "" {
+		lf := &lazyFile{path: *outFile}
+		defer lf.Close()
+		stdout = lf
 	}
 	path := files[0]
 	var in layerinfo.Input
@@ -201,7 +216,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		Progress:  bar.Update,
 	}
 	// The plain table prints no arithmetic: leave it out of the analysis.
-	opt.NoArithmetic = !*asJSON && !*explain
+	opt.NoArithmetic = !needsArithmetic(outName, *explain)
 	g, err := layerinfo.Load(ctx, in, opt)
 	var partial interface{ PartialGraph() *graph.Graph }
 	if errors.As(err, &partial) && partial.PartialGraph() != nil {
@@ -209,7 +224,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		// the error (exit 1).
 		if r, aerr := layerinfo.Analyze(ctx, partial.PartialGraph(), opt); aerr == nil {
 			bar.Stop()
-			report(stdout, stderr, r, *asJSON, *explain, *wide)
+			report(stdout, stderr, r, outName, *explain, *wide)
 		}
 	}
 	if err == nil {
@@ -218,7 +233,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		r, err = layerinfo.Analyze(ctx, g, opt)
 		bar.Stop()
 		if err == nil {
-			return report(stdout, stderr, r, *asJSON, *explain, *wide)
+			return report(stdout, stderr, r, outName, *explain, *wide)
 		}
 	}
 	bar.Stop()
@@ -279,17 +294,9 @@ func gives(me *format.MissingError) string {
 func flagName(option string) string { return "--" + option }
 
 // report prints r as asked.
-func report(stdout, stderr io.Writer, r *stats.Report, asJSON, explain, wide bool) int {
-	var err error
+func report(stdout, stderr io.Writer, r *stats.Report, output string, explain, wide bool) int {
 	out := bufio.NewWriterSize(stdout, 64<<10) // one write for a report, not one per line
-	switch {
-	case asJSON:
-		err = render.JSON(out, r)
-	case explain:
-		err = render.ExplainWith(out, r, render.Options{Option: flagName})
-	default:
-		err = render.TableWith(out, r, render.Options{Width: tableWidth(stdout, wide), Option: flagName})
-	}
+	err := writeReport(out, stdout, r, output, explain, wide)
 	if ferr := out.Flush(); err == nil {
 		err = ferr
 	}
