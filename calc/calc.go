@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"unsafe"
 )
 
 // ErrOverflow is returned (wrapped) when arithmetic leaves the int64 range.
@@ -46,18 +47,56 @@ const (
 // arithmetic is never shown costs one small allocation per combinator and
 // none per number.
 type Expr struct {
-	val    int64
-	args   []Expr // the operands of an operator; shared, never modified
-	x      *extra // a Sym's or Label's text, and the error; nil for most
+	val int64
+	// p is what a number does not need: an operator's operands (n of
+	// them, p pointing at the first), or, when ext is set, an *extra (a
+	// Sym's or Label's text, an error and the operands it was built
+	// from). One pointer and a count instead of a slice header and a
+	// pointer keep an Expr at 24 bytes: graph.Node holds three.
+	p      unsafe.Pointer
+	n      uint32
 	kind   kind
 	parens uint8 // Paren applied this many times around the text
 	known  bool
+	ext    bool // p is an *extra
 }
 
 // extra is the rarely present part of an Expr.
 type extra struct {
 	name string
 	err  error
+	args []Expr
+}
+
+// op is an operator of kind k on args (shared, never modified).
+func op(k kind, args []Expr) Expr {
+	return Expr{kind: k, p: unsafe.Pointer(unsafe.SliceData(args)), n: uint32(len(args))}
+}
+
+// args are the operands of an operator; nil for a leaf.
+func (e Expr) args() []Expr {
+	if e.ext {
+		return (*extra)(e.p).args
+	}
+	if e.p == nil {
+		return nil
+	}
+	return unsafe.Slice((*Expr)(e.p), e.n)
+}
+
+// x is e's extra, nil for most.
+func (e Expr) x() *extra {
+	if e.ext {
+		return (*extra)(e.p)
+	}
+	return nil
+}
+
+// withExtra is e with x as its extra (x.args set to e's operands).
+func withExtra(e Expr, x *extra) Expr {
+	x.args = e.args()
+	e.p, e.n, e.ext = unsafe.Pointer(x), 0, true
+	return e
 }
 
 // N is a known integer.
@@ -68,7 +107,7 @@ func Sym(name string) Expr {
 	if name == "" {
 		name = "?"
 	}
-	return Expr{kind: kSym, x: &extra{name: name}}
+	return Expr{kind: kSym, p: unsafe.Pointer(&extra{name: name}), ext: true}
 }
 
 // Value returns the value and whether it is known (false when a symbol is
@@ -80,10 +119,10 @@ func (e Expr) Known() bool { return e.known && e.Err() == nil }
 
 // Err is the first arithmetic error met while building e (overflow, division by zero).
 func (e Expr) Err() error {
-	if e.x == nil {
+	if !e.ext {
 		return nil
 	}
-	return e.x.err
+	return (*extra)(e.p).err
 }
 
 // IsZero reports whether e is the zero Expr (never built).
@@ -91,7 +130,7 @@ func (e Expr) IsZero() bool { return e.emptyText() && !e.known && e.Err() == nil
 
 // emptyText reports whether e's text is "".
 func (e Expr) emptyText() bool {
-	return e.parens == 0 && (e.kind == kZero || e.kind == kLabel && e.x.name == "")
+	return e.parens == 0 && (e.kind == kZero || e.kind == kLabel && e.x().name == "")
 }
 
 // String is the arithmetic with values substituted, without the result.
@@ -100,7 +139,7 @@ func (e Expr) String() string {
 		return strconv.FormatInt(e.val, 10)
 	}
 	if e.kind == kLabel && e.parens == 0 {
-		return e.x.name
+		return e.x().name
 	}
 	var b strings.Builder
 	b.Grow(e.size())
@@ -159,29 +198,34 @@ func (e Expr) size() int {
 	case kNum:
 		n += numLen(e.val)
 	case kSym, kLabel:
-		n += len(e.x.name)
+		n += len(e.x().name)
 	case kParen:
-		n += 2 + e.args[0].size()
+		n += 2 + e.args()[0].size()
 	case kAdd, kMul:
 		min := precAdd
 		if e.kind == kMul {
 			min = precMul
 		}
-		n += len(e.args) - 1
-		for _, a := range e.args {
+		args := e.args()
+		n += len(args) - 1
+		for _, a := range args {
 			n += wrapSize(a, min)
 		}
 	case kSub:
-		n += 1 + wrapSize(e.args[0], precAdd) + wrapSize(e.args[1], precMul)
+		args := e.args()
+		n += 1 + wrapSize(args[0], precAdd) + wrapSize(args[1], precMul)
 	case kDiv:
-		n += 1 + wrapSize(e.args[0], precMul) + wrapSize(e.args[1], precAtom)
+		args := e.args()
+		n += 1 + wrapSize(args[0], precMul) + wrapSize(args[1], precAtom)
 	case kFloor, kCeil:
-		n += len("floor(/)") + wrapSize(e.args[0], precMul) + wrapSize(e.args[1], precAtom)
+		args := e.args()
+		n += len("floor(/)") + wrapSize(args[0], precMul) + wrapSize(args[1], precAtom)
 		if e.kind == kCeil {
 			n--
 		}
 	case kMax, kMin:
-		n += len("max(, )") + e.args[0].size() + e.args[1].size()
+		args := e.args()
+		n += len("max(, )") + args[0].size() + args[1].size()
 	}
 	return n
 }
@@ -214,6 +258,7 @@ func (e Expr) write(b *strings.Builder) {
 	for range e.parens {
 		b.WriteByte('(')
 	}
+	args := e.args()
 	switch e.kind {
 	case kNum:
 		var buf [24]byte
@@ -225,39 +270,39 @@ func (e Expr) write(b *strings.Builder) {
 			b.Write(strconv.AppendInt(buf[:0], e.val, 10))
 		}
 	case kSym, kLabel:
-		b.WriteString(e.x.name)
+		b.WriteString(e.x().name)
 	case kParen:
 		b.WriteByte('(')
-		e.args[0].write(b)
+		args[0].write(b)
 		b.WriteByte(')')
 	case kAdd, kMul:
 		min, sep := precAdd, byte('+')
 		if e.kind == kMul {
 			min, sep = precMul, '*'
 		}
-		for i, a := range e.args {
+		for i, a := range args {
 			if i > 0 {
 				b.WriteByte(sep)
 			}
 			wrap(b, a, min)
 		}
 	case kSub:
-		wrap(b, e.args[0], precAdd)
+		wrap(b, args[0], precAdd)
 		b.WriteByte('-')
-		wrap(b, e.args[1], precMul)
+		wrap(b, args[1], precMul)
 	case kDiv:
-		wrap(b, e.args[0], precMul)
+		wrap(b, args[0], precMul)
 		b.WriteByte('/')
-		wrap(b, e.args[1], precAtom)
+		wrap(b, args[1], precAtom)
 	case kFloor, kCeil:
 		if e.kind == kFloor {
 			b.WriteString("floor(")
 		} else {
 			b.WriteString("ceil(")
 		}
-		wrap(b, e.args[0], precMul)
+		wrap(b, args[0], precMul)
 		b.WriteByte('/')
-		wrap(b, e.args[1], precAtom)
+		wrap(b, args[1], precAtom)
 		b.WriteByte(')')
 	case kMax, kMin:
 		if e.kind == kMax {
@@ -265,9 +310,9 @@ func (e Expr) write(b *strings.Builder) {
 		} else {
 			b.WriteString("min(")
 		}
-		e.args[0].write(b)
+		args[0].write(b)
 		b.WriteString(", ")
-		e.args[1].write(b)
+		args[1].write(b)
 		b.WriteByte(')')
 	}
 	for range e.parens {
@@ -318,35 +363,26 @@ func (e *exprError) Unwrap() error {
 }
 
 // failed returns e carrying err.
-func failed(e Expr, err error) Expr {
-	e.x = &extra{err: err}
-	return e
-}
+func failed(e Expr, err error) Expr { return withExtra(e, &extra{err: err}) }
 
 // Paren returns e with its text in parentheses regardless of precedence.
 func Paren(e Expr) Expr {
 	if e.parens == 255 {
-		return Expr{kind: kParen, args: []Expr{e}, val: e.val, known: e.known, x: errOnly(e)}
+		p := op(kParen, []Expr{e})
+		p.val, p.known = e.val, e.known
+		if err := e.Err(); err != nil {
+			p = failed(p, err)
+		}
+		return p
 	}
 	e.parens++
 	return e
 }
 
-// errOnly is the extra of an Expr built on e: e's error, no text.
-func errOnly(e Expr) *extra {
-	if e.x == nil || e.x.err == nil {
-		return nil
-	}
-	if e.x.name == "" {
-		return e.x
-	}
-	return &extra{err: e.x.err}
-}
-
 // Label replaces the text of e, keeping its value: for showing a computed
 // quantity by the name the user wrote.
 func Label(e Expr, text string) Expr {
-	return Expr{kind: kLabel, val: e.val, known: e.known, x: &extra{name: text, err: e.Err()}}
+	return Expr{kind: kLabel, val: e.val, known: e.known, p: unsafe.Pointer(&extra{name: text, err: e.Err()}), ext: true}
 }
 
 func firstErr(xs ...Expr) error {
@@ -392,10 +428,10 @@ func Add(xs ...Expr) Expr {
 			sum = r
 		}
 	}
-	e := Expr{kind: kAdd, args: operands(xs...)}
+	e := op(kAdd, operands(xs...))
 	err := firstErr(xs...)
 	if err == nil && over >= 0 {
-		err = &exprError{e: Expr{kind: kAdd, args: e.args[:over+1]}, what: errOverflow}
+		err = &exprError{e: op(kAdd, e.args()[:over+1]), what: errOverflow}
 	}
 	if allKnown(xs...) {
 		e.val, e.known = sum, true
@@ -409,7 +445,7 @@ func Add(xs ...Expr) Expr {
 
 // Sub is a-b.
 func Sub(a, b Expr) Expr {
-	e := Expr{kind: kSub, args: operands(a, b)}
+	e := op(kSub, operands(a, b))
 	if err := firstErr(a, b); err != nil {
 		return failed(e, err)
 	}
@@ -442,12 +478,12 @@ func Mul(xs ...Expr) Expr {
 			prod = r
 		}
 	}
-	e := Expr{kind: kMul, args: operands(xs...)}
+	e := op(kMul, operands(xs...))
 	if err := firstErr(xs...); err != nil {
 		return failed(e, err)
 	}
 	if over >= 0 {
-		return failed(e, &exprError{e: Expr{kind: kMul, args: e.args[:over+1]}, what: errOverflow})
+		return failed(e, &exprError{e: op(kMul, e.args()[:over+1]), what: errOverflow})
 	}
 	if allKnown(xs...) {
 		e.val, e.known = prod, true
@@ -467,7 +503,7 @@ func mul64(a, b int64) (int64, bool) {
 }
 
 func divide(k kind, a, b Expr, ceil bool) Expr {
-	e := Expr{kind: k, args: operands(a, b)}
+	e := op(k, operands(a, b))
 	if err := firstErr(a, b); err != nil {
 		return failed(e, err)
 	}
@@ -501,7 +537,7 @@ func Ceil(a, b Expr) Expr { return divide(kCeil, a, b, true) }
 
 // Div is an exact division a/b; a remainder is an error.
 func Div(a, b Expr) Expr {
-	e := Expr{kind: kDiv, args: operands(a, b)}
+	e := op(kDiv, operands(a, b))
 	if err := firstErr(a, b); err != nil {
 		return failed(e, err)
 	}
@@ -518,7 +554,7 @@ func Div(a, b Expr) Expr {
 }
 
 func pick(k kind, a, b Expr, max bool) Expr {
-	e := Expr{kind: k, args: operands(a, b)}
+	e := op(k, operands(a, b))
 	if err := firstErr(a, b); err != nil {
 		return failed(e, err)
 	}
@@ -630,4 +666,4 @@ func (t Terse) Div(a, b Expr) Expr {
 }
 
 // plain reports whether e's value is known and free of error.
-func (e Expr) plain() bool { return e.known && (e.x == nil || e.x.err == nil) }
+func (e Expr) plain() bool { return e.known && e.Err() == nil }
