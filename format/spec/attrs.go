@@ -30,7 +30,7 @@ func (a *attrs) get(name string) *value {
 		a.errs = append(a.errs, a.d.layerErr(a.e, nil, "internal error: attribute %q is not declared for %s", name, a.e.typ.name))
 		return nil
 	}
-	_, v := a.e.v.lookup(name)
+	_, v := a.e.at.lookup(name)
 	if v == nil || v.kind == kNull {
 		return nil
 	}

@@ -59,22 +59,32 @@ func (d *decoder) str(b []byte) string {
 }
 
 // entry is a node to be: a graph input declared at the top, or a layer.
+//
+// A spec of 100,000 layers has as many entries, so the struct is kept
+// small: the type's name comes from typ, a layer's mapping is at.
 type entry struct {
-	name     string
-	typ      *layerType // nil for a top-level input
-	typeName string
-	v        *value // the layer's mapping
-	at       *value // where the entry is written
-	path     string // "layers[3]", "inputs.image"
-	index    int    // in layers; -1 for a top-level input
-	op       graph.Op
-	roles    []string
-	inputs   []ref
-	given    bool // inputs were given explicitly
-	node     *graph.Node
-	ord      int      // in decoder.entries
-	srcs     []*entry // the entries whose outputs node.Inputs are, in order
-	one      [1]*entry
+	name   string
+	typ    *layerType // nil for a top-level input
+	at     *value     // where the entry is written: a layer's mapping, an input's key
+	path   string     // "layers[3]", "inputs.image"
+	op     graph.Op
+	roles  []string
+	inputs []ref
+	node   *graph.Node
+	srcs   []*entry // the entries whose outputs node.Inputs are, in order
+	one    [1]*entry
+	index  int32 // in layers; -1 for a top-level input
+	ord    int32 // in decoder.entries
+	given  bool  // inputs were given explicitly
+}
+
+// typeName is the entry's type as a node's type: the layer type's name,
+// or "input".
+func (e *entry) typeName() string {
+	if e.typ == nil {
+		return "input"
+	}
+	return e.typ.name
 }
 
 // ref is a layer name written in the spec, with where it is written.
@@ -110,9 +120,9 @@ func (e *entry) label() string {
 	case e.typ == nil:
 		return fmt.Sprintf("input %s", e.name)
 	case e.name == "":
-		return fmt.Sprintf("%s (%s)", e.path, e.typeName)
+		return fmt.Sprintf("%s (%s)", e.path, e.typeName())
 	}
-	return fmt.Sprintf("layer %s (%s)", e.name, e.typeName)
+	return fmt.Sprintf("layer %s (%s)", e.name, e.typeName())
 }
 
 func (d *decoder) decode(root *value) (*graph.Graph, error) {
@@ -151,8 +161,8 @@ func (d *decoder) decode(root *value) (*graph.Graph, error) {
 	}
 
 	for i, e := range d.entries {
-		e.ord = i
-		e.node = g.NewNode(e.name, e.typeName, e.op, nil, 1, d.pos(e.at, e.path))
+		e.ord = int32(i)
+		e.node = g.NewNode(e.name, e.typeName(), e.op, nil, 1, d.pos(e.at, e.path))
 	}
 	d.wire()
 	d.share()
@@ -221,7 +231,7 @@ func (d *decoder) readInputs(root *value) {
 }
 
 func (d *decoder) addInput(name string, key, v *value, path string) {
-	e := &entry{name: name, typeName: "input", at: key, path: path, index: -1}
+	e := &entry{name: name, at: key, path: path, index: -1}
 	in := &op.Input{}
 	e.op = in
 	shape := v
@@ -306,7 +316,7 @@ func (d *decoder) readLayers(root *value) {
 		}
 		e := &all[i]
 		d.scratch = append(strconv.AppendInt(append(d.scratch[:0], "layers["...), int64(i), 10), ']')
-		*e = entry{v: v, at: v, index: i, path: d.str(d.scratch)}
+		*e = entry{at: v, index: int32(i), path: d.str(d.scratch)}
 		if v.kind != kMap {
 			d.errs.add(d.errAt(v, "%s: a layer is a mapping such as {type: dense, units: 10}, got %s", e.path, v.describe()))
 			continue
@@ -334,7 +344,7 @@ func (d *decoder) readLayers(root *value) {
 			}
 			continue
 		}
-		e.typ, e.typeName = t, t.name
+		e.typ = t
 		if _, nv := v.lookup("name"); nv != nil && nv.kind != kNull {
 			s, err := nv.asString()
 			switch {
@@ -360,7 +370,7 @@ func (d *decoder) readLayers(root *value) {
 		}
 		for {
 			next[e.typ]++
-			d.scratch = strconv.AppendInt(append(append(d.scratch[:0], e.typeName...), '_'), int64(next[e.typ]), 10)
+			d.scratch = strconv.AppendInt(append(append(d.scratch[:0], e.typ.name...), '_'), int64(next[e.typ]), 10)
 			if _, taken := d.byName[string(d.scratch)]; !taken {
 				name := d.str(d.scratch)
 				e.name = name
@@ -382,7 +392,7 @@ func (d *decoder) readLayers(root *value) {
 func (d *decoder) buildLayer(e *entry) {
 	t := e.typ
 	var meant []string // attributes an unknown one was probably meant as
-	for _, k := range e.v.keys {
+	for _, k := range e.at.keys {
 		if slices.Contains(commonAttrs, k.s) || slices.Contains(t.attrs, k.s) || extension(k.s) {
 			continue
 		}

@@ -57,7 +57,7 @@ func (d *decoder) wire() {
 			continue // reported above
 		}
 		if msg := arityProblem(e.typ, len(srcs)); msg != "" {
-			_, v := e.v.lookup("inputs")
+			_, v := e.at.lookup("inputs")
 			if !e.given {
 				v = nil
 			}
@@ -147,8 +147,8 @@ func (d *decoder) share() {
 		if e.typ == nil {
 			continue
 		}
-		sk, all := e.v.lookup("shares")
-		_, some := e.v.lookup("share")
+		sk, all := e.at.lookup("shares")
+		_, some := e.at.lookup("share")
 		if all != nil && all.kind == kNull {
 			all = nil
 		}
@@ -163,7 +163,7 @@ func (d *decoder) share() {
 			if at == nil {
 				at = some
 			}
-			d.errs.add(d.layerErr(e, at, "%s has no parameters to share", e.typeName))
+			d.errs.add(d.layerErr(e, at, "%s has no parameters to share", e.typeName()))
 			continue
 		}
 		if all != nil && some != nil {
@@ -184,7 +184,7 @@ func (d *decoder) share() {
 			}
 			for _, role := range e.roles {
 				if !slices.Contains(src.roles, role) {
-					d.errs.add(d.layerErr(e, all, "shares: layer %s (%s) has no parameter %q to share (it has %s)", src.name, src.typeName, role, roleList(src)))
+					d.errs.add(d.layerErr(e, all, "shares: layer %s (%s) has no parameter %q to share (it has %s)", src.name, src.typeName(), role, roleList(src)))
 					continue
 				}
 				e.node.Share[role] = graph.Ref{Node: src.node, Role: role}
@@ -198,7 +198,7 @@ func (d *decoder) share() {
 		for i, k := range some.keys {
 			v := some.vals[i]
 			if !slices.Contains(e.roles, k.s) {
-				d.errs.add(d.layerErr(e, k, "share: %s has no parameter %q (it has %s)%s", e.typeName, clip(k.s, 60), roleList(e), didYouMean(k.s, e.roles)))
+				d.errs.add(d.layerErr(e, k, "share: %s has no parameter %q (it has %s)%s", e.typeName(), clip(k.s, 60), roleList(e), didYouMean(k.s, e.roles)))
 				continue
 			}
 			target, err := v.asString()
@@ -235,7 +235,7 @@ func (d *decoder) shareRef(e *entry, role, target string, at *value) (graph.Ref,
 		return r, err
 	}
 	if !slices.Contains(src.roles, r.Role) {
-		return r, d.layerErr(e, at, "share: layer %s (%s) has no parameter %q (it has %s)%s", src.name, src.typeName, clip(r.Role, 60), roleList(src), didYouMean(r.Role, src.roles))
+		return r, d.layerErr(e, at, "share: layer %s (%s) has no parameter %q (it has %s)%s", src.name, src.typeName(), clip(r.Role, 60), roleList(src), didYouMean(r.Role, src.roles))
 	}
 	r.Node = src.node
 	return r, nil
