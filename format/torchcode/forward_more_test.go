@@ -2,6 +2,7 @@ package torchcode
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -66,5 +67,74 @@ func TestMoreModules(t *testing.T) {
 		if name != w.Name || got.String() != graph.S(w.Shapes[0]...).String() || r.Layers[i].Params != w.Params {
 			t.Errorf("row %d: %s %s %d params; PyTorch: %s %v %d", i, n.Name, got, r.Layers[i].Params, w.Name, w.Shapes[0], w.Params)
 		}
+	}
+}
+
+// TestStoppedTrace: when forward stops at an error, the modules it did
+// not reach still count their parameters (as model.parameters() does),
+// but their outputs and FLOPs are unknown, not empty and 0, and so are
+// the total FLOPs.
+func TestStoppedTrace(t *testing.T) {
+	src := `import torch
+import torch.nn as nn
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(4, 3)
+        self.b = nn.Linear(3, 2)
+    def forward(self, x):
+        x = self.a(x)
+        x = nn.Transformer.no_such_thing(x)
+        return self.b(x)
+`
+	_, err := Decode("m.py", []byte(src), Options{InputShapes: map[string][]int64{"": {1, 4}}})
+	var p *Partial
+	if !errors.As(err, &p) || p.Graph == nil {
+		t.Fatalf("error %v, want a partial graph", err)
+	}
+	if err := infer.Run(p.Graph, infer.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := stats.Build(p.Graph)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// a: 4*3+3 = 15, reached: 1x3, 2*1*4*3 = 24 FLOPs; b: 3*2+2 = 8.
+	if r.Totals.Params != 23 || r.Totals.FLOPs != nil || len(r.Layers) != 2 {
+		t.Fatalf("params %d, FLOPs %v, %d rows; want 23, unknown, 2", r.Totals.Params, r.Totals.FLOPs, len(r.Layers))
+	}
+	a, b := r.Layers[0], r.Layers[1]
+	if a.FLOPs == nil || *a.FLOPs != 24 || a.OutputShapes[0] == nil {
+		t.Errorf("row a: FLOPs %v, shapes %v; want 24 and 1x3", a.FLOPs, a.OutputShapes)
+	}
+	if b.Params != 8 || b.FLOPs != nil || len(b.OutputShapes) != 1 || b.OutputShapes[0] != nil {
+		t.Errorf("row b (not reached): params %d, FLOPs %v, shapes %v; want 8, unknown, one unknown", b.Params, b.FLOPs, b.OutputShapes)
+	}
+}
+
+// TestSubsequentMask: nn.Transformer.generate_square_subsequent_mask(sz)
+// is the (sz, sz) causal mask model code builds for an encoder.
+func TestSubsequentMask(t *testing.T) {
+	src := `import torch
+import torch.nn as nn
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.enc = nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, 16), 1)
+    def forward(self, x):
+        mask = nn.Transformer.generate_square_subsequent_mask(x.size(0))
+        assert mask.shape == (x.size(0), x.size(0))
+        return self.enc(x, mask)
+`
+	g, err := Decode("m.py", []byte(src), Options{InputShapes: map[string][]int64{"": {5, 2, 8}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := infer.Run(g, infer.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	last := g.Nodes[len(g.Nodes)-1]
+	if s := last.Outputs[0].Shape.String(); s != "5x2x8" {
+		t.Errorf("encoder output %s, want 5x2x8", s)
 	}
 }

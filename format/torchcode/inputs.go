@@ -341,7 +341,13 @@ func (b *built) finish(tr *tracer, g *graph.Graph, stopped bool) error {
 		if name == "" {
 			name = r.o.Class.Name()
 		}
-		g.NewNode(tr.unique(name), r.o.Class.Name(), notCalled{}, fresh, 0, stateOf(r.o).pos)
+		if stopped {
+			// Forward might have called it after the error: its
+			// output and work are unknown, not none.
+			g.NewNode(tr.unique(name), r.o.Class.Name(), unknownOp{"forward stopped at an error before reaching it"}, fresh, 1, stateOf(r.o).pos)
+		} else {
+			g.NewNode(tr.unique(name), r.o.Class.Name(), notCalled{}, fresh, 0, stateOf(r.o).pos)
+		}
 		idle = append(idle, name)
 	}
 	if len(idle) > 0 && stopped {

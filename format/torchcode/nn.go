@@ -33,6 +33,15 @@ func newTorch() (*torch, *pyhost.Module) {
 	for _, name := range plain {
 		t.classes[name] = t.leaf(name, layer{}, t.base)
 	}
+	// nn.Transformer.generate_square_subsequent_mask(sz): a static
+	// method that model code calls for its causal mask, (sz, sz) floats.
+	t.classes["Transformer"].Set("generate_square_subsequent_mask", starlark.NewBuiltin("generate_square_subsequent_mask", func(th *starlark.Thread, b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+		sz := argOf(a, kw, 0, "sz")
+		if sz == nil {
+			return nil, fmt.Errorf("generate_square_subsequent_mask() needs sz")
+		}
+		return newTensor("eye").CallInternal(th, starlark.Tuple{sz, sz}, nil)
+	}))
 	for _, name := range []string{"Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"} {
 		t.classes[name] = t.container(name)
 	}
