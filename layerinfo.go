@@ -303,6 +303,9 @@ func formats(opt Options) []entry {
 		{pycode.Notebook{Options: py}, pyTakes},
 		{hf.Format{Options: opt.HF}, []string{"class", "model-type", "batch", "context"}},
 		{spec.Format{}, nil},
+		// Keras code: a .py that imports keras or tensorflow (Entry and
+		// InputShapes from PythonOptions).
+		{keras.Code{Options: keras.CodeOptions{Entry: opt.Python.Entry, InputShapes: opt.Python.InputShapes}}, []string{"entry", "input-shape"}},
 		// PyTorch code before Lasagne's: a .py that imports torch is
 		// never a Lasagne file (Entry and InputShapes from PythonOptions;
 		// Set it refuses with a reason).

@@ -1,0 +1,655 @@
+package keras
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"go.starlark.net/starlark"
+	"go.starlark.net/syntax"
+
+	"github.com/layerinfo/layerinfo/graph"
+	"github.com/layerinfo/layerinfo/internal/pyhost"
+	"github.com/layerinfo/layerinfo/internal/spell"
+)
+
+// Keras code runs on the Python host (internal/pyhost) with Go classes
+// for keras.layers and keras.Model. A layer made in the file becomes the
+// config its JSON would hold (the constructor's positional arguments
+// named as Keras names them, the keyword arguments as given), read by the
+// same class table as a model file's (classes). Calling a layer on a
+// Keras tensor records the call, as Keras's functional API does, and
+// infers it at once with the layer's own op, so that the file can read
+// x.shape; a model is then written out as the model JSON Keras would
+// write (model.to_json()), and decoded as a file is.
+
+// kctx is one run's Keras state.
+type kctx struct {
+	file   string
+	src    []byte
+	lines  []int // the byte offset of each line's start
+	keras2 bool  // tf.keras: Keras 2's automatic names (input_1, model, conv_lst_m2d)
+	uids   map[string]int
+	seq    int
+	layers []*kLayer // every layer and model made, in order
+	d      *decoder  // for the eager inference of calls
+	base   *pyhost.Class
+	model  *pyhost.Class
+	seqCls *pyhost.Class
+	cls    map[string]*pyhost.Class
+	thread *starlark.Thread // the run's, for operations written as operators (x + y)
+}
+
+// kLayer is a layer (or a model) the file made.
+type kLayer struct {
+	o      *pyhost.Instance
+	class  string
+	name   string
+	cfg    *value
+	pos    graph.Pos
+	off    int
+	module string // an operation of keras.ops on tensors: "keras.src.ops"
+	calls  []*kCall
+	model  *kModel // a model, or a file's layer traced as one
+	l      *layer  // the decoder's layer, for eager inference
+	seq    int
+	file   bool // a class of the file's (traced through its call)
+}
+
+// kCall is one call of a layer on Keras tensors.
+type kCall struct {
+	layer *kLayer
+	ins   []*kTensor
+	outs  []*kTensor
+	seq   int
+}
+
+const (
+	mSequential = iota + 1
+	mFunctional
+	mSubclass
+)
+
+// kModel is a Sequential, a functional model, or a subclassed model (or
+// a file's layer) once traced.
+type kModel struct {
+	kind   int
+	layers []*kLayer // Sequential
+	input  *kTensor  // Sequential: the keras.Input it starts with
+	build  graph.Shape
+	built  bool
+	ins    []*kTensor
+	outs   []*kTensor
+	traced bool
+}
+
+// kTensor is a Keras tensor: an output of a layer call, with the shape
+// inference gave it (nil when unknown).
+type kTensor struct {
+	k     *kctx
+	call  *kCall
+	index int
+	shape graph.Shape
+	dtype graph.DType
+}
+
+var (
+	_ starlark.HasAttrs  = (*kTensor)(nil)
+	_ starlark.HasBinary = (*kTensor)(nil)
+)
+
+func (t *kTensor) String() string {
+	return fmt.Sprintf("<KerasTensor shape=%s, name=%s>", pyShapeText(t.shape), t.call.layer.name)
+}
+func (t *kTensor) Type() string          { return "KerasTensor" }
+func (t *kTensor) Freeze()               {}
+func (t *kTensor) Truth() starlark.Bool  { return true }
+func (t *kTensor) Hash() (uint32, error) { return uint32(t.call.seq*31 + t.index), nil }
+func (t *kTensor) AttrNames() []string   { return []string{"dtype", "name", "ndim", "shape"} }
+
+func (t *kTensor) Attr(name string) (starlark.Value, error) {
+	switch name {
+	case "shape":
+		return shapeTuple(t.shape), nil
+	case "ndim":
+		if t.shape == nil {
+			return &pyhost.Opaque{Desc: "ndim of a tensor of unknown shape"}, nil
+		}
+		return starlark.MakeInt(len(t.shape)), nil
+	case "dtype":
+		return starlark.String(string(t.dtype)), nil
+	case "name":
+		return starlark.String(t.call.layer.name), nil
+	case "get_shape":
+		return starlark.NewBuiltin("get_shape", func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
+			return shapeTuple(t.shape), nil
+		}), nil
+	}
+	return nil, nil
+}
+
+// Binary: arithmetic on Keras tensors is an operation of keras.ops (Keras
+// 3 makes it a node of the functional graph, as tf.keras a TFOpLambda).
+func (t *kTensor) Binary(op syntax.Token, y starlark.Value, side starlark.Side) (starlark.Value, error) {
+	names := map[syntax.Token]string{syntax.PLUS: "Add", syntax.MINUS: "Subtract", syntax.STAR: "Multiply",
+		syntax.SLASH: "TrueDivide", syntax.SLASHSLASH: "FloorDivide", syntax.PERCENT: "Mod"}
+	class, ok := names[op]
+	if !ok {
+		return nil, nil
+	}
+	ins := []*kTensor{t}
+	if u, ok := y.(*kTensor); ok {
+		if side == starlark.Left {
+			ins = append(ins, u)
+		} else {
+			ins = []*kTensor{u, t}
+		}
+	}
+	return t.k.opCall(t.k.th(), class, ins)
+}
+
+func (k *kctx) th() *starlark.Thread { return k.thread }
+
+// shapeTuple is a shape as Keras gives it: a tuple of sizes, None for
+// the unknown ones.
+func shapeTuple(s graph.Shape) starlark.Value {
+	if s == nil {
+		return &pyhost.Opaque{Desc: "the shape of a tensor layerinfo cannot infer"}
+	}
+	out := make(starlark.Tuple, len(s))
+	for i, d := range s {
+		if d.Known() {
+			out[i] = starlark.MakeInt64(d.Size)
+		} else {
+			out[i] = starlark.None
+		}
+	}
+	return out
+}
+
+func pyShapeText(s graph.Shape) string {
+	if s == nil {
+		return "?"
+	}
+	parts := make([]string, len(s))
+	for i, d := range s {
+		if d.Known() {
+			parts[i] = strconv.FormatInt(d.Size, 10)
+		} else {
+			parts[i] = "None"
+		}
+	}
+	if len(parts) == 1 {
+		return "(" + parts[0] + ",)"
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}
+
+func stateOf(v starlark.Value) *kLayer {
+	o, ok := v.(*pyhost.Instance)
+	if !ok {
+		return nil
+	}
+	kl, _ := o.State.(*kLayer)
+	return kl
+}
+
+// where is the innermost position of the file on the thread's stack.
+func where(th *starlark.Thread) graph.Pos {
+	for depth := range th.CallStackDepth() {
+		p := th.CallFrame(depth).Pos
+		if p.Filename() != "<builtin>" && p.Line > 0 {
+			return graph.Pos{File: p.Filename(), Line: int(p.Line), Col: int(p.Col)}
+		}
+	}
+	return graph.Pos{}
+}
+
+// offset is the byte offset in the script of a position in it: the
+// decoder's positions (line:col from an offset) then name the script's
+// line.
+func (k *kctx) offset(p graph.Pos) int {
+	if p.File != k.file || p.Line < 1 || p.Line > len(k.lines) {
+		return 0
+	}
+	return k.lines[p.Line-1] + max(p.Col-1, 0)
+}
+
+// autoName is Keras's automatic name: the class in snake case, then
+// _1, _2, … for the next ones of the same prefix in the run.
+func (k *kctx) autoName(prefix string) string {
+	n := k.uids[prefix]
+	k.uids[prefix] = n + 1
+	if n == 0 {
+		return prefix
+	}
+	return prefix + "_" + strconv.Itoa(n)
+}
+
+func (k *kctx) newLayer(o *pyhost.Instance, th *starlark.Thread) *kLayer {
+	kl, _ := o.State.(*kLayer)
+	if kl == nil {
+		kl = &kLayer{o: o}
+		o.State = kl
+	}
+	k.seq++
+	kl.seq = k.seq
+	kl.pos = where(th)
+	kl.off = k.offset(kl.pos)
+	kl.cfg = &value{k: jObj, off: kl.off}
+	k.layers = append(k.layers, kl)
+	return kl
+}
+
+// initLayer is the constructor of Keras layer class: the arguments
+// become the config.
+func (k *kctx) initLayer(class string) func(th *starlark.Thread, o *pyhost.Instance, args starlark.Tuple, kw []starlark.Tuple) error {
+	return func(th *starlark.Thread, o *pyhost.Instance, args starlark.Tuple, kw []starlark.Tuple) error {
+		kl := k.newLayer(o, th)
+		kl.class = class
+		names := positional[class]
+		if len(args) > len(names) {
+			return fmt.Errorf("%s() takes %d positional arguments (%s), got %d", class, len(names), strings.Join(names, ", "), len(args))
+		}
+		for i, a := range args {
+			kl.cfg.set(names[i], k.toValue(a, kl.off, 0))
+		}
+		for _, p := range kw {
+			key := string(p[0].(starlark.String))
+			if key == "name" {
+				if s, ok := p[1].(starlark.String); ok {
+					kl.name = string(s)
+					continue
+				}
+			}
+			if class == "InputLayer" && key == "shape" {
+				key = "input_shape"
+			}
+			if kl.cfg.get(key) != nil && slicesIndex(names, key) < len(args) {
+				return fmt.Errorf("%s() got multiple values for argument '%s'", class, key)
+			}
+			kl.cfg.set(key, k.toValue(p[1], kl.off, 0))
+		}
+		if kl.name == "" {
+			prefix := namePrefix(class, k.keras2)
+			if class == "InputLayer" && k.keras2 {
+				prefix = "input"
+			}
+			kl.name = k.autoName(prefix)
+		}
+		return nil
+	}
+}
+
+func slicesIndex(names []string, key string) int {
+	for i, n := range names {
+		if n == key {
+			return i
+		}
+	}
+	return len(names) + 1
+}
+
+// set puts key first-time at the end, or replaces it.
+func (v *value) set(key string, x *value) {
+	for i := range v.obj {
+		if v.obj[i].key == key {
+			v.obj[i].val = x
+			return
+		}
+	}
+	v.obj = append(v.obj, member{key: key, val: x})
+}
+
+// toValue is a Python value as the config's JSON value: numbers,
+// strings, booleans, None, lists and tuples, dicts, a layer as its
+// {class_name, config}; anything else (a function, an initializer
+// object) as its text, which no shape or count reads.
+func (k *kctx) toValue(x starlark.Value, off, depth int) *value {
+	if depth > 32 {
+		return &value{k: jNull, off: off}
+	}
+	switch x := x.(type) {
+	case starlark.NoneType:
+		return &value{k: jNull, off: off}
+	case starlark.Bool:
+		return &value{k: jBool, b: bool(x), off: off}
+	case starlark.Int:
+		return &value{k: jNum, s: x.String(), off: off}
+	case starlark.Float:
+		return &value{k: jNum, s: strconv.FormatFloat(float64(x), 'g', -1, 64), off: off}
+	case starlark.String:
+		return &value{k: jStr, s: string(x), off: off}
+	case starlark.Tuple:
+		return k.listValue(x, off, depth)
+	case *starlark.List:
+		elems := make([]starlark.Value, x.Len())
+		for i := range elems {
+			elems[i] = x.Index(i)
+		}
+		return k.listValue(elems, off, depth)
+	case *starlark.Dict:
+		v := &value{k: jObj, off: off}
+		for _, it := range x.Items() {
+			key, ok := it[0].(starlark.String)
+			if !ok {
+				continue
+			}
+			v.set(string(key), k.toValue(it[1], off, depth+1))
+		}
+		return v
+	}
+	if kl := stateOf(x); kl != nil && kl.class != "" {
+		e := k.entryValue(kl, nil)
+		if e != nil {
+			return e
+		}
+	}
+	return &value{k: jStr, s: x.String(), off: off}
+}
+
+func (k *kctx) listValue(xs []starlark.Value, off, depth int) *value {
+	v := &value{k: jArr, off: off}
+	for _, e := range xs {
+		v.arr = append(v.arr, k.toValue(e, off, depth+1))
+	}
+	return v
+}
+
+// tensors collects the Keras tensors of a call's arguments, in order.
+func tensors(x starlark.Value, out []*kTensor, depth int) []*kTensor {
+	if depth > 8 {
+		return out
+	}
+	switch x := x.(type) {
+	case *kTensor:
+		return append(out, x)
+	case starlark.Tuple:
+		for _, e := range x {
+			out = tensors(e, out, depth+1)
+		}
+	case *starlark.List:
+		for i := range x.Len() {
+			out = tensors(x.Index(i), out, depth+1)
+		}
+	case *starlark.Dict:
+		for _, it := range x.Items() {
+			out = tensors(it[1], out, depth+1)
+		}
+	}
+	return out
+}
+
+// callLayer is layer(x): with Keras tensors, a call of the layer (a
+// model's or a file's layer traced through its call); on anything else
+// (data: model(x_train)) a placeholder.
+func (k *kctx) callLayer(th *starlark.Thread, o *pyhost.Instance, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	k.thread = th
+	kl := stateOf(o)
+	if kl == nil || kl.class == "" {
+		return nil, fmt.Errorf("%s is called before its __init__ ran (super().__init__() missing?)", o.Class.Name())
+	}
+	var ins []*kTensor
+	for _, a := range args {
+		ins = tensors(a, ins, 0)
+	}
+	for _, p := range kw {
+		if skipKwarg(string(p[0].(starlark.String))) {
+			continue
+		}
+		ins = tensors(p[1], ins, 0)
+	}
+	if len(ins) == 0 {
+		return &pyhost.Opaque{Desc: kl.name + "(…)"}, nil
+	}
+	if kl.file {
+		return k.traceCall(th, o, kl, ins, args, kw)
+	}
+	if kl.model != nil && kl.model.kind == mSubclass {
+		return k.traceCall(th, o, kl, ins, args, kw)
+	}
+	outs, err := k.record(kl, ins, where(th))
+	if err != nil {
+		return nil, err
+	}
+	return results(outs), nil
+}
+
+func results(outs []*kTensor) starlark.Value {
+	if len(outs) == 1 {
+		return outs[0]
+	}
+	t := make(starlark.Tuple, len(outs))
+	for i, o := range outs {
+		t[i] = o
+	}
+	return starlark.NewList(t)
+}
+
+// record makes call of kl on ins, inferred at once with the layer's own
+// op (a model's with its graph): the outputs' shapes for what the file
+// reads next, and a shape error at the script's line.
+func (k *kctx) record(kl *kLayer, ins []*kTensor, pos graph.Pos) ([]*kTensor, error) {
+	if kl.l == nil {
+		e := k.entryValue(kl, nil)
+		l, err := k.d.parseLayer(e, 0, true, &model{})
+		if err != nil {
+			return nil, err
+		}
+		kl.l = l
+	}
+	l := kl.l
+	g := &graph.Graph{}
+	vals := make([]*graph.Value, len(ins))
+	for i, t := range ins {
+		vals[i] = &graph.Value{Name: t.call.layer.name, Shape: t.shape.Clone(), DType: t.dtype}
+		if t.shape == nil {
+			vals[i].Shape = nil
+		}
+	}
+	var o graph.Op = &layerOp{l: l}
+	outs := max(l.outs, 1)
+	if l.model != nil {
+		sub, err := k.d.graphOf(l.model, true)
+		if err != nil {
+			return nil, err
+		}
+		o = &nestedOp{l: l, g: sub}
+		outs = max(outs, len(sub.Outputs))
+	}
+	n := g.NewNode(kl.name, kl.class, o, vals, outs, pos)
+	err := o.Infer(n)
+	var u *graph.UnknownError
+	if err != nil && !errors.As(err, &u) {
+		var ge *graph.Error
+		if errors.As(err, &ge) && ge.Pos.Line > 0 {
+			return nil, err
+		}
+		return nil, &graph.Error{Pos: pos, Layer: l.what(), Msg: err.Error(), Err: err}
+	}
+	k.seq++
+	c := &kCall{layer: kl, ins: ins, seq: k.seq}
+	for i, v := range n.Outputs {
+		dt := v.DType
+		if dt == "" {
+			dt = graph.Float32
+		}
+		c.outs = append(c.outs, &kTensor{k: k, call: c, index: i, shape: v.Shape, dtype: dt})
+	}
+	kl.calls = append(kl.calls, c)
+	return c.outs, nil
+}
+
+// input is keras.Input(shape=…): an InputLayer and its one output.
+func (k *kctx) input(th *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	if len(args) > 3 {
+		return nil, fmt.Errorf("Input() takes at most 3 positional arguments (shape, batch_size, dtype), got %d", len(args))
+	}
+	k.thread = th
+	o := k.cls["InputLayer"].Blank(th)
+	if err := k.initLayer("InputLayer")(th, o, args, kw); err != nil {
+		return nil, err
+	}
+	return k.inputOf(stateOf(o))
+}
+
+// inputOf is the tensor of an InputLayer: its declared shape.
+func (k *kctx) inputOf(kl *kLayer) (*kTensor, error) {
+	if len(kl.calls) > 0 {
+		return kl.calls[0].outs[0], nil
+	}
+	l, err := k.d.parseLayer(k.entryValue(kl, nil), 0, true, &model{})
+	if err != nil {
+		return nil, err
+	}
+	s, dt, ok, err := k.d.declaredShape(l)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, &graph.Error{Pos: kl.pos, Layer: l.what(), Msg: "Input() needs a shape (shape=(28, 28, 1), without the batch axis)"}
+	}
+	k.seq++
+	c := &kCall{layer: kl, seq: k.seq}
+	c.outs = []*kTensor{{k: k, call: c, shape: s, dtype: dt}}
+	kl.calls = append(kl.calls, c)
+	kl.l = l
+	return c.outs[0], nil
+}
+
+// opCall is an operation on Keras tensors (x + y, keras.ops.relu(x),
+// tf.nn.relu(x)): a layer of module keras.src.ops, as Keras 3 writes it.
+func (k *kctx) opCall(th *starlark.Thread, class string, ins []*kTensor) (starlark.Value, error) {
+	kl := &kLayer{class: class, module: "keras.src.ops"}
+	k.seq++
+	kl.seq = k.seq
+	if th != nil {
+		kl.pos = where(th)
+	}
+	kl.off = k.offset(kl.pos)
+	kl.cfg = &value{k: jObj, off: kl.off}
+	kl.name = k.autoName(namePrefix(class, k.keras2))
+	k.layers = append(k.layers, kl)
+	outs, err := k.record(kl, ins, kl.pos)
+	if err != nil {
+		return nil, err
+	}
+	return results(outs), nil
+}
+
+// camel is a function's name as an operation's class: relu → Relu,
+// log_softmax → LogSoftmax.
+func camel(fn string) string {
+	var b strings.Builder
+	for _, p := range strings.Split(fn, "_") {
+		if p != "" {
+			b.WriteString(strings.ToUpper(p[:1]) + p[1:])
+		}
+	}
+	return b.String()
+}
+
+// opFunc is a function of keras.ops, keras.backend, tf, tf.nn, tf.math:
+// called on Keras tensors it is an operation of the model; otherwise (on
+// data, or an attribute of it read) a placeholder.
+type opFunc struct {
+	k    *kctx
+	path string
+}
+
+func (f *opFunc) String() string        { return "<function " + f.path + ">" }
+func (f *opFunc) Type() string          { return "function" }
+func (f *opFunc) Freeze()               {}
+func (f *opFunc) Truth() starlark.Bool  { return true }
+func (f *opFunc) Hash() (uint32, error) { return pyhost.HashString(f.path), nil }
+func (f *opFunc) Name() string          { return f.path }
+func (f *opFunc) AttrNames() []string   { return nil }
+func (f *opFunc) Attr(name string) (starlark.Value, error) {
+	return &opFunc{k: f.k, path: f.path + "." + name}, nil
+}
+
+func (f *opFunc) CallInternal(th *starlark.Thread, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	var ins []*kTensor
+	for _, a := range args {
+		ins = tensors(a, ins, 0)
+	}
+	for _, p := range kw {
+		ins = tensors(p[1], ins, 0)
+	}
+	f.k.thread = th
+	fn := f.path[strings.LastIndexByte(f.path, '.')+1:]
+	switch fn {
+	case "int_shape":
+		if len(ins) == 1 {
+			return shapeTuple(ins[0].shape), nil
+		}
+	case "image_data_format":
+		return starlark.String("channels_last"), nil
+	}
+	if len(ins) == 0 {
+		return &pyhost.Opaque{Desc: f.path + "(…)"}, nil
+	}
+	return f.k.opCall(th, camel(fn), ins)
+}
+
+// module is a module of Keras's (or TensorFlow's) whose members are
+// known; another attribute is a function (opFunc) when functions is
+// set, a layer class when classes is set (a layer layerinfo does not
+// model: named, its outputs unknown), else a placeholder.
+type module struct {
+	k         *kctx
+	name      string
+	members   map[string]starlark.Value
+	functions bool
+	classes   bool
+}
+
+func (m *module) String() string        { return "<module " + m.name + ">" }
+func (m *module) Type() string          { return "module" }
+func (m *module) Freeze()               {}
+func (m *module) Truth() starlark.Bool  { return true }
+func (m *module) Hash() (uint32, error) { return pyhost.HashString(m.name), nil }
+func (m *module) AttrNames() []string {
+	names := make([]string, 0, len(m.members))
+	for n := range m.members {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func (m *module) Attr(name string) (starlark.Value, error) {
+	if v, ok := m.members[name]; ok {
+		return v, nil
+	}
+	switch {
+	case m.classes && name != "" && name[0] >= 'A' && name[0] <= 'Z':
+		c := m.k.layerClass(name)
+		m.members[name] = c
+		return c, nil
+	case m.classes:
+		msg := fmt.Sprintf("module %s has no attribute %s", m.name, name)
+		if s := spell.Nearest(name, m.AttrNames()); s != "" {
+			msg += fmt.Sprintf(" (did you mean %s?)", s)
+		}
+		return nil, errors.New(msg)
+	case m.functions:
+		return &opFunc{k: m.k, path: m.name + "." + name}, nil
+	}
+	return &pyhost.Opaque{Desc: m.name + "." + name}, nil
+}
+
+// layerClass is the Go class of a Keras layer class.
+func (k *kctx) layerClass(name string) *pyhost.Class {
+	if c := k.cls[name]; c != nil {
+		return c
+	}
+	c := pyhost.NewNative(name, &pyhost.Native{Init: k.initLayer(name)}, k.base)
+	k.cls[name] = c
+	return c
+}
+
+var keras2Marks = regexp.MustCompile(`tensorflow\.keras|\btf\.keras|from\s+tensorflow\s+import\s+[^\n]*\bkeras\b|\btf_keras\b`)
