@@ -50,6 +50,8 @@ type builder struct {
 	globalsOf   map[string]starlark.StringDict
 	prefixes    map[string]string // autoName's, by class
 	mark        uint32            // ancestors' current visit mark (layer.mark)
+	walk        []ancestorFrame   // ancestors' stack, kept for the next walk
+	walkShares  [][]*layer        // ancestors' lists of layers to share with
 }
 
 func newBuilder(file string) *builder {

@@ -249,23 +249,27 @@ func (b *builder) newMark() uint32 {
 // ancestors lists a layer and every layer it depends on, inputs first:
 // a depth-first walk, each layer after its inputs and then the layers it
 // shares parameters with. The walk keeps its own stack (a chain of
-// 100,000 layers is as deep) and marks the layers it has seen.
+// 100,000 layers is as deep), 16 bytes a frame, kept by the builder for
+// the next walk and grown by doubling, and marks the layers it has seen.
 func (b *builder) ancestors(outs []*layer) []*layer {
 	mark := b.newMark()
 	var order []*layer
-	type frame struct {
-		l      *layer
-		in     int      // the next of l's inputs to visit
-		shares []*layer // then these (made when l shares)
-	}
-	var stack []frame
+	stack := b.walk[:0]
+	shares := b.walkShares[:0] // the lists of the frames whose layer shares
 	push := func(l *layer) {
 		l.mark = mark
-		f := frame{l: l}
+		f := ancestorFrame{l: l, shares: -1}
 		for _, r := range l.node.Share {
 			if s := b.byNode[r.Node]; s != nil {
-				f.shares = append(f.shares, s)
+				if f.shares < 0 {
+					f.shares = int32(len(shares))
+					shares = append(shares, nil)
+				}
+				shares[f.shares] = append(shares[f.shares], s)
 			}
+		}
+		if len(stack) == cap(stack) {
+			stack = append(make([]ancestorFrame, 0, max(2*cap(stack), 64)), stack...)
 		}
 		stack = append(stack, f)
 	}
@@ -279,11 +283,11 @@ func (b *builder) ancestors(outs []*layer) []*layer {
 			top := &stack[len(stack)-1]
 			var next *layer
 			switch {
-			case top.in < len(top.l.node.Inputs):
+			case int(top.in) < len(top.l.node.Inputs):
 				next = b.layerOf(top.l.node.Inputs[top.in])
 				top.in++
-			case len(top.shares) > 0:
-				next, top.shares = top.shares[0], top.shares[1:]
+			case top.shares >= 0 && len(shares[top.shares]) > 0:
+				next, shares[top.shares] = shares[top.shares][0], shares[top.shares][1:]
 			default:
 				order = append(order, top.l)
 				stack = stack[:len(stack)-1]
@@ -294,7 +298,18 @@ func (b *builder) ancestors(outs []*layer) []*layer {
 			}
 		}
 	}
+	clear(shares)
+	b.walk, b.walkShares = stack[:0], shares[:0]
 	return order
+}
+
+// ancestorFrame is a layer on ancestors' stack: the next of its inputs to
+// visit, then the layers it shares parameters with (an index into the
+// walk's lists, -1 when it shares none).
+type ancestorFrame struct {
+	l      *layer
+	in     int32
+	shares int32
 }
 
 // layerList reads a layer or a list of layers.
