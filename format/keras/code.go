@@ -95,6 +95,10 @@ func DecodeCode(name string, src []byte, opt CodeOptions) (*graph.Graph, error) 
 	}
 	defer run.Close()
 	top := err
+	var ge *graph.Error
+	if errors.As(top, &ge) && ge.Layer != "" {
+		return nil, top // a layer's error (a shape that does not fit): Keras stops there too
+	}
 	root, what, err := k.pick(run, opt.Entry)
 	if err != nil {
 		if top != nil {

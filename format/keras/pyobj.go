@@ -136,6 +136,8 @@ func (t *kTensor) Attr(name string) (starlark.Value, error) {
 func (t *kTensor) Binary(op syntax.Token, y starlark.Value, side starlark.Side) (starlark.Value, error) {
 	names := map[syntax.Token]string{syntax.PLUS: "Add", syntax.MINUS: "Subtract", syntax.STAR: "Multiply",
 		syntax.SLASH: "TrueDivide", syntax.SLASHSLASH: "FloorDivide", syntax.PERCENT: "Mod"}
+	apis := map[syntax.Token]string{syntax.PLUS: "__operators__.add", syntax.MINUS: "math.subtract", syntax.STAR: "math.multiply",
+		syntax.SLASH: "math.truediv", syntax.SLASHSLASH: "math.floordiv", syntax.PERCENT: "math.floormod"}
 	class, ok := names[op]
 	if !ok {
 		return nil, nil
@@ -148,7 +150,7 @@ func (t *kTensor) Binary(op syntax.Token, y starlark.Value, side starlark.Side) 
 			ins = []*kTensor{u, t}
 		}
 	}
-	return t.k.opCall(t.k.th(), class, ins)
+	return t.k.opCall(t.k.th(), class, apis[op], ins)
 }
 
 func (k *kctx) th() *starlark.Thread { return k.thread }
@@ -274,11 +276,13 @@ func (k *kctx) initLayer(class string) func(th *starlark.Thread, o *pyhost.Insta
 			kl.cfg.set(key, k.toValue(p[1], kl.off, 0))
 		}
 		if kl.name == "" {
-			prefix := namePrefix(class, k.keras2)
 			if class == "InputLayer" && k.keras2 {
-				prefix = "input"
+				// tf.keras: input_1, input_2, … (backend.get_uid, from 1).
+				k.uids["input"]++
+				kl.name = "input_" + strconv.Itoa(k.uids["input"])
+			} else {
+				kl.name = k.autoName(namePrefix(class, k.keras2))
 			}
-			kl.name = k.autoName(prefix)
 		}
 		return nil
 	}
@@ -468,7 +472,7 @@ func (k *kctx) record(kl *kLayer, ins []*kTensor, pos graph.Pos) ([]*kTensor, er
 		if errors.As(err, &ge) && ge.Pos.Line > 0 {
 			return nil, err
 		}
-		return nil, &graph.Error{Pos: pos, Layer: l.what(), Msg: err.Error(), Err: err}
+		return nil, &graph.Error{Pos: pos, Layer: l.what(), Msg: err.Error()}
 	}
 	k.seq++
 	c := &kCall{layer: kl, ins: ins, seq: k.seq}
@@ -522,7 +526,7 @@ func (k *kctx) inputOf(kl *kLayer) (*kTensor, error) {
 
 // opCall is an operation on Keras tensors (x + y, keras.ops.relu(x),
 // tf.nn.relu(x)): a layer of module keras.src.ops, as Keras 3 writes it.
-func (k *kctx) opCall(th *starlark.Thread, class string, ins []*kTensor) (starlark.Value, error) {
+func (k *kctx) opCall(th *starlark.Thread, class, api string, ins []*kTensor) (starlark.Value, error) {
 	kl := &kLayer{class: class, module: "keras.src.ops"}
 	k.seq++
 	kl.seq = k.seq
@@ -531,7 +535,16 @@ func (k *kctx) opCall(th *starlark.Thread, class string, ins []*kTensor) (starla
 	}
 	kl.off = k.offset(kl.pos)
 	kl.cfg = &value{k: jObj, off: kl.off}
-	kl.name = k.autoName(namePrefix(class, k.keras2))
+	if k.keras2 {
+		// tf.keras: a TFOpLambda named after the TensorFlow function
+		// (tf.__operators__.add, tf.nn.relu).
+		fn := api
+		kl.class, kl.module = "TFOpLambda", ""
+		kl.cfg.set("function", str(fn, kl.off))
+		kl.name = k.autoName("tf." + fn)
+	} else {
+		kl.name = k.autoName(namePrefix(class, k.keras2))
+	}
 	k.layers = append(k.layers, kl)
 	outs, err := k.record(kl, ins, kl.pos)
 	if err != nil {
@@ -592,7 +605,8 @@ func (f *opFunc) CallInternal(th *starlark.Thread, args starlark.Tuple, kw []sta
 	if len(ins) == 0 {
 		return &pyhost.Opaque{Desc: f.path + "(…)"}, nil
 	}
-	return f.k.opCall(th, camel(fn), ins)
+	api := strings.TrimPrefix(strings.TrimPrefix(f.path, "tensorflow."), "keras.")
+	return f.k.opCall(th, camel(fn), api, ins)
 }
 
 // module is a module of Keras's (or TensorFlow's) whose members are

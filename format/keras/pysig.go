@@ -84,7 +84,7 @@ func init() {
 	set([]string{"mask_value"}, "Masking")
 	set([]string{"l1", "l2"}, "ActivityRegularization")
 	set([]string{"equation", "output_shape", "activation", "bias_axes"}, "EinsumDense")
-	set([]string{"shape", "batch_size", "dtype"}, "InputLayer")
+	set([]string{"input_shape", "batch_size", "dtype"}, "InputLayer")
 }
 
 // mergeFuncs are keras.layers' functional forms of the merge layers
