@@ -183,9 +183,13 @@ func build(name string, src []byte, opt Options) (*built, *pyhost.Run, error) {
 	for _, sk := range run.Skipped {
 		b.notes = append(b.notes, sk+" (a module it would have made is not counted)")
 	}
-	if top != nil {
+	var inForward *graph.Error
+	if top != nil && !(errors.As(top, &inForward) && inForward.Layer != "") {
 		// The model was built; what failed is other top-level code (a
-		// forward call on a tensor the host does not trace yet).
+		// forward call on a tensor the host does not trace yet). A
+		// shape bug in the model's forward is not repeated here: the
+		// trace runs forward again and reports it with the modules'
+		// names.
 		b.notes = append(b.notes, fmt.Sprintf("the file's top level stopped (the model is read without it): %v", once(top)))
 	}
 	err = walk(model, func(o *pyhost.Instance, path string) error {

@@ -138,3 +138,31 @@ class M(nn.Module):
 		t.Errorf("encoder output %s, want 5x2x8", s)
 	}
 }
+
+// TestTopLevelShapeBug: a file that runs its model on a tensor at the top
+// level and hits a shape bug reports it once, from the trace, with the
+// module's name (conv2) — not also as a note about the top level.
+func TestTopLevelShapeBug(t *testing.T) {
+	src := `import torch
+import torch.nn as nn
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 10, 5)
+        self.conv2 = nn.Conv2d(20, 20, 5)
+    def forward(self, x):
+        return self.conv2(self.conv1(x))
+model = Net()
+out = model(torch.randn(2, 1, 28, 28))
+`
+	_, err := Decode("m.py", []byte(src), Options{})
+	var p *Partial
+	if !errors.As(err, &p) || !strings.Contains(err.Error(), "layer conv2 (Conv2d): input has 10 channels, in_channels is 20") {
+		t.Fatalf("error %v, want the shape bug at conv2", err)
+	}
+	for _, n := range p.Graph.Notes {
+		if strings.Contains(n, "top level stopped") {
+			t.Errorf("note %q repeats the error", n)
+		}
+	}
+}
