@@ -51,6 +51,7 @@ type builder struct {
 	prefixes    map[string]string // autoName's, by class
 	mark        uint32            // ancestors' current visit mark (layer.mark)
 	walk        []ancestorFrame   // ancestors' stack, kept for the next walk
+	freeCalls   []*call           // finished constructor calls, for the next (newCall)
 	walkShares  [][]*layer        // ancestors' lists of layers to share with
 }
 
@@ -203,6 +204,26 @@ type call struct {
 	pos   graph.Pos
 	old   []oldKw  // keywords of Lasagne before 0.1 it used (lasagne.go)
 	notes []string // remarks for the layer it makes
+}
+
+// newCall is a call to fill: one a finished constructor call left, or a
+// new one. A script of 100,000 layers would otherwise make as many calls
+// of some 200 bytes, each garbage once its layer is made.
+func (b *builder) newCall() *call {
+	if n := len(b.freeCalls); n > 0 {
+		c := b.freeCalls[n-1]
+		b.freeCalls = b.freeCalls[:n-1]
+		return c
+	}
+	return &call{}
+}
+
+// freeCall takes back a call whose layer is made: nothing keeps a call
+// (the layer keeps its args, closures copy what they use), and a call that
+// failed is not taken back.
+func (b *builder) freeCall(c *call) {
+	*c = call{}
+	b.freeCalls = append(b.freeCalls, c)
 }
 
 // what names the layer for messages before it exists.

@@ -216,7 +216,8 @@ func (k *layerClass) AttrNames() []string { return []string{"__name__"} }
 
 func (k *layerClass) CallInternal(th *starlark.Thread, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 	pos := k.b.callerPos(th)
-	c := &call{b: k.b, th: th, class: k.name, pos: pos}
+	c := k.b.newCall()
+	*c = call{b: k.b, th: th, class: k.name, pos: pos}
 	for _, kv := range kw {
 		if string(kv[0].(starlark.String)) == "name" {
 			if s, ok := kv[1].(starlark.String); ok {
@@ -255,6 +256,7 @@ func (k *layerClass) CallInternal(th *starlark.Thread, a starlark.Tuple, kw []st
 	for _, n := range c.notes {
 		l.node.Remark("%s", n)
 	}
+	k.b.freeCall(c)
 	return l, nil
 }
 
