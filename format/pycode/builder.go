@@ -22,7 +22,6 @@ type builder struct {
 	file    string
 	g       *graph.Graph
 	layers  []*layer
-	byNode  map[*graph.Node]*layer
 	names   map[string]bool
 	calls   map[syntax.Position]syntax.Position // call '(' → start of the callee expression
 	nets    []*net
@@ -57,10 +56,9 @@ type builder struct {
 
 func newBuilder(file string) *builder {
 	return &builder{
-		file:   file,
-		g:      &graph.Graph{Path: file},
-		byNode: map[*graph.Node]*layer{},
-		names:  map[string]bool{},
+		file:  file,
+		g:     &graph.Graph{Path: file},
+		names: map[string]bool{},
 	}
 }
 
@@ -165,7 +163,6 @@ func (b *builder) add(c *call, s spec) (*layer, error) {
 	}
 	l := &layer{b: b, node: n, class: c.class, nonlin: s.nonlin, args: c.a, named: named}
 	b.layers = append(b.layers, l)
-	b.byNode[n] = l
 	if err := b.infer(l); err != nil {
 		return nil, err
 	}
@@ -190,7 +187,17 @@ func (b *builder) layerOf(v *graph.Value) *layer {
 	if v == nil || v.Producer == nil {
 		return nil
 	}
-	return b.byNode[v.Producer]
+	return b.byNode(v.Producer)
+}
+
+// byNode finds the layer that made a node: layers and nodes are made
+// together, so a node's index in the graph is its layer's in b.layers
+// (a map would cost some 50 bytes a layer, and a hash per lookup).
+func (b *builder) byNode(n *graph.Node) *layer {
+	if n != nil && n.Index >= 0 && n.Index < len(b.layers) && b.layers[n.Index].node == n {
+		return b.layers[n.Index]
+	}
+	return nil
 }
 
 // call is one layer constructor call being evaluated.

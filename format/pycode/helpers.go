@@ -260,7 +260,7 @@ func (b *builder) ancestors(outs []*layer) []*layer {
 		l.mark = mark
 		f := ancestorFrame{l: l, shares: -1}
 		for _, r := range l.node.Share {
-			if s := b.byNode[r.Node]; s != nil {
+			if s := b.byNode(r.Node); s != nil {
 				if f.shares < 0 {
 					f.shares = int32(len(shares))
 					shares = append(shares, nil)
