@@ -1,6 +1,8 @@
 package render
 
 import (
+	"strings"
+
 	"github.com/layerinfo/layerinfo/stats"
 )
 
@@ -112,4 +114,19 @@ func LayerExplanation(r *stats.Report, i int) string {
 		b = b[1:]
 	}
 	return string(b)
+}
+
+// Summary is the text a table has around its rows, for a renderer that
+// draws the rows itself (the web page): the header note on symbolic axes
+// ("N is the batch size …", empty when none) and the footer — the
+// totals, the framework's own figure, the notes, and a transformer's
+// memory and per-token FLOPs section — exactly as TableWith writes them
+// with opt.
+func Summary(r *stats.Report, opt Options) (note, footer string) {
+	var b strings.Builder
+	ew := newWriter(&b)
+	totals(ew, r, opt)
+	transformerSection(ew, r, false, opt)
+	ew.flush()
+	return axesNote(r), b.String()
 }

@@ -37,6 +37,7 @@ func main() {
 }
 
 const usage = `usage: layerinfo [flags] FILE
+       layerinfo serve [flags] [FILE]   the page in a browser (layerinfo serve --help)
 
 layerinfo reads a neural network definition and prints, for every layer,
 its output shape, its parameters (trainable and not) and its FLOPs.
@@ -54,6 +55,8 @@ Output (-o FORMAT, to standard output or --out FILE):
   dot         a Graphviz graph: layers with type, shape and params, edges with
               tensor shapes (layerinfo -o dot m.onnx | dot -Tsvg > m.svg)
   mermaid     a Mermaid "graph TD" that GitHub draws in a ` + "```mermaid" + ` block
+  html        one self-contained page: the graph (pan, zoom, search), the table,
+              a layer's arithmetic on click; opens offline (--out model.html)
   --explain   with table or markdown: the arithmetic of every output size,
               parameter count and FLOP count with the values substituted,
               e.g. (5*5*1+1)*32 = 832
@@ -78,6 +81,9 @@ Flags:
 `
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "serve" { // the web page (serve.go); ./serve is a file
+		return serve(args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("layerinfo", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are printed below, in one line
 	explain := fs.Bool("explain", false, "show the arithmetic behind every number")

@@ -8,10 +8,11 @@ import (
 
 	"github.com/layerinfo/layerinfo/render"
 	"github.com/layerinfo/layerinfo/stats"
+	"github.com/layerinfo/layerinfo/web"
 )
 
 // outputs are the values of -o/--output, in the order --help lists them.
-var outputs = []string{"table", "json", "markdown", "csv", "dot", "mermaid"}
+var outputs = []string{"table", "json", "markdown", "csv", "dot", "mermaid", "html"}
 
 // outputFlag is -o/--output: one of outputs.
 type outputFlag struct{ name string }
@@ -87,6 +88,8 @@ func writeReport(w, stdout io.Writer, r *stats.Report, output string, explain, w
 		return render.Dot(w, r)
 	case "mermaid":
 		return render.Mermaid(w, r)
+	case "html":
+		return web.WritePage(w, r, web.PageOptions{Option: flagName})
 	}
 	if explain {
 		return render.ExplainWith(w, r, render.Options{Option: flagName})
