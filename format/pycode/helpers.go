@@ -289,6 +289,11 @@ func (b *builder) ancestors(outs []*layer) []*layer {
 			case top.shares >= 0 && len(shares[top.shares]) > 0:
 				next, shares[top.shares] = shares[top.shares][0], shares[top.shares][1:]
 			default:
+				if len(order) == cap(order) {
+					// Doubling: append's quarter steps would copy a
+					// long list some five times over.
+					order = append(make([]*layer, 0, max(2*cap(order), 16)), order...)
+				}
 				order = append(order, top.l)
 				stack = stack[:len(stack)-1]
 				continue
