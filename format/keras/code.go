@@ -146,7 +146,11 @@ func DecodeCode(name string, src []byte, opt CodeOptions) (*graph.Graph, error) 
 	case len(opt.InputShapes) > 0:
 		return nil, &format.UsageError{Option: "input-shape", Err: fmt.Errorf("model %s declares its inputs with keras.Input: change them there", root.name)}
 	}
+	k.err = nil
 	v := k.entryValue(root, nil)
+	if k.err != nil {
+		return nil, k.err
+	}
 	fd := &decoder{src: d.src, b: opt.Budget, resetAfter: true}
 	mod, err := fd.parseModel(v, true, "")
 	if err != nil {

@@ -106,7 +106,8 @@ func (k *kctx) modules() map[string]starlark.Value {
 	for _, sub := range []string{"nn", "math", "image", "linalg", "signal"} {
 		tf.members[sub] = &module{k: k, name: "tensorflow." + sub, members: map[string]starlark.Value{}, functions: true}
 	}
-	for _, sub := range []string{"random", "data", "io", "config", "compat", "test", "summary", "distribute", "train", "saved_model", "lite", "debugging"} {
+	tf.members["random"] = &module{k: k, name: "tensorflow.random", members: map[string]starlark.Value{}, functions: true}
+	for _, sub := range []string{"data", "io", "config", "compat", "test", "summary", "distribute", "train", "saved_model", "lite", "debugging"} {
 		tf.members[sub] = &module{k: k, name: "tensorflow." + sub, members: map[string]starlark.Value{}}
 	}
 	tf.members["float32"], tf.members["int32"], tf.members["int64"] = starlark.String("float32"), starlark.String("int32"), starlark.String("int64")
@@ -326,6 +327,11 @@ func (k *kctx) initModel(th *starlark.Thread, o *pyhost.Instance, args starlark.
 		return nil
 	}
 	ins, outs := tensors(inputs, nil, 0), tensors(outputs, nil, 0)
+	for _, v := range []starlark.Value{outputs, inputs} {
+		if op, ok := v.(*pyhost.Opaque); ok && len(outs) == 0 {
+			return fmt.Errorf("Model(): its inputs or outputs are %s, which layerinfo does not model (keras.applications, TensorFlow Hub and other prebuilt models are not read)", op.Desc)
+		}
+	}
 	if len(ins) == 0 || len(outs) == 0 {
 		return fmt.Errorf("Model() needs its inputs and outputs (Keras tensors: keras.Input(…) and what the layers give)")
 	}
@@ -696,6 +702,9 @@ func (k *kctx) entryValue(kl *kLayer, inbound *value) *value {
 	if kl.model != nil {
 		cfg, err := k.modelConfig(kl)
 		if err != nil {
+			if k.err == nil {
+				k.err = &graph.Error{Pos: kl.pos, Layer: fmt.Sprintf("model %s (%s)", kl.name, kl.class), Msg: err.Error()}
+			}
 			cfg = &value{k: jStr, s: err.Error(), off: kl.off}
 		}
 		e.set("config", cfg)
@@ -713,6 +722,11 @@ func (k *kctx) entryValue(kl *kLayer, inbound *value) *value {
 // (Keras 2's layout: a Sequential's layers, a functional model's layers
 // with inbound_nodes, input_layers and output_layers).
 func (k *kctx) modelConfig(kl *kLayer) (*value, error) {
+	k.depth++
+	defer func() { k.depth-- }()
+	if k.depth > 64 {
+		return nil, fmt.Errorf("models nested more than 64 deep (a model that holds itself?)")
+	}
 	m := kl.model
 	off := kl.off
 	cfg := &value{k: jObj, off: off}

@@ -41,6 +41,8 @@ type kctx struct {
 	seqCls *pyhost.Class
 	cls    map[string]*pyhost.Class
 	thread *starlark.Thread // the run's, for operations written as operators (x + y)
+	depth  int              // models being written out, nested
+	err    error            // the first error writing a model out
 }
 
 // kLayer is a layer (or a model) the file made.
@@ -57,6 +59,7 @@ type kLayer struct {
 	l      *layer  // the decoder's layer, for eager inference
 	seq    int
 	file   bool // a class of the file's (traced through its call)
+	fn     starlark.Value // a Lambda's function
 }
 
 // kCall is one call of a layer on Keras tensors.
@@ -251,13 +254,36 @@ func (k *kctx) newLayer(o *pyhost.Instance, th *starlark.Thread) *kLayer {
 func (k *kctx) initLayer(class string) func(th *starlark.Thread, o *pyhost.Instance, args starlark.Tuple, kw []starlark.Tuple) error {
 	return func(th *starlark.Thread, o *pyhost.Instance, args starlark.Tuple, kw []starlark.Tuple) error {
 		kl := k.newLayer(o, th)
+		if c, ok := sameClass[class]; ok {
+			class = c
+		}
 		kl.class = class
 		names := positional[class]
+		if legacyConv(class, args) {
+			// Keras 1's Convolution2D(32, 3, 3) (nb_filter, nb_row,
+			// nb_col), which Keras 2 still took: the kernel's sizes.
+			n := 2
+			if strings.Contains(class, "3D") {
+				n = 3
+			}
+			kernel := append(starlark.Tuple(nil), args[1:1+n]...)
+			args = append(starlark.Tuple{args[0], kernel}, args[1+n:]...)
+		}
 		if len(args) > len(names) {
 			return fmt.Errorf("%s() takes %d positional arguments (%s), got %d", class, len(names), strings.Join(names, ", "), len(args))
 		}
 		for i, a := range args {
 			kl.cfg.set(names[i], k.toValue(a, kl.off, 0))
+		}
+		if class == "Lambda" {
+			if len(args) > 0 {
+				kl.fn = args[0]
+			}
+			for _, p := range kw {
+				if string(p[0].(starlark.String)) == "function" {
+					kl.fn = p[1]
+				}
+			}
 		}
 		for _, p := range kw {
 			key := string(p[0].(starlark.String))
@@ -286,6 +312,27 @@ func (k *kctx) initLayer(class string) func(th *starlark.Thread, o *pyhost.Insta
 		}
 		return nil
 	}
+}
+
+// legacyConv: Conv2D(32, 3, 3) and Conv3D(32, 3, 3, 3), Keras 1's
+// separate kernel sizes.
+func legacyConv(class string, args starlark.Tuple) bool {
+	n := 0
+	switch {
+	case strings.HasPrefix(class, "Conv2D") || strings.HasPrefix(class, "Convolution2D"):
+		n = 2
+	case strings.HasPrefix(class, "Conv3D") || strings.HasPrefix(class, "Convolution3D"):
+		n = 3
+	}
+	if n == 0 || strings.Contains(class, "Transpose") || len(args) < 1+n {
+		return false
+	}
+	for _, a := range args[1 : 1+n] {
+		if _, ok := a.(starlark.Int); !ok {
+			return false
+		}
+	}
+	return true
 }
 
 func slicesIndex(names []string, key string) int {
@@ -406,6 +453,18 @@ func (k *kctx) callLayer(th *starlark.Thread, o *pyhost.Instance, args starlark.
 		}
 		ins = tensors(p[1], ins, 0)
 	}
+	if len(ins) == 0 && len(args) > 0 && kl.model != nil && kl.model.kind == mSubclass && !kl.model.traced {
+		if d, ok := args[0].(*dataTensor); ok && len(d.shape) > 0 {
+			// model(tf.zeros((1, 28, 28, 1))) builds a subclassed
+			// model: traced on that shape, the batch left open.
+			s := append(graph.Shape{graph.Unknown()}, d.shape[1:]...)
+			t, err := k.freshInput(s, graph.Float32, kl)
+			if err != nil {
+				return nil, err
+			}
+			return k.traceCall(th, o, kl, []*kTensor{t}, starlark.Tuple{t}, nil)
+		}
+	}
 	if len(ins) == 0 {
 		return &pyhost.Opaque{Desc: kl.name + "(…)"}, nil
 	}
@@ -415,11 +474,41 @@ func (k *kctx) callLayer(th *starlark.Thread, o *pyhost.Instance, args starlark.
 	if kl.model != nil && kl.model.kind == mSubclass {
 		return k.traceCall(th, o, kl, ins, args, kw)
 	}
+	if kl.class == "Lambda" && kl.fn != nil && kl.cfg.get("output_shape").isNull() && len(kl.calls) == 0 {
+		k.lambdaShape(th, kl, args)
+	}
 	outs, err := k.record(kl, ins, where(th))
 	if err != nil {
 		return nil, err
 	}
 	return results(outs), nil
+}
+
+// lambdaShape gives a Lambda without output_shape the shape its
+// function makes, run on the call's tensors as Keras runs it to infer
+// the shape (the operations it runs are not layers of the model, and
+// take no names); when the function cannot be run, the output stays
+// unknown.
+func (k *kctx) lambdaShape(th *starlark.Thread, kl *kLayer, args starlark.Tuple) {
+	uids := make(map[string]int, len(k.uids))
+	for n, c := range k.uids {
+		uids[n] = c
+	}
+	nl := len(k.layers)
+	defer func() { k.uids, k.layers = uids, k.layers[:nl] }()
+	if _, ok := kl.fn.(starlark.Callable); !ok || len(args) == 0 {
+		return
+	}
+	res, err := starlark.Call(th, kl.fn, args[:1], nil)
+	if err != nil {
+		return
+	}
+	outs := tensors(res, nil, 0)
+	if len(outs) != 1 || len(outs[0].shape) == 0 {
+		return
+	}
+	kl.cfg.set("output_shape", shapeValue(outs[0].shape[1:], kl.off))
+	kl.l = nil
 }
 
 func results(outs []*kTensor) starlark.Value {
@@ -438,7 +527,11 @@ func results(outs []*kTensor) starlark.Value {
 // reads next, and a shape error at the script's line.
 func (k *kctx) record(kl *kLayer, ins []*kTensor, pos graph.Pos) ([]*kTensor, error) {
 	if kl.l == nil {
+		k.err = nil
 		e := k.entryValue(kl, nil)
+		if k.err != nil {
+			return nil, k.err
+		}
 		l, err := k.d.parseLayer(e, 0, true, &model{})
 		if err != nil {
 			return nil, err
@@ -602,6 +695,16 @@ func (f *opFunc) CallInternal(th *starlark.Thread, args starlark.Tuple, kw []sta
 	case "image_data_format":
 		return starlark.String("channels_last"), nil
 	}
+	switch fn {
+	case "zeros", "ones", "normal", "uniform", "truncated_normal":
+		// Data of a given shape (tf.zeros((1, 28, 28, 1))): what a
+		// subclassed model is often first called on to build it.
+		if len(ins) == 0 && len(args) > 0 {
+			if s, err := f.k.d.shapeOf(f.k.toValue(args[0], 0, 0), nil, "shape"); err == nil {
+				return &dataTensor{shape: s}, nil
+			}
+		}
+	}
 	if len(ins) == 0 {
 		return &pyhost.Opaque{Desc: f.path + "(…)"}, nil
 	}
@@ -667,3 +770,20 @@ func (k *kctx) layerClass(name string) *pyhost.Class {
 }
 
 var keras2Marks = regexp.MustCompile(`tensorflow\.keras|\btf\.keras|from\s+tensorflow\s+import\s+[^\n]*\bkeras\b|\btf_keras\b`)
+
+// dataTensor is a tensor of data with a known shape (tf.zeros(shape)):
+// calling a model that is not built yet on it builds the model.
+type dataTensor struct{ shape graph.Shape }
+
+func (t *dataTensor) String() string        { return "<tf.Tensor shape=" + pyShapeText(t.shape) + ">" }
+func (t *dataTensor) Type() string          { return "Tensor" }
+func (t *dataTensor) Freeze()               {}
+func (t *dataTensor) Truth() starlark.Bool  { return true }
+func (t *dataTensor) Hash() (uint32, error) { return 0, fmt.Errorf("unhashable: Tensor") }
+func (t *dataTensor) AttrNames() []string   { return []string{"shape"} }
+func (t *dataTensor) Attr(name string) (starlark.Value, error) {
+	if name == "shape" {
+		return shapeTuple(t.shape), nil
+	}
+	return &pyhost.Opaque{Desc: "a tensor's " + name}, nil
+}

@@ -87,6 +87,19 @@ func init() {
 	set([]string{"input_shape", "batch_size", "dtype"}, "InputLayer")
 }
 
+// sameClass are Keras's other names of a layer class (the same class
+// object: Keras writes and names it by the class's own name).
+var sameClass = map[string]string{
+	"Convolution1D": "Conv1D", "Convolution2D": "Conv2D", "Convolution3D": "Conv3D",
+	"Convolution2DTranspose": "Conv2DTranspose", "Convolution3DTranspose": "Conv3DTranspose",
+	"Deconvolution2D": "Conv2DTranspose", "Deconvolution3D": "Conv3DTranspose",
+	"SeparableConvolution1D": "SeparableConv1D", "SeparableConvolution2D": "SeparableConv2D",
+	"MaxPool1D": "MaxPooling1D", "MaxPool2D": "MaxPooling2D", "MaxPool3D": "MaxPooling3D",
+	"AvgPool1D": "AveragePooling1D", "AvgPool2D": "AveragePooling2D", "AvgPool3D": "AveragePooling3D",
+	"GlobalMaxPool1D": "GlobalMaxPooling1D", "GlobalMaxPool2D": "GlobalMaxPooling2D", "GlobalMaxPool3D": "GlobalMaxPooling3D",
+	"GlobalAvgPool1D": "GlobalAveragePooling1D", "GlobalAvgPool2D": "GlobalAveragePooling2D", "GlobalAvgPool3D": "GlobalAveragePooling3D",
+}
+
 // mergeFuncs are keras.layers' functional forms of the merge layers
 // (layers.add([a, b]), layers.concatenate([a, b], axis=1)): the layer
 // class each makes and calls on its first argument.
