@@ -58,7 +58,7 @@ type kLayer struct {
 	model  *kModel // a model, or a file's layer traced as one
 	l      *layer  // the decoder's layer, for eager inference
 	seq    int
-	file   bool // a class of the file's (traced through its call)
+	file   bool           // a class of the file's (traced through its call)
 	fn     starlark.Value // a Lambda's function
 }
 
