@@ -1,0 +1,268 @@
+package keras
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/layerinfo/layerinfo/format"
+	"github.com/layerinfo/layerinfo/graph"
+	"github.com/layerinfo/layerinfo/infer"
+	"github.com/layerinfo/layerinfo/stats"
+)
+
+// crow is a layer as a test expects it: name, class, output shapes as
+// the report writes them, params, non-trainable params.
+type crow struct {
+	name, class, shape string
+	params, frozen     int64
+}
+
+func checkRows(t *testing.T, r *stats.Report, want []crow) {
+	t.Helper()
+	if len(r.Layers) != len(want) {
+		var got []string
+		for _, l := range r.Layers {
+			got = append(got, l.Name+" ("+l.Type+")")
+		}
+		t.Fatalf("%d rows %v, want %d", len(r.Layers), got, len(want))
+	}
+	var total, frozen int64
+	for i, w := range want {
+		l := r.Layers[i]
+		if l.Name != w.name || l.Type != w.class || reportShapeText(l) != w.shape || l.Params != w.params || l.NonTrainableParams != w.frozen {
+			t.Errorf("crow %d: %s (%s) %s %d params (%d non-trainable), want %s (%s) %s %d (%d)", i,
+				l.Name, l.Type, reportShapeText(l), l.Params, l.NonTrainableParams, w.name, w.class, w.shape, w.params, w.frozen)
+		}
+		total += w.params
+		frozen += w.frozen
+	}
+	if r.Totals.Params != total || r.Totals.NonTrainableParams != frozen {
+		t.Errorf("totals %d (%d non-trainable), want %d (%d)", r.Totals.Params, r.Totals.NonTrainableParams, total, frozen)
+	}
+}
+
+// TestCodeKeras3Names: Keras 3's automatic names (the class in snake
+// case, then _1, _2 per prefix: input_layer, conv2d, re_lu), a
+// functional model's layers by depth, and counts worked by hand.
+func TestCodeKeras3Names(t *testing.T) {
+	src := `import keras
+from keras import layers
+
+inputs = keras.Input(shape=(8, 8, 3))
+x = layers.Conv2D(4, 3, padding="same")(inputs)   # 3*3*3*4 + 4 = 112
+x = layers.ReLU()(x)
+y = layers.Conv2D(4, 1)(inputs)                    # 3*4 + 4 = 16
+z = layers.Add()([x, y])
+z = layers.BatchNormalization()(z)                 # 4*4 = 16, 8 non-trainable
+z = layers.MaxPool2D()(z)
+z = layers.Flatten()(z)                            # 4*4*4 = 64
+out = layers.Dense(2, activation="softmax")(z)     # 64*2 + 2 = 130
+model = keras.Model(inputs, out)
+`
+	r := analyseCode(t, "k3.py", []byte(src), CodeOptions{})
+	// conv2d_1 (1x1, valid) keeps 8x8: the Add is of two 8x8x4 tensors.
+	checkRows(t, r, []crow{
+		{"input_layer", "InputLayer", "(None, 8, 8, 3)", 0, 0},
+		{"conv2d", "Conv2D", "(None, 8, 8, 4)", 112, 0},
+		{"re_lu", "ReLU", "(None, 8, 8, 4)", 0, 0},
+		{"conv2d_1", "Conv2D", "(None, 8, 8, 4)", 16, 0},
+		{"add", "Add", "(None, 8, 8, 4)", 0, 0},
+		{"batch_normalization", "BatchNormalization", "(None, 8, 8, 4)", 16, 8},
+		{"max_pooling2d", "MaxPooling2D", "(None, 4, 4, 4)", 0, 0},
+		{"flatten", "Flatten", "(None, 64)", 0, 0},
+		{"dense", "Dense", "(None, 2)", 130, 0},
+	})
+	if r.Model.Name != "functional" {
+		t.Errorf("model name %q, Keras 3 names it functional", r.Model.Name)
+	}
+}
+
+// TestCodeTFKeras: tf.keras spellings, Keras 2's names (input_1,
+// model), a shared layer (one crow, its weights once, both calls'
+// outputs), the merge functions, an operator (a TFOpLambda crow), two
+// outputs, and a size read from a tensor's shape. The order is Keras's
+// (worked by hand): depths from the outputs input_1, input_2 3, shared
+// 2, concatenate and the add 1, half and dense 0; within a depth the
+// order a walk from the outputs (out1 first) meets them.
+func TestCodeTFKeras(t *testing.T) {
+	src := `import tensorflow as tf
+from tensorflow.keras.layers import Dense, Input
+from tensorflow.keras import layers
+
+a = Input(shape=(6,))
+b = Input(shape=(6,))
+shared = Dense(4, name="shared")      # 6*4 + 4 = 28, once
+ha = shared(a)
+hb = shared(b)
+s = ha + hb
+c = layers.concatenate([ha, hb])
+n = c.shape[-1]                       # 8
+out1 = Dense(n // 2, name="half")(c)  # 8*4 + 4 = 36
+out2 = Dense(1)(s)                    # 4*1 + 1 = 5
+model = tf.keras.Model(inputs=[a, b], outputs=[out1, out2])
+`
+	r := analyseCode(t, "tfk.py", []byte(src), CodeOptions{})
+	checkRows(t, r, []crow{
+		{"input_1", "InputLayer", "(None, 6)", 0, 0},
+		{"input_2", "InputLayer", "(None, 6)", 0, 0},
+		{"shared", "Dense", "(None, 4) (None, 4)", 28, 0},
+		{"concatenate", "Concatenate", "(None, 8)", 0, 0},
+		{"tf.__operators__.add", "TFOpLambda", "(None, 4)", 0, 0},
+		{"half", "Dense", "(None, 4)", 36, 0},
+		{"dense", "Dense", "(None, 1)", 5, 0},
+	})
+	if r.Model.Name != "model" {
+		t.Errorf("model name %q, tf.keras names it model", r.Model.Name)
+	}
+}
+
+// TestCodeSubclassed: a subclassed model (its call traced on the shape
+// model.build gives), a file's own layer with sublayers (one crow with
+// their weights, as model.summary() shows it), a frozen layer, and a
+// list of layers run in a loop.
+func TestCodeSubclassed(t *testing.T) {
+	src := `import keras
+from keras import layers
+
+
+class Block(layers.Layer):
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.dense = layers.Dense(units)          # in*units + units
+        self.norm = layers.LayerNormalization()   # 2*units
+
+    def call(self, x):
+        return keras.ops.relu(self.norm(self.dense(x)))
+
+
+class Net(keras.Model):
+    def __init__(self):
+        super().__init__(name="net")
+        self.embed = layers.Dense(16)
+        self.embed.trainable = False
+        self.blocks = [Block(16) for _ in range(2)]
+        self.head = layers.Dense(3)
+
+    def call(self, inputs, training=False):
+        x = self.embed(inputs)
+        for b in self.blocks:
+            x = b(x)
+        return self.head(x)
+
+
+model = Net()
+model.build((None, 10))
+`
+	r := analyseCode(t, "sub.py", []byte(src), CodeOptions{})
+	checkRows(t, r, []crow{
+		{"dense", "Dense", "(None, 16)", 10*16 + 16, 10*16 + 16}, // frozen
+		{"block", "Block", "(None, 16)", 16*16 + 16 + 2*16, 0},
+		{"block_1", "Block", "(None, 16)", 16*16 + 16 + 2*16, 0},
+		{"dense_3", "Dense", "(None, 3)", 16*3 + 3, 0},
+	})
+	if r.Model.Name != "net" {
+		t.Errorf("model name %q, want net", r.Model.Name)
+	}
+	// The same model from --input-shape instead of build.
+	src2 := strings.Replace(src, "model.build((None, 10))\n", "", 1)
+	if _, err := DecodeCode("sub.py", []byte(src2), CodeOptions{}); err == nil {
+		t.Error("a subclassed model never built and no input shape: no error")
+	} else if me := (*format.MissingError)(nil); !errors.As(err, &me) || me.Option != "input-shape" {
+		t.Errorf("error %v, want one asking for input-shape", err)
+	}
+	r2 := analyseCode(t, "sub.py", []byte(src2), CodeOptions{InputShapes: map[string][]int64{"": {-1, 10}}})
+	if r2.Totals.Params != r.Totals.Params {
+		t.Errorf("with --input-shape %d params, with build %d", r2.Totals.Params, r.Totals.Params)
+	}
+}
+
+// TestCodeSequentialForms: Sequential(list), .add, input_shape= on the
+// first layer, Keras 1's Convolution2D(32, 3, 3), a nested Sequential,
+// Bidirectional around an LSTM, TimeDistributed.
+func TestCodeSequentialForms(t *testing.T) {
+	src := `from keras.models import Sequential
+from keras.layers import Convolution2D, MaxPooling2D, Flatten, Dense, Reshape, LSTM, Bidirectional, TimeDistributed
+
+inner = Sequential([Dense(8), Dense(8)])   # (12*8+8) + (8*8+8) = 104 + 72
+model = Sequential()
+model.add(Convolution2D(4, 3, 3, input_shape=(10, 10, 1)))  # 3*3*1*4 + 4 = 40 -> 8x8x4
+model.add(MaxPooling2D())                                  # 4x4x4
+model.add(Reshape((4, 16)))
+model.add(Bidirectional(LSTM(5, return_sequences=True)))   # 2 * (4*5*(16+5) + 4*5) = 880
+model.add(TimeDistributed(Dense(12)))                      # 10*12 + 12 = 132
+model.add(Flatten())                                       # 48
+model.add(Dense(12))                                       # 48*12 + 12 = 588
+model.add(inner)
+`
+	r := analyseCode(t, "seq.py", []byte(src), CodeOptions{})
+	checkRows(t, r, []crow{
+		{"conv2d", "Conv2D", "(None, 8, 8, 4)", 40, 0},
+		{"max_pooling2d", "MaxPooling2D", "(None, 4, 4, 4)", 0, 0},
+		{"reshape", "Reshape", "(None, 4, 16)", 0, 0},
+		{"bidirectional", "Bidirectional", "(None, 4, 10)", 880, 0},
+		{"time_distributed", "TimeDistributed", "(None, 4, 12)", 132, 0},
+		{"flatten", "Flatten", "(None, 48)", 0, 0},
+		{"dense_3", "Dense", "(None, 12)", 588, 0},
+		{"sequential", "Sequential", "(None, 8)", 176, 0},
+	})
+}
+
+// TestCodeErrors: a shape that does not fit is an error at the script's
+// line, naming the layer.
+func TestCodeErrors(t *testing.T) {
+	cases := []struct{ src, want string }{
+		{"import keras\nfrom keras import layers\nx = keras.Input((4,))\ny = layers.Reshape((3, 3))(x)\nm = keras.Model(x, y)\n",
+			"e.py:4:"},
+		{"import keras\nm = keras.Sequential([\n    keras.Input((4, 4, 1)),\n    keras.layers.Conv2D(2, 5),\n])\n",
+			"e.py:4:"},
+		{"import keras\nfrom keras import layers\na = keras.Input((4,))\nb = keras.Input((5,))\nc = layers.add([a, b])\nm = keras.Model([a, b], c)\n",
+			"e.py:5:"},
+		{"import keras\nm = keras.Sequential([keras.layers.Dense(3, input_shape=(4,)), keras.layers.Conv2D(2)])\n",
+			"kernel_size"},
+	}
+	for _, c := range cases {
+		g, err := DecodeCode("e.py", []byte(c.src), CodeOptions{})
+		if err == nil {
+			r, aerr := analyseGraph(g)
+			if aerr == nil {
+				t.Errorf("%q: no error (%d params)", c.src, r.Totals.Params)
+				continue
+			}
+			err = aerr
+		}
+		if !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: error %v, want one at %s", c.src, err, c.want)
+		}
+	}
+}
+
+func analyseGraph(g *graph.Graph) (*stats.Report, error) {
+	if err := g.Validate(); err != nil {
+		return nil, err
+	}
+	if err := infer.Run(g, infer.Options{}); err != nil {
+		return nil, err
+	}
+	return stats.Build(g)
+}
+
+// TestCodeSniff: Keras code is told from PyTorch's and Lasagne's.
+func TestCodeSniff(t *testing.T) {
+	for _, c := range []struct {
+		name, head string
+		want       format.Sure
+	}{
+		{"m.py", "import keras\n", format.Certain},
+		{"m.py", "from tensorflow.keras import layers\n", format.Certain},
+		{"m.py", "import tensorflow as tf\nm = tf.keras.Sequential()\n", format.Certain},
+		{"m.py", "import torch.nn as nn\n", format.No},
+		{"m.py", "import lasagne\nfrom nolearn.lasagne import NeuralNet\n", format.No},
+		{"m.py", "import torch\nimport keras\n", format.Maybe},
+		{"m.json", "import keras\n", format.No},
+	} {
+		if got := (Code{}).Sniff(c.name, []byte(c.head)); got != c.want {
+			t.Errorf("Sniff(%s, %q) = %v, want %v", c.name, c.head, got, c.want)
+		}
+	}
+}
