@@ -252,7 +252,7 @@ func (k *kctx) subclassInputs(root *kLayer, opt CodeOptions) ([]graph.Shape, err
 // arguments and "model" in its name returns.
 func (k *kctx) pick(run *pyhost.Run, entry string) (*kLayer, string, error) {
 	isModel := func(v starlark.Value) *kLayer {
-		if kl := stateOf(v); kl != nil && kl.model != nil {
+		if kl := stateOf(v); kl != nil && kl.model != nil && kl.isModel {
 			return kl
 		}
 		return nil
@@ -310,7 +310,7 @@ func (k *kctx) pick(run *pyhost.Run, entry string) (*kLayer, string, error) {
 			Err: fmt.Errorf("%s: the file builds several models (%s): say which one is the model", k.file, strings.Join(roots, ", "))}
 	}
 	for i := len(k.layers) - 1; i >= 0; i-- {
-		if l := k.layers[i]; l.model != nil && !inner[l] && (l.model.kind == mSubclass || len(l.calls) == 0) && l.model.kind != 0 {
+		if l := k.layers[i]; l.model != nil && l.isModel && !inner[l] && (l.model.kind == mSubclass || len(l.calls) == 0) && l.model.kind != 0 {
 			if l.model.kind == mSubclass && !l.model.traced && !l.model.built {
 				continue
 			}

@@ -292,6 +292,7 @@ func fromValue(v *value) starlark.Value {
 // super().__init__().
 func (k *kctx) initModel(th *starlark.Thread, o *pyhost.Instance, args starlark.Tuple, kw []starlark.Tuple) error {
 	kl := k.newLayer(o, th)
+	kl.isModel = true
 	var inputs, outputs starlark.Value
 	if len(args) > 0 {
 		inputs = args[0]
@@ -352,6 +353,7 @@ func (k *kctx) initModel(th *starlark.Thread, o *pyhost.Instance, args starlark.
 // initSequential is keras.Sequential(layers, name=…).
 func (k *kctx) initSequential(th *starlark.Thread, o *pyhost.Instance, args starlark.Tuple, kw []starlark.Tuple) error {
 	kl := k.newLayer(o, th)
+	kl.isModel = true
 	kl.class = "Sequential"
 	kl.model = &kModel{kind: mSequential}
 	var list starlark.Value
@@ -612,7 +614,7 @@ func network(ins, outs []*kTensor) ([]*kLayer, map[*kLayer][]*kCall, error) {
 		}
 		busy[c] = true
 		if !isInput[c] {
-			if len(c.ins) == 0 && c.layer.class == "InputLayer" {
+			if len(c.ins) == 0 && c.layer.class == "InputLayer" && !c.layer.constant {
 				return fmt.Errorf("the output depends on input %s, which is not among the model's inputs", c.layer.name)
 			}
 			for _, in := range c.ins {

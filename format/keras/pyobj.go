@@ -60,6 +60,10 @@ type kLayer struct {
 	seq    int
 	file   bool           // a class of the file's (traced through its call)
 	fn     starlark.Value // a Lambda's function
+	// constant: an InputLayer standing for a tensor the model makes
+	// from nothing (ops.arange), not one of its inputs.
+	constant bool
+	isModel  bool // keras.Model, Sequential or a subclass of them
 }
 
 // kCall is one call of a layer on Keras tensors.
@@ -688,7 +692,7 @@ func (f *opFunc) CallInternal(th *starlark.Thread, args starlark.Tuple, kw []sta
 	f.k.thread = th
 	fn := f.path[strings.LastIndexByte(f.path, '.')+1:]
 	switch fn {
-	case "int_shape":
+	case "int_shape", "shape":
 		if len(ins) == 1 {
 			return shapeTuple(ins[0].shape), nil
 		}
@@ -696,6 +700,14 @@ func (f *opFunc) CallInternal(th *starlark.Thread, args starlark.Tuple, kw []sta
 		return starlark.String("channels_last"), nil
 	}
 	switch fn {
+	case "arange", "range":
+		// Positions (ops.arange(0, maxlen)): a constant the model
+		// holds, of known length.
+		if len(ins) == 0 {
+			if n, ok := rangeLength(args, kw); ok {
+				return f.k.constant(graph.Shape{graph.D(n)}, graph.Int32)
+			}
+		}
 	case "zeros", "ones", "normal", "uniform", "truncated_normal":
 		// Data of a given shape (tf.zeros((1, 28, 28, 1))): what a
 		// subclassed model is often first called on to build it.
@@ -786,4 +798,66 @@ func (t *dataTensor) Attr(name string) (starlark.Value, error) {
 		return shapeTuple(t.shape), nil
 	}
 	return &pyhost.Opaque{Desc: "a tensor's " + name}, nil
+}
+
+// rangeLength is the length of arange(start, stop, step) (or
+// range(start, limit, delta), or of one argument, stop).
+func rangeLength(args starlark.Tuple, kw []starlark.Tuple) (int64, bool) {
+	vals := map[string]int64{"start": 0, "step": 1}
+	names := []string{"start", "stop", "step"}
+	if len(args) == 1 {
+		names = []string{"stop"}
+	}
+	for i, a := range args {
+		if i >= len(names) {
+			return 0, false
+		}
+		n, err := starlark.AsInt32(a)
+		if err != nil {
+			return 0, false
+		}
+		vals[names[i]] = int64(n)
+	}
+	for _, p := range kw {
+		key := string(p[0].(starlark.String))
+		switch key {
+		case "limit":
+			key = "stop"
+		case "delta":
+			key = "step"
+		}
+		n, err := starlark.AsInt32(p[1])
+		if err != nil {
+			if key == "dtype" {
+				continue
+			}
+			return 0, false
+		}
+		vals[key] = int64(n)
+	}
+	stop, ok := vals["stop"]
+	if !ok || vals["step"] <= 0 {
+		return 0, false
+	}
+	n := (stop - vals["start"] + vals["step"] - 1) / vals["step"]
+	return max(n, 0), n >= 0 && n < 1<<40
+}
+
+// constant is a tensor the model holds (positions made by arange): an
+// InputLayer of its own that no caller feeds, whose declared shape it
+// keeps (no batch axis).
+func (k *kctx) constant(s graph.Shape, dt graph.DType) (starlark.Value, error) {
+	kl := &kLayer{class: "InputLayer", constant: true}
+	k.seq++
+	kl.seq = k.seq
+	if k.thread != nil {
+		kl.pos = where(k.thread)
+	}
+	kl.off = k.offset(kl.pos)
+	kl.cfg = &value{k: jObj, off: kl.off}
+	kl.cfg.set("batch_input_shape", shapeValue(s, kl.off))
+	kl.cfg.set("dtype", str(string(dt), kl.off))
+	kl.name = fmt.Sprintf("constant_%d", k.seq)
+	k.layers = append(k.layers, kl)
+	return k.inputOf(kl)
 }
