@@ -12,7 +12,7 @@ import (
 )
 
 // outputs are the values of -o/--output, in the order --help lists them.
-var outputs = []string{"table", "json", "markdown", "csv", "dot", "mermaid", "html"}
+var outputs = []string{"table", "json", "markdown", "csv", "dot", "mermaid", "html", "summary"}
 
 // outputFlag is -o/--output: one of outputs.
 type outputFlag struct{ name string }
@@ -90,6 +90,10 @@ func writeReport(w, stdout io.Writer, r *stats.Report, output string, explain, w
 		return render.Mermaid(w, r)
 	case "html":
 		return web.WritePage(w, r, web.PageOptions{Option: flagName})
+	case "summary":
+		// The framework's own layout (Keras's model.summary()), else
+		// the table.
+		return render.FrameworkSummary(w, r, render.Options{Width: tableWidth(stdout, wide), Option: flagName})
 	}
 	if explain {
 		return render.ExplainWith(w, r, render.Options{Option: flagName})
