@@ -17,13 +17,17 @@ var topKeys = []string{"name", "description", "layout", "input", "inputs", "laye
 
 // Decode reads a spec (YAML or JSON) into a graph for package infer. name
 // is used in positions and to name the model when the spec does not.
-func Decode(name string, data []byte) (g *graph.Graph, err error) {
+func Decode(name string, data []byte) (g *graph.Graph, err error) { return decode(name, data, false) }
+
+// decode is Decode; owned says that nothing writes to data again, so that
+// the graph's names may be cut from it (parseText).
+func decode(name string, data []byte, owned bool) (g *graph.Graph, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			g, err = nil, &Error{Pos: graph.Pos{File: name}, Msg: fmt.Sprintf("internal error (please report): %v", r)}
 		}
 	}()
-	root, err := parse(name, data)
+	root, err := parseText(name, data, owned)
 	if err != nil {
 		return nil, err
 	}

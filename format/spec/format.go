@@ -39,5 +39,5 @@ func (Format) Decode(ctx context.Context, in format.Input) (*graph.Graph, error)
 	if err != nil {
 		return nil, err
 	}
-	return Decode(in.Name, src)
+	return decode(in.Name, src, true) // Text's buffer is ours
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unsafe"
 
 	"github.com/layerinfo/layerinfo/graph"
 )
@@ -42,7 +43,13 @@ const maxFallback = 64 << 10
 
 // parse reads YAML (or JSON) into a value tree with parseYAML, or with
 // go-yaml for a small file that uses a construct parseYAML leaves out.
-func parse(file string, src []byte) (*value, error) {
+func parse(file string, src []byte) (*value, error) { return parseText(file, src, false) }
+
+// parseText is parse; owned says that nothing will write to src again (a
+// buffer format.Input.Text made), so that the strings of the tree (names,
+// keys, which the graph keeps) are cut from src itself rather than from
+// a copy of it.
+func parseText(file string, src []byte, owned bool) (*value, error) {
 	if len(src) > MaxSize {
 		return nil, &Error{Pos: graph.Pos{File: file}, Msg: fmt.Sprintf("the spec has %d bytes; a spec may have at most %d", len(src), MaxSize)}
 	}
@@ -51,7 +58,13 @@ func parse(file string, src []byte) (*value, error) {
 	if err := checkNesting(file, src); err != nil {
 		return nil, err
 	}
-	root, err := parseYAML(file, src)
+	var p *yparser
+	if owned {
+		p = newParserText(file, src, unsafe.String(unsafe.SliceData(src), len(src)))
+	} else {
+		p = newParser(file, src)
+	}
+	root, err := p.parse()
 	var un *errUnsupported
 	if errors.As(err, &un) {
 		if len(src) > maxFallback {

@@ -217,8 +217,12 @@ func parseYAML(file string, src []byte) (*value, error) {
 	return newParser(file, src).parse()
 }
 
-func newParser(file string, src []byte) *yparser {
-	return &yparser{file: file, src: src, text: string(src), line: 1, anchors: map[string]anchor{}}
+func newParser(file string, src []byte) *yparser { return newParserText(file, src, string(src)) }
+
+// newParserText is newParser with src's text given (src itself, when
+// nothing writes to it again).
+func newParserText(file string, src []byte, text string) *yparser {
+	return &yparser{file: file, src: src, text: text, line: 1, anchors: map[string]anchor{}}
 }
 
 func (p *yparser) parse() (*value, error) {
