@@ -152,6 +152,14 @@ type Options struct {
 	// time and memory of the text; render.Explain and render.JSON refuse
 	// such a report. The zero value makes the complete report.
 	NoArithmetic bool
+	// LazyRows leaves the report's rows unmade (stats.Options.LazyRows):
+	// Report.Layers is nil and Report.AllLayers makes each row from the
+	// graph when it reaches it, so that the report of a large model
+	// holds no row. render.Table, render.JSON, render.Explain and
+	// render.LayerRows read the rows that way; the other renderers index
+	// Layers and need it unset. The command line sets it for the plain
+	// table. The zero value makes every row.
+	LazyRows bool
 }
 
 // PythonOptions tune the python and notebook formats, and (Entry,
@@ -530,7 +538,7 @@ func Analyze(ctx context.Context, g *graph.Graph, opt Options) (*stats.Report, e
 	if err := infer.Run(g, infer.Options{Progress: opt.Progress, Context: ctx, NoArithmetic: opt.NoArithmetic}); err != nil {
 		return nil, err
 	}
-	r, err := stats.BuildWith(g, stats.Options{NoArithmetic: opt.NoArithmetic})
+	r, err := stats.BuildWith(g, stats.Options{NoArithmetic: opt.NoArithmetic, LazyRows: opt.LazyRows})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", g.Path, err)
 	}

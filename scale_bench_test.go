@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime"
 	"testing"
 
 	"github.com/layerinfo/layerinfo/internal/gen"
@@ -12,10 +13,15 @@ import (
 )
 
 // BenchmarkScale times each stage (load: decode and build the graph;
-// analyze: inference and the report without arithmetic text, as the table
-// needs them; analyze-full: with it, as JSON and --explain need them;
+// analyze: inference and the report without arithmetic text and with its
+// rows made as the table reads them (NoArithmetic, LazyRows), as the
+// command line's table needs them; analyze-full: every row and its
+// arithmetic, as JSON and --explain need them;
 // table, json, explain: rendering) on
 // generated models of 10k, 100k and 1M nodes, with ns/node and B/node.
+// live reports what stays on the heap per node once the graph is loaded
+// (graph-B/node) and what analysing it for the table adds (analyze-B/node:
+// inference's results and the report), which is what sets the CLI's peak.
 // The 1M sizes are left out with -short.
 func BenchmarkScale(b *testing.B) {
 	kinds := []struct {
@@ -58,10 +64,34 @@ func scaleStages(b *testing.B, name string, data []byte, n int) {
 		}
 		perNode(b)
 	})
+	b.Run("live", func(b *testing.B) {
+		var graphB, reportB uint64
+		for b.Loop() {
+			b.StopTimer()
+			base := liveHeap()
+			g, err := Load(ctx, Bytes(name, data), Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			loaded := liveHeap()
+			r, err := Analyze(ctx, g, Options{NoArithmetic: true, LazyRows: true})
+			if err != nil {
+				b.Fatal(err)
+			}
+			analysed := liveHeap()
+			runtime.KeepAlive(g)
+			runtime.KeepAlive(r)
+			graphB += loaded - base
+			reportB += analysed - loaded
+			b.StartTimer()
+		}
+		b.ReportMetric(float64(graphB)/float64(b.N)/float64(n), "graph-B/node")
+		b.ReportMetric(float64(reportB)/float64(b.N)/float64(n), "analyze-B/node")
+	})
 	for _, a := range []struct {
 		name string
 		opt  Options
-	}{{"analyze", Options{NoArithmetic: true}}, {"analyze-full", Options{}}} {
+	}{{"analyze", Options{NoArithmetic: true, LazyRows: true}}, {"analyze-full", Options{}}} {
 		b.Run(a.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
@@ -83,7 +113,7 @@ func scaleStages(b *testing.B, name string, data []byte, n int) {
 		fn   func(io.Writer, *stats.Report) error
 		opt  Options
 	}{
-		{"table", render.Table, Options{NoArithmetic: true}},
+		{"table", render.Table, Options{NoArithmetic: true, LazyRows: true}},
 		{"json", render.JSON, Options{}},
 		{"explain", render.Explain, Options{}},
 	} {
@@ -106,4 +136,12 @@ func scaleStages(b *testing.B, name string, data []byte, n int) {
 			perNode(b)
 		})
 	}
+}
+
+// liveHeap is the heap in use after a collection.
+func liveHeap() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
 }

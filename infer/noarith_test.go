@@ -121,7 +121,75 @@ func analyze(t *testing.T, path string, noArith bool) (*analysis, error) {
 		fmt.Fprintf(&jb, "error: %v", err)
 	}
 	a.table, a.json = tb.String(), jb.String()
+	if noArith {
+		sameLazy(t, path, g, r, a.table)
+	} else {
+		sameLazyText(t, path, g)
+	}
 	return a, ierr
+}
+
+// sameLazyText renders g's complete report as JSON and explanation,
+// made with every row and with stats.Options.LazyRows: the same bytes.
+func sameLazyText(t *testing.T, path string, g *graph.Graph) {
+	t.Helper()
+	var texts [2]string
+	for k, lazy := range []bool{false, true} {
+		r, err := stats.BuildWith(g, stats.Options{LazyRows: lazy})
+		if err != nil {
+			texts[k] = "stats: " + err.Error()
+			continue
+		}
+		var b bytes.Buffer
+		if err := render.JSON(&b, r); err != nil {
+			fmt.Fprintf(&b, "error: %v", err)
+		}
+		if err := render.Explain(&b, r); err != nil {
+			fmt.Fprintf(&b, "error: %v", err)
+		}
+		texts[k] = b.String()
+	}
+	if texts[0] != texts[1] {
+		t.Errorf("%s: JSON and explanation with LazyRows:\n%s\nwith every row:\n%s", path, texts[1], texts[0])
+	}
+}
+
+// sameLazy builds g's report again with stats.Options.LazyRows and
+// compares it with r, made with every row: each row AllLayers makes,
+// the totals, notes and asks, and the table.
+func sameLazy(t *testing.T, path string, g *graph.Graph, r *stats.Report, table string) {
+	t.Helper()
+	lazy, err := stats.BuildWith(g, stats.Options{NoArithmetic: true, LazyRows: true})
+	if err != nil {
+		t.Errorf("%s: LazyRows: %v", path, err)
+		return
+	}
+	if lazy.Layers != nil || !lazy.LazyRows() || lazy.NumLayers() != len(r.Layers) {
+		t.Errorf("%s: LazyRows: Layers %v, %d rows of %d", path, lazy.Layers != nil, lazy.NumLayers(), len(r.Layers))
+	}
+	rows := 0
+	for i, l := range lazy.AllLayers() {
+		if !reflect.DeepEqual(*l, r.Layers[i]) {
+			t.Errorf("%s: row %d with LazyRows:\n%+v\nmade with the others:\n%+v", path, i, *l, r.Layers[i])
+		}
+		rows++
+	}
+	if rows != len(r.Layers) {
+		t.Errorf("%s: LazyRows made %d rows of %d", path, rows, len(r.Layers))
+	}
+	r.Layers, lazy.Layers = nil, nil
+	lr, er := *lazy, *r
+	if !reflect.DeepEqual(lr.Totals, er.Totals) || !reflect.DeepEqual(lr.Notes, er.Notes) || !reflect.DeepEqual(lr.Asks, er.Asks) ||
+		!reflect.DeepEqual(lr.Model, er.Model) || !reflect.DeepEqual(lr.Transformer, er.Transformer) {
+		t.Errorf("%s: the report with LazyRows differs:\n%+v\nwith every row:\n%+v", path, lr, er)
+	}
+	var tb bytes.Buffer
+	if err := render.Table(&tb, lazy); err != nil {
+		fmt.Fprintf(&tb, "error: %v", err)
+	}
+	if tb.String() != table {
+		t.Errorf("%s: table with LazyRows:\n%s\nwith every row:\n%s", path, tb.String(), table)
+	}
 }
 
 func errText(err error) string {

@@ -23,8 +23,8 @@ func ExplainWith(w io.Writer, r *stats.Report, opt Options) error {
 	}
 	ew := newWriter(w)
 	ew.printf("%s (%s)\n", r.Model.Path, r.Model.Format)
-	for i := range r.Layers {
-		ew.buf = appendExplained(ew.buf, i, &r.Layers[i])
+	for i, l := range r.AllLayers() {
+		ew.buf = appendExplained(ew.buf, i, l)
 		ew.spill()
 	}
 	t := r.Totals

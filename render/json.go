@@ -46,13 +46,13 @@ func JSON(w io.Writer, r *stats.Report) error {
 	j.key("model")
 	j.model(&r.Model)
 	j.key("layers")
-	if r.Layers == nil {
+	if r.Layers == nil && !r.LazyRows() {
 		j.null()
 	} else {
 		j.begin('[')
-		for i := range r.Layers {
+		for _, l := range r.AllLayers() {
 			j.elem()
-			j.layer(&r.Layers[i])
+			j.layer(l)
 			if j.flush(); j.err != nil {
 				return j.err
 			}

@@ -107,8 +107,8 @@ func TableWith(w io.Writer, r *stats.Report, opt Options) error {
 		t.width[k], t.right[k] = runeLen(c.Title), c.Right
 	}
 	var cell []byte
-	for i := range r.Layers {
-		l := &r.Layers[i]
+	var ax axes // the header's note, in the same pass
+	for i, l := range r.AllLayers() {
 		for k, c := range cs {
 			n, made := cellWidth(cell[:0], c.id, i, l)
 			if made != nil {
@@ -116,11 +116,12 @@ func TableWith(w io.Writer, r *stats.Report, opt Options) error {
 			}
 			t.width[k] = max(t.width[k], n)
 		}
+		ax.add(l)
 	}
 	narrow(t.width, t.right, opt.Width)
 	ew := newWriter(w)
 	ew.printf("%s (%s)\n", r.Model.Path, r.Model.Format)
-	if note := axesNote(r); note != "" {
+	if note := ax.note(); note != "" {
 		ew.printf("%s\n", note)
 	}
 	ew.printf("\n")
@@ -132,8 +133,7 @@ func TableWith(w io.Writer, r *stats.Report, opt Options) error {
 		t.cell(k, bytes.Repeat([]byte("-"), t.width[k]))
 	}
 	t.endLine(ew)
-	for i := range r.Layers {
-		l := &r.Layers[i]
+	for i, l := range r.AllLayers() {
 		for k, c := range cs {
 			t.layerCell(k, c.id, i, l)
 		}
@@ -355,32 +355,49 @@ func appendSpaces(dst []byte, n int) []byte {
 // axesNote says, under the table's title, what the sizes the model leaves
 // open stand for: N for an anonymous batch axis, and named dims.
 func axesNote(r *stats.Report) string {
-	anon := false
-	var named []string
-	seen := map[string]bool{}
-	for _, l := range r.Layers {
-		for _, s := range l.OutputShapes {
-			if s == nil {
-				continue
-			}
-			for i, d := range *s {
-				switch {
-				case d.Known():
-				case d.Name != "":
-					if !seen[d.Name] {
-						seen[d.Name] = true
-						named = append(named, d.Name)
+	var a axes
+	for _, l := range r.AllLayers() {
+		a.add(l)
+	}
+	return a.note()
+}
+
+// axes collects, row by row, what axesNote says.
+type axes struct {
+	anon  bool
+	named []string
+	seen  map[string]bool
+}
+
+func (a *axes) add(l *stats.Layer) {
+	for _, s := range l.OutputShapes {
+		if s == nil {
+			continue
+		}
+		for i, d := range *s {
+			switch {
+			case d.Known():
+			case d.Name != "":
+				if !a.seen[d.Name] {
+					if a.seen == nil {
+						a.seen = map[string]bool{}
 					}
-				case i == 0:
-					anon = true
+					a.seen[d.Name] = true
+					a.named = append(a.named, d.Name)
 				}
+			case i == 0:
+				a.anon = true
 			}
 		}
 	}
+}
+
+func (a *axes) note() string {
 	var parts []string
-	if anon {
+	if a.anon {
 		parts = append(parts, "N is the batch size (None: the model leaves it open)")
 	}
+	named := a.named
 	switch len(named) {
 	case 0:
 	case 1:
@@ -397,12 +414,12 @@ func axesNote(r *stats.Report) string {
 // weightsOnly reports whether the report is of stored tensors only (a
 // checkpoint): no layer has outputs.
 func weightsOnly(r *stats.Report) bool {
-	for _, l := range r.Layers {
+	for _, l := range r.AllLayers() {
 		if len(l.OutputShapes) > 0 {
 			return false
 		}
 	}
-	return len(r.Layers) > 0
+	return r.NumLayers() > 0
 }
 
 func sharedOnly(l *stats.Layer) bool {
@@ -473,7 +490,7 @@ func totalLines(r *stats.Report) (labels, values []string) {
 // perExample says when FLOPs are per example: when the first layer with
 // outputs (the model's input, as a rule) has an open leading axis.
 func perExample(r *stats.Report) string {
-	for _, l := range r.Layers {
+	for _, l := range r.AllLayers() {
 		if len(l.OutputShapes) == 0 {
 			continue
 		}

@@ -130,11 +130,10 @@ func LayerRows(r *stats.Report, keys ...string) Rows {
 	for _, c := range cs {
 		t.Columns = append(t.Columns, c.Column)
 	}
-	t.Rows = make([]Row, len(r.Layers))
-	cells := make([]Cell, len(r.Layers)*len(cs)) // one allocation for every row
+	t.Rows = make([]Row, r.NumLayers())
+	cells := make([]Cell, len(t.Rows)*len(cs)) // one allocation for every row
 	var buf []byte
-	for i := range r.Layers {
-		l := &r.Layers[i]
+	for i, l := range r.AllLayers() {
 		row := cells[i*len(cs) : (i+1)*len(cs) : (i+1)*len(cs)]
 		for j, c := range cs {
 			buf = appendCell(buf[:0], c.id, i, l, false)

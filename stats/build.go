@@ -19,6 +19,16 @@ type Options struct {
 	// table), on a graph inferred without arithmetic
 	// (infer.Options.NoArithmetic), where there is no text to copy.
 	NoArithmetic bool
+	// LazyRows leaves Report.Layers nil: the report keeps the graph and
+	// makes each row from its node when Report.AllLayers reaches it,
+	// into one Layer reused for the next, so that a large model's report
+	// holds its totals and notes but no row. Totals, notes, asks and
+	// errors are those of the complete report. For a caller that reads
+	// the rows once or twice, in order, and keeps nothing of them (the
+	// command line's plain table: render.Table reads them through
+	// AllLayers); the renderers that index Layers (JSON, explain,
+	// Markdown, CSV, graphs) need the rows made: leave it unset for them.
+	LazyRows bool
 }
 
 // Build makes the complete report of an inferred graph: BuildWith with
@@ -54,29 +64,43 @@ func BuildWith(g *graph.Graph, opt Options) (*Report, error) {
 			Model:         Model{Path: g.Path, Format: g.Format, Name: g.Name, Inputs: tensors(g.Inputs)},
 			Notes:         g.Notes,
 			Asks:          asks(g.Asks),
-			Layers:        make([]Layer, len(g.Nodes)),
 			NoArithmetic:  opt.NoArithmetic,
 		},
+		totals:     true,
 		flopsKnown: true,
 		bytes:      map[string]int64{},
 	}
-	b.slabs()
-	for i, n := range g.Nodes {
-		l := &b.r.Layers[i]
-		b.layer(l, n)
-		b.weights(l, n)
-		b.add(l)
-		if b.sum.err != nil {
-			return nil, b.sum.err
+	if opt.LazyRows {
+		b.r.lazy = &lazyRows{g: g, opt: opt}
+		b.noText = true
+		var err error
+		b.rowByRow(func(i int, l *Layer) bool {
+			b.add(l)
+			err = b.sum.err
+			return err == nil
+		})
+		if err != nil {
+			return nil, err
 		}
-		if len(b.text) >= textChunk {
-			b.texts()
+	} else {
+		b.r.Layers = make([]Layer, len(g.Nodes))
+		b.slabs(g.Nodes)
+		for i, n := range g.Nodes {
+			l := &b.r.Layers[i]
+			b.row(l, n)
+			b.add(l)
+			if b.sum.err != nil {
+				return nil, b.sum.err
+			}
+			if len(b.text) >= textChunk {
+				b.texts()
+			}
 		}
+		b.texts()
 	}
-	b.texts()
 	b.unknownParams()
 	if !opt.NoArithmetic {
-		b.r.Totals.Explain.Params = sumText(b.r.Layers, paramsOf, b.r.Totals.Params)
+		b.r.Totals.Explain.Params = sumText(b.r, paramsOf, b.r.Totals.Params)
 		if b.r.Totals.ParamsUnknown {
 			b.r.Totals.Explain.Params = "?"
 		}
@@ -102,6 +126,13 @@ type builder struct {
 	opt Options
 	r   *Report
 	sum checked
+	// totals is set while Build adds the rows' weights to the totals by
+	// element type (bytes, unsized); not when a lazy report makes its
+	// rows again for a reader.
+	totals bool
+	// noText leaves a row's text (position, arithmetic) out: Build's
+	// pass over a lazy report's rows adds up numbers only.
+	noText bool
 
 	// The slabs rows take their slices from (see slabs).
 	inputs, outNames []string
@@ -157,10 +188,11 @@ func opType(n *graph.Node) (string, bool) {
 	return o.OpType(), true
 }
 
-// slabs counts what the rows will hold and makes each slab once.
-func (b *builder) slabs() {
+// slabs counts what the rows of nodes will hold and makes each slab
+// once.
+func (b *builder) slabs(nodes []*graph.Node) {
 	var inputs, outNames, outputs, heads, ints, weights int
-	for _, n := range b.g.Nodes {
+	for _, n := range nodes {
 		for _, v := range n.Inputs {
 			if v != nil && v.Param == nil {
 				inputs++
@@ -185,14 +217,65 @@ func (b *builder) slabs() {
 			}
 		}
 	}
-	b.inputs = make([]string, inputs)
-	b.outNames = make([]string, outNames)
-	b.shapes = make([]*Shape, outputs)
-	b.tensors = make([]Tensor, outputs)
-	b.heads = make([]Shape, heads)
-	b.ints = make([]int64, ints)
-	b.weightSlab = make([]Weight, weights)
-	b.text = make([]byte, 0, textChunk+textChunk/4)
+	refill(&b.inputs, inputs)
+	refill(&b.outNames, outNames)
+	refill(&b.shapes, outputs)
+	refill(&b.tensors, outputs)
+	refill(&b.heads, heads)
+	refill(&b.ints, ints)
+	refill(&b.weightSlab, weights)
+	if b.text == nil {
+		b.text = make([]byte, 0, textChunk+textChunk/4)
+	}
+}
+
+// refill makes *slab n zero elements, in its own array when that has
+// room (a lazy report's rows, made one at a time, reuse theirs).
+func refill[T any](slab *[]T, n int) {
+	s := *slab
+	if s == nil || cap(s) < n {
+		*slab = make([]T, n) // not nil: a row's empty slices are not nil
+		return
+	}
+	s = s[:n]
+	clear(s)
+	*slab = s
+}
+
+// row fills a node's row: layer, then weights.
+func (b *builder) row(l *Layer, n *graph.Node) {
+	b.layer(l, n)
+	b.weights(l, n)
+}
+
+// lazyRows is what a report built with Options.LazyRows makes its rows
+// from.
+type lazyRows struct {
+	g   *graph.Graph
+	opt Options
+}
+
+// rowByRow makes the graph's rows one at a time into one Layer (and
+// slabs sized for one row, reused), calling f with each until it
+// returns false.
+func (b *builder) rowByRow(f func(i int, l *Layer) bool) {
+	var l Layer
+	one := make([]*graph.Node, 1)
+	b.text = make([]byte, 0, 256)
+	for i, n := range b.g.Nodes {
+		one[0] = n
+		b.slabs(one)
+		// The slabs are cut from the front as the row takes its parts:
+		// keep their starts to cut the next row's from again.
+		inputs, outNames, shapes, tensors, heads, ints, weights := b.inputs, b.outNames, b.shapes, b.tensors, b.heads, b.ints, b.weightSlab
+		l = Layer{}
+		b.row(&l, n)
+		b.texts()
+		b.inputs, b.outNames, b.shapes, b.tensors, b.heads, b.ints, b.weightSlab = inputs, outNames, shapes, tensors, heads, ints, weights
+		if !f(i, &l) {
+			return
+		}
+	}
 }
 
 // take cuts the first n elements off *slab, capacity-limited.
@@ -244,7 +327,7 @@ func tensors(vs []*graph.Value) []Tensor {
 // each.
 func (b *builder) layer(l *Layer, n *graph.Node) {
 	l.Name, l.Type, l.Notes = n.Name, n.Type, n.Notes
-	if n.Pos.Line > 0 {
+	if n.Pos.Line > 0 && !b.noText {
 		a := len(b.text)
 		b.text = appendPos(b.text, n.Pos)
 		b.spans = append(b.spans, span{&l.Position, a, len(b.text)})
@@ -282,7 +365,7 @@ func (b *builder) layer(l *Layer, n *graph.Node) {
 			l.OutputShapes[i] = l.Tensors[i].Shape
 		}
 	}
-	arith := !b.opt.NoArithmetic
+	arith := !b.opt.NoArithmetic && !b.noText
 	if arith {
 		switch len(n.ShapeWhy) {
 		case 0:
@@ -416,6 +499,12 @@ func (b *builder) weights(l *Layer, n *graph.Node) {
 			w.SharedWith = p.Owner.Name
 			continue
 		}
+		if !b.totals {
+			// A lazy report's row made again: the counts as before (they
+			// did not overflow then), the totals already made.
+			b.rowCount(l, c, p)
+			continue
+		}
 		switch {
 		case p.Buffer:
 			b.sum.add(&l.Buffers, c, "the buffers of layer ", n.Name)
@@ -433,6 +522,20 @@ func (b *builder) weights(l *Layer, n *graph.Node) {
 		} else {
 			b.unsized = append(b.unsized, p.Name)
 		}
+	}
+}
+
+// rowCount adds a parameter's count c to its row, as weights does.
+func (b *builder) rowCount(l *Layer, c int64, p *graph.Param) {
+	switch {
+	case p.Buffer:
+		l.Buffers += c
+	case p.Trainable:
+		l.Params += c
+		l.TrainableParams += c
+	default:
+		l.Params += c
+		l.NonTrainableParams += c
 	}
 }
 
@@ -494,10 +597,10 @@ func otherOf(l *Layer) (int64, bool) {
 
 // terms are the rows' terms of a total as calc expressions, for the
 // error of a total that overflows (calc words it).
-func terms(rows []Layer, of func(*Layer) (int64, bool)) []calc.Expr {
+func terms(r *Report, of func(*Layer) (int64, bool)) []calc.Expr {
 	var ts []calc.Expr
-	for i := range rows {
-		if v, ok := of(&rows[i]); ok {
+	for _, l := range r.rows(true) {
+		if v, ok := of(l); ok {
 			ts = append(ts, calc.N(v))
 		}
 	}
@@ -511,12 +614,12 @@ func (b *builder) totalFLOPs() error {
 	r := b.r
 	if b.flopsKnown {
 		if b.flops.overflow {
-			return fmt.Errorf("total FLOPs: %w", calc.Add(terms(r.Layers, flopsOf)...).Err())
+			return fmt.Errorf("total FLOPs: %w", calc.Add(terms(r, flopsOf)...).Err())
 		}
 		v := b.flops.v
 		r.Totals.FLOPs = &v
 		if !b.opt.NoArithmetic {
-			r.Totals.Explain.FLOPs = sumText(r.Layers, flopsOf, v)
+			r.Totals.Explain.FLOPs = sumText(r, flopsOf, v)
 		}
 		return nil
 	}
@@ -544,12 +647,12 @@ func (b *builder) totalOtherOps() error {
 		return nil
 	}
 	if b.other.overflow {
-		return fmt.Errorf("total other operations: %w", calc.Add(terms(b.r.Layers, otherOf)...).Err())
+		return fmt.Errorf("total other operations: %w", calc.Add(terms(b.r, otherOf)...).Err())
 	}
 	v := b.other.v
 	b.r.Totals.OtherOps = &v
 	if !b.opt.NoArithmetic {
-		b.r.Totals.Explain.OtherOps = sumText(b.r.Layers, otherOf, v)
+		b.r.Totals.Explain.OtherOps = sumText(b.r, otherOf, v)
 	}
 	return nil
 }
@@ -643,16 +746,16 @@ func firstNames(names []string) string {
 // sumText is how a total adds up, as calc writes a sum of the rows'
 // terms: "a+b+c = total", the total alone for one term, "0" for none
 // (a negative term in parentheses).
-func sumText(rows []Layer, of func(*Layer) (int64, bool), total int64) string {
+func sumText(r *Report, of func(*Layer) (int64, bool), total int64) string {
 	var buf []byte
 	n := 0
-	for i := range rows {
-		v, ok := of(&rows[i])
+	for _, l := range r.rows(true) {
+		v, ok := of(l)
 		if !ok {
 			continue
 		}
 		if n == 0 {
-			buf = make([]byte, 0, 8*len(rows)+24)
+			buf = make([]byte, 0, 8*r.NumLayers()+24)
 		} else {
 			buf = append(buf, '+')
 		}

@@ -24,6 +24,10 @@
 //   - Built with Options.NoArithmetic, a report has every number, shape,
 //     name, note and ask of the complete one and no arithmetic text:
 //     every Explain is empty and Report.NoArithmetic says so.
+//   - Built with Options.LazyRows, a report keeps its graph instead of
+//     its rows: Layers is nil, and AllLayers makes each row, the same as
+//     Build would have, when it reaches it (one Layer, reused). Totals,
+//     notes, asks and errors are made by Build as for the others.
 //
 // Build makes a report in a few allocations whatever its size: the rows'
 // slices (input names, output tensors and shapes, counts, weights) are

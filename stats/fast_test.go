@@ -126,7 +126,7 @@ func TestSumText(t *testing.T) {
 		if len(ts) > 0 {
 			want = calc.Add(ts...).Equation()
 		}
-		if got := sumText(rows, paramsOf, total); got != want {
+		if got := sumText(&Report{Layers: rows}, paramsOf, total); got != want {
 			t.Errorf("sumText(%v) = %q, calc %q", vs, got, want)
 		}
 	}

@@ -1,6 +1,8 @@
 package stats
 
 import (
+	"iter"
+
 	"github.com/layerinfo/layerinfo/graph"
 )
 
@@ -26,6 +28,47 @@ type Report struct {
 	// (render.Explain, render.JSON) refuse the report. It is not part
 	// of the JSON.
 	NoArithmetic bool `json:"-"`
+
+	// lazy, for a report built with Options.LazyRows, is what AllLayers
+	// makes the rows from (Layers is nil).
+	lazy *lazyRows
+}
+
+// LazyRows reports whether the report was built with Options.LazyRows:
+// Layers is nil and AllLayers makes the rows as it reaches them.
+func (r *Report) LazyRows() bool { return r.lazy != nil }
+
+// NumLayers is the number of rows: len(Layers), or the rows a lazy
+// report makes.
+func (r *Report) NumLayers() int {
+	if r.lazy != nil {
+		return len(r.lazy.g.Nodes)
+	}
+	return len(r.Layers)
+}
+
+// AllLayers yields each row with its index, in order: &Layers[i], or,
+// for a report built with Options.LazyRows, the row made from its node
+// as it is reached, in one Layer that the next row reuses (with its
+// slices): a caller keeps what it needs of a row, not the row.
+func (r *Report) AllLayers() iter.Seq2[int, *Layer] { return r.rows(false) }
+
+// rows is AllLayers; with numbers, a lazy report's rows are made
+// without their text (position, arithmetic), for a total.
+func (r *Report) rows(numbers bool) iter.Seq2[int, *Layer] {
+	if r.lazy != nil {
+		return func(yield func(int, *Layer) bool) {
+			b := &builder{g: r.lazy.g, opt: r.lazy.opt, bytes: map[string]int64{}, noText: numbers}
+			b.rowByRow(yield)
+		}
+	}
+	return func(yield func(int, *Layer) bool) {
+		for i := range r.Layers {
+			if !yield(i, &r.Layers[i]) {
+				return
+			}
+		}
+	}
 }
 
 // Model says what was read.

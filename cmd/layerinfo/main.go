@@ -223,6 +223,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	// The plain table prints no arithmetic: leave it out of the analysis.
 	opt.NoArithmetic = !needsArithmetic(outName, *explain)
+	// The table, its explanation and the JSON read the rows once, in
+	// order: made as they are read, the report holds none.
+	opt.LazyRows = outName == "table" || outName == "json"
 	g, err := layerinfo.Load(ctx, in, opt)
 	if err == nil && len(g.Nodes) >= 10_000 {
 		// What the decoder made to build a large graph (a YAML tree,
