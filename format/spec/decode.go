@@ -164,6 +164,7 @@ func (d *decoder) decode(root *value) (*graph.Graph, error) {
 		return nil, err
 	}
 
+	g.Nodes = make([]*graph.Node, 0, len(d.entries))
 	for i, e := range d.entries {
 		e.ord = int32(i)
 		e.node = g.NewNode(e.name, e.typeName(), e.op, nil, 1, d.pos(e.at, e.path))
