@@ -26,6 +26,17 @@ func TestKerasExamples(t *testing.T) {
 			56*56*(3*3*128*256+2*3*3*256*256) + 28*28*(3*3*256*512+2*3*3*512*512) + 14*14*3*3*3*512*512 +
 			7*7*512*4096 + 4096*4096 + 4096*1000)},
 		{"keras_mobilenet.json", 4253864, 21888, 0},
+		// The same VGG16 written as Keras code (functional, a loop over
+		// a table of blocks): the same totals and FLOPs.
+		{"keras_vgg16.py", 138357544, 0, 2 * (224*224*(3*3*3*64+3*3*64*64) + 112*112*(3*3*64*128+3*3*128*128) +
+			56*56*(3*3*128*256+2*3*3*256*256) + 28*28*(3*3*256*512+2*3*3*512*512) + 14*14*3*3*3*512*512 +
+			7*7*512*4096 + 4096*4096 + 4096*1000)},
+		// (3*3*1+1)*32 + (3*3*32+1)*64 + (5*5*64+1)*10 = 34,826, the
+		// total keras.io prints for its MNIST convnet.
+		{"keras_mnist_convnet.py", 34826, 0, 2 * (26*26*3*3*32 + 11*11*3*3*32*64 + 1600*10)},
+		// Embedding 5000*32 (frozen); each Residual block LayerNorm 2*32,
+		// Dense (32+1)*128, Dense (128+1)*32; head (32+1)*4.
+		{"keras_subclassed.py", 5000*32 + 2*(2*32+(32+1)*128+(128+1)*32) + (32+1)*4, 5000 * 32, 0},
 	} {
 		t.Run(c.file, func(t *testing.T) {
 			r := analyzeFile(t, filepath.Join("examples", c.file))

@@ -343,5 +343,6 @@ func (k *kctx) pick(run *pyhost.Run, entry string) (*kLayer, string, error) {
 			}
 		}
 	}
-	return nil, "", errors.New(k.file + ": no Keras model found: the file makes no keras.Sequential or keras.Model at its top level (--entry names the function that builds it: 'build_model()')")
+	return nil, "", &format.MissingError{What: "what builds the model", Option: "entry", Value: "'build_model()'",
+		Err: errors.New(k.file + ": no Keras model found: the file makes no keras.Sequential or keras.Model at its top level")}
 }

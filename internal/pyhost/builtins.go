@@ -48,6 +48,17 @@ func Builtins() starlark.StringDict {
 		"list":   chars("list", starlark.Universe["list"].(*starlark.Builtin)),
 		"tuple":  chars("tuple", starlark.Universe["tuple"].(*starlark.Builtin)),
 		"sorted": chars("sorted", starlark.Universe["sorted"].(*starlark.Builtin)),
+		// enumerate(x, start=1): Python takes start by keyword too.
+		"enumerate": starlark.NewBuiltin("enumerate", func(th *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+			for _, p := range kw {
+				if k, _ := p[0].(starlark.String); k == "start" && len(a) == 1 {
+					a = append(a[:1:1], p[1])
+					continue
+				}
+				return nil, fmt.Errorf("enumerate: unexpected keyword argument %s", p[0])
+			}
+			return starlark.Call(th, starlark.Universe["enumerate"], a, nil)
+		}),
 		"sum": starlark.NewBuiltin("sum", func(th *starlark.Thread, fn *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			if len(a) < 1 {
 				return nil, fmt.Errorf("sum needs an iterable")
