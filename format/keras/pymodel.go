@@ -136,6 +136,14 @@ func (k *kctx) importer(roots map[string]starlark.Value) func(b pyhost.Binding) 
 			}
 			v = x
 		}
+		if m, ok := v.(*module); ok && b.Star {
+			// from keras.layers import *: every member it has.
+			members := starlark.StringDict{}
+			for n, x := range m.members {
+				members[n] = x
+			}
+			return &pyhost.Module{Name: m.name, Members: members}, nil
+		}
 		return v, nil
 	}
 }

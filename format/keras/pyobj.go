@@ -452,7 +452,9 @@ func (k *kctx) callLayer(th *starlark.Thread, o *pyhost.Instance, args starlark.
 		ins = tensors(a, ins, 0)
 	}
 	for _, p := range kw {
-		if skipKwarg(string(p[0].(starlark.String))) {
+		// initial_state and constants are inputs of the call (Keras
+		// lists them in its node), a mask is not.
+		if key := string(p[0].(starlark.String)); skipKwarg(key) && key != "initial_state" && key != "constants" {
 			continue
 		}
 		ins = tensors(p[1], ins, 0)
