@@ -180,6 +180,7 @@ func build(name string, src []byte, opt Options) (*built, *pyhost.Run, error) {
 	if cut != "" {
 		b.notes = append(b.notes, cut)
 	}
+	b.notes = append(b.notes, t.wrapped...)
 	for _, sk := range run.Skipped {
 		b.notes = append(b.notes, sk+" (a module it would have made is not counted)")
 	}

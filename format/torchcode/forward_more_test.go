@@ -166,3 +166,107 @@ out = model(torch.randn(2, 1, 28, 28))
 		}
 	}
 }
+
+// TestReparametrized: torch.nn.utils' spectral_norm and weight_norm (and
+// their parametrizations versions) keep the layer's shapes and FLOPs and
+// rename its weight as PyTorch's state_dict does (printed by PyTorch
+// 1.13 for these layers): spectral_norm(Conv2d(3, 16, 3)) has bias 16,
+// weight_orig 16x3x3x3, buffers weight_u 16 and weight_v 27;
+// weight_norm(Conv2d(16, 8, 3)) bias 8, weight_g 8x1x1x1, weight_v
+// 8x16x3x3 (dim=None: weight_g a scalar); ConvTranspose2d's spectral
+// norm is along dim 1; the parametrizations version of Linear(8, 2) has
+// parametrizations.weight.original 2x8 and buffers
+// parametrizations.weight.0._u 2 and ._v 8.
+func TestReparametrized(t *testing.T) {
+	src := `import torch
+import torch.nn as nn
+from torch.nn.utils import spectral_norm, weight_norm
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c1 = spectral_norm(nn.Conv2d(3, 16, 3, padding=1))
+        self.c2 = weight_norm(nn.Conv2d(16, 8, 3, padding=1))
+        self.c3 = nn.utils.weight_norm(nn.Conv2d(8, 8, 1), dim=None)
+        self.t = spectral_norm(nn.ConvTranspose2d(8, 4, 2, stride=2))
+        self.l = nn.utils.parametrizations.spectral_norm(nn.Linear(4, 2))
+    def forward(self, x):
+        x = self.t(self.c3(self.c2(self.c1(x))))
+        return self.l(x.mean([2, 3]))
+`
+	g, err := Decode("m.py", []byte(src), Options{InputShapes: map[string][]int64{"": {1, 3, 8, 8}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := infer.Run(g, infer.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := stats.Build(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"c1.bias": "16", "c1.weight_orig": "16x3x3x3", "c1.weight_u": "16", "c1.weight_v": "27",
+		"c2.bias": "8", "c2.weight_g": "8x1x1x1", "c2.weight_v": "8x16x3x3",
+		"c3.bias": "8", "c3.weight_g": "scalar", "c3.weight_v": "8x8x1x1",
+		"t.bias": "4", "t.weight_orig": "8x4x2x2", "t.weight_u": "4", "t.weight_v": "32",
+		"l.bias": "2", "l.parametrizations.weight.original": "2x4", "l.parametrizations.weight.0._u": "2", "l.parametrizations.weight.0._v": "4",
+	}
+	got := map[string]string{}
+	for _, l := range r.Layers {
+		for _, w := range l.Weights {
+			got[w.Name] = graph.Shape(w.Shape).String()
+		}
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s: %q, want %q", k, got[k], w)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("tensors %v, want %v", got, want)
+	}
+	// Params: 16+432 + 8+8+1152 + 8+1+64 + 4+128 + 2+8 = 1831;
+	// buffers 16+27 + 4+32 + 2+4 = 85 (PyTorch 1.13 counts the same).
+	// The last shape: 1x2.
+	if r.Totals.Params != 1831 || r.Totals.Buffers != 85 {
+		t.Errorf("params %d, buffers %d; want 1831, 85", r.Totals.Params, r.Totals.Buffers)
+	}
+	if s := g.Nodes[len(g.Nodes)-1].Outputs[0].Shape.String(); s != "1x2" {
+		t.Errorf("output %s, want 1x2", s)
+	}
+}
+
+// TestWrappedModule: a module given to a function layerinfo does not
+// model is traced in its place, with its parameters unknown (so the
+// totals are a lower bound), never silently dropped.
+func TestWrappedModule(t *testing.T) {
+	src := `import torch
+import torch.nn as nn
+from mylib import fancy_norm
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c1 = fancy_norm(nn.Conv2d(3, 8, 3))
+        self.fc = nn.Linear(8, 2)
+    def forward(self, x):
+        return self.fc(self.c1(x).mean([2, 3]))
+`
+	g, err := Decode("m.py", []byte(src), Options{InputShapes: map[string][]int64{"": {1, 3, 8, 8}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := infer.Run(g, infer.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := stats.Build(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Lower bound: Conv2d (3*3*3+1)*8 = 224 and Linear 8*2+2 = 18.
+	if !r.Totals.ParamsUnknown || r.Totals.ParamsLowerBound == nil || *r.Totals.ParamsLowerBound != 242 || !r.Layers[0].ParamsUnknown {
+		t.Errorf("totals unknown %v, lower bound %v, c1 unknown %v; want true, 242, true", r.Totals.ParamsUnknown, r.Totals.ParamsLowerBound, r.Layers[0].ParamsUnknown)
+	}
+	if s := g.Nodes[1].Outputs[0].Shape.String(); s != "1x2" {
+		t.Errorf("output %s, want 1x2", s)
+	}
+}

@@ -348,6 +348,9 @@ func (b *built) finish(tr *tracer, g *graph.Graph, stopped bool) error {
 		} else {
 			g.NewNode(tr.unique(name), r.o.Class.Name(), notCalled{}, fresh, 0, stateOf(r.o).pos)
 		}
+		if n := g.Nodes[len(g.Nodes)-1]; stateOf(r.o).wrapped != "" {
+			n.Op, n.Uncounted = uncounted{n.Op}, true
+		}
 		idle = append(idle, name)
 	}
 	if len(idle) > 0 && stopped {

@@ -26,6 +26,7 @@ type module struct {
 	leaf                      bool                       // a torch.nn layer, made again from args to copy it
 	kind                      string                     // the torch.nn class whose forward it has ("Conv2d"), "" for nn.Module
 	at                        map[*[]slot]map[string]int // the lists' name indexes (index)
+	wrapped                   string                     // set when a call layerinfo does not model was given it (setAttr)
 }
 
 // A module's lists are searched by name; past a few entries (a
@@ -85,6 +86,7 @@ type torch struct {
 	classes map[string]*pyhost.Class
 	base    *pyhost.Class // nn.Module
 	fed     []fedCall     // module calls the file makes outside a trace, with tensors of known shape
+	wrapped []string      // notes on modules kept from calls layerinfo does not model (setAttr)
 }
 
 func stateOf(o *pyhost.Instance) *module {
@@ -129,6 +131,25 @@ func (t *torch) setAttr(o *pyhost.Instance, name string, v starlark.Value) error
 		m.drop(&m.buffers, name)
 		m.set(&m.children, name, v)
 		return nil
+	}
+	if op, ok := v.(*pyhost.Opaque); ok {
+		for _, x := range op.Took {
+			if c, ok := t.isModule(x); ok {
+				// self.c1 = wrap(nn.Conv2d(…)) with wrap a function
+				// layerinfo does not model: the module it was given is
+				// counted in its place, and what wrap adds is unknown.
+				m.drop(&m.params, name)
+				m.drop(&m.buffers, name)
+				m.set(&m.children, name, c)
+				o.Store(name, c)
+				_ = walk(c, func(sub *pyhost.Instance, _ string) error {
+					stateOf(sub).wrapped = op.Desc
+					return nil
+				})
+				t.wrapped = append(t.wrapped, fmt.Sprintf("%s.%s = %s: layerinfo does not model this call; the %s given to it is traced in its place, with its parameters unknown (the call may add or change some)", o.Class.Name(), name, op.Desc, c.Class.Name()))
+				return pyhost.ErrStored
+			}
+		}
 	}
 	switch {
 	case m.find(&m.params, name) >= 0:

@@ -18,7 +18,7 @@ func newTorch() (*torch, *pyhost.Module) {
 		"Module":     t.newBase(),
 		"init":       &pyhost.Module{Name: "torch.nn.init", Open: true},
 		"functional": &pyhost.Module{Name: "torch.nn.functional", Open: true, Members: functional()},
-		"utils":      &pyhost.Module{Name: "torch.nn.utils", Open: true},
+		"utils":      t.utils(),
 		"Parameter":  starlark.NewBuiltin("Parameter", parameter),
 	}}
 	nn.Members["parameter"] = &pyhost.Module{Name: "torch.nn.parameter", Members: starlark.StringDict{"Parameter": nn.Members["Parameter"]}}

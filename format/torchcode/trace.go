@@ -119,12 +119,7 @@ func (o *traced) Infer(n *graph.Node) error {
 		return err // a shape computed apart (detached): its parameters are counted at its row
 	}
 	for _, p := range made {
-		var mine *graph.Param
-		for _, v := range o.owned {
-			if v.Param != nil && v.Param.Role == p.Role {
-				mine = v.Param
-			}
-		}
+		mine := ownedParam(o.owned, p.Role)
 		if mine == nil {
 			return fmt.Errorf("the module has no %s", p.Role)
 		}
@@ -132,6 +127,43 @@ func (o *traced) Infer(n *graph.Node) error {
 			return fmt.Errorf("%s has shape %s, the input needs %s", mine.Name, mine.Shape, p.Shape)
 		}
 	}
+	return err
+}
+
+// ownedParam is the module's tensor that holds the layer's parameter
+// role: the parameter itself, or the one a reparametrization keeps in
+// its place with the same shape (reparam.go: spectral_norm's
+// weight_orig, weight_norm's weight_v beside weight_g, the
+// parametrizations' original and original1).
+func ownedParam(owned []*graph.Value, role string) *graph.Param {
+	find := func(r string) *graph.Param {
+		var mine *graph.Param
+		for _, v := range owned {
+			if v.Param != nil && v.Param.Role == r {
+				mine = v.Param
+			}
+		}
+		return mine
+	}
+	pre := "parametrizations." + role + "."
+	for _, r := range []string{role, role + "_orig", pre + "original", pre + "original1"} {
+		if p := find(r); p != nil {
+			return p
+		}
+	}
+	if find(role+"_g") != nil {
+		return find(role + "_v")
+	}
+	return nil
+}
+
+// uncounted is an op whose node's parameters are not known whole (a
+// module given to a call layerinfo does not model).
+type uncounted struct{ graph.Op }
+
+func (u uncounted) Infer(n *graph.Node) error {
+	err := u.Op.Infer(n)
+	n.Uncounted = true
 	return err
 }
 
@@ -645,6 +677,11 @@ func (c *fcall) row(inner graph.Op, ins []*Tensor, nOut int) ([]*Tensor, error) 
 			return nil, c.tr.fail
 		}
 		return nil, c.fail("%v", err)
+	}
+	if stateOf(c.o).wrapped != "" {
+		// A call layerinfo does not model was given this module.
+		n.Op = uncounted{n.Op}
+		n.Uncounted = true
 	}
 	c.tr.calls = append(c.tr.calls, traceCall{c.path, c.o.Class.Name(), n})
 	return c.tr.outputs(n), nil

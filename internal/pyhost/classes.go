@@ -1,6 +1,7 @@
 package pyhost
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -404,7 +405,9 @@ func (o *Instance) SetField(name string, v starlark.Value) error {
 	}
 	for _, k := range o.Class.mro {
 		if k.Native != nil && k.Native.SetAttr != nil {
-			if err := k.Native.SetAttr(o, name, v); err != nil {
+			if err := k.Native.SetAttr(o, name, v); err == ErrStored {
+				return nil
+			} else if err != nil {
 				return err
 			}
 			break
@@ -413,6 +416,10 @@ func (o *Instance) SetField(name string, v starlark.Value) error {
 	o.Store(name, v)
 	return nil
 }
+
+// ErrStored is what a SetAttr hook returns when it stored a value of its
+// own in place of the one assigned.
+var ErrStored = errors.New("stored by the hook")
 
 // Store sets an attribute without the hooks.
 func (o *Instance) Store(name string, v starlark.Value) {

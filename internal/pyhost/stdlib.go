@@ -16,6 +16,9 @@ import (
 func StdModules() map[string]starlark.Value {
 	return map[string]starlark.Value{
 		"math": Math(),
+		// Not the standard library, but model code sizes layers with it
+		// (nn.Linear(int(np.prod(img_shape)), 512)).
+		"numpy": Numpy(),
 		"functools": &Module{Name: "functools", Open: true, Members: starlark.StringDict{
 			"partial": starlark.NewBuiltin("partial", newPartial),
 			"reduce":  starlark.NewBuiltin("reduce", reduce),

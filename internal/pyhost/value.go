@@ -81,6 +81,10 @@ type Opaque struct {
 	// layers import RMSPoolLayer): calling it is the import's error,
 	// whatever it is given; unused, it is harmless.
 	Class bool
+	// Took are the class instances a call of a placeholder was given
+	// (spectral_norm_x(nn.Conv2d(…))): a front-end can keep what they
+	// hold instead of losing it in a value it cannot read.
+	Took []*Instance
 }
 
 var (
@@ -138,7 +142,18 @@ func (o *Opaque) CallInternal(_ *starlark.Thread, args starlark.Tuple, kwargs []
 	if o.Missing != nil && (o.Class || passesPart(args, kwargs)) {
 		return nil, o.Missing.Err // a part of the model made by a module the host could not read
 	}
-	return o.derive(o.Desc + "(…)"), nil
+	d := o.derive(o.Desc + "(…)")
+	for _, a := range args {
+		if x, ok := a.(*Instance); ok {
+			d.Took = append(d.Took, x)
+		}
+	}
+	for _, kv := range kwargs {
+		if x, ok := kv[1].(*Instance); ok {
+			d.Took = append(d.Took, x)
+		}
+	}
+	return d, nil
 }
 func (o *Opaque) Binary(op syntax.Token, y starlark.Value, side starlark.Side) (starlark.Value, error) {
 	from, sym := o.From, o.Sym
