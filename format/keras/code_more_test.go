@@ -266,3 +266,44 @@ func TestCodeSniff(t *testing.T) {
 		}
 	}
 }
+
+// TestCodeStatesAndConstants: an RNN's initial_state comes from another
+// LSTM (which is then part of the model), return_state's three outputs,
+// positions from ops.arange through an Embedding inside a layer class
+// (their weights counted), a Lambda's shape from its function.
+func TestCodeStatesAndConstants(t *testing.T) {
+	src := `import keras
+from keras import layers, ops
+
+
+class Embed(layers.Layer):
+    def __init__(self, length, vocab, dim):
+        super().__init__()
+        self.tok = layers.Embedding(vocab, dim)      # vocab*dim
+        self.pos = layers.Embedding(length, dim)     # length*dim
+
+    def call(self, x):
+        positions = ops.arange(start=0, stop=ops.shape(x)[-1], step=1)
+        return self.tok(x) + self.pos(positions)
+
+
+src_in = keras.Input(shape=(12,), dtype="int32")
+tgt_in = keras.Input(shape=(7, 5))
+e = Embed(12, 50, 6)(src_in)
+_, h, c = layers.LSTM(4, return_state=True)(e)              # 4*4*(6+4) + 4*4 = 176
+y = layers.LSTM(4, return_sequences=True)(tgt_in, initial_state=[h, c])  # 4*4*(5+4) + 16 = 160
+y = layers.Lambda(lambda t: t * 0.5)(y)
+out = layers.Dense(3)(y)                                     # 4*3 + 3 = 15
+model = keras.Model([src_in, tgt_in], out)
+`
+	r := analyseCode(t, "st.py", []byte(src), CodeOptions{})
+	checkRows(t, r, []crow{
+		{"input_layer", "InputLayer", "(None, 12)", 0, 0},
+		{"embed", "Embed", "(None, 12, 6)", 50*6 + 12*6, 0},
+		{"input_layer_1", "InputLayer", "(None, 7, 5)", 0, 0},
+		{"lstm", "LSTM", "(None, 4) (None, 4) (None, 4)", 176, 0},
+		{"lstm_1", "LSTM", "(None, 7, 4)", 160, 0},
+		{"lambda", "Lambda", "(None, 7, 4)", 0, 0},
+		{"dense", "Dense", "(None, 7, 3)", 15, 0},
+	})
+}
