@@ -57,6 +57,9 @@ Output (-o FORMAT, to standard output or --out FILE):
   mermaid     a Mermaid "graph TD" that GitHub draws in a ` + "```mermaid" + ` block
   html        one self-contained page: the graph (pan, zoom, search), the table,
               a layer's arithmetic on click; opens offline (--out model.html)
+  summary     the framework's own layout where there is one: a Keras model as
+              model.summary() prints it (Connected to, Total/Trainable/
+              Non-trainable params); the table for other formats
   --explain   with table or markdown: the arithmetic of every output size,
               parameter count and FLOP count with the values substituted,
               e.g. (5*5*1+1)*32 = 832
@@ -73,6 +76,7 @@ Examples:
   layerinfo kfkd.py --entry net2 --input-shape Nx1x96x96   the second NeuralNet, its input
   layerinfo resnet.py --entry 'resnet50()' --input-shape 1x3x224x224   PyTorch forward traced
   layerinfo lm.py --input-shape 2x64:long --call 'm(x, m.init_hidden(2))'   token ids, a hidden state
+  layerinfo -o summary model.h5                 a Keras model as model.summary() prints it
   layerinfo config.json --context 4096 --batch 8    KV cache and FLOPs at that size
   layerinfo model.safetensors.index.json        every shard's tensors, from headers
   cat model.yaml | layerinfo -
