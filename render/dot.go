@@ -14,6 +14,9 @@ import (
 // shape. Nodes are named L0, L1, … in the rows' order (I0, … for the
 // model's inputs), so the text is stable whatever the layer names hold.
 func Dot(w io.Writer, r *stats.Report) error {
+	if err := HoldsRows("dot", r); err != nil {
+		return err
+	}
 	ew := newWriter(w)
 	name := r.Model.Name
 	if name == "" {

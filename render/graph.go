@@ -1,6 +1,7 @@
 package render
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/layerinfo/layerinfo/stats"
@@ -129,4 +130,15 @@ func Summary(r *stats.Report, opt Options) (note, footer string) {
 	transformerSection(ew, r, false, opt)
 	ew.flush()
 	return axesNote(r), b.String()
+}
+
+// HoldsRows is nil for a report that holds its rows, an error for one
+// built with stats.Options.LazyRows, which the graph renderers (Dot,
+// Mermaid, the web page) cannot draw: they read every row's inputs before
+// they write the first edge.
+func HoldsRows(what string, r *stats.Report) error {
+	if r.LazyRows() {
+		return fmt.Errorf("%s: the report was built with LazyRows and holds no rows: build it without to draw its graph", what)
+	}
+	return nil
 }

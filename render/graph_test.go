@@ -251,3 +251,35 @@ func TestAwkwardNames(t *testing.T) {
 		t.Errorf("mermaid lacks %s:\n%s", want, mmd.String())
 	}
 }
+
+// TestLazyReportRefused: a report built with LazyRows holds no rows to
+// draw; the graph renderers say so rather than draw an empty graph.
+func TestLazyReportRefused(t *testing.T) {
+	in, closeFn, err := layerinfo.File("../examples/mnist_nolearn.py")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeFn()
+	ctx := context.Background()
+	opt := layerinfo.Options{LazyRows: true}
+	g, err := layerinfo.Load(ctx, in, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := layerinfo.Analyze(ctx, g, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.LazyRows() {
+		t.Skip("Analyze made the rows although LazyRows was asked")
+	}
+	var b bytes.Buffer
+	for name, fn := range map[string]func() error{"dot": func() error { return render.Dot(&b, r) }, "mermaid": func() error { return render.Mermaid(&b, r) }} {
+		if err := fn(); err == nil || !strings.Contains(err.Error(), "LazyRows") {
+			t.Errorf("%s of a lazy report: %v", name, err)
+		}
+	}
+	if b.Len() != 0 {
+		t.Errorf("wrote %q", b.String())
+	}
+}

@@ -16,6 +16,9 @@ import (
 // codes for the characters that would end or change it, so any layer
 // name is drawn as it is.
 func Mermaid(w io.Writer, r *stats.Report) error {
+	if err := HoldsRows("mermaid", r); err != nil {
+		return err
+	}
 	ew := newWriter(w)
 	ew.str("graph TD\n")
 	for k, in := range r.Model.Inputs {

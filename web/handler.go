@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/layerinfo/layerinfo"
+	"github.com/layerinfo/layerinfo/render"
 	"github.com/layerinfo/layerinfo/stats"
 )
 
@@ -152,9 +153,19 @@ func (h *handler) upload(w http.ResponseWriter, r *http.Request) {
 	h.json(w, d, status(d))
 }
 
+// ErrUploadTooLarge is wrapped by the error of an upload over
+// Options.MaxUpload (an ErrorText can name the option that allows more).
+var ErrUploadTooLarge = errors.New("the upload is larger than the server takes")
+
 func tooLarge(name string, max int64) error {
-	return fmt.Errorf("%s: the upload is larger than %d bytes, the most this server takes (layerinfo serve --max-upload, or open the file by its path)", name, max)
+	return fmt.Errorf("%s: the upload is larger than %d bytes, the most this server takes (open the file by its path instead)%w", name, max, noText{ErrUploadTooLarge})
 }
+
+// noText wraps an error for errors.Is without adding to the message.
+type noText struct{ err error }
+
+func (noText) Error() string   { return "" }
+func (n noText) Unwrap() error { return n.err }
 
 // fromPage says whether the request came from the page's script (the
 // X-Layerinfo header); otherwise it answers 403.
@@ -297,6 +308,9 @@ func (h *handler) analyze(ctx context.Context, in layerinfo.Input, source []byte
 	r, err := h.opt.Analyze(ctx, in)
 	if err != nil {
 		return h.fail(err, in.Name, source)
+	}
+	if err := render.HoldsRows("html", r); err != nil {
+		return h.fail(err, in.Name, nil)
 	}
 	d := newPageData(r, PageOptions{Option: h.opt.Option, served: true})
 	d.MaxUpload = h.opt.MaxUpload

@@ -90,7 +90,7 @@ type errorPayload struct {
 }
 
 // tableKeys are the page table's columns.
-var tableKeys = []string{"index", "name", "type", "output_shapes", "params", "flops", "other_ops", "tensors", "bytes"}
+var tableKeys = []string{"index", "name", "type", "output_shapes", "tensors", "params", "flops", "other_ops", "bytes"}
 
 func newPageData(r *stats.Report, opt PageOptions) *pageData {
 	d := &pageData{Model: r.Model, Served: opt.served, NoArithmetic: r.NoArithmetic}
@@ -124,6 +124,14 @@ func newPageData(r *stats.Report, opt PageOptions) *pageData {
 		for j, c := range rows.Rows[i] {
 			pl.Cells[j], pl.Plain[j] = c.Text, c.Plain
 		}
+		if rows.Modules { // a checkpoint's module: its tensors in place of an output
+			pl.Type = "module"
+			for j, c := range rows.Columns {
+				if c.Key == "tensors" {
+					pl.Out = pl.Cells[j]
+				}
+			}
+		}
 		d.Layers[i] = pl
 	}
 	for _, in := range r.Model.Inputs {
@@ -139,8 +147,11 @@ func newPageData(r *stats.Report, opt PageOptions) *pageData {
 // WritePage writes the report as one self-contained HTML page (see the
 // package comment). The report should carry its arithmetic (built
 // without stats.Options.NoArithmetic): a layer's explanation is what a
-// click shows.
+// click shows; and it must hold its rows (not built with LazyRows).
 func WritePage(w io.Writer, r *stats.Report, opt PageOptions) error {
+	if err := render.HoldsRows("html", r); err != nil {
+		return err
+	}
 	return writePage(w, newPageData(r, opt))
 }
 

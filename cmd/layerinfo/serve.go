@@ -147,6 +147,9 @@ func serveCtx(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return layerinfo.Analyze(ctx, g, opt)
 		},
 		ErrorText: func(err error) string {
+			if errors.Is(err, web.ErrUploadTooLarge) {
+				return err.Error() + "; layerinfo serve --max-upload allows more"
+			}
 			_, msg := explainError(err)
 			return msg
 		},

@@ -170,3 +170,21 @@ func TestServeBrowser(t *testing.T) {
 		t.Errorf("footer %q (%v), want 217,706", footer, err)
 	}
 }
+
+// TestServeUploadCap: an upload over --max-upload is refused (413) with
+// the flag that allows more.
+func TestServeUploadCap(t *testing.T) {
+	u := startServe(t, "--max-upload", "16B")
+	req, _ := http.NewRequest("POST", u.String()+"upload?name=big.yaml", strings.NewReader(strings.Repeat("#", 17)))
+	req.Header.Set("X-Layerinfo", "1")
+	resp, err := (&http.Client{Timeout: 20 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	want := `big.yaml: the upload is larger than 16 bytes, the most this server takes (open the file by its path instead); layerinfo serve --max-upload allows more`
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || !bytes.Contains(body, []byte(want)) {
+		t.Errorf("%d %s, want 413 and %q", resp.StatusCode, body, want)
+	}
+}

@@ -91,9 +91,9 @@
     var preds = new Array(n), rank = new Int32Array(n);
     for (i = 0; i < n; i++) preds[i] = [];
     g.edges.forEach(function (e) { if (e.from < e.to) preds[e.to].push(e.from); });
-    var maxRank = 0;
+    var maxRank = 0, column = !g.edges.length; // no edges (a checkpoint's modules): one column, in order
     for (i = 0; i < n; i++) {
-      var r = 0, p = preds[i];
+      var r = column ? i : 0, p = preds[i];
       for (k = 0; k < p.length; k++) r = Math.max(r, rank[p[k]] + 1);
       rank[i] = r; if (r > maxRank) maxRank = r;
     }
@@ -580,7 +580,7 @@
     var tm = api.timings = {}, mark = function (k) { tm[k] = Math.round(performance.now() - t0); };
     var g = buildGraph(data);
     mark('build');
-    var useDagre = typeof dagre !== 'undefined' && g.nodes.length <= DAGRE_MAX_NODES && g.edges.length <= DAGRE_MAX_EDGES;
+    var useDagre = typeof dagre !== 'undefined' && g.edges.length > 0 && g.nodes.length <= DAGRE_MAX_NODES && g.edges.length <= DAGRE_MAX_EDGES;
     if (useDagre) dagreLayout(g); else layeredLayout(g);
     api.layout = useDagre ? 'dagre' : 'layered';
     mark('layout');
