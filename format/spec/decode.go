@@ -41,6 +41,7 @@ type decoder struct {
 	layout  op.Layout
 	errs    errList
 	entries []*entry // graph inputs, then layers, in source order
+	srcList []*entry // the entries' sources (entry.srcAt, entry.nsrc)
 	byName  map[string]*entry
 	attrs   attrs  // buildLayer's, reused
 	text    []byte // where str cuts strings from
@@ -65,21 +66,42 @@ func (d *decoder) str(b []byte) string {
 // entry is a node to be: a graph input declared at the top, or a layer.
 //
 // A spec of 100,000 layers has as many entries, so the struct is kept
-// small: the type's name comes from typ, a layer's mapping is at.
+// small (128 bytes): the type's name comes from typ, the path from index,
+// a layer's mapping is at, its sources are a range of decoder.srcList.
 type entry struct {
-	name   string
-	typ    *layerType // nil for a top-level input
-	at     *value     // where the entry is written: a layer's mapping, an input's key
-	path   string     // "layers[3]", "inputs.image"
-	op     graph.Op
-	roles  []string
-	inputs []ref
-	node   *graph.Node
-	srcs   []*entry // the entries whose outputs node.Inputs are, in order
-	one    [1]*entry
-	index  int32 // in layers; -1 for a top-level input
-	ord    int32 // in decoder.entries
-	given  bool  // inputs were given explicitly
+	name       string
+	typ        *layerType // nil for a top-level input
+	at         *value     // where the entry is written: a layer's mapping, an input's key
+	op         graph.Op
+	roles      []string
+	inputs     []ref
+	node       *graph.Node
+	srcAt      int32 // the entries whose outputs node.Inputs are, in order:
+	nsrc       int32 // decoder.srcList[srcAt:srcAt+nsrc]
+	index      int32 // in layers; -1 for a top-level input
+	ord        int32 // in decoder.entries
+	given      bool  // inputs were given explicitly
+	namedInput bool  // an input of the inputs: mapping (path "inputs.name")
+}
+
+// path names where the entry is written: "layers[3]", "input",
+// "inputs.image".
+func (e *entry) path() string {
+	switch {
+	case e.typ != nil:
+		return layerPath(int(e.index))
+	case e.namedInput:
+		return "inputs." + e.name
+	}
+	return "input"
+}
+
+// layerPath is "layers[i]".
+func layerPath(i int) string { return "layers[" + strconv.Itoa(i) + "]" }
+
+// srcs are the entries whose outputs e's node takes, in order (wire).
+func (d *decoder) srcs(e *entry) []*entry {
+	return d.srcList[e.srcAt : e.srcAt+e.nsrc : e.srcAt+e.nsrc]
 }
 
 // typeName is the entry's type as a node's type: the layer type's name,
@@ -124,7 +146,7 @@ func (e *entry) label() string {
 	case e.typ == nil:
 		return fmt.Sprintf("input %s", e.name)
 	case e.name == "":
-		return fmt.Sprintf("%s (%s)", e.path, e.typeName())
+		return fmt.Sprintf("%s (%s)", e.path(), e.typeName())
 	}
 	return fmt.Sprintf("layer %s (%s)", e.name, e.typeName())
 }
@@ -167,7 +189,15 @@ func (d *decoder) decode(root *value) (*graph.Graph, error) {
 	g.Nodes = make([]*graph.Node, 0, len(d.entries))
 	for i, e := range d.entries {
 		e.ord = int32(i)
-		e.node = g.NewNode(e.name, e.typeName(), e.op, nil, 1, d.pos(e.at, e.path))
+		path := ""
+		if e.typ != nil {
+			// From the block the other short strings are cut from.
+			d.scratch = append(strconv.AppendInt(append(d.scratch[:0], "layers["...), int64(e.index), 10), ']')
+			path = d.str(d.scratch)
+		} else {
+			path = e.path()
+		}
+		e.node = g.NewNode(e.name, e.typeName(), e.op, nil, 1, d.pos(e.at, path))
 	}
 	d.wire()
 	d.share()
@@ -223,20 +253,20 @@ func (d *decoder) readInputs(root *value) {
 	}
 	switch {
 	case one != nil && one.kind != kNull:
-		d.addInput("input", k1, one, "input")
+		d.addInput("input", k1, one, false)
 	case many != nil && many.kind != kNull:
 		if many.kind != kMap {
 			d.errs.add(d.errAt(many, "inputs: expected a mapping of input names to shapes, such as {image: [null, 3, 224, 224]}, got %s", many.describe()))
 			return
 		}
 		for i, k := range many.keys {
-			d.addInput(k.s, k, many.vals[i], "inputs."+k.s)
+			d.addInput(k.s, k, many.vals[i], true)
 		}
 	}
 }
 
-func (d *decoder) addInput(name string, key, v *value, path string) {
-	e := &entry{name: name, at: key, path: path, index: -1}
+func (d *decoder) addInput(name string, key, v *value, named bool) {
+	e := &entry{name: name, at: key, index: -1, namedInput: named}
 	in := &op.Input{}
 	e.op = in
 	shape := v
@@ -320,10 +350,9 @@ func (d *decoder) readLayers(root *value) {
 			return
 		}
 		e := &all[i]
-		d.scratch = append(strconv.AppendInt(append(d.scratch[:0], "layers["...), int64(i), 10), ']')
-		*e = entry{at: v, index: int32(i), path: d.str(d.scratch)}
+		*e = entry{at: v, index: int32(i)}
 		if v.kind != kMap {
-			d.errs.add(d.errAt(v, "%s: a layer is a mapping such as {type: dense, units: 10}, got %s", e.path, v.describe()))
+			d.errs.add(d.errAt(v, "%s: a layer is a mapping such as {type: dense, units: 10}, got %s", layerPath(i), v.describe()))
 			continue
 		}
 		tk, tv := v.lookup("type")
@@ -332,12 +361,12 @@ func (d *decoder) readLayers(root *value) {
 			if at == nil {
 				at = v
 			}
-			d.errs.add(d.errAt(at, "%s: missing type (e.g. type: conv2d)", e.path))
+			d.errs.add(d.errAt(at, "%s: missing type (e.g. type: conv2d)", layerPath(i)))
 			continue
 		}
 		ts, err := tv.asString()
 		if err != nil {
-			d.errs.add(d.errAt(tv, "%s: type: %v", e.path, err))
+			d.errs.add(d.errAt(tv, "%s: type: %v", layerPath(i), err))
 			continue
 		}
 		t, why := lookupType(ts)
@@ -345,7 +374,7 @@ func (d *decoder) readLayers(root *value) {
 			if _, nv := v.lookup("name"); nv != nil && nv.kind == kString {
 				d.errs.add(&Error{Pos: d.pos(tv, ""), Layer: "layer " + clip(nv.s, 60), Msg: why})
 			} else {
-				d.errs.add(d.errAt(tv, "%s: %s", e.path, why))
+				d.errs.add(d.errAt(tv, "%s: %s", layerPath(i), why))
 			}
 			continue
 		}

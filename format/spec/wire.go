@@ -19,6 +19,7 @@ func (d *decoder) wire() {
 			inputs = append(inputs, e)
 		}
 	}
+	d.srcList = make([]*entry, 0, len(d.entries))
 	for _, e := range d.entries {
 		if e.typ == nil {
 			continue
@@ -26,7 +27,9 @@ func (d *decoder) wire() {
 		if d.errs.full() {
 			return
 		}
-		var srcs []*entry
+		// The sources are appended to srcList, and dropped again
+		// when the layer's inputs are in error.
+		at := len(d.srcList)
 		switch {
 		case e.typ.inputs == noInputs:
 		case e.given:
@@ -36,13 +39,12 @@ func (d *decoder) wire() {
 					d.errs.add(err)
 					continue
 				}
-				srcs = append(srcs, src)
+				d.srcList = append(d.srcList, src)
 			}
 		case prev != nil:
-			e.one[0] = prev
-			srcs = e.one[:]
+			d.srcList = append(d.srcList, prev)
 		case len(inputs) == 1:
-			srcs = inputs
+			d.srcList = append(d.srcList, inputs[0])
 		case len(inputs) == 0:
 			d.errs.add(d.layerErr(e, nil, "the first layer has no input: add a top-level `input: [null, …]` (the batch axis first) or an input layer before it"))
 		default:
@@ -53,7 +55,9 @@ func (d *decoder) wire() {
 			d.errs.add(d.layerErr(e, nil, "say which input this layer reads (inputs: …): the spec has %d inputs, %s", len(inputs), strings.Join(names, ", ")))
 		}
 		prev = e
+		srcs := d.srcList[at:]
 		if len(srcs) < len(e.inputs) || (!e.given && len(srcs) == 0) {
+			d.srcList = d.srcList[:at]
 			continue // reported above
 		}
 		if msg := arityProblem(e.typ, len(srcs)); msg != "" {
@@ -62,12 +66,13 @@ func (d *decoder) wire() {
 				v = nil
 			}
 			d.errs.add(d.layerErr(e, v, "%s", msg))
+			d.srcList = d.srcList[:at]
 			continue
 		}
 		if len(srcs) == 0 {
 			continue
 		}
-		e.srcs = srcs
+		e.srcAt, e.nsrc = int32(at), int32(len(srcs))
 		// The input lists are cut from one block (cap limited, so that
 		// an append makes a list its own).
 		n := len(srcs)
@@ -254,12 +259,12 @@ func (d *decoder) cycles() error {
 	var sharer map[*graph.Node]*entry // made only when a layer shares
 	deps := func(e *entry) []*entry {
 		if len(e.node.Share) == 0 {
-			return e.srcs
+			return d.srcs(e)
 		}
 		if sharer == nil {
 			sharer = d.byNode()
 		}
-		out := slices.Clone(e.srcs)
+		out := slices.Clone(d.srcs(e))
 		for _, role := range sortedRoles(e.node.Share) {
 			if p := sharer[e.node.Share[role].Node]; p != nil {
 				out = append(out, p)
@@ -373,7 +378,7 @@ func (d *decoder) outputs(root *value, g *graph.Graph) {
 	} else {
 		used := make([]bool, len(d.entries))
 		for _, e := range d.entries {
-			for _, src := range e.srcs {
+			for _, src := range d.srcs(e) {
 				used[src.ord] = true
 			}
 		}
@@ -398,7 +403,7 @@ func (d *decoder) outputs(root *value, g *graph.Graph) {
 			continue
 		}
 		reach[e.ord] = true
-		todo = append(todo, e.srcs...)
+		todo = append(todo, d.srcs(e)...)
 		for _, r := range e.node.Share {
 			if sharer == nil {
 				sharer = d.byNode()
