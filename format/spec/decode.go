@@ -155,7 +155,7 @@ func (d *decoder) decode(root *value) (*graph.Graph, error) {
 	if root.kind != kMap {
 		return nil, d.errAt(root, "a spec is a mapping with a `layers:` list (see doc/spec.md), got %s", root.describe())
 	}
-	for _, k := range root.keys {
+	for k := range root.pairs() {
 		if slices.Contains(topKeys, k.s) || extension(k.s) {
 			continue
 		}
@@ -259,8 +259,8 @@ func (d *decoder) readInputs(root *value) {
 			d.errs.add(d.errAt(many, "inputs: expected a mapping of input names to shapes, such as {image: [null, 3, 224, 224]}, got %s", many.describe()))
 			return
 		}
-		for i, k := range many.keys {
-			d.addInput(k.s, k, many.vals[i], true)
+		for k, v := range many.pairs() {
+			d.addInput(k.s, k, v, true)
 		}
 	}
 }
@@ -272,14 +272,14 @@ func (d *decoder) addInput(name string, key, v *value, named bool) {
 	shape := v
 	if v.kind == kMap {
 		shape = nil
-		for i, k := range v.keys {
+		for k, kv := range v.pairs() {
 			switch k.s {
 			case "shape":
-				shape = v.vals[i]
+				shape = kv
 			case "dtype":
-				t, err := dtypeOf(v.vals[i])
+				t, err := dtypeOf(kv)
 				if err != nil {
-					d.errs.add(d.layerErr(e, v.vals[i], "dtype: %v", err))
+					d.errs.add(d.layerErr(e, kv, "dtype: %v", err))
 				}
 				in.DType = t
 			default:
@@ -426,7 +426,7 @@ func (d *decoder) readLayers(root *value) {
 func (d *decoder) buildLayer(e *entry) {
 	t := e.typ
 	var meant []string // attributes an unknown one was probably meant as
-	for _, k := range e.at.keys {
+	for k := range e.at.pairs() {
 		if slices.Contains(commonAttrs, k.s) || slices.Contains(t.attrs, k.s) || extension(k.s) {
 			continue
 		}

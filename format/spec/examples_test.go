@@ -291,8 +291,8 @@ func toAny(v *value) any {
 		return out
 	case kMap:
 		out := map[string]any{}
-		for i, k := range v.keys {
-			out[k.s] = toAny(v.vals[i])
+		for k, kv := range v.pairs() {
+			out[k.s] = toAny(kv)
 		}
 		return out
 	}

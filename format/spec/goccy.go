@@ -344,19 +344,17 @@ func (c *converter) mapping(v *value, entries []*ast.MappingValueNode, depth int
 			val = &value{kind: val.kind, elems: val.elems, line: key.line, col: key.col}
 		}
 		if i, ok := index[key.s]; ok {
-			k := v.keys[i]
+			k := v.key(i)
 			return nil, &Error{Pos: graph.Pos{File: c.file, Line: key.line, Col: int(key.col)}, Msg: fmt.Sprintf("YAML: key %q is given twice (first at %d:%d)", clip(key.s, 60), k.line, k.col)}
 		}
-		index[key.s] = len(v.keys)
-		v.keys = append(v.keys, key)
-		v.vals = append(v.vals, val)
+		index[key.s] = v.nkeys()
+		v.list = append(v.list, key, val)
 	}
 	for _, m := range merged {
-		for i, k := range m.keys {
+		for k, mv := range m.pairs() {
 			if _, ok := index[k.s]; !ok {
-				index[k.s] = len(v.keys)
-				v.keys = append(v.keys, k)
-				v.vals = append(v.vals, m.vals[i])
+				index[k.s] = v.nkeys()
+				v.list = append(v.list, k, mv)
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"iter"
 	"math"
 	"strconv"
 	"strings"
@@ -45,21 +46,42 @@ func (v *value) float() float64 { return math.Float64frombits(uint64(v.i)) }
 // floatBits is how a value keeps a float in i.
 func floatBits(f float64) int64 { return int64(math.Float64bits(f)) }
 
-// elems are a collection's elements.
+// elems are a collection's elements: a list's, or a mapping's keys and
+// values in turn (k0, v0, k1, v1, …; keys kString, in source order), one
+// slice either way (a spec of 100,000 layers has as many mappings).
 type elems struct {
 	list []*value
-	keys []*value // mapping keys (kString), in source order
-	vals []*value
 }
+
+// pairs are a mapping's keys and values, in order; nothing for a value
+// that is not a mapping.
+func (v *value) pairs() iter.Seq2[*value, *value] {
+	return func(yield func(k, val *value) bool) {
+		if v == nil || v.kind != kMap {
+			return
+		}
+		for i := 0; i+1 < len(v.list); i += 2 {
+			if !yield(v.list[i], v.list[i+1]) {
+				return
+			}
+		}
+	}
+}
+
+// nkeys is the number of a mapping's keys.
+func (v *value) nkeys() int { return len(v.list) / 2 }
+
+// key is a mapping's key i.
+func (v *value) key(i int) *value { return v.list[2*i] }
 
 // lookup finds a mapping entry by key.
 func (v *value) lookup(key string) (k, val *value) {
 	if v == nil || v.kind != kMap {
 		return nil, nil
 	}
-	for i, x := range v.keys {
-		if x.s == key {
-			return x, v.vals[i]
+	for i := 0; i+1 < len(v.list); i += 2 {
+		if v.list[i].s == key {
+			return v.list[i], v.list[i+1]
 		}
 	}
 	return nil, nil

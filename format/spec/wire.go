@@ -200,8 +200,7 @@ func (d *decoder) share() {
 			d.errs.add(d.layerErr(e, some, "share: expected a mapping such as {kernel: other_layer}, got %s", some.describe()))
 			continue
 		}
-		for i, k := range some.keys {
-			v := some.vals[i]
+		for k, v := range some.pairs() {
 			if !slices.Contains(e.roles, k.s) {
 				d.errs.add(d.layerErr(e, k, "share: %s has no parameter %q (it has %s)%s", e.typeName(), clip(k.s, 60), roleList(e), didYouMean(k.s, e.roles)))
 				continue

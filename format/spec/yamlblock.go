@@ -285,17 +285,16 @@ func (mb *mapBuilder) add(k, val *value) {
 // done adds the merged entries and moves the entries into the mapping.
 func (mb *mapBuilder) done() *value {
 	for _, m := range mb.merged {
-		for i, k := range m.keys {
+		for k, val := range m.pairs() {
 			if _, ok := mb.find(k.s); !ok {
-				mb.add(k, m.vals[i])
+				mb.add(k, val)
 			}
 		}
 	}
 	p := mb.p
 	if len(p.keyStack) > mb.base {
 		mb.v.elems = p.newElems()
-		mb.v.keys = p.ptrs(p.keyStack[mb.base:])
-		mb.v.vals = p.ptrs(p.valStack[mb.base:])
+		mb.v.list = p.pairs(p.keyStack[mb.base:], p.valStack[mb.base:])
 		p.keyStack, p.valStack = p.keyStack[:mb.base], p.valStack[:mb.base]
 	}
 	return mb.v

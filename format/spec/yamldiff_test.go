@@ -58,10 +58,10 @@ func tree(b *strings.Builder, v *value, pos bool) {
 		b.WriteString("]")
 	case kMap:
 		b.WriteString("{")
-		for i, k := range v.keys {
+		for k, kv := range v.pairs() {
 			tree(b, k, pos)
 			b.WriteString(": ")
-			tree(b, v.vals[i], pos)
+			tree(b, kv, pos)
 			b.WriteString(", ")
 		}
 		b.WriteString("}")

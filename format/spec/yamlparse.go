@@ -135,6 +135,26 @@ func (p *yparser) ptrs(src []*value) []*value {
 	return out
 }
 
+// pairs is ptrs of a mapping's keys and values, in turn (elems).
+func (p *yparser) pairs(keys, vals []*value) []*value {
+	n := 2 * len(keys)
+	var out []*value
+	if n > 64 {
+		out = make([]*value, n)
+	} else {
+		if len(p.ptrSlab) < n {
+			p.ptrSlabSize = min(max(2*p.ptrSlabSize, 64), 1024)
+			p.ptrSlab = make([]*value, p.ptrSlabSize)
+		}
+		out = p.ptrSlab[:n:n]
+		p.ptrSlab = p.ptrSlab[n:]
+	}
+	for i, k := range keys {
+		out[2*i], out[2*i+1] = k, vals[i]
+	}
+	return out
+}
+
 // push appends v to a stack, doubling its capacity when full: append
 // grows a large slice by a quarter, which for one long list allocates
 // five times what it holds.
