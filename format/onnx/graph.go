@@ -501,11 +501,21 @@ func (b *builder) uniqueName(base string) string {
 // the attributes of the function call whose body this is, nil otherwise.
 func (b *builder) nodes(list []Node, sc *scope, prefix string, opset int64, call *callCtx) error {
 	// Make every output first, so that a node may use a value defined
-	// later in the list (the walk is in dependency order anyway).
-	outs := make([][]*graph.Value, len(list))
+	// later in the list (the walk is in dependency order anyway). The
+	// output lists are cut from one: node i's is all[at[i]:at[i+1]].
+	total := 0
+	for i := range list {
+		total += len(list[i].Outputs)
+	}
+	all := b.values(total)
+	at := make([]int, len(list)+1)
+	for i := range list {
+		at[i+1] = at[i] + len(list[i].Outputs)
+	}
+	out := func(i int) []*graph.Value { return all[at[i]:at[i+1]:at[i+1]] }
 	for i := range list {
 		nd := &list[i]
-		outs[i] = b.values(len(nd.Outputs))
+		outs := out(i)
 		var made []graph.Value
 		if len(nd.Outputs) > 0 {
 			made = b.valueSlab.take(len(nd.Outputs))
@@ -515,7 +525,7 @@ func (b *builder) nodes(list []Node, sc *scope, prefix string, opset int64, call
 			if name != "" {
 				if v, ok := sc.reserved[name]; ok {
 					delete(sc.reserved, name)
-					outs[i][j] = v
+					outs[j] = v
 					sc.set(name, id, v)
 					continue
 				}
@@ -526,7 +536,7 @@ func (b *builder) nodes(list []Node, sc *scope, prefix string, opset int64, call
 			}
 			v := &made[j]
 			v.Name = vname
-			outs[i][j] = v
+			outs[j] = v
 			if name == "" {
 				continue
 			}
@@ -544,7 +554,7 @@ func (b *builder) nodes(list []Node, sc *scope, prefix string, opset int64, call
 		if len(b.g.Nodes) >= b.maxNodes {
 			return fmt.Errorf("%s: the model expands to more than %d nodes (functions inlined)", b.file, b.maxNodes)
 		}
-		if err := b.node(&list[i], outs[i], sc, prefix, opset, call); err != nil {
+		if err := b.node(&list[i], out(i), sc, prefix, opset, call); err != nil {
 			return err
 		}
 	}

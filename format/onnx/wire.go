@@ -69,7 +69,7 @@ func (s *slab[T]) take(n int) []T {
 		if n > s.max/2 {
 			return make([]T, n)
 		}
-		s.buf = make([]T, 0, min(max(2*cap(s.buf), 16), s.max))
+		s.buf = make([]T, 0, min(max(2*cap(s.buf), 16, n), s.max))
 	}
 	i := len(s.buf)
 	s.buf = s.buf[:i+n]
