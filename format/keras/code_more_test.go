@@ -307,3 +307,40 @@ model = keras.Model([src_in, tgt_in], out)
 		{"dense", "Dense", "(None, 7, 3)", 15, 0},
 	})
 }
+
+// TestCodeTrainingScript: a whole training script runs past the model —
+// data loading, fit, evaluate, a loop over model.layers — without
+// stopping: (3*3*1+1)*8 = 80, 13*13*8 = 1352 flattened, (1352+1)*10.
+func TestCodeTrainingScript(t *testing.T) {
+	src := `import numpy as np
+import keras
+from keras import layers
+
+(x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+x_train = np.expand_dims(x_train.astype("float32") / 255, -1)
+model = keras.Sequential([
+    keras.Input(shape=(28, 28, 1)),
+    layers.Conv2D(8, 3, activation="relu"),
+    layers.MaxPooling2D(),
+    layers.Flatten(),
+    layers.Dense(10, activation="softmax"),
+])
+model.summary()
+model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+history = model.fit(x_train, y_train, batch_size=128, epochs=3, validation_split=0.1)
+score = model.evaluate(x_test, y_test, verbose=0)
+print("Test loss:", score[0], history.history["loss"][-1])
+for layer in model.layers:
+    print(layer.name, layer.output_shape, layer.count_params())
+model.save("mnist.keras")
+`
+	r := analyseCode(t, "train.py", []byte(src), CodeOptions{})
+	if r.Totals.Params != 80+(1352+1)*10 {
+		t.Errorf("params %d, want %d", r.Totals.Params, 80+(1352+1)*10)
+	}
+	for _, n := range r.Notes {
+		if strings.Contains(n, "stopped") {
+			t.Errorf("note %q", n)
+		}
+	}
+}

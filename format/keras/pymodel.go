@@ -38,10 +38,18 @@ func newKctx(file string, src []byte, d *decoder) *kctx {
 		Methods: methods,
 	})
 	modelMethods := map[string]pyhost.Method{}
-	for _, m := range []string{"summary", "compile", "fit", "evaluate", "predict", "save", "save_weights",
-		"load_weights", "plot_model", "train_on_batch", "fit_generator", "reset_states"} {
+	for _, m := range []string{"summary", "compile", "save", "save_weights", "load_weights", "reset_states"} {
 		modelMethods[m] = func(*starlark.Thread, *pyhost.Instance, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
 			return starlark.None, nil
+		}
+	}
+	// Training and prediction give results the host does not compute
+	// (history.history["loss"], score[0]): placeholders.
+	for _, m := range []string{"fit", "evaluate", "predict", "train_on_batch", "test_on_batch", "predict_on_batch",
+		"fit_generator", "evaluate_generator", "predict_generator", "get_weights", "to_json", "get_config"} {
+		name := m
+		modelMethods[m] = func(*starlark.Thread, *pyhost.Instance, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
+			return &pyhost.Opaque{Desc: "model." + name + "(…)"}, nil
 		}
 	}
 	modelMethods["build"] = k.buildModel
@@ -255,6 +263,14 @@ func (k *kctx) getAttr(o *pyhost.Instance, name string) (starlark.Value, error) 
 	}
 	if v := kl.cfg.get(name); v != nil {
 		return fromValue(v), nil
+	}
+	switch name {
+	case "output", "outputs", "input", "inputs", "output_shape", "input_shape", "weights", "trainable_weights",
+		"non_trainable_weights", "variables", "dtype", "built", "losses", "metrics", "optimizer", "history",
+		"submodules", "input_spec", "supports_masking", "stateful", "kernel", "bias", "embeddings", "layers":
+		// Keras has it; layerinfo does not know it here (a layer of a
+		// Sequential is never called on a tensor in the file).
+		return &pyhost.Opaque{Desc: kl.name + "." + name}, nil
 	}
 	return nil, nil
 }
