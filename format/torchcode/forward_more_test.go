@@ -3,6 +3,7 @@ package torchcode
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -268,5 +269,74 @@ class M(nn.Module):
 	}
 	if s := g.Nodes[1].Outputs[0].Shape.String(); s != "1x2" {
 		t.Errorf("output %s, want 1x2", s)
+	}
+}
+
+// TestOpaqueCalls: forward calling what layerinfo cannot read — a module
+// attribute made by a library it does not model (torchvision.models
+// here, which a user's file imports without its sources), or a library
+// function given a tensor (einops) — gets a row with an unknown output
+// and work; the attribute's parameters are unknown too, so the totals
+// are a lower bound, never 0.
+func TestOpaqueCalls(t *testing.T) {
+	src := `import torch
+import torch.nn as nn
+import torchvision.models as models
+from einops import rearrange
+class C(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 3, 1)
+        self.backbone = models.resnet18(pretrained=False)
+        self.head = nn.Linear(1000, 10)
+    def forward(self, x):
+        x = self.stem(x)
+        y = rearrange(x, 'b c h w -> b (h w) c')
+        return self.head(self.backbone(x))
+class Root(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.backbone = models.resnet18()
+    def forward(self, x):
+        return self.backbone(x)
+`
+	for _, c := range []struct {
+		entry string
+		rows  string // name:params (? unknown)
+		lower int64
+	}{
+		// stem (1*1*3+1)*3 = 12, head 1000*10+10 = 10,010.
+		{"C()", "stem:12 einops.rearrange:0 backbone:? head:10010", 10022},
+		// The model itself is the one row: its forward calls the library.
+		{"Root()", "Root:?", 0},
+	} {
+		g, err := Decode("m.py", []byte(src), Options{Entry: c.entry, InputShapes: map[string][]int64{"": {1, 3, 8, 8}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := infer.Run(g, infer.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		r, err := stats.Build(g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rows []string
+		for _, l := range r.Layers {
+			p := fmt.Sprint(l.Params)
+			if l.ParamsUnknown {
+				p = "?"
+			}
+			rows = append(rows, l.Name+":"+p)
+		}
+		if got := strings.Join(rows, " "); got != c.rows {
+			t.Errorf("%s: rows %s, want %s", c.entry, got, c.rows)
+		}
+		if !r.Totals.ParamsUnknown || r.Totals.ParamsLowerBound == nil || *r.Totals.ParamsLowerBound != c.lower || r.Totals.FLOPs != nil {
+			t.Errorf("%s: totals unknown %v, lower bound %v, FLOPs %v; want unknown, %d, unknown", c.entry, r.Totals.ParamsUnknown, r.Totals.ParamsLowerBound, r.Totals.FLOPs, c.lower)
+		}
+		if !strings.Contains(strings.Join(r.Notes, "\n"), "backbone = torchvision.models.resnet18(…) is not read by layerinfo") {
+			t.Errorf("%s: no note names backbone: %q", c.entry, r.Notes)
+		}
 	}
 }

@@ -50,6 +50,8 @@ func (t *torch) call(th *starlark.Thread, o *pyhost.Instance, a starlark.Tuple, 
 	tr := newTracer(t, th, &graph.Graph{}, nil)
 	th.SetLocal(traceKey, tr)
 	defer th.SetLocal(traceKey, nil)
+	th.SetLocal(pyhost.OpaqueCallKey, opaqueCall)
+	defer th.SetLocal(pyhost.OpaqueCallKey, nil)
 	out, err := tr.call(th, o, detachAll(a), detachKw(kw))
 	if err != nil {
 		return nil, err
@@ -263,6 +265,8 @@ func (b *built) trace(run *pyhost.Run, t *torch, name string, opt Options, ins [
 	g.Notes = append(g.Notes, "forward traced on "+strings.Join(desc, ", ")+" ("+from+")")
 	run.Thread.SetLocal(traceKey, tr)
 	defer run.Thread.SetLocal(traceKey, nil)
+	run.Thread.SetLocal(pyhost.OpaqueCallKey, opaqueCall)
+	defer run.Thread.SetLocal(pyhost.OpaqueCallKey, nil)
 	var out starlark.Value
 	var err error
 	if call := strings.TrimSpace(opt.Call); call != "" {

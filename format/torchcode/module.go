@@ -3,6 +3,7 @@ package torchcode
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"go.starlark.net/starlark"
 
@@ -87,6 +88,10 @@ type torch struct {
 	base    *pyhost.Class // nn.Module
 	fed     []fedCall     // module calls the file makes outside a trace, with tensors of known shape
 	wrapped []string      // notes on modules kept from calls layerinfo does not model (setAttr)
+	// opaque are module attributes holding values layerinfo cannot
+	// read (self.backbone = torchvision.models.resnet18()), by value:
+	// their names, for the rows of their calls and the notes.
+	opaque map[*pyhost.Opaque]string
 }
 
 func stateOf(o *pyhost.Instance) *module {
@@ -148,6 +153,14 @@ func (t *torch) setAttr(o *pyhost.Instance, name string, v starlark.Value) error
 				})
 				t.wrapped = append(t.wrapped, fmt.Sprintf("%s.%s = %s: layerinfo does not model this call; the %s given to it is traced in its place, with its parameters unknown (the call may add or change some)", o.Class.Name(), name, op.Desc, c.Class.Name()))
 				return pyhost.ErrStored
+			}
+		}
+		if strings.HasSuffix(op.Desc, "(…)") && op.From == nil && !op.Sym {
+			if t.opaque == nil {
+				t.opaque = map[*pyhost.Opaque]string{}
+			}
+			if _, ok := t.opaque[op]; !ok && len(t.opaque) < 1000 {
+				t.opaque[op] = name
 			}
 		}
 	}

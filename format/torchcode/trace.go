@@ -47,9 +47,13 @@ type tracer struct {
 	// file calling F.layer_norm): the row's, not rows of their own;
 	// nil for other modules.
 	rowWork []*[]calc.Expr
-	fail    error // the first shape error, as the user sees it
-	bud     *budget.Budget
-	root    *pyhost.Instance // the model (nil for a trace while the file builds)
+	// opaqueWork marks the row work lists of row modules whose forward
+	// called a value layerinfo cannot read (opaqueCall): their FLOPs are
+	// unknown, and their parameters too when the value is an attribute.
+	opaqueWork map[*[]calc.Expr]bool
+	fail       error // the first shape error, as the user sees it
+	bud        *budget.Budget
+	root       *pyhost.Instance // the model (nil for a trace while the file builds)
 }
 
 // traceCall is one row module call, in call order (for tests and notes).
@@ -175,6 +179,9 @@ type fixed struct {
 	types []graph.DType
 	flops calc.Expr // the zero Expr: 0
 	why   string
+	// unknownWork leaves the FLOPs unknown (a forward that called
+	// something layerinfo cannot read).
+	unknownWork bool
 }
 
 func (f *fixed) Infer(n *graph.Node) error {
@@ -189,6 +196,9 @@ func (f *fixed) Infer(n *graph.Node) error {
 	}
 	if f.why != "" {
 		n.Why("%s", f.why)
+	}
+	if f.unknownWork {
+		return nil
 	}
 	n.FLOPs = f.flops
 	if n.FLOPs.IsZero() {
@@ -366,6 +376,74 @@ func (tr *tracer) shapeError(th *starlark.Thread, layer, msg string) error {
 		tr.fail = e
 	}
 	return e
+}
+
+// opaqueCall is the row of a call, during a trace, of a value layerinfo
+// cannot read given tensors (pyhost.OpaqueCallKey): a module attribute
+// (self.backbone = torchvision.models.resnet18(); self.backbone(x)) is a
+// model part whose output, work and parameters are unknown; a function
+// of a library layerinfo does not model (einops.rearrange(x, …)) has an
+// unknown output and work and no parameters. Inside a row module's own
+// forward the call is left to the default (a placeholder).
+func opaqueCall(th *starlark.Thread, o *pyhost.Opaque, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	tr := tracing(th)
+	if tr == nil {
+		return nil, nil
+	}
+	all := append(starlark.Tuple{}, a...)
+	for _, x := range kw {
+		all = append(all, x[1])
+	}
+	ins := tensorsIn(all...)
+	if len(ins) == 0 {
+		return nil, nil
+	}
+	if k := len(tr.rowWork); k > 0 && tr.rowWork[k-1] != nil {
+		// Inside a row module's own forward: the row's work becomes
+		// unknown, and its parameters too when a module attribute is
+		// called.
+		if tr.opaqueWork == nil {
+			tr.opaqueWork = map[*[]calc.Expr]bool{}
+		}
+		name, attr := tr.t.opaque[o]
+		tr.opaqueWork[tr.rowWork[k-1]] = tr.opaqueWork[tr.rowWork[k-1]] || attr
+		if attr {
+			tr.noteOpaque(tr.here(), name, o)
+		}
+		return &Tensor{Desc: o.Desc, tr: tr}, nil
+	}
+	var inner graph.Op = unknownOp{o.Desc + " is not read by layerinfo: its output and work are unknown"}
+	name, typ := strings.TrimSuffix(o.Desc, "(…)"), o.Desc
+	if attr, ok := tr.t.opaque[o]; ok {
+		tr.noteOpaque(tr.here(), attr, o)
+		name = attr
+		inner = uncounted{unknownOp{attr + " = " + o.Desc + " is not read by layerinfo: its output, work and parameters are unknown"}}
+		if h := tr.here(); h != "" {
+			name = h + "." + attr
+		}
+	} else if h := tr.here(); h != "" {
+		name = h + "/" + name
+	}
+	n, err := tr.node(name, typ, where(th), inner, ins, nil, 1)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := inner.(uncounted); ok {
+		n.Uncounted = true
+	}
+	return tr.outputs(n)[0], nil
+}
+
+// noteOpaque says once that module attribute attr (of the module at
+// path) holds a value layerinfo cannot read, which forward calls.
+func (tr *tracer) noteOpaque(path, attr string, o *pyhost.Opaque) {
+	if path != "" {
+		attr = path + "." + attr
+	}
+	note := fmt.Sprintf("%s = %s is not read by layerinfo (a library it does not model): forward calls it, so its output, work and parameters are unknown", attr, o.Desc)
+	if !slices.Contains(tr.g.Notes, note) && len(tr.g.Notes) < 100 {
+		tr.g.Notes = append(tr.g.Notes, note)
+	}
 }
 
 // functional adds a row for a functional call that does work (F.relu,
@@ -592,6 +670,12 @@ func (tr *tracer) call(th *starlark.Thread, o *pyhost.Instance, a starlark.Tuple
 	}
 	n.Inputs = append(n.Inputs, owned...)
 	n.Op = op
+	if attr, ok := tr.opaqueWork[work]; ok {
+		f.unknownWork = true
+		if attr {
+			n.Op = uncounted{op}
+		}
+	}
 	for i := range res {
 		vn := n.Name
 		if i > 0 {

@@ -138,9 +138,24 @@ func (o *Opaque) Attr(name string) (starlark.Value, error) {
 	return o.derive(o.Desc + "." + name), nil
 }
 func (o *Opaque) AttrNames() []string { return nil }
-func (o *Opaque) CallInternal(_ *starlark.Thread, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+
+// OpaqueCallKey is the thread-local key of a front-end's hook for calls
+// of placeholders, a func(th, o, args, kwargs) (starlark.Value, error):
+// a nil value and no error leaves the call to the default (another
+// placeholder). A trace uses it to give a row to a model part it cannot
+// read (self.backbone = torchvision.models.resnet18(); self.backbone(x)).
+const OpaqueCallKey = "pyhost.opaque-call"
+
+func (o *Opaque) CallInternal(th *starlark.Thread, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	if o.Missing != nil && (o.Class || passesPart(args, kwargs)) {
 		return nil, o.Missing.Err // a part of the model made by a module the host could not read
+	}
+	if th != nil {
+		if h, ok := th.Local(OpaqueCallKey).(func(*starlark.Thread, *Opaque, starlark.Tuple, []starlark.Tuple) (starlark.Value, error)); ok {
+			if v, err := h(th, o, args, kwargs); v != nil || err != nil {
+				return v, err
+			}
+		}
 	}
 	d := o.derive(o.Desc + "(…)")
 	for _, a := range args {
