@@ -594,7 +594,8 @@
     mark('table');
     $('note').textContent = data.note || '';
     $('footer').textContent = data.footer || '';
-    $('explain').textContent = data.layers.length ? 'Click a layer in the graph or the table to see its arithmetic.' : '';
+    $('explain').textContent = data.layers.length ? 'Click a layer in the graph or the table to see its arithmetic.' :
+      data.served ? 'Open a model: type its path above, or drop its file on the page (or choose it with upload…).' : '';
     $('graph-info').textContent = data.layers.length + ' layers, ' + data.edges.length + ' edges · ' + api.layout + ' layout' +
       (state.virtual ? ', drawn as it comes into view' : '') + ' · drag to pan, wheel to zoom';
     firstView();
