@@ -174,7 +174,7 @@ func appendCell(dst []byte, id colID, i int, l *stats.Layer, plain bool) []byte 
 		return dst
 	case cTensors:
 		return appendTensors(dst, l)
-	case cParams, cTrainable, cNonTrainable:
+	case cParams, cTrainable, cNonTrainable, cBytes:
 		if l.ParamsUnknown {
 			return appendMaybe(dst, nil, plain)
 		}

@@ -503,6 +503,27 @@ func (b *built) graph(name string, bud *budget.Budget) (*graph.Graph, error) {
 		names[n] = true
 		g.NewNode(n, r.o.Class.Name(), op.Weights{}, ins, 0, m.pos)
 	}
+	// Without a trace nothing says whether an attribute made by a
+	// library layerinfo does not model (self.backbone =
+	// torchvision.models.resnet18()) is a module: its parameters are
+	// unknown, and the totals a lower bound.
+	paths := map[*pyhost.Instance]string{}
+	_ = walk(b.model, func(o *pyhost.Instance, path string) error {
+		paths[o] = path
+		return nil
+	})
+	for _, a := range b.t.opaqueAt {
+		path, ok := paths[a.owner]
+		if !ok {
+			continue
+		}
+		if path != "" {
+			path += "."
+		}
+		n := g.NewNode(path+a.attr, a.v.Desc, uncounted{op.Weights{}}, nil, 0, stateOf(a.owner).pos)
+		n.Uncounted = true
+		g.Notes = append(g.Notes, fmt.Sprintf("%s = %s is not read by layerinfo (a library it does not model): if it is a module, its parameters are not known", path+a.attr, a.v.Desc))
+	}
 	return g, nil
 }
 

@@ -339,4 +339,20 @@ class Root(nn.Module):
 			t.Errorf("%s: no note names backbone: %q", c.entry, r.Notes)
 		}
 	}
+	// Without a trace nothing says whether backbone is a module: its
+	// parameters are unknown all the same.
+	g, err := Decode("m.py", []byte(src), Options{Entry: "C()"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := infer.Run(g, infer.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := stats.Build(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Totals.ParamsUnknown || r.Totals.ParamsLowerBound == nil || *r.Totals.ParamsLowerBound != 10022 {
+		t.Errorf("no trace: totals unknown %v, lower bound %v; want unknown, 10022", r.Totals.ParamsUnknown, r.Totals.ParamsLowerBound)
+	}
 }

@@ -92,6 +92,15 @@ type torch struct {
 	// read (self.backbone = torchvision.models.resnet18()), by value:
 	// their names, for the rows of their calls and the notes.
 	opaque map[*pyhost.Opaque]string
+	// opaqueAt are those attributes in assignment order, with their
+	// modules.
+	opaqueAt []opaqueAttr
+}
+
+type opaqueAttr struct {
+	owner *pyhost.Instance
+	attr  string
+	v     *pyhost.Opaque
 }
 
 func stateOf(o *pyhost.Instance) *module {
@@ -161,6 +170,7 @@ func (t *torch) setAttr(o *pyhost.Instance, name string, v starlark.Value) error
 			}
 			if _, ok := t.opaque[op]; !ok && len(t.opaque) < 1000 {
 				t.opaque[op] = name
+				t.opaqueAt = append(t.opaqueAt, opaqueAttr{o, name, op})
 			}
 		}
 	}
