@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -248,10 +249,33 @@ func TestLLMConfigPage(t *testing.T) {
 	}
 	t.Logf("Llama 3.1 405B: %d nodes, %s layout, drawn in %.0f ms", len(r.Layers)+len(r.Model.Inputs),
 		eval[string](t, ctx, `window.layerinfo.layout`), eval[float64](t, ctx, `window.layerinfo.renderMs`))
-	// Search jumps to a layer deep in the graph and selects it.
+	// Collapsing the repeated blocks: model.layers.0 and .125 stay, the
+	// 124 between are one node.
+	collapsed := 0
+	for _, l := range r.Layers {
+		var n int
+		if _, err := fmt.Sscanf(l.Name, "model.layers.%d.", &n); err == nil && n >= 1 && n <= 124 {
+			collapsed++
+		}
+	}
+	run(t, ctx, 20*time.Second, chromedp.Click(chromedp.CSS(`#blocks`)))
+	if got := eval[int](t, ctx, `document.querySelectorAll('#nodes [data-layer]').length`); got != len(r.Layers)-collapsed {
+		t.Errorf("collapsed: %d nodes with data-layer, want %d-%d", got, len(r.Layers), collapsed)
+	}
+	block := eval[string](t, ctx, `document.querySelector('#nodes [data-block]').textContent`)
+	if !strings.Contains(block, "model.layers.1 … model.layers.124") || !strings.Contains(block, "124 blocks collapsed") ||
+		!strings.Contains(block, fmt.Sprintf("%d layers", collapsed)) {
+		t.Errorf("the collapsed node reads %q", block)
+	}
+	browsertest.Screenshot(t, "llm-collapsed.png", run(t, ctx, 20*time.Second, chromedp.CaptureScreenshot()))
+	// Search jumps to a layer deep in the graph (inside the collapsed
+	// blocks: they expand) and selects it.
 	run(t, ctx, 20*time.Second, chromedp.SendKeys(chromedp.CSS(`#search`), "model.layers.100.mlp\r"))
 	if got := eval[string](t, ctx, `document.querySelector('#table tr.selected td:nth-child(2)').textContent`); got != "model.layers.100.mlp" {
 		t.Errorf("search selected %q", got)
+	}
+	if got := eval[int](t, ctx, `document.querySelectorAll('#nodes [data-layer]').length`); got != len(r.Layers) {
+		t.Errorf("after selecting a collapsed layer, %d nodes with data-layer, want all %d", got, len(r.Layers))
 	}
 }
 

@@ -38,21 +38,70 @@
 
   // ---- model → nodes and edges -------------------------------------------
 
-  function buildGraph(data) {
-    var nodes = [], edges = [];
+  // findBlocks finds repeated blocks: rows named PREFIX<n>… (the first
+  // number of the name after a '.', '/' or '_': model.layers.17.mlp,
+  // /layer3/layer3.4/conv1/Conv), each block's rows consecutive, at least
+  // 4 blocks under one prefix. Collapsing keeps a group's first and last
+  // block and draws those between as one node.
+  function findBlocks(data) {
+    var re = /^(.*?[./_])(\d+)(?=[./_]|$)/, runs = {}, order = [];
+    data.layers.forEach(function (l, i) {
+      var m = re.exec(l.name);
+      if (!m) return;
+      var r = runs[m[1]];
+      if (!r) { r = runs[m[1]] = []; order.push(m[1]); }
+      var last = r[r.length - 1];
+      if (last && last.n === m[2] && last.to === i - 1) last.to = i;
+      else r.push({ n: m[2], from: i, to: i });
+    });
+    var groups = [];
+    order.forEach(function (prefix) {
+      var r = runs[prefix], seen = {};
+      if (r.length < 4) return;
+      for (var k = 0; k < r.length; k++) { if (seen[r[k].n]) return; seen[r[k].n] = true; }
+      groups.push({ prefix: prefix, blocks: r, from: r[1].from, to: r[r.length - 2].to });
+    });
+    return groups;
+  }
+
+  function buildGraph(data, groups) {
+    var nodes = [], edges = [], nodeOf = new Array(data.layers.length);
     var inputs = data.inputs || [];
     inputs.forEach(function (inp, k) {
       var lines = [cut(inp.name, NAME_MAX), 'input', inp.shape];
       nodes.push({ id: 'i' + k, input: k, name: inp.name, lines: lines, cls: 'input' });
     });
-    data.layers.forEach(function (l, i) {
-      var lines = [cut(l.name, NAME_MAX), cut(l.type, NAME_MAX), cut(l.out, NAME_MAX), 'params ' + l.params];
-      nodes.push({ id: 'l' + i, layer: i, name: l.name, lines: lines, cls: kind(l.type) });
-    });
-    var base = inputs.length;
+    var start = {};
+    (groups || []).forEach(function (g, k) { start[g.from] = k; });
+    var pcol = -1;
+    data.columns.forEach(function (c, j) { if (c.key === 'params') pcol = j; });
+    for (var i = 0; i < data.layers.length; i++) {
+      var l = data.layers[i];
+      if (start[i] !== undefined) {
+        var g = groups[start[i]], n = nodes.length, params = 0, blocks = g.blocks.length - 2;
+        for (var j = g.from; j <= g.to; j++) {
+          nodeOf[j] = n;
+          var v = pcol >= 0 ? data.layers[j].plain[pcol] : '?';
+          params = params === null || v === '?' ? null : params + parseInt(v, 10);
+        }
+        var name = g.prefix + g.blocks[1].n + ' … ' + g.prefix + g.blocks[g.blocks.length - 2].n;
+        nodes.push({
+          id: 'b' + start[i], group: start[i], name: name, cls: 'block', rows: g.to - g.from + 1, blocks: blocks,
+          params: params === null ? '?' : thousands(params),
+          lines: [cut(name, NAME_MAX), blocks + ' blocks collapsed', (g.to - g.from + 1) + ' layers', 'params ' + (params === null ? '?' : thousands(params))]
+        });
+        i = g.to;
+        continue;
+      }
+      nodeOf[i] = nodes.length;
+      nodes.push({ id: 'l' + i, layer: i, name: l.name, lines: [cut(l.name, NAME_MAX), cut(l.type, NAME_MAX), cut(l.out, NAME_MAX), 'params ' + l.params], cls: kind(l.type) });
+    }
+    var seen = {};
     data.edges.forEach(function (e) {
-      var from = e[0] < 0 ? -1 - e[0] : base + e[0];
-      edges.push({ from: from, to: base + e[1], label: e[2] });
+      var from = e[0] < 0 ? -1 - e[0] : nodeOf[e[0]], to = nodeOf[e[1]], key = from + ',' + to;
+      if (from === to || seen[key]) return; // inside a collapsed group, or its second edge to one node
+      seen[key] = true;
+      edges.push({ from: from, to: to, label: e[2] });
     });
     nodes.forEach(function (n) {
       var w = 0;
@@ -60,8 +109,10 @@
       n.w = Math.round(w * CHAR + 2 * PAD_X);
       n.h = n.lines.length * LINE + 2 * PAD_Y;
     });
-    return { nodes: nodes, edges: edges };
+    return { nodes: nodes, edges: edges, nodeOf: nodeOf };
   }
+
+  function thousands(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ','); }
 
   // ---- layout ----------------------------------------------------------------
 
@@ -175,8 +226,9 @@
 
   var lineClass = ['name', 'type', 'out', 'params'];
   function nodeSVG(n, i) {
-    var attr = n.layer !== undefined ? ' data-layer="' + esc(n.name) + '" data-i="' + n.layer + '"' : ' data-input="' + esc(n.name) + '"';
-    var cls = 'node ' + n.cls + (i === state.selectedN ? ' selected' : '') + (state.matches.has(i) ? ' match' : '');
+    var attr = n.layer !== undefined ? ' data-layer="' + esc(n.name) + '" data-i="' + n.layer + '"' :
+      n.group !== undefined ? ' data-block="' + esc(n.name) + '"' : ' data-input="' + esc(n.name) + '"';
+    var cls = 'node ' + n.cls + (i === state.selectedN ? ' selected' : '') + (state.matchNodes.has(i) ? ' match' : '');
     var s = '<g class="' + cls + '" data-n="' + i + '"' + attr + ' transform="translate(' + (n.x - n.w / 2) + ',' + (n.y - n.h / 2) + ')">' +
       '<title>' + esc(n.name) + '</title><rect width="' + n.w + '" height="' + n.h + '"></rect><text>';
     for (var j = 0; j < n.lines.length; j++) {
@@ -245,7 +297,7 @@
   function marks() {
     if (state.virtual) { redraw(); return; }
     document.querySelectorAll('#nodes .node.selected, #nodes .node.match, #edges .edge.hot').forEach(function (el) { el.classList.remove('selected', 'match', 'hot'); });
-    state.matches.forEach(function (i) { var el = $('nodes').children[i]; if (el) el.classList.add('match'); });
+    state.matchNodes.forEach(function (i) { var el = $('nodes').children[i]; if (el) el.classList.add('match'); });
     var n = state.selectedN;
     if (n >= 0) {
       $('nodes').children[n].classList.add('selected');
@@ -335,11 +387,13 @@
       if (i === undefined || i < 0) return;
       var n = state.graph.nodes[i];
       if (n.layer !== undefined) select(n.layer, false);
+      else if (n.group !== undefined) select(state.groups[n.group].from, true); // expands
       else showInput(n);
     });
     $('zoom-in').onclick = function () { var r = svg.getBoundingClientRect(); zoomAt(1.25, r.width / 2, r.height / 2); };
     $('zoom-out').onclick = function () { var r = svg.getBoundingClientRect(); zoomAt(0.8, r.width / 2, r.height / 2); };
     $('fit').onclick = fit;
+    $('blocks').onclick = function () { setCollapsed(!state.collapsed); };
     window.addEventListener('keydown', function (ev) {
       if (ev.target.tagName === 'INPUT') return;
       if (ev.key === '0') fit();
@@ -360,7 +414,12 @@
       state.data.layers.some(function (l, k) { if (l.name === name) { i = k; return true; } return false; });
     }
     if (i < 0 || i >= state.data.layers.length) return false;
-    var l = state.data.layers[i], n = state.base + i;
+    var l = state.data.layers[i], n = state.graph.nodeOf[i];
+    if (state.graph.nodes[n].layer !== i) { // inside a collapsed group: expand
+      state.selected = i;
+      setCollapsed(false);
+      n = state.graph.nodeOf[i];
+    }
     state.selected = i; state.selectedN = n;
     marks();
     if (center) centerOn(state.graph.nodes[n]);
@@ -381,8 +440,10 @@
       var q = box.value.trim().toLowerCase();
       hits = []; at = -1; state.matches = new Set();
       if (q) {
-        state.data.layers.forEach(function (l, i) { if (l.name.toLowerCase().indexOf(q) >= 0) { hits.push(i); state.matches.add(state.base + i); } });
+        state.data.layers.forEach(function (l, i) { if (l.name.toLowerCase().indexOf(q) >= 0) { hits.push(i); state.matches.add(i); } });
       }
+      state.matchNodes = new Set();
+      state.matches.forEach(function (i) { state.matchNodes.add(state.graph.nodeOf[i]); });
       marks();
       $('search-count').textContent = q ? hits.length + ' found' : '';
     });
@@ -578,16 +639,11 @@
     $('model-format').textContent = data.model.format ? '(' + data.model.format + ')' : '';
     if (data.model.path) document.title = data.model.path + ' — layerinfo';
     var tm = api.timings = {}, mark = function (k) { tm[k] = Math.round(performance.now() - t0); };
-    var g = buildGraph(data);
-    mark('build');
-    var useDagre = typeof dagre !== 'undefined' && g.edges.length > 0 && g.nodes.length <= DAGRE_MAX_NODES && g.edges.length <= DAGRE_MAX_EDGES;
-    if (useDagre) dagreLayout(g); else layeredLayout(g);
-    api.layout = useDagre ? 'dagre' : 'layered';
-    mark('layout');
     state = {
-      data: data, graph: g, view: { k: 1, x: 0, y: 0 }, base: (data.inputs || []).length,
-      selected: -1, selectedN: -1, matches: new Set(), virtual: g.nodes.length > VIRTUAL_MIN
+      data: data, view: { k: 1, x: 0, y: 0 }, groups: findBlocks(data), collapsed: false,
+      selected: -1, selectedN: -1, matches: new Set()
     };
+    $('blocks').hidden = !state.groups.length;
     $('filter').value = ''; $('search').value = ''; $('search-count').textContent = '';
     if (api.resetTable) api.resetTable();
     drawTable(data);
@@ -596,12 +652,7 @@
     $('footer').textContent = data.footer || '';
     $('explain').textContent = data.layers.length ? 'Click a layer in the graph or the table to see its arithmetic.' :
       data.served ? 'Open a model: type its path above, or drop its file on the page (or choose it with upload…).' : '';
-    $('graph-info').textContent = data.layers.length + ' layers, ' + data.edges.length + ' edges · ' + api.layout + ' layout' +
-      (state.virtual ? ', drawn as it comes into view' : '') + ' · drag to pan, wheel to zoom';
-    firstView();
-    if (state.virtual) drawVisible(); else drawAll();
-    mark('draw');
-    mark('view');
+    relayout(mark);
     requestAnimationFrame(function () {
       requestAnimationFrame(function () {
         api.renderMs = performance.now() - t0;
@@ -613,6 +664,40 @@
     });
   }
   api.render = render;
+
+  // relayout builds, lays out and draws the graph, blocks collapsed or
+  // not (state.collapsed), and shows it from its top or whole.
+  function relayout(mark) {
+    mark = mark || function () {};
+    var data = state.data, g = buildGraph(data, state.collapsed ? state.groups : null);
+    mark('build');
+    var useDagre = typeof dagre !== 'undefined' && g.edges.length > 0 && g.nodes.length <= DAGRE_MAX_NODES && g.edges.length <= DAGRE_MAX_EDGES;
+    if (useDagre) dagreLayout(g); else layeredLayout(g);
+    api.layout = useDagre ? 'dagre' : 'layered';
+    mark('layout');
+    state.graph = g;
+    state.virtual = g.nodes.length > VIRTUAL_MIN;
+    state.selectedN = state.selected >= 0 ? g.nodeOf[state.selected] : -1;
+    var m = new Set();
+    state.matches.forEach(function (i) { m.add(g.nodeOf[i]); });
+    state.matchNodes = m;
+    var rows = 0;
+    if (state.collapsed) state.groups.forEach(function (gr) { rows += gr.to - gr.from + 1; });
+    $('blocks').textContent = state.collapsed ? 'expand blocks' : 'collapse blocks';
+    $('graph-info').textContent = data.layers.length + ' layers, ' + data.edges.length + ' edges' +
+      (state.collapsed ? ' (' + rows + ' layers in ' + state.groups.length + ' collapsed group' + (state.groups.length > 1 ? 's' : '') + ')' : '') +
+      ' · ' + api.layout + ' layout' + (state.virtual ? ', drawn as it comes into view' : '') + ' · drag to pan, wheel to zoom';
+    firstView();
+    if (state.virtual) drawVisible(); else drawAll();
+    mark('draw');
+  }
+
+  function setCollapsed(on) {
+    if (!state || state.collapsed === on || !state.groups.length) return;
+    state.collapsed = on;
+    relayout();
+  }
+  api.collapse = setCollapsed;
 
   function load() {
     var data = JSON.parse($('layerinfo-data').textContent);
