@@ -3,6 +3,7 @@
 // safetensors header, of about N nodes.
 //
 //	graphgen -kind onnx-dag -n 100000 -o dag.onnx
+//	graphgen -kind spec-named -n 93277 -o s4.yaml   # issue 8's 4 MB spec
 package main
 
 import (
@@ -14,7 +15,7 @@ import (
 )
 
 func main() {
-	kind := flag.String("kind", "onnx-dag", "onnx-dag, onnx-chain, spec, lasagne or safetensors")
+	kind := flag.String("kind", "onnx-dag", "onnx-dag, onnx-chain, spec, spec-named, lasagne or safetensors")
 	n := flag.Int("n", 100000, "number of nodes (layers, tensors)")
 	out := flag.String("o", "", "output file (required)")
 	flag.Parse()
@@ -30,6 +31,8 @@ func main() {
 		data = gen.ONNX(*n, false)
 	case "spec":
 		data = gen.Spec(*n)
+	case "spec-named":
+		data = gen.SpecNamed(*n)
 	case "lasagne":
 		data = gen.Lasagne(*n)
 	case "safetensors":

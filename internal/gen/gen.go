@@ -130,6 +130,19 @@ func Spec(layers int) []byte {
 	return b
 }
 
+// SpecNamed returns a spec of layers dense layers of 64 units on a 1×64
+// input, each named (d0, d1, …) in a flow mapping: issue 8's 4 MB spec
+// that is all layers is SpecNamed(93277).
+func SpecNamed(layers int) []byte {
+	b := []byte("name: big\ninput: {shape: [1, 64]}\nlayers:\n")
+	for i := range layers {
+		b = append(b, "  - {name: d"...)
+		b = strconv.AppendInt(b, int64(i), 10)
+		b = append(b, ", type: dense, units: 64}\n"...)
+	}
+	return b
+}
+
 // Lasagne returns a script that builds layers-1 DenseLayers of 64 units
 // in a loop on a 1×64 InputLayer: layers in all.
 func Lasagne(layers int) []byte {
