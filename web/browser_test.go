@@ -251,11 +251,12 @@ func TestLLMConfigPage(t *testing.T) {
 		eval[string](t, ctx, `window.layerinfo.layout`), eval[float64](t, ctx, `window.layerinfo.renderMs`))
 	// Collapsing the repeated blocks: model.layers.0 and .125 stay, the
 	// 124 between are one node.
-	collapsed := 0
+	collapsed, params := 0, int64(0)
 	for _, l := range r.Layers {
 		var n int
 		if _, err := fmt.Sscanf(l.Name, "model.layers.%d.", &n); err == nil && n >= 1 && n <= 124 {
 			collapsed++
+			params += l.Params
 		}
 	}
 	run(t, ctx, 20*time.Second, chromedp.Click(chromedp.CSS(`#blocks`)))
@@ -264,7 +265,7 @@ func TestLLMConfigPage(t *testing.T) {
 	}
 	block := eval[string](t, ctx, `document.querySelector('#nodes [data-block]').textContent`)
 	if !strings.Contains(block, "model.layers.1 … model.layers.124") || !strings.Contains(block, "124 blocks collapsed") ||
-		!strings.Contains(block, fmt.Sprintf("%d layers", collapsed)) {
+		!strings.Contains(block, fmt.Sprintf("%d layers", collapsed)) || !strings.Contains(block, "params "+stats.Thousands(params)) {
 		t.Errorf("the collapsed node reads %q", block)
 	}
 	browsertest.Screenshot(t, "llm-collapsed.png", run(t, ctx, 20*time.Second, chromedp.CaptureScreenshot()))
