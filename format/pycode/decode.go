@@ -349,6 +349,14 @@ func (b *builder) finish() (*graph.Graph, error) {
 		}
 	}
 	g.Nodes = nodes
+	// Analyze infers every node again, and makes its parameters anew
+	// (infer.Run): the ones the script's run made are let go here, so
+	// that they can be collected before the analysis makes its own
+	// (some 250 bytes a dense layer). Output shapes, remarks and
+	// sharing stay.
+	for _, n := range nodes {
+		n.Params = nil
+	}
 	for _, l := range outs {
 		g.Outputs = append(g.Outputs, l.node.Outputs[0])
 	}
