@@ -81,26 +81,42 @@ func (c Code) Decode(ctx context.Context, in format.Input) (*graph.Graph, error)
 // graph, as the model's JSON would be read.
 func DecodeCode(name string, src []byte, opt CodeOptions) (*graph.Graph, error) {
 	src = pyhost.StripBOM(src)
-	d := &decoder{src: &source{file: name, src: src}, b: opt.Budget, resetAfter: true}
-	k := newKctx(name, src, d)
-	run, err := pyhost.Exec(name, src, pyhost.Options{
-		MaxSteps: opt.MaxSteps, Budget: opt.Budget, Dir: opt.Dir,
-		Import: k.importer(k.modules()),
-		// Read as a module: an if __name__ == "__main__": block
-		// (training, model.summary()) is skipped.
-		ModuleName: "model",
-	})
-	if run == nil {
-		return nil, err
-	}
-	defer run.Close()
-	top := err
-	var ge *graph.Error
-	if errors.As(top, &ge) && ge.Layer != "" {
-		return nil, top // a layer's error (a shape that does not fit): Keras stops there too
-	}
-	root, what, err := k.pick(run, opt.Entry)
-	if err != nil {
+	var d *decoder
+	var k *kctx
+	var run *pyhost.Run
+	var top error
+	var root *kLayer
+	var what string
+	// Read as a module first: an if __name__ == "__main__": block
+	// (training, model.summary()) is skipped. When the model is made
+	// only there, as the script run.
+	for _, mod := range []string{"model", "__main__"} {
+		d = &decoder{src: &source{file: name, src: src}, b: opt.Budget, resetAfter: true, own: map[*value][]fileWeight{}}
+		k = newKctx(name, src, d)
+		r, err := pyhost.Exec(name, src, pyhost.Options{
+			MaxSteps: opt.MaxSteps, Budget: opt.Budget, Dir: opt.Dir,
+			Import:     k.importer(k.modules()),
+			ModuleName: mod,
+		})
+		if r == nil {
+			return nil, err
+		}
+		defer r.Close()
+		run, top = r, err
+		var ge *graph.Error
+		if errors.As(top, &ge) && ge.Layer != "" {
+			return nil, top // a layer's error (a shape that does not fit): Keras stops there too
+		}
+		last := mod == "__main__" || !strings.Contains(string(src), "__main__")
+		root, what, err = k.pick(run, opt.Entry, last)
+		if err == nil {
+			break
+		}
+		var me *format.MissingError
+		if mod == "model" && errors.As(err, &me) && me.Option == "entry" && strings.Contains(err.Error(), "no Keras model found") &&
+			strings.Contains(string(src), "__main__") {
+			continue
+		}
 		if top != nil {
 			return nil, top
 		}
@@ -151,7 +167,7 @@ func DecodeCode(name string, src []byte, opt CodeOptions) (*graph.Graph, error) 
 	if k.err != nil {
 		return nil, k.err
 	}
-	fd := &decoder{src: d.src, b: opt.Budget, resetAfter: true}
+	fd := &decoder{src: d.src, b: opt.Budget, resetAfter: true, own: d.own}
 	mod, err := fd.parseModel(v, true, "")
 	if err != nil {
 		return nil, err
@@ -250,7 +266,7 @@ func (k *kctx) subclassInputs(root *kLayer, opt CodeOptions) ([]graph.Shape, err
 // the top level binds that no other holds (model when there are several);
 // else the last model made; else what a function of the file with no
 // arguments and "model" in its name returns.
-func (k *kctx) pick(run *pyhost.Run, entry string) (*kLayer, string, error) {
+func (k *kctx) pick(run *pyhost.Run, entry string, last bool) (*kLayer, string, error) {
 	isModel := func(v starlark.Value) *kLayer {
 		if kl := stateOf(v); kl != nil && kl.model != nil && kl.isModel {
 			return kl
@@ -317,11 +333,32 @@ func (k *kctx) pick(run *pyhost.Run, entry string) (*kLayer, string, error) {
 			return l, "", nil
 		}
 	}
-	var fns []string
+	// A function that builds the model, callable without arguments:
+	// build_model(), create_cnn(input_shape=(28, 28, 1)).
+	var fns, models []string
 	for _, n := range run.Globals.Keys() {
-		if f, ok := run.Globals[n].(*starlark.Function); ok && f.NumParams() == 0 && strings.Contains(strings.ToLower(n), "model") {
-			fns = append(fns, n)
+		f, ok := run.Globals[n].(*starlark.Function)
+		if !ok || !noRequired(f) {
+			continue
 		}
+		low := strings.ToLower(n)
+		if strings.Contains(low, "model") {
+			models = append(models, n)
+		}
+		for _, p := range []string{"build", "create", "make", "get_", "define"} {
+			if strings.HasPrefix(low, p) && (strings.Contains(low, "model") || strings.Contains(low, "net") || strings.Contains(low, "cnn") || strings.Contains(low, "rnn")) {
+				fns = append(fns, n)
+				break
+			}
+		}
+	}
+	if len(models) == 1 {
+		fns = models
+	}
+	if len(fns) > 1 {
+		sort.Strings(fns)
+		return nil, "", &format.MissingError{What: "which function builds the model", Option: "entry", Value: "'" + fns[0] + "()'",
+			Err: fmt.Errorf("%s: several functions may build the model (%s): say which", k.file, strings.Join(fns, ", "))}
 	}
 	if len(fns) == 1 {
 		v, err := run.Call(run.Globals[fns[0]], nil, nil)
@@ -332,8 +369,12 @@ func (k *kctx) pick(run *pyhost.Run, entry string) (*kLayer, string, error) {
 			return kl, "what " + fns[0] + "() returns", nil
 		}
 	}
-	// A subclassed model class with no arguments.
+	// A subclassed model class with no arguments (when the file's main
+	// block, if any, has been run and made none).
 	for _, n := range run.Globals.Keys() {
+		if !last {
+			break
+		}
 		if c, ok := run.Globals[n].(*pyhost.Class); ok && c.Native == nil && c.IsSubclass(k.model) {
 			v, err := run.Call(c, nil, nil)
 			if err == nil {
@@ -345,4 +386,18 @@ func (k *kctx) pick(run *pyhost.Run, entry string) (*kLayer, string, error) {
 	}
 	return nil, "", &format.MissingError{What: "what builds the model", Option: "entry", Value: "'build_model()'",
 		Err: errors.New(k.file + ": no Keras model found: the file makes no keras.Sequential or keras.Model at its top level")}
+}
+
+// noRequired says whether f can be called without arguments (every
+// parameter has a default; none is *args or **kwargs).
+func noRequired(f *starlark.Function) bool {
+	if f.HasVarargs() || f.HasKwargs() {
+		return false
+	}
+	for i := range f.NumParams() {
+		if f.ParamDefault(i) == nil {
+			return false
+		}
+	}
+	return true
 }

@@ -344,3 +344,94 @@ model.save("mnist.keras")
 		}
 	}
 }
+
+// TestCodeAddWeight: a layer class of the script's own that makes its
+// weights with add_weight in build (Keras 3's shape first, Keras 2's
+// name first), one called twice (its weights once), the matmul in its
+// call giving the output's last axis; the operations inside a layer's
+// call take no automatic names (Keras runs them on backend tensors), so
+// the model's Add is "add".
+func TestCodeAddWeight(t *testing.T) {
+	src := `import keras
+from keras import layers, ops
+
+
+class Linear(keras.layers.Layer):
+    def __init__(self, units=32, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer="random_normal")
+        self.b = self.add_weight("bias", (self.units,), initializer="zeros")
+        self.steps = self.add_weight(shape=(), initializer="zeros", trainable=False, name="steps")
+
+    def call(self, inputs):
+        return keras.activations.relu(ops.matmul(inputs, self.w) + self.b)
+
+
+inputs = keras.Input((16,))
+x = Linear(8)(inputs)          # 16*8 + 8 + 1 (non-trainable) = 137
+shared = Linear(4)
+y = shared(x)                  # 8*4 + 4 + 1 = 37, once
+z = shared(x)
+out = layers.Add()([y, z])
+model = keras.Model(inputs, out)
+`
+	r := analyseCode(t, "aw.py", []byte(src), CodeOptions{})
+	checkRows(t, r, []crow{
+		{"input_layer", "InputLayer", "(None, 16)", 0, 0},
+		{"linear", "Linear", "(None, 8)", 137, 1},
+		{"linear_1", "Linear", "(None, 4) (None, 4)", 37, 1},
+		{"add", "Add", "(None, 4)", 0, 0},
+	})
+	var names []string
+	for _, w := range r.Layers[1].Weights {
+		names = append(names, w.Name)
+	}
+	if got := strings.Join(names, " "); got != "linear/variable linear/bias linear/steps" {
+		t.Errorf("weights %s", got)
+	}
+}
+
+// TestCodeFindsModel: the model made by a function the file only
+// defines (its parameters all defaulted), or only in its main block.
+func TestCodeFindsModel(t *testing.T) {
+	fn := `from tensorflow import keras
+from tensorflow.keras import layers
+
+
+def create_cnn(input_shape=(28, 28, 1), num_classes=10):
+    inputs = keras.Input(shape=input_shape)
+    x = layers.Conv2D(8, 3)(inputs)          # 3*3*1*8 + 8 = 80
+    x = layers.GlobalAveragePooling2D()(x)
+    return keras.Model(inputs, layers.Dense(num_classes)(x))   # 8*10 + 10 = 90
+
+
+def train(model, epochs):
+    model.fit(epochs=epochs)
+`
+	if r := analyseCode(t, "fn.py", []byte(fn), CodeOptions{}); r.Totals.Params != 170 {
+		t.Errorf("create_cnn(): %d params, want 170", r.Totals.Params)
+	}
+	main := `import keras
+
+
+class Net(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.d = keras.layers.Dense(3)
+
+    def call(self, x):
+        return self.d(x)
+
+
+if __name__ == "__main__":
+    model = Net()
+    model.build((None, 5))      # 5*3 + 3 = 18
+    model.summary()
+`
+	if r := analyseCode(t, "main.py", []byte(main), CodeOptions{}); r.Totals.Params != 18 {
+		t.Errorf("main block: %d params, want 18", r.Totals.Params)
+	}
+}

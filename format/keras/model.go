@@ -37,6 +37,9 @@ type decoder struct {
 	// it: True since Keras 2.3/TF 2, False in TF.js and before.
 	keras2     bool
 	resetAfter bool
+	// own are the weights a Keras script's own layer class made with
+	// add_weight, by the layer's entry (keras-code).
+	own map[*value][]fileWeight
 }
 
 // maxLayers caps the layers of one model (nested models included).
@@ -69,8 +72,9 @@ type layer struct {
 	// fileWeights are the file's weights for this layer (nil: none read).
 	fileWeights []fileWeight
 	hasWeights  bool
-	isOp        bool   // an operation on tensors, not a layer: no weights
-	parent      string // the enclosing model's name, for messages ("" at the top)
+	isOp        bool           // an operation on tensors, not a layer: no weights
+	own         []*graph.Param // the weights a script's layer class made (ownWeightsOp), once made
+	parent      string         // the enclosing model's name, for messages ("" at the top)
 }
 
 func (l *layer) what() string { return fmt.Sprintf("layer %s (%s)", l.name, l.class) }

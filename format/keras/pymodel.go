@@ -25,10 +25,9 @@ func newKctx(file string, src []byte, d *decoder) *kctx {
 		"count_params": func(_ *starlark.Thread, o *pyhost.Instance, _ starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
 			return &pyhost.Opaque{Desc: "count_params()"}, nil
 		},
-		"add_weight": func(th *starlark.Thread, o *pyhost.Instance, _ starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
-			return nil, fmt.Errorf("add_weight: the weights a file's own layer class makes are not modelled yet (its build and call are Python code)")
-		},
 	}
+	methods["add_weight"] = k.addWeight
+	methods["add_variable"] = k.addWeight
 	k.base = pyhost.NewNative("Layer", &pyhost.Native{
 		New:     func(o *pyhost.Instance) { o.State = &kLayer{o: o} },
 		Init:    k.initFileLayer,
@@ -100,8 +99,9 @@ func (k *kctx) modules() map[string]starlark.Value {
 	}}
 	ops := &module{k: k, name: "keras.ops", members: map[string]starlark.Value{}, functions: true}
 	backend := &module{k: k, name: "keras.backend", members: map[string]starlark.Value{}, functions: true}
+	activations := &module{k: k, name: "keras.activations", members: map[string]starlark.Value{}, functions: true}
 	keras := &module{k: k, name: "keras", members: map[string]starlark.Value{
-		"layers": layers, "models": models, "ops": ops, "backend": backend,
+		"layers": layers, "models": models, "ops": ops, "backend": backend, "activations": activations,
 		"Sequential": k.seqCls, "Model": k.model, "Input": layers.members["Input"], "Layer": k.base,
 		"__version__": starlark.String("3"),
 	}}
@@ -545,7 +545,9 @@ func (k *kctx) traceCall(th *starlark.Thread, o *pyhost.Instance, kl *kLayer, in
 		if err != nil {
 			return nil, err
 		}
+		k.tracing++
 		res, err := starlark.Call(th, call, a2, kw2)
+		k.tracing--
 		if err != nil {
 			return nil, err
 		}
@@ -722,6 +724,9 @@ func (k *kctx) entryValue(kl *kLayer, inbound *value) *value {
 	e := &value{k: jObj, off: kl.off}
 	if kl.module != "" {
 		e.set("module", str(kl.module, kl.off))
+	}
+	if len(kl.own) > 0 {
+		k.d.own[e] = kl.own
 	}
 	e.set("class_name", str(kl.class, kl.off))
 	e.set("name", str(kl.name, kl.off))

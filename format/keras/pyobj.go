@@ -28,21 +28,22 @@ import (
 
 // kctx is one run's Keras state.
 type kctx struct {
-	file   string
-	src    []byte
-	lines  []int // the byte offset of each line's start
-	keras2 bool  // tf.keras: Keras 2's automatic names (input_1, model, conv_lst_m2d)
-	uids   map[string]int
-	seq    int
-	layers []*kLayer // every layer and model made, in order
-	d      *decoder  // for the eager inference of calls
-	base   *pyhost.Class
-	model  *pyhost.Class
-	seqCls *pyhost.Class
-	cls    map[string]*pyhost.Class
-	thread *starlark.Thread // the run's, for operations written as operators (x + y)
-	depth  int              // models being written out, nested
-	err    error            // the first error writing a model out
+	file    string
+	src     []byte
+	lines   []int // the byte offset of each line's start
+	keras2  bool  // tf.keras: Keras 2's automatic names (input_1, model, conv_lst_m2d)
+	uids    map[string]int
+	seq     int
+	layers  []*kLayer // every layer and model made, in order
+	d       *decoder  // for the eager inference of calls
+	base    *pyhost.Class
+	model   *pyhost.Class
+	seqCls  *pyhost.Class
+	cls     map[string]*pyhost.Class
+	thread  *starlark.Thread // the run's, for operations written as operators (x + y)
+	depth   int              // models being written out, nested
+	err     error            // the first error writing a model out
+	tracing int              // layers' calls being traced, nested
 }
 
 // kLayer is a layer (or a model) the file made.
@@ -63,7 +64,8 @@ type kLayer struct {
 	// constant: an InputLayer standing for a tensor the model makes
 	// from nothing (ops.arange), not one of its inputs.
 	constant bool
-	isModel  bool // keras.Model, Sequential or a subclass of them
+	isModel  bool         // keras.Model, Sequential or a subclass of them
+	own      []fileWeight // what add_weight made (a file's layer class)
 }
 
 // kCall is one call of a layer on Keras tensors.
@@ -225,6 +227,17 @@ func (k *kctx) offset(p graph.Pos) int {
 		return 0
 	}
 	return k.lines[p.Line-1] + max(p.Col-1, 0)
+}
+
+// opName names an operation on tensors: Keras's automatic name at the
+// model's level; inside a layer's call, which Keras runs on backend
+// tensors (no operation made, no name taken), a name of its own.
+func (k *kctx) opName(prefix string) string {
+	if k.tracing > 0 {
+		k.seq++
+		return fmt.Sprintf("%s_op%d", prefix, k.seq)
+	}
+	return k.autoName(prefix)
 }
 
 // autoName is Keras's automatic name: the class in snake case, then
@@ -640,9 +653,9 @@ func (k *kctx) opCall(th *starlark.Thread, class, api string, ins []*kTensor) (s
 		fn := api
 		kl.class, kl.module = "TFOpLambda", ""
 		kl.cfg.set("function", str(fn, kl.off))
-		kl.name = k.autoName("tf." + fn)
+		kl.name = k.opName("tf." + fn)
 	} else {
-		kl.name = k.autoName(namePrefix(class, k.keras2))
+		kl.name = k.opName(namePrefix(class, k.keras2))
 	}
 	k.layers = append(k.layers, kl)
 	outs, err := k.record(kl, ins, kl.pos)
@@ -693,6 +706,12 @@ func (f *opFunc) CallInternal(th *starlark.Thread, args starlark.Tuple, kw []sta
 	}
 	f.k.thread = th
 	fn := f.path[strings.LastIndexByte(f.path, '.')+1:]
+	switch fn {
+	case "matmul", "dot":
+		if v, ok, err := f.k.matmul(th, fn, args); ok || err != nil {
+			return v, err
+		}
+	}
 	switch fn {
 	case "int_shape", "shape":
 		if len(ins) == 1 {
@@ -862,4 +881,115 @@ func (k *kctx) constant(s graph.Shape, dt graph.DType) (starlark.Value, error) {
 	kl.name = fmt.Sprintf("constant_%d", k.seq)
 	k.layers = append(k.layers, kl)
 	return k.inputOf(kl)
+}
+
+// variable is a weight a file's layer class made with add_weight: its
+// shape, for the operations that read it (ops.matmul(x, self.w)).
+type variable struct {
+	name  string
+	shape graph.Shape
+}
+
+func (v *variable) String() string {
+	return "<Variable " + v.name + " shape=" + pyShapeText(v.shape) + ">"
+}
+func (v *variable) Type() string          { return "Variable" }
+func (v *variable) Freeze()               {}
+func (v *variable) Truth() starlark.Bool  { return true }
+func (v *variable) Hash() (uint32, error) { return pyhost.HashString(v.name), nil }
+func (v *variable) AttrNames() []string   { return []string{"name", "shape"} }
+func (v *variable) Attr(name string) (starlark.Value, error) {
+	switch name {
+	case "shape":
+		return shapeTuple(v.shape), nil
+	case "name":
+		return starlark.String(v.name), nil
+	}
+	return &pyhost.Opaque{Desc: v.name + "." + name}, nil
+}
+
+// addWeight is Layer.add_weight (Keras 3: shape first; Keras 2: name
+// first): a weight of the layer, trainable unless said otherwise.
+func (k *kctx) addWeight(_ *starlark.Thread, o *pyhost.Instance, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	kl := stateOf(o)
+	if kl == nil || kl.cfg == nil {
+		return nil, fmt.Errorf("add_weight before the layer's __init__ ran")
+	}
+	var name string
+	var shape starlark.Value
+	trainable := true
+	for i, a := range args {
+		if s, ok := a.(starlark.String); ok && i == 0 {
+			name = string(s)
+			continue
+		}
+		if shape == nil {
+			shape = a
+		}
+	}
+	for _, p := range kw {
+		switch string(p[0].(starlark.String)) {
+		case "name":
+			if s, ok := p[1].(starlark.String); ok {
+				name = string(s)
+			}
+		case "shape":
+			shape = p[1]
+		case "trainable":
+			if b, ok := p[1].(starlark.Bool); ok {
+				trainable = bool(b)
+			}
+		}
+	}
+	var s graph.Shape
+	if shape != nil && shape != starlark.None {
+		v, err := k.d.shapeOf(k.toValue(shape, kl.off, 0), nil, "add_weight's shape")
+		if err != nil {
+			return nil, err
+		}
+		s = v
+	}
+	for _, d := range s {
+		if !d.Known() {
+			return nil, fmt.Errorf("add_weight: the shape %s has an unknown size", pyShapeText(s))
+		}
+	}
+	if name == "" {
+		name = "variable"
+		if n := len(kl.own); n > 0 {
+			name = fmt.Sprintf("variable_%d", n)
+		}
+	}
+	kl.own = append(kl.own, fileWeight{name: kl.name + "/" + name, role: name, shape: s, dtype: graph.Float32, trainable: trainable})
+	return &variable{name: name, shape: s}, nil
+}
+
+// matmul is ops.matmul(x, w) (tf.matmul, K.dot) of a Keras tensor by a
+// layer's weight: the output's last axis is the weight's, a Lambda of
+// that output shape inside the layer.
+func (k *kctx) matmul(th *starlark.Thread, fn string, args starlark.Tuple) (starlark.Value, bool, error) {
+	if len(args) != 2 {
+		return nil, false, nil
+	}
+	x, ok1 := args[0].(*kTensor)
+	w, ok2 := args[1].(*variable)
+	if !ok1 || !ok2 || len(w.shape) != 2 || len(x.shape) < 2 {
+		return nil, false, nil
+	}
+	out := append(x.shape[1:len(x.shape)-1:len(x.shape)-1], w.shape[1])
+	kl := &kLayer{class: "Lambda"}
+	k.seq++
+	kl.seq = k.seq
+	kl.pos = where(th)
+	kl.off = k.offset(kl.pos)
+	kl.cfg = &value{k: jObj, off: kl.off}
+	kl.cfg.set("function", str(fn, kl.off))
+	kl.cfg.set("output_shape", shapeValue(out, kl.off))
+	kl.name = k.opName(namePrefix(camel(fn), k.keras2))
+	k.layers = append(k.layers, kl)
+	outs, err := k.record(kl, []*kTensor{x}, kl.pos)
+	if err != nil {
+		return nil, true, err
+	}
+	return results(outs), true, nil
 }
