@@ -67,6 +67,24 @@ type built struct {
 // builds into a graph: one node per row module, holding the module's own
 // parameters and buffers.
 func Decode(name string, src []byte, opt Options) (*graph.Graph, error) {
+	if !pyhost.IsNotebook(name, src) {
+		return decode(name, src, opt)
+	}
+	// A Jupyter notebook: its code cells in order, IPython magics left
+	// out; positions name the cell (nb.ipynb:cell 3:12:5).
+	text, cells, err := pyhost.NotebookSource(name, src)
+	if err != nil {
+		return nil, err
+	}
+	g, err := decode(name, text, opt)
+	var p *Partial
+	if errors.As(err, &p) && p.Graph != nil {
+		cells.Fix(p.Graph, nil)
+	}
+	return cells.Fix(g, err)
+}
+
+func decode(name string, src []byte, opt Options) (*graph.Graph, error) {
 	if len(opt.Set) > 0 {
 		return nil, &format.UsageError{Option: "set", Err: errors.New("PyTorch code takes no values to bind: give them as the entry's arguments (Net(num_classes=10))")}
 	}

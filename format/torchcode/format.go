@@ -7,6 +7,7 @@ import (
 
 	"github.com/layerinfo/layerinfo/format"
 	"github.com/layerinfo/layerinfo/graph"
+	"github.com/layerinfo/layerinfo/internal/pyhost"
 )
 
 // Format is PyTorch model code as a format.Format, with its Options
@@ -18,7 +19,7 @@ var _ format.Format = Format{}
 
 func (Format) Name() string { return "pytorch" }
 func (Format) Doc() string {
-	return "PyTorch model code (.py importing torch.nn): modules and their parameters and buffers, exactly; shapes and FLOPs from forward traced on the input shape"
+	return "PyTorch model code (.py importing torch.nn, or a notebook of it): modules and their parameters and buffers, exactly; shapes and FLOPs from forward traced on the input shape"
 }
 
 // importsTorch matches `import torch`, `import torch.nn as nn`,
@@ -33,8 +34,15 @@ func (Format) Sniff(name string, head []byte) format.Sure {
 	if strings.HasSuffix(name, ".py") && importsTorch.Match(head) {
 		return format.Certain
 	}
+	// A notebook whose code cells import torch (each source line is a
+	// JSON string: "import torch.nn as nn\n").
+	if pyhost.IsNotebook(name, head) && notebookImportsTorch.Match(head) {
+		return format.Certain
+	}
 	return format.No
 }
+
+var notebookImportsTorch = regexp.MustCompile(`"[ \t]*(import[ \t]+torch\b|from[ \t]+torch(\.[A-Za-z_.]+)?[ \t]+import\b)`)
 
 func (f Format) Decode(ctx context.Context, in format.Input) (*graph.Graph, error) {
 	if err := ctx.Err(); err != nil {

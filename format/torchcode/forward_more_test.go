@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/layerinfo/layerinfo/format"
 	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/infer"
 	"github.com/layerinfo/layerinfo/stats"
@@ -354,5 +355,43 @@ class Root(nn.Module):
 	}
 	if !r.Totals.ParamsUnknown || r.Totals.ParamsLowerBound == nil || *r.Totals.ParamsLowerBound != 10022 {
 		t.Errorf("no trace: totals unknown %v, lower bound %v; want unknown, 10022", r.Totals.ParamsUnknown, r.Totals.ParamsLowerBound)
+	}
+}
+
+// TestNotebook: a Jupyter notebook of PyTorch code is read from its code
+// cells in order (magics left out); a shape bug names its cell and line.
+func TestNotebook(t *testing.T) {
+	cell := func(lines ...string) map[string]any {
+		return map[string]any{"cell_type": "code", "metadata": map[string]any{}, "outputs": []any{}, "source": lines}
+	}
+	nb := func(in string) []byte {
+		b, err := json.Marshal(map[string]any{"nbformat": 4, "nbformat_minor": 5, "metadata": map[string]any{}, "cells": []any{
+			map[string]any{"cell_type": "markdown", "metadata": map[string]any{}, "source": []string{"# A net\n"}},
+			cell("import torch\n", "import torch.nn as nn\n", "class Net(nn.Module):\n", "    def __init__(self):\n", "        super().__init__()\n",
+				"        self.fc1 = nn.Linear(8, 4)\n", "        self.fc2 = nn.Linear(4, 2)\n", "    def forward(self, x):\n", "        return self.fc2(self.fc1(x))\n"),
+			cell("!nvidia-smi\n", "model = Net()\n", "x = torch.randn("+in+")\n", "%timeit model(x)\n", "out = model(x)\n"),
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	if got := (Format{}).Sniff("net.ipynb", nb("3, 8")); got != format.Certain {
+		t.Errorf("Sniff: %v, want Certain", got)
+	}
+	g, err := Decode("net.ipynb", nb("3, 8"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := infer.Run(g, infer.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	// fc1 8*4+4 = 36 on 3x8 gives 3x4; fc2 4*2+2 = 10 gives 3x2.
+	if len(g.Nodes) != 2 || g.Nodes[1].Outputs[0].Shape.String() != "3x2" {
+		t.Fatalf("%d rows, want fc1 and fc2 ending in 3x2", len(g.Nodes))
+	}
+	_, err = Decode("net.ipynb", nb("3, 7"), Options{})
+	if err == nil || !strings.Contains(err.Error(), "net.ipynb: cell 1 line 9") || !strings.Contains(err.Error(), "layer fc1 (Linear): input has 7 features") {
+		t.Errorf("error %v, want fc1's shape bug at cell 1 line 9", err)
 	}
 }

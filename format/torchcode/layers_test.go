@@ -314,7 +314,10 @@ func TestSniff(t *testing.T) {
 		{"a.py", "from lasagne.layers import DenseLayer\n", format.No},
 		{"a.py", "x = 'import torch'\n", format.No},
 		{"a.txt", "import torch\n", format.No},
-		{"a.ipynb", `{"cells": [{"source": ["import torch\n"]}]}`, format.No},
+		// A notebook whose cells import torch is PyTorch's; one that does
+		// not is the notebook format's (Lasagne).
+		{"a.ipynb", `{"cells": [{"source": ["import torch\n"]}]}`, format.Certain},
+		{"a.ipynb", `{"cells": [{"source": ["import lasagne\n", "x = 'import torch'"]}]}`, format.No},
 	} {
 		if got := (Format{}).Sniff(c.name, []byte(c.head)); got != c.want {
 			t.Errorf("Sniff(%s, %q) = %v, want %v", c.name, c.head, got, c.want)
