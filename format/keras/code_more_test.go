@@ -435,3 +435,32 @@ if __name__ == "__main__":
 		t.Errorf("main block: %d params, want 18", r.Totals.Params)
 	}
 }
+
+// TestCodePreprocessing: TextVectorization's output_sequence_length
+// and CategoryEncoding's num_tokens give the shapes after them (adapt
+// runs on placeholders): Embedding 1000*16, Dense (16+1)*2; Dense (5+1)*3.
+func TestCodePreprocessing(t *testing.T) {
+	src := `import tensorflow as tf
+from tensorflow.keras import layers, Input, Model
+
+vec = layers.TextVectorization(max_tokens=1000, output_sequence_length=40)
+vec.adapt(tf.data.Dataset.from_tensor_slices(["some text"]))
+text = Input(shape=(1,), dtype="string")
+x = layers.Embedding(1000, 16)(vec(text))
+x = layers.GlobalAveragePooling1D()(x)
+a = layers.Dense(2)(x)
+cat = Input(shape=(1,), dtype="int32")
+b = layers.Dense(3)(layers.CategoryEncoding(num_tokens=5, output_mode="one_hot")(cat))
+model = Model([text, cat], [a, b])
+`
+	r := analyseCode(t, "pre.py", []byte(src), CodeOptions{})
+	want := map[string]string{"text_vectorization": "(None, 40)", "embedding": "(None, 40, 16)", "category_encoding": "(None, 5)"}
+	for _, l := range r.Layers {
+		if w, ok := want[l.Name]; ok && reportShapeText(l) != w {
+			t.Errorf("%s: %s, want %s", l.Name, reportShapeText(l), w)
+		}
+	}
+	if r.Totals.Params != 1000*16+(16+1)*2+(5+1)*3 {
+		t.Errorf("params %d, want %d", r.Totals.Params, 1000*16+(16+1)*2+(5+1)*3)
+	}
+}

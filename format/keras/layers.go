@@ -100,6 +100,12 @@ func init() {
 		"Cropping2D":             cropping(2),
 		"Cropping3D":             cropping(3),
 	}
+	// Preprocessing layers that turn text or categories into indices.
+	classes["TextVectorization"] = textVectorization
+	classes["CategoryEncoding"] = categoryEncoding
+	for _, name := range []string{"StringLookup", "IntegerLookup", "Hashing", "Discretization"} {
+		classes[name] = lookup
+	}
 	for _, name := range []string{"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"} {
 		classes[name] = func(*conf) (builder, int) { return fixed(&op.Merge{Broadcast: true}), 1 }
 	}
@@ -814,4 +820,63 @@ func (d *decoder) tfShapeOp(l *layer, fn string) builder {
 		}
 	}
 	return nil
+}
+
+// textVectorization: with output_mode "int" and output_sequence_length,
+// (batch, length) token ids; a "multi_hot", "count" or "tf_idf" output
+// has max_tokens entries; otherwise the length depends on the text.
+func textVectorization(c *conf) (builder, int) {
+	mode := c.str("output_mode", "int")
+	length := c.int("output_sequence_length", 0)
+	tokens := c.int("max_tokens", 0)
+	return func(n *graph.Node) (graph.Op, error) {
+		in := n.In(0)
+		if len(in) == 0 {
+			return nil, graph.Unknownf("TextVectorization: its input's shape is unknown")
+		}
+		switch {
+		case mode == "int" && length > 0:
+			return &op.Custom{Shape: graph.Shape{in[0], graph.D(length)}, Why: "output_sequence_length"}, nil
+		case mode != "int" && tokens > 0:
+			return &op.Custom{Shape: graph.Shape{in[0], graph.D(tokens)}, Why: "max_tokens (" + mode + ")"}, nil
+		}
+		return nil, graph.Unknownf("TextVectorization without output_sequence_length: the output's length depends on the text")
+	}, 1
+}
+
+// categoryEncoding: num_tokens entries per example (one_hot keeps the
+// input's other axes before them).
+func categoryEncoding(c *conf) (builder, int) {
+	tokens := c.pos("num_tokens", 1)
+	mode := c.str("output_mode", "multi_hot")
+	return func(n *graph.Node) (graph.Op, error) {
+		in := n.In(0)
+		if len(in) == 0 {
+			return nil, graph.Unknownf("CategoryEncoding: its input's shape is unknown")
+		}
+		out := graph.Shape{in[0], graph.D(tokens)}
+		if mode == "one_hot" && len(in) > 1 && !(len(in) == 2 && in[1].Known() && in[1].Size == 1) {
+			out = append(in.Clone(), graph.D(tokens))
+		}
+		return &op.Custom{Shape: out, Why: "num_tokens"}, nil
+	}, 1
+}
+
+// lookup: StringLookup, IntegerLookup, Hashing, Discretization give an
+// index per input value (output_mode "int"); the other modes one entry
+// per token of the vocabulary, which the config gives only as
+// num_bins (Hashing, Discretization).
+func lookup(c *conf) (builder, int) {
+	mode := c.str("output_mode", "int")
+	bins := c.int("num_bins", 0)
+	return func(n *graph.Node) (graph.Op, error) {
+		in := n.In(0)
+		switch {
+		case mode == "int":
+			return op.Identity{}, nil
+		case bins > 0 && len(in) > 0:
+			return &op.Custom{Shape: graph.Shape{in[0], graph.D(bins)}, Why: "num_bins (" + mode + ")"}, nil
+		}
+		return nil, graph.Unknownf("%s with output_mode %q: the vocabulary's size is not in the config", c.l.class, mode)
+	}, 1
 }

@@ -26,6 +26,17 @@ func newKctx(file string, src []byte, d *decoder) *kctx {
 			return &pyhost.Opaque{Desc: "count_params()"}, nil
 		},
 	}
+	for _, m := range []string{"adapt", "set_weights", "reset_states", "reset_state", "add_loss", "add_metric"} {
+		methods[m] = func(*starlark.Thread, *pyhost.Instance, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
+			return starlark.None, nil
+		}
+	}
+	for _, m := range []string{"get_weights", "get_config", "compute_output_shape", "get_vocabulary", "vocabulary_size"} {
+		name := m
+		methods[m] = func(_ *starlark.Thread, o *pyhost.Instance, _ starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
+			return &pyhost.Opaque{Desc: o.Class.Name() + "." + name + "(…)"}, nil
+		}
+	}
 	methods["add_weight"] = k.addWeight
 	methods["add_variable"] = k.addWeight
 	k.base = pyhost.NewNative("Layer", &pyhost.Native{

@@ -85,6 +85,11 @@ func init() {
 	set([]string{"l1", "l2"}, "ActivityRegularization")
 	set([]string{"equation", "output_shape", "activation", "bias_axes"}, "EinsumDense")
 	set([]string{"input_shape", "batch_size", "dtype"}, "InputLayer")
+	set([]string{"max_tokens", "standardize", "split", "ngrams", "output_mode", "output_sequence_length"}, "TextVectorization")
+	set([]string{"max_tokens", "num_oov_indices", "mask_token", "oov_token", "vocabulary"}, "StringLookup", "IntegerLookup")
+	set([]string{"num_bins", "mask_value", "salt", "output_mode"}, "Hashing")
+	set([]string{"num_tokens", "output_mode"}, "CategoryEncoding")
+	set([]string{"bin_boundaries", "num_bins"}, "Discretization")
 }
 
 // sameClass are Keras's other names of a layer class (the same class
