@@ -464,3 +464,23 @@ model = Model([text, cat], [a, b])
 		t.Errorf("params %d, want %d", r.Totals.Params, 1000*16+(16+1)*2+(5+1)*3)
 	}
 }
+
+// TestCodeEmbeddingInput: in tf.keras an Embedding declares its input
+// ((input_length,), else (None,)), so a Sequential it starts is built;
+// Keras 3's is not (its shapes and the LSTM's weights unknown until an
+// Input is given). 1000*8; LSTM 4*4*(8+4) + 4*4 = 208; Dense 4+1.
+func TestCodeEmbeddingInput(t *testing.T) {
+	tfk := "from tensorflow.keras import layers, Sequential\nmodel = Sequential([layers.Embedding(1000, 8, input_length=20), layers.LSTM(4), layers.Dense(1)])\n"
+	r := analyseCode(t, "e.py", []byte(tfk), CodeOptions{})
+	if r.Totals.Params != 1000*8+208+5 || reportShapeText(r.Layers[0]) != "(None, 20, 8)" {
+		t.Errorf("tf.keras: %d params, embedding %s", r.Totals.Params, reportShapeText(r.Layers[0]))
+	}
+	r = analyseCode(t, "e.py", []byte(strings.Replace(tfk, ", input_length=20", "", 1)), CodeOptions{})
+	if r.Totals.Params != 1000*8+208+5 || reportShapeText(r.Layers[0]) != "(None, None, 8)" {
+		t.Errorf("tf.keras without input_length: %d params, embedding %s", r.Totals.Params, reportShapeText(r.Layers[0]))
+	}
+	k3 := "import keras\nfrom keras import layers\nmodel = keras.Sequential([layers.Embedding(1000, 8), layers.LSTM(4), layers.Dense(1)])\n"
+	if r := analyseCode(t, "e.py", []byte(k3), CodeOptions{}); !r.Totals.ParamsUnknown {
+		t.Errorf("Keras 3, never built: %d params known", r.Totals.Params)
+	}
+}

@@ -318,6 +318,15 @@ func (k *kctx) initLayer(class string) func(th *starlark.Thread, o *pyhost.Insta
 			}
 			kl.cfg.set(key, k.toValue(p[1], kl.off, 0))
 		}
+		if class == "Embedding" && k.keras2 && kl.cfg.get("input_shape") == nil && kl.cfg.get("batch_input_shape") == nil {
+			// tf.keras: an Embedding declares its input, (input_length,)
+			// or (None,), so a Sequential it starts is built.
+			shape := &value{k: jArr, off: kl.off, arr: []*value{{k: jNull, off: kl.off}}}
+			if n := kl.cfg.get("input_length"); n != nil && n.k == jNum {
+				shape.arr[0] = n
+			}
+			kl.cfg.set("input_shape", shape)
+		}
 		if kl.name == "" {
 			if class == "InputLayer" && k.keras2 {
 				// tf.keras: input_1, input_2, … (backend.get_uid, from 1).
