@@ -95,6 +95,10 @@ type Op interface {
 }
 
 // Node is one layer or operator.
+//
+// Its layout keeps what every node has inline and the rest behind one
+// pointer (Shares, Remarks, ShapeWhy and Notes, read and written through
+// methods): a node is 280 bytes.
 type Node struct {
 	Name    string
 	Type    string // the framework's name for the layer type ("Conv2DLayer", "Conv")
@@ -102,33 +106,16 @@ type Node struct {
 	Inputs  []*Value
 	Outputs []*Value
 	Pos     Pos
-	Share   map[string]Ref // parameters taken from other nodes, by role
-	Remarks []string       // the front-end's notes about the node, kept across inference
 
 	// Filled by inference.
-	Params   []*Param  // every parameter the node uses, owned or shared
-	Count    calc.Expr // arithmetic of the parameters first counted at this node
-	FLOPs    calc.Expr // 2 per multiply-add of conv/linear/matmul-class work, bias excluded
-	ShapeWhy []string  // how each output size was derived
-	Notes    []string  // warnings and remarks about this node
-	Done     bool      // inference ran and succeeded
+	Params []*Param  // every parameter the node uses, owned or shared
+	Count  calc.Expr // arithmetic of the parameters first counted at this node
+	FLOPs  calc.Expr // 2 per multiply-add of conv/linear/matmul-class work, bias excluded
 	// OtherOps counts the arithmetic FLOPs leaves out (elementwise ops,
 	// normalization, softmax, pooling), one per operation; the zero Expr
 	// when the op does not define it.
 	OtherOps calc.Expr
-	// Uncounted says that the node's parameters cannot be known (a
-	// layer of a class layerinfo does not know whose input shape is
-	// unknown, with no weights file to tell): its count is unknown,
-	// not 0, and so are the totals. Set by the op; infer clears it
-	// before the op runs.
-	Uncounted bool
 
-	// NoArithmetic says that nobody will read the arithmetic text: Why
-	// records nothing, and an op may skip building what it would only
-	// show (shapes written out for ShapeWhy). Every number, shape, note
-	// and error stays the same. Set by infer (Options.NoArithmetic)
-	// before the op runs.
-	NoArithmetic bool
 	// Index is the node's position in its graph's Nodes, kept by
 	// infer.Order so that it finds producers without a map; it is only
 	// trusted when Graph.Nodes[Index] is the node.
@@ -136,6 +123,125 @@ type Node struct {
 	// Arena, when set (infer.Run sets one for a whole run), supplies the
 	// parameters, parameter lists and output shapes the op makes.
 	Arena *Arena
+
+	// more holds what few nodes have: parameters shared from other
+	// nodes, the front-end's remarks, the output-size arithmetic
+	// (ShapeWhy, empty under NoArithmetic) and inference's notes; nil
+	// until one is set.
+	more *nodeMore
+
+	Done bool // inference ran and succeeded
+	// Uncounted says that the node's parameters cannot be known (a
+	// layer of a class layerinfo does not know whose input shape is
+	// unknown, with no weights file to tell): its count is unknown,
+	// not 0, and so are the totals. Set by the op; infer clears it
+	// before the op runs.
+	Uncounted bool
+	// NoArithmetic says that nobody will read the arithmetic text: Why
+	// records nothing, and an op may skip building what it would only
+	// show (shapes written out for ShapeWhy). Every number, shape, note
+	// and error stays the same. Set by infer (Options.NoArithmetic)
+	// before the op runs.
+	NoArithmetic bool
+}
+
+// nodeMore is the rarely present part of a Node.
+type nodeMore struct {
+	share    map[string]Ref
+	remarks  []string
+	shapeWhy []string
+	notes    []string
+}
+
+// extra is n's nodeMore, made when first needed.
+func (n *Node) extra() *nodeMore {
+	if n.more == nil {
+		n.more = new(nodeMore)
+	}
+	return n.more
+}
+
+// Shares are the parameters the node takes from other nodes, by role
+// (Lasagne's W=other.W), as Share set them; nil when none. Read it;
+// add with Share.
+func (n *Node) Shares() map[string]Ref {
+	if n.more == nil {
+		return nil
+	}
+	return n.more.share
+}
+
+// Share says that the node's parameter role is r's (the source shares
+// it): Param then returns that parameter.
+func (n *Node) Share(role string, r Ref) {
+	m := n.extra()
+	if m.share == nil {
+		m.share = map[string]Ref{}
+	}
+	m.share[role] = r
+}
+
+// Remarks are the front-end's notes about the node (Remark adds one),
+// which inference keeps; the slice is the node's own.
+func (n *Node) Remarks() []string {
+	if n.more == nil {
+		return nil
+	}
+	return n.more.remarks
+}
+
+// ShapeWhy is how each output size was derived, a line each (WhyText
+// and Why add them; empty under NoArithmetic).
+func (n *Node) ShapeWhy() []string {
+	if n.more == nil {
+		return nil
+	}
+	return n.more.shapeWhy
+}
+
+// Notes are the warnings and remarks found while inferring the node
+// (Note adds one; inference starts them from Remarks).
+func (n *Node) Notes() []string {
+	if n.more == nil {
+		return nil
+	}
+	return n.more.notes
+}
+
+// SetNotes replaces the node's notes (nil clears them).
+func (n *Node) SetNotes(notes []string) {
+	if notes == nil && n.more == nil {
+		return
+	}
+	n.extra().notes = notes
+}
+
+// AddNotes appends notes as they are.
+func (n *Node) AddNotes(notes ...string) {
+	if len(notes) == 0 {
+		return
+	}
+	m := n.extra()
+	m.notes = append(m.notes, notes...)
+}
+
+// SetShapeWhy replaces the node's ShapeWhy lines (nil clears them);
+// AppendShapeWhy adds lines as they are, with or without NoArithmetic.
+func (n *Node) SetShapeWhy(lines []string) {
+	if lines == nil && n.more == nil {
+		return
+	}
+	n.extra().shapeWhy = lines
+}
+
+// AppendShapeWhy appends lines to ShapeWhy as they are (WhyText
+// records nothing under NoArithmetic; this does).
+func (n *Node) AppendShapeWhy(lines ...string) {
+	if len(lines) == 0 {
+		return
+	}
+	m := n.extra()
+	m.shapeWhy = append(m.shapeWhy, lines...)
 }
 
 // NewShape is a shape of rank dims for the node's op to fill (from the
@@ -179,24 +285,27 @@ func (n *Node) WhyText(line string) {
 	if n.NoArithmetic {
 		return
 	}
-	n.ShapeWhy = append(n.ShapeWhy, line)
+	m := n.extra()
+	m.shapeWhy = append(m.shapeWhy, line)
 }
 
 // Remark records a front-end's note about the node (inference keeps it).
 func (n *Node) Remark(format string, args ...any) {
-	n.Remarks = append(n.Remarks, fmt.Sprintf(format, args...))
+	m := n.extra()
+	m.remarks = append(m.remarks, fmt.Sprintf(format, args...))
 }
 
 // Note records a remark found while inferring the node.
 func (n *Node) Note(format string, args ...any) {
-	n.Notes = append(n.Notes, fmt.Sprintf(format, args...))
+	m := n.extra()
+	m.notes = append(m.notes, fmt.Sprintf(format, args...))
 }
 
 // Param returns the node's parameter with the given role: the shared one
 // when the source said so (checked against shape), otherwise a new Param
 // named "<node>.<role>". It is added to n.Params.
 func (n *Node) Param(role string, shape Shape, trainable bool) (*Param, error) {
-	if ref, ok := n.Share[role]; ok {
+	if ref, ok := n.Shares()[role]; ok {
 		p := ref.Node.ParamByRole(ref.Role)
 		if p == nil {
 			return nil, fmt.Errorf("%s is shared with layer %s, which has no parameter %s", role, ref.Node.Name, ref.Role)

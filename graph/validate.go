@@ -96,7 +96,7 @@ func (g *Graph) valid() bool {
 				return false
 			}
 		}
-		for _, r := range n.Share {
+		for _, r := range n.Shares() {
 			if r.Node == nil || !inGraph(r.Node) {
 				return false
 			}
@@ -158,7 +158,7 @@ func (g *Graph) problems() error {
 				errs = append(errs, fmt.Errorf("%s: node %s: input %d (%q) comes from nowhere", n.Pos, n.Name, i, v.Name))
 			}
 		}
-		for role, r := range n.Share {
+		for role, r := range n.Shares() {
 			if r.Node == nil || !nodes[r.Node] {
 				errs = append(errs, fmt.Errorf("%s: node %s: %s is shared with a node outside the graph", n.Pos, n.Name, role))
 			}

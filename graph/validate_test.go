@@ -39,7 +39,7 @@ func randomGraph(r *rand.Rand, n int) *Graph {
 		g.Outputs = append(g.Outputs, pool[r.IntN(len(pool))])
 	}
 	if len(g.Nodes) > 1 && r.IntN(4) == 0 {
-		g.Nodes[1].Share = map[string]Ref{"W": {Node: g.Nodes[0]}}
+		g.Nodes[1].Share("W", Ref{Node: g.Nodes[0]})
 	}
 	for range r.IntN(3) {
 		if len(g.Nodes) == 0 {
@@ -72,7 +72,7 @@ func randomGraph(r *rand.Rand, n int) *Graph {
 			stray.Outputs = []*Value{{Name: "s", Producer: stray}}
 			nd.Inputs = append(nd.Inputs, stray.Outputs[0])
 		case 7:
-			nd.Share = map[string]Ref{"W": {Node: &Node{Name: "elsewhere"}}}
+			nd.Share("W", Ref{Node: &Node{Name: "elsewhere"}})
 		case 8:
 			g.Outputs = append(g.Outputs, nil)
 		case 9:

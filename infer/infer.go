@@ -112,7 +112,8 @@ func Node(n *graph.Node) (err error) {
 			// the arithmetic: run the op again with it, for the message.
 			n.NoArithmetic = false
 			err = run(n)
-			n.NoArithmetic, n.ShapeWhy = true, nil
+			n.NoArithmetic = true
+			n.SetShapeWhy(nil)
 		}
 	}
 	unknown := false
@@ -251,7 +252,9 @@ func freshSum(n *graph.Node) (int64, bool) {
 
 // run resets what inference fills in and runs n's op.
 func run(n *graph.Node) error {
-	n.Params, n.ShapeWhy, n.Notes = nil, nil, append([]string(nil), n.Remarks...)
+	n.Params = nil
+	n.SetNotes(append([]string(nil), n.Remarks()...))
+	n.SetShapeWhy(nil)
 	n.Count, n.FLOPs, n.OtherOps = calc.Expr{}, calc.Expr{}, calc.Expr{}
 	n.Uncounted = false
 	return n.Op.Infer(n)

@@ -104,8 +104,8 @@ func analyze(t *testing.T, path string, noArith bool) (*analysis, error) {
 	a := &analysis{g: g}
 	ierr := infer.Run(g, infer.Options{KeepGoing: true, NoArithmetic: noArith})
 	for _, n := range g.Nodes {
-		if noArith && len(n.ShapeWhy) > 0 {
-			t.Errorf("%s: node %s has ShapeWhy %q under NoArithmetic", path, n.Name, n.ShapeWhy)
+		if noArith && len(n.ShapeWhy()) > 0 {
+			t.Errorf("%s: node %s has ShapeWhy %q under NoArithmetic", path, n.Name, n.ShapeWhy())
 		}
 	}
 	r, err := stats.BuildWith(g, stats.Options{NoArithmetic: true})
@@ -220,8 +220,8 @@ func sameNode(x, y *graph.Node) error {
 	if x.Name != y.Name || x.Type != y.Type || x.Done != y.Done {
 		return fmt.Errorf("name, type or done: %s %s %v, %s %s %v", x.Name, x.Type, x.Done, y.Name, y.Type, y.Done)
 	}
-	if !reflect.DeepEqual(x.Notes, y.Notes) || !reflect.DeepEqual(x.Remarks, y.Remarks) {
-		return fmt.Errorf("notes %q remarks %q, with NoArithmetic %q %q", x.Notes, x.Remarks, y.Notes, y.Remarks)
+	if !reflect.DeepEqual(x.Notes(), y.Notes()) || !reflect.DeepEqual(x.Remarks(), y.Remarks()) {
+		return fmt.Errorf("notes %q remarks %q, with NoArithmetic %q %q", x.Notes(), x.Remarks(), y.Notes(), y.Remarks())
 	}
 	for _, c := range []struct {
 		what string

@@ -46,7 +46,7 @@ func Order(g *graph.Graph) ([]*graph.Node, error) {
 				}
 			}
 		}
-		for _, r := range nd.Share {
+		for _, r := range nd.Shares() {
 			if j, ok := index(r.Node); ok && j != i {
 				visit(j)
 			}

@@ -35,7 +35,7 @@ func cursorOrder(g *graph.Graph) ([]*graph.Node, error) {
 				add(v.Producer)
 			}
 		}
-		for _, r := range n.Share {
+		for _, r := range n.Shares() {
 			add(r.Node)
 		}
 	}
@@ -88,7 +88,7 @@ func randomDAG(r *rand.Rand, n int) *graph.Graph {
 			}
 		}
 		if k > 0 && r.IntN(6) == 0 {
-			nd.Share = map[string]graph.Ref{"W": {Node: nodes[r.IntN(k)], Role: "W"}}
+			nd.Share("W", graph.Ref{Node: nodes[r.IntN(k)], Role: "W"})
 		}
 		nd.Outputs = []*graph.Value{{Name: nd.Name, Producer: nd}}
 		nodes[k] = nd
@@ -137,7 +137,7 @@ func TestOrderAsBefore(t *testing.T) {
 	c := g.NewNode("c", "T", pass{}, []*graph.Value{in}, 1, graph.Pos{})
 	b.Inputs = []*graph.Value{a.Outputs[0]}
 	d.Inputs = []*graph.Value{c.Outputs[0]}
-	c.Share = map[string]graph.Ref{"W": {Node: b, Role: "W"}}
+	c.Share("W", graph.Ref{Node: b, Role: "W"})
 	got, err := Order(g)
 	if err != nil {
 		t.Fatal(err)

@@ -38,8 +38,8 @@ func TestUnknownOutputs(t *testing.T) {
 	if !custom.Done || !next.Done {
 		t.Error("unknown nodes are not done: the walk would stop after them")
 	}
-	if custom.Outputs[0].Shape != nil || custom.FLOPs.Known() || !strings.Contains(strings.Join(custom.Notes, ""), "not supported") {
-		t.Errorf("custom: shape %v, FLOPs %q, notes %q", custom.Outputs[0].Shape, custom.FLOPs.Equation(), custom.Notes)
+	if custom.Outputs[0].Shape != nil || custom.FLOPs.Known() || !strings.Contains(strings.Join(custom.Notes(), ""), "not supported") {
+		t.Errorf("custom: shape %v, FLOPs %q, notes %q", custom.Outputs[0].Shape, custom.FLOPs.Equation(), custom.Notes())
 	}
 	if v, ok := custom.Count.Value(); !ok || v != 16 || len(custom.Params) != 1 {
 		t.Errorf("custom counts %q, want the 16 elements of w", custom.Count.Equation())

@@ -154,8 +154,8 @@ func (c *Conv) outShape(n *graph.Node, in graph.Shape, geo *convGeom) (graph.Sha
 	out := n.Arena.Clone(in)
 	out[geo.caxis] = graph.D(c.Filters)
 	if !n.NoArithmetic {
-		if n.ShapeWhy == nil {
-			n.ShapeWhy = make([]string, 0, 1+nsp) // the channels, then each spatial axis
+		if n.ShapeWhy() == nil {
+			n.SetShapeWhy(make([]string, 0, 1+nsp)) // the channels, then each spatial axis
 		}
 		if c.WeightsGiven {
 			n.WhyText("channels: " + strconv.FormatInt(c.Filters, 10) + " filters (the weight's)")

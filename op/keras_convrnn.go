@@ -39,7 +39,7 @@ func (c *ConvRecurrent) Infer(n *graph.Node) error {
 	}
 	out := step.Outputs[0].Shape.Clone()
 	out[conv.Layout.channelAxis(len(out))] = graph.D(f)
-	for _, w := range step.ShapeWhy[1:] {
+	for _, w := range step.ShapeWhy()[1:] {
 		n.Why("%s", w)
 	}
 	n.Why("channels: %d filters", f)

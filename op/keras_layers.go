@@ -491,7 +491,7 @@ func (u *Unshared) Infer(n *graph.Node) error {
 	}
 	out := step.Outputs[0].Shape
 	n.SetOut(0, out.Clone())
-	n.ShapeWhy = append(n.ShapeWhy, step.ShapeWhy...)
+	n.AppendShapeWhy(step.ShapeWhy()...)
 	rank := len(in)
 	cin, err := known(in[c.Layout.channelAxis(rank)], "the number of input channels")
 	if err != nil {

@@ -64,7 +64,7 @@ func check(t *testing.T, cases []tc) {
 				t.Fatalf("unexpected error: %v", err)
 			}
 			if got := n.Outputs[0].Shape; !got.Equal(c.out) {
-				t.Errorf("output %s, want %s (%s)", got, c.out, strings.Join(n.ShapeWhy, "; "))
+				t.Errorf("output %s, want %s (%s)", got, c.out, strings.Join(n.ShapeWhy(), "; "))
 			}
 			total, tr := counts(n)
 			if c.params >= 0 && total != c.params {
@@ -289,20 +289,20 @@ func TestShared(t *testing.T) {
 	g.Inputs = []*graph.Value{in}
 	a := g.NewNode("a", "Dense", &op.Linear{Units: 10, From: 1, Bias: true}, []*graph.Value{in}, 1, graph.Pos{})
 	b := g.NewNode("b", "Dense", &op.Linear{Units: 10, From: 1, Bias: true}, []*graph.Value{a.Outputs[0]}, 1, graph.Pos{})
-	b.Share = map[string]graph.Ref{"W": {Node: a, Role: "W"}}
+	b.Share("W", graph.Ref{Node: a, Role: "W"})
 	c := g.NewNode("c", "Dense", &op.Linear{Units: 10, From: 1}, []*graph.Value{b.Outputs[0]}, 1, graph.Pos{})
-	c.Share = map[string]graph.Ref{"W": {Node: a, Role: "W", Transposed: true}}
+	c.Share("W", graph.Ref{Node: a, Role: "W", Transposed: true})
 	if err := infer.Run(g, infer.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if b.Count.Equation() != "10" || c.Count.Equation() != "0" {
 		t.Errorf("b counts %q, c counts %q; want the bias only and nothing", b.Count.Equation(), c.Count.Equation())
 	}
-	if len(b.Notes) == 0 || !strings.Contains(b.Notes[0], "shared with layer a") {
-		t.Errorf("b's notes %v do not say W is shared", b.Notes)
+	if len(b.Notes()) == 0 || !strings.Contains(b.Notes()[0], "shared with layer a") {
+		t.Errorf("b's notes %v do not say W is shared", b.Notes())
 	}
 	bad := g.NewNode("d", "Dense", &op.Linear{Units: 3, From: 1}, []*graph.Value{c.Outputs[0]}, 1, graph.Pos{})
-	bad.Share = map[string]graph.Ref{"W": {Node: a, Role: "W"}}
+	bad.Share("W", graph.Ref{Node: a, Role: "W"})
 	if err := infer.Node(bad); err == nil || !strings.Contains(err.Error(), "differs") {
 		t.Errorf("sharing a W of another shape: error %v", err)
 	}

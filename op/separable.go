@@ -124,24 +124,34 @@ func (s *SeparableConv) Infer(n *graph.Node) error {
 	}}
 	// The two steps run on stand-in nodes that share n's inputs, outputs
 	// and weight sharing, so each is exactly the Conv it describes.
-	mid := &graph.Node{Name: n.Name, Type: n.Type, Inputs: n.Inputs, Share: n.Share, Pos: n.Pos, NoArithmetic: n.NoArithmetic}
+	mid := &graph.Node{Name: n.Name, Type: n.Type, Inputs: n.Inputs, Pos: n.Pos, NoArithmetic: n.NoArithmetic}
+	sharesOf(mid, n)
 	mid.Outputs = []*graph.Value{{Name: n.Name + ":depthwise", Producer: mid}}
 	if err := dw.Infer(mid); err != nil {
 		return fmt.Errorf("depthwise step: %w", err)
 	}
 	pw := &Conv{Layout: s.Layout, Filters: s.Filters, Kernel: []int64{1}, Bias: s.Bias,
 		WeightOrder: s.WeightOrder, WeightRole: "pointwise_kernel", BiasRole: "bias"}
-	last := &graph.Node{Name: n.Name, Type: n.Type, Inputs: mid.Outputs, Outputs: n.Outputs, Share: n.Share, Pos: n.Pos, NoArithmetic: n.NoArithmetic}
+	last := &graph.Node{Name: n.Name, Type: n.Type, Inputs: mid.Outputs, Outputs: n.Outputs, Pos: n.Pos, NoArithmetic: n.NoArithmetic}
+	sharesOf(last, n)
 	if err := pw.Infer(last); err != nil {
 		return fmt.Errorf("pointwise step: %w", err)
 	}
 	n.Params = append(append(n.Params, mid.Params...), last.Params...)
 	n.Count = calc.Add(mid.Count, last.Count)
 	n.FLOPs = calc.Add(mid.FLOPs, last.FLOPs)
-	for _, w := range mid.ShapeWhy {
+	for _, w := range mid.ShapeWhy() {
 		n.Why("depthwise %s", w)
 	}
 	n.Why("pointwise 1×1 to %d channels", s.Filters)
-	n.Notes = append(append(n.Notes, mid.Notes...), last.Notes...)
+	n.AddNotes(mid.Notes()...)
+	n.AddNotes(last.Notes()...)
 	return nil
+}
+
+// sharesOf gives to the parameters n takes from other nodes.
+func sharesOf(to, n *graph.Node) {
+	for role, r := range n.Shares() {
+		to.Share(role, r)
+	}
 }

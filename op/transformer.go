@@ -133,7 +133,7 @@ func (m *Module) Infer(n *graph.Node) error {
 		if err != nil {
 			return err
 		}
-		if _, shared := n.Share[w.Role]; !shared {
+		if _, shared := n.Shares()[w.Role]; !shared {
 			if w.Name != "" {
 				p.Name = w.Name
 			}

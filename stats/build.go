@@ -326,7 +326,7 @@ func tensors(vs []*graph.Value) []Tensor {
 // inputs, outputs, FLOPs and other operations, and the arithmetic of
 // each.
 func (b *builder) layer(l *Layer, n *graph.Node) {
-	l.Name, l.Type, l.Notes = n.Name, n.Type, n.Notes
+	l.Name, l.Type, l.Notes = n.Name, n.Type, n.Notes()
 	if n.Pos.Line > 0 && !b.noText {
 		a := len(b.text)
 		b.text = appendPos(b.text, n.Pos)
@@ -367,13 +367,13 @@ func (b *builder) layer(l *Layer, n *graph.Node) {
 	}
 	arith := !b.opt.NoArithmetic && !b.noText
 	if arith {
-		switch len(n.ShapeWhy) {
+		switch len(n.ShapeWhy()) {
 		case 0:
 		case 1:
-			l.Explain.OutputShape = n.ShapeWhy[0]
+			l.Explain.OutputShape = n.ShapeWhy()[0]
 		default:
 			a := len(b.text)
-			for i, s := range n.ShapeWhy {
+			for i, s := range n.ShapeWhy() {
 				if i > 0 {
 					b.text = append(b.text, "; "...)
 				}

@@ -16,7 +16,7 @@ import (
 // shape, name, note and total of the complete one, and no Explain text.
 func TestBuildNoArithmetic(t *testing.T) {
 	g := tiedGraph()
-	g.Nodes[1].ShapeWhy = []string{"a", "b"}
+	g.Nodes[1].SetShapeWhy([]string{"a", "b"})
 	g.Nodes[2].Pos = graph.Pos{File: "ae.py", Line: 12, Col: 5}
 	full, err := Build(g)
 	if err != nil {

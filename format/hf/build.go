@@ -96,10 +96,7 @@ func (b *builder) addMACs(label string, v int64) {
 
 // tie makes n use the parameter role of src instead of its own.
 func tie(n *graph.Node, role string, src *graph.Node, srcRole string) {
-	if n.Share == nil {
-		n.Share = map[string]graph.Ref{}
-	}
-	n.Share[role] = graph.Ref{Node: src, Role: srcRole}
+	n.Share(role, graph.Ref{Node: src, Role: srcRole})
 	n.Remark("%s is tied to %s.%s (tie_word_embeddings)", role, src.Name, srcRole)
 }
 

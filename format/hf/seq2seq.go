@@ -104,7 +104,7 @@ func buildT5(b *builder, suffix string) error {
 		de := b.add(join(base, "decoder.embed_tokens"), "Embedding", &op.Module{What: "embedding (the shared table)", In: V, Out: d, Lookup: true,
 			Weights: []op.Weight{{Role: "weight", Shape: graph.S(V, d)}}}, dids)
 		tie(de, "weight", shared, "weight")
-		de.Notes = nil
+		de.SetNotes(nil)
 		de.Remark("the decoder's embed_tokens is the shared table")
 		h = de.Outputs[0]
 		cache, why := kvCache(heads, dkv)
@@ -254,7 +254,7 @@ func buildBart(b *builder, suffix string) error {
 	de := b.add(join(base, "decoder.embed_tokens"), "Embedding", &op.Module{What: "embedding (the shared table)", In: V, Out: d, Lookup: true,
 		Weights: []op.Weight{{Role: "weight", Shape: graph.S(V, d)}}}, b.ids("decoder_input_ids", b.seq))
 	tie(de, "weight", shared, "weight")
-	de.Notes = nil
+	de.SetNotes(nil)
 	de.Remark("the decoder's embed_tokens is the shared table")
 	h = positions(join(base, "decoder.embed_positions"), de.Outputs[0])
 	h = b.norm(join(base, "decoder.layernorm_embedding"), "LayerNorm", layerNorm, d, h).Outputs[0]

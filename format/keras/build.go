@@ -235,9 +235,9 @@ func mergeCalls(g *graph.Graph, groups [][]*graph.Node) {
 			op.ops = append(op.ops, c.Op)
 			op.ins = append(op.ins, len(c.Inputs))
 			op.outs = append(op.outs, len(c.Outputs))
-			for _, r := range c.Remarks {
+			for _, r := range c.Remarks() {
 				if !strings.HasPrefix(r, "call ") {
-					m.Remarks = append(m.Remarks, r)
+					m.Remark("%s", r)
 				}
 			}
 			if k > 0 {
@@ -327,13 +327,13 @@ func (c *callsOp) Infer(n *graph.Node) error {
 		} else {
 			flopsKnown = false
 		}
-		for _, w := range sc.ShapeWhy {
+		for _, w := range sc.ShapeWhy() {
 			n.Why("call %d: %s", k+1, w)
 		}
-		for _, t := range sc.Notes {
+		for _, t := range sc.Notes() {
 			if !notes[t] {
 				notes[t] = true
-				n.Notes = append(n.Notes, t)
+				n.AddNotes(t)
 			}
 		}
 		in += c.ins[k]
@@ -368,9 +368,6 @@ func (d *decoder) node(g *graph.Graph, l *layer, k int, ins []*graph.Value, outs
 		}
 		op = &nestedOp{l: l, g: sub}
 		outs = max(outs, len(sub.Outputs))
-	}
-	if ws := d.own[l.entry]; len(ws) > 0 {
-		op = &ownWeightsOp{Op: op, l: l, ws: ws}
 	}
 	n := g.NewNode(name, l.class, op, ins, outs, d.src.pos(l.entry))
 	if k > 0 {
@@ -647,37 +644,4 @@ func (d *decoder) builtShape(l *layer) graph.Shape {
 		return nil
 	}
 	return s
-}
-
-// ownWeightsOp is a layer class of a Keras script's own whose build or
-// __init__ made weights with add_weight: its inside (traced from call)
-// inferred, then its own weights, made once whatever its calls.
-type ownWeightsOp struct {
-	graph.Op
-	l  *layer
-	ws []fileWeight
-}
-
-func (o *ownWeightsOp) Infer(n *graph.Node) error {
-	err := o.Op.Infer(n)
-	var u *graph.UnknownError
-	if err != nil && !errors.As(err, &u) {
-		return err
-	}
-	if o.l.own != nil {
-		// A later call (a shared layer), or inference run again.
-		for _, p := range o.l.own {
-			n.AddParam(p)
-		}
-		return err
-	}
-	for _, w := range o.ws {
-		p, perr := n.Param(w.role, w.shape, w.trainable && o.l.train)
-		if perr != nil {
-			return perr
-		}
-		p.Name = o.l.name + "/" + w.role
-		o.l.own = append(o.l.own, p)
-	}
-	return err
 }

@@ -215,12 +215,12 @@ func (t *timeDist) Infer(n *graph.Node) error {
 	}
 	n.SetOut(0, append(graph.Shape{out[0], in[1]}, out[1:]...))
 	n.Outputs[0].DType = step.Outputs[0].DType
-	for _, w := range step.ShapeWhy {
+	for _, w := range step.ShapeWhy() {
 		n.Why("each step: %s", w)
 	}
 	n.Why("the time axis (%s) kept", in[1])
 	n.Params, n.Count = step.Params, step.Count
-	n.Notes = append(n.Notes, step.Notes...)
+	n.AddNotes(step.Notes()...)
 	if step.FLOPs.Known() && in[1].Known() {
 		n.FLOPs = calc.Mul(step.FLOPs, calc.N(in[1].Size))
 	} else if v, ok := step.FLOPs.Value(); ok && v == 0 {

@@ -41,7 +41,7 @@ func FuzzGraph(f *testing.F) {
 			t.Fatalf("built an invalid graph: %v", err)
 		}
 		for _, n := range g.Nodes {
-			for _, note := range n.Notes {
+			for _, note := range n.Notes() {
 				if strings.Contains(note, "internal error") {
 					t.Fatalf("%s (%s): %s", n.Name, n.Type, note)
 				}
@@ -154,7 +154,7 @@ func fuzzOp(t *testing.T, opset int64, opi uint8, axis int64, xdims, wdims, vals
 	}
 	infer.Run(g, infer.Options{KeepGoing: true})
 	for _, n := range g.Nodes {
-		for _, note := range n.Notes {
+		for _, note := range n.Notes() {
 			if strings.Contains(note, "internal error") {
 				t.Fatalf("%s (%s): %s", n.Name, n.Type, note)
 			}

@@ -165,7 +165,7 @@ func TestReferenceAnalysis(t *testing.T) {
 					}
 					if !ok {
 						t.Errorf("node %s (%s) output %s: shape %s, want %v (%s)", n.Name, n.Op, v.Name, v.Shape, want,
-							strings.Join(v.Producer.ShapeWhy, "; "))
+							strings.Join(v.Producer.ShapeWhy(), "; "))
 					}
 				}
 			}

@@ -94,11 +94,11 @@ func noArithModel(opi uint8, axis int64, xdims, wdims, vals []byte, nin uint8, s
 
 // sameInferred compares two inferred nodes but for their arithmetic text.
 func sameInferred(x, y *graph.Node) error {
-	if x.Done != y.Done || !reflect.DeepEqual(x.Notes, y.Notes) {
-		return fmt.Errorf("done %v notes %q, with NoArithmetic %v %q", x.Done, x.Notes, y.Done, y.Notes)
+	if x.Done != y.Done || !reflect.DeepEqual(x.Notes(), y.Notes()) {
+		return fmt.Errorf("done %v notes %q, with NoArithmetic %v %q", x.Done, x.Notes(), y.Done, y.Notes())
 	}
-	if len(y.ShapeWhy) > 0 {
-		return fmt.Errorf("ShapeWhy %q under NoArithmetic", y.ShapeWhy)
+	if len(y.ShapeWhy()) > 0 {
+		return fmt.Errorf("ShapeWhy %q under NoArithmetic", y.ShapeWhy())
 	}
 	for _, c := range [][2]calc.Expr{{x.Count, y.Count}, {x.FLOPs, y.FLOPs}, {x.OtherOps, y.OtherOps}} {
 		a, b := c[0], c[1]

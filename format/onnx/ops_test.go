@@ -71,7 +71,7 @@ func checkOps(t *testing.T, cases []otc) {
 			}
 			for i, want := range c.out {
 				if got := n.Outputs[i].Shape; !got.Equal(want) || (got == nil) != (want == nil) {
-					t.Errorf("output %d: %s, want %s (%s)", i, fmtDims(got), fmtDims(want), strings.Join(n.ShapeWhy, "; "))
+					t.Errorf("output %d: %s, want %s (%s)", i, fmtDims(got), fmtDims(want), strings.Join(n.ShapeWhy(), "; "))
 				}
 			}
 			if c.flops >= 0 {

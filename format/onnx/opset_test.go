@@ -79,7 +79,7 @@ func TestOpsetTranslation(t *testing.T) {
 			n := runModel(t, c.opset, c.x, c.node, c.consts)
 			for i, want := range c.want {
 				if got := n.Outputs[i].Shape; !got.Equal(want) || got == nil {
-					t.Errorf("output %d: %s, want %s (%v; %v)", i, fmtDims(got), fmtDims(want), n.ShapeWhy, n.Notes)
+					t.Errorf("output %d: %s, want %s (%v; %v)", i, fmtDims(got), fmtDims(want), n.ShapeWhy(), n.Notes())
 				}
 			}
 		})

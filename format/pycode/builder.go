@@ -156,10 +156,7 @@ func (b *builder) add(c *call, s spec) (*layer, error) {
 	}
 	n := b.g.NewNode(name, c.class, s.op, ins, 1, c.pos)
 	for role, r := range s.share {
-		if n.Share == nil {
-			n.Share = map[string]graph.Ref{}
-		}
-		n.Share[role] = graph.Ref{Node: r.layer.node, Role: r.role, Transposed: r.transposed}
+		n.Share(role, graph.Ref{Node: r.layer.node, Role: r.role, Transposed: r.transposed})
 	}
 	l := &layer{b: b, node: n, class: c.class, nonlin: s.nonlin, args: c.a, named: named}
 	b.layers = append(b.layers, l)

@@ -259,7 +259,7 @@ func (b *builder) ancestors(outs []*layer) []*layer {
 	push := func(l *layer) {
 		l.mark = mark
 		f := ancestorFrame{l: l, shares: -1}
-		for _, r := range l.node.Share {
+		for _, r := range l.node.Shares() {
 			if s := b.byNode(r.Node); s != nil {
 				if f.shares < 0 {
 					f.shares = int32(len(shares))

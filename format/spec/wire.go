@@ -175,7 +175,6 @@ func (d *decoder) share() {
 			d.errs.add(d.layerErr(e, sk, "give either shares (all parameters) or share (some), not both"))
 			continue
 		}
-		e.node.Share = map[string]graph.Ref{}
 		if all != nil {
 			name, err := all.asString()
 			if err != nil {
@@ -192,7 +191,7 @@ func (d *decoder) share() {
 					d.errs.add(d.layerErr(e, all, "shares: layer %s (%s) has no parameter %q to share (it has %s)", src.name, src.typeName(), role, roleList(src)))
 					continue
 				}
-				e.node.Share[role] = graph.Ref{Node: src.node, Role: role}
+				e.node.Share(role, graph.Ref{Node: src.node, Role: role})
 			}
 			continue
 		}
@@ -215,7 +214,7 @@ func (d *decoder) share() {
 				d.errs.add(err)
 				continue
 			}
-			e.node.Share[k.s] = r
+			e.node.Share(k.s, r)
 		}
 	}
 }
@@ -257,15 +256,15 @@ func roleList(e *entry) string {
 func (d *decoder) cycles() error {
 	var sharer map[*graph.Node]*entry // made only when a layer shares
 	deps := func(e *entry) []*entry {
-		if len(e.node.Share) == 0 {
+		if len(e.node.Shares()) == 0 {
 			return d.srcs(e)
 		}
 		if sharer == nil {
 			sharer = d.byNode()
 		}
 		out := slices.Clone(d.srcs(e))
-		for _, role := range sortedRoles(e.node.Share) {
-			if p := sharer[e.node.Share[role].Node]; p != nil {
+		for _, role := range sortedRoles(e.node.Shares()) {
+			if p := sharer[e.node.Shares()[role].Node]; p != nil {
 				out = append(out, p)
 			}
 		}
@@ -403,7 +402,7 @@ func (d *decoder) outputs(root *value, g *graph.Graph) {
 		}
 		reach[e.ord] = true
 		todo = append(todo, d.srcs(e)...)
-		for _, r := range e.node.Share {
+		for _, r := range e.node.Shares() {
 			if sharer == nil {
 				sharer = d.byNode()
 			}

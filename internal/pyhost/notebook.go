@@ -215,8 +215,8 @@ func (c *Cells) Fix(g *graph.Graph, err error) (*graph.Graph, error) {
 	if g != nil {
 		for _, n := range g.Nodes {
 			n.Pos = c.pos(n.Pos)
-			for i, r := range n.Remarks {
-				n.Remarks[i] = c.text(r)
+			for i, r := range n.Remarks() {
+				n.Remarks()[i] = c.text(r)
 			}
 		}
 		for i, s := range g.Notes {

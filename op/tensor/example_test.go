@@ -28,9 +28,9 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(target.ShapeWhy)
+	fmt.Println(target.ShapeWhy())
 	fmt.Println(flat.Outputs[0].Shape.Join(", "))
-	fmt.Println(flat.ShapeWhy[0])
+	fmt.Println(flat.ShapeWhy()[0])
 	// Output:
 	// [axis 0: 1+1 = 2]
 	// batch, 150528

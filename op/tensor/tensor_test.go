@@ -70,8 +70,8 @@ func check(t *testing.T, cases []otc) {
 			n, err := runN(c.op, nout, c.in...)
 			if c.err != "" {
 				if rest, ok := strings.CutPrefix(c.err, "unknown:"); ok {
-					if err != nil || n.Outputs[0].Shape != nil || !strings.Contains(strings.Join(n.Notes, "; "), rest) {
-						t.Fatalf("error %v, output %v, notes %q; want unknown outputs with a note containing %q", err, n.Outputs[0].Shape, n.Notes, rest)
+					if err != nil || n.Outputs[0].Shape != nil || !strings.Contains(strings.Join(n.Notes(), "; "), rest) {
+						t.Fatalf("error %v, output %v, notes %q; want unknown outputs with a note containing %q", err, n.Outputs[0].Shape, n.Notes(), rest)
 					}
 					return
 				}
@@ -85,7 +85,7 @@ func check(t *testing.T, cases []otc) {
 			}
 			for i, want := range c.out {
 				if got := n.Outputs[i].Shape; !got.Equal(want) || (got == nil) != (want == nil) {
-					t.Errorf("output %d: %s, want %s (%s)", i, fmtS(got), fmtS(want), strings.Join(n.ShapeWhy, "; "))
+					t.Errorf("output %d: %s, want %s (%s)", i, fmtS(got), fmtS(want), strings.Join(n.ShapeWhy(), "; "))
 				}
 			}
 			if c.flops >= 0 {
