@@ -369,6 +369,9 @@ func (d *decoder) node(g *graph.Graph, l *layer, k int, ins []*graph.Value, outs
 		op = &nestedOp{l: l, g: sub}
 		outs = max(outs, len(sub.Outputs))
 	}
+	if ws := d.own[l.entry]; len(ws) > 0 {
+		op = &ownWeightsOp{Op: op, l: l, ws: ws}
+	}
 	n := g.NewNode(name, l.class, op, ins, outs, d.src.pos(l.entry))
 	if k > 0 {
 		n.Remark("call %d of layer %s: its weights are %s's", k+1, l.name, l.name)
@@ -644,4 +647,37 @@ func (d *decoder) builtShape(l *layer) graph.Shape {
 		return nil
 	}
 	return s
+}
+
+// ownWeightsOp is a layer class of a Keras script's own whose build or
+// __init__ made weights with add_weight: its inside (traced from call)
+// inferred, then its own weights, made once whatever its calls.
+type ownWeightsOp struct {
+	graph.Op
+	l  *layer
+	ws []fileWeight
+}
+
+func (o *ownWeightsOp) Infer(n *graph.Node) error {
+	err := o.Op.Infer(n)
+	var u *graph.UnknownError
+	if err != nil && !errors.As(err, &u) {
+		return err
+	}
+	if o.l.own != nil {
+		// A later call (a shared layer), or inference run again.
+		for _, p := range o.l.own {
+			n.AddParam(p)
+		}
+		return err
+	}
+	for _, w := range o.ws {
+		p, perr := n.Param(w.role, w.shape, w.trainable && o.l.train)
+		if perr != nil {
+			return perr
+		}
+		p.Name = o.l.name + "/" + w.role
+		o.l.own = append(o.l.own, p)
+	}
+	return err
 }
