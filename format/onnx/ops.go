@@ -75,6 +75,9 @@ func opName(nd *Node) string {
 func (b *builder) makeOp(nd *Node, opset int64) (graph.Op, int) {
 	t := nd.OpType
 	if !isDefaultDomain(nd.Domain) {
+		if m := domainOps[nd.Domain][t]; m != nil {
+			return m(b, nd, opset)
+		}
 		return unsupported{fmt.Sprintf("operator %s of domain %q", nd.OpType, nd.Domain)}, 0
 	}
 	if f, ok := elementwiseOps[t]; ok {
