@@ -113,3 +113,11 @@ func unknownDims(r int) graph.Shape {
 	}
 	return s
 }
+
+// attrStrings is a strings attribute, nil when absent.
+func (n *Node) attrStrings(name string) []string {
+	if a := n.Attr(name); a != nil {
+		return a.Strings
+	}
+	return nil
+}
