@@ -32,6 +32,7 @@ import (
 	"strings"
 
 	"github.com/layerinfo/layerinfo/format"
+	"github.com/layerinfo/layerinfo/format/caffe"
 	"github.com/layerinfo/layerinfo/format/checkpoint"
 	"github.com/layerinfo/layerinfo/format/hf"
 	"github.com/layerinfo/layerinfo/format/keras"
@@ -135,6 +136,7 @@ type Options struct {
 	Python PythonOptions // Python code and notebooks
 	ONNX   ONNXOptions
 	HF     HFOptions // transformers configurations
+	Caffe  CaffeOptions
 
 	// MaxMemory bounds the memory a run may use, in bytes (0: 1 GiB).
 	// Allocations a file controls are charged to it before they are
@@ -198,6 +200,16 @@ type ONNXOptions struct {
 	InputShapes map[string][]int64
 }
 
+// CaffeOptions tune the caffe format. The zero value builds the TEST
+// net with the input shapes the file states.
+type CaffeOptions struct {
+	// Phase is the NetState phase, TRAIN or TEST ("": TEST).
+	Phase string
+	// InputShapes gives the shapes of Input and data layers' tops by top
+	// name; "" names the first.
+	InputShapes map[string][]int64
+}
+
 // HFOptions tune the hf format (transformers configurations): the model
 // class, the model type, the batch size and the context length. The
 // zero value builds the class the configuration names with symbolic
@@ -228,6 +240,8 @@ func (o Options) given() []string {
 	add("model-type", o.HF.ModelType != "")
 	add("batch", o.HF.Batch != 0)
 	add("context", o.HF.Context != 0)
+	add("phase", o.Caffe.Phase != "")
+	add("input-shape", len(o.Caffe.InputShapes) > 0)
 	return names
 }
 
@@ -307,6 +321,8 @@ func formats(opt Options) []entry {
 		{checkpoint.SafetensorsFormat{}, nil},
 		{checkpoint.TorchFormat{}, nil},
 		{onnx.Format{Options: onnx.Options{InputShapes: opt.ONNX.InputShapes}}, []string{"input-shape"}},
+		// Caffe: .caffemodel binaries and .prototxt nets.
+		{caffe.Format{Options: caffe.Options{Phase: opt.Caffe.Phase, InputShapes: opt.Caffe.InputShapes}}, []string{"phase", "input-shape"}},
 		{keras.Format{}, nil}, // .h5, .keras, and model JSON with a Keras class_name
 		{pycode.Notebook{Options: py}, pyTakes},
 		{hf.Format{Options: opt.HF}, []string{"class", "model-type", "batch", "context"}},

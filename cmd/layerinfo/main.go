@@ -107,6 +107,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	call := fs.String("call", "", "PyTorch code: the `EXPR` that runs the model when forward needs more than tensors:\nm is the model, x the first input, other inputs by name ('m(x, m.init_hidden(1))')")
 	var sets setsFlag
 	fs.Var(&sets, "set", "Python code: give a value the file cannot know, `NAME=VALUE` with VALUE a Python literal\n(59, 0.5, 'same', None, (None, 1, 28, 28)): NAME takes it instead of its assignments, at\nmodule level or in a function (vocab_size = len(chars) is not run), else the entry\nfunction's parameter or the NeuralNet keyword NAME; repeatable")
+	phase := fs.String("phase", "", "Caffe: the net's `PHASE`, TRAIN or TEST (default TEST): layers with include { phase: … } rules are kept or left out as Caffe builds that net")
 	class := fs.String("class", "", "transformers config: the model class to build, e.g. BertForMaskedLM, LlamaModel (default: the config's architectures)")
 	modelType := fs.String("model-type", "", "transformers config: the model_type to build (bert, gpt2, …) when the config has none, or to override it")
 	batch := fs.Int64("batch", 0, "transformers config: batch size of the inputs and of the memory and FLOPs estimates (default: symbolic; estimates at 1)")
@@ -222,6 +223,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		Python:    layerinfo.PythonOptions{Entry: *entry, Set: sets.m, InputShapes: inputShapes.m, InputTypes: inputShapes.types, Call: *call},
 		ONNX:      layerinfo.ONNXOptions{InputShapes: inputShapes.m},
 		HF:        layerinfo.HFOptions{Class: *class, ModelType: *modelType, Batch: *batch, Context: *contextLen},
+		Caffe:     layerinfo.CaffeOptions{Phase: *phase, InputShapes: inputShapes.m},
 		MaxMemory: limit,
 		Progress:  bar.Update,
 	}

@@ -62,12 +62,22 @@ func build(file string, n *net, opt Options, isModel bool) (*graph.Graph, error)
 			g.Outputs = append(g.Outputs, v)
 		}
 	}
-	g.Notes = append(g.Notes, fmt.Sprintf("the %s net (--phase TRAIN or TEST chooses)", phase))
+	g.Notes = append(g.Notes, fmt.Sprintf("the %s net (the phase, TRAIN or TEST, is an option)", phase))
 	if excluded > 0 {
 		g.Notes = append(g.Notes, fmt.Sprintf("%d layers of the file are not in the %s phase and are left out", excluded, phase))
 	}
 	g.Notes = append(g.Notes, n.notes...)
-	g.Notes = append(g.Notes, "Caffe prints no parameter total: its log says \"Top shape: N C H W (count)\" per top, the shape column here; BatchNorm's 3 blobs (mean C, variance C, moving-average factor 1) are counted as Caffe allocates them, non-trainable")
+	if last := g.Nodes[len(g.Nodes)-1]; len(last.Outputs) > 0 {
+		g.Notes = append(g.Notes, "Caffe prints no parameter total: its log prints each top's shape (\"Top shape: N C H W (count)\"), the output column here")
+	}
+	if b.names["BatchNorm"] >= 0 {
+		for _, nd := range g.Nodes {
+			if nd.Type == "BatchNorm" {
+				g.Notes = append(g.Notes, "BatchNorm's 3 blobs (mean C, variance C, moving-average factor 1) are counted as Caffe allocates them, non-trainable (Caffe forces their lr_mult to 0); the learned scale and shift are the Scale layer's")
+				break
+			}
+		}
+	}
 	return g, nil
 }
 
