@@ -44,6 +44,7 @@ type kctx struct {
 	depth   int              // models being written out, nested
 	err     error            // the first error writing a model out
 	tracing int              // layers' calls being traced, nested
+	calls   int              // layer calls recorded, capped (maxCalls)
 }
 
 // kLayer is a layer (or a model) the file made.
@@ -554,6 +555,15 @@ func results(outs []*kTensor) starlark.Value {
 // op (a model's with its graph): the outputs' shapes for what the file
 // reads next, and a shape error at the script's line.
 func (k *kctx) record(kl *kLayer, ins []*kTensor, pos graph.Pos) ([]*kTensor, error) {
+	// Every call is charged, and counted against the cap: a layer
+	// called in a loop without end makes calls without end.
+	k.calls++
+	if k.calls > maxCalls {
+		return nil, &graph.Error{Pos: pos, Layer: fmt.Sprintf("layer %s (%s)", kl.name, kl.class), Msg: fmt.Sprintf("the script makes more than %d layer calls", maxCalls)}
+	}
+	if err := k.d.b.Charge(layerCost, "a Keras layer call"); err != nil {
+		return nil, err
+	}
 	if kl.l == nil {
 		k.err = nil
 		e := k.entryValue(kl, nil)
