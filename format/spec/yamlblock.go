@@ -9,7 +9,7 @@ import (
 // on this line (at a line's start or after "- "), not after "key: ".
 // seqAtN lets a block sequence on a later line sit at indentation n (a
 // mapping's value: "key:\n- a").
-func (p *yparser) node(n int, blockOK bool, depth int) (*value, error) {
+func (p *yparser) node(n int, blockOK, seqAtN bool, depth int) (*value, error) {
 	if depth > maxTreeDepth {
 		return nil, p.errAt(p.line, p.col(), "values are nested more than %d deep", maxTreeDepth)
 	}
@@ -41,7 +41,7 @@ func (p *yparser) node(n int, blockOK bool, depth int) (*value, error) {
 			return nil, p.unsupportedAt(p.line, p.col(), "a tab in the indentation")
 		}
 		v, err = p.content(n, true, false, depth)
-	case p.i < len(p.src) && !p.docMarker() && ind == n && p.seqEntry():
+	case seqAtN && p.i < len(p.src) && !p.docMarker() && ind == n && p.seqEntry():
 		v, err = p.blockSeq(n, depth)
 	default:
 		v, err = p.newValue(kNull, pr.line, pr.col)
@@ -422,7 +422,7 @@ func (p *yparser) mapValue(m, cline, ccol int, depth int) (*value, error) {
 		p.i++
 	}
 	if !p.endsLine(p.i) && !(p.src[p.i] == '#' && isBlank(p.src[p.i-1])) {
-		return p.node(m, false, depth+1)
+		return p.node(m, false, true, depth+1)
 	}
 	if _, err := p.skipSpace(); err != nil {
 		return nil, err
@@ -433,7 +433,7 @@ func (p *yparser) mapValue(m, cline, ccol int, depth int) (*value, error) {
 			if p.tabIndent() {
 				return nil, p.unsupportedAt(p.line, p.col(), "a tab in the indentation")
 			}
-			return p.node(m, true, depth+1)
+			return p.node(m, true, true, depth+1)
 		}
 		if ind == m && p.seqEntry() {
 			return p.blockSeq(m, depth+1)
@@ -460,7 +460,7 @@ func (p *yparser) blockSeq(s int, depth int) (*value, error) {
 		}
 		var e *value
 		if !p.endsLine(p.i) && p.src[p.i] != '#' {
-			if e, err = p.node(s, true, depth+1); err != nil {
+			if e, err = p.node(s, true, false, depth+1); err != nil {
 				return nil, err
 			}
 		} else {
@@ -471,7 +471,7 @@ func (p *yparser) blockSeq(s int, depth int) (*value, error) {
 				if p.tabIndent() {
 					return nil, p.unsupportedAt(p.line, p.col(), "a tab in the indentation")
 				}
-				if e, err = p.node(s, true, depth+1); err != nil {
+				if e, err = p.node(s, true, false, depth+1); err != nil {
 					return nil, err
 				}
 			} else if e, err = p.nullAfter(dline, dcol); err != nil {

@@ -322,7 +322,7 @@ func (p *yparser) parse() (*value, error) {
 			return nil, p.unsupportedAt(p.line, p.col(), "a tab in the indentation")
 		}
 		p.docLine, p.docCol = 0, 0
-		v, err := p.node(-1, !explicit || nl, 0)
+		v, err := p.node(-1, !explicit || nl, false, 0)
 		if err != nil {
 			return nil, err
 		}
