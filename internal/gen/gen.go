@@ -1,7 +1,7 @@
 // Package gen writes large synthetic models for benchmarks: ONNX graphs
 // (a chain and a residual DAG) whose initializers declare their shapes and
 // hold no data, layerinfo specs, Lasagne loops and safetensors headers, at
-// any node count. Benchmarks and bench/graphgen use it; nothing else does.
+// any node count. Benchmarks, bench/graphgen and the web page's 10,000-node browser test use it.
 package gen
 
 import (
