@@ -52,6 +52,7 @@ func init() {
 	set([]string{"units", "activation", "use_bias"}, "SimpleRNN", "SimpleRNNCell")
 	set([]string{"units", "activation", "recurrent_activation", "use_bias"}, "LSTM", "GRU", "LSTMCell", "GRUCell", "CuDNNLSTM", "CuDNNGRU")
 	set([]string{"cell", "return_sequences", "return_state", "go_backwards", "stateful", "unroll"}, "RNN")
+	set([]string{"cells"}, "StackedRNNCells")
 	set([]string{"layer", "merge_mode", "weights", "backward_layer"}, "Bidirectional")
 	set([]string{"layer"}, "TimeDistributed")
 	set([]string{"num_heads", "key_dim", "value_dim", "dropout", "use_bias", "output_shape", "attention_axes"}, "MultiHeadAttention")
