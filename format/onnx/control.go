@@ -73,15 +73,18 @@ func (b *builder) control(nd *Node, name string, ins, outs []*graph.Value, sc *s
 			return nil
 		}
 		scan := nd.OpType == "Scan"
-		if scan && opset < 9 {
-			b.add(nd, name, unsupported{"Scan before opset 9 (with a batch axis)"}, 0, ins, outs)
-			return nil
+		// Scan before opset 9 has a batch axis first in every input and
+		// output, the scan axis second, and sequence_lens as input 0,
+		// which does not change the shapes.
+		batch := scan && opset < 9
+		if batch && len(ins) > 0 {
+			ins = ins[1:]
 		}
 		states := len(ins) - int(nd.attrInt("num_scan_inputs", 0))
 		if states < 0 {
 			states = 0
 		}
-		bi := &bodyInputs{Scan: scan, States: states, ScanAxes: nd.attrInts("scan_input_axes")}
+		bi := &bodyInputs{Scan: scan, Batch: batch, States: states, ScanAxes: nd.attrInts("scan_input_axes")}
 		formals := make([]*graph.Value, len(g.G.Inputs))
 		for i, vi := range g.G.Inputs {
 			formals[i] = &graph.Value{Name: vi.Name}
@@ -103,7 +106,10 @@ func (b *builder) control(nd *Node, name string, ins, outs []*graph.Value, sc *s
 		if carried < 0 {
 			carried = 0
 		}
-		lr := &loopResults{Scan: scan, Outer: len(ins), Carried: carried, OutAxes: nd.attrInts("scan_output_axes")}
+		lr := &loopResults{Scan: scan, Batch: batch, Outer: len(ins), Carried: carried, OutAxes: nd.attrInts("scan_output_axes")}
+		if !scan && len(formals) > 1 {
+			lr.CondIn = formals[1]
+		}
 		if ax := nd.attrInts("scan_input_axes"); len(ax) > 0 {
 			lr.InAxis = ax[0]
 		}
@@ -153,6 +159,7 @@ func (b *branches) Infer(n *graph.Node) error {
 // then the scan inputs, each scan input giving one slice along its axis.
 type bodyInputs struct {
 	Scan     bool
+	Batch    bool    // Scan-8: axis 0 of every input is the batch, the scan axis is 1
 	States   int     // Scan: how many of the inputs are states
 	ScanAxes []int64 // Scan: the axis of each scan input (default 0)
 }
@@ -185,9 +192,16 @@ func (b *bodyInputs) Infer(n *graph.Node) error {
 		if s == nil {
 			return graph.Unknownf("input %d is unknown", i)
 		}
-		if i < b.States {
+		switch {
+		case b.Batch && len(s) < 1+btoi(i >= b.States):
+			return fmt.Errorf("input %d %s has no batch axis", i, fmtDims(s))
+		case b.Batch && i < b.States:
+			n.SetOut(i, s[1:].Clone())
+		case b.Batch:
+			n.SetOut(i, s[2:].Clone())
+		case i < b.States:
 			n.SetOut(i, s.Clone())
-		} else {
+		default:
 			k := i - b.States
 			ax := int64(0)
 			if k < len(b.ScanAxes) {
@@ -215,10 +229,15 @@ func (b *bodyInputs) Infer(n *graph.Node) error {
 // scan input (InAxis) for a Scan, otherwise unknown.
 type loopResults struct {
 	Scan    bool
+	Batch   bool // Scan-8: the batch axis comes first in every output, the scan axis second
 	Outer   int
 	Carried int
 	InAxis  int64
 	OutAxes []int64
+	// CondIn is a Loop body's condition input: a body that passes it on
+	// unchanged (directly or through Identity) runs M times when the
+	// loop's condition starts true.
+	CondIn *graph.Value
 }
 
 func (l *loopResults) Infer(n *graph.Node) error {
@@ -228,13 +247,17 @@ func (l *loopResults) Infer(n *graph.Node) error {
 	}
 	trips := graph.Unknown()
 	switch {
+	case l.Batch && l.Outer > l.Carried:
+		if s := n.In(l.Carried); len(s) >= 2 {
+			trips = s[1]
+		}
 	case l.Scan && l.Outer > l.Carried:
 		if s := n.In(l.Carried); s != nil {
 			if a, err := tensor.NormAxis(l.InAxis, len(s)); err == nil {
 				trips = s[a]
 			}
 		}
-	case !l.Scan && !present(n, 1) && present(n, 0):
+	case !l.Scan && (!present(n, 1) || l.condStays(n)) && present(n, 0):
 		if m, ok := tensor.ConstInts(n.Inputs[0]); ok && len(m) == 1 && m[0] >= 0 {
 			trips = graph.D(m[0])
 		}
@@ -245,9 +268,20 @@ func (l *loopResults) Infer(n *graph.Node) error {
 		if s == nil {
 			return graph.Unknownf("the body's output %d is unknown", i)
 		}
-		if i < l.Carried {
+		switch {
+		case l.Batch:
+			batch := graph.Unknown()
+			if x := n.In(0); len(x) > 0 {
+				batch = x[0]
+			}
+			if i < l.Carried {
+				n.SetOut(i, append(graph.Shape{batch}, s...))
+			} else {
+				n.SetOut(i, append(graph.Shape{batch, trips}, s...))
+			}
+		case i < l.Carried:
 			n.SetOut(i, s.Clone())
-		} else {
+		default:
 			k := i - l.Carried
 			ax := int64(0)
 			if k < len(l.OutAxes) {
@@ -271,4 +305,25 @@ func (l *loopResults) Infer(n *graph.Node) error {
 // present reports whether optional input i is given.
 func present(n *graph.Node, i int) bool {
 	return i < len(n.Inputs) && n.Inputs[i] != nil
+}
+
+// condStays reports whether a Loop's condition starts true (a constant)
+// and its body passes the condition on unchanged.
+func (l *loopResults) condStays(n *graph.Node) bool {
+	c, ok := tensor.ConstInts(n.Inputs[1])
+	if !ok || len(c) != 1 || c[0] == 0 || l.CondIn == nil || len(n.Inputs) <= l.Outer {
+		return false
+	}
+	out := n.Inputs[l.Outer] // the body's condition output
+	for out != nil && out != l.CondIn && out.Producer != nil && out.Producer.Type == "Identity" && len(out.Producer.Inputs) == 1 {
+		out = out.Producer.Inputs[0]
+	}
+	return out == l.CondIn
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

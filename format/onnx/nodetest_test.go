@@ -100,7 +100,8 @@ var shapeInputs = map[string][]int{
 // nodeTestScript generates the node test data with ONNX's own generator
 // (onnx.backend.test.cmd_tools generate-data, node cases only), then, in
 // every case, writes layerinfo.onnx (model.onnx with the shape inputs
-// made initializers, the outputs' declared shapes and value_info
+// made initializers, and in a function's expansion the inputs its
+// operator's case makes initializers; the outputs' declared shapes and value_info
 // removed) and onnx_shapes.json (ONNX's shape inference of
 // layerinfo.onnx: each graph output's dims, null where unknown).
 // argv: output directory, the shapeInputs table as JSON.
@@ -128,6 +129,18 @@ for d in sorted(glob.glob(os.path.join(out, "node", "*"))):
         for slot in table.get(nd.op_type, []):
             if slot < len(nd.input) and nd.input[slot] in names:
                 take.add(nd.input[slot])
+    # A function's expansion (test_X_expanded) takes the inputs its
+    # operator's case (test_X) takes, by position.
+    base = os.path.basename(d)
+    if base.endswith("_expanded") and os.path.isdir(d[:-len("_expanded")]):
+        op = onnx.load(os.path.join(d[:-len("_expanded")], "model.onnx")).graph
+        opnames = [i.name for i in op.input]
+        for nd in op.node:
+            for slot in table.get(nd.op_type, []):
+                if slot < len(nd.input) and nd.input[slot] in opnames:
+                    j = opnames.index(nd.input[slot])
+                    if j < len(names):
+                        take.add(names[j])
     for j, name in enumerate(names):
         if name not in take or not g.input[j].type.HasField("tensor_type"):
             continue
