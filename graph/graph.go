@@ -3,6 +3,7 @@ package graph
 import (
 	"fmt"
 	"strconv"
+	"unsafe"
 
 	"github.com/layerinfo/layerinfo/calc"
 )
@@ -328,7 +329,7 @@ func (n *Node) Param(role string, shape Shape, trainable bool) (*Param, error) {
 		dt = n.Inputs[0].DType
 	}
 	p := n.Arena.Param()
-	*p = Param{Name: n.Name + "." + role, Role: role, Shape: shape, DType: dt, Trainable: trainable}
+	*p = Param{Name: n.Arena.join(n.Name, ".", role), Role: role, Shape: shape, DType: dt, Trainable: trainable}
 	n.AddParam(p)
 	return p, nil
 }
@@ -427,13 +428,31 @@ type Arena struct {
 	params []Param
 	lists  []*Param
 	dims   []Dim
+	// text is the block parameter names are cut from: bytes once cut
+	// are never written again (the block only grows past them).
+	text []byte
 }
 
 const (
-	arenaParams = 64  // parameters per block (~6 KB)
-	arenaLists  = 256 // parameter pointers per block (2 KB)
-	arenaDims   = 512 // dims per block (12 KB)
+	arenaParams = 64   // parameters per block (~6 KB)
+	arenaLists  = 256  // parameter pointers per block (2 KB)
+	arenaDims   = 512  // dims per block (12 KB)
+	arenaText   = 4096 // bytes of names per block
 )
+
+// join is a+b+c, cut from the arena's text.
+func (a *Arena) join(x, y, z string) string {
+	n := len(x) + len(y) + len(z)
+	if a == nil || n == 0 || n > arenaText/16 {
+		return x + y + z
+	}
+	if cap(a.text)-len(a.text) < n {
+		a.text = make([]byte, 0, arenaText)
+	}
+	at := len(a.text)
+	a.text = append(append(append(a.text, x...), y...), z...)
+	return unsafe.String(&a.text[at], n)
+}
 
 // Param is a new zero Param.
 func (a *Arena) Param() *Param {
