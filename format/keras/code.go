@@ -130,6 +130,9 @@ func DecodeCode(name string, src []byte, opt CodeOptions) (*graph.Graph, error) 
 		notes = append(notes, sk+" (a layer it would have made is not counted)")
 	}
 	m := root.model
+	if err := k.traceSequential(run.Thread, root, 0); err != nil {
+		return nil, run.Error(err)
+	}
 	switch {
 	case m.kind == mSubclass && (!m.traced || len(opt.InputShapes) > 0):
 		shapes, err := k.subclassInputs(root, opt)

@@ -484,3 +484,33 @@ func TestCodeEmbeddingInput(t *testing.T) {
 		t.Errorf("Keras 3, never built: %d params known", r.Totals.Params)
 	}
 }
+
+// TestCodeOwnLayerInSequential: a layer class of the file's own in a
+// Sequential is traced on the shape before it, as Keras builds it:
+// Dense (4+1)*8 = 40, Scale's add_weight (8,), Dense (8+1)*2 = 18.
+func TestCodeOwnLayerInSequential(t *testing.T) {
+	src := `import keras
+from keras import layers
+
+
+class Scale(layers.Layer):
+    def build(self, input_shape):
+        self.s = self.add_weight(shape=(input_shape[-1],), initializer="ones")
+
+    def call(self, x):
+        return x * self.s
+
+
+model = keras.Sequential([
+    layers.Dense(8, input_shape=(4,)),
+    Scale(),
+    layers.Dense(2),
+])
+`
+	r := analyseCode(t, "seq.py", []byte(src), CodeOptions{})
+	checkRows(t, r, []crow{
+		{"dense", "Dense", "(None, 8)", 40, 0},
+		{"scale", "Scale", "(None, 8)", 8, 0},
+		{"dense_1", "Dense", "(None, 2)", 18, 0},
+	})
+}

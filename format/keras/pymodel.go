@@ -847,3 +847,71 @@ func shapeValue(s graph.Shape, off int) *value {
 	}
 	return v
 }
+
+// traceSequential runs a Sequential model whose layers include a layer
+// class of the file's own on its input, as Keras does when it builds
+// it: each own layer's call is traced (its inside and weights known),
+// a layer's error comes at its line. Nested Sequentials likewise.
+func (k *kctx) traceSequential(th *starlark.Thread, kl *kLayer, depth int) error {
+	m := kl.model
+	if m == nil || m.kind != mSequential || depth > 64 {
+		return nil
+	}
+	own := false
+	for _, l := range m.layers {
+		if err := k.traceSequential(th, l, depth+1); err != nil {
+			return err
+		}
+		own = own || l.file && (l.model == nil || !l.model.traced)
+	}
+	if !own || len(m.layers) == 0 {
+		return nil
+	}
+	var x *kTensor
+	switch {
+	case m.input != nil:
+		x = m.input
+	case m.built:
+		t, err := k.freshInput(m.build, graph.Float32, kl)
+		if err != nil {
+			return err
+		}
+		x = t
+	default:
+		first := m.layers[0]
+		if first.file || first.model != nil {
+			return nil
+		}
+		l, err := k.d.parseLayer(k.entryValue(first, nil), 0, true, &model{})
+		if err != nil {
+			return err
+		}
+		s, dt, ok, err := k.d.declaredShape(l)
+		if err != nil || !ok {
+			return err
+		}
+		if x, err = k.freshInput(s, dt, kl); err != nil {
+			return err
+		}
+	}
+	for _, l := range m.layers {
+		var outs []*kTensor
+		if l.file || l.model != nil && l.model.kind == mSubclass {
+			v, err := k.traceCall(th, l.o, l, []*kTensor{x}, starlark.Tuple{x}, nil)
+			if err != nil {
+				return err
+			}
+			outs = tensors(v, nil, 0)
+		} else {
+			var err error
+			if outs, err = k.record(l, []*kTensor{x}, l.pos); err != nil {
+				return err
+			}
+		}
+		if len(outs) == 0 {
+			return nil
+		}
+		x = outs[0]
+	}
+	return nil
+}
