@@ -81,7 +81,16 @@ func TestNodeTests(t *testing.T) {
 	if failed > 0 {
 		t.Errorf("%d cases could not be read", failed)
 	}
+	// Issue 16's bar on ONNX 1.12's cases. What is left is data-dependent
+	// (NonMaxSuppression, NonZero, Unique's counts, StringNormalizer's
+	// stopwords, a Loop whose slice bounds are the iteration number).
+	if v := nodeTestONNXVersion(dir); v == "1.12.0" && exact < minNodeTestsExact {
+		t.Errorf("%d of %d outputs exact; issue 16 asks for at least %d", exact, total, minNodeTestsExact)
+	}
 }
+
+// minNodeTestsExact is issue 16's bar for ONNX 1.12's node tests.
+const minNodeTestsExact = 1050
 
 // shapeInputs are the inputs, by operator, whose values decide the shape
 // of the outputs; a node test's graph input fed to one of them becomes an
@@ -94,6 +103,7 @@ var shapeInputs = map[string][]int{
 	"ReduceL1": {1}, "ReduceL2": {1}, "ReduceLogSum": {1}, "ReduceLogSumExp": {1}, "ReduceSumSquare": {1},
 	"DFT": {1, 2}, "STFT": {1, 3}, "HannWindow": {0}, "HammingWindow": {0}, "BlackmanWindow": {0},
 	"MelWeightMatrix": {0, 1, 2}, "MaxUnpool": {2}, "Col2Im": {1, 2}, "AffineGrid": {1},
+	"Compress":        {1}, // the condition says how many entries are kept
 	"SplitToSequence": {1}, "SequenceAt": {1}, "SequenceErase": {1}, "SequenceInsert": {2},
 }
 
@@ -224,6 +234,14 @@ func nodeTestData(t *testing.T) string {
 	if err := os.Rename(tmp, dir); err != nil {
 		if _, serr := os.Stat(filepath.Join(dir, "onnx_version")); serr != nil {
 			t.Fatalf("keeping the generated node tests: %v", err)
+		}
+	}
+	// Copies made by an earlier script or table are stale.
+	if old, err := filepath.Glob(filepath.Join(root, "onnx-node-tests-*")); err == nil {
+		for _, o := range old {
+			if o != dir {
+				os.RemoveAll(o)
+			}
 		}
 	}
 	return dir

@@ -228,9 +228,6 @@ var opTable = map[string]maker{
 		}
 		return &tensor.Pad{}, 2
 	},
-	"Compress": func(_ *builder, nd *Node, _ int64) (graph.Op, int) {
-		return &tensor.Compress{Axis: nd.optInt("axis")}, 2
-	},
 	"OneHot": func(_ *builder, nd *Node, _ int64) (graph.Op, int) {
 		return &tensor.OneHot{Axis: nd.attrInt("axis", -1)}, 3
 	},

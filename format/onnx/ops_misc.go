@@ -5,13 +5,17 @@ import (
 
 	"github.com/layerinfo/layerinfo/calc"
 	"github.com/layerinfo/layerinfo/graph"
+	"github.com/layerinfo/layerinfo/op/tensor"
 )
 
-// DynamicQuantizeLinear, Unique, MaxUnpool, StringNormalizer,
+// Compress, DynamicQuantizeLinear, Unique, MaxUnpool, StringNormalizer,
 // TfIdfVectorizer and the Optional operators.
 
 func init() {
 	register("", map[string]maker{
+		"Compress": func(_ *builder, nd *Node, _ int64) (graph.Op, int) {
+			return &compressOp{axis: nd.optInt("axis")}, 2
+		},
 		"DynamicQuantizeLinear": fixed(func() graph.Op { return dynQuant{} }, 1),
 		"Unique": func(_ *builder, nd *Node, _ int64) (graph.Op, int) {
 			return &uniqueOp{axis: nd.optInt("axis")}, 1
@@ -232,6 +236,58 @@ type getElement struct{}
 
 func (getElement) Infer(n *graph.Node) error {
 	setOut(n, 0, n.In(0).Clone(), "")
+	noFLOPs(n)
+	return nil
+}
+
+// compressOp is Compress: the entries of X (along axis, or of X
+// flattened) where the condition is true. With a constant condition the
+// count is known (entries past the end of a shorter condition are
+// dropped, as ONNX says); otherwise it depends on the data.
+type compressOp struct{ axis *int64 }
+
+func (c *compressOp) Infer(n *graph.Node) error {
+	x := n.In(0)
+	cond, ok := tensorInts(inputAt(n, 1))
+	if !ok || len(n.In(1)) != 1 {
+		return (&tensor.Compress{Axis: c.axis}).Infer(n)
+	}
+	var length graph.Dim
+	ax := -1
+	if c.axis == nil {
+		if v, ok := x.Numel().Value(); ok {
+			length = graph.D(v)
+		} else {
+			length = graph.Unknown()
+		}
+	} else {
+		a, err := normAxis(*c.axis, len(x))
+		if err != nil {
+			return err
+		}
+		ax, length = a, x[a]
+	}
+	if !length.Known() {
+		return (&tensor.Compress{Axis: c.axis}).Infer(n)
+	}
+	if int64(len(cond)) > length.Size {
+		return fmt.Errorf("the condition has %d entries, more than the %d it selects from", len(cond), length.Size)
+	}
+	k := int64(0)
+	for _, b := range cond {
+		if b != 0 {
+			k++
+		}
+	}
+	var out graph.Shape
+	if ax < 0 {
+		out = graph.S(k)
+	} else {
+		out = x.Clone()
+		out[ax] = graph.D(k)
+	}
+	setOut(n, 0, out, "")
+	n.Why("the constant condition selects %d of %d", k, length.Size)
 	noFLOPs(n)
 	return nil
 }
