@@ -38,7 +38,7 @@ func build(file string, n *net, opt Options, isModel bool) (*graph.Graph, error)
 	}
 	g := &graph.Graph{Name: n.name, Format: "caffe", Path: file}
 	b := &builder{file: file, g: g, opt: opt, blobs: map[string]*graph.Value{}, shared: map[string]sharedBlob{},
-		names: map[string]int{}, consumed: map[*graph.Value]bool{}, isModel: isModel}
+		names: map[string]int{}, usedInputs: map[string]bool{}, consumed: map[*graph.Value]bool{}, isModel: isModel}
 	excluded := 0
 	for _, l := range n.layers {
 		ok, err := st.included(l)
@@ -51,6 +51,15 @@ func build(file string, n *net, opt Options, isModel bool) (*graph.Graph, error)
 		}
 		if err := b.add(l); err != nil {
 			return nil, err
+		}
+	}
+	for name := range opt.InputShapes {
+		if name != "" && !b.usedInputs[name] {
+			var tops []string
+			for _, v := range g.Inputs {
+				tops = append(tops, v.Name)
+			}
+			return nil, &format.UsageError{Option: "input-shape", Err: fmt.Errorf("no input or data top named %q (inputs: %s)", name, strings.Join(tops, ", "))}
 		}
 	}
 	if len(g.Nodes) == 0 {
@@ -87,16 +96,17 @@ type sharedBlob struct {
 }
 
 type builder struct {
-	file     string
-	g        *graph.Graph
-	opt      Options
-	blobs    map[string]*graph.Value // the current value of each blob name
-	order    []string                // blob names in order of first production
-	shared   map[string]sharedBlob   // ParamSpec names seen
-	names    map[string]int
-	consumed map[*graph.Value]bool
-	inputs   int // input tops seen (for the "" input shape)
-	isModel  bool
+	file       string
+	g          *graph.Graph
+	opt        Options
+	blobs      map[string]*graph.Value // the current value of each blob name
+	order      []string                // blob names in order of first production
+	shared     map[string]sharedBlob   // ParamSpec names seen
+	names      map[string]int
+	consumed   map[*graph.Value]bool
+	inputs     int // input tops seen (for the "" input shape)
+	usedInputs map[string]bool
+	isModel    bool
 }
 
 func layerName(l *layer) string {
@@ -190,6 +200,7 @@ func (b *builder) inputShape(top string) graph.Shape {
 	first := b.inputs == 0
 	b.inputs++
 	s, ok := b.opt.InputShapes[top]
+	b.usedInputs[top] = true
 	if !ok && first {
 		s, ok = b.opt.InputShapes[""]
 	}
