@@ -49,6 +49,10 @@ type rule struct {
 
 	// dropout: identity at inference, mask and new output in training.
 	dropout bool
+
+	// source: a layer that is the model's input (Lasagne's and Keras's
+	// InputLayer): its output is counted as the input.
+	source bool
 }
 
 type statKind int
@@ -62,6 +66,7 @@ const (
 var (
 	ruleUnknown = rule{name: "unknown"}
 	ruleView    = rule{name: "view", known: true, view: true, passGrad: true}
+	ruleInput   = rule{name: "the input", known: true, source: true}
 	ruleConv    = rule{name: "convolution: input", known: true, saveInputs: true, workspace: true}
 	ruleMatmul  = rule{name: "matmul/linear: inputs", known: true, saveInputs: true}
 	ruleBN      = rule{name: "batch norm: input + 2 per-channel fp32 statistics", known: true, saveFirst: true, stats: perChannel}
@@ -128,7 +133,7 @@ var rules = map[string]rule{
 	// views and shape computations
 	"reshape": ruleView, "flatten": ruleView, "squeeze": ruleView, "unsqueeze": ruleView, "transpose": ruleView,
 	"permute": ruleView, "view": ruleView, "identity": ruleView, "shape": ruleView, "constant": ruleView,
-	"constantofshape": ruleView, "size": ruleView, "slice": ruleView, "split": ruleView, "input": ruleView,
+	"constantofshape": ruleView, "size": ruleView, "slice": ruleView, "split": ruleView, "input": ruleInput, "inputlayer": ruleInput,
 	"unflatten": ruleView, "gather": ruleView, "nonlinearity": ruleUnknown,
 }
 

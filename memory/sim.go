@@ -98,7 +98,13 @@ func (s *sim) params() {
 }
 
 func (s *sim) inputs() {
-	for _, v := range s.g.Inputs {
+	vals := s.g.Inputs
+	for _, n := range s.g.Nodes {
+		if ruleFor(n.Type).source && len(n.Outputs) == 1 && !hasActivation(n.Inputs) {
+			vals = append(vals[:len(vals):len(vals)], n.Outputs[0])
+		}
+	}
+	for _, v := range vals {
 		if !activation(v) {
 			continue
 		}
@@ -144,6 +150,15 @@ func (s *sim) plan() {
 		}
 	}
 	s.e.Unknown = dedupe(s.e.Unknown)
+}
+
+func hasActivation(vs []*graph.Value) bool {
+	for _, v := range vs {
+		if activation(v) {
+			return true
+		}
+	}
+	return false
 }
 
 func allConst(n *graph.Node) bool {
@@ -254,6 +269,8 @@ func (f *forward) run() {
 				st = first
 			case k == 0 && s.inPlace[i] && first != nil && !first.input:
 				st = first
+			case r.source && first == nil:
+				st = &storage{bytes: max(s.bytesOf(v), 0), owner: i, input: true}
 			default:
 				st = &storage{bytes: max(s.bytesOf(v), 0), owner: i}
 			}

@@ -39,7 +39,17 @@ func JSON(w io.Writer, r *stats.Report) error {
 			return err
 		}
 	}
+	var memory []byte
+	if r.Memory != nil {
+		var err error
+		if memory, err = json.MarshalIndent(r.Memory, "  ", "  "); err != nil {
+			return err
+		}
+	}
 	j := &jsonWriter{w: w, buf: make([]byte, 0, jsonChunk+jsonChunk/2)}
+	if r.Memory != nil && len(r.Memory.Layers) > 0 {
+		j.mem = r.Memory
+	}
 	j.begin('{')
 	j.key("schema_version")
 	j.int(int64(r.SchemaVersion))
@@ -50,8 +60,9 @@ func JSON(w io.Writer, r *stats.Report) error {
 		j.null()
 	} else {
 		j.begin('[')
-		for _, l := range r.AllLayers() {
+		for i, l := range r.AllLayers() {
 			j.elem()
+			j.row = i
 			j.layer(l)
 			if j.flush(); j.err != nil {
 				return j.err
@@ -82,6 +93,10 @@ func JSON(w io.Writer, r *stats.Report) error {
 		j.key("transformer")
 		j.buf = append(j.buf, transformer...)
 	}
+	if memory != nil {
+		j.key("memory")
+		j.buf = append(j.buf, memory...)
+	}
 	j.end('}')
 	j.buf = append(j.buf, '\n')
 	j.flushAll()
@@ -101,6 +116,10 @@ type jsonWriter struct {
 	err   error
 	depth int
 	first bool
+	// mem, when set, adds each row's activation_bytes and saved_bytes
+	// (row is the row's index).
+	mem *stats.Memory
+	row int
 }
 
 // indent is a new line and enough two-space levels for any report.
@@ -357,6 +376,9 @@ func (j *jsonWriter) layer(l *stats.Layer) {
 	if l.OtherOps != nil {
 		j.key("other_ops")
 		j.int(*l.OtherOps)
+	}
+	if j.mem != nil {
+		j.layerMemory(j.mem, j.row)
 	}
 	j.end('}')
 }

@@ -143,6 +143,11 @@ func randomReport(seed uint64) *stats.Report {
 	for i := range r.Layers {
 		r.Layers[i].ParamsUnknown = false
 	}
+	// Each row's memory figures (Memory.Layers) are written inside the
+	// rows, which encoding/json cannot know (TestJSONMemory checks them).
+	if r.Memory != nil {
+		r.Memory.Layers = nil
+	}
 	if seed%25 == 0 && len(r.Layers) > 0 { // longer reports, for the chunked writes
 		for len(r.Layers) < 3000 {
 			r.Layers = append(r.Layers, r.Layers...)

@@ -22,6 +22,10 @@ type Report struct {
 	// Transformer is the memory and per-token FLOPs section of a
 	// transformer read from its configuration (nil otherwise).
 	Transformer *Transformer `json:"transformer,omitempty"`
+	// Memory is the memory estimate (package memory) when asked for: a
+	// top-level "memory" object and each row's activation_bytes and
+	// saved_bytes.
+	Memory *Memory `json:"memory,omitempty"`
 	// NoArithmetic is true for a report built without its arithmetic
 	// (Options.NoArithmetic): every Explain text is empty, not missing
 	// arithmetic to print, and the renderers that print arithmetic

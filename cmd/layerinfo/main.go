@@ -38,6 +38,7 @@ func main() {
 
 const usage = `usage: layerinfo [flags] FILE
        layerinfo serve [flags] [FILE]   the page in a browser (layerinfo serve --help)
+       layerinfo diff [flags] A B       two models compared (layerinfo diff --help)
 
 layerinfo reads a neural network definition and prints, for every layer,
 its output shape, its parameters (trainable and not) and its FLOPs.
@@ -88,6 +89,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "serve" { // the web page (serve.go); ./serve is a file
 		return serve(args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "diff" { // two models compared (diff.go); ./diff is a file
+		return diffCmd(args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("layerinfo", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are printed below, in one line
 	explain := fs.Bool("explain", false, "show the arithmetic behind every number")
@@ -112,6 +116,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	modelType := fs.String("model-type", "", "transformers config: the model_type to build (bert, gpt2, …) when the config has none, or to override it")
 	batch := fs.Int64("batch", 0, "transformers config: batch size of the inputs and of the memory and FLOPs estimates (default: symbolic; estimates at 1)")
 	contextLen := fs.Int64("context", 0, "transformers config: sequence length of the inputs and of the KV-cache and FLOPs estimates (default: symbolic; estimates at the model's maximum)")
+	mem := addMemoryFlags(fs) // memory.go
 	// The flag package calls Usage on every parse error too; the full
 	// text is printed only when asked for (-h, --help), on stdout.
 	fs.Usage = func() {}
@@ -157,6 +162,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	outName, err := chooseOutput(output, *asJSON, *explain)
 	if err != nil {
+		return usageErr("%v", err)
+	}
+	if err := mem.check(outName); err != nil {
 		return usageErr("%v", err)
 	}
 	if *outFile != "" {
@@ -254,9 +262,19 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		bar.Stage("inferring shapes")
 		var r *stats.Report
 		r, err = layerinfo.Analyze(ctx, g, opt)
+		if err == nil {
+			err = mem.apply(ctx, in, opt, g, r)
+		}
 		bar.Stop()
 		if err == nil {
-			return report(stdout, stderr, r, outName, *explain, *wide)
+			code := report(stdout, stderr, r, outName, *explain, *wide)
+			if code == exitOK {
+				if err := memorySection(stdout, r, outName, *explain); err != nil {
+					fmt.Fprintf(stderr, "layerinfo: %v\n", err)
+					return exitModel
+				}
+			}
+			return code
 		}
 	}
 	bar.Stop()
