@@ -122,6 +122,15 @@ func (b *builder) makeOp(l *layer) (*caffeOp, error) {
 	case t == "Convolution" || t == "Deconvolution" || t == "DepthwiseConvolution" || t == "ConvolutionDepthwise":
 		o.roles = []string{"weight", "bias"}
 		o.inner, err = convOp(p.sub("convolution_param"), t == "Deconvolution")
+		if err == nil && t != "Convolution" && t != "Deconvolution" && !p.sub("convolution_param").has("group") {
+			// The depthwise forks' layers: one filter group per input channel.
+			o.inner = &depthwise{conv: o.inner.(*op.Conv)}
+		}
+	case t == "Axpy":
+		if len(l.bottom) != 3 {
+			return nil, &fieldError{l.pos, "an Axpy layer takes three bottoms: the scale, x and y"}
+		}
+		o.inner = axpy{}
 	case t == "Pooling":
 		o.inner, err = poolOp(p.sub("pooling_param"))
 	case t == "InnerProduct":
@@ -238,7 +247,21 @@ func (b *builder) makeOp(l *layer) (*caffeOp, error) {
 	if err != nil {
 		return nil, err
 	}
+	if f := forks[l.typ]; f != "" {
+		o.note = l.typ + " is a layer of " + f + ", not of BVLC Caffe"
+	}
 	return o, nil
+}
+
+// forks names where layer types BVLC Caffe lacks come from.
+var forks = map[string]string{
+	"Normalize": "the SSD fork (weiliu89/caffe)", "Permute": "the SSD fork (weiliu89/caffe)",
+	"PriorBox": "the SSD fork (weiliu89/caffe)", "DetectionOutput": "the SSD fork (weiliu89/caffe)",
+	"MultiBoxLoss": "the SSD fork (weiliu89/caffe)", "AnnotatedData": "the SSD fork (weiliu89/caffe)",
+	"SmoothL1Loss": "the Fast R-CNN fork (rbgirshick/caffe-fast-rcnn)",
+	"Interp":       "DeepLab's and PSPNet's forks", "Upsample": "SegNet's fork (alexgkendall/caffe-segnet)",
+	"Axpy": "SENet's fork", "DepthwiseConvolution": "a depthwise-convolution fork", "ConvolutionDepthwise": "a depthwise-convolution fork",
+	"ReLU6": "a MobileNet fork", "ShuffleChannel": "a ShuffleNet fork",
 }
 
 func firstErr(errs ...error) error {
@@ -396,6 +419,34 @@ func poolOp(pp *message) (graph.Op, error) {
 		}
 	}
 	return &op.Pool{Layout: op.ChannelsFirst, Mode: mode, Kernel: k, Stride: stride, Pad: op.Pad(pad...), Rounding: r}, nil
+}
+
+// depthwise is a depthwise fork's convolution without group: one group
+// per input channel.
+type depthwise struct{ conv *op.Conv }
+
+func (d *depthwise) Infer(n *graph.Node) error {
+	in := n.In(0)
+	if in == nil || len(in) < 2 || !in[1].Known() {
+		return fmt.Errorf("the input's channels are unknown")
+	}
+	c := *d.conv
+	c.Groups = in[1].Size
+	n.Why("depthwise: group = the input's %d channels", in[1].Size)
+	return c.Infer(n)
+}
+
+// axpy is SENet's Axpy: scale (N, C, 1, 1) * x + y, the shape of x.
+type axpy struct{}
+
+func (axpy) Infer(n *graph.Node) error {
+	x := n.In(1)
+	if x == nil {
+		return fmt.Errorf("the input shape is unknown")
+	}
+	n.SetOut(0, x.Clone())
+	n.FLOPs = calc.N(0)
+	return nil
 }
 
 // globalPool is Caffe's global_pooling: the window is the bottom's H×W.
@@ -1407,6 +1458,20 @@ func (b *builder) dataOp(l *layer) (graph.Op, error) {
 	var known string
 	switch l.typ {
 	case "Data", "AnnotatedData", "VideoData":
+		if l.typ == "AnnotatedData" {
+			// annotated_data_layer.cpp: one box of 8 values until data comes.
+			labelShape = func(int64) []int64 { return []int64{1, 1, 1, 8} }
+		}
+		if rp := tp.sub("resize_param"); rp != nil {
+			rh, e1 := rp.uint("height", 0)
+			rw, e2 := rp.uint("width", 0)
+			if err := firstErr(e1, e2); err != nil {
+				return nil, err
+			}
+			if rh > 0 && rw > 0 {
+				h, w = rh, rw
+			}
+		}
 		dp := p.sub("data_param")
 		if batch, err = dp.uint("batch_size", -1); err != nil {
 			return nil, err

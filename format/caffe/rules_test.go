@@ -178,3 +178,60 @@ func TestErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestSSD: the SSD fork's layers on a small net of this test's own.
+func TestSSD(t *testing.T) {
+	src := `name: "mini-ssd"
+input: "data"
+input_shape { dim: 1 dim: 3 dim: 20 dim: 20 }
+layer { name: "conv" type: "Convolution" bottom: "data" top: "conv" convolution_param { num_output: 8 kernel_size: 3 stride: 4 pad: 1 } }
+layer { name: "conv_norm" type: "Normalize" bottom: "conv" top: "conv_norm" norm_param { across_spatial: false channel_shared: false } }
+layer { name: "loc" type: "Convolution" bottom: "conv_norm" top: "loc" convolution_param { num_output: 16 kernel_size: 3 pad: 1 } }
+layer { name: "loc_perm" type: "Permute" bottom: "loc" top: "loc_perm" permute_param { order: 0 order: 2 order: 3 order: 1 } }
+layer { name: "loc_flat" type: "Flatten" bottom: "loc_perm" top: "loc_flat" flatten_param { axis: 1 } }
+layer { name: "conf" type: "Convolution" bottom: "conv_norm" top: "conf" convolution_param { num_output: 12 kernel_size: 3 pad: 1 } }
+layer { name: "conf_perm" type: "Permute" bottom: "conf" top: "conf_perm" permute_param { order: 0 order: 2 order: 3 order: 1 } }
+layer { name: "conf_flat" type: "Flatten" bottom: "conf_perm" top: "conf_flat" flatten_param { axis: 1 } }
+layer { name: "prior" type: "PriorBox" bottom: "conv_norm" bottom: "data" top: "prior" prior_box_param { min_size: 30.0 max_size: 60.0 aspect_ratio: 2 flip: true variance: 0.1 variance: 0.1 variance: 0.2 variance: 0.2 } }
+layer { name: "conf_reshape" type: "Reshape" bottom: "conf_flat" top: "conf_reshape" reshape_param { shape { dim: 0 dim: -1 dim: 3 } } }
+layer { name: "conf_softmax" type: "Softmax" bottom: "conf_reshape" top: "conf_softmax" softmax_param { axis: 2 } }
+layer { name: "conf_sflat" type: "Flatten" bottom: "conf_softmax" top: "conf_sflat" flatten_param { axis: 1 } }
+layer { name: "detection_out" type: "DetectionOutput" bottom: "loc_flat" bottom: "conf_sflat" bottom: "prior" top: "detection_out"
+  detection_output_param { num_classes: 3 nms_param { nms_threshold: 0.45 top_k: 400 } code_type: CENTER_SIZE keep_top_k: 200 } }
+`
+	g, err := analyseText(t, src, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		layer, top string
+		params     int64
+	}{
+		// conv: floor((20+2-3)/4)+1 = 5; (3*3*3+1)*8 = 224.
+		{"conv", "[1 8 5 5]", 224},
+		// Normalize: one scale per channel.
+		{"conv_norm", "[1 8 5 5]", 8},
+		// loc: (3*3*8+1)*16 = 1168; permuted to N H W C, flattened 5*5*16 = 400.
+		{"loc", "[1 16 5 5]", 1168},
+		{"loc_perm", "[1 5 5 16]", 0},
+		{"loc_flat", "[1 400]", 0},
+		// priors per place: ratios 1, 2, 1/2 for the one min_size, + 1 for
+		// max_size = 4; 5*5*4*4 = 400 coordinates, and their variances.
+		{"prior", "[1 2 400]", 0},
+		// conf: 300 = 100 priors x 3 classes.
+		{"conf_reshape", "[1 100 3]", 0},
+		{"conf_sflat", "[1 300]", 0},
+		{"detection_out", "[1 1 1 7]", 0},
+	} {
+		n := node(g, c.layer)
+		if got := dims(n.Outputs[0].Shape); got != c.top {
+			t.Errorf("%s: top %s, want %s", c.layer, got, c.top)
+		}
+		if v, _ := n.Count.Value(); v != c.params {
+			t.Errorf("%s: %d params, want %d", c.layer, v, c.params)
+		}
+	}
+	if notes := node(g, "prior").Notes(); len(notes) == 0 || !strings.Contains(strings.Join(notes, " "), "SSD fork") {
+		t.Errorf("PriorBox notes %q: the SSD fork is not named", notes)
+	}
+}

@@ -56,7 +56,8 @@ var protoText = map[string]string{
 		"lrn_param=18:m:LRNParameter memory_data_param=22:m:MemoryDataParameter mvn_param=34:m:MVNParameter pooling_param=19:m:PoolingParameter power_param=21:m:PowerParameter " +
 		"relu_param=30:m:ReLUParameter sigmoid_param=38:m softmax_param=39:m:SoftmaxParameter slice_param=31:m:SliceParameter tanh_param=37:m threshold_param=25:m " +
 		"window_data_param=20:m:WindowDataParameter transform_param=36:m:TransformationParameter loss_param=42:m:LossParameter layer=1:m",
-	"TransformationParameter": "scale=1:f mirror=2:b crop_size=3:u mean_file=4:s mean_value=5:f force_color=6:b force_gray=7:b crop_h=0:u crop_w=0:u resize_param=0:m noise_param=0:m distort_param=0:m expand_param=0:m emit_constraint=0:m",
+	"TransformationParameter": "scale=1:f mirror=2:b crop_size=3:u mean_file=4:s mean_value=5:f force_color=6:b force_gray=7:b crop_h=11:u crop_w=12:u resize_param=8:m:ResizeParameter noise_param=9:m distort_param=0:m expand_param=0:m emit_constraint=10:m",
+	"ResizeParameter":         "prob=1:f resize_mode=2:e height=3:u width=4:u pad_mode=5:e pad_value=6:f interp_mode=7:e height_scale=0:u width_scale=0:u",
 	"LossParameter":           "ignore_label=1:i normalization=3:e:NormalizationMode normalize=2:b",
 	"AccuracyParameter":       "top_k=1:u axis=2:i ignore_label=3:i",
 	"ArgMaxParameter":         "out_max_val=1:b top_k=2:u axis=3:i",
