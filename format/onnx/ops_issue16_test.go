@@ -1,0 +1,113 @@
+package onnx
+
+import (
+	"testing"
+
+	"github.com/layerinfo/layerinfo/graph"
+)
+
+// Issue 16's operators on cases worked by hand from the ONNX operator
+// specifications (docs/Operators.md: the formulas of each output shape,
+// and the examples of each operator's page). TestNodeTests checks them
+// further against the tensors ONNX's reference implementation computes.
+
+// ci is a constant int64 tensor holding xs (rank 1, or a scalar when
+// scalar is set).
+func ci(scalar bool, xs ...int64) *graph.Value {
+	s := graph.S(int64(len(xs)))
+	if scalar {
+		s = graph.Shape{}
+	}
+	return &graph.Value{Name: "c", Shape: s, DType: graph.Int64, Const: &graph.Const{Ints: xs}}
+}
+
+func TestIssue16Ops(t *testing.T) {
+	s := graph.S
+	checkOps(t, []otc{
+		// Attention: Y (B, Hq, Sq, dv); FLOPs 2·B·Hq·Sq·T·d + 2·B·Hq·Sq·T·dv
+		// = 2·2·3·4·6·8 ·2 = 4608; other ops (3+1) per score, 2·3·4·6 = 144 scores.
+		{name: "Attention 4-D", op: &attention{}, in: []*graph.Value{t32(2, 3, 4, 8), t32(2, 3, 6, 8), t32(2, 3, 6, 8)},
+			out: []graph.Shape{s(2, 3, 4, 8)}, flops: 4608, other: 576},
+		// 3-D inputs with 3 heads: head size 24/3 = 8, Y (2, 4, 3·8).
+		{name: "Attention 3-D", op: &attention{qHeads: 3, kvHeads: 3}, in: []*graph.Value{t32(2, 4, 24), t32(2, 6, 24), t32(2, 6, 24)},
+			nout: 4, out: []graph.Shape{s(2, 4, 24), s(2, 3, 6, 8), s(2, 3, 6, 8), s(2, 3, 4, 6)}, flops: 4608, other: -1},
+		// past 5 + kv 6 = total 11.
+		{name: "Attention with a cache", op: &attention{},
+			in:   []*graph.Value{t32(2, 3, 4, 8), t32(2, 3, 6, 8), t32(2, 3, 6, 4), nil, t32(2, 3, 5, 8), t32(2, 3, 5, 4)},
+			nout: 4, out: []graph.Shape{s(2, 3, 4, 4), s(2, 3, 11, 8), s(2, 3, 11, 4), s(2, 3, 4, 11)},
+			flops: 2*2*3*4*11*8 + 2*2*3*4*11*4, other: -1},
+		// Grouped-query: 8 query heads over 2 key/value heads.
+		{name: "Attention GQA", op: &attention{}, in: []*graph.Value{t32(1, 8, 4, 16), t32(1, 2, 6, 16), t32(1, 2, 6, 16)},
+			out: []graph.Shape{s(1, 8, 4, 16)}, flops: 2 * 2 * 8 * 4 * 6 * 16, other: -1},
+		{name: "Attention heads", op: &attention{}, in: []*graph.Value{t32(1, 3, 4, 16), t32(1, 2, 6, 16), t32(1, 2, 6, 16)},
+			err: "not a multiple"},
+
+		// DFT-17 along axis 1 of (3, 16, 1): (3, 16, 2); 3 transforms of
+		// 5·16·log2(16) = 320.
+		{name: "DFT", op: &dftOp{axis: 1}, in: []*graph.Value{t32(3, 16, 1)},
+			out: []graph.Shape{s(3, 16, 2)}, flops: 960, other: -1},
+		{name: "DFT onesided", op: &dftOp{axis: 1, onesided: true}, in: []*graph.Value{t32(3, 16, 1)},
+			out: []graph.Shape{s(3, 9, 2)}, flops: 960, other: -1},
+		// dft_length 10 pads: ⌈log2 10⌉ = 4, 5·10·4 = 200 per transform.
+		{name: "DFT length", op: &dftOp{axis: 1}, in: []*graph.Value{t32(2, 8, 2), ci(true, 10)},
+			out: []graph.Shape{s(2, 10, 2)}, flops: 400, other: -1},
+		// DFT-20: the axis is input 2, -2 the last signal axis.
+		{name: "DFT-20 axis", op: &dftOp{axis: -2, axisInput: true}, in: []*graph.Value{t32(2, 4, 8, 2), nil, ci(true, 1)},
+			out: []graph.Shape{s(2, 4, 8, 2)}, flops: 2 * 8 * 5 * 4 * 2, other: -1},
+		// STFT: frames ⌊(128−16)/8⌋+1 = 15, bins 16/2+1 = 9; 15 transforms of 5·16·4.
+		{name: "STFT", op: &stftOp{onesided: true}, in: []*graph.Value{t32(1, 128, 1), ci(true, 8), t32(16)},
+			out: []graph.Shape{s(1, 15, 9, 2)}, flops: 15 * 320, other: 15 * 16},
+		{name: "STFT frame_length", op: &stftOp{}, in: []*graph.Value{t32(2, 100, 2), ci(true, 10), nil, ci(true, 20)},
+			out: []graph.Shape{s(2, 9, 20, 2)}, flops: 2 * 9 * 5 * 20 * 5, other: -1},
+		{name: "MelWeightMatrix", op: &melOp{dtype: graph.Float32}, in: []*graph.Value{ci(true, 8), ci(true, 16), ci(true, 8192), t32(), t32()},
+			out: []graph.Shape{s(9, 8)}, flops: 0, other: 72},
+		{name: "HannWindow", op: &windowOp{dtype: graph.Float32, cost: 1}, in: []*graph.Value{ci(true, 10)},
+			out: []graph.Shape{s(10)}, flops: 0, other: 10},
+
+		// Losses: the target's shape with reduction none, else a scalar.
+		{name: "NLL none", op: &lossOp{reduction: "none"}, in: []*graph.Value{t32(3, 5, 2), t32(3, 2)},
+			out: []graph.Shape{s(3, 2)}, flops: 0, other: 6},
+		{name: "NLL mean, weight", op: &lossOp{reduction: "mean"}, in: []*graph.Value{t32(3, 5, 2), t32(3, 2), t32(5)},
+			out: []graph.Shape{{}}, flops: 0, other: 18},
+		{name: "NLL target", op: &lossOp{reduction: "mean"}, in: []*graph.Value{t32(3, 5, 2), t32(3, 3)}, err: "without its class axis"},
+		// SoftmaxCrossEntropyLoss: log_prob has the scores' shape; 4 per score for the log-softmax.
+		{name: "SCE", op: &lossOp{reduction: "sum", softmax: true}, in: []*graph.Value{t32(3, 5), t32(3)},
+			nout: 2, out: []graph.Shape{{}, s(3, 5)}, flops: 0, other: 4*15 + 2*3},
+
+		// MaxUnpool: (in−1)·stride − pads + kernel = (2−1)·2 + 2 = 4.
+		{name: "MaxUnpool", op: &maxUnpool{kernel: []int64{2, 2}, strides: []int64{2, 2}}, in: []*graph.Value{t32(1, 1, 2, 2), t32(1, 1, 2, 2)},
+			out: []graph.Shape{s(1, 1, 4, 4)}, flops: 0, other: -1},
+		{name: "MaxUnpool output_shape", op: &maxUnpool{kernel: []int64{2, 2}, strides: []int64{2, 2}}, in: []*graph.Value{t32(1, 1, 2, 2), t32(1, 1, 2, 2), ci(false, 1, 1, 5, 5)},
+			out: []graph.Shape{s(1, 1, 5, 5)}, flops: 0, other: -1},
+		// Unique: the counts depend on the data; inverse_indices one per element.
+		{name: "Unique", op: &uniqueOp{}, in: []*graph.Value{t32(2, 3)},
+			nout: 4, out: []graph.Shape{{graph.Unknown()}, {graph.Unknown()}, s(6), {graph.Unknown()}}, flops: 0, other: -1},
+		{name: "Unique axis", op: &uniqueOp{axis: ptr(int64(-1))}, in: []*graph.Value{t32(2, 3)},
+			nout: 3, out: []graph.Shape{{d(2), graph.Unknown()}, {graph.Unknown()}, s(3)}, flops: 0, other: -1},
+		{name: "DynamicQuantizeLinear", op: dynQuant{}, in: []*graph.Value{t32(3, 4)},
+			nout: 3, out: []graph.Shape{s(3, 4), {}, {}}, flops: 0, other: 72},
+		{name: "TfIdfVectorizer", op: &tfidf{indexes: []int64{0, 1, 2, 3, 4, 5, 6}}, in: []*graph.Value{t32(2, 6)},
+			out: []graph.Shape{s(2, 7)}, flops: 0, other: -1},
+		{name: "StringNormalizer stopwords", op: &strNormalizer{stopwords: true}, in: []*graph.Value{t32(1, 4)},
+			out: []graph.Shape{{d(1), graph.Unknown()}}, flops: 0, other: -1},
+		{name: "Compress constant", op: &compressOp{axis: ptr(int64(1))}, in: []*graph.Value{t32(3, 4), {Name: "c", Shape: s(3), DType: graph.Bool, Const: &graph.Const{Ints: []int64{1, 0, 1}}}},
+			out: []graph.Shape{s(3, 2)}, flops: 0, other: -1},
+
+		// Adam on 2 tensors: R, T, X1, X2, G1, G2, V1, V2, H1, H2 → X1', X2', V1', V2', H1', H2'.
+		{name: "Adam", op: &optimizerOp{what: "Adam", groups: 4, cost: 10},
+			in:   []*graph.Value{t32(), t32(), t32(3), t32(2, 2), t32(3), t32(2, 2), t32(3), t32(2, 2), t32(3), t32(2, 2)},
+			nout: 6, out: []graph.Shape{s(3), s(2, 2), s(3), s(2, 2), s(3), s(2, 2)}, flops: 0, other: 70},
+
+		// Col2Im (the operator page's example): (1, 5, 5), image [5, 5], block [1, 5] → (1, 1, 5, 5).
+		{name: "Col2Im", op: col2im{}, in: []*graph.Value{t32(1, 5, 5), ci(false, 5, 5), ci(false, 1, 5)},
+			out: []graph.Shape{s(1, 1, 5, 5)}, flops: 0, other: -1},
+		{name: "AffineGrid", op: affineGrid{}, in: []*graph.Value{t32(2, 2, 3), ci(false, 2, 3, 5, 6)},
+			out: []graph.Shape{s(2, 5, 6, 2)}, flops: 0, other: -1},
+		{name: "CausalConvWithState", op: causalConv{}, in: []*graph.Value{t32(2, 8, 10), t32(8, 1, 4)},
+			nout: 2, out: []graph.Shape{s(2, 8, 10), s(2, 8, 3)}, flops: 2 * 2 * 8 * 10 * 4, other: -1},
+		{name: "StringSplit", op: stringSplit{}, in: []*graph.Value{t32(2, 3)},
+			nout: 2, out: []graph.Shape{{d(2), d(3), graph.Unknown()}, s(2, 3)}, flops: 0, other: -1},
+	})
+}
+
+func ptr[T any](v T) *T { return &v }
