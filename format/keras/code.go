@@ -54,7 +54,16 @@ var (
 // Sniff: a .py file that imports keras or tensorflow (and not torch) is
 // certain — neither Lasagne's nor PyTorch's code imports them; with a
 // torch import too, maybe.
+//
+// A Jupyter notebook whose cells import keras or tensorflow is certain
+// too (its code cells run in order, positions "cell N line L").
 func (Code) Sniff(name string, head []byte) format.Sure {
+	if pyhost.IsNotebook(name, head) {
+		if notebookKeras.Match(head) && !notebookTorch.Match(head) {
+			return format.Certain
+		}
+		return format.No
+	}
 	if !strings.HasSuffix(strings.ToLower(name), ".py") || !importsKeras.Match(head) {
 		return format.No
 	}
@@ -63,6 +72,12 @@ func (Code) Sniff(name string, head []byte) format.Sure {
 	}
 	return format.Certain
 }
+
+// A notebook's source lines are JSON strings: "import keras\n".
+var (
+	notebookKeras = regexp.MustCompile(`"[ \t]*(import[ \t]+(keras|tensorflow|tf_keras)\b|from[ \t]+(keras|tensorflow|tf_keras)(\.[A-Za-z_.]+)?[ \t]+import\b)`)
+	notebookTorch = regexp.MustCompile(`"[ \t]*(import[ \t]+torch\b|from[ \t]+torch(\.[A-Za-z_.]+)?[ \t]+import\b)`)
+)
 
 func (c Code) Decode(ctx context.Context, in format.Input) (*graph.Graph, error) {
 	if err := ctx.Err(); err != nil {
@@ -79,8 +94,20 @@ func (c Code) Decode(ctx context.Context, in format.Input) (*graph.Graph, error)
 
 // DecodeCode runs Keras model code and reads the model it builds into a
 // graph, as the model's JSON would be read.
-func DecodeCode(name string, src []byte, opt CodeOptions) (*graph.Graph, error) {
+func DecodeCode(name string, src []byte, opt CodeOptions) (g *graph.Graph, err error) {
 	src = pyhost.StripBOM(src)
+	if pyhost.IsNotebook(name, src) {
+		text, cells, nerr := pyhost.NotebookSource(name, src)
+		if nerr != nil {
+			return nil, nerr
+		}
+		src = text
+		defer func() { g, err = cells.Fix(g, err) }()
+	}
+	return decodeCode(name, src, opt)
+}
+
+func decodeCode(name string, src []byte, opt CodeOptions) (*graph.Graph, error) {
 	var d *decoder
 	var k *kctx
 	var run *pyhost.Run

@@ -514,3 +514,26 @@ model = keras.Sequential([
 		{"dense_1", "Dense", "(None, 2)", 18, 0},
 	})
 }
+
+// TestCodeNotebook: a Jupyter notebook of Keras code (its code cells in
+// order, magics left out): detected, read, errors at "cell N line L".
+func TestCodeNotebook(t *testing.T) {
+	nb := `{"cells": [{"cell_type": "markdown", "metadata": {}, "source": ["# A model"]},
+ {"cell_type": "code", "metadata": {}, "outputs": [], "source": ["import keras\n", "from keras import layers\n"]},
+ {"cell_type": "code", "metadata": {}, "outputs": [], "source": ["%matplotlib inline\n", "model = keras.Sequential([keras.Input((4,)), layers.Dense(UNITS), layers.Reshape((2, 2))])\n"]}],
+ "metadata": {}, "nbformat": 4, "nbformat_minor": 5}`
+	good := strings.Replace(nb, "UNITS", "4", 1)
+	if s := (Code{}).Sniff("m.ipynb", []byte(good)); s != format.Certain {
+		t.Errorf("Sniff: %v", s)
+	}
+	if r := analyseCode(t, "m.ipynb", []byte(good), CodeOptions{}); r.Totals.Params != (4+1)*4 {
+		t.Errorf("params %d, want 20", r.Totals.Params)
+	}
+	g, err := DecodeCode("m.ipynb", []byte(strings.Replace(nb, "UNITS", "3", 1)), CodeOptions{})
+	if err == nil {
+		_, err = analyseGraph(g) // a Sequential's shapes are inferred with the graph
+	}
+	if err == nil || !strings.Contains(err.Error(), "m.ipynb: cell 2 line 2: layer reshape (Reshape)") {
+		t.Errorf("error %v, want one at cell 2 line 2", err)
+	}
+}
