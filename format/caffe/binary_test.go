@@ -101,6 +101,15 @@ func blobProtoData(shape []int64, data bool) []byte {
 // modelOf makes a caffemodel of a prototxt: its net, each layer with
 // blobs of the shapes blobs gives by layer name, data included.
 func modelOf(t testing.TB, src string, blobs map[string][][]int64, phase string) []byte {
+	return modelOfWith(t, src, blobs, phase, len(src) < 2000)
+}
+
+// modelOfData is modelOf with every blob's data.
+func modelOfData(t testing.TB, src string, blobs map[string][][]int64) []byte {
+	return modelOfWith(t, src, blobs, "", true)
+}
+
+func modelOfWith(t testing.TB, src string, blobs map[string][][]int64, phase string, withData bool) []byte {
 	t.Helper()
 	root, err := parseText("x.prototxt", []byte(src), nil)
 	if err != nil {
@@ -135,7 +144,7 @@ func modelOf(t testing.TB, src string, blobs map[string][][]int64, phase string)
 		name, _ := v.msg.str("name")
 		for _, s := range blobs[name] {
 			body = protowire.AppendTag(body, blobField, protowire.BytesType)
-			body = protowire.AppendBytes(body, blobProtoData(s, len(src) < 2000))
+			body = protowire.AppendBytes(body, blobProtoData(s, withData))
 		}
 		out = protowire.AppendTag(out, num, protowire.BytesType)
 		out = protowire.AppendBytes(out, body)
