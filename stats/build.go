@@ -133,6 +133,10 @@ type builder struct {
 	// noText leaves a row's text (position, arithmetic) out: Build's
 	// pass over a lazy report's rows adds up numbers only.
 	noText bool
+	// ownPos leaves the rows' positions to rowByRow (positions, which
+	// writes them in posBuf).
+	ownPos bool
+	posBuf []byte
 
 	// The slabs rows take their slices from (see slabs).
 	inputs, outNames []string
@@ -262,7 +266,19 @@ func (b *builder) rowByRow(f func(i int, l *Layer) bool) {
 	var l Layer
 	one := make([]*graph.Node, 1)
 	b.text = make([]byte, 0, 256)
+	// Positions are written a chunk of rows ahead into one string (not
+	// a string per row); layer leaves them to this loop (ownPos).
+	b.ownPos = !b.noText
+	var pos string
+	var ends []int32 // where each row's position ends in pos
+	if b.ownPos {
+		b.posBuf, ends = make([]byte, 0, 9<<10), make([]int32, 0, 1024)
+	}
+	first := 0       // the row whose position starts pos
 	for i, n := range b.g.Nodes {
+		if b.ownPos && i-first >= len(ends) {
+			pos, ends, first = b.positions(i, ends[:0])
+		}
 		one[0] = n
 		b.slabs(one)
 		// The slabs are cut from the front as the row takes its parts:
@@ -271,11 +287,33 @@ func (b *builder) rowByRow(f func(i int, l *Layer) bool) {
 		l = Layer{}
 		b.row(&l, n)
 		b.texts()
+		if b.ownPos && n.Pos.Line > 0 {
+			a := int32(0)
+			if k := i - first; k > 0 {
+				a = ends[k-1]
+			}
+			l.Position = pos[a:ends[i-first]]
+		}
 		b.inputs, b.outNames, b.shapes, b.tensors, b.heads, b.ints, b.weightSlab = inputs, outNames, shapes, tensors, heads, ints, weights
 		if !f(i, &l) {
 			return
 		}
 	}
+}
+
+// positions writes the positions of the rows from i on, up to 1024 rows
+// or some 8 KB of text, as one string; ends[k] is where row i+k's ends
+// (a row without a line has none).
+func (b *builder) positions(i int, ends []int32) (string, []int32, int) {
+	buf := b.posBuf[:0]
+	for j := i; j < len(b.g.Nodes) && j-i < 1024 && (j == i || len(buf) < 8<<10); j++ {
+		if p := b.g.Nodes[j].Pos; p.Line > 0 {
+			buf = appendPos(buf, p)
+		}
+		ends = append(ends, int32(len(buf)))
+	}
+	b.posBuf = buf
+	return string(buf), ends, i
 }
 
 // take cuts the first n elements off *slab, capacity-limited.
@@ -327,7 +365,7 @@ func tensors(vs []*graph.Value) []Tensor {
 // each.
 func (b *builder) layer(l *Layer, n *graph.Node) {
 	l.Name, l.Type, l.Notes = n.Name, n.Type, n.Notes()
-	if n.Pos.Line > 0 && !b.noText {
+	if n.Pos.Line > 0 && !b.noText && !b.ownPos {
 		a := len(b.text)
 		b.text = appendPos(b.text, n.Pos)
 		b.spans = append(b.spans, span{&l.Position, a, len(b.text)})
