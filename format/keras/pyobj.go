@@ -287,6 +287,14 @@ func (k *kctx) initLayer(class string) func(th *starlark.Thread, o *pyhost.Insta
 			kernel := append(starlark.Tuple(nil), args[1:1+n]...)
 			args = append(starlark.Tuple{args[0], kernel}, args[1+n:]...)
 		}
+		if _, known := positional[class]; !known {
+			// A class whose signature layerinfo does not list (no
+			// shape depends on its arguments, or an unknown class):
+			// its positional arguments kept under their places.
+			for i := len(names); i < len(args); i++ {
+				names = append(names, fmt.Sprintf("arg%d", i))
+			}
+		}
 		if len(args) > len(names) {
 			return fmt.Errorf("%s() takes %d positional arguments (%s), got %d", class, len(names), strings.Join(names, ", "), len(args))
 		}
