@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/layerinfo/layerinfo/graph"
+	"github.com/layerinfo/layerinfo/infer"
 )
 
 // Issue 16's operators on cases worked by hand from the ONNX operator
@@ -111,3 +112,48 @@ func TestIssue16Ops(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestSequenceOps follows a sequence through the ops that read it: the
+// shapes follow from the operator pages (SplitToSequence's split sizes,
+// SequenceAt's position, ConcatFromSequence's axis and new_axis).
+func TestSequenceOps(t *testing.T) {
+	g := &graph.Graph{}
+	x := t32(4, 6)
+	g.Inputs = []*graph.Value{x}
+	add := func(o graph.Op, ins ...*graph.Value) *graph.Value {
+		n := g.NewNode("n", "T", &nodeOp{op: o, opType: "T"}, ins, 1, graph.Pos{})
+		return n.Outputs[0]
+	}
+	// split [1, 2, 3] along axis 1: (4, 1), (4, 2), (4, 3).
+	seq := add(&seqOp{kind: seqSplit, axis: 1, keepdims: true}, x, ci(false, 1, 2, 3))
+	at := add(seqAt{}, seq, ci(true, -2))
+	length := add(seqLength{}, seq)
+	cat := add(&concatFromSeq{axis: 1}, seq)
+	// No split, axis 0, keepdims 0: four (6) tensors; stacked on a new axis 1: (6, 4).
+	rows := add(&seqOp{kind: seqSplit}, x)
+	stack := add(&concatFromSeq{axis: 1, newAxis: true}, rows)
+	// Insert a (6) at the front, erase the last: still four.
+	ins := add(&seqOp{kind: seqInsert}, rows, t32(6), ci(true, 0))
+	erased := add(&seqOp{kind: seqErase}, ins)
+	n2 := add(seqLength{}, erased)
+	built := add(&seqOp{kind: seqConstruct}, t32(2, 3), t32(2, 5))
+	joined := add(&concatFromSeq{axis: -1}, built)
+	if err := infer.Run(g, infer.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		v    *graph.Value
+		want graph.Shape
+	}{
+		{seq, graph.Shape{d(4), graph.Unknown()}}, {at, graph.S(4, 2)}, {length, graph.Shape{}}, {cat, graph.S(4, 6)},
+		{rows, graph.S(6)}, {stack, graph.S(6, 4)}, {erased, graph.S(6)}, {built, graph.Shape{d(2), graph.Unknown()}},
+		{joined, graph.S(2, 8)},
+	} {
+		if !c.v.Shape.Equal(c.want) {
+			t.Errorf("%s: %s, want %s", c.v.Producer.Name, fmtDims(c.v.Shape), fmtDims(c.want))
+		}
+	}
+	if length.Const == nil || length.Const.Ints[0] != 3 || n2.Const == nil || n2.Const.Ints[0] != 4 {
+		t.Errorf("lengths %v, %v; want 3 and 4", length.Const, n2.Const)
+	}
+}
