@@ -16,7 +16,7 @@ import (
 // bigNet is a VGG-like net of this package's own whose blobs take about
 // 240 MB as float32 (a caffemodel of VGG-16's and AlexNet's order of
 // size): 5 conv blocks (64, 128, 256, 512, 512) with max pooling, then
-// fc6 25088 -> 2048, fc7 2048 -> 2048, fc8 2048 -> 1000.
+// fc6 25088 -> 1820, fc7 1820 -> 1820, fc8 1820 -> 1000.
 func bigNet() string {
 	var b strings.Builder
 	b.WriteString("name: \"big\"\ninput: \"data\"\ninput_shape { dim: 1 dim: 3 dim: 224 dim: 224 }\n")
@@ -35,7 +35,7 @@ func bigNet() string {
 	for _, fc := range []struct {
 		name string
 		n    int
-	}{{"fc6", 2048}, {"fc7", 2048}, {"fc8", 1000}} {
+	}{{"fc6", 1820}, {"fc7", 1820}, {"fc8", 1000}} {
 		fmt.Fprintf(&b, "layer { name: %q type: \"InnerProduct\" bottom: %q top: %q inner_product_param { num_output: %d } }\n", fc.name, prev, fc.name, fc.n)
 		prev = fc.name
 	}

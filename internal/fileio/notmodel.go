@@ -214,13 +214,13 @@ func Describe(name string, head []byte) string {
 }
 
 // Unread names the model format of a file whose extension belongs to a
-// format layerinfo does not read (.caffemodel, .pb, .tflite,
+// format layerinfo does not read (.pb, .tflite,
 // ...), or returns "": such a file is named at once rather than tried as
 // a format whose magic number it may share (a SavedModel .pb starts as an
 // ONNX ModelProto does, a .keras or .npz archive is a zip).
 func Unread(name string, head []byte) string {
 	switch strings.ToLower(filepath.Ext(name)) {
-	case ".caffemodel", ".pb", ".tflite", ".npz", ".mlmodel", ".params", ".pdparams", ".msgpack":
+	case ".pb", ".tflite", ".npz", ".mlmodel", ".params", ".pdparams", ".msgpack":
 		return Describe(name, head)
 	}
 	return ""
