@@ -117,6 +117,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	batch := fs.Int64("batch", 0, "transformers config: batch size of the inputs and of the memory and FLOPs estimates (default: symbolic; estimates at 1)")
 	contextLen := fs.Int64("context", 0, "transformers config: sequence length of the inputs and of the KV-cache and FLOPs estimates (default: symbolic; estimates at the model's maximum)")
 	mem := addMemoryFlags(fs) // memory.go
+	bud := addBudgetFlags(fs) // budget.go
 	// The flag package calls Usage on every parse error too; the full
 	// text is printed only when asked for (-h, --help), on stdout.
 	fs.Usage = func() {}
@@ -128,7 +129,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, usage, fl.String())
 		fs.SetOutput(stdout)
 		fs.PrintDefaults()
-		fmt.Fprintf(stdout, "\nExit status: 0 ok, 1 the model has an error (message on stderr), 2 usage.\n")
+		fmt.Fprintf(stdout, "\nExit status: 0 ok, 1 the model has an error (message on stderr), 2 usage.\n"+
+			"             3 over a budget (--max-params, --max-trainable-params, --max-flops), one line per breach on stderr.\n")
 	}
 	usageErr := func(format string, args ...any) int {
 		fmt.Fprintf(stderr, "layerinfo: "+format+"\nRun 'layerinfo --help' for usage.\n", args...)
@@ -165,6 +167,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return usageErr("%v", err)
 	}
 	if err := mem.check(outName); err != nil {
+		return usageErr("%v", err)
+	}
+	if err := bud.parse(); err != nil {
 		return usageErr("%v", err)
 	}
 	if *outFile != "" {
@@ -273,6 +278,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 					fmt.Fprintf(stderr, "layerinfo: %v\n", err)
 					return exitModel
 				}
+			}
+			if code == exitOK {
+				code = bud.check(r, stderr) // one line per breach, exit 3
 			}
 			return code
 		}
