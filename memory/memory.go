@@ -95,6 +95,9 @@ type Estimate struct {
 	// precision's forward makes (0 in fp32).
 	CastBytes  int64
 	Optimizers []Optimizer // sgd, sgd_momentum, adam
+	// Notes are remarks on the figures (a graph whose BatchNorm may have
+	// been folded away).
+	Notes []string
 	// Unknown lists the layer types whose saved tensors layerinfo does not
 	// know (training figures are then unknown), or why the figures are.
 	Unknown []string
@@ -137,7 +140,34 @@ func Compute(g *graph.Graph, opt Options) (*Estimate, error) {
 	s.plan()
 	s.training()
 	s.inference()
+	e.Notes = foldedNote(g)
 	return e, nil
+}
+
+// foldedNote warns that an ONNX graph with biased convolutions and no
+// normalization may be an inference-mode export, whose BatchNorm the
+// exporter folded into the convolutions: training keeps what BatchNorm
+// keeps, which the graph no longer shows.
+func foldedNote(g *graph.Graph) []string {
+	if g.Format != "onnx" {
+		return nil
+	}
+	convs := 0
+	for _, n := range g.Nodes {
+		switch r := ruleFor(n.Type); {
+		case r.stats != noStats:
+			return nil
+		case n.Type == "Conv":
+			if len(n.Inputs) < 3 || n.Inputs[2] == nil {
+				return nil // a convolution without bias: nothing was folded into it
+			}
+			convs++
+		}
+	}
+	if convs == 0 {
+		return nil
+	}
+	return []string{"the graph has no normalization and every convolution a bias: if it was exported in inference mode (torch.onnx.export of a model in eval(), which folds BatchNorm into the convolutions), the training figures leave out what its BatchNorm layers keep (their input, about one activation per convolution): export with training=torch.onnx.TrainingMode.PRESERVE to count them"}
 }
 
 // bytesOf is a value's size at the estimate's precision, -1 when unknown.

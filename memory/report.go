@@ -52,6 +52,7 @@ func (e *Estimate) Section() *stats.Memory {
 			SGD: known(e.Peak("sgd")), SGDMomentum: known(e.Peak("sgd_momentum")), Adam: known(e.Peak("adam")),
 		},
 		Unknown: e.Unknown,
+		Notes:   e.Notes,
 		Layers:  make([]stats.LayerMemory, len(e.Layers)),
 	}
 	if e.Batch > 0 {

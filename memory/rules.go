@@ -50,6 +50,10 @@ type rule struct {
 	// dropout: identity at inference, mask and new output in training.
 	dropout bool
 
+	// fused: an operator that is part of one PyTorch function (fuse.go):
+	// its output is no tensor, its gradient passes through.
+	fused bool
+
 	// source: a layer that is the model's input (Lasagne's and Keras's
 	// InputLayer): its output is counted as the input.
 	source bool

@@ -17,6 +17,10 @@ type sim struct {
 	consumers map[*graph.Value]int
 	isOutput  map[*graph.Value]bool
 	isInput   map[*graph.Value]bool
+	// primary, by order index, is the input a fused function's rule
+	// applies to (fuse.go); fusedVal the values that are no tensor.
+	primary   []*graph.Value
+	fusedVal  map[*graph.Value]bool
 	unknownOK bool // every output size is known
 }
 
@@ -42,6 +46,7 @@ func newSim(g *graph.Graph, order []*graph.Node, e *Estimate) *sim {
 	for _, v := range g.Inputs {
 		s.isInput[v] = true
 	}
+	s.fuse()
 	return s
 }
 
@@ -247,6 +252,9 @@ func (f *forward) run() {
 				first = st
 			}
 		}
+		if p := s.primary[i]; p != nil {
+			first = f.storageOf(p)
+		}
 		// outputs
 		view := r.view || (r.dropout && !f.train)
 		if view && (first == nil || n.Inputs[0] == nil || n.Inputs[0].Param != nil) {
@@ -269,6 +277,8 @@ func (f *forward) run() {
 				st = first
 			case k == 0 && s.inPlace[i] && first != nil && !first.input:
 				st = first
+			case s.fusedVal[v]:
+				st = &storage{owner: i} // no tensor: part of a fused function
 			case r.source && first == nil:
 				st = &storage{bytes: max(s.bytesOf(v), 0), owner: i, input: true}
 			default:
@@ -547,7 +557,7 @@ func (s *sim) training() {
 				if v == nil || !need[v] || !activation(v) {
 					continue
 				}
-				if r.passGrad || r.view {
+				if r.passGrad || r.view || s.fusedVal[v] {
 					if old := grads[v]; old != nil {
 						continue // added into the gradient already there
 					}

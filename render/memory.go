@@ -58,6 +58,9 @@ func memorySection(w io.Writer, m *stats.Memory, explain bool) error {
 			}
 		}
 	}
+	for _, n := range m.Notes {
+		ew.printf("  note: %s\n", n)
+	}
 	if explain {
 		for _, l := range m.Explain {
 			ew.printf("  %s\n", l)

@@ -23,6 +23,8 @@ type Memory struct {
 	// Optimizer is the one optimizer the text shows ("sgd",
 	// "sgd_momentum", "adam"), "" for all.
 	Optimizer string `json:"optimizer,omitempty"`
+	// Notes are remarks on the figures.
+	Notes []string `json:"notes,omitempty"`
 	// Unknown says why figures are null.
 	Unknown []string `json:"unknown,omitempty"`
 	// Layers has one entry per row (JSON: each layer's activation_bytes
