@@ -157,3 +157,68 @@ func TestSequenceOps(t *testing.T) {
 		t.Errorf("lengths %v, %v; want 3 and 4", length.Const, n2.Const)
 	}
 }
+
+// TestMLOps: ai.onnx.ml nodes, their shapes as ONNX's inference for them
+// gives (defs/traditionalml/defs.cc) and their fitted values counted.
+func TestMLOps(t *testing.T) {
+	floats := func(name string, k int) Attribute {
+		return Attribute{Name: name, Type: AttrFloats, Floats: make([]float32, k)}
+	}
+	ints := func(name string, xs ...int64) Attribute { return Attribute{Name: name, Type: AttrInts, Ints: xs} }
+	node := func(op string, attrs ...Attribute) *Node {
+		return &Node{OpType: op, Domain: "ai.onnx.ml", Attributes: attrs}
+	}
+	for _, c := range []struct {
+		name   string
+		nd     *Node
+		kind   mlKind
+		in     *graph.Value
+		out    []graph.Shape
+		flops  int64
+		params int64
+	}{
+		// 3 classes over 4 features: 12 coefficients + 3 intercepts;
+		// FLOPs 2·5·4·3.
+		{"LinearClassifier", node("LinearClassifier", floats("coefficients", 12), floats("intercepts", 3), ints("classlabels_ints", 0, 1, 2)),
+			mlLinearClassifier, t32(5, 4), []graph.Shape{graph.S(5), graph.S(5, 3)}, 120, 15},
+		// Binary with one intercept: scores (N, 2); FLOPs 2·5·4·1.
+		{"LinearClassifier binary", node("LinearClassifier", floats("coefficients", 4), floats("intercepts", 1), ints("classlabels_ints", 0, 1)),
+			mlLinearClassifier, t32(5, 4), []graph.Shape{graph.S(5), graph.S(5, 2)}, 40, 5},
+		{"LinearRegressor", node("LinearRegressor", floats("coefficients", 8), floats("intercepts", 2), ints("targets", 2)),
+			mlLinearRegressor, t32(3, 4), []graph.Shape{graph.S(3, 2)}, 48, 10},
+		// 6 support vectors of 4 features, 5 coefficients, 3 rho: 32.
+		{"SVMClassifier", node("SVMClassifier", floats("support_vectors", 24), floats("coefficients", 5), floats("rho", 3), floats("prob_a", 3), floats("prob_b", 3), ints("classlabels_ints", 0, 1, 2)),
+			mlSVMClassifier, t32(2, 4), []graph.Shape{graph.S(2), graph.S(2, 3)}, 2 * 2 * 4 * 6, 38},
+		// 7 thresholds, 4 leaf weights.
+		{"TreeEnsembleRegressor", node("TreeEnsembleRegressor", floats("nodes_values", 7), floats("target_weights", 4), ints("n_targets", 1)),
+			mlTreeRegressor, t32(10, 3), []graph.Shape{graph.S(10, 1)}, 0, 11},
+		{"TreeEnsembleClassifier", node("TreeEnsembleClassifier", floats("nodes_values", 7), floats("class_weights", 8), ints("classlabels_int64s", 0, 1)),
+			mlTreeClassifier, t32(10, 3), []graph.Shape{graph.S(10), graph.S(10, 2)}, 0, 15},
+		{"Scaler", node("Scaler", floats("offset", 3), floats("scale", 3)), mlScaler, t32(10, 3), []graph.Shape{graph.S(10, 3)}, 0, 6},
+		{"OneHotEncoder", node("OneHotEncoder", ints("cats_int64s", 1, 2, 3, 4)), mlOneHot, t32(10, 2), []graph.Shape{graph.S(10, 2, 4)}, 0, 0},
+		{"FeatureVectorizer", node("FeatureVectorizer", ints("inputdimensions", 2, 3)), mlFeatureVectorizer, t32(10, 2), []graph.Shape{graph.S(10, 5)}, 0, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			n, err := runN(&mlOp{nd: c.nd, kind: c.kind}, len(c.out), c.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, want := range c.out {
+				if !n.Outputs[i].Shape.Equal(want) {
+					t.Errorf("output %d %s, want %s", i, fmtDims(n.Outputs[i].Shape), fmtDims(want))
+				}
+			}
+			if v, ok := n.FLOPs.Value(); !ok || v != c.flops {
+				t.Errorf("FLOPs %s, want %d", n.FLOPs.Equation(), c.flops)
+			}
+			var p int64
+			for _, q := range n.Params {
+				k, _ := q.Numel().Value()
+				p += k
+			}
+			if p != c.params {
+				t.Errorf("params %d, want %d", p, c.params)
+			}
+		})
+	}
+}
