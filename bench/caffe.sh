@@ -1,13 +1,15 @@
 #!/bin/sh
-# Times layerinfo on a 242 MB caffemodel (a VGG-like net of format/caffe's
-# own, bench_test.go's bigNet, written with all its blob data: the size of
-# VGG-16's and AlexNet's caffemodels), whole process, several runs: median
+# Times layerinfo on a 240 MB caffemodel (a VGG-like net of format/caffe's
+# own, bench_test.go's bigNet, written with all its blob data: about the size of
+# AlexNet's caffemodel, 233 MB), whole process, several runs: median
 # wall time and peak memory. Then the in-process benchmark (open, decode,
 # infer; the blob data is skipped by length, never read).
 # Needs Go and GNU time (apt-get install -y time).
 #
 # Measured 2026-11-29 on the 2-core shared machine (load average ~20, so
-# times are high and noisy): BenchmarkCaffemodel240MB 3.9 ms/op,
+# times are high and noisy), 240,810,458 bytes, 60,202,192 params: the CLI
+# 257 ms median wall (process start included), 13.0 MiB peak RSS;
+# BenchmarkCaffemodel240MB 0.86 ms/op (open, decode, infer),
 # 259 KB/op, 1,837 allocs/op.
 set -eu
 cd "$(dirname "$0")/.."
@@ -37,6 +39,6 @@ measure() { # label, command...: median wall ms and peak MiB over $runs runs
 	printf "%-36s median wall %8.1f ms   median peak %7.1f MiB   (%d runs)\n" "$label" \
 		"$(median <"$tmp/wall" | awk '{print $1/1000}')" "$(median <"$tmp/peak" | awk '{print $1/1024}')" "$runs"
 }
-measure "layerinfo big.caffemodel (242 MB)" "$tmp/layerinfo" "$tmp/big.caffemodel"
+measure "layerinfo big.caffemodel (240 MB)" "$tmp/layerinfo" "$tmp/big.caffemodel"
 rm -f "$tmp/big.caffemodel"
 go test -count=1 -run XXX -bench Caffemodel240MB -benchmem -benchtime 20x ./format/caffe | grep Benchmark

@@ -14,7 +14,7 @@ import (
 )
 
 // bigNet is a VGG-like net of this package's own whose blobs take about
-// 240 MB as float32 (a caffemodel of VGG-16's and AlexNet's order of
+// 240 MB as float32 (a caffemodel of AlexNet's order of
 // size): 5 conv blocks (64, 128, 256, 512, 512) with max pooling, then
 // fc6 25088 -> 1820, fc7 1820 -> 1820, fc8 1820 -> 1000.
 func bigNet() string {
