@@ -102,3 +102,34 @@ func TestGELU(t *testing.T) {
 		t.Errorf("mul's rule %q", r)
 	}
 }
+
+// TestModuleInputHeld: in a torch.onnx export, a module's input lives
+// until the module's last node (its caller holds it). /stem's output s
+// (2,048 bytes) enters module /b: at /b's BatchNormalization, s, c1's
+// output and bn's output are alive, 6,144 — freed after its last use it
+// would be 4,096.
+func TestModuleInputHeld(t *testing.T) {
+	g := chain(func(g *graph.Graph, c *graph.Value, node func(string, string, ...*graph.Value) *graph.Value) *graph.Value {
+		c1 := node("/b/c1/Conv", "Conv", c)
+		c1.Producer.Params = []*graph.Param{{Name: "c1.W", Shape: shape(4, 4, 1, 1), DType: graph.Float32, Trainable: true}}
+		bn := node("/b/bn/BatchNormalization", "BatchNormalization", c1)
+		return node("/b/relu/Relu", "Relu", bn)
+	})
+	for _, n := range g.Nodes {
+		if n.Name[0] != '/' {
+			n.Name = "/" + n.Name + "/Op"
+			n.Outputs[0].Name = n.Name
+		}
+	}
+	e, err := Compute(g, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.InferencePeak != 6144 || e.InferenceAt != "/b/bn/BatchNormalization" {
+		t.Errorf("inference %d at %s, want 6144 at /b/bn/BatchNormalization", e.InferencePeak, e.InferenceAt)
+	}
+	g.Format = "spec" // names are not module paths: freed after the last use
+	if e, _ = Compute(g, Options{}); e.InferencePeak != 4096 {
+		t.Errorf("inference %d, want 4096", e.InferencePeak)
+	}
+}

@@ -96,7 +96,7 @@ func (e *Estimate) explain() []string {
 		Sep(e.Params), Sep(e.Trainable), e.ParamAllocs, e.DType, Sep(e.WeightsBytes), bytesPer)
 	add("input: %s bytes; batch %d", Sep(e.InputBytes), e.Batch)
 	if e.InferencePeak >= 0 {
-		add("inference peak: %s bytes at %s = the activations alive at once when each tensor is freed after its last use (topological order), weights and input not included, plus a running convolution's cuDNN workspace", Sep(e.InferencePeak), e.InferenceAt)
+		add("inference peak: %s bytes at %s = the activations alive at once when each tensor is freed after its last use (topological order; in a torch.onnx export a module's input when the module returns, as its caller holds it), weights and input not included, plus a running convolution's cuDNN workspace", Sep(e.InferencePeak), e.InferenceAt)
 	}
 	if e.SavedBytes >= 0 {
 		add("kept for backward at the end of the forward: %s bytes (each layer's rule in its row: saved_bytes; the input not included)", Sep(e.SavedBytes))

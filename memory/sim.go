@@ -19,8 +19,11 @@ type sim struct {
 	isInput   map[*graph.Value]bool
 	// primary, by order index, is the input a fused function's rule
 	// applies to (fuse.go); fusedVal the values that are no tensor.
-	primary   []*graph.Value
-	fusedVal  map[*graph.Value]bool
+	primary  []*graph.Value
+	fusedVal map[*graph.Value]bool
+	// held, by order index, are the values whose caller's hold ends
+	// after that node (scope.go).
+	held      [][]*graph.Value
 	unknownOK bool // every output size is known
 }
 
@@ -47,6 +50,7 @@ func newSim(g *graph.Graph, order []*graph.Node, e *Estimate) *sim {
 		s.isInput[v] = true
 	}
 	s.fuse()
+	s.held = s.holds()
 	return s
 }
 
@@ -348,6 +352,17 @@ func (f *forward) run() {
 			st.uses--
 			if st.uses <= 0 && f.savers[st] == 0 && !st.keep {
 				f.free(st)
+			}
+		}
+		// values the caller held until now
+		if s.held != nil {
+			for _, v := range s.held[i] {
+				if st := f.store[v]; st != nil {
+					st.uses--
+					if st.uses <= 0 && f.savers[st] == 0 && !st.keep {
+						f.free(st)
+					}
+				}
 			}
 		}
 		// outputs nobody reads
