@@ -222,3 +222,48 @@ func TestMLOps(t *testing.T) {
 		})
 	}
 }
+
+// TestMicrosoftOps: com.microsoft's transformer operators, shapes from
+// ONNX Runtime's contrib-op schemas worked by hand.
+func TestMicrosoftOps(t *testing.T) {
+	s := graph.S
+	u8 := func(sizes ...int64) *graph.Value {
+		v := &graph.Value{Name: "B", Shape: s(sizes...), DType: graph.Uint8}
+		v.Param = &graph.Param{Name: "B", Shape: v.Shape, DType: graph.Uint8}
+		return v
+	}
+	checkOps(t, []otc{
+		// QKV projection 2·2·8·64·192 = 393216; attention with 4 heads
+		// of 16 over 8 positions: 2·(2·2·4·8·8·16) = 32768.
+		{name: "Attention", op: &msAttention{heads: 4}, in: []*graph.Value{t32(2, 8, 64), param(t32(64, 192)), param(t32(192))},
+			out: []graph.Shape{s(2, 8, 64)}, flops: 393216 + 32768, other: -1},
+		{name: "Attention past", op: &msAttention{heads: 4}, in: []*graph.Value{t32(2, 8, 64), param(t32(64, 192)), param(t32(192)), nil, t32(2, 2, 4, 3, 16)},
+			nout: 2, out: []graph.Shape{s(2, 8, 64), s(2, 2, 4, 11, 16)}, flops: 393216 + 2*2*2*4*8*11*16, other: -1},
+		{name: "MultiHeadAttention", op: &msMHA{heads: 4}, in: []*graph.Value{t32(2, 8, 64), t32(2, 6, 64), t32(2, 6, 64)},
+			nout: 3, out: []graph.Shape{s(2, 8, 64), s(2, 4, 6, 16), s(2, 4, 6, 16)}, flops: 2 * 2 * 2 * 4 * 8 * 6 * 16, other: -1},
+		// 8 query heads of 128/8 = 16 over 2 kv heads; total 14 ≥ past 10.
+		{name: "GroupQueryAttention", op: &msGQA{heads: 8, kvHeads: 2},
+			in:   []*graph.Value{t32(1, 4, 128), t32(1, 4, 32), t32(1, 4, 32), t32(1, 2, 10, 16), t32(1, 2, 10, 16), t32(1), ci(true, 14)},
+			nout: 3, out: []graph.Shape{s(1, 4, 128), s(1, 2, 14, 16), s(1, 2, 14, 16)}, flops: 2 * 2 * 8 * 4 * 14 * 16, other: -1},
+		{name: "SkipLayerNormalization", op: &skipNormOp{}, in: []*graph.Value{t32(2, 8, 64), t32(2, 8, 64), param(t32(64)), param(t32(64))},
+			nout: 4, out: []graph.Shape{s(2, 8, 64), s(2, 8, 1), s(2, 8, 1), s(2, 8, 64)}, flops: 0, other: 7 * 2 * 8 * 64},
+		{name: "SimplifiedLayerNormalization", op: &simplifiedNorm{axis: -1}, in: []*graph.Value{t32(2, 8, 64), param(t32(64))},
+			nout: 2, out: []graph.Shape{s(2, 8, 64), s(2, 8, 1)}, flops: 0, other: 4 * 2 * 8 * 64},
+		{name: "EmbedLayerNormalization", op: embedNorm{}, in: []*graph.Value{{Name: "ids", Shape: s(2, 8), DType: graph.Int64}, nil, param(t32(1000, 64))},
+			nout: 3, out: []graph.Shape{s(2, 8, 64), s(2), s(2, 8, 64)}, flops: 0, other: -1},
+		// transB: (2, 3, 4) × (2, 5, 4)ᵀ = (2, 3, 5); 2·2·3·4·5.
+		{name: "FusedMatMul", op: &fusedMatMul{transB: true}, in: []*graph.Value{t32(2, 3, 4), t32(2, 5, 4)},
+			out: []graph.Shape{s(2, 3, 5)}, flops: 240, other: -1},
+		// K = 64, N = 32: 2·5·64·32.
+		{name: "MatMulNBits", op: &matMulNBits{k: 64, n: 32, bits: 4}, in: []*graph.Value{t32(1, 5, 64), u8(32, 2, 16)},
+			out: []graph.Shape{s(1, 5, 32)}, flops: 2 * 5 * 64 * 32, other: -1},
+	})
+	// MatMulNBits' packed B: 32×64 = 2048 weights, 32·2·16 = 1024 bytes.
+	b := u8(32, 2, 16)
+	if _, err := runN(&matMulNBits{k: 64, n: 32, bits: 4}, 1, t32(1, 5, 64), b); err != nil {
+		t.Fatal(err)
+	}
+	if k, _ := b.Param.Numel().Value(); k != 2048 || b.Param.Bytes != 1024 {
+		t.Errorf("MatMulNBits B: %d weights, %d bytes; want 2048 and 1024", k, b.Param.Bytes)
+	}
+}
