@@ -2,6 +2,7 @@ package diff
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/layerinfo/layerinfo/stats"
@@ -258,6 +259,13 @@ func greedy(a, b []*stats.Layer, sa, sb []int) [][2]int {
 // a name without slashes as it is.
 func modulePath(name, typ string) string {
 	if !strings.Contains(name, "/") {
+		// A module called again is the row "relu#2" (PyTorch code);
+		// the exporter's scope for that call is "relu_1".
+		if i := strings.LastIndexByte(name, '#'); i > 0 {
+			if k, err := strconv.Atoi(name[i+1:]); err == nil && k >= 2 {
+				return name[:i] + "_" + strconv.Itoa(k-1)
+			}
+		}
 		return name
 	}
 	parts := strings.FieldsFunc(name, func(r rune) bool { return r == '/' })
@@ -276,7 +284,9 @@ func modulePath(name, typ string) string {
 		case path == "":
 			path = p
 		case strings.HasPrefix(p, path+"."):
-			path = p
+			path = p // "layer1.0" under "layer1"
+		case strings.HasPrefix(p, lastPart(path)+"."):
+			path += p[len(lastPart(path)):] // "downsample.0" under "layer1.0.downsample"
 		default:
 			path += "." + p
 		}
@@ -346,4 +356,9 @@ func kind(typ string) string {
 		return k
 	}
 	return t
+}
+
+// lastPart is a dotted path's last part.
+func lastPart(path string) string {
+	return path[strings.LastIndexByte(path, '.')+1:]
 }

@@ -407,3 +407,42 @@ func TestUnknown(t *testing.T) {
 		t.Errorf("text:\n%s", txt.String())
 	}
 }
+
+// torchvision's resnet.py traced against its ONNX export: no name is the
+// same, every module meets its exported node by module path, the
+// residual additions and the flatten (shape-only code in PyTorch's
+// forward, nodes in ONNX) are added, and the figures agree except where the conventions differ:
+// BatchNorm's running statistics are buffers in PyTorch (not params) and
+// non-trainable parameters in ONNX.
+func TestTorchAgainstONNX(t *testing.T) {
+	code := filepath.Join(ref, "torchcode", "torchvision", "resnet.py")
+	onnx := filepath.Join(ref, "onnx", "torchvision__resnet50__preserve.onnx")
+	needRef(t, code)
+	needRef(t, onnx)
+	a := analyze(t, code, layerinfo.Options{Python: layerinfo.PythonOptions{Entry: "resnet50()", InputShapes: map[string][]int64{"": {1, 3, 224, 224}}}})
+	b := analyze(t, onnx, layerinfo.Options{})
+	res := diff.Compare(a, b)
+	if n := res.Count(diff.Removed); n != 0 {
+		t.Errorf("%d PyTorch modules found no ONNX node", n)
+	}
+	for _, l := range res.Layers {
+		switch l.Status {
+		case diff.Added:
+			if l.B.Type != "Add" && l.B.Type != "Flatten" { // shape-only code in forward
+				t.Errorf("added %s (%s)", l.B.Name, l.B.Type)
+			}
+		case diff.Changed:
+			c := l.Changes
+			if l.A.Type != "BatchNorm2d" || c.OutputShapes != nil || c.FLOPs != nil || c.TrainableParams != nil ||
+				*c.NonTrainableParams.D != l.A.Buffers-1 { // num_batches_tracked is no ONNX tensor
+				t.Errorf("changed %s → %s: %+v", l.A.Name, l.B.Name, c)
+			}
+		}
+		if l.A != nil && l.By != "module" {
+			t.Errorf("%s paired by %q", l.A.Name, l.By)
+		}
+	}
+	if *res.TotalsDelta.TrainableParams.D != 0 || *res.TotalsDelta.FLOPs.D != 0 {
+		t.Errorf("trainable %+v, FLOPs %+v", res.TotalsDelta.TrainableParams, res.TotalsDelta.FLOPs)
+	}
+}

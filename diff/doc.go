@@ -21,8 +21,11 @@
 //     that an ONNX node exported from PyTorch ("/layer1/layer1.0/conv1/Conv")
 //     meets the module ("layer1.0.conv1"): the slash-separated scopes
 //     are joined with dots (a scope that repeats its parent's path,
-//     "layer1.0" under "layer1", replaces it) and a last scope equal to
-//     the operator's name is dropped. Pairs are made only between layers
+//     "layer1.0" under "layer1", replaces it; one that starts with the
+//     parent's last part, "downsample.0" under "downsample", extends it)
+//     and a last scope equal to the operator's name is dropped; the
+//     second call of a PyTorch module (row "relu#2") is the exporter's
+//     "relu_1". Pairs are made only between layers
 //     of the same kind (below) whose module path is the same and unique
 //     on each side among the layers not yet paired.
 //  3. By structure, for what remains: between two consecutive pairs of

@@ -201,6 +201,16 @@ func analyzeFile(path string, opt layerinfo.Options, timeout time.Duration, stde
 		defer cancel()
 	}
 	g, err := layerinfo.Load(ctx, in, opt)
+	// The model options apply to the file that takes them (--entry to the
+	// PyTorch code, not to its ONNX export): one the file's format does
+	// not take is left out for it (each is cleared at most once).
+	for tries := 0; tries < 8; tries++ {
+		var oe *layerinfo.OptionError
+		if !errors.As(err, &oe) || !withoutOption(&opt, oe.Option) {
+			break
+		}
+		g, err = layerinfo.Load(ctx, in, opt)
+	}
 	var r *stats.Report
 	if err == nil {
 		r, err = layerinfo.Analyze(ctx, g, opt)
@@ -228,4 +238,26 @@ func isCheckpoint(r *stats.Report) bool {
 		return true
 	}
 	return false
+}
+
+// withoutOption clears the option diff gave both files, for a file whose
+// format does not take it; false when there is nothing to clear.
+func withoutOption(opt *layerinfo.Options, name string) bool {
+	before := fmt.Sprintf("%+v", *opt)
+	switch name {
+	case "entry":
+		opt.Python.Entry = ""
+	case "input-shape":
+		opt.Python.InputShapes, opt.Python.InputTypes = nil, nil
+		opt.ONNX.InputShapes, opt.Caffe.InputShapes = nil, nil
+	case "set":
+		opt.Python.Set = nil
+	case "call":
+		opt.Python.Call = ""
+	case "class":
+		opt.HF.Class = ""
+	case "model-type":
+		opt.HF.ModelType = ""
+	}
+	return fmt.Sprintf("%+v", *opt) != before
 }
