@@ -23,6 +23,16 @@ type caffeOp struct {
 }
 
 func (o *caffeOp) Infer(n *graph.Node) error {
+	for i, v := range n.Inputs {
+		if v != nil && v.Shape == nil {
+			// Fed by a layer layerinfo does not know: this layer's tops
+			// are unknown too, and so are its blobs when it has any.
+			if len(o.roles) > 0 {
+				n.Uncounted = true
+			}
+			return graph.Unknownf("bottom %d (%s) has an unknown shape", i, v.Name)
+		}
+	}
 	if err := o.inner.Infer(n); err != nil {
 		return err
 	}

@@ -235,3 +235,31 @@ layer { name: "detection_out" type: "DetectionOutput" bottom: "loc_flat" bottom:
 		t.Errorf("PriorBox notes %q: the SSD fork is not named", notes)
 	}
 }
+
+// TestUnknownLayer: a Python layer's tops are unknown; the layers after
+// it are rows with unknown tops (and unknown blobs), the rest is exact.
+func TestUnknownLayer(t *testing.T) {
+	src := `input: "data"
+input_shape { dim: 1 dim: 3 dim: 8 dim: 8 }
+layer { name: "c1" type: "Convolution" bottom: "data" top: "c1" convolution_param { num_output: 2 kernel_size: 3 } }
+layer { name: "py" type: "Python" bottom: "c1" top: "py" python_param { module: "m" layer: "L" } }
+layer { name: "c2" type: "Convolution" bottom: "py" top: "c2" convolution_param { num_output: 2 kernel_size: 3 } }
+layer { name: "r" type: "ReLU" bottom: "c2" top: "c2" }`
+	g, err := analyseText(t, src, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// c1: (3*3*3+1)*2 = 56, top 8-3+1 = 6.
+	if c1 := node(g, "c1"); dims(c1.Outputs[0].Shape) != "[1 2 6 6]" {
+		t.Errorf("c1 %s", dims(c1.Outputs[0].Shape))
+	}
+	if py := node(g, "py"); py.Outputs[0].Shape != nil || !strings.Contains(strings.Join(py.Notes(), " "), "Python is not one layerinfo knows") {
+		t.Errorf("py: %s %q", dims(py.Outputs[0].Shape), py.Notes())
+	}
+	if c2 := node(g, "c2"); c2.Outputs[0].Shape != nil || !c2.Uncounted {
+		t.Errorf("c2: %s uncounted %v", dims(c2.Outputs[0].Shape), c2.Uncounted)
+	}
+	if r := node(g, "r"); r.Outputs[0].Shape != nil || r.Uncounted {
+		t.Errorf("r: %s uncounted %v", dims(r.Outputs[0].Shape), r.Uncounted)
+	}
+}
