@@ -121,3 +121,13 @@ func (n *Node) attrStrings(name string) []string {
 	}
 	return nil
 }
+
+// sizes checks that the constant values read as sizes are not negative.
+func sizes(what string, xs []int64) error {
+	for _, x := range xs {
+		if x < 0 {
+			return fmt.Errorf("%s %v has a negative size", what, xs)
+		}
+	}
+	return nil
+}

@@ -105,6 +105,9 @@ func (m *maxUnpool) Infer(n *graph.Node) error {
 	if inputAt(n, 2) != nil {
 		out := unknownDims(len(x))
 		if v, ok := tensorInts(inputAt(n, 2)); ok && len(v) == len(x) {
+			if err := sizes("output_shape", v); err != nil {
+				return err
+			}
 			out = graph.S(v...)
 			n.Why("output_shape %v", v)
 		} else {

@@ -175,6 +175,9 @@ func (m *mlOp) Infer(n *graph.Node) error {
 			return err
 		}
 		t := m.nd.attrInt("targets", 1)
+		if t < 1 {
+			return fmt.Errorf("targets %d is not positive", t)
+		}
 		setOut(n, 0, graph.Shape{b, graph.D(t)}, graph.Float32)
 		n.FLOPs = tensor.FlopsDims(&b, c.Expr(), calc.N(t))
 		return m.params(n, true, "coefficients", "intercepts")
@@ -221,13 +224,21 @@ func (m *mlOp) Infer(n *graph.Node) error {
 		if err != nil {
 			return err
 		}
-		setOut(n, 0, graph.Shape{b, graph.D(m.nd.attrInt("n_targets", 1))}, graph.Float32)
+		t := m.nd.attrInt("n_targets", 1)
+		if t < 1 {
+			return fmt.Errorf("n_targets %d is not positive", t)
+		}
+		setOut(n, 0, graph.Shape{b, graph.D(t)}, graph.Float32)
 		return m.params(n, true, "nodes_values", "target_weights", "base_values")
 	case mlTreeEnsemble:
 		if len(x) != 2 {
 			return fmt.Errorf("the input %s is not [N, F]", fmtDims(x))
 		}
-		setOut(n, 0, graph.Shape{x[0], graph.D(m.nd.attrInt("n_targets", 1))}, "")
+		t := m.nd.attrInt("n_targets", 1)
+		if t < 1 {
+			return fmt.Errorf("n_targets %d is not positive", t)
+		}
+		setOut(n, 0, graph.Shape{x[0], graph.D(t)}, "")
 		return m.params(n, true, "nodes_splits", "leaf_weights")
 	case mlScaler, mlNormalizer:
 		setOut(n, 0, x.Clone(), graph.Float32)
@@ -285,6 +296,9 @@ func (m *mlOp) Infer(n *graph.Node) error {
 		}
 		sum := int64(0)
 		for _, d := range dims {
+			if d < 0 || d > 1<<40 {
+				return fmt.Errorf("inputdimensions %v are not sizes", dims)
+			}
 			sum += d
 		}
 		setOut(n, 0, graph.Shape{b, graph.D(sum)}, graph.Float32)

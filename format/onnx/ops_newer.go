@@ -107,6 +107,9 @@ func (col2im) Infer(n *graph.Node) error {
 	}
 	img, ok1 := tensorInts(inputAt(n, 1))
 	block, ok2 := tensorInts(inputAt(n, 2))
+	if err := sizes("image_shape", img); err != nil {
+		return err
+	}
 	s := n.In(1)
 	if len(s) != 1 || !s[0].Known() {
 		return graph.Unknownf("image_shape's length is unknown")
@@ -147,6 +150,9 @@ func (affineGrid) Infer(n *graph.Node) error {
 		return fmt.Errorf("theta %s is not (N, 2, 3) or (N, 3, 4)", fmtDims(theta))
 	}
 	size, ok := tensorInts(inputAt(n, 1))
+	if err := sizes("size", size); err != nil {
+		return err
+	}
 	var sp int
 	switch {
 	case ok:
@@ -202,7 +208,7 @@ type maxRoiPool struct{ pooled []int64 }
 
 func (m *maxRoiPool) Infer(n *graph.Node) error {
 	x, rois := n.In(0), n.In(1)
-	if len(x) != 4 || len(rois) != 2 || len(m.pooled) != 2 {
+	if len(x) != 4 || len(rois) != 2 || len(m.pooled) != 2 || m.pooled[0] < 1 || m.pooled[1] < 1 {
 		return fmt.Errorf("X %s, rois %s and pooled_shape %v must be 4-D, (num_rois, 5) and two sizes", fmtDims(x), fmtDims(rois), m.pooled)
 	}
 	out := graph.Shape{rois[0], x[1], graph.D(m.pooled[0]), graph.D(m.pooled[1])}
@@ -220,8 +226,8 @@ type multinomial struct {
 
 func (m *multinomial) Infer(n *graph.Node) error {
 	x := n.In(0)
-	if len(x) != 2 {
-		return fmt.Errorf("the input %s is not (batch, classes)", fmtDims(x))
+	if len(x) != 2 || m.samples < 1 {
+		return fmt.Errorf("the input %s must be (batch, classes) and sample_size %d positive", fmtDims(x), m.samples)
 	}
 	setOut(n, 0, graph.Shape{x[0], graph.D(m.samples)}, m.dtype)
 	noFLOPs(n)
