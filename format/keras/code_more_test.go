@@ -537,3 +537,36 @@ func TestCodeNotebook(t *testing.T) {
 		t.Errorf("error %v, want one at cell 2 line 2", err)
 	}
 }
+
+// TestCodeIndexing: x[:, -1], x[:, 2:7:2, None], x[..., :4] give numpy's
+// shapes, worked by hand: (None, 8), (None, 3, 1, 8) ((7-2)/2 rounded
+// up), (None, 10, 4); indexing does no arithmetic (0 FLOPs).
+func TestCodeIndexing(t *testing.T) {
+	for _, flavour := range []string{"import keras\nfrom keras import layers\n", "from tensorflow import keras\nfrom tensorflow.keras import layers\n"} {
+		src := flavour + `x = keras.Input((10, 8))
+a = x[:, -1]
+b = x[:, 2:7:2, None]
+c = x[..., :4]
+out = layers.Concatenate()([layers.Flatten()(b), a, layers.Flatten()(c)])
+model = keras.Model(x, out)
+`
+		r := analyseCode(t, "sl.py", []byte(src), CodeOptions{})
+		got := map[string]bool{}
+		for _, l := range r.Layers {
+			if l.Type == "GetItem" || l.Type == "SlicingOpLambda" {
+				got[reportShapeText(l)] = true
+				if l.FLOPs == nil || *l.FLOPs != 0 {
+					t.Errorf("%s: FLOPs %v, want 0", l.Name, l.FLOPs)
+				}
+			}
+		}
+		for _, w := range []string{"(None, 8)", "(None, 3, 1, 8)", "(None, 10, 4)"} {
+			if !got[w] {
+				t.Errorf("%q: no indexing row of shape %s (rows %v)", flavour, w, got)
+			}
+		}
+		if s := reportShapeText(r.Layers[len(r.Layers)-1]); s != "(None, 72)" {
+			t.Errorf("concatenation %s, want (None, 24+8+40 = 72)", s)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/layerinfo/layerinfo/calc"
 	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/internal/spell"
 	"github.com/layerinfo/layerinfo/op"
@@ -155,6 +156,9 @@ func init() {
 
 // builderFor reads layer l's config into its builder.
 func (d *decoder) builderFor(l *layer) (builder, int, error) {
+	if b := d.tracedShape(l); b != nil {
+		return b, 1, nil
+	}
 	if m := l.entry.get("module"); m != nil && m.k == jStr && strings.HasPrefix(m.s, "keras.src.ops") {
 		// Keras 3: an operation of keras.ops on Keras tensors (x + y,
 		// ops.relu(x)) in a functional model; not a layer, no weights.
@@ -879,4 +883,42 @@ func lookup(c *conf) (builder, int) {
 		}
 		return nil, graph.Unknownf("%s with output_mode %q: the vocabulary's size is not in the config", c.l.class, mode)
 	}, 1
+}
+
+// tracedShape: an operation a Keras script ran on a Keras tensor whose
+// output shape the script's run computed (x[:, -1], ops.matmul by a
+// layer's weight) carries it in its config, under a key no Keras file
+// writes (Keras 3's operations have only a name in theirs); the
+// operation keeps it.
+func (d *decoder) tracedShape(l *layer) builder {
+	if l.class != "SlicingOpLambda" && l.class != "TFOpLambda" {
+		if m := l.entry.get("module"); m == nil || m.k != jStr || !strings.HasPrefix(m.s, "keras.src.ops") {
+			return nil
+		}
+	}
+	v := l.cfg.get("__output_shape__")
+	if v == nil || v.k != jArr {
+		return nil
+	}
+	s, err := d.shapeOf(v, l, "output shape")
+	if err != nil {
+		return nil
+	}
+	l.isOp = true
+	o := &op.Custom{Shape: s, Why: "the operation's shape when the script ran it"}
+	if l.class == "GetItem" || l.class == "SlicingOpLambda" {
+		return fixed(noWork{o}) // indexing does no arithmetic
+	}
+	return fixed(o)
+}
+
+// noWork is an op that does no arithmetic: 0 FLOPs.
+type noWork struct{ graph.Op }
+
+func (o noWork) Infer(n *graph.Node) error {
+	if err := o.Op.Infer(n); err != nil {
+		return err
+	}
+	n.FLOPs = calc.N(0)
+	return nil
 }

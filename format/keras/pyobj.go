@@ -1003,20 +1003,166 @@ func (k *kctx) matmul(th *starlark.Thread, fn string, args starlark.Tuple) (star
 	if !ok1 || !ok2 || len(w.shape) != 2 || len(x.shape) < 2 {
 		return nil, false, nil
 	}
-	out := append(x.shape[1:len(x.shape)-1:len(x.shape)-1], w.shape[1])
-	kl := &kLayer{class: "Lambda"}
+	out := append(x.shape[:len(x.shape)-1:len(x.shape)-1], w.shape[1])
+	v, err := k.shapedOp(th, camel(fn), "linalg.matmul", x, out)
+	return v, true, err
+}
+
+// shapedOp is an operation on one Keras tensor whose output shape the
+// run computed: an operation of keras.ops (tf.keras's TFOpLambda or
+// SlicingOpLambda) carrying that shape.
+func (k *kctx) shapedOp(th *starlark.Thread, class, api string, x *kTensor, out graph.Shape) (starlark.Value, error) {
+	kl := &kLayer{class: class, module: "keras.src.ops"}
 	k.seq++
 	kl.seq = k.seq
 	kl.pos = where(th)
 	kl.off = k.offset(kl.pos)
 	kl.cfg = &value{k: jObj, off: kl.off}
-	kl.cfg.set("function", str(fn, kl.off))
-	kl.cfg.set("output_shape", shapeValue(out, kl.off))
-	kl.name = k.opName(namePrefix(camel(fn), k.keras2))
+	if k.keras2 {
+		kl.class, kl.module = "TFOpLambda", ""
+		if api == "__operators__.getitem" {
+			kl.class = "SlicingOpLambda"
+		}
+		kl.cfg.set("function", str(api, kl.off))
+		kl.name = k.opName("tf." + api)
+	} else {
+		kl.name = k.opName(namePrefix(class, false))
+	}
+	kl.cfg.set("__output_shape__", shapeValue(out, kl.off))
 	k.layers = append(k.layers, kl)
 	outs, err := k.record(kl, []*kTensor{x}, kl.pos)
 	if err != nil {
-		return nil, true, err
+		return nil, err
 	}
-	return results(outs), true, nil
+	return results(outs), nil
+}
+
+var (
+	_ starlark.Mapping    = (*kTensor)(nil)
+	_ pyhost.RawSliceable = (*kTensor)(nil)
+)
+
+// Get is x[i], x[:, -1], x[..., None]: Keras 3's GetItem (tf.keras's
+// SlicingOpLambda), its shape numpy's basic indexing.
+func (t *kTensor) Get(key starlark.Value) (starlark.Value, bool, error) {
+	items := []starlark.Value{key}
+	if ix, ok := key.(*pyhost.Index); ok {
+		items = ix.Items
+	}
+	if tu, ok := key.(starlark.Tuple); ok {
+		items = tu
+	}
+	out, err := indexShape(t.shape, items)
+	if err != nil {
+		return nil, false, err
+	}
+	v, err := t.k.shapedOp(t.k.th(), "GetItem", "__operators__.getitem", t, out)
+	return v, err == nil, err
+}
+
+// SliceRaw is x[a:b:c], on the first axis.
+func (t *kTensor) SliceRaw(lo, hi, step starlark.Value) (starlark.Value, error) {
+	v, _, err := t.Get(&pyhost.Slice{Lo: lo, Hi: hi, Step: step})
+	return v, err
+}
+
+// indexShape is the shape numpy's basic indexing gives: an integer
+// drops its axis, a slice keeps it (its length from the bounds), None
+// adds an axis of 1, the ellipsis stands for the axes not named.
+func indexShape(s graph.Shape, items []starlark.Value) (graph.Shape, error) {
+	if s == nil {
+		return nil, nil
+	}
+	named := 0
+	for _, it := range items {
+		if it != starlark.None && !isEllipsis(it) {
+			named++
+		}
+	}
+	if named > len(s) {
+		return nil, fmt.Errorf("too many indices for a tensor of shape %s", pyShapeText(s))
+	}
+	var out graph.Shape
+	axis := 0
+	for _, it := range items {
+		switch x := it.(type) {
+		case starlark.NoneType:
+			out = append(out, graph.D(1))
+		case starlark.Int:
+			i, ok := x.Int64()
+			if d := s[axis]; ok && d.Known() && (i >= d.Size || i < -d.Size) {
+				return nil, fmt.Errorf("index %d is out of bounds for axis %d of size %d", i, axis, d.Size)
+			}
+			axis++
+		case *pyhost.Slice:
+			out = append(out, sliceLen(s[axis], x))
+			axis++
+		default:
+			if isEllipsis(it) {
+				n := len(s) - named
+				out = append(out, s[axis:axis+n]...)
+				axis += n
+				continue
+			}
+			return nil, fmt.Errorf("indexing a Keras tensor with %s is not modelled", it.Type())
+		}
+	}
+	return append(out, s[axis:]...), nil
+}
+
+func isEllipsis(v starlark.Value) bool {
+	o, ok := v.(*pyhost.Opaque)
+	return ok && o.Desc == "Ellipsis"
+}
+
+// sliceLen is the length of d[lo:hi:step], as Python computes it.
+func sliceLen(d graph.Dim, sl *pyhost.Slice) graph.Dim {
+	num := func(v starlark.Value) (int64, bool, bool) { // value, given, ok
+		if v == nil || v == starlark.None {
+			return 0, false, true
+		}
+		i, err := starlark.AsInt32(v)
+		return int64(i), true, err == nil
+	}
+	step, hasStep, ok1 := num(sl.Step)
+	lo, hasLo, ok2 := num(sl.Lo)
+	hi, hasHi, ok3 := num(sl.Hi)
+	if !ok1 || !ok2 || !ok3 || hasStep && step == 0 {
+		return graph.Unknown()
+	}
+	if !hasStep {
+		step = 1
+	}
+	if !d.Known() {
+		if !hasLo && !hasHi && step == 1 {
+			return d
+		}
+		return graph.Unknown()
+	}
+	n := d.Size
+	clamp := func(v int64, given bool, def int64) int64 {
+		if !given {
+			return def
+		}
+		if v < 0 {
+			v += n
+		}
+		if step > 0 {
+			return min(max(v, 0), n)
+		}
+		return min(max(v, -1), n-1)
+	}
+	var start, stop int64
+	if step > 0 {
+		start, stop = clamp(lo, hasLo, 0), clamp(hi, hasHi, n)
+		if stop <= start {
+			return graph.D(0)
+		}
+		return graph.D((stop - start + step - 1) / step)
+	}
+	start, stop = clamp(lo, hasLo, n-1), clamp(hi, hasHi, -1)
+	if start <= stop {
+		return graph.D(0)
+	}
+	return graph.D((start - stop - step - 1) / -step)
 }

@@ -338,6 +338,12 @@ func compare(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, _ []star
 }
 
 // sliceOp is __slice__(x, lo, hi, step): x[lo:hi:step] as Python has it.
+// RawSliceable is a front-end's value that takes x[lo:hi:step] as
+// written (its length may be unknown: a symbolic tensor's first axis).
+type RawSliceable interface {
+	SliceRaw(lo, hi, step starlark.Value) (starlark.Value, error)
+}
+
 func sliceOp(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
 	if len(a) != 4 {
 		return nil, fmt.Errorf("internal error: __slice__ takes 4 arguments")
@@ -350,6 +356,9 @@ func sliceOp(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, _ []star
 			}
 			return o.Slice(0, 0, 1), nil
 		}
+	}
+	if r, ok := x.(RawSliceable); ok {
+		return r.SliceRaw(a[1], a[2], a[3])
 	}
 	s, ok := x.(starlark.Sliceable)
 	if !ok {
