@@ -137,10 +137,15 @@ func Compute(g *graph.Graph, opt Options) (*Estimate, error) {
 	s := newSim(g, order, e)
 	s.params()
 	s.inputs()
+	if k := s.addFoldedParams(); k > 0 {
+		e.Notes = append(e.Notes, fmt.Sprintf("%d convolutions carry a BatchNorm that the exporter folded into them (their weight and bias are named onnx::Conv_…, an inference-mode torch.onnx export): each is counted as convolution + BatchNorm, as training runs it (the BatchNorm's output, what it keeps, its 4 parameters per channel)", k))
+	}
 	s.plan()
 	s.training()
 	s.inference()
-	e.Notes = foldedNote(g)
+	if s.folded == nil {
+		e.Notes = append(e.Notes, foldedNote(g)...)
+	}
 	return e, nil
 }
 

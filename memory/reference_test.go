@@ -45,11 +45,12 @@ func readGPURows(t *testing.T) []gpuRow {
 	return ref.Rows
 }
 
-// estimateONNX loads the torchvision export of name (BatchNorm kept as
-// nodes) at the row's input shape.
-func estimateONNX(t *testing.T, name string, shape []int64, dt graph.DType) *memory.Estimate {
+// estimateONNX loads the torchvision export of name at the row's input
+// shape: mode preserve (BatchNorm kept as nodes) or eval (folded into
+// the convolutions).
+func estimateONNX(t *testing.T, name, mode string, shape []int64, dt graph.DType) *memory.Estimate {
 	t.Helper()
-	path := filepath.Join(referenceDir, "onnx", "torchvision__"+name+"__preserve.onnx")
+	path := filepath.Join(referenceDir, "onnx", "torchvision__"+name+"__"+mode+".onnx")
 	in, closeIn, err := layerinfo.File(path)
 	if err != nil {
 		t.Skip("no ONNX export for ", name, ": ", err)
@@ -73,26 +74,31 @@ func estimateONNX(t *testing.T, name string, shape []int64, dt graph.DType) *mem
 // TestGPUReference: each estimate within 15% of the peak PyTorch measured.
 func TestGPUReference(t *testing.T) {
 	for _, row := range readGPURows(t) {
-		t.Run(fmt.Sprintf("%s_b%d", row.Name, row.Batch), func(t *testing.T) {
-			if row.DType != "float32" {
-				t.Skipf("row in %s: the test reads float32 rows", row.DType)
+		for _, mode := range []string{"preserve", "eval"} {
+			if _, err := os.Stat(filepath.Join(referenceDir, "onnx", "torchvision__"+row.Name+"__eval.onnx")); mode == "eval" && err != nil {
+				continue // no inference-mode export of this model
 			}
-			e := estimateONNX(t, row.Name, row.Input, graph.Float32)
-			if e.Batch != row.Batch {
-				t.Errorf("batch %d, want %d", e.Batch, row.Batch)
-			}
-			check := func(what string, got, want int64) {
-				d := float64(got-want) / float64(want) * 100
-				t.Logf("%-14s estimate %14d  measured %14d  %+6.1f%%", what, got, want, d)
-				if d > 15 || d < -15 {
-					t.Errorf("%s: estimate %d is %+.1f%% off the measured %d", what, got, d, want)
+			t.Run(fmt.Sprintf("%s_b%d_%s", row.Name, row.Batch, mode), func(t *testing.T) {
+				if row.DType != "float32" {
+					t.Skipf("row in %s: the test reads float32 rows", row.DType)
 				}
-			}
-			check("inference", e.InferencePeak, row.Inference)
-			check("sgd_momentum", peak(e, "sgd_momentum"), row.SGDM)
-			check("adam", peak(e, "adam"), row.Adam)
-			t.Logf("saved %d, forward %d, backward %d at %s, grads %d, weights %d", e.SavedBytes, e.ForwardPeak, e.BackwardPeak, e.BackwardAt, e.GradBytes, e.WeightsAlloc)
-		})
+				e := estimateONNX(t, row.Name, mode, row.Input, graph.Float32)
+				if e.Batch != row.Batch {
+					t.Errorf("batch %d, want %d", e.Batch, row.Batch)
+				}
+				check := func(what string, got, want int64) {
+					d := float64(got-want) / float64(want) * 100
+					t.Logf("%-14s estimate %14d  measured %14d  %+6.1f%%", what, got, want, d)
+					if d > 15 || d < -15 {
+						t.Errorf("%s: estimate %d is %+.1f%% off the measured %d", what, got, d, want)
+					}
+				}
+				check("inference", e.InferencePeak, row.Inference)
+				check("sgd_momentum", peak(e, "sgd_momentum"), row.SGDM)
+				check("adam", peak(e, "adam"), row.Adam)
+				t.Logf("saved %d, forward %d, backward %d at %s, grads %d, weights %d", e.SavedBytes, e.ForwardPeak, e.BackwardPeak, e.BackwardAt, e.GradBytes, e.WeightsAlloc)
+			})
+		}
 	}
 }
 

@@ -24,7 +24,8 @@ type sim struct {
 	// held, by order index, are the values whose caller's hold ends
 	// after that node (scope.go).
 	held      [][]*graph.Value
-	unknownOK bool // every output size is known
+	folded    []int64 // by order index: channels of a BatchNorm folded in (fold.go)
+	unknownOK bool    // every output size is known
 }
 
 func newSim(g *graph.Graph, order []*graph.Node, e *Estimate) *sim {
@@ -51,6 +52,7 @@ func newSim(g *graph.Graph, order []*graph.Node, e *Estimate) *sim {
 	}
 	s.fuse()
 	s.held = s.holds()
+	s.folded = s.foldedBN()
 	return s
 }
 
@@ -340,10 +342,20 @@ func (f *forward) run() {
 				extra += Round(elems * 8)
 			}
 		}
+		var hidden int64 // a folded BatchNorm's input: the convolution's own output
+		if c := s.foldedAt(i); c > 0 {
+			hidden = Round(max(s.bytesOf(n.Outputs[0]), 0))
+			if f.train {
+				extra += hidden + 2*Round(c*4)
+				hidden = 0
+			}
+		}
 		if extra > 0 {
 			f.extras[i] = extra
 			f.live += extra
 		}
+		// (with a folded BatchNorm, the output stands for the
+		// convolution's own output here)
 		if ws := s.workspace(i); f.live+ws > f.peak {
 			f.peak, f.peakAt = f.live+ws, n.Name
 		}
@@ -353,6 +365,10 @@ func (f *forward) run() {
 			if st.uses <= 0 && f.savers[st] == 0 && !st.keep {
 				f.free(st)
 			}
+		}
+		// a folded BatchNorm runs: its input and output
+		if hidden > 0 && f.live+hidden > f.peak {
+			f.peak, f.peakAt = f.live+hidden, n.Name
 		}
 		// values the caller held until now
 		if s.held != nil {
@@ -589,6 +605,12 @@ func (s *sim) training() {
 				live += b
 			}
 			tmp += s.workspace(i)
+			if c := s.foldedAt(i); c > 0 {
+				// the folded BatchNorm's backward: its input's gradient
+				// for a while, its weight's and bias's gradients kept
+				tmp += Round(max(s.bytesOf(n.Outputs[0]), 0))
+				live += 2 * Round(c*4)
+			}
 			if live+tmp > peak {
 				peak, at = live+tmp, n.Name
 			}
