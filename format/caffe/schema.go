@@ -9,15 +9,16 @@ import (
 )
 
 // The part of caffe.proto layerinfo reads, with field numbers for the
-// binary reader and names for the text checks. It follows BVLC's
-// caffe.proto (src/caffe/proto/caffe.proto at commit 9b891540, the
-// revision ../shared/reference/caffe was checked against) and adds the
-// fields of the widely used forks that zoo files carry: the SSD fork's
-// Normalize, Permute, PriorBox and DetectionOutput parameters
-// (weiliu89/caffe), pooling's ceil_mode, Interp (DeepLab, PSPNet) and
-// Upsample (SegNet). A field of number 0 is known by name only (a fork's
-// field whose number differs between forks): the text reader accepts it,
-// the binary reader does not look for it.
+// binary reader and names for the text checks, written by hand (not
+// generated: a prototxt's errors need its own positions, and the
+// schema is small) from BVLC Caffe's src/caffe/proto/caffe.proto and the
+// SSD fork's (weiliu89/caffe), which keeps BVLC's numbers and adds
+// Normalize, Permute, PriorBox, DetectionOutput, AnnotatedData and the
+// transformer's resize/distort/expand parameters. Fields of other forks
+// that zoo files carry are known by name: pooling's ceil_mode, Interp
+// (DeepLab, PSPNet), Upsample (SegNet). A field of number 0 is known by
+// name only (a fork's field whose number differs between forks): the
+// text reader accepts it, the binary reader does not look for it.
 //
 // Kinds: i integer, u unsigned, f float, b bool, s string, e:Enum enum,
 // m:Message message (m alone: a message whose fields are not checked),
@@ -42,7 +43,7 @@ var protoText = map[string]string{
 		"prelu_param=131:m:PReLUParameter python_param=130:m recurrent_param=146:m:RecurrentParameter reduction_param=136:m:ReductionParameter " +
 		"relu_param=123:m:ReLUParameter reshape_param=133:m:ReshapeParameter scale_param=142:m:ScaleParameter sigmoid_param=124:m softmax_param=125:m:SoftmaxParameter " +
 		"spp_param=132:m:SPPParameter slice_param=126:m:SliceParameter swish_param=147:m tanh_param=127:m threshold_param=128:m tile_param=138:m:TileParameter " +
-		"window_data_param=129:m:WindowDataParameter " +
+		"window_data_param=129:m:WindowDataParameter video_data_param=207:m " +
 		// The SSD fork (weiliu89/caffe).
 		"annotated_data_param=200:m multibox_loss_param=201:m permute_param=202:m:PermuteParameter prior_box_param=203:m:PriorBoxParameter " +
 		"detection_output_param=204:m:DetectionOutputParameter detection_evaluate_param=205:m norm_param=206:m:NormalizeParameter " +
@@ -56,8 +57,8 @@ var protoText = map[string]string{
 		"lrn_param=18:m:LRNParameter memory_data_param=22:m:MemoryDataParameter mvn_param=34:m:MVNParameter pooling_param=19:m:PoolingParameter power_param=21:m:PowerParameter " +
 		"relu_param=30:m:ReLUParameter sigmoid_param=38:m softmax_param=39:m:SoftmaxParameter slice_param=31:m:SliceParameter tanh_param=37:m threshold_param=25:m " +
 		"window_data_param=20:m:WindowDataParameter transform_param=36:m:TransformationParameter loss_param=42:m:LossParameter layer=1:m",
-	"TransformationParameter": "scale=1:f mirror=2:b crop_size=3:u mean_file=4:s mean_value=5:f force_color=6:b force_gray=7:b crop_h=11:u crop_w=12:u resize_param=8:m:ResizeParameter noise_param=9:m distort_param=0:m expand_param=0:m emit_constraint=10:m",
-	"ResizeParameter":         "prob=1:f resize_mode=2:e height=3:u width=4:u pad_mode=5:e pad_value=6:f interp_mode=7:e height_scale=0:u width_scale=0:u",
+	"TransformationParameter": "scale=1:f mirror=2:b crop_size=3:u mean_file=4:s mean_value=5:f force_color=6:b force_gray=7:b crop_h=11:u crop_w=12:u resize_param=8:m:ResizeParameter noise_param=9:m distort_param=13:m expand_param=14:m emit_constraint=10:m",
+	"ResizeParameter":         "prob=1:f resize_mode=2:e height=3:u width=4:u pad_mode=5:e pad_value=6:f interp_mode=7:e height_scale=8:u width_scale=9:u",
 	"LossParameter":           "ignore_label=1:i normalization=3:e:NormalizationMode normalize=2:b",
 	"AccuracyParameter":       "top_k=1:u axis=2:i ignore_label=3:i",
 	"ArgMaxParameter":         "out_max_val=1:b top_k=2:u axis=3:i",
