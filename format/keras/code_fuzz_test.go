@@ -26,6 +26,8 @@ func FuzzDecodeCode(f *testing.F) {
 		"from tensorflow.keras import layers, Model, Input\na = Input((4, 4, 3))\nb = layers.Conv2D(2, 3)(a)\nc = layers.add([b, b])\nm = Model(a, [b, c])\n",
 		"import keras\nclass M(keras.Model):\n    def __init__(self):\n        super().__init__()\n        self.d = keras.layers.Dense(2)\n    def call(self, x):\n        return self.d(x) + x\nm = M()\nm.build((None, 2))\n",
 		"import keras\nx = keras.Input((3,))\ny = keras.layers.Lambda(lambda t: t * 2)(x)\nm = keras.Model(x, y)\n",
+		"import keras\nx = keras.Input((5, 3))\ny = x[:, 1:-1:2, None] + x[..., :1][:, :2, None]\nm = keras.Model(x, y)\n",
+		"import keras\nclass L(keras.layers.Layer):\n    def build(self, s):\n        self.w = self.add_weight(shape=(s[-1], 2))\n    def call(self, x):\n        return keras.ops.matmul(x, self.w)\nm = keras.Sequential([keras.Input((4,)), L()])\n",
 	} {
 		f.Add([]byte(s))
 	}
