@@ -275,12 +275,31 @@ func (l *loopResults) Infer(n *graph.Node) error {
 				batch = x[0]
 			}
 			if i < l.Carried {
-				n.SetOut(i, append(graph.Shape{batch}, s...))
+				first := n.In(i)
+				if len(first) == 0 {
+					return fmt.Errorf("state %d %s has no batch axis", i, fmtDims(first))
+				}
+				out, ok := agreed(first[1:], s)
+				if !ok {
+					return graph.Unknownf("state %d changes rank in the body: %s, then %s", i, fmtDims(first), fmtDims(s))
+				}
+				n.SetOut(i, append(graph.Shape{batch}, out...))
 			} else {
 				n.SetOut(i, append(graph.Shape{batch, trips}, s...))
 			}
 		case i < l.Carried:
-			n.SetOut(i, s.Clone())
+			// A carried value may change shape from one iteration to
+			// the next: its final shape keeps the dims its first value
+			// and the body's output agree on.
+			first := 2 + i
+			if l.Scan {
+				first = i
+			}
+			out, ok := agreed(n.In(first), s)
+			if !ok {
+				return graph.Unknownf("carried value %d changes rank in the body: %s, then %s", i, fmtDims(n.In(first)), fmtDims(s))
+			}
+			n.SetOut(i, out)
 		default:
 			k := i - l.Carried
 			ax := int64(0)
@@ -319,6 +338,21 @@ func (l *loopResults) condStays(n *graph.Node) bool {
 		out = out.Producer.Inputs[0]
 	}
 	return out == l.CondIn
+}
+
+// agreed is the shape whose dims are those of a and b where they agree,
+// unknown elsewhere; false when the ranks differ.
+func agreed(a, b graph.Shape) (graph.Shape, bool) {
+	if a == nil || len(a) != len(b) {
+		return nil, false
+	}
+	out := b.Clone()
+	for i := range out {
+		if a[i] != b[i] {
+			out[i] = graph.Unknown()
+		}
+	}
+	return out, true
 }
 
 func btoi(b bool) int {

@@ -267,3 +267,37 @@ func TestMicrosoftOps(t *testing.T) {
 		t.Errorf("MatMulNBits B: %d weights, %d bytes; want 2048 and 1024", k, b.Param.Bytes)
 	}
 }
+
+// TestLoopCarriedGrows: a Loop whose body doubles a carried value (Concat
+// of it with itself) ends with a first axis nobody knows without the trip
+// count's run: (1, 2) then (2, 2), … gives (?, 2), not the shape after one
+// iteration.
+func TestLoopCarriedGrows(t *testing.T) {
+	body := bGraph(
+		[]pb{bNode("grow", "Concat", []string{"v", "v"}, []string{"v2"}, bAttrInt("axis", 0)),
+			bNode("keep", "Identity", []string{"cond"}, []string{"cond_out"})},
+		nil,
+		[]pb{bValueInfo("i", Int64), bValueInfo("cond", Bool), bValueInfo("v", Float)},
+		[]pb{bValueInfo("cond_out", Bool), bValueInfo("v2", Float)})
+	gr := bGraph(
+		[]pb{bNode("loop", "Loop", []string{"M", "", "x"}, []string{"y"}, bAttrGraph("body", body))},
+		[]pb{bScalarInt("M", 3)},
+		[]pb{bValueInfo("x", Float, 1, 2)},
+		[]pb{bValueInfo("y", Float)})
+	model := bModel(gr)
+	m, err := Decode(memReader(model), int64(len(model)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := Build("loop.onnx", m, memReader(model), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := infer.Run(g, infer.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	y := g.Outputs[0]
+	if want := (graph.Shape{graph.Unknown(), d(2)}); !y.Shape.Equal(want) {
+		t.Errorf("y = %s, want %s", fmtDims(y.Shape), fmtDims(want))
+	}
+}
