@@ -39,7 +39,7 @@ func (Format) Sniff(name string, head []byte) format.Sure {
 	}
 	text := isText(head)
 	if text && looksTextNet(head) {
-		if strings.HasSuffix(lower, ".prototxt") || strings.HasSuffix(lower, ".pbtxt") || strings.HasSuffix(lower, ".pt") {
+		if strings.HasSuffix(lower, ".prototxt") {
 			return format.Certain
 		}
 		return format.Likely
@@ -65,17 +65,30 @@ func isText(head []byte) bool {
 	return true
 }
 
-// looksTextNet finds a NetParameter's fields at the start of lines.
+// looksTextNet finds a NetParameter's fields at the start of lines:
+// a layer { or layers { message (YAML writes "layers:"), input_dim:, or
+// input: "name" with an input_shape { (a YAML spec's input: is a list or
+// a mapping; a TensorFlow pbtxt's node inputs are indented).
 func looksTextNet(head []byte) bool {
+	input, shape := false, false
 	for _, line := range bytes.Split(head, []byte("\n")) {
-		t := bytes.TrimSpace(line)
-		for _, p := range []string{"layer {", "layer{", "layers {", "layers{", "input_dim:", "input:", "input_shape {", "input_shape{"} {
+		t := bytes.TrimLeft(line, " \t")
+		for _, p := range []string{"layer {", "layer{", "layers {", "layers{", "layer <", "layers <"} {
 			if bytes.HasPrefix(t, []byte(p)) {
 				return true
 			}
 		}
+		if bytes.HasPrefix(line, []byte("input_dim:")) {
+			return true
+		}
+		if bytes.HasPrefix(line, []byte("input: \"")) || bytes.HasPrefix(line, []byte("input: '")) {
+			input = true
+		}
+		if bytes.HasPrefix(line, []byte("input_shape {")) || bytes.HasPrefix(line, []byte("input_shape{")) {
+			shape = true
+		}
 	}
-	return false
+	return input && shape
 }
 
 // looksBinaryNet: a NetParameter's first field is usually name (1,
@@ -114,6 +127,16 @@ func DecodeText(name string, src []byte, opt Options, in format.Input) (*graph.G
 	root, err := parseText(name, src, in.Budget)
 	if err != nil {
 		return nil, err
+	}
+	if !root.has("layer") && !root.has("layers") && (root.has("base_lr") || root.has("train_net") || root.has("net") || root.has("net_param")) {
+		msg := "a Caffe solver definition, not a net"
+		for _, f := range []string{"net", "train_net"} {
+			if v := root.last(f); v != nil && v.str {
+				msg += "; its net is " + v.text
+				break
+			}
+		}
+		return nil, &graph.Error{Pos: graph.Pos{File: name}, Msg: msg}
 	}
 	var notes []string
 	if err := check(root, &notes); err != nil {

@@ -263,3 +263,10 @@ layer { name: "r" type: "ReLU" bottom: "c2" top: "c2" }`
 		t.Errorf("r: %s uncounted %v", dims(r.Outputs[0].Shape), r.Uncounted)
 	}
 }
+
+func TestSolver(t *testing.T) {
+	_, err := analyseText(t, "net: \"models/x/train_val.prototxt\"\nbase_lr: 0.01\nsolver_mode: GPU\n", Options{})
+	if err == nil || err.Error() != "t.prototxt: a Caffe solver definition, not a net; its net is models/x/train_val.prototxt" {
+		t.Errorf("error %v", err)
+	}
+}
