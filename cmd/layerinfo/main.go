@@ -39,6 +39,7 @@ func main() {
 const usage = `usage: layerinfo [flags] FILE
        layerinfo serve [flags] [FILE]   the page in a browser (layerinfo serve --help)
        layerinfo diff [flags] A B       two models compared (layerinfo diff --help)
+       layerinfo check [FILE]           models within their budgets (layerinfo check --help)
 
 layerinfo reads a neural network definition and prints, for every layer,
 its output shape, its parameters (trainable and not) and its FLOPs.
@@ -91,6 +92,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if len(args) > 0 && args[0] == "diff" { // two models compared (diff.go); ./diff is a file
 		return diffCmd(args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "check" { // a budget file's models (check.go); ./check is a file
+		return checkCmd(args[1:], stdout, stderr)
 	}
 	fs := flag.NewFlagSet("layerinfo", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are printed below, in one line
