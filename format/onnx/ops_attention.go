@@ -9,7 +9,8 @@ import (
 )
 
 // Attention (opset 23; 24 and 25 added inputs and attributes that do not
-// change the shapes) and TensorScatter (opset 24), the KV-cache update.
+// change the shapes), TensorScatter (opset 24), the KV-cache update, and
+// LinearAttention (opset 27).
 
 func init() {
 	register("", map[string]maker{
@@ -17,6 +18,11 @@ func init() {
 			return &attention{qHeads: nd.attrInt("q_num_heads", 0), kvHeads: nd.attrInt("kv_num_heads", 0)}, 3
 		},
 		"TensorScatter": fixed(func() graph.Op { return &tensor.Same{} }, 2),
+		"LinearAttention": func(_ *builder, nd *Node, _ int64) (graph.Op, int) {
+			rule := nd.attrString("update_rule", "gated_delta")
+			return &linearAttention{qHeads: nd.attrInt("q_num_heads", 0), kvHeads: nd.attrInt("kv_num_heads", 0),
+				delta: rule == "delta" || rule == "gated_delta"}, 3
+		},
 	})
 }
 
@@ -109,5 +115,34 @@ func (a *attention) Infer(n *graph.Node) error {
 		scores = scores[1:]
 	}
 	otherOps(n, costSoftmax+1, scores)
+	return nil
+}
+
+// linearAttention is LinearAttention: query (B, T, Hq·dk), key (B, T,
+// Hkv·dk), value (B, T, Hkv·dv) give output (B, T, Hq·dv) and
+// present_state (B, Hkv, dk, dv). FLOPs per token: the state's readout
+// by each query head, 2·Hq·dk·dv, and its update by each key/value head,
+// 2·Hkv·dk·dv (twice for the delta rules, which first read the state
+// back by the key).
+type linearAttention struct {
+	qHeads, kvHeads int64
+	delta           bool
+}
+
+func (l *linearAttention) Infer(n *graph.Node) error {
+	q, k, v := n.In(0), n.In(1), n.In(2)
+	if len(q) != 3 || len(k) != 3 || len(v) != 3 || l.qHeads <= 0 || l.kvHeads <= 0 || l.qHeads%l.kvHeads != 0 {
+		return fmt.Errorf("query %s, key %s and value %s must be (B, T, heads·size) with q_num_heads a multiple of kv_num_heads", fmtDims(q), fmtDims(k), fmtDims(v))
+	}
+	dk, dv := divDim(k[2], l.kvHeads), divDim(v[2], l.kvHeads)
+	b, t := q[0], q[1]
+	setOut(n, 0, graph.Shape{b, t, graph.DimOf(calc.Mul(calc.N(l.qHeads), dv.Expr()))}, "")
+	setOut(n, 1, graph.Shape{b, graph.D(l.kvHeads), dk, dv}, "")
+	heads := l.qHeads + l.kvHeads
+	if l.delta {
+		heads += l.kvHeads
+	}
+	n.FLOPs = tensor.FlopsDims(&b, t.Expr(), calc.N(heads), dk.Expr(), dv.Expr())
+	n.Why("FLOPs: 2·B·T·dk·dv per head reading or updating the state, %d of them", heads)
 	return nil
 }

@@ -17,7 +17,7 @@ var issue16Ops = func() []string {
 		"TensorScatter", "Col2Im", "DeformConv", "AffineGrid", "CumProd", "BitCast", "StringSplit", "ImageDecoder",
 		"SwiGLU", "CausalConvWithState", "MaxRoiPool", "Multinomial", "SequenceConstruct", "SequenceEmpty",
 		"SequenceInsert", "SequenceErase", "SequenceAt", "SequenceLength", "SplitToSequence", "ConcatFromSequence",
-		"SimplifiedLayerNormalization"}
+		"SimplifiedLayerNormalization", "LinearAttention", "Scan", "Loop"}
 	var others []string
 	for d, m := range domainOps {
 		for t := range m {

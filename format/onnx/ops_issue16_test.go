@@ -301,3 +301,11 @@ func TestLoopCarriedGrows(t *testing.T) {
 		t.Errorf("y = %s, want %s", fmtDims(y.Shape), fmtDims(want))
 	}
 }
+
+func TestLinearAttention(t *testing.T) {
+	// 4 query heads over 2 kv heads, dk = 16/2 = 8, dv = 24/2 = 12:
+	// output (2, 5, 4·12), state (2, 2, 8, 12); FLOPs 2·2·5·8·12·(4+2+2).
+	checkOps(t, []otc{{name: "gated_delta", op: &linearAttention{qHeads: 4, kvHeads: 2, delta: true},
+		in: []*graph.Value{t32(2, 5, 32), t32(2, 5, 16), t32(2, 5, 24)}, nout: 2,
+		out: []graph.Shape{graph.S(2, 5, 48), graph.S(2, 2, 8, 12)}, flops: 2 * 2 * 5 * 8 * 12 * 8, other: -1}})
+}
