@@ -2,6 +2,7 @@ package caffe
 
 import (
 	"context"
+	"errors"
 	"strconv"
 
 	"google.golang.org/protobuf/encoding/protowire"
@@ -36,6 +37,7 @@ func DecodeModel(ctx context.Context, in format.Input, opt Options) (*graph.Grap
 	if err != nil {
 		return nil, posErr(in.Name, "", err)
 	}
+	given := opt.Phase != ""
 	if opt.Phase == "" {
 		for _, l := range n.layers {
 			if l.p == nil {
@@ -48,7 +50,23 @@ func DecodeModel(ctx context.Context, in format.Input, opt Options) (*graph.Grap
 			}
 		}
 	}
-	return build(in.Name, n, opt, true)
+	g, err := build(in.Name, n, opt, true)
+	if err != nil && opt.Phase == "" && !given {
+		// No phase given or recorded (V1 layers have none): a model
+		// saved from the training net may lack a TEST input.
+		train := opt
+		train.Phase = "TRAIN"
+		tg, terr := build(in.Name, n, train, true)
+		if terr == nil {
+			tg.Notes = append(tg.Notes, "the caffemodel records no phase and its TEST net cannot be built ("+err.Error()+"): built in TRAIN")
+			return tg, nil
+		}
+		var me *format.MissingError
+		if errors.As(terr, &me) {
+			return nil, terr
+		}
+	}
+	return g, err
 }
 
 func modelErr(name string, err error) error {

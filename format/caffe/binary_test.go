@@ -263,3 +263,29 @@ func encodeLayerName(name string) []byte {
 }
 
 var _ = strconv.Itoa
+
+// TestCaffemodelTrainOnly: a V1 caffemodel saved from a training net
+// records no phase; its TEST net has no input, so it is built in TRAIN.
+func TestCaffemodelTrainOnly(t *testing.T) {
+	src := `layers { name: "mem" type: MEMORY_DATA top: "data" top: "label" include { phase: TRAIN }
+  memory_data_param { batch_size: 4 channels: 2 height: 3 width: 3 } }
+layers { name: "ip" type: INNER_PRODUCT bottom: "data" top: "ip" inner_product_param { num_output: 2 } }
+layers { name: "loss" type: SOFTMAX_LOSS bottom: "ip" bottom: "label" top: "loss" }`
+	// ip: K = 2*3*3 = 18, (18+1)*2 = 38.
+	g, err := decodeModel(t, "t.caffemodel", modelOf(t, src, map[string][][]int64{"ip": {{2, 18}, {2}}}, ""), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := infer.Run(g, infer.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if len(g.Nodes) != 3 || dims(g.Nodes[0].Outputs[0].Shape) != "[4 2 3 3]" || dims(g.Nodes[2].Outputs[0].Shape) != "[]" {
+		t.Fatalf("%d nodes", len(g.Nodes))
+	}
+	if v, _ := g.Nodes[1].Count.Value(); v != 38 {
+		t.Errorf("ip %d params, want 38", v)
+	}
+	if !strings.Contains(strings.Join(g.Notes, "\n"), "built in TRAIN") {
+		t.Errorf("notes %q", g.Notes)
+	}
+}
