@@ -149,18 +149,23 @@ func Tensors(config, checkpoint *stats.Report) *TensorCheck {
 	return c
 }
 
-// commonFirst is the first dotted part that every name has, "" when
-// they do not share one (or a name has a single part).
+// commonFirst is the first dotted part most names have (the base
+// model's prefix, "transformer", when the model has a head whose own
+// tensors do not have it), "" when no name has a dot.
 func commonFirst(ts []Tensor) string {
-	p := ""
-	for i, t := range ts {
+	n := map[string]int{}
+	best := ""
+	for _, t := range ts {
 		first, _, ok := strings.Cut(t.Name, ".")
-		if !ok || (i > 0 && first != p) {
-			return ""
+		if !ok {
+			continue
 		}
-		p = first
+		n[first]++
+		if n[first] > n[best] || n[first] == n[best] && first < best {
+			best = first
+		}
 	}
-	return p
+	return best
 }
 
 // WriteText writes the check as text: the totals on both sides, then
@@ -241,4 +246,35 @@ func (c *TensorCheck) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
+}
+
+// WriteMarkdown writes the check for a pull-request comment: the totals
+// on both sides, then a table of the tensors that do not match.
+func (c *TensorCheck) WriteMarkdown(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "### layerinfo diff: checkpoint against config\n\n**config:** `%s` (%s)  \n**checkpoint:** `%s` (%s)\n\n", c.Config.Path, c.Config.Format, c.Checkpoint.Path, c.Checkpoint.Format)
+	ct, kt := &c.Config.Totals, &c.Checkpoint.Totals
+	b.WriteString("| | config | checkpoint |\n|---|---:|---:|\n")
+	fmt.Fprintf(&b, "| tensors | %s | %s |\n", thousands(int64(c.Expected)), thousands(int64(c.Found)))
+	fmt.Fprintf(&b, "| params | %s | %s |\n", num(totalParams(ct, ct.Params)), num(totalParams(kt, kt.Params)))
+	if !c.OK() {
+		b.WriteString("\n| | tensor | config | checkpoint |\n|---|---|---|---|\n")
+		for _, t := range c.Missing {
+			fmt.Fprintf(&b, "| missing | `%s` | %s | |\n", t.Name, shapeText(&t.Shape))
+		}
+		for _, t := range c.Unexpected {
+			fmt.Fprintf(&b, "| unexpected | `%s` | | %s |\n", t.Name, shapeText(&t.Shape))
+		}
+		for _, m := range c.Mismatched {
+			fmt.Fprintf(&b, "| mismatched | `%s` | %s | %s |\n", m.Name, shapeText(&m.Config), shapeText(&m.Checkpoint))
+		}
+	}
+	b.WriteByte('\n')
+	if c.OK() {
+		fmt.Fprintf(&b, "The checkpoint holds exactly the configuration's %s %s.\n", thousands(int64(c.Expected)), plural(c.Expected, "tensor", "tensors"))
+	} else {
+		fmt.Fprintf(&b, "%d missing, %d unexpected, %d mismatched; %d of %d matched.\n", len(c.Missing), len(c.Unexpected), len(c.Mismatched), c.Matched, c.Expected)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }

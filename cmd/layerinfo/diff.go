@@ -151,9 +151,12 @@ func diffCmd(args []string, stdout, stderr io.Writer) int {
 			a, b = b, a
 		}
 		c := diff.Tensors(a, b)
-		if output == "json" {
+		switch output {
+		case "json":
 			err = c.WriteJSON(out)
-		} else {
+		case "markdown", "md":
+			err = c.WriteMarkdown(out)
+		default:
 			err = c.WriteText(out)
 		}
 		differ = !c.OK()
@@ -230,7 +233,9 @@ func analyzeFile(path string, opt layerinfo.Options, timeout time.Duration, stde
 	return nil, code
 }
 
-func isConfig(r *stats.Report) bool { return r.Model.Format == "hf" }
+// isConfig: a transformers configuration (the hf format reports itself
+// as "transformers").
+func isConfig(r *stats.Report) bool { return r.Model.Format == "transformers" || r.Model.Format == "hf" }
 
 func isCheckpoint(r *stats.Report) bool {
 	switch r.Model.Format {
