@@ -235,7 +235,9 @@ func analyzeFile(path string, opt layerinfo.Options, timeout time.Duration, stde
 
 // isConfig: a transformers configuration (the hf format reports itself
 // as "transformers").
-func isConfig(r *stats.Report) bool { return r.Model.Format == "transformers" || r.Model.Format == "hf" }
+func isConfig(r *stats.Report) bool {
+	return r.Model.Format == "transformers" || r.Model.Format == "hf"
+}
 
 func isCheckpoint(r *stats.Report) bool {
 	switch r.Model.Format {
