@@ -3,10 +3,13 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -191,6 +194,13 @@ func diffCmd(args []string, stdout, stderr io.Writer) int {
 // analyzeFile reads and analyses one model for diff and check, printing
 // its error the way layerinfo does; the code is exitOK or the error's.
 func analyzeFile(path string, opt layerinfo.Options, timeout time.Duration, stderr io.Writer) (*stats.Report, int) {
+	if r, ok, err := savedReport(path); ok {
+		if err != nil {
+			fmt.Fprintf(stderr, "layerinfo: %v\n", err)
+			return nil, exitModel
+		}
+		return r, exitOK
+	}
 	in, closeFn, err := layerinfo.File(path)
 	if err != nil {
 		fmt.Fprintf(stderr, "layerinfo: %v\n", err)
@@ -267,4 +277,37 @@ func withoutOption(opt *layerinfo.Options, name string) bool {
 		opt.HF.ModelType = ""
 	}
 	return fmt.Sprintf("%+v", *opt) != before
+}
+
+// savedReport reads path as a report layerinfo wrote (--json), when it
+// is one: a .json file whose top level has schema_version, model, layers
+// and totals (a transformers config or a spec has not). ok is false for
+// any other file, which the formats then read. The report is checked as
+// it is read (stats.Report.UnmarshalJSON): one whose totals do not add up
+// is an error, not numbers to compare.
+func savedReport(path string) (r *stats.Report, ok bool, err error) {
+	if !strings.EqualFold(filepath.Ext(path), ".json") {
+		return nil, false, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil || len(data) > layerinfo.MaxTextSize {
+		return nil, false, nil // the formats say what is wrong
+	}
+	var top map[string]json.RawMessage
+	if json.Unmarshal(data, &top) != nil {
+		return nil, false, nil
+	}
+	for _, k := range []string{"schema_version", "model", "layers", "totals"} {
+		if _, has := top[k]; !has {
+			return nil, false, nil
+		}
+	}
+	r = new(stats.Report)
+	if err := json.Unmarshal(data, r); err != nil {
+		return nil, true, fmt.Errorf("%s: a layerinfo report that does not read: %v", path, err)
+	}
+	if r.Model.Path == "" {
+		r.Model.Path = path
+	}
+	return r, true, nil
 }
