@@ -151,7 +151,11 @@ func (c *Conv) geometry(in graph.Shape, buf *geomBuf) (convGeom, error) {
 func (c *Conv) outShape(n *graph.Node, in graph.Shape, geo *convGeom) (graph.Shape, error) {
 	nsp := len(geo.spatial)
 	t := n.Terse()
-	out := n.Arena.Clone(in)
+	// Worked out on the stack: a convolution that keeps its input's shape
+	// (same padding, as many filters as channels) gives its input's
+	// dims, read-only as every inferred shape, not a copy.
+	var buf [8]graph.Dim
+	out := graph.Shape(append(buf[:0], in...))
 	out[geo.caxis] = graph.D(c.Filters)
 	if !n.NoArithmetic {
 		if n.ShapeWhy() == nil {
@@ -193,7 +197,10 @@ func (c *Conv) outShape(n *graph.Node, in graph.Shape, geo *convGeom) (graph.Sha
 			n.WhyText(axisName(i, nsp) + ": " + e.Equation())
 		}
 	}
-	return out, nil
+	if out.Equal(in) {
+		return in[:len(in):len(in)], nil
+	}
+	return n.Arena.Clone(out), nil
 }
 
 // params creates the kernel and bias (unless given) and counts them:
