@@ -132,7 +132,9 @@ var rules = map[string]rule{
 	"pad": ruleNoSave, "zeropadding2d": ruleNoSave, "zeropad2d": ruleNoSave, "pad2d": ruleNoSave, "padding": ruleNoSave,
 	"upsample": ruleNoSave, "resize": ruleNoSave, "upsampling2d": ruleNoSave, "upscale2d": ruleNoSave,
 	"cast": ruleNoSave, "expand": ruleNoSave, "tile": ruleNoSave,
-	"dropout": ruleDropout, "dropout1d": ruleDropout, "dropout2d": ruleDropout, "alphadropout": ruleDropout,
+	// embedding keeps its indices: an input of integers
+	"embedding": ruleNoSave,
+	"dropout":   ruleDropout, "dropout1d": ruleDropout, "dropout2d": ruleDropout, "alphadropout": ruleDropout,
 	"spatialdropout2d": ruleDropout, "gaussiandropout": ruleDropout,
 	// views and shape computations
 	"reshape": ruleView, "flatten": ruleView, "squeeze": ruleView, "unsqueeze": ruleView, "transpose": ruleView,

@@ -1,6 +1,8 @@
 package memory
 
 import (
+	"fmt"
+
 	"github.com/layerinfo/layerinfo/graph"
 )
 
@@ -155,10 +157,23 @@ func (s *sim) plan() {
 	if !s.unknownOK {
 		s.e.Unknown = append(s.e.Unknown, "output sizes that are not known")
 	}
+	// layer types without a rule, each with its first layer and count
+	var types []string
+	first, count := map[string]string{}, map[string]int{}
 	for i, n := range s.order {
 		if !s.rule[i].known && !allConst(n) {
-			s.e.Unknown = append(s.e.Unknown, "what a "+n.Type+" layer keeps for backward ("+n.Name+")")
+			if count[n.Type] == 0 {
+				types, first[n.Type] = append(types, n.Type), n.Name
+			}
+			count[n.Type]++
 		}
+	}
+	for _, t := range types {
+		what := "what a " + t + " layer keeps for backward (" + first[t]
+		if c := count[t]; c > 1 {
+			what += fmt.Sprintf(" and %d more", c-1)
+		}
+		s.e.Unknown = append(s.e.Unknown, what+")")
 	}
 	s.e.Unknown = dedupe(s.e.Unknown)
 }

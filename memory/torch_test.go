@@ -23,10 +23,11 @@ const savedScript = `
 import sys, torch, torchvision
 from torch.autograd.graph import saved_tensors_hooks
 for name in sys.argv[1:]:
-    m = getattr(torchvision.models, name)()
+    kw = dict(aux_logits=False, init_weights=False) if name == "googlenet" else {}
+    m = getattr(torchvision.models, name)(**kw)
     m.train()
     for d in m.modules():  # the ONNX exports have no dropout (exported in eval mode)
-        if isinstance(d, torch.nn.Dropout):
+        if isinstance(d, torch.nn.Dropout) or type(d).__name__ == "StochasticDepth":
             d.p = 0.0
     x = torch.randn(2, 3, 224, 224)
     seen = {}
@@ -48,7 +49,8 @@ func TestSavedAgainstTorch(t *testing.T) {
 	if os.Getenv("LAYERINFO_TORCH_TESTS") == "" {
 		t.Skip("PyTorch runs for a minute on the CPU: LAYERINFO_TORCH_TESTS=1 runs it")
 	}
-	models := []string{"resnet50", "mobilenet_v2", "vgg16"}
+	models := []string{"resnet50", "mobilenet_v2", "vgg16", "efficientnet_b0", "convnext_tiny",
+		"googlenet", "squeezenet1_0", "resnext50_32x4d", "mnasnet1_0", "alexnet", "vgg11_bn"}
 	for _, m := range models {
 		if _, err := os.Stat(filepath.Join(referenceDir, "onnx", "torchvision__"+m+"__preserve.onnx")); err != nil {
 			t.Skip("../shared/reference not present: ", err)
@@ -83,7 +85,7 @@ func TestSavedAgainstTorch(t *testing.T) {
 		t.Logf("%-13s rules %d, torch %d: %+.3f%%", f[0], got, want, d)
 		// Per-channel statistics are counted in allocator blocks (512
 		// bytes): a few KB over.
-		if d < 0 || d > 0.1 {
+		if d < 0 || d > 0.05 {
 			t.Errorf("%s: the rules keep %d bytes, PyTorch %d (%+.3f%%)", f[0], got, want, d)
 		}
 	}
