@@ -570,3 +570,62 @@ model = keras.Model(x, out)
 		}
 	}
 }
+
+// TestCodeCallTraining: a layer class whose call declares training (or
+// mask) without a default, as keras.io's examples write it, gets None for
+// it, as Keras's Layer.__call__ fills it in. keras.io's text-classification
+// transformer: token embedding 20000*32 = 640,000, positions 200*32 =
+// 6,400; the block's attention 3*(32*2*32+2*32) + 2*32*32+32 = 8,416, the
+// feed-forward 2*(32*32+32) = 2,112, two LayerNormalizations 2*2*32 =
+// 128; Dense 32*20+20 = 660 and Dense 20*2+2 = 42: 657,758.
+func TestCodeCallTraining(t *testing.T) {
+	src := `import tensorflow as tf
+from tensorflow import keras
+from tensorflow.keras import layers
+
+class TransformerBlock(layers.Layer):
+    def __init__(self, embed_dim, num_heads, ff_dim, rate=0.1):
+        super().__init__()
+        self.att = layers.MultiHeadAttention(num_heads=num_heads, key_dim=embed_dim)
+        self.ffn = keras.Sequential([layers.Dense(ff_dim, activation="relu"), layers.Dense(embed_dim),])
+        self.layernorm1 = layers.LayerNormalization(epsilon=1e-6)
+        self.layernorm2 = layers.LayerNormalization(epsilon=1e-6)
+        self.dropout1 = layers.Dropout(rate)
+        self.dropout2 = layers.Dropout(rate)
+
+    def call(self, inputs, training):
+        attn_output = self.att(inputs, inputs)
+        attn_output = self.dropout1(attn_output, training=training)
+        out1 = self.layernorm1(inputs + attn_output)
+        ffn_output = self.ffn(out1)
+        ffn_output = self.dropout2(ffn_output, training=training)
+        return self.layernorm2(out1 + ffn_output)
+
+class TokenAndPositionEmbedding(layers.Layer):
+    def __init__(self, maxlen, vocab_size, embed_dim):
+        super().__init__()
+        self.token_emb = layers.Embedding(input_dim=vocab_size, output_dim=embed_dim)
+        self.pos_emb = layers.Embedding(input_dim=maxlen, output_dim=embed_dim)
+
+    def call(self, x):
+        maxlen = tf.shape(x)[-1]
+        positions = tf.range(start=0, limit=maxlen, delta=1)
+        positions = self.pos_emb(positions)
+        x = self.token_emb(x)
+        return x + positions
+
+inputs = layers.Input(shape=(200,))
+x = TokenAndPositionEmbedding(200, 20000, 32)(inputs)
+x = TransformerBlock(32, 2, 32)(x)
+x = layers.GlobalAveragePooling1D()(x)
+x = layers.Dropout(0.1)(x)
+x = layers.Dense(20, activation="relu")(x)
+x = layers.Dropout(0.1)(x)
+outputs = layers.Dense(2, activation="softmax")(x)
+model = keras.Model(inputs=inputs, outputs=outputs)
+`
+	r := analyseCode(t, "tr.py", []byte(src), CodeOptions{})
+	if r.Totals.Params != 657758 {
+		t.Errorf("params %d, want 657,758", r.Totals.Params)
+	}
+}

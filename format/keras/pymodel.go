@@ -556,6 +556,7 @@ func (k *kctx) traceCall(th *starlark.Thread, o *pyhost.Instance, kl *kLayer, in
 		if err != nil {
 			return nil, err
 		}
+		kw2 = fillCallArgs(fn, len(a2), kw2)
 		k.tracing++
 		res, err := starlark.Call(th, call, a2, kw2)
 		k.tracing--
@@ -914,4 +915,38 @@ func (k *kctx) traceSequential(th *starlark.Thread, kl *kLayer, depth int) error
 		x = outs[0]
 	}
 	return nil
+}
+
+// fillCallArgs passes None for call()'s training and mask when it
+// declares them without a default and the caller did not give them:
+// Keras's Layer.__call__ fills them in (def call(self, inputs, training)
+// in keras.io's examples). npos is the positional arguments after self.
+func fillCallArgs(fn starlark.Value, npos int, kw []starlark.Tuple) []starlark.Tuple {
+	f, ok := fn.(*starlark.Function)
+	if !ok {
+		return kw
+	}
+	n := f.NumParams()
+	if f.HasKwargs() {
+		n--
+	}
+	if f.HasVarargs() {
+		n--
+	}
+	for i := 1 + npos; i < n; i++ {
+		name, _ := f.Param(i)
+		if (name != "training" && name != "mask") || f.ParamDefault(i) != nil {
+			continue
+		}
+		given := false
+		for _, p := range kw {
+			if k, _ := starlark.AsString(p[0]); k == name {
+				given = true
+			}
+		}
+		if !given {
+			kw = append(kw, starlark.Tuple{starlark.String(name), starlark.None})
+		}
+	}
+	return kw
 }
