@@ -63,7 +63,7 @@ func delta(a, b *int64) *Delta {
 // figure is the same. For a layer on one side only, every figure it has
 // is given (the other side absent: nil shapes and type, 0 counts).
 type Changes struct {
-	Type               *Pair[string]         `json:"type,omitempty"`
+	Type               *Pair[*string]        `json:"type,omitempty"`
 	OutputShapes       *Pair[[]*stats.Shape] `json:"output_shapes,omitempty"`
 	Params             *Delta                `json:"params,omitempty"`
 	TrainableParams    *Delta                `json:"trainable_params,omitempty"`
@@ -71,7 +71,8 @@ type Changes struct {
 	FLOPs              *Delta                `json:"flops,omitempty"`
 }
 
-// Pair is a value on both sides.
+// Pair is a value on both sides (nil, JSON null, on a side where the
+// layer is absent).
 type Pair[T any] struct {
 	A T `json:"a"`
 	B T `json:"b"`
@@ -208,17 +209,17 @@ func compareLayers(p pair) Layer {
 	switch {
 	case p.a == nil:
 		out.Status = Added
-		c.Type = &Pair[string]{B: p.b.Type}
+		c.Type = &Pair[*string]{B: &p.b.Type}
 		c.OutputShapes = &Pair[[]*stats.Shape]{B: p.b.OutputShapes}
 		return out
 	case p.b == nil:
 		out.Status = Removed
-		c.Type = &Pair[string]{A: p.a.Type}
+		c.Type = &Pair[*string]{A: &p.a.Type}
 		c.OutputShapes = &Pair[[]*stats.Shape]{A: p.a.OutputShapes}
 		return out
 	}
 	if p.a.Type != p.b.Type && kind(p.a.Type) != kind(p.b.Type) {
-		c.Type = &Pair[string]{A: p.a.Type, B: p.b.Type}
+		c.Type = &Pair[*string]{A: &p.a.Type, B: &p.b.Type}
 	}
 	if ShapesText(p.a.OutputShapes) != ShapesText(p.b.OutputShapes) {
 		c.OutputShapes = &Pair[[]*stats.Shape]{A: p.a.OutputShapes, B: p.b.OutputShapes}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/layerinfo/layerinfo/internal/budget"
 	"github.com/layerinfo/layerinfo/stats"
 )
 
@@ -19,7 +20,13 @@ const exitBudget = 3
 type budgetFlags struct {
 	text   [3]*string
 	limits [3]*int64 // nil: no budget
+	// Memory budgets, in bytes, on the memory estimate (which they
+	// turn on): inference (weights + input + peak) and a training step.
+	memText   [2]*string
+	memLimits [2]*int64
 }
+
+var memoryBudgetNames = [2]string{"max-inference-memory", "max-training-memory"}
 
 var budgetNames = [3]string{"max-params", "max-trainable-params", "max-flops"}
 
@@ -29,6 +36,23 @@ func addBudgetFlags(fs *flag.FlagSet) *budgetFlags {
 	b.text[1] = fs.String("max-trainable-params", "", "budget: exit 3 when the model has more trainable parameters than `COUNT`")
 	b.text[2] = fs.String("max-flops", "", "budget: exit 3 when the model's FLOPs pass `COUNT` (4.1G)")
 	return b
+}
+
+// addMemoryBudgetFlags adds the memory budgets (the main command only:
+// they need the memory estimate).
+func (b *budgetFlags) addMemoryBudgetFlags(fs *flag.FlagSet) {
+	b.memText[0] = fs.String("max-inference-memory", "", "budget: exit 3 when the memory estimate's inference (weights + input + peak) passes `SIZE` (8GiB); implies --memory")
+	b.memText[1] = fs.String("max-training-memory", "", "budget: exit 3 when the memory estimate's training-step peak (--optimizer's, else the largest) passes `SIZE` (24GiB); implies --memory")
+}
+
+// wantsMemory reports whether a memory budget was given.
+func (b *budgetFlags) wantsMemory() bool {
+	for _, t := range b.memText {
+		if t != nil && *t != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // parse reads the budgets given.
@@ -42,6 +66,16 @@ func (b *budgetFlags) parse() error {
 			return fmt.Errorf("--%s: %v", budgetNames[i], err)
 		}
 		b.limits[i] = &n
+	}
+	for i, t := range b.memText {
+		if t == nil || *t == "" {
+			continue
+		}
+		n, err := budget.Parse(*t)
+		if err != nil {
+			return fmt.Errorf("--%s: %v", memoryBudgetNames[i], err)
+		}
+		b.memLimits[i] = &n
 	}
 	return nil
 }
@@ -68,7 +102,58 @@ func (b *budgetFlags) check(r *stats.Report, stderr io.Writer) int {
 			code = exitBudget
 		}
 	}
+	mem := memoryFigures(r.Memory)
+	for i, lim := range b.memLimits {
+		if lim == nil {
+			continue
+		}
+		if line := breachBytes(r.Model.Path, []string{"inference memory", "training memory"}[i], memoryBudgetNames[i], *b.memText[i], mem[i], *lim); line != "" {
+			fmt.Fprintln(stderr, line)
+			code = exitBudget
+		}
+	}
 	return code
+}
+
+// memoryFigures are the inference figure (weights + input + peak, as
+// --gpu fits it) and the training step's peak (the optimizer asked for,
+// else the largest of them), nil when unknown or not estimated.
+func memoryFigures(m *stats.Memory) [2]*int64 {
+	var out [2]*int64
+	if m == nil {
+		return out
+	}
+	if m.InferencePeakBytes != nil {
+		v := m.WeightsBytes + m.InputBytes + *m.InferencePeakBytes
+		out[0] = &v
+	}
+	t := m.TrainingPeakBytes
+	switch m.Optimizer {
+	case "sgd":
+		out[1] = t.SGD
+	case "sgd_momentum":
+		out[1] = t.SGDMomentum
+	case "adam", "adamw":
+		out[1] = t.Adam
+	default:
+		if t.SGD != nil && t.SGDMomentum != nil && t.Adam != nil {
+			v := max(*t.SGD, *t.SGDMomentum, *t.Adam)
+			out[1] = &v
+		}
+	}
+	return out
+}
+
+// breachBytes is breach for a size in bytes.
+func breachBytes(path, label, flagName, given string, figure *int64, limit int64) string {
+	if figure == nil {
+		return fmt.Sprintf("layerinfo: %s: over budget: %s unknown, cannot be shown within --%s %s", path, label, flagName, given)
+	}
+	if *figure <= limit {
+		return ""
+	}
+	over := *figure - limit
+	return fmt.Sprintf("layerinfo: %s: over budget: %s %s bytes (%s) > --%s %s (%s bytes) by %s bytes, +%.2f%%", path, label, stats.Thousands(*figure), budget.Size(*figure), flagName, given, stats.Thousands(limit), stats.Thousands(over), float64(over)*100/float64(limit))
 }
 
 // breach is the line for a figure over its budget, "" when within it.

@@ -1,6 +1,10 @@
 package main
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/layerinfo/layerinfo/stats"
+)
 
 func TestParseCount(t *testing.T) {
 	for _, c := range []struct {
@@ -49,5 +53,32 @@ func TestBreach(t *testing.T) {
 	}
 	if s := breach("m", "FLOPs", "max-flops", "1G", nil, 1e9); s != "layerinfo: m: over budget: FLOPs unknown, cannot be shown within --max-flops 1G" {
 		t.Errorf("unknown: %q", s)
+	}
+}
+
+func TestMemoryBudgets(t *testing.T) {
+	i64 := func(v int64) *int64 { return &v }
+	m := &stats.Memory{WeightsBytes: 100, InputBytes: 20, InferencePeakBytes: i64(300),
+		TrainingPeakBytes: stats.TrainingPeaks{SGD: i64(1000), SGDMomentum: i64(1100), Adam: i64(1200)}}
+	f := memoryFigures(m)
+	if *f[0] != 420 || *f[1] != 1200 {
+		t.Errorf("figures %d, %d; want 100+20+300 = 420 and Adam's 1200", *f[0], *f[1])
+	}
+	m.Optimizer = "sgd"
+	if f := memoryFigures(m); *f[1] != 1000 {
+		t.Errorf("sgd: %d", *f[1])
+	}
+	m.InferencePeakBytes = nil
+	if f := memoryFigures(m); f[0] != nil {
+		t.Error("an unknown peak gave a figure")
+	}
+	if f := memoryFigures(nil); f[0] != nil || f[1] != nil {
+		t.Error("no estimate gave figures")
+	}
+	if s := breachBytes("m", "training memory", "max-training-memory", "1000", i64(1000), 1000); s != "" {
+		t.Errorf("at the budget: %q", s)
+	}
+	if s := breachBytes("m", "training memory", "max-training-memory", "1KiB", i64(1536), 1024); s != "layerinfo: m: over budget: training memory 1,536 bytes (1 KiB) > --max-training-memory 1KiB (1,024 bytes) by 512 bytes, +50.00%" {
+		t.Errorf("over: %q", s)
 	}
 }

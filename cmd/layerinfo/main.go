@@ -122,6 +122,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	contextLen := fs.Int64("context", 0, "transformers config: sequence length of the inputs and of the KV-cache and FLOPs estimates (default: symbolic; estimates at the model's maximum)")
 	mem := addMemoryFlags(fs) // memory.go
 	bud := addBudgetFlags(fs) // budget.go
+	bud.addMemoryBudgetFlags(fs)
 	// The flag package calls Usage on every parse error too; the full
 	// text is printed only when asked for (-h, --help), on stdout.
 	fs.Usage = func() {}
@@ -169,6 +170,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	outName, err := chooseOutput(output, *asJSON, *explain)
 	if err != nil {
 		return usageErr("%v", err)
+	}
+	if bud.wantsMemory() {
+		*mem.on = true // a memory budget needs the estimate
 	}
 	if err := mem.check(outName); err != nil {
 		return usageErr("%v", err)
