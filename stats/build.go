@@ -274,7 +274,7 @@ func (b *builder) rowByRow(f func(i int, l *Layer) bool) {
 	if b.ownPos {
 		b.posBuf, ends = make([]byte, 0, 9<<10), make([]int32, 0, 1024)
 	}
-	first := 0       // the row whose position starts pos
+	first := 0 // the row whose position starts pos
 	for i, n := range b.g.Nodes {
 		if b.ownPos && i-first >= len(ends) {
 			pos, ends, first = b.positions(i, ends[:0])
