@@ -78,9 +78,11 @@ func (a *attention) Infer(n *graph.Node) error {
 		return err
 	}
 	if q[3].Known() && k[3].Known() && q[3].Size != k[3].Size {
+		//lint:ignore ST1005 the message starts with the operator's (or operand's) name
 		return fmt.Errorf("Q's head size %d differs from K's %d", q[3].Size, k[3].Size)
 	}
 	if k[2].Known() && v[2].Known() && k[2].Size != v[2].Size {
+		//lint:ignore ST1005 the message starts with the operator's (or operand's) name
 		return fmt.Errorf("K's sequence length %d differs from V's %d", k[2].Size, v[2].Size)
 	}
 	if q[1].Known() && k[1].Known() && k[1].Size > 0 && q[1].Size%k[1].Size != 0 {

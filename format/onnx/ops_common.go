@@ -54,21 +54,6 @@ func setOut(n *graph.Node, i int, s graph.Shape, dt graph.DType) {
 	n.SetOut(i, s)
 }
 
-// constScalar is the single number a constant input holds.
-func constScalar(v *graph.Value) (float64, bool) {
-	if v == nil || v.Const == nil {
-		return 0, false
-	}
-	c := v.Const
-	switch {
-	case len(c.Ints) == 1 && (c.Dims == nil || c.Dims[0].Known()):
-		return float64(c.Ints[0]), true
-	case len(c.Floats) == 1:
-		return c.Floats[0], true
-	}
-	return 0, false
-}
-
 // constIntInput is the integer a constant scalar (or one-element) input
 // holds.
 func constIntInput(n *graph.Node, i int) (int64, bool) {

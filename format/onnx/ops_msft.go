@@ -287,9 +287,11 @@ type matMulNBits struct{ k, n, bits int64 }
 func (m *matMulNBits) Infer(n *graph.Node) error {
 	a := n.In(0)
 	if len(a) < 1 || m.k <= 0 || m.n <= 0 {
+		//lint:ignore ST1005 the message starts with the operator's (or operand's) name
 		return fmt.Errorf("A %s with K=%d and N=%d: K and N must be set", fmtDims(a), m.k, m.n)
 	}
 	if k := a[len(a)-1]; k.Known() && k.Size != m.k {
+		//lint:ignore ST1005 the message starts with the operator's (or operand's) name
 		return fmt.Errorf("A %s: last axis is not K=%d", fmtDims(a), m.k)
 	}
 	out := append(a[:len(a)-1].Clone(), graph.D(m.n))

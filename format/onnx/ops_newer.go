@@ -209,6 +209,7 @@ type maxRoiPool struct{ pooled []int64 }
 func (m *maxRoiPool) Infer(n *graph.Node) error {
 	x, rois := n.In(0), n.In(1)
 	if len(x) != 4 || len(rois) != 2 || len(m.pooled) != 2 || m.pooled[0] < 1 || m.pooled[1] < 1 {
+		//lint:ignore ST1005 the message starts with the operator's (or operand's) name
 		return fmt.Errorf("X %s, rois %s and pooled_shape %v must be 4-D, (num_rois, 5) and two sizes", fmtDims(x), fmtDims(rois), m.pooled)
 	}
 	out := graph.Shape{rois[0], x[1], graph.D(m.pooled[0]), graph.D(m.pooled[1])}
