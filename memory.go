@@ -100,7 +100,7 @@ func WithBatch(opt Options, g *graph.Graph, b int64) (Options, error) {
 			for i, d := range v.Shape {
 				s[i] = d.Size
 				if i > 0 && !d.Known() {
-					return nil, fmt.Errorf("the shape of input %s is not known past its batch axis (--input-shape gives it)", v.Name)
+					return nil, fmt.Errorf("the shape of input %s is not known past its batch axis: give its whole shape", v.Name)
 				}
 			}
 			s[0] = b
