@@ -56,7 +56,7 @@ func TestFlagsNamedByTheCLI(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{[]string{odd}, []string{odd + ": unrecognized format (known: gguf, hf, keras, keras-code, notebook, onnx, python, pytorch, safetensors, spec, torch); --format gives it"}},
+		{[]string{odd}, []string{odd + ": unrecognized format (known: caffe, gguf, hf, keras, keras-code, notebook, onnx, python, pytorch, safetensors, spec, torch); --format gives it"}},
 		{[]string{cfg}, []string{"neither its name nor its keys say which model it is: give the model type (supported: ", "; --model-type gives it"}},
 		{[]string{xlm}, []string{"give the model type bert if it is one; --model-type gives it"}},
 	} {
