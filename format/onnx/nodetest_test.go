@@ -216,7 +216,8 @@ func nodeTestData(t *testing.T) string {
 	if _, err := os.Stat(py); err != nil {
 		py = "python3"
 	}
-	if err := exec.Command(py, "-c", "import onnx.backend.test.cmd_tools, numpy").Run(); err != nil {
+	ver, err := exec.Command(py, "-c", "import onnx.backend.test.cmd_tools, numpy, onnx; print(onnx.__version__)").Output()
+	if err != nil {
 		t.Skipf("ONNX node tests need python3-onnx to generate the cases (apt-get install python3-onnx): %s: %v", py, err)
 	}
 	if err := os.MkdirAll(root, 0o755); err != nil {
@@ -229,6 +230,12 @@ func nodeTestData(t *testing.T) string {
 	defer os.RemoveAll(tmp)
 	out, err := exec.Command(py, "-c", nodeTestScript, tmp, string(table)).CombinedOutput()
 	if err != nil {
+		// Debian's 1.12 (what .ci/run installs) is known to generate
+		// them; another version's generator may need what the host
+		// lacks.
+		if v := strings.TrimSpace(string(ver)); v != "1.12.0" {
+			t.Skipf("ONNX %s could not generate its node tests: %v\n%s", v, err, out)
+		}
 		t.Fatalf("generating the ONNX node tests: %v\n%s", err, out)
 	}
 	// Another test process may have made it meanwhile: either copy is good.
