@@ -139,15 +139,11 @@ type maker func(b *builder, nd *Node, opset int64) (graph.Op, int)
 // builder handles before this table).
 var opTable = map[string]maker{
 	// Shapes and copies.
-	"Identity": fixed(func() graph.Op { return &tensor.Same{Fold: true} }, 1),
-	"Dropout":  fixed(func() graph.Op { return &tensor.Same{OutTypes: []graph.DType{"", graph.Bool}} }, 1),
-	"QuantizeLinear": fixed(func() graph.Op {
-		return &tensor.Same{OutTypes: []graph.DType{graph.Uint8}}
-	}, 1),
-	"DequantizeLinear": fixed(func() graph.Op {
-		return &tensor.Same{OutTypes: []graph.DType{graph.Float32}}
-	}, 1),
-	"ScatterND": sameShape, "ScatterElements": sameShape, "Scatter": sameShape, "Trilu": sameShape,
+	"Identity":         fixed(func() graph.Op { return &tensor.Same{Fold: true} }, 1),
+	"Dropout":          fixed(func() graph.Op { return &tensor.Same{OutTypes: []graph.DType{"", graph.Bool}} }, 1),
+	"QuantizeLinear":   makeQuant, // ops_misc.go
+	"DequantizeLinear": makeQuant,
+	"ScatterND":        sameShape, "ScatterElements": sameShape, "Scatter": sameShape, "Trilu": sameShape,
 	"CumSum": sameShape, "ReverseSequence": sameShape, "EyeLike": sameShape, "RandomNormalLike": sameShape,
 	"RandomUniformLike": sameShape, "Bernoulli": sameShape, "RotaryEmbedding": sameShape,
 	"Cast": func(_ *builder, nd *Node, _ int64) (graph.Op, int) {

@@ -309,3 +309,24 @@ func TestLinearAttention(t *testing.T) {
 		in: []*graph.Value{t32(2, 5, 32), t32(2, 5, 16), t32(2, 5, 24)}, nout: 2,
 		out: []graph.Shape{graph.S(2, 5, 48), graph.S(2, 2, 8, 12)}, flops: 2 * 2 * 5 * 8 * 12 * 8, other: -1}})
 }
+
+func TestQuantTypes(t *testing.T) {
+	i8 := &graph.Value{Name: "zp", Shape: graph.Shape{}, DType: graph.Int8}
+	f16 := &graph.Value{Name: "s", Shape: graph.Shape{}, DType: graph.Float16}
+	for _, c := range []struct {
+		name string
+		op   *quantOp
+		in   []*graph.Value
+		want graph.DType
+	}{
+		{"quantize, no zero point", &quantOp{}, []*graph.Value{t32(2, 3), t32()}, graph.Uint8},
+		{"quantize to the zero point's type", &quantOp{}, []*graph.Value{t32(2, 3), t32(), i8}, graph.Int8},
+		{"quantize output_dtype", &quantOp{to: graph.Int16}, []*graph.Value{t32(2, 3), t32()}, graph.Int16},
+		{"dequantize to the scale's type", &quantOp{dequant: true}, []*graph.Value{i8, f16}, graph.Float16},
+	} {
+		n, err := runN(c.op, 1, c.in...)
+		if err != nil || n.Outputs[0].DType != c.want || !n.Outputs[0].Shape.Equal(c.in[0].Shape) {
+			t.Errorf("%s: %s %s, %v; want %s", c.name, n.Outputs[0].DType, fmtDims(n.Outputs[0].Shape), err, c.want)
+		}
+	}
+}

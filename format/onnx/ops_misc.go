@@ -294,3 +294,33 @@ func (c *compressOp) Infer(n *graph.Node) error {
 	noFLOPs(n)
 	return nil
 }
+
+// makeQuant is QuantizeLinear and DequantizeLinear: the output has x's
+// shape; its type is output_dtype when set (QuantizeLinear from opset 21,
+// DequantizeLinear from 23), else y_zero_point's (QuantizeLinear: uint8
+// without one) or x_scale's (DequantizeLinear: float32 before opset 19,
+// when the scale could only be float32).
+func makeQuant(_ *builder, nd *Node, _ int64) (graph.Op, int) {
+	return &quantOp{dequant: nd.OpType == "DequantizeLinear", to: dtypeOf(DataType(nd.attrInt("output_dtype", 0)))}, 1
+}
+
+type quantOp struct {
+	dequant bool
+	to      graph.DType
+}
+
+func (q *quantOp) Infer(n *graph.Node) error {
+	dt := q.to
+	switch {
+	case dt != "":
+	case q.dequant && inputAt(n, 1) != nil && n.Inputs[1].DType != "":
+		dt = n.Inputs[1].DType
+	case q.dequant:
+		dt = graph.Float32
+	case inputAt(n, 2) != nil && n.Inputs[2].DType != "":
+		dt = n.Inputs[2].DType
+	default:
+		dt = graph.Uint8
+	}
+	return (&tensor.Same{OutTypes: []graph.DType{dt}}).Infer(n)
+}
