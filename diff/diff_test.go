@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -444,5 +445,31 @@ func TestTorchAgainstONNX(t *testing.T) {
 	}
 	if *res.TotalsDelta.TrainableParams.D != 0 || *res.TotalsDelta.FLOPs.D != 0 {
 		t.Errorf("trainable %+v, FLOPs %+v", res.TotalsDelta.TrainableParams, res.TotalsDelta.FLOPs)
+	}
+}
+
+// Past the dynamic program's size (4M cells) the unpaired layers pair
+// greedily in order, by kind: two 2,100-layer nets whose names all
+// differ still pair every layer.
+func TestLargeStructural(t *testing.T) {
+	const n = 2100
+	var la, lb []stats.Layer
+	for i := range n {
+		typ, p := "Conv2d", int64(10)
+		if i%2 == 1 {
+			typ, p = "ReLU", 0
+		}
+		la = append(la, layer(fmt.Sprintf("a%d", i), typ, shape(1, 8), p, i64(p)))
+		otyp := map[string]string{"Conv2d": "Conv", "ReLU": "Relu"}[typ]
+		lb = append(lb, layer(fmt.Sprintf("n%d", i), otyp, shape(1, 8), p, i64(p)))
+	}
+	res := diff.Compare(report("a", "pytorch", la...), report("b", "onnx", lb...))
+	if res.Count(diff.Same) != n || res.Differ() {
+		t.Errorf("same %d of %d", res.Count(diff.Same), n)
+	}
+	for i, l := range res.Layers {
+		if l.By != "structure" || l.A.Name[1:] != l.B.Name[1:] {
+			t.Fatalf("line %d: %s ↔ %s by %s", i, l.A.Name, l.B.Name, l.By)
+		}
 	}
 }
