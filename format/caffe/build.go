@@ -225,15 +225,21 @@ func shapeOf(dims []int64) graph.Shape {
 // missingShape is the error of an input or data top whose shape the file
 // does not state.
 func (b *builder) missingShape(l *layer, top, known string) error {
+	return b.missingShapeHint(l, top, known, "NxCxHxW")
+}
+
+// missingShapeHint is missingShape with what to write after the top's
+// name: the sizes the file states, letters for the others (32xCx28x28).
+func (b *builder) missingShapeHint(l *layer, top, known, hint string) error {
 	pos := l.pos
 	pos.File = b.file
 	msg := fmt.Sprintf("the shape of top %s is not in the file", top)
 	if known != "" {
 		msg += " (" + known + ")"
 	}
-	msg += "; give the whole shape, batch first (e.g. 64x3x227x227)"
+	msg += "; give the whole shape, batch first"
 	e := &graph.Error{Pos: pos, Layer: layerName(l), Msg: msg}
-	return &format.MissingError{What: "the shape of " + top + ", batch first", Option: "input-shape", Value: top + "=NxCxHxW", Err: e}
+	return &format.MissingError{What: "the shape of " + top + ", batch first", Option: "input-shape", Value: top + "=" + hint, Err: e}
 }
 
 // knownTops lists blob names for messages.

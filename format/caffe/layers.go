@@ -1637,7 +1637,17 @@ func (b *builder) dataOp(l *layer) (graph.Op, error) {
 			io.shapes = append(io.shapes, graph.Shape{io.shapes[0][0]})
 			io.why = append(io.why, "the labels, one per example")
 		default:
-			return nil, b.missingShape(l, top, known)
+			hint := "NxCxHxW"
+			if i == 0 && labelShape != nil {
+				part := func(x int64, letter string) string {
+					if x < 0 {
+						return letter
+					}
+					return fmt.Sprint(x)
+				}
+				hint = part(batch, "N") + "x" + part(c, "C") + "x" + part(h, "H") + "x" + part(w, "W")
+			}
+			return nil, b.missingShapeHint(l, top, known, hint)
 		}
 	}
 	return io, nil
