@@ -68,7 +68,8 @@ type Estimate struct {
 	// WeightsAlloc the same in allocator blocks.
 	WeightsBytes int64
 	WeightsAlloc int64
-	// InputBytes is the model's inputs (allocator blocks).
+	// InputBytes is the model's inputs (allocator blocks); -1 when some
+	// input's size is unknown.
 	InputBytes int64
 	// InferencePeak is the largest set of activations alive at once in a
 	// topological schedule that frees a tensor after its last use,
@@ -145,6 +146,9 @@ func Compute(g *graph.Graph, opt Options) (*Estimate, error) {
 	s.inference()
 	if s.folded == nil {
 		e.Notes = append(e.Notes, foldedNote(g)...)
+	}
+	if s.inputUnknown {
+		e.InputBytes = -1
 	}
 	return e, nil
 }

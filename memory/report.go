@@ -24,7 +24,7 @@ func (e *Estimate) Peak(name string) int64 {
 // InferenceTotal is what an inference pass needs in all: the weights at
 // the precision, the input and the peak of activations; -1 when unknown.
 func (e *Estimate) InferenceTotal() int64 {
-	if e.InferencePeak < 0 {
+	if e.InferencePeak < 0 || e.InputBytes < 0 {
 		return -1
 	}
 	return Round(e.WeightsBytes) + e.InputBytes + e.InferencePeak
@@ -44,7 +44,7 @@ func (e *Estimate) Section() *stats.Memory {
 		DType:              string(e.DType),
 		Mixed:              e.Mixed(),
 		WeightsBytes:       e.WeightsBytes,
-		InputBytes:         e.InputBytes,
+		InputBytes:         known(e.InputBytes),
 		InferencePeakBytes: known(e.InferencePeak),
 		SavedBytes:         known(e.SavedBytes),
 		GradientBytes:      e.GradBytes,

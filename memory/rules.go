@@ -84,6 +84,7 @@ var (
 	ruleNoSave  = rule{name: "nothing", known: true}
 	ruleAdd     = rule{name: "add: nothing", known: true, inPlace: true, passGrad: true}
 	ruleCat     = rule{name: "cat: nothing", known: true, passGrad: true}
+	ruleBoth    = rule{name: "elementwise: both operands", known: true, saveInputs: true}
 	ruleDropout = rule{name: "dropout: bool mask", known: true, mask: true, dropout: true}
 )
 
@@ -132,6 +133,10 @@ var rules = map[string]rule{
 	"pad": ruleNoSave, "zeropadding2d": ruleNoSave, "zeropad2d": ruleNoSave, "pad2d": ruleNoSave, "padding": ruleNoSave,
 	"upsample": ruleNoSave, "resize": ruleNoSave, "upsampling2d": ruleNoSave, "upscale2d": ruleNoSave,
 	"cast": ruleNoSave, "expand": ruleNoSave, "tile": ruleNoSave,
+	// spec's names
+	"globalavgpool": ruleAvgPool, "depthwiseconv": ruleConv,
+	"zeropad": ruleNoSave, "subtract": ruleNoSave, "average": ruleNoSave,
+	"maximum": ruleBoth, "minimum": ruleBoth,
 	// embedding keeps its indices: an input of integers
 	"embedding": ruleNoSave,
 	"dropout":   ruleDropout, "dropout1d": ruleDropout, "dropout2d": ruleDropout, "alphadropout": ruleDropout,
@@ -146,8 +151,8 @@ var rules = map[string]rule{
 // ruleFor is the rule of a layer type: its lower-cased name, then without a
 // "Layer" suffix (Lasagne) — an unknown type gets ruleUnknown.
 func ruleFor(typ string) rule {
-	t := strings.ToLower(typ)
-	if i := strings.LastIndexByte(t, '.'); i >= 0 { // domain-qualified ONNX, nn.Conv2d
+	t := strings.ReplaceAll(strings.ToLower(typ), "_", "") // spec's global_avgpool
+	if i := strings.LastIndexByte(t, '.'); i >= 0 {        // domain-qualified ONNX, nn.Conv2d
 		t = t[i+1:]
 	}
 	if r, ok := rules[t]; ok {

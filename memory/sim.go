@@ -25,9 +25,10 @@ type sim struct {
 	fusedVal map[*graph.Value]bool
 	// held, by order index, are the values whose caller's hold ends
 	// after that node (scope.go).
-	held      [][]*graph.Value
-	folded    []int64 // by order index: channels of a BatchNorm folded in (fold.go)
-	unknownOK bool    // every output size is known
+	held         [][]*graph.Value
+	inputUnknown bool    // some input's size is unknown: InputBytes is -1 at the end
+	folded       []int64 // by order index: channels of a BatchNorm folded in (fold.go)
+	unknownOK    bool    // every output size is known
 }
 
 func newSim(g *graph.Graph, order []*graph.Node, e *Estimate) *sim {
@@ -124,6 +125,7 @@ func (s *sim) inputs() {
 		b := s.bytesOf(v)
 		if b < 0 {
 			s.e.Unknown = append(s.e.Unknown, "the shape of input "+v.Name)
+			s.inputUnknown = true
 			continue
 		}
 		s.e.InputBytes += Round(b)
@@ -660,7 +662,7 @@ func (s *sim) optimizers(known bool) {
 	}
 	for i := range e.Optimizers {
 		o := &e.Optimizers[i]
-		if !known {
+		if !known || s.inputUnknown {
 			o.Peak = -1
 			continue
 		}

@@ -33,7 +33,7 @@ func memorySection(w io.Writer, m *stats.Memory, explain bool) error {
 	}
 	ew.printf("\nMemory (batch %s, %s; PyTorch on CUDA):\n", batch, prec)
 	ew.printf("  %-34s %s\n", "weights:", memBytes(&m.WeightsBytes))
-	ew.printf("  %-34s %s\n", "input:", memBytes(&m.InputBytes))
+	ew.printf("  %-34s %s\n", "input:", memBytes(m.InputBytes))
 	ew.printf("  %-34s %s\n", "inference peak (activations):", memBytes(m.InferencePeakBytes))
 	ew.printf("  %-34s %s\n", "kept for backward:", memBytes(m.SavedBytes))
 	opts := []struct {

@@ -54,7 +54,7 @@ func TestMemorySection(t *testing.T) {
 	want := `
 Memory (batch ?, float32; PyTorch on CUDA):
   weights:                           476 bytes
-  input:                             0 bytes
+  input:                             ?
   inference peak (activations):      ?
   kept for backward:                 ?
   training step, Adam/AdamW:         3.00 GiB (3,221,225,472 bytes)

@@ -9,9 +9,9 @@ type Memory struct {
 	DType string `json:"dtype"`
 	// Mixed says that training figures are for automatic mixed
 	// precision (half activations, fp32 weights, gradients and state).
-	Mixed        bool  `json:"mixed_precision,omitempty"`
-	WeightsBytes int64 `json:"weights_bytes"`
-	InputBytes   int64 `json:"input_bytes"`
+	Mixed        bool   `json:"mixed_precision,omitempty"`
+	WeightsBytes int64  `json:"weights_bytes"`
+	InputBytes   *int64 `json:"input_bytes"`
 	// InferencePeakBytes excludes the weights and the input.
 	InferencePeakBytes *int64 `json:"inference_peak_bytes"`
 	// SavedBytes is what the forward keeps for backward at its end (the
