@@ -123,8 +123,9 @@ func memoryFigures(m *stats.Memory) [2]*int64 {
 	if m == nil {
 		return out
 	}
-	if m.InferencePeakBytes != nil {
-		v := m.WeightsBytes + m.InputBytes + *m.InferencePeakBytes
+	w, in, peak := known(m.WeightsBytes), known(m.InputBytes), known(m.InferencePeakBytes)
+	if w != nil && in != nil && peak != nil {
+		v := *w + *in + *peak
 		out[0] = &v
 	}
 	t := m.TrainingPeakBytes
@@ -238,4 +239,17 @@ func parseCount(s string) (int64, error) {
 		return 0, fmt.Errorf("%q is not a whole number", s)
 	}
 	return n * mult / den, nil
+}
+
+// known is a byte count of the memory estimate, nil when unknown: it
+// takes a count (int64) or one that may be unknown (*int64), so that the
+// estimate's fields may become unknown without a change here.
+func known[T int64 | *int64](v T) *int64 {
+	switch v := any(v).(type) {
+	case int64:
+		return &v
+	case *int64:
+		return v
+	}
+	return nil
 }

@@ -256,12 +256,13 @@ func (m *checkModel) options(limit int64) (layerinfo.Options, error) {
 		}
 	}
 	return layerinfo.Options{
-		Format:    m.Format,
-		Python:    layerinfo.PythonOptions{Entry: m.Entry, Set: m.Set, InputShapes: shapes.m, InputTypes: shapes.types, Call: m.Call},
-		ONNX:      layerinfo.ONNXOptions{InputShapes: shapes.m},
-		HF:        layerinfo.HFOptions{Class: m.Class, ModelType: m.ModelType},
-		Caffe:     layerinfo.CaffeOptions{InputShapes: shapes.m},
-		MaxMemory: limit,
+		Format:       m.Format,
+		Python:       layerinfo.PythonOptions{Entry: m.Entry, Set: m.Set, InputShapes: shapes.m, InputTypes: shapes.types, Call: m.Call},
+		ONNX:         layerinfo.ONNXOptions{InputShapes: shapes.m},
+		HF:           layerinfo.HFOptions{Class: m.Class, ModelType: m.ModelType},
+		Caffe:        layerinfo.CaffeOptions{InputShapes: shapes.m},
+		MaxMemory:    limit,
+		NoArithmetic: true, // check prints figures, not their arithmetic
 	}, nil
 }
 

@@ -136,6 +136,9 @@ func diffCmd(args []string, stdout, stderr io.Writer) int {
 		HF:        layerinfo.HFOptions{Class: *class, ModelType: *modelType},
 		Caffe:     layerinfo.CaffeOptions{InputShapes: inputShapes.m},
 		MaxMemory: limit,
+		// diff prints no arithmetic: leave it out (100k-layer ONNX
+		// graphs against each other: see the commit).
+		NoArithmetic: true,
 	}
 	var reports [2]*stats.Report
 	for i, path := range files {
