@@ -10,6 +10,7 @@ package memory
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/infer"
@@ -169,6 +170,9 @@ func foldedNote(g *graph.Graph) []string {
 		case n.Type == "Conv":
 			if len(n.Inputs) < 3 || n.Inputs[2] == nil {
 				return nil // a convolution without bias: nothing was folded into it
+			}
+			if w := n.Inputs[1]; w != nil && w.Name != "" && !strings.HasPrefix(w.Name, "onnx::") {
+				return nil // the model's own weight (conv1.weight): not folded (fold.go)
 			}
 			convs++
 		}
