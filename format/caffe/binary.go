@@ -84,7 +84,7 @@ func walk(ctx context.Context, d *pbwire.Reader, w *pbwire.Walker, m *message, a
 	if depth > maxDepth {
 		return d.Errf(0, at, "messages are nested more than %d deep", maxDepth)
 	}
-	def := schema[m.typ]
+	def := schemaDefs()[m.typ]
 	counts := map[string]int{}
 	for w.Next(d, at) {
 		f := w.F
@@ -110,7 +110,7 @@ func walk(ctx context.Context, d *pbwire.Reader, w *pbwire.Walker, m *message, a
 			child := at.Elem(fd.name, i)
 			sub := &message{typ: fd.typ, pos: graph.Pos{Path: d.ElemPath(at.String(), fd.name, i)}}
 			sw := d.Message(f, at)
-			if fd.typ != "" && schema[fd.typ] != nil {
+			if fd.typ != "" && schemaDefs()[fd.typ] != nil {
 				if err := walk(ctx, d, &sw, sub, &child, depth+1); err != nil {
 					return err
 				}

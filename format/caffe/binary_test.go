@@ -21,7 +21,7 @@ import (
 func encode(t testing.TB, m *message) []byte {
 	t.Helper()
 	var b []byte
-	def := schema[m.typ]
+	def := schemaDefs()[m.typ]
 	for _, v := range m.fields {
 		fd := def.byName[v.name]
 		if fd == nil || fd.num == 0 {
@@ -48,7 +48,7 @@ func encode(t testing.TB, m *message) []byte {
 			b = protowire.AppendVarint(b, protowire.EncodeBool(x))
 		case 'e':
 			n := int64(-1)
-			for _, e := range enums[fd.typ] {
+			for _, e := range enumDefs()[fd.typ] {
 				if e.name == v.text {
 					n = int64(e.num)
 				}

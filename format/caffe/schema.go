@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/layerinfo/layerinfo/internal/spell"
 )
@@ -149,12 +150,11 @@ type enumVal struct {
 	num  int32
 }
 
-var (
-	schema = map[string]*msgDef{}
-	enums  = map[string][]enumVal{}
-)
-
-func init() {
+// The schema is built from protoText and enumText on first use, not at
+// start-up: a run that reads no Caffe file does not pay for it.
+var loadSchema = sync.OnceValues(func() (map[string]*msgDef, map[string][]enumVal) {
+	schema := map[string]*msgDef{}
+	enums := map[string][]enumVal{}
 	for typ, text := range protoText {
 		d := &msgDef{byName: map[string]*fieldDef{}, byNum: map[int32]*fieldDef{}}
 		for _, f := range strings.Fields(text) {
@@ -181,11 +181,15 @@ func init() {
 			enums[typ] = append(enums[typ], enumVal{name, int32(n)})
 		}
 	}
-}
+	return schema, enums
+})
+
+func schemaDefs() map[string]*msgDef { s, _ := loadSchema(); return s }
+func enumDefs() map[string][]enumVal { _, e := loadSchema(); return e }
 
 // subType is the type of message field name of a message of type typ.
 func subType(typ, name string) string {
-	if d := schema[typ]; d != nil {
+	if d := schemaDefs()[typ]; d != nil {
 		if f := d.byName[name]; f != nil && f.kind == 'm' {
 			return f.typ
 		}
@@ -194,16 +198,16 @@ func subType(typ, name string) string {
 }
 
 func enumValues(typ, name string) []enumVal {
-	if d := schema[typ]; d != nil {
+	if d := schemaDefs()[typ]; d != nil {
 		if f := d.byName[name]; f != nil && f.kind == 'e' {
-			return enums[f.typ]
+			return enumDefs()[f.typ]
 		}
 	}
 	return nil
 }
 
 func enumName(typ string, n int64) string {
-	for _, e := range enums[typ] {
+	for _, e := range enumDefs()[typ] {
 		if int64(e.num) == n {
 			return e.name
 		}
@@ -219,7 +223,7 @@ func nearest(name string, candidates []string) string { return spell.Nearest(nam
 // note and otherwise ignored. A scalar given where the schema wants a
 // message, or the reverse, is an error.
 func check(m *message, notes *[]string) error {
-	d := schema[m.typ]
+	d := schemaDefs()[m.typ]
 	for i := range m.fields {
 		v := &m.fields[i]
 		if d != nil {
