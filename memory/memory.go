@@ -115,7 +115,6 @@ type storage struct {
 	uses  int   // forward uses left (inputs of nodes not yet run)
 	keep  bool  // a graph output: alive to the end
 	input bool  // a model input: not counted
-	saved int   // backward users that keep it (training)
 	live  bool
 	owner int // the node that made it
 }

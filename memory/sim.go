@@ -219,12 +219,11 @@ type forward struct {
 	live     int64 // allocator bytes of the activations alive
 	peak     int64
 	peakAt   string
-	savers   map[*storage]int          // how many backward users keep it
-	lastSave map[*storage]int          // order index of the last layer (in forward order) that keeps it; the backward frees it after that one's backward (its first in backward order is the last)
-	extras   map[int]int64             // order index → allocator bytes of its saved extras (statistics, masks, indices)
-	firstBy  map[*storage]int          // order index of the first layer that keeps it
-	keptBy   map[int][]*storage        // order index → storages it keeps
-	saveable map[*graph.Value]struct{} // values that require grad (training)
+	savers   map[*storage]int   // how many backward users keep it
+	lastSave map[*storage]int   // order index of the last layer (in forward order) that keeps it; the backward frees it after that one's backward (its first in backward order is the last)
+	extras   map[int]int64      // order index → allocator bytes of its saved extras (statistics, masks, indices)
+	firstBy  map[*storage]int   // order index of the first layer that keeps it
+	keptBy   map[int][]*storage // order index → storages it keeps
 }
 
 func (s *sim) newForward(train bool) *forward {

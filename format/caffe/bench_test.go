@@ -46,7 +46,6 @@ func bigNet() string {
 var (
 	bigOnce sync.Once
 	bigPath string
-	bigErr  error
 )
 
 // writeBig writes the big net as a caffemodel with its blob data.

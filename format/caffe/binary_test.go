@@ -70,10 +70,7 @@ func encode(t testing.TB, m *message) []byte {
 	return b
 }
 
-// blobProto is a BlobProto of shape with its data (packed zeros).
-func blobProto(shape []int64) []byte { return blobProtoData(shape, true) }
-
-// blobProtoData is blobProto, with the data or without (a file of shapes
+// blobProtoData is a BlobProto of shape, with its data (packed zeros) or without (a file of shapes
 // only, to keep tests of large nets small).
 func blobProtoData(shape []int64, data bool) []byte {
 	var s []byte

@@ -3,7 +3,6 @@ package caffe
 import (
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/layerinfo/layerinfo/format"
@@ -240,14 +239,4 @@ func (b *builder) missingShapeHint(l *layer, top, known, hint string) error {
 	msg += "; give the whole shape, batch first"
 	e := &graph.Error{Pos: pos, Layer: layerName(l), Msg: msg}
 	return &format.MissingError{What: "the shape of " + top + ", batch first", Option: "input-shape", Value: top + "=" + hint, Err: e}
-}
-
-// knownTops lists blob names for messages.
-func knownTops(m map[string]*graph.Value) []string {
-	var s []string
-	for k := range m {
-		s = append(s, k)
-	}
-	sort.Strings(s)
-	return s
 }

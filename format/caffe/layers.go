@@ -437,7 +437,7 @@ type depthwise struct{ conv *op.Conv }
 
 func (d *depthwise) Infer(n *graph.Node) error {
 	in := n.In(0)
-	if in == nil || len(in) < 2 || !in[1].Known() {
+	if len(in) < 2 || !in[1].Known() {
 		return fmt.Errorf("the input's channels are unknown")
 	}
 	c := *d.conv
@@ -1272,7 +1272,7 @@ func interpOp(ip *message) (graph.Op, error) {
 func (it *interp) Infer(n *graph.Node) error {
 	in := n.In(0)
 	if in == nil || len(in) != 4 {
-		return fmt.Errorf("Interp needs an (N, C, H, W) input")
+		return fmt.Errorf("an Interp layer needs an (N, C, H, W) input")
 	}
 	out := in.Clone()
 	if len(n.Inputs) > 1 {
@@ -1331,7 +1331,7 @@ func upsampleOp(up *message) (graph.Op, error) {
 func (u *upsample) Infer(n *graph.Node) error {
 	in := n.In(0)
 	if in == nil || len(in) != 4 || !in[2].Known() || !in[3].Known() {
-		return fmt.Errorf("Upsample needs an (N, C, H, W) input of known size")
+		return fmt.Errorf("an Upsample layer needs an (N, C, H, W) input of known size")
 	}
 	out := in.Clone()
 	h, w := u.uh, u.uw

@@ -10,18 +10,17 @@ import (
 // layer is one LayerParameter, V1 layers upgraded as Caffe's
 // UpgradeV1Net does.
 type layer struct {
-	name, typ     string
-	bottom, top   []string
-	params        []paramSpec
-	p             *message // the layer's message: its *_param fields
-	include       []*message
-	exclude       []*message
-	blobs         [][]int64 // blob shapes stored in a caffemodel; nil in a prototxt
-	hasBlobs      bool
-	pos           graph.Pos
-	inputShapes   [][]int64 // an Input layer made from net-level input fields
-	legacyInput   bool
-	lossWeightSet bool
+	name, typ   string
+	bottom, top []string
+	params      []paramSpec
+	p           *message // the layer's message: its *_param fields
+	include     []*message
+	exclude     []*message
+	blobs       [][]int64 // blob shapes stored in a caffemodel; nil in a prototxt
+	hasBlobs    bool
+	pos         graph.Pos
+	inputShapes [][]int64 // an Input layer made from net-level input fields
+	legacyInput bool
 }
 
 // paramSpec is a layer's ParamSpec: a blob's sharing name and lr_mult.
