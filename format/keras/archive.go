@@ -25,6 +25,7 @@ const maxEntries = 1 << 16
 // model.weights.h5 gives each layer's variables (their shapes only; a
 // stored member is read in place, never decompressed whole).
 func DecodeArchive(name string, r io.ReaderAt, size int64, b *budget.Budget) (*graph.Graph, error) {
+	loadTables()
 	bad := func(entry string, off int64, format string, args ...any) error {
 		return &graph.OffsetError{File: name, Entry: entry, Offset: off, Msg: fmt.Sprintf(format, args...)}
 	}

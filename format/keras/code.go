@@ -95,6 +95,7 @@ func (c Code) Decode(ctx context.Context, in format.Input) (*graph.Graph, error)
 // DecodeCode runs Keras model code and reads the model it builds into a
 // graph, as the model's JSON would be read.
 func DecodeCode(name string, src []byte, opt CodeOptions) (g *graph.Graph, err error) {
+	loadTables()
 	src = pyhost.StripBOM(src)
 	if pyhost.IsNotebook(name, src) {
 		text, cells, nerr := pyhost.NotebookSource(name, src)

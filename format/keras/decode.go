@@ -14,6 +14,7 @@ import (
 // a graph. file names the text in positions ("model.json",
 // "model.h5: model_config").
 func DecodeJSON(file string, src []byte, b *budget.Budget) (*graph.Graph, error) {
+	loadTables()
 	return decodeJSON(file, src, b, nil)
 }
 

@@ -46,6 +46,7 @@ func (h *h5File) wrap(path string, err error) error {
 // legacy format: the model_config attribute and the model_weights
 // group) or weights only (save_weights: layer groups at the root).
 func DecodeH5(name string, r io.ReaderAt, size int64, b *budget.Budget) (*graph.Graph, error) {
+	loadTables()
 	f, err := hdf5.Open(r, size, hdf5.Options{Budget: b})
 	h := &h5File{name: name, f: f, b: b}
 	if err != nil {

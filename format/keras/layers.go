@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/layerinfo/layerinfo/calc"
 	"github.com/layerinfo/layerinfo/graph"
@@ -28,7 +29,17 @@ var weightless = map[string]bool{}
 // classes maps Keras class names (and their aliases) to readers.
 var classes map[string]classFn
 
-func init() {
+// loadTables fills the package's tables (classes, weightless, the
+// elementwise ops, positional) on the first decode rather than at
+// start-up: a run that reads no Keras file does not pay for them. Every
+// entry point (DecodeJSON, DecodeH5, DecodeArchive, DecodeCode) calls it.
+var loadTables = sync.OnceFunc(func() {
+	initClasses()
+	initOps()
+	initPositional()
+})
+
+func initClasses() {
 	classes = map[string]classFn{
 		"InputLayer": inputLayer,
 		"Dense":      dense,
@@ -593,7 +604,7 @@ var (
 	binaryOps = map[string]bool{}
 )
 
-func init() {
+func initOps() {
 	for _, s := range []string{"relu", "relu6", "sigmoid", "tanh", "softmax", "log_softmax", "exp", "log",
 		"sqrt", "rsqrt", "square", "abs", "negative", "silu", "swish", "gelu", "elu", "selu", "softplus",
 		"softsign", "hard_sigmoid", "hard_silu", "leaky_relu", "sign", "floor", "ceil", "round", "erf",

@@ -13,7 +13,7 @@ import (
 // (classes) then makes the layer, whichever way it was written.
 var positional = map[string][]string{}
 
-func init() {
+func initPositional() {
 	set := func(names []string, classes ...string) {
 		for _, c := range classes {
 			positional[c] = names
