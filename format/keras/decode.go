@@ -19,6 +19,7 @@ func DecodeJSON(file string, src []byte, b *budget.Budget) (*graph.Graph, error)
 }
 
 func decodeJSON(file string, src []byte, b *budget.Budget, w weightSource) (*graph.Graph, error) {
+	loadTables()
 	s := &source{file: file, src: src}
 	v, err := parseJSON(src, b)
 	if err != nil {

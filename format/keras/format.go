@@ -75,6 +75,7 @@ func (Format) Decode(ctx context.Context, in format.Input) (*graph.Graph, error)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	loadTables()
 	head := in.Head(format.HeadSize)
 	for _, off := range []int{0, 512, 1024, 2048} {
 		if len(head) >= off+8 && bytes.Equal(head[off:off+8], hdf5Magic) {

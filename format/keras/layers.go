@@ -32,7 +32,8 @@ var classes map[string]classFn
 // loadTables fills the package's tables (classes, weightless, the
 // elementwise ops, positional) on the first decode rather than at
 // start-up: a run that reads no Keras file does not pay for them. Every
-// entry point (DecodeJSON, DecodeH5, DecodeArchive, DecodeCode) calls it.
+// entry point (Format.Decode, DecodeJSON, DecodeH5, DecodeArchive,
+// DecodeCode, and decodeJSON under them) calls it.
 var loadTables = sync.OnceFunc(func() {
 	initClasses()
 	initOps()
