@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/op"
@@ -12,9 +13,9 @@ import (
 // EinsumDense's equations: "ab,bc->ac", "...b,bc->...c" (left elided) and
 // "ab...,bc->ac..." (right elided), as Keras accepts them.
 var (
-	einsumPlain = regexp.MustCompile(`^([a-zA-Z]+),([a-zA-Z]+)->([a-zA-Z]+)$`)
-	einsumLeft  = regexp.MustCompile(`^0([a-zA-Z]+),([a-zA-Z]+)->0([a-zA-Z]+)$`)
-	einsumRight = regexp.MustCompile(`^([a-zA-Z]{2,})0,([a-zA-Z]+)->([a-zA-Z]+)0$`)
+	einsumPlain = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([a-zA-Z]+),([a-zA-Z]+)->([a-zA-Z]+)$`) })
+	einsumLeft  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^0([a-zA-Z]+),([a-zA-Z]+)->0([a-zA-Z]+)$`) })
+	einsumRight = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([a-zA-Z]{2,})0,([a-zA-Z]+)->([a-zA-Z]+)0$`) })
 )
 
 // einsumDense reads EinsumDense: equation, output_shape (without the
@@ -38,10 +39,10 @@ func einsumDense(c *conf) (builder, int) {
 	dotted := strings.ReplaceAll(strings.ReplaceAll(eq, " ", ""), "...", "0")
 	var m []string
 	left := false
-	if m = einsumPlain.FindStringSubmatch(dotted); m == nil {
-		if m = einsumLeft.FindStringSubmatch(dotted); m != nil {
+	if m = einsumPlain().FindStringSubmatch(dotted); m == nil {
+		if m = einsumLeft().FindStringSubmatch(dotted); m != nil {
 			left = true
-		} else if m = einsumRight.FindStringSubmatch(dotted); m == nil {
+		} else if m = einsumRight().FindStringSubmatch(dotted); m == nil {
 			c.fail(c.v("equation"), "equation %q is not [X],[Y]->[Z], ...[X],[Y]->...[Z] or [X]...,[Y]->[Z]...", eq)
 			return nil, 1
 		}

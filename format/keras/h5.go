@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/internal/budget"
@@ -432,15 +433,15 @@ func numLess(a, b string) bool {
 }
 
 var (
-	snake1 = regexp.MustCompile(`(.)([A-Z][a-z0-9]+)`)
-	snake2 = regexp.MustCompile(`([a-z])([A-Z])`)
+	snake1 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(.)([A-Z][a-z0-9]+)`) })
+	snake2 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`([a-z])([A-Z])`) })
 )
 
 // snakeCase is Keras's to_snake_case: Conv2D → conv2d, ReLU → re_lu,
 // BatchNormalization → batch_normalization.
 func snakeCase(s string) string {
-	s = snake1.ReplaceAllString(s, "${1}_${2}")
-	return strings.ToLower(snake2.ReplaceAllString(s, "${1}_${2}"))
+	s = snake1().ReplaceAllString(s, "${1}_${2}")
+	return strings.ToLower(snake2().ReplaceAllString(s, "${1}_${2}"))
 }
 
 // weights3Only is a Keras 3 weights file (save_weights("x.weights.h5"),

@@ -20,7 +20,7 @@ func newKctx(file string, src []byte, d *decoder) *kctx {
 			k.lines = append(k.lines, i+1)
 		}
 	}
-	k.keras2 = keras2Marks.Match(src)
+	k.keras2 = keras2Marks().Match(src)
 	methods := map[string]pyhost.Method{
 		"count_params": func(_ *starlark.Thread, o *pyhost.Instance, _ starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
 			return &pyhost.Opaque{Desc: "count_params()"}, nil

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
@@ -829,7 +830,9 @@ func (k *kctx) layerClass(name string) *pyhost.Class {
 	return c
 }
 
-var keras2Marks = regexp.MustCompile(`tensorflow\.keras|\btf\.keras|from\s+tensorflow\s+import\s+[^\n]*\bkeras\b|\btf_keras\b`)
+var keras2Marks = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`tensorflow\.keras|\btf\.keras|from\s+tensorflow\s+import\s+[^\n]*\bkeras\b|\btf_keras\b`)
+})
 
 // dataTensor is a tensor of data with a known shape (tf.zeros(shape)):
 // calling a model that is not built yet on it builds the model.

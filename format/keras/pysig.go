@@ -3,6 +3,7 @@ package keras
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Keras code: the positional parameters of each layer class's
@@ -126,8 +127,8 @@ var mergeFuncs = map[string]string{
 var cellClasses = []string{"SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells"}
 
 var (
-	snake3  = regexp.MustCompile(`(.)([A-Z][a-z]+)`)
-	nonWord = regexp.MustCompile(`\W+`)
+	snake3  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(.)([A-Z][a-z]+)`) })
+	nonWord = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\W+`) })
 )
 
 // namePrefix is Keras's to_snake_case, the prefix of a layer's automatic
@@ -136,11 +137,11 @@ var (
 // Keras 2's differs for a capital before a digit: ConvLSTM2D is
 // conv_lst_m2d there, conv_lstm2d in Keras 3.
 func namePrefix(class string, keras2 bool) string {
-	s := nonWord.ReplaceAllString(class, "")
+	s := nonWord().ReplaceAllString(class, "")
 	if keras2 {
-		s = snake1.ReplaceAllString(s, "${1}_${2}") // h5.go's, Keras 2's
+		s = snake1().ReplaceAllString(s, "${1}_${2}") // h5.go's, Keras 2's
 	} else {
-		s = snake3.ReplaceAllString(s, "${1}_${2}")
+		s = snake3().ReplaceAllString(s, "${1}_${2}")
 	}
-	return strings.ToLower(snake2.ReplaceAllString(s, "${1}_${2}"))
+	return strings.ToLower(snake2().ReplaceAllString(s, "${1}_${2}"))
 }

@@ -13,7 +13,7 @@ func TestDocsCoverTypes(t *testing.T) {
 		t.Fatal(err)
 	}
 	doc := string(data)
-	for _, ty := range layerTypes {
+	for _, ty := range layerTypes() {
 		if !strings.Contains(doc, "`"+ty.name+"`") {
 			t.Errorf("doc/spec.md does not list the type %s", ty.name)
 		}
@@ -33,7 +33,7 @@ func TestDocsCoverTypes(t *testing.T) {
 // Every alias and hint leads to a real type or attribute.
 func TestAliases(t *testing.T) {
 	seen := map[string]string{}
-	for _, ty := range layerTypes {
+	for _, ty := range layerTypes() {
 		for _, n := range append([]string{ty.name}, ty.aliases...) {
 			if other, ok := seen[norm(n)]; ok && other != ty.name {
 				t.Errorf("%s names both %s and %s", n, other, ty.name)
@@ -42,7 +42,7 @@ func TestAliases(t *testing.T) {
 		}
 	}
 	all := map[string]bool{}
-	for _, ty := range layerTypes {
+	for _, ty := range layerTypes() {
 		for _, a := range ty.attrs {
 			all[a] = true
 		}

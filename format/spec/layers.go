@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/layerinfo/layerinfo/graph"
 	"github.com/layerinfo/layerinfo/op"
@@ -108,29 +109,30 @@ func norm(s string) string {
 	return string(b)
 }
 
-// layerTypes lists every layer type.
-var layerTypes = buildTypes()
+// layerTypes lists every layer type; made on first use, not at start-up
+// (a run that reads no spec does not pay for it).
+var layerTypes = sync.OnceValue(buildTypes)
 
 // typeByName maps normalized names and aliases to types.
-var typeByName = func() map[string]*layerType {
+var typeByName = sync.OnceValue(func() map[string]*layerType {
 	m := map[string]*layerType{}
-	for _, t := range layerTypes {
+	for _, t := range layerTypes() {
 		m[norm(t.name)] = t
 		for _, a := range t.aliases {
 			m[norm(a)] = t
 		}
 	}
 	return m
-}()
+})
 
 // lookupType finds a layer type, or explains why there is none.
 func lookupType(s string) (*layerType, string) {
-	if t := typeByName[norm(s)]; t != nil {
+	if t := typeByName()[norm(s)]; t != nil {
 		return t, ""
 	}
 	var dims []string
 	for _, d := range []string{"1d", "2d", "3d"} {
-		if t := typeByName[norm(s)+d]; t != nil {
+		if t := typeByName()[norm(s)+d]; t != nil {
 			dims = append(dims, t.name)
 		}
 	}
@@ -138,13 +140,13 @@ func lookupType(s string) (*layerType, string) {
 		return nil, fmt.Sprintf("unknown layer type %q: say the number of spatial axes: %s", clip(s, 60), strings.Join(dims, ", "))
 	}
 	var cands []string
-	for _, t := range layerTypes {
+	for _, t := range layerTypes() {
 		cands = append(cands, t.name)
 		cands = append(cands, t.aliases...)
 	}
 	msg := fmt.Sprintf("unknown layer type %q", clip(s, 60))
 	if m := nearest(s, cands); m != "" {
-		return nil, msg + fmt.Sprintf(" (did you mean %q?)", typeByName[norm(m)].name)
+		return nil, msg + fmt.Sprintf(" (did you mean %q?)", typeByName()[norm(m)].name)
 	}
 	return nil, msg + " (doc/spec.md lists the layer types)"
 }

@@ -392,7 +392,7 @@ func TestEveryTypeTested(t *testing.T) {
 			t.Errorf("%s: %s %s", fn, g.Nodes[1].Type, s)
 		}
 	}
-	for _, ty := range layerTypes {
+	for _, ty := range layerTypes() {
 		if !tested[ty.name] {
 			t.Errorf("no table case for %s", ty.name)
 		}
