@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -154,26 +153,16 @@ func checkCmd(args []string, stdout, stderr io.Writer) int {
 	fs.Usage = func() {}
 	timeout := fs.Duration("timeout", 20*time.Second, "stop reading a model that takes longer (`DURATION`)")
 	maxMemory := fs.String("max-memory", "1GiB", "the memory reading one model may use (`SIZE`)")
-	usageErr := func(format string, args ...any) int {
-		fmt.Fprintf(stderr, "layerinfo check: "+format+"\nRun 'layerinfo check --help' for usage.\n", args...)
-		return exitUsage
+	usageErr := usageError(stderr, "layerinfo check")
+	files, wantHelp, err := parseArgs(fs, args)
+	if wantHelp {
+		fmt.Fprint(stdout, checkUsage)
+		fs.SetOutput(stdout)
+		fs.PrintDefaults()
+		return exitOK
 	}
-	var files []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fmt.Fprint(stdout, checkUsage)
-				fs.SetOutput(stdout)
-				fs.PrintDefaults()
-				return exitOK
-			}
-			return usageErr("%v", err)
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		files = append(files, fs.Arg(0))
-		args = fs.Args()[1:]
+	if err != nil {
+		return usageErr("%v", err)
 	}
 	name := "layerinfo.yaml"
 	switch len(files) {

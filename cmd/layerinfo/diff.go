@@ -81,26 +81,16 @@ func diffCmd(args []string, stdout, stderr io.Writer) int {
 	class := fs.String("class", "", "transformers config: the model class to build")
 	modelType := fs.String("model-type", "", "transformers config: the model_type to build")
 	bud := addBudgetFlags(fs)
-	usageErr := func(format string, args ...any) int {
-		fmt.Fprintf(stderr, "layerinfo diff: "+format+"\nRun 'layerinfo diff --help' for usage.\n", args...)
-		return exitUsage
+	usageErr := usageError(stderr, "layerinfo diff")
+	files, wantHelp, err := parseArgs(fs, args)
+	if wantHelp {
+		fmt.Fprint(stdout, diffUsage)
+		fs.SetOutput(stdout)
+		fs.PrintDefaults()
+		return exitOK
 	}
-	var files []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fmt.Fprint(stdout, diffUsage)
-				fs.SetOutput(stdout)
-				fs.PrintDefaults()
-				return exitOK
-			}
-			return usageErr("%v", err)
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		files = append(files, fs.Arg(0))
-		args = fs.Args()[1:]
+	if err != nil {
+		return usageErr("%v", err)
 	}
 	if len(files) != 2 {
 		return usageErr("two model files, A and B, got %d", len(files))

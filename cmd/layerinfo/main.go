@@ -137,25 +137,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "\nExit status: 0 ok, 1 the model has an error (message on stderr), 2 usage.\n"+
 			"             3 over a budget (--max-params, --max-trainable-params, --max-flops), one line per breach on stderr.\n")
 	}
-	usageErr := func(format string, args ...any) int {
-		fmt.Fprintf(stderr, "layerinfo: "+format+"\nRun 'layerinfo --help' for usage.\n", args...)
-		return exitUsage
-	}
+	usageErr := usageError(stderr, "layerinfo")
 	// Flags may come before or after the file (layerinfo model.onnx --json).
-	var files []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				help()
-				return exitOK
-			}
-			return usageErr("%v", err)
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		files = append(files, fs.Arg(0))
-		args = fs.Args()[1:]
+	files, wantHelp, err := parseArgs(fs, args)
+	if wantHelp {
+		help()
+		return exitOK
+	}
+	if err != nil {
+		return usageErr("%v", err)
 	}
 	if *version {
 		fmt.Fprintln(stdout, versionText())

@@ -71,26 +71,16 @@ func serveCtx(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	modelType := fs.String("model-type", "", "transformers config: the model_type to build")
 	batch := fs.Int64("batch", 0, "transformers config: batch size")
 	contextLen := fs.Int64("context", 0, "transformers config: sequence length")
-	usageErr := func(format string, args ...any) int {
-		fmt.Fprintf(stderr, "layerinfo serve: "+format+"\nRun 'layerinfo serve --help' for usage.\n", args...)
-		return exitUsage
+	usageErr := usageError(stderr, "layerinfo serve")
+	files, wantHelp, err := parseArgs(fs, args)
+	if wantHelp {
+		fmt.Fprint(stdout, serveUsage)
+		fs.SetOutput(stdout)
+		fs.PrintDefaults()
+		return exitOK
 	}
-	var files []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fmt.Fprint(stdout, serveUsage)
-				fs.SetOutput(stdout)
-				fs.PrintDefaults()
-				return exitOK
-			}
-			return usageErr("%v", err)
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		files = append(files, fs.Arg(0))
-		args = fs.Args()[1:]
+	if err != nil {
+		return usageErr("%v", err)
 	}
 	if len(files) > 1 {
 		return usageErr("one model file at a time, got %d: %s", len(files), strings.Join(files, " "))
