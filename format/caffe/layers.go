@@ -326,21 +326,7 @@ func convOp(cp *message, deconv bool) (graph.Op, error) {
 	if num <= 0 {
 		return nil, &fieldError{cp.pos, "convolution_param needs num_output > 0"}
 	}
-	k, err := spatial(cp, "kernel", -1)
-	if err == nil && !cp.has("kernel_h") {
-		k, err = cp.uints("kernel_size")
-	}
-	if err != nil {
-		return nil, err
-	}
-	if len(k) == 0 {
-		return nil, &fieldError{cp.pos, "convolution_param needs kernel_size (or kernel_h and kernel_w)"}
-	}
-	pad, err := spatial(cp, "pad", 0)
-	if err != nil {
-		return nil, err
-	}
-	stride, err := spatial(cp, "stride", 1)
+	k, pad, stride, err := window(cp, "convolution_param", "")
 	if err != nil {
 		return nil, err
 	}
@@ -374,6 +360,27 @@ func convOp(cp *message, deconv bool) (graph.Op, error) {
 	return c, nil
 }
 
+// window reads a convolution's or pooling's kernel (kernel_size, or
+// kernel_h and kernel_w), pad and stride; or names what is missing (or
+// adds the other way to give it).
+func window(m *message, param, or string) (k, pad, stride []int64, err error) {
+	k, err = spatial(m, "kernel", -1)
+	if err == nil && !m.has("kernel_h") {
+		k, err = m.uints("kernel_size")
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if len(k) == 0 {
+		return nil, nil, nil, &fieldError{m.pos, param + " needs kernel_size (or kernel_h and kernel_w" + or + ")"}
+	}
+	if pad, err = spatial(m, "pad", 0); err != nil {
+		return nil, nil, nil, err
+	}
+	stride, err = spatial(m, "stride", 1)
+	return k, pad, stride, err
+}
+
 func poolOp(pp *message) (graph.Op, error) {
 	if pp == nil {
 		pp = &message{typ: "PoolingParameter"}
@@ -393,21 +400,7 @@ func poolOp(pp *message) (graph.Op, error) {
 		}
 		return &globalPool{mode: mode}, nil
 	}
-	k, err := spatial(pp, "kernel", -1)
-	if err == nil && !pp.has("kernel_h") {
-		k, err = pp.uints("kernel_size")
-	}
-	if err != nil {
-		return nil, err
-	}
-	if len(k) == 0 {
-		return nil, &fieldError{pp.pos, "pooling_param needs kernel_size (or kernel_h and kernel_w, or global_pooling)"}
-	}
-	pad, err := spatial(pp, "pad", 0)
-	if err != nil {
-		return nil, err
-	}
-	stride, err := spatial(pp, "stride", 1)
+	k, pad, stride, err := window(pp, "pooling_param", ", or global_pooling")
 	if err != nil {
 		return nil, err
 	}
