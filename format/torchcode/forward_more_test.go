@@ -45,17 +45,7 @@ func TestMoreModules(t *testing.T) {
 		InputShapes: map[string][]int64{"": {2, 3, 17, 16}, "idx": {2, 5}, "flat": {20}, "offs": {5}},
 		InputTypes:  map[string]string{"idx": "long", "flat": "long", "offs": "long"},
 	}
-	g, err := Decode("more_modules.py", src, opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := infer.Run(g, infer.Options{}); err != nil {
-		t.Fatal(err)
-	}
-	r, err := stats.Build(g)
-	if err != nil {
-		t.Fatal(err)
-	}
+	g, r := analysed(t, "more_modules.py", src, opt)
 	if r.Totals.Params != want.Params {
 		t.Errorf("params %d, want %d", r.Totals.Params, want.Params)
 	}
@@ -195,17 +185,7 @@ class M(nn.Module):
         x = self.t(self.c3(self.c2(self.c1(x))))
         return self.l(x.mean([2, 3]))
 `
-	g, err := Decode("m.py", []byte(src), Options{InputShapes: map[string][]int64{"": {1, 3, 8, 8}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := infer.Run(g, infer.Options{}); err != nil {
-		t.Fatal(err)
-	}
-	r, err := stats.Build(g)
-	if err != nil {
-		t.Fatal(err)
-	}
+	g, r := analysed(t, "m.py", []byte(src), Options{InputShapes: map[string][]int64{"": {1, 3, 8, 8}}})
 	want := map[string]string{
 		"c1.bias": "16", "c1.weight_orig": "16x3x3x3", "c1.weight_u": "16", "c1.weight_v": "27",
 		"c2.bias": "8", "c2.weight_g": "8x1x1x1", "c2.weight_v": "8x16x3x3",
@@ -253,17 +233,7 @@ class M(nn.Module):
     def forward(self, x):
         return self.fc(self.c1(x).mean([2, 3]))
 `
-	g, err := Decode("m.py", []byte(src), Options{InputShapes: map[string][]int64{"": {1, 3, 8, 8}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := infer.Run(g, infer.Options{}); err != nil {
-		t.Fatal(err)
-	}
-	r, err := stats.Build(g)
-	if err != nil {
-		t.Fatal(err)
-	}
+	g, r := analysed(t, "m.py", []byte(src), Options{InputShapes: map[string][]int64{"": {1, 3, 8, 8}}})
 	// Lower bound: Conv2d (3*3*3+1)*8 = 224 and Linear 8*2+2 = 18.
 	if !r.Totals.ParamsUnknown || r.Totals.ParamsLowerBound == nil || *r.Totals.ParamsLowerBound != 242 || !r.Layers[0].ParamsUnknown {
 		t.Errorf("totals unknown %v, lower bound %v, c1 unknown %v; want true, 242, true", r.Totals.ParamsUnknown, r.Totals.ParamsLowerBound, r.Layers[0].ParamsUnknown)
@@ -311,17 +281,7 @@ class Root(nn.Module):
 		// The model itself is the one row: its forward calls the library.
 		{"Root()", "Root:?", 0},
 	} {
-		g, err := Decode("m.py", []byte(src), Options{Entry: c.entry, InputShapes: map[string][]int64{"": {1, 3, 8, 8}}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := infer.Run(g, infer.Options{}); err != nil {
-			t.Fatal(err)
-		}
-		r, err := stats.Build(g)
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, r := analysed(t, "m.py", []byte(src), Options{Entry: c.entry, InputShapes: map[string][]int64{"": {1, 3, 8, 8}}})
 		var rows []string
 		for _, l := range r.Layers {
 			p := fmt.Sprint(l.Params)
@@ -342,17 +302,7 @@ class Root(nn.Module):
 	}
 	// Without a trace nothing says whether backbone is a module: its
 	// parameters are unknown all the same.
-	g, err := Decode("m.py", []byte(src), Options{Entry: "C()"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := infer.Run(g, infer.Options{}); err != nil {
-		t.Fatal(err)
-	}
-	r, err := stats.Build(g)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, r := analysed(t, "m.py", []byte(src), Options{Entry: "C()"})
 	if !r.Totals.ParamsUnknown || r.Totals.ParamsLowerBound == nil || *r.Totals.ParamsLowerBound != 10022 {
 		t.Errorf("no trace: totals unknown %v, lower bound %v; want unknown, 10022", r.Totals.ParamsUnknown, r.Totals.ParamsLowerBound)
 	}
@@ -394,4 +344,22 @@ func TestNotebook(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "net.ipynb: cell 1 line 9") || !strings.Contains(err.Error(), "layer fc1 (Linear): input has 7 features") {
 		t.Errorf("error %v, want fc1's shape bug at cell 1 line 9", err)
 	}
+}
+
+// analysed decodes src, infers its graph and builds its report, failing the
+// test on any error.
+func analysed(t *testing.T, name string, src []byte, opt Options) (*graph.Graph, *stats.Report) {
+	t.Helper()
+	g, err := Decode(name, src, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := infer.Run(g, infer.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := stats.Build(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g, r
 }
